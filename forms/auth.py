@@ -1,0 +1,32 @@
+"""Logging in and out, and choosing the language."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SubmitField
+from wtforms.validators import AnyOf, DataRequired, Length
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("Adres e-mail"),
+        validators=[DataRequired(_l("Podaj adres e-mail.")),
+                    Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Hasło"),
+        validators=[DataRequired(_l("Podaj hasło.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField(_l("Zaloguj się"))
+
+
+class LogoutForm(FlaskForm):
+    submit = SubmitField(_l("Wyloguj się"))
+
+
+class LanguageForm(FlaskForm):
+    lang = HiddenField(validators=[AnyOf(["pl", "en"])])
+    next = HiddenField()

@@ -1,0 +1,70 @@
+"""Guards: conditions a transition needs, as pure functions of facts the engine gathers.
+
+The engine (workflow/services/transitions.py) reads the facts from the database; the
+rules themselves live here, so they can be read and tested without a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from states.definition import Label
+
+
+@dataclass(frozen=True)
+class GuardFacts:
+    """What the engine knows about a path at the moment a transition is fired."""
+
+    now: datetime  # timezone-aware
+    deadline: datetime | None  # the current stage's effective deadline, aware, or None
+    has_document: bool  # a document is attached to the current stage
+    signed_off: bool  # the assigned advisor signed off the stage's latest document
+
+
+@dataclass(frozen=True)
+class Guard:
+    code: str
+    check: Callable[[GuardFacts], bool]
+    refusal: Label  # shown when the guard does not hold
+
+
+def _deadline_open(facts: GuardFacts) -> bool:
+    return facts.deadline is None or facts.now <= facts.deadline
+
+
+GUARDS: dict[str, Guard] = {
+    g.code: g
+    for g in (
+        Guard(
+            "deadline_open",
+            _deadline_open,
+            Label(
+                "Termin tego etapu już minął. Poproś koordynatora o przedłużenie terminu.",
+                "The deadline of this stage has passed. Ask the coordinator for an extension.",
+            ),
+        ),
+        Guard(
+            "document_attached",
+            lambda f: f.has_document,
+            Label(
+                "Najpierw dołącz dokument tego etapu.",
+                "Attach this stage's document first.",
+            ),
+        ),
+        Guard(
+            "advisor_signed_off",
+            lambda f: f.signed_off,
+            Label(
+                "Doradca miasta nie zatwierdził jeszcze najnowszej wersji dokumentu.",
+                "The town's advisor has not yet signed off the latest version of the document.",
+            ),
+        ),
+    )
+}
+
+
+def failing(guard_codes: tuple[str, ...], facts: GuardFacts) -> list[Guard]:
+    """The guards among `guard_codes` that do not hold for `facts`, in order."""
+    return [GUARDS[code] for code in guard_codes if not GUARDS[code].check(facts)]

@@ -1,0 +1,81 @@
+"""The Flask application: create_app() wires extensions, blueprints, CLI and error pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+import config
+from workflow.extensions import babel, csrf, db, login_manager
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def select_locale() -> str:
+    """The user's saved language, then the session's, then the browser's, then Polish."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    settings = config.load(overrides)
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.update(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=lambda: app.config["TIMEZONE"],
+        default_translation_directories=str(ROOT / "translations"),
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+
+    from workflow import models  # noqa: F401  (register the tables)
+    from workflow.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        if not user_id.isdigit():
+            return None
+        return db.session.get(User, int(user_id))
+
+    from workflow.views import register_blueprints
+
+    register_blueprints(app)
+
+    from workflow.views.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from workflow.templating import register_template_helpers
+
+    register_template_helpers(app)
+
+    from workflow.cli import register_cli
+
+    register_cli(app)
+
+    @app.before_request
+    def _locale_for_templates() -> None:
+        g.locale = str(select_locale())
+
+    return app

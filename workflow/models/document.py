@@ -1,0 +1,53 @@
+"""Documents a town uploads for a stage, and advisors' sign-offs of them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflow.extensions import db
+from workflow.models.path import Path
+from workflow.models.types import UTCDateTime, utcnow
+from workflow.models.user import User
+
+
+class Document(db.Model):
+    """One uploaded file. The bytes live in the upload store under `content_hash`."""
+
+    __tablename__ = "document"
+    __table_args__ = (
+        Index("ix_document_path_stage", "path_id", "stage"),
+        CheckConstraint("size_bytes > 0", name="size_positive"),
+        CheckConstraint("length(content_hash) = 64", name="sha256_hex"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path_id: Mapped[int] = mapped_column(ForeignKey("path.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(40))
+    original_name: Mapped[str] = mapped_column(String(255))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    mime_type: Mapped[str] = mapped_column(String(120))
+    size_bytes: Mapped[int] = mapped_column()
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    path: Mapped[Path] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()
+
+
+class StageSignoff(db.Model):
+    """An advisor's sign-off of one document version of a stage."""
+
+    __tablename__ = "stage_signoff"
+    __table_args__ = (UniqueConstraint("document_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path_id: Mapped[int] = mapped_column(ForeignKey("path.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[str] = mapped_column(String(40))
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
+    advisor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    advisor: Mapped[User] = relationship()

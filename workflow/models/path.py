@@ -1,0 +1,111 @@
+"""An applicant's path through a programme, and its append-only transition history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflow.extensions import db
+from workflow.models.applicant import Applicant
+from workflow.models.programme import Programme
+from workflow.models.types import UTCDateTime, utcnow
+from workflow.models.user import User
+
+
+class Path(db.Model):
+    """Where one applicant stands in one programme.
+
+    `version` is SQLAlchemy's optimistic lock: every UPDATE says WHERE version = the one
+    read, so of two people firing at once exactly one write succeeds.
+    """
+
+    __tablename__ = "path"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "applicant_id"),
+        Index("ix_path_programme_state", "programme_id", "state"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"), index=True)
+    state: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    programme: Mapped[Programme] = relationship()
+    applicant: Mapped[Applicant] = relationship()
+    transitions: Mapped[list[PathTransition]] = relationship(
+        back_populates="path", order_by="PathTransition.seq"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PathTransition(db.Model):
+    """One fired transition. Rows are only ever inserted.
+
+    (path_id, seq) is unique and seq is the path's version before the transition, so the
+    database itself refuses a second transition recorded from the same version.
+    """
+
+    __tablename__ = "path_transition"
+    __table_args__ = (UniqueConstraint("path_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path_id: Mapped[int] = mapped_column(ForeignKey("path.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column()
+    event: Mapped[str] = mapped_column(String(60))
+    from_state: Mapped[str] = mapped_column(String(40))
+    to_state: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    path: Mapped[Path] = relationship(back_populates="transitions")
+    actor: Mapped[User | None] = relationship()
+
+
+class DeadlineExtension(db.Model):
+    """A later deadline for one applicant's stage, granted by a coordinator."""
+
+    __tablename__ = "deadline_extension"
+    __table_args__ = (UniqueConstraint("path_id", "stage"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path_id: Mapped[int] = mapped_column(ForeignKey("path.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(40))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text, default="")
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AdvisorAssignment(db.Model):
+    """An advisor assigned to a path: the city advisor (lead) or a field expert."""
+
+    __tablename__ = "advisor_assignment"
+    __table_args__ = (
+        UniqueConstraint("path_id", "advisor_id"),
+        CheckConstraint("kind IN ('lead', 'expert')", name="kind_known"),
+        # One city advisor per path, enforced by the database.
+        Index(
+            "uq_advisor_assignment_one_lead",
+            "path_id",
+            unique=True,
+            sqlite_where=db.text("kind = 'lead'"),
+            postgresql_where=db.text("kind = 'lead'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path_id: Mapped[int] = mapped_column(ForeignKey("path.id", ondelete="CASCADE"))
+    advisor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="lead")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    path: Mapped[Path] = relationship()
+    advisor: Mapped[User] = relationship()

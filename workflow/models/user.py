@@ -1,0 +1,63 @@
+"""People who log in, and the role they hold."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from workflow.extensions import db
+from workflow.models.types import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    TOWN = "town"
+    ADVISOR = "advisor"
+    EVALUATOR = "evaluator"
+    COORDINATOR = "coordinator"
+
+
+ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        CheckConstraint(f"role IN ({ROLE_VALUES})", name="role_known"),
+        # A town member belongs to exactly one applicant; nobody else belongs to one.
+        CheckConstraint(
+            "(role = 'town' AND applicant_id IS NOT NULL)"
+            " OR (role <> 'town' AND applicant_id IS NULL)",
+            name="town_member_has_applicant",
+        ),
+        CheckConstraint("locale IN ('pl', 'en')", name="locale_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    applicant_id: Mapped[int | None] = mapped_column(ForeignKey("applicant.id"), index=True)
+    locale: Mapped[str] = mapped_column(String(5), default="pl")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    applicant: Mapped[Applicant | None] = relationship(back_populates="members")  # noqa: F821
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"

@@ -1,0 +1,64 @@
+"""The one place that decides who may see which path and document.
+
+Anything a user may not see is answered as if it did not exist (404), so ids cannot be
+probed. Every view that touches a path or a document loads it through here.
+"""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import ColumnElement, Select, exists, false, select, true
+
+from workflow.extensions import db
+from workflow.models import AdvisorAssignment, Document, Path, Role, User
+
+
+def path_filter(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on Path selecting the paths `user` may see."""
+    if user.role == Role.COORDINATOR:
+        return true()
+    if user.role == Role.TOWN and user.applicant_id is not None:
+        return Path.applicant_id == user.applicant_id
+    if user.role == Role.ADVISOR:
+        return exists().where(
+            AdvisorAssignment.path_id == Path.id, AdvisorAssignment.advisor_id == user.id
+        )
+    return false()
+
+
+def visible_paths(user: User) -> Select[tuple[Path]]:
+    return select(Path).where(path_filter(user))
+
+
+def get_path_or_404(user: User, path_id: int) -> Path:
+    path = db.session.scalar(visible_paths(user).where(Path.id == path_id))
+    if path is None:
+        abort(404)
+    return path
+
+
+def get_document_or_404(user: User, document_id: int) -> Document:
+    document = db.session.scalar(
+        select(Document).join(Path).where(Document.id == document_id, path_filter(user))
+    )
+    if document is None:
+        abort(404)
+    return document
+
+
+def roles_for(user: User, path: Path) -> frozenset[str]:
+    """The path-definition roles (states.definition.ROLES) `user` holds towards `path`."""
+    roles: set[str] = set()
+    if user.role == Role.COORDINATOR:
+        roles.add("coordinator")
+    elif user.role == Role.TOWN and user.applicant_id == path.applicant_id:
+        roles.add("applicant")
+    elif user.role == Role.ADVISOR and db.session.scalar(
+        select(
+            exists().where(
+                AdvisorAssignment.path_id == path.id, AdvisorAssignment.advisor_id == user.id
+            )
+        )
+    ):
+        roles.add("advisor")
+    return frozenset(roles)

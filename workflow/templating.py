@@ -1,0 +1,50 @@
+"""Helpers the templates use: dates in the programme's time zone, labels, days left."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, g
+from flask_babel import format_date, format_datetime, ngettext
+
+from states.definition import Label
+
+
+def label(value: Label | None) -> str:
+    """A Polish/English label in the current language."""
+    if value is None:
+        return ""
+    return value.get(getattr(g, "locale", "pl"))
+
+
+def moment(value: datetime | None, fmt: str = "d MMMM y, HH:mm") -> str:
+    """A moment shown in the programme's time zone (Babel applies it)."""
+    if value is None:
+        return ""
+    return format_datetime(value, fmt)
+
+
+def day(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_date(value, "long")
+
+
+def days_phrase(days: int) -> str:
+    """'zostało 5 dni', 'termin dzisiaj', 'termin minął 2 dni temu' (with Polish plurals)."""
+    if days > 0:
+        return ngettext("został %(num)d dzień", "zostało %(num)d dni", days)
+    if days == 0:
+        return ngettext("termin upływa dzisiaj", "termin upływa dzisiaj", 1)
+    return ngettext(
+        "termin minął %(num)d dzień temu", "termin minął %(num)d dni temu", -days
+    )
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["moment"] = moment
+    app.jinja_env.filters["day"] = day
+    app.jinja_env.globals["days_phrase"] = days_phrase
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,62 @@
+"""Small pieces the blueprints share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import abort, url_for
+from flask_login import current_user, login_required
+
+from workflow.models import Role
+
+
+def role_required(*roles: Role) -> Callable:
+    """Log in first; then 404 (not 403) for another role, so URLs reveal nothing."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in roles:
+                abort(404)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+HOME_ENDPOINT = {
+    Role.TOWN: "town.dashboard",
+    Role.ADVISOR: "advisor.index",
+    Role.EVALUATOR: "evaluator.index",
+    Role.COORDINATOR: "coordinator.overview",
+}
+
+PATH_ENDPOINT = {
+    Role.TOWN: "town.path",
+    Role.ADVISOR: "advisor.path",
+    Role.COORDINATOR: "coordinator.path",
+}
+
+
+def home_url() -> str:
+    return url_for(HOME_ENDPOINT[Role(current_user.role)])
+
+
+def path_url(path_id: int) -> str:
+    endpoint = PATH_ENDPOINT.get(Role(current_user.role))
+    return url_for(endpoint, path_id=path_id) if endpoint else home_url()
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a local path may be a redirect target (no open redirects)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

@@ -1,0 +1,75 @@
+"""The town's pages: its path, deadlines, documents, and the submit button."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from forms.paths import TransitionForm, UploadForm
+from workflow.extensions import db
+from workflow.models import Path, Role
+from workflow.services import access, documents
+from workflow.services.paths import summary
+from workflow.views.helpers import role_required
+
+bp = Blueprint("town", __name__, url_prefix="/town")
+
+def upload_message(code: str, mb: int) -> str:
+    messages = {
+        "empty": _("Wysłany plik jest pusty."),
+        "too_large": _("Plik jest za duży. Największy dopuszczalny rozmiar to %(mb)d MB.", mb=mb),
+        "type": _("Ten plik nie jest dokumentem PDF, DOCX, ODT, XLSX ani ODS. "
+                  "Sprawdź, czy wybrano właściwy plik."),
+        "mismatch": _("Zawartość pliku nie zgadza się z jego rozszerzeniem "
+                      "(np. plik PDF nazwany .docx). Zapisz dokument ponownie we właściwym formacie."),
+        "not_now": _("Na tym etapie nie można dodawać dokumentów."),
+    }
+    return messages.get(code, messages["type"])
+
+
+@bp.route("/")
+@role_required(Role.TOWN)
+def dashboard() -> tuple[str, int] | str:
+    paths = list(db.session.scalars(access.visible_paths(current_user).order_by(Path.id)))
+    if len(paths) == 1:
+        return render_path(paths[0], UploadForm())
+    return render_template("town/choose.html", paths=paths)
+
+
+@bp.route("/paths/<int:path_id>")
+@role_required(Role.TOWN)
+def path(path_id: int) -> tuple[str, int]:
+    return render_path(access.get_path_or_404(current_user, path_id), UploadForm())
+
+
+def render_path(path: Path, upload_form: UploadForm, status: int = 200) -> tuple[str, int]:
+    data = summary(path, current_user)
+    return render_template(
+        "town/path.html", s=data, upload_form=upload_form, transition_form=TransitionForm()
+    ), status
+
+
+@bp.route("/paths/<int:path_id>/documents", methods=["POST"])
+@role_required(Role.TOWN)
+def upload(path_id: int) -> Response | tuple[str, int]:
+    path = access.get_path_or_404(current_user, path_id)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return render_path(path, form, 400)
+    data = summary(path, current_user)
+    if not data.can_upload:
+        form.document.errors = [upload_message("not_now", 0)]
+        return render_path(path, form, 409)
+    file = form.document.data
+    try:
+        document = documents.store_upload(
+            path, data.state.stage, file.filename or "", file.stream, current_user
+        )
+    except documents.UploadRefused as refused:
+        mb = current_app.config["UPLOAD_MAX_MB"]
+        form.document.errors = [upload_message(refused.code, mb)]
+        return render_path(path, form, 413 if refused.code == "too_large" else 400)
+    flash(_("Dodano dokument „%(name)s”.", name=document.original_name), "success")
+    return redirect(url_for("town.path", path_id=path.id))
