@@ -1,0 +1,266 @@
+"""Fixtures: one real database per test run (SQLite, or PostgreSQL when
+TEST_DATABASE_URL is set), emptied after every test, and rows built by small factories.
+
+On PostgreSQL the run creates a database of its own with a random name and drops it at
+the end, so two runs never share tables. Under CI=true an unreachable PostgreSQL fails
+the run instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
+from werkzeug.security import generate_password_hash
+
+from workflow import create_app
+from workflow.extensions import db
+from workflow.models import (
+    AdvisorAssignment,
+    Applicant,
+    ApplicantMember,
+    Municipality,
+    Path,
+    Programme,
+    StageDeadline,
+    User,
+)
+from workflow.services.demo import pdf_bytes
+
+PASSWORD = "correct horse battery staple"
+# A cheap hash: the tests log in often, and the hash's strength is not under test here.
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _postgres_database(base_url: str) -> Iterator[str]:
+    url = make_url(base_url)
+    name = f"sciezka_test_{secrets.token_hex(4)}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        if IN_CI:
+            raise RuntimeError(f"PostgreSQL at {base_url} is not reachable under CI") from exc
+        pytest.skip(f"PostgreSQL at {base_url} is not reachable: {exc.orig}")
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        yield from _postgres_database(base)
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    instance = tmp_path_factory.mktemp("instance")
+    app = create_app({
+        "APP_ENV": "testing",
+        "TESTING": True,
+        "SECRET_KEY": secrets.token_hex(32),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(instance),
+        "UPLOAD_DIR": str(instance / "uploads"),
+        "UPLOAD_MAX_MB": 1,
+    })
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Empty every table after each test that used the app."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app: Flask = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                quoted = ", ".join(f'"{t}"' for t in tables)
+                conn.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(sa.text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[None]:
+    """An application context for tests that call services directly."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+# --- factories -------------------------------------------------------------------------
+
+NOW = datetime.now(UTC)
+
+
+@dataclass
+class World:
+    """A small programme: towns A and B with members and advisors, a coordinator, an
+    evaluator, and an advisor assigned to nobody."""
+
+    programme: Programme
+    paths: dict[str, Path] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+
+    def path(self, key: str) -> Path:
+        return db.session.get(Path, self.paths[key].id)
+
+    def user(self, key: str) -> User:
+        return db.session.get(User, self.users[key].id)
+
+
+def make_user(email: str, role: str, applicant: Applicant | None = None) -> User:
+    user = User(email=email, name=email.split("@")[0], password_hash=PASSWORD_HASH, role=role,
+                applicant=applicant)
+    db.session.add(user)
+    return user
+
+
+def make_town(programme: Programme, name: str, voivodeship: str = "mazowieckie",
+              state: str = "diagnosis.draft", kind: str = "town") -> Path:
+    municipality = Municipality(name=name, voivodeship=voivodeship)
+    applicant = Applicant(kind=kind, name=name, voivodeship=voivodeship)
+    applicant.memberships.append(ApplicantMember(municipality=municipality, is_leader=True))
+    path = Path(programme=programme, applicant=applicant, state=state)
+    db.session.add_all([municipality, applicant, path])
+    return path
+
+
+def make_programme(code: str = "RL-TEST", path_code: str = "rozwoj-lokalny",
+                   deadline: datetime | None = None) -> Programme:
+    programme = Programme(code=code, title_pl="Rozwój Lokalny test", title_en="Local Development test",
+                          path_code=path_code)
+    db.session.add(programme)
+    db.session.flush()
+    due = deadline or NOW + timedelta(days=30)
+    for stage in ("diagnosis", "prl", "pri", "application", "strategy", "key_project"):
+        db.session.add(StageDeadline(programme_id=programme.id, stage=stage, due_at=due))
+    return programme
+
+
+@pytest.fixture
+def world(ctx: None) -> World:
+    programme = make_programme()
+    world = World(programme=programme)
+    for key, name in (("a", "Ostrzeszów"), ("b", "Wałcz")):
+        path = make_town(programme, name)
+        world.paths[key] = path
+    db.session.flush()
+    for key in ("a", "b"):
+        world.users[f"town_{key}"] = make_user(f"town-{key}@example.pl", "town",
+                                               world.paths[key].applicant)
+        advisor = make_user(f"advisor-{key}@example.pl", "advisor")
+        world.users[f"advisor_{key}"] = advisor
+    world.users["advisor_none"] = make_user("advisor-none@example.pl", "advisor")
+    world.users["coordinator"] = make_user("coordinator@example.pl", "coordinator")
+    world.users["evaluator"] = make_user("evaluator@example.pl", "evaluator")
+    db.session.flush()
+    for key in ("a", "b"):
+        db.session.add(AdvisorAssignment(path_id=world.paths[key].id,
+                                         advisor_id=world.users[f"advisor_{key}"].id, kind="lead"))
+    db.session.commit()
+    return world
+
+
+# --- web helpers -----------------------------------------------------------------------
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+VERSION_RE = re.compile(r'name="version" value="(\d+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+class Browser:
+    """The Flask test client with the habits of a person: read the page, then post its form."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self.token = ""
+
+    def get(self, url: str, **kw: object):  # noqa: ANN201
+        response = self.client.get(url, **kw)
+        match = CSRF_RE.search(response.get_data(as_text=True))
+        if match:
+            self.token = match.group(1)
+        return response
+
+    def post(self, url: str, data: dict | None = None, **kw: object):  # noqa: ANN201
+        if not self.token:
+            self.get("/login")
+        payload = {"csrf_token": self.token, **(data or {})}
+        return self.client.post(url, data=payload, **kw)
+
+    def login(self, email: str, password: str = PASSWORD):  # noqa: ANN201
+        self.get("/login")
+        return self.post("/login", {"email": email, "password": password})
+
+    def fire(self, path_id: int, event: str, version: int, comment: str = ""):  # noqa: ANN201
+        return self.post(f"/paths/{path_id}/events/{event}", {"version": version, "comment": comment})
+
+    def upload(self, path_id: int, name: str, content: bytes):  # noqa: ANN201
+        return self.post(f"/town/paths/{path_id}/documents",
+                         {"document": (io.BytesIO(content), name)},
+                         content_type="multipart/form-data")
+
+
+@pytest.fixture
+def browser(app: Flask) -> Browser:
+    return Browser(app.test_client())
+
+
+def as_user(app: Flask, email: str) -> Browser:
+    b = Browser(app.test_client())
+    response = b.login(email)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return b
+
+
+@pytest.fixture
+def login(app: Flask):  # noqa: ANN201
+    return lambda email: as_user(app, email)
+
+
+PDF = pdf_bytes("test document")
