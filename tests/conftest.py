@@ -142,9 +142,12 @@ class World:
     users: dict[str, User] = field(default_factory=dict)
 
     def path(self, key: str) -> Path:
+        """The path as the database has it now (requests write in sessions of their own)."""
+        db.session.expire_all()
         return db.session.get(Path, self.paths[key].id)
 
     def user(self, key: str) -> User:
+        db.session.expire_all()
         return db.session.get(User, self.users[key].id)
 
 
@@ -216,12 +219,16 @@ def csrf_from(html: str) -> str:
 class Browser:
     """The Flask test client with the habits of a person: read the page, then post its form."""
 
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.client: FlaskClient = app.test_client()
         self.token = ""
 
     def get(self, url: str, **kw: object):  # noqa: ANN201
-        response = self.client.get(url, **kw)
+        # Each request gets an app context (and so a database session and `g`) of its own,
+        # as in a real server, even when the test holds one open to read rows.
+        with self.app.app_context():
+            response = self.client.get(url, **kw)
         match = CSRF_RE.search(response.get_data(as_text=True))
         if match:
             self.token = match.group(1)
@@ -231,7 +238,8 @@ class Browser:
         if not self.token:
             self.get("/login")
         payload = {"csrf_token": self.token, **(data or {})}
-        return self.client.post(url, data=payload, **kw)
+        with self.app.app_context():
+            return self.client.post(url, data=payload, **kw)
 
     def login(self, email: str, password: str = PASSWORD):  # noqa: ANN201
         self.get("/login")
@@ -248,11 +256,11 @@ class Browser:
 
 @pytest.fixture
 def browser(app: Flask) -> Browser:
-    return Browser(app.test_client())
+    return Browser(app)
 
 
 def as_user(app: Flask, email: str) -> Browser:
-    b = Browser(app.test_client())
+    b = Browser(app)
     response = b.login(email)
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return b

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, g
-from flask_babel import format_date, format_datetime, ngettext
+from flask_babel import format_date, format_datetime, gettext, ngettext
 
 from states.definition import Label
 
@@ -30,15 +30,19 @@ def day(value: datetime | None) -> str:
     return format_date(value, "long")
 
 
-def days_phrase(days: int) -> str:
-    """'zostało 5 dni', 'termin dzisiaj', 'termin minął 2 dni temu' (with Polish plurals)."""
+def days_phrase(days: int, overdue: bool = False) -> str:
+    """'zostało 5 dni', 'termin upływa dzisiaj', 'termin minął 2 dni temu' (Polish plurals).
+
+    `days` counts calendar days in the programme's zone; `overdue` says whether the
+    moment itself has passed, which on the deadline's own day the count cannot tell.
+    """
+    if overdue:
+        if days >= 0:
+            return gettext("termin minął dzisiaj")
+        return ngettext("termin minął %(num)d dzień temu", "termin minął %(num)d dni temu", -days)
     if days > 0:
         return ngettext("został %(num)d dzień", "zostało %(num)d dni", days)
-    if days == 0:
-        return ngettext("termin upływa dzisiaj", "termin upływa dzisiaj", 1)
-    return ngettext(
-        "termin minął %(num)d dzień temu", "termin minął %(num)d dni temu", -days
-    )
+    return gettext("termin upływa dzisiaj")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -32,6 +32,7 @@ class PathSummary:
     steps: list[StepView]
     current_deadline: deadlines.EffectiveDeadline | None
     current_days_left: int | None
+    current_overdue: bool
     documents: list[Document]
     signed_document_ids: set[int]
     timeline: list[PathTransition]
@@ -86,6 +87,7 @@ def summary(path: Path, user: User, now: datetime | None = None) -> PathSummary:
         steps=steps,
         current_deadline=current,
         current_days_left=deadlines.days_left(current.due_at, now, tz) if current else None,
+        current_overdue=bool(current and now > current.due_at),
         documents=docs,
         signed_document_ids=signed,
         timeline=timeline,

@@ -60,8 +60,9 @@ def upload(path_id: int) -> Response | tuple[str, int]:
         return render_path(path, form, 400)
     data = summary(path, current_user)
     if not data.can_upload:
-        form.document.errors = [upload_message("not_now", 0)]
-        return render_path(path, form, 409)
+        return render_template("errors/refused.html", path=path,
+                               reasons=[upload_message("not_now", 0)],
+                               back=url_for("town.path", path_id=path.id)), 409
     file = form.document.data
     try:
         document = documents.store_upload(
