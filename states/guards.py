@@ -27,6 +27,7 @@ class GuardFacts:
 class Guard:
     code: str
     check: Callable[[GuardFacts], bool]
+    title: Label  # what the guard requires, for the path's description
     refusal: Label  # shown when the guard does not hold
 
 
@@ -40,6 +41,7 @@ GUARDS: dict[str, Guard] = {
         Guard(
             "deadline_open",
             _deadline_open,
+            Label("termin etapu nie minął", "the stage deadline has not passed"),
             Label(
                 "Termin tego etapu już minął. Poproś koordynatora o przedłużenie terminu.",
                 "The deadline of this stage has passed. Ask the coordinator for an extension.",
@@ -48,6 +50,7 @@ GUARDS: dict[str, Guard] = {
         Guard(
             "document_attached",
             lambda f: f.has_document,
+            Label("dokument etapu jest dołączony", "the stage document is attached"),
             Label(
                 "Najpierw dołącz dokument tego etapu.",
                 "Attach this stage's document first.",
@@ -56,6 +59,7 @@ GUARDS: dict[str, Guard] = {
         Guard(
             "advisor_signed_off",
             lambda f: f.signed_off,
+            Label("doradca zatwierdził dokument", "the advisor signed off the document"),
             Label(
                 "Doradca miasta nie zatwierdził jeszcze najnowszej wersji dokumentu.",
                 "The town's advisor has not yet signed off the latest version of the document.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, g, request, session
+from flask_babel import lazy_gettext
 from flask_login import current_user
 
 import config
@@ -48,6 +49,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
+    login_manager.login_message = lazy_gettext("Zaloguj się, aby zobaczyć tę stronę.")
 
     from workflow import models  # noqa: F401  (register the tables)
     from workflow.models import User

@@ -125,6 +125,8 @@ def edit_deadlines() -> Response | str | tuple[str, int]:
 def diagram() -> str:
     programme = current_programme()
     definition = states.get_definition(programme.path_code)
+    role_names = {"applicant": _("miasto"), "advisor": _("doradca"),
+                  "coordinator": _("koordynator"), "system": _("system")}
     return render_template("coordinator/diagram.html", programme=programme,
-                           definition=definition,
+                           definition=definition, role_names=role_names, guards=states.GUARDS,
                            mermaid=states.to_mermaid(definition, g.locale))
