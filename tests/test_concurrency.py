@@ -10,9 +10,9 @@ import io
 import threading
 
 import pytest
+from conftest import PDF
 from sqlalchemy import func, select
 
-from conftest import PDF
 from workflow.extensions import db
 from workflow.models import Path, PathTransition, User
 from workflow.services import documents

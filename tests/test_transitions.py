@@ -6,10 +6,10 @@ import io
 from datetime import timedelta
 
 import pytest
+from conftest import NOW, PDF, make_programme, make_town, make_user
 from sqlalchemy import func, select
 
 import states
-from conftest import NOW, PDF, make_programme, make_town, make_user
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,

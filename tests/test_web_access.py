@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 
 import pytest
+from conftest import PDF
 from sqlalchemy import select
 
-from conftest import PDF
 from workflow.extensions import db
 from workflow.models import Document
 from workflow.services import documents

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from conftest import PDF, VERSION_RE
 from sqlalchemy import select
 
-from conftest import PDF, VERSION_RE
 from workflow.extensions import db
 from workflow.models import DeadlineExtension, StageDeadline
 

@@ -6,9 +6,9 @@ import io
 import zipfile
 from datetime import timedelta
 
+from conftest import NOW, PDF, VERSION_RE
 from sqlalchemy import select
 
-from conftest import NOW, PDF, VERSION_RE
 from workflow.extensions import db
 from workflow.models import Document, StageDeadline
 

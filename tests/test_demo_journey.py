@@ -1,0 +1,59 @@
+"""The issue's "done when", on the demo programme: town01 uploads and submits its
+diagnosis and sees it in the timeline, advisor01 signs it off, the coordinator sees the
+town move in the overview."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from conftest import PDF, VERSION_RE, Browser
+
+from workflow.services import demo
+
+
+def version_on(page) -> int:
+    return int(VERSION_RE.search(page.get_data(as_text=True)).group(1))
+
+
+def stage_count(html: str, stage_label: str) -> int:
+    row = html.split(stage_label, 1)[1]
+    return int(row.split('class="num">', 1)[1].split("<", 1)[0])
+
+
+def test_town01_diagnosis_from_upload_to_sign_off(app, ctx):
+    created, _ = demo.seed("demo", today=date(2026, 11, 28))
+    assert created
+
+    coordinator = Browser(app)
+    assert coordinator.login("coordinator@demo.sciezka.pl", "demo").status_code == 302
+    overview = coordinator.get("/coordinator/").get_data(as_text=True)
+    diagnosis_before = stage_count(overview, ">Diagnoza</a>")
+    prl_before = stage_count(overview, ">Plan Rozwoju Lokalnego</a>")
+
+    town = Browser(app)
+    assert town.login("town01@demo.sciezka.pl", "demo").status_code == 302
+    page = town.get("/town/")
+    html = page.get_data(as_text=True)
+    assert "Dąbrowa Tarnowska" in html
+    assert "Przygotuj i złóż diagnozę" in html
+    path_id = int(html.split("/town/paths/", 1)[1].split("/", 1)[0])
+    assert town.upload(path_id, "diagnoza-dabrowa.pdf", PDF).status_code == 302
+    assert town.fire(path_id, "submit_diagnosis", version_on(town.get("/town/"))).status_code == 302
+    html = town.get("/town/").get_data(as_text=True)
+    timeline = html.split('id="timeline-h"', 1)[1]
+    assert "Złożono diagnozę – czeka na doradcę" in timeline
+    assert "Zespół Miejski Dąbrowa Tarnowska" in timeline
+
+    advisor = Browser(app)
+    assert advisor.login("advisor01@demo.sciezka.pl", "demo").status_code == 302
+    assert "Dąbrowa Tarnowska" in advisor.get("/advisor/").get_data(as_text=True)
+    page = advisor.get(f"/advisor/paths/{path_id}")
+    assert advisor.fire(path_id, "accept_diagnosis", version_on(page)).status_code == 302
+
+    overview = coordinator.get("/coordinator/").get_data(as_text=True)
+    assert stage_count(overview, ">Diagnoza</a>") == diagnosis_before - 1
+    assert stage_count(overview, ">Plan Rozwoju Lokalnego</a>") == prl_before + 1
+    row = overview.split("Dąbrowa Tarnowska", 1)[1].split("</tr>", 1)[0]
+    assert "Przygotowanie PRL" in row
+
+    assert "Przygotuj i złóż PRL" in town.get("/town/").get_data(as_text=True)
