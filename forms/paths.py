@@ -30,4 +30,5 @@ class UploadForm(FlaskForm):
 
 
 class SignoffForm(FlaskForm):
+    document_id = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
     submit = SubmitField(_l("Zatwierdź najnowszą wersję dokumentu"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from states.definition import Label
 
@@ -32,7 +32,9 @@ class Guard:
 
 
 def _deadline_open(facts: GuardFacts) -> bool:
-    return facts.deadline is None or facts.now <= facts.deadline
+    # Compare in UTC: Python compares two datetimes of the same tzinfo by wall clock,
+    # which is an hour off in the repeated hour of the autumn DST change.
+    return facts.deadline is None or facts.now.astimezone(UTC) <= facts.deadline.astimezone(UTC)
 
 
 GUARDS: dict[str, Guard] = {

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from pathlib import Path as FsPath
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from conftest import Browser
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 import states
 from workflow.cli import markdown_page
@@ -64,19 +68,6 @@ def town_states() -> list[tuple[str, str, str]]:
     return [tuple(r) for r in rows]
 
 
-def histories() -> dict[str, list[tuple[str, datetime]]]:
-    rows = db.session.execute(
-        select(Applicant.name, PathTransition.event, PathTransition.created_at)
-        .join(Path, Path.id == PathTransition.path_id)
-        .join(Applicant, Applicant.id == Path.applicant_id)
-        .order_by(Path.id, PathTransition.seq)
-    )
-    out: dict[str, list[tuple[str, datetime]]] = {}
-    for name, event, when in rows:
-        out.setdefault(name, []).append((event, when))
-    return out
-
-
 def empty_tables() -> None:
     """What the autouse fixture of conftest does after a test, done mid-test."""
     db.session.remove()
@@ -90,201 +81,262 @@ def empty_tables() -> None:
                 conn.execute(sa.text(f'DELETE FROM "{table}"'))
 
 
-@pytest.fixture
-def seeded(ctx):
-    created, logins = demo.seed("demo", today=TODAY)
-    assert created is True
-    return logins
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything one seed wrote, read back as plain data (the database is emptied after)."""
+
+    logins: list[str]
+    programmes: list[tuple[str, str, str]]  # code, path_code, timezone
+    users: dict[str, tuple[str, str]]  # email -> (role, name)
+    towns: list[tuple[str, str, str]]  # (login, town, state) in login order
+    leads: list[tuple[str, str]]  # (town login, lead advisor login)
+    assignment_kinds: list[str]
+    paths: dict[int, dict]  # id -> name, state, version, created_at, updated_at
+    transitions: list[dict]  # in (path, seq) order
+    documents: list[dict]
+    signoffs: list[dict]
+    deadlines: dict[str, datetime]
+    counts: dict[str, int]
+    second_seed: tuple[bool, list[str]]
+    counts_after_second_seed: dict[str, int]
+
+
+def take_snapshot() -> Snapshot:
+    users = {email: (role, name) for email, role, name in
+             db.session.execute(select(User.email, User.role, User.name))}
+    paths = {
+        pid: {"name": name, "state": state, "version": version, "created_at": created,
+              "updated_at": updated}
+        for pid, name, state, version, created, updated in db.session.execute(
+            select(Path.id, Applicant.name, Path.state, Path.version, Path.created_at,
+                   Path.updated_at).join(Applicant, Applicant.id == Path.applicant_id))
+    }
+    actor = aliased(User)
+    transitions = [
+        {"path_id": pid, "seq": seq, "event": event, "from": src, "to": dst,
+         "actor": email, "actor_role": role, "comment": comment, "at": at}
+        for pid, seq, event, src, dst, email, role, comment, at in db.session.execute(
+            select(PathTransition.path_id, PathTransition.seq, PathTransition.event,
+                   PathTransition.from_state, PathTransition.to_state, actor.email, actor.role,
+                   PathTransition.comment, PathTransition.created_at)
+            .outerjoin(actor, actor.id == PathTransition.actor_id)
+            .order_by(PathTransition.path_id, PathTransition.seq))
+    ]
+    documents = [
+        {"id": did, "path_id": pid, "stage": stage, "at": at, "mime": mime, "size": size}
+        for did, pid, stage, at, mime, size in db.session.execute(
+            select(Document.id, Document.path_id, Document.stage, Document.uploaded_at,
+                   Document.mime_type, Document.size_bytes))
+    ]
+    signoffs = [
+        {"path_id": pid, "stage": stage, "document_id": did, "at": at}
+        for pid, stage, did, at in db.session.execute(
+            select(StageSignoff.path_id, StageSignoff.stage, StageSignoff.document_id,
+                   StageSignoff.created_at))
+    ]
+    town_user = aliased(User)
+    lead_rows = db.session.execute(
+        select(town_user.email, User.email, AdvisorAssignment.kind)
+        .join(Path, Path.id == AdvisorAssignment.path_id)
+        .join(User, User.id == AdvisorAssignment.advisor_id)
+        .join(town_user, town_user.applicant_id == Path.applicant_id)
+        .order_by(town_user.email)
+    ).all()
+    return Snapshot(
+        logins=[],
+        programmes=[tuple(r) for r in db.session.execute(
+            select(Programme.code, Programme.path_code, Programme.timezone))],
+        users=users,
+        towns=town_states(),
+        leads=[(t, a) for t, a, _ in lead_rows],
+        assignment_kinds=[k for _, _, k in lead_rows],
+        paths=paths,
+        transitions=transitions,
+        documents=documents,
+        signoffs=signoffs,
+        deadlines=dict(db.session.execute(select(StageDeadline.stage, StageDeadline.due_at)).all()),
+        counts=counts(),
+        second_seed=(True, []),
+        counts_after_second_seed={},
+    )
+
+
+@pytest.fixture(scope="module")
+def seeded(app) -> Snapshot:
+    """Seed once for the module, read everything back, then empty the tables again."""
+    with app.app_context():
+        try:
+            created, logins = demo.seed("demo", today=TODAY)
+            assert created is True
+            snap = take_snapshot()
+            second = demo.seed("other-password", today=TODAY + timedelta(days=30))
+            snap = dataclasses.replace(snap, logins=logins, second_seed=second,
+                                       counts_after_second_seed=counts())
+        finally:
+            empty_tables()
+    return snap
+
+
+def emails_of(snap: Snapshot, role: str) -> list[str]:
+    return sorted(e for e, (r, _) in snap.users.items() if r == role)
 
 
 # --- what the seed creates -------------------------------------------------------------------------
 
 
 def test_seed_creates_the_programme_and_its_people(seeded):
-    programme = db.session.scalar(select(Programme).where(Programme.code == "RL-2020"))
-    assert programme is not None
-    assert programme.path_code == "rozwoj-lokalny"
-    assert programme.timezone == "Europe/Warsaw"
-    assert db.session.scalar(select(func.count()).select_from(Path)
-                             .where(Path.programme_id == programme.id)) == 54
-    assert role_count("town") == 54
-    assert role_count("advisor") == 74
-    assert role_count("evaluator") == 12
-    assert role_count("coordinator") == 1
-    emails = set(db.session.scalars(select(User.email)))
-    assert "coordinator@demo.sciezka.pl" in emails
-    assert {f"advisor{n:02d}@{DOMAIN}" for n in range(1, 75)} <= emails
-    assert {f"evaluator{n:02d}@{DOMAIN}" for n in range(1, 13)} <= emails
-    assert any("coordinator@demo.sciezka.pl" in line for line in seeded)
-    assert any("town01@demo.sciezka.pl" in line and "town54@demo.sciezka.pl" in line for line in seeded)
+    assert seeded.programmes == [("RL-2020", "rozwoj-lokalny", "Europe/Warsaw")]
+    assert len(seeded.paths) == 54
+    assert emails_of(seeded, "town") == [f"town{n:02d}@{DOMAIN}" for n in range(1, 55)]
+    assert emails_of(seeded, "advisor") == [f"advisor{n:02d}@{DOMAIN}" for n in range(1, 75)]
+    assert emails_of(seeded, "evaluator") == [f"evaluator{n:02d}@{DOMAIN}" for n in range(1, 13)]
+    assert emails_of(seeded, "coordinator") == [f"coordinator@{DOMAIN}"]
+    assert len(seeded.users) == 54 + 74 + 12 + 1
+    # Real-looking, mostly distinct names for the advisors.
+    assert len({seeded.users[e][1] for e in emails_of(seeded, "advisor")}) >= 20
+    assert any("coordinator@demo.sciezka.pl" in line for line in seeded.logins)
+    assert any("town01@demo.sciezka.pl" in line and "town54@demo.sciezka.pl" in line
+               for line in seeded.logins)
 
 
 def test_town_logins_follow_the_order_of_the_data_file(seeded):
-    rows = town_states()
-    assert [email for email, _, _ in rows] == [f"town{n:02d}@{DOMAIN}" for n in range(1, 55)]
-    assert [town for _, town, _ in rows] == expected_towns()
-    assert rows[0][1] == "Dąbrowa Tarnowska"
+    assert [email for email, _, _ in seeded.towns] == [f"town{n:02d}@{DOMAIN}" for n in range(1, 55)]
+    assert [town for _, town, _ in seeded.towns] == expected_towns()
+    assert seeded.towns[0][1] == "Dąbrowa Tarnowska"
     assert not set(expected_towns()) & demo.LARGE_CITIES
+    for email, town, _ in seeded.towns:
+        assert seeded.users[email] == ("town", f"Zespół Miejski {town}")
 
 
 def test_each_town_has_its_own_lead_advisor_with_the_same_number(seeded):
-    rows = db.session.execute(
-        select(User.email, AdvisorAssignment.kind, Applicant.id)
-        .join(AdvisorAssignment, AdvisorAssignment.advisor_id == User.id)
-        .join(Path, Path.id == AdvisorAssignment.path_id)
-        .join(Applicant, Applicant.id == Path.applicant_id)
-    ).all()
-    assert len(rows) == 54 and {kind for _, kind, _ in rows} == {"lead"}
-    town_of_applicant = {
-        applicant_id: email
-        for email, applicant_id in db.session.execute(
-            select(User.email, User.applicant_id).where(User.role == "town"))
-    }
-    pairs = sorted((town_of_applicant[applicant_id], advisor) for advisor, _, applicant_id in rows)
-    assert pairs == [(f"town{n:02d}@{DOMAIN}", f"advisor{n:02d}@{DOMAIN}") for n in range(1, 55)]
+    assert seeded.assignment_kinds == ["lead"] * 54
+    assert seeded.leads == [(f"town{n:02d}@{DOMAIN}", f"advisor{n:02d}@{DOMAIN}") for n in range(1, 55)]
 
 
 def test_town01_starts_at_the_very_beginning_and_the_rest_are_spread(seeded):
-    rows = town_states()
-    assert rows[0][2] == "diagnosis.draft"
-    first = db.session.scalar(select(Path).join(Applicant).where(Applicant.name == "Dąbrowa Tarnowska"))
-    assert db.session.scalar(select(func.count()).select_from(Document)
-                             .where(Document.path_id == first.id)) == 0
-    assert first.transitions == [] and first.version == 1
-    by_state = Counter(state for _, _, state in rows)
+    assert seeded.towns[0][2] == "diagnosis.draft"
+    first = next(pid for pid, p in seeded.paths.items() if p["name"] == "Dąbrowa Tarnowska")
+    assert [d for d in seeded.documents if d["path_id"] == first] == []
+    assert [t for t in seeded.transitions if t["path_id"] == first] == []
+    by_state = Counter(state for _, _, state in seeded.towns)
     assert len(by_state) >= 10
     assert by_state == dict(demo.SPREAD)
     assert all(RL.has_state(s) for s in by_state)
 
 
 def test_stage_deadlines_are_anchored_on_today_in_warsaw(seeded):
-    due = dict(db.session.execute(select(StageDeadline.stage, StageDeadline.due_at)).all())
-    assert due == {
+    assert seeded.deadlines == {
         "diagnosis": datetime(2026, 12, 12, 23, 59, tzinfo=WARSAW),
         "prl": datetime(2027, 1, 12, 23, 59, tzinfo=WARSAW),
         "pri": datetime(2027, 2, 11, 23, 59, tzinfo=WARSAW),
         "application": datetime(2027, 3, 13, 23, 59, tzinfo=WARSAW),
     }
     # 23:59 Warsaw in winter is 22:59 UTC; the database hands back aware UTC moments.
-    assert due["diagnosis"].astimezone(UTC).hour == 22
+    assert seeded.deadlines["diagnosis"].utcoffset() == timedelta(0)
+    assert seeded.deadlines["diagnosis"].hour == 22
 
 
 def test_every_history_is_a_consistent_chain_ending_in_the_paths_state(seeded):
-    paths = db.session.scalars(select(Path).order_by(Path.id)).all()
     moment_of_seeding = datetime(2026, 11, 28, tzinfo=WARSAW)
-    for path in paths:
-        history = path.transitions
+    for pid, path in seeded.paths.items():
+        history = [t for t in seeded.transitions if t["path_id"] == pid]
         here = RL.initial
-        seqs = []
         for record in history:
-            assert record.from_state == here, (path.applicant.name, record.event)
-            transition = RL.transition_from(record.from_state, record.event)
-            assert transition is not None and transition.target == record.to_state
-            here = record.to_state
-            seqs.append(record.seq)
-            assert record.created_at < moment_of_seeding  # the history lies in the past
+            assert record["from"] == here, (path["name"], record["event"])
+            transition = RL.transition_from(record["from"], record["event"])
+            assert transition is not None and transition.target == record["to"]
+            here = record["to"]
+            assert record["at"] < moment_of_seeding  # the history lies in the past
             if transition.comment_required:
-                assert record.comment.strip()
-        assert here == path.state
-        assert seqs == sorted(set(seqs))  # strictly increasing
-        assert path.version == len(history) + 1
-        times = [r.created_at for r in history]
+                assert record["comment"].strip()
+        assert here == path["state"], path["name"]
+        seqs = [r["seq"] for r in history]
+        assert all(a < b for a, b in zip(seqs, seqs[1:], strict=False))
+        if history:  # nothing touched the path after its last transition
+            assert history[-1]["seq"] == path["version"] - 1
+        times = [r["at"] for r in history]
         assert times == sorted(times)
         if history:
-            assert path.updated_at == history[-1].created_at
+            assert path["updated_at"] == history[-1]["at"]
 
 
 def test_every_submission_had_its_stage_document_uploaded_before_it(seeded):
-    submissions = db.session.scalars(
-        select(PathTransition).where(PathTransition.event.like("submit_%"))).all()
-    assert len(submissions) > 54
+    submissions = [t for t in seeded.transitions if t["event"].startswith("submit_")]
+    assert len(submissions) > 40
     for record in submissions:
-        stage = RL.state(record.from_state).stage
-        docs = db.session.scalars(select(Document).where(
-            Document.path_id == record.path_id, Document.stage == stage,
-            Document.uploaded_at <= record.created_at)).all()
-        assert docs, (record.path_id, record.event)
-        assert all(d.mime_type == "application/pdf" and d.size_bytes > 0 for d in docs)
-        if record.event == "submit_application":
-            signed = db.session.scalar(select(func.count()).select_from(StageSignoff).where(
-                StageSignoff.path_id == record.path_id, StageSignoff.stage == "application"))
-            assert signed == 1
+        stage = RL.state(record["from"]).stage
+        docs = [d for d in seeded.documents if d["path_id"] == record["path_id"]
+                and d["stage"] == stage and d["at"] <= record["at"]]
+        assert docs, (seeded.paths[record["path_id"]]["name"], record["event"])
+        assert all(d["mime"] == "application/pdf" and d["size"] > 0 for d in docs)
+    for record in (t for t in submissions if t["event"] == "submit_application"):
+        signed = [s for s in seeded.signoffs
+                  if s["path_id"] == record["path_id"] and s["stage"] == "application"]
+        assert len(signed) == 1
 
 
 def test_every_actor_in_the_history_holds_the_role_the_transition_needs(seeded):
-    rows = db.session.execute(
-        select(PathTransition.event, PathTransition.from_state, User.role, User.email, Path.id)
-        .join(User, User.id == PathTransition.actor_id)
-        .join(Path, Path.id == PathTransition.path_id)
-    ).all()
-    assert rows
-    for event, from_state, role, email, _ in rows:
-        allowed = RL.transition_from(from_state, event).roles
-        need = {"town": "applicant", "advisor": "advisor", "coordinator": "coordinator"}[role]
-        assert need in allowed, (event, email)
+    need = {"town": "applicant", "advisor": "advisor", "coordinator": "coordinator"}
+    town_of = {town: email for email, town, _ in seeded.towns}
+    for record in seeded.transitions:
+        allowed = RL.transition_from(record["from"], record["event"]).roles
+        assert need[record["actor_role"]] in allowed, (record["event"], record["actor"])
+        if record["actor_role"] == "town":  # the town's own team, not another town
+            assert record["actor"] == town_of[seeded.paths[record["path_id"]]["name"]]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: workflow/services/demo.py _walk() calls documents.sign_off(), which stamps "
-    "StageSignoff.created_at with the real clock, so every demo sign-off is dated after the "
-    "submission it allowed (up to 200 days later). Fix: in _walk, set "
-    "signoff.created_at = moment - timedelta(days=1) and commit, as _document does for uploaded_at."))
 def test_every_signoff_is_dated_before_the_submission_it_allowed(seeded):
-    rows = db.session.execute(
-        select(StageSignoff.created_at, PathTransition.created_at)
-        .join(PathTransition, PathTransition.path_id == StageSignoff.path_id)
-        .where(PathTransition.event == "submit_application")
-    ).all()
-    assert rows
-    for signed_at, submitted_at in rows:
-        assert signed_at <= submitted_at
+    """Regression: sign-offs were stamped with the real clock, months after the submission."""
+    submitted = {t["path_id"]: t["at"] for t in seeded.transitions if t["event"] == "submit_application"}
+    assert submitted
+    for signoff in seeded.signoffs:
+        assert signoff["at"] <= submitted[signoff["path_id"]]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: workflow/services/demo.py seed() creates Path (and AdvisorAssignment) rows with the "
-    "default created_at = utcnow(), so a demo path is 'created' up to 200 days after its first "
-    "transition. Fix: pass created_at=start + timedelta(hours=i) (the walk's start) to Path "
-    "and AdvisorAssignment in seed()."))
 def test_every_path_is_created_before_its_first_transition(seeded):
-    for path in db.session.scalars(select(Path)):
-        if path.transitions:
-            assert path.created_at <= path.transitions[0].created_at
+    """Regression: paths were stamped with the real clock, months after their history."""
+    for pid, path in seeded.paths.items():
+        history = [t for t in seeded.transitions if t["path_id"] == pid]
+        if history:
+            assert path["created_at"] <= history[0]["at"], path["name"]
 
 
 # --- once, and always the same -----------------------------------------------------------------------
 
 
 def test_seeding_again_creates_nothing(seeded):
-    before = counts()
-    created, logins = demo.seed("demo", today=TODAY)
+    created, logins = seeded.second_seed
     assert created is False
-    assert logins == seeded
-    assert counts() == before
-    created, _ = demo.seed("other-password", today=TODAY + timedelta(days=30))
-    assert created is False
-    assert counts() == before
+    assert logins[0] == seeded.logins[0]
+    assert seeded.counts_after_second_seed == seeded.counts
+    assert seeded.counts["Path"] == 54
 
 
-def test_seed_is_deterministic_and_only_the_calendar_follows_today(ctx):
-    demo.seed("demo", today=TODAY)
-    first_states = town_states()
-    first_history = histories()
-    first_names = sorted(db.session.scalars(select(User.name).where(User.role == "advisor")))
-    empty_tables()
-    assert counts()["Path"] == 0
-
+def test_seed_is_deterministic_and_only_the_calendar_follows_today(seeded, ctx):
     later = TODAY + timedelta(days=45)
     created, _ = demo.seed("demo", today=later)
     assert created is True
-    assert town_states() == first_states
-    second_history = histories()
-    assert {k: [e for e, _ in v] for k, v in second_history.items()} == {
-        k: [e for e, _ in v] for k, v in first_history.items()}
+    again = take_snapshot()
+    assert again.towns == seeded.towns
+    assert again.leads == seeded.leads
+    assert again.users == seeded.users
+    assert again.counts == seeded.counts
+
+    def history(snap: Snapshot) -> list[tuple[str, int, str, str | None, datetime]]:
+        name = {pid: p["name"] for pid, p in snap.paths.items()}
+        return [(name[t["path_id"]], t["seq"], t["event"], t["actor"], t["at"])
+                for t in snap.transitions]
+
+    first, second = history(seeded), history(again)
+    assert [h[:4] for h in second] == [h[:4] for h in first]
     # Every moment of the history moved by exactly the 45 days (both runs lie in summer time).
-    shifts = {b - a for town in first_history
-              for (_, a), (_, b) in zip(first_history[town], second_history[town], strict=True)}
-    assert shifts == {timedelta(days=45)}
-    assert sorted(db.session.scalars(select(User.name).where(User.role == "advisor"))) == first_names
+    assert {b[4] - a[4] for a, b in zip(first, second, strict=True)} == {timedelta(days=45)}
+    # Deadlines stay at 23:59 Warsaw wall time, even where 45 days later is across a clock change.
+    def wall(due: dict[str, datetime], shift: timedelta = timedelta(0)) -> dict[str, datetime]:
+        return {k: v.astimezone(WARSAW).replace(tzinfo=None) + shift for k, v in due.items()}
+
+    assert wall(again.deadlines) == wall(seeded.deadlines, timedelta(days=45))
+    assert {v.astimezone(WARSAW).time() for v in again.deadlines.values()} == {time(23, 59)}
 
 
 # --- the flask commands ---------------------------------------------------------------------------
@@ -305,27 +357,21 @@ def test_cli_demo_seed_prints_logins_and_refuses_a_second_seed(app, ctx):
     assert "created." not in again.output
     assert role_count("town") == 54
 
+    # The accounts the command printed work with the demo password.
+    db.session.remove()
+    town = Browser(app)
+    assert town.login("town01@demo.sciezka.pl", "demo").status_code == 302
+    assert "Dąbrowa Tarnowska" in town.get("/town/").get_data(as_text=True)
+    coordinator = Browser(app)
+    assert coordinator.login("coordinator@demo.sciezka.pl", "demo").status_code == 302
+    overview = coordinator.get("/coordinator/").get_data(as_text=True)
+    assert "RL-2020" in overview and "Pokazano miast: 54" in overview
+
 
 def test_cli_rejects_a_malformed_date(app, ctx):
     result = app.test_cli_runner().invoke(args=["demo", "seed", "--today", "28.11.2026"])
     assert result.exit_code != 0
     assert role_count("town") == 0
-
-
-def test_demo_accounts_log_in_with_the_demo_password(app, ctx, browser):
-    app.test_cli_runner().invoke(args=["demo", "seed", "--today", "2026-11-28"])
-    db.session.remove()
-    response = browser.login("town01@demo.sciezka.pl", "demo")
-    assert response.status_code == 302
-    page = browser.get("/town/")
-    assert page.status_code == 200
-    assert "Dąbrowa Tarnowska" in page.get_data(as_text=True)
-
-    coordinator = type(browser)(app.test_client())
-    assert coordinator.login("coordinator@demo.sciezka.pl", "demo").status_code == 302
-    overview = coordinator.get("/coordinator/").get_data(as_text=True)
-    assert "RL-2020" in overview
-    assert "Pokazano miast: 54" in overview or "Towns shown: 54" in overview
 
 
 def test_cli_path_mermaid_prints_a_state_diagram(app):

@@ -223,12 +223,9 @@ def test_deadline_on_the_day_of_the_spring_change():
     assert not deadline_open(datetime(2026, 3, 29, 1, 30, 1, tzinfo=UTC), early)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: states/guards.py _deadline_open compares `facts.now <= facts.deadline` directly; "
-    "Python compares two datetimes with the SAME tzinfo by wall clock, ignoring fold/offset, "
-    "so in the repeated hour of the autumn change the answer is an hour off. "
-    "Fix: compare facts.now.astimezone(UTC) <= facts.deadline.astimezone(UTC)."))
 def test_deadline_open_compares_moments_even_when_both_are_in_warsaw_time():
+    """Regression: Python compares two datetimes with the same tzinfo by wall clock, ignoring
+    fold, so a plain `now <= deadline` was an hour off in the repeated autumn hour."""
     due = datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=WARSAW)  # 01:30 UTC
     first_245 = datetime(2026, 10, 25, 2, 45, fold=0, tzinfo=WARSAW)  # CEST, 00:45 UTC
     second_215 = datetime(2026, 10, 25, 2, 15, fold=1, tzinfo=WARSAW)  # CET, 01:15 UTC

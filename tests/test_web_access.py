@@ -49,7 +49,8 @@ def test_advisor_sees_only_assigned_towns(world, docs, login):
     assert advisor.get(f"/advisor/paths/{world.paths['a'].id}").status_code == 200
     assert advisor.get(f"/advisor/paths/{world.paths['b'].id}").status_code == 404
     assert advisor.get(f"/documents/{docs['b']}").status_code == 404
-    assert advisor.post(f"/advisor/paths/{world.paths['b'].id}/signoff").status_code == 404
+    assert advisor.post(f"/advisor/paths/{world.paths['b'].id}/signoff",
+                        {"document_id": docs["b"]}).status_code == 404
 
 
 def test_unassigned_advisor_and_evaluator_see_no_path(world, docs, login):

@@ -6,7 +6,7 @@ from conftest import PDF, VERSION_RE
 from sqlalchemy import select
 
 from workflow.extensions import db
-from workflow.models import PathTransition, StageSignoff
+from workflow.models import Document, PathTransition, StageSignoff
 
 
 def version_on(page) -> int:
@@ -64,7 +64,17 @@ def test_advisor_signs_off_the_application_before_the_town_submits(world, login)
     advisor = login("advisor-a@example.pl")
     page = advisor.get(f"/advisor/paths/{path.id}").get_data(as_text=True)
     assert "Zatwierdź najnowszą wersję dokumentu" in page
-    assert advisor.post(f"/advisor/paths/{path.id}/signoff").status_code == 302
+    first = db.session.scalar(select(Document.id))
+    # The town uploads a new version while the advisor reads the old one.
+    town.upload(path.id, "wniosek-v2.pdf", PDF + b"v2")
+    stale = advisor.post(f"/advisor/paths/{path.id}/signoff", {"document_id": first})
+    assert stale.status_code == 409
+    assert "nowszą wersję" in stale.get_data(as_text=True)
+    page = advisor.get(f"/advisor/paths/{path.id}").get_data(as_text=True)
+    latest = int(page.split('name="document_id" value="', 1)[1].split('"', 1)[0])
+    assert latest != first
+    assert advisor.post(f"/advisor/paths/{path.id}/signoff",
+                        {"document_id": latest}).status_code == 302
     assert db.session.scalar(select(StageSignoff.advisor_id)) == world.users["advisor_a"].id
 
     assert town.fire(path.id, "submit_application", version_on(town.get("/town/"))).status_code == 302
@@ -77,6 +87,6 @@ def test_advisor_cannot_sign_off_without_a_document(world, login):
     db.session.commit()
     advisor = login("advisor-a@example.pl")
     advisor.get(f"/advisor/paths/{path.id}")
-    response = advisor.post(f"/advisor/paths/{path.id}/signoff")
+    response = advisor.post(f"/advisor/paths/{path.id}/signoff", {"document_id": 1})
     assert response.status_code == 409
     assert db.session.scalar(select(PathTransition.id)) is None

@@ -26,9 +26,13 @@ def test_overview_counts_and_filters(world, login):
     assert "Wałcz" in only_prl and "Ostrzeszów" not in only_prl
     only_voiv = coordinator.get("/coordinator/?voivodeship=mazowieckie").get_data(as_text=True)
     assert "Ostrzeszów" in only_voiv and "Wałcz" not in only_voiv
-    nonsense = coordinator.get("/coordinator/?stage=%3Cscript%3E&voivodeship=%00")
+    nonsense = coordinator.get("/coordinator/?stage=%3Cscript%3E&voivodeship=%3Cb%3E")
     assert nonsense.status_code == 200
     assert "<script>" not in nonsense.get_data(as_text=True)
+    assert "Żadne miasto nie spełnia wybranych warunków." in nonsense.get_data(as_text=True)
+    nul = coordinator.get("/coordinator/?voivodeship=%00")
+    assert nul.status_code == 400
+    assert "Niepoprawne żądanie" in nul.get_data(as_text=True)
 
 
 def test_coordinator_sees_the_town_move(world, login):

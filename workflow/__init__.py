@@ -80,4 +80,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     def _locale_for_templates() -> None:
         g.locale = str(select_locale())
 
+    @app.before_request
+    def _refuse_nul_bytes() -> None:
+        """No text we keep may hold a NUL byte (PostgreSQL refuses them): a 400, not a 500."""
+        values = [*request.args.values(), *request.form.values(), request.path]
+        if any("\x00" in v for v in values):
+            from flask import abort
+
+            abort(400)
+
     return app

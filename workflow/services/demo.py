@@ -190,26 +190,29 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
     towns = load_towns()
     paths: list[Path] = []
     town_users: list[User] = []
+    start = datetime.combine(today - timedelta(days=200), time(10, 0), tzinfo=zone)
     for n, town in enumerate(towns, start=1):
         municipality = Municipality(name=town.name, voivodeship=town.voivodeship)
         applicant = Applicant(kind="town", name=town.name, voivodeship=town.voivodeship)
         applicant.memberships.append(ApplicantMember(municipality=municipality, is_leader=True))
         user = User(email=email("town", n), name=f"Zespół Miejski {town.name}",
                     password_hash=hashed, role="town", applicant=applicant)
-        path = Path(programme=programme, applicant=applicant, state=definition.initial)
+        created = start + timedelta(hours=n - 1)
+        path = Path(programme=programme, applicant=applicant, state=definition.initial,
+                    created_at=created, updated_at=created)
         db.session.add_all([municipality, applicant, user, path])
         paths.append(path)
         town_users.append(user)
     db.session.flush()
     for path, advisor in zip(paths, advisors, strict=False):
-        db.session.add(AdvisorAssignment(path_id=path.id, advisor_id=advisor.id, kind="lead"))
+        db.session.add(AdvisorAssignment(path_id=path.id, advisor_id=advisor.id, kind="lead",
+                                         created_at=start))
     db.session.commit()
 
     targets = [state for state, count in SPREAD for _ in range(count)]
     rest = targets[1:]
     random.Random(2020).shuffle(rest)  # noqa: S311  (a fixed demo order, not security)
     targets = [targets[0], *rest]
-    start = datetime.combine(today - timedelta(days=200), time(10, 0), tzinfo=zone)
     for i, (path, target) in enumerate(zip(paths, targets, strict=True)):
         _walk(path, definition, target, town_users[i], advisors[i], coordinator,
               start + timedelta(hours=i))
@@ -228,7 +231,9 @@ def _walk(path: Path, definition: PathDefinition, target: str, town_user: User,
         if "document_attached" in transition.guards:
             _document(path, stage, town_user, moment - timedelta(days=2))
         if "advisor_signed_off" in transition.guards:
-            documents.sign_off(path, stage, advisor)
+            signoff = documents.sign_off(path, stage, advisor)
+            signoff.created_at = moment - timedelta(days=1)
+            db.session.commit()
         if "applicant" in transition.roles:
             actor = town_user
         elif "advisor" in transition.roles:

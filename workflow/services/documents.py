@@ -161,11 +161,17 @@ def is_signed_off(document: Document | None) -> bool:
     )
 
 
-def sign_off(path: Path, stage: str, advisor: User) -> StageSignoff:
-    """Record the advisor's sign-off of the stage's latest document."""
+def sign_off(path: Path, stage: str, advisor: User, document_id: int | None = None) -> StageSignoff:
+    """Record the advisor's sign-off of the stage's latest document.
+
+    `document_id` is the version the advisor saw; if the town has uploaded a newer one
+    since, the sign-off is refused rather than applied to a file nobody has read.
+    """
     document = latest_document(path, stage)
     if document is None:
         raise UploadRefused("nothing_to_sign")
+    if document_id is not None and document.id != document_id:
+        raise UploadRefused("newer_version")
     existing = db.session.scalar(
         select(StageSignoff).where(StageSignoff.document_id == document.id)
     )

@@ -76,7 +76,7 @@ def summary(path: Path, user: User, now: datetime | None = None) -> PathSummary:
             .order_by(PathTransition.seq.desc())
         )
     )
-    actions = available_actions(path, user, now)
+    actions = available_actions(path, user, now, effective)
     is_applicant = user.role == "town" and user.applicant_id == path.applicant_id
     current = effective.get(state.stage)
     missing = list(dict.fromkeys(reason for a in actions for reason in a.unmet))

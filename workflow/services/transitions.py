@@ -61,13 +61,24 @@ def definition_of(path: Path) -> PathDefinition:
     return states.get_definition(path.programme.path_code)
 
 
-def gather_facts(path: Path, definition: PathDefinition, now: datetime) -> GuardFacts:
-    """Read from the database what the guards of the current stage need to know."""
+def gather_facts(
+    path: Path,
+    definition: PathDefinition,
+    now: datetime,
+    effective: dict[str, deadlines.EffectiveDeadline] | None = None,
+) -> GuardFacts:
+    """Read from the database what the guards of the current stage need to know.
+
+    `effective` is the path's deadlines if the caller has already read them.
+    """
     stage = definition.state(path.state).stage
     latest = documents.latest_document(path, stage)
+    if effective is None:
+        effective = deadlines.effective_deadlines(path)
+    found = effective.get(stage)
     return GuardFacts(
         now=now,
-        deadline=deadlines.effective_deadline(path, stage),
+        deadline=found.due_at if found else None,
         has_document=latest is not None,
         signed_off=documents.is_signed_off(latest),
     )
@@ -81,14 +92,19 @@ class Action:
     unmet: list[Label]
 
 
-def available_actions(path: Path, user: User, now: datetime | None = None) -> list[Action]:
+def available_actions(
+    path: Path,
+    user: User,
+    now: datetime | None = None,
+    effective: dict[str, deadlines.EffectiveDeadline] | None = None,
+) -> list[Action]:
     """Transitions from the current state that `user`'s role allows, with unmet guards."""
     definition = definition_of(path)
     roles = access.roles_for(user, path)
     candidates = [t for t in definition.transitions_from(path.state) if t.roles & roles]
     if not candidates:
         return []
-    facts = gather_facts(path, definition, now or utcnow())
+    facts = gather_facts(path, definition, now or utcnow(), effective)
     return [Action(t, [g.refusal for g in failing(t.guards, facts)]) for t in candidates]
 
 

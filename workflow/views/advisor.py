@@ -72,10 +72,12 @@ def signoff(path_id: int) -> Response | tuple[str, int]:
                                reasons=[_("Nie można zatwierdzić tego dokumentu.")],
                                back=url_for("advisor.path", path_id=p.id)), 400
     try:
-        documents.sign_off(p, stage, current_user)
-    except documents.UploadRefused:
-        return render_template("errors/refused.html", path=p,
-                               reasons=[_("Miasto nie dodało jeszcze dokumentu tego etapu.")],
+        documents.sign_off(p, stage, current_user, form.document_id.data)
+    except documents.UploadRefused as refused:
+        reason = (_("Miasto dodało w międzyczasie nowszą wersję dokumentu. Przejrzyj ją przed "
+                    "zatwierdzeniem.") if refused.code == "newer_version"
+                  else _("Miasto nie dodało jeszcze dokumentu tego etapu."))
+        return render_template("errors/refused.html", path=p, reasons=[reason],
                                back=url_for("advisor.path", path_id=p.id)), 409
     flash(_("Zatwierdzono dokument. Miasto może teraz złożyć wniosek."), "success")
     return redirect(url_for("advisor.path", path_id=p.id))
