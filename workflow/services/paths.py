@@ -22,6 +22,7 @@ class StepView:
     status: str  # done / current / todo
     deadline: deadlines.EffectiveDeadline | None
     days_left: int | None
+    overdue: bool
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ def summary(path: Path, user: User, now: datetime | None = None) -> PathSummary:
                 status=definition.stage_status(stage.code, path.state),
                 deadline=dl,
                 days_left=deadlines.days_left(dl.due_at, now, tz) if dl else None,
+                overdue=bool(dl and now > dl.due_at),
             )
         )
     docs = documents.documents_of(path)
