@@ -59,6 +59,12 @@ class Transition:
     guards: tuple[str, ...] = ()
     comment_required: bool = False
     style: str = "primary"  # "primary", "secondary" or "danger": how a button looks
+    history: Label | None = None  # what happened, in the past tense, for the timeline
+
+    @property
+    def done(self) -> Label:
+        """The timeline's sentence for this transition (the staff name if none is given)."""
+        return self.history or self.staff
 
 
 @dataclass(frozen=True)

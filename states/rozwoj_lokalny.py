@@ -150,6 +150,7 @@ def _plan_transitions() -> list[Transition]:
                 L(f"Złożenie {gen}", f"Submission of the {en}"),
                 L(f"Złóż {acc} do doradcy", f"Submit the {en} to your advisor"),
                 guards=("deadline_open", "document_attached"),
+                history=L(f"Miasto złożyło {acc}", f"The town submitted the {en}"),
             ),
             Transition(
                 f"accept_{stage}",
@@ -158,6 +159,7 @@ def _plan_transitions() -> list[Transition]:
                 ADV,
                 L(f"Zatwierdź {acc}", f"Sign off the {en}"),
                 L(f"Doradca zatwierdził {acc}", f"Your advisor signed off the {en}"),
+                history=L(f"Zatwierdzono {acc}", f"The {en} was signed off"),
             ),
             Transition(
                 f"return_{stage}",
@@ -168,6 +170,7 @@ def _plan_transitions() -> list[Transition]:
                 L(f"Doradca zwrócił {acc} do poprawy", f"Your advisor returned the {en}"),
                 comment_required=True,
                 style="secondary",
+                history=L(f"Zwrócono {acc} do poprawy", f"The {en} was returned for correction"),
             ),
         ]
     return out
@@ -185,6 +188,7 @@ TRANSITIONS = (
         L("Miasto złożyło wniosek", "Town submitted the application"),
         L("Złóż wniosek o dofinansowanie", "Submit the application"),
         guards=("deadline_open", "document_attached", "advisor_signed_off"),
+        history=L("Miasto złożyło wniosek", "The town submitted the application"),
     ),
     Transition(
         "pass_formal_check",
@@ -194,6 +198,7 @@ TRANSITIONS = (
         L("Ocena formalna pozytywna – do oceny merytorycznej",
           "Formal check passed – to merit evaluation"),
         L("Wniosek przeszedł ocenę formalną", "The application passed the formal check"),
+        history=L("Wniosek przeszedł ocenę formalną", "The application passed the formal check"),
     ),
     Transition(
         "return_application",
@@ -204,6 +209,7 @@ TRANSITIONS = (
         L("Wniosek zwrócono do uzupełnienia", "The application was returned for correction"),
         comment_required=True,
         style="secondary",
+        history=L("Wniosek zwrócono do uzupełnienia", "The application was returned for correction"),
     ),
     Transition(
         "reject_formal",
@@ -214,6 +220,7 @@ TRANSITIONS = (
         L("Wniosek odrzucono na ocenie formalnej", "The application was rejected at the formal check"),
         comment_required=True,
         style="danger",
+        history=L("Wniosek odrzucono na ocenie formalnej", "The application was rejected at the formal check"),
     ),
     Transition(
         "rank",
@@ -222,6 +229,7 @@ TRANSITIONS = (
         CO_SYS,
         L("Umieść na liście rankingowej", "Put on the ranking"),
         L("Ocena merytoryczna zakończona", "Merit evaluation finished"),
+        history=L("Wniosek umieszczono na liście rankingowej", "The application was put on the ranking"),
     ),
     Transition(
         "award",
@@ -230,6 +238,7 @@ TRANSITIONS = (
         CO_SYS,
         L("Przyznaj dofinansowanie", "Award the grant"),
         L("Przyznano dofinansowanie", "The grant was awarded"),
+        history=L("Przyznano dofinansowanie", "The grant was awarded"),
     ),
     Transition(
         "place_on_reserve",
@@ -239,6 +248,7 @@ TRANSITIONS = (
         L("Umieść na liście rezerwowej", "Place on the reserve list"),
         L("Umieszczono na liście rezerwowej", "Placed on the reserve list"),
         style="secondary",
+        history=L("Umieszczono na liście rezerwowej", "Placed on the reserve list"),
     ),
     Transition(
         "not_award",
@@ -248,6 +258,7 @@ TRANSITIONS = (
         L("Nie przyznawaj dofinansowania", "Do not award"),
         L("Nie przyznano dofinansowania", "No grant awarded"),
         style="danger",
+        history=L("Nie przyznano dofinansowania", "No grant was awarded"),
     ),
     Transition(
         "withdraw",
@@ -258,6 +269,7 @@ TRANSITIONS = (
         L("Wycofaj się z programu", "Withdraw from the programme"),
         comment_required=True,
         style="danger",
+        history=L("Miasto wycofało się z programu", "The town withdrew from the programme"),
     ),
 )
 

@@ -41,6 +41,7 @@ def test_town01_diagnosis_from_upload_to_sign_off(app, ctx):
     assert town.fire(path_id, "submit_diagnosis", version_on(town.get("/town/"))).status_code == 302
     html = town.get("/town/").get_data(as_text=True)
     timeline = html.split('id="timeline-h"', 1)[1]
+    assert "Miasto złożyło diagnozę" in timeline
     assert "Złożono diagnozę – czeka na doradcę" in timeline
     assert "Zespół Miejski Dąbrowa Tarnowska" in timeline
 
@@ -56,4 +57,6 @@ def test_town01_diagnosis_from_upload_to_sign_off(app, ctx):
     row = overview.split("Dąbrowa Tarnowska", 1)[1].split("</tr>", 1)[0]
     assert "Przygotowanie PRL" in row
 
-    assert "Przygotuj i złóż PRL" in town.get("/town/").get_data(as_text=True)
+    html = town.get("/town/").get_data(as_text=True)
+    assert "Przygotuj i złóż PRL" in html
+    assert "Zatwierdzono diagnozę" in html.split('id="timeline-h"', 1)[1]

@@ -469,3 +469,11 @@ def test_partnership_walk_from_start_to_done():
 def test_package_exports():
     assert states.to_mermaid is to_mermaid
     assert set(states.__all__) >= {"GUARDS", "REGISTRY", "PathDefinition", "get_definition"}
+
+
+def test_every_rozwoj_lokalny_transition_says_what_happened_for_the_timeline():
+    from states import get_definition
+
+    for t in get_definition("rozwoj-lokalny").transitions:
+        assert t.history is not None, t.event
+        assert t.done.pl and t.done.en
