@@ -220,7 +220,8 @@ TRANSITIONS = (
         L("Wniosek odrzucono na ocenie formalnej", "The application was rejected at the formal check"),
         comment_required=True,
         style="danger",
-        history=L("Wniosek odrzucono na ocenie formalnej", "The application was rejected at the formal check"),
+        history=L("Wniosek odrzucono na ocenie formalnej",
+                  "The application was rejected at the formal check"),
     ),
     Transition(
         "rank",
