@@ -14,7 +14,6 @@ depends on the machine, so nothing here passes or fails.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import statistics
 import sys
@@ -29,7 +28,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import sqlalchemy as sa  # noqa: E402
 from querycount import Built, add_towns, build_programme, count_queries  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from support import Browser, postgres_database  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from workflow import create_app  # noqa: E402
@@ -45,49 +44,11 @@ PAGES = {
     "advisor page (1 town)": (Built.lead, "/advisor/"),
     "advisor page (every 10th town)": (Built.busy, "/advisor/"),
 }
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-@contextmanager
-def postgres_database(base_url: str) -> Iterator[str]:
-    """A PostgreSQL database with a random name, dropped afterwards."""
-    url = make_url(base_url)
-    name = f"sciezka_bench_{secrets.token_hex(4)}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-
-class Client:
-    """The test client, one app context per request (a database session and `g` of its own),
-    as under a real server."""
-
-    def __init__(self, app) -> None:  # noqa: ANN001
-        self.app = app
-        self.client = app.test_client()
-
-    def get(self, url: str):  # noqa: ANN201
-        with self.app.app_context():
-            return self.client.get(url)
-
-    def post(self, url: str, data: dict):  # noqa: ANN201
-        with self.app.app_context():
-            return self.client.post(url, data=data)
-
-
-def logged_in(app, email: str) -> Client:  # noqa: ANN001
-    client = Client(app)
-    token = CSRF_RE.search(client.get("/login").get_data(as_text=True)).group(1)
-    response = client.post("/login", data={"csrf_token": token, "email": email, "password": PASSWORD})
+def logged_in(app, email: str) -> Browser:  # noqa: ANN001
+    client = Browser(app, PASSWORD)
+    response = client.login(email)
     if response.status_code != 302:
         raise RuntimeError(f"could not log in as {email}: {response.status_code}")
     return client

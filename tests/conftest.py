@@ -8,9 +8,7 @@ the run instead of skipping it.
 
 from __future__ import annotations
 
-import io
 import os
-import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,8 +17,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask.testing import FlaskClient
-from sqlalchemy.engine import make_url
+from support import VERSION_RE, Browser, empty_tables, postgres_database  # noqa: F401
 from werkzeug.security import generate_password_hash
 
 from workflow import create_app
@@ -43,33 +40,21 @@ PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-def _postgres_database(base_url: str) -> Iterator[str]:
-    url = make_url(base_url)
-    name = f"sciezka_test_{secrets.token_hex(4)}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+def postgres_or_skip(base_url: str) -> Iterator[str]:
     try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        with postgres_database(base_url) as url:
+            yield url
     except sa.exc.OperationalError as exc:
         if IN_CI:
             raise RuntimeError(f"PostgreSQL at {base_url} is not reachable under CI") from exc
         pytest.skip(f"PostgreSQL at {base_url} is not reachable: {exc.orig}")
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = os.environ.get("TEST_DATABASE_URL")
     if base:
-        yield from _postgres_database(base)
+        yield from postgres_or_skip(base)
     else:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
@@ -108,15 +93,7 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     app: Flask = request.getfixturevalue("app")
     with app.app_context():
-        db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                quoted = ", ".join(f'"{t}"' for t in tables)
-                conn.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(sa.text(f'DELETE FROM "{table}"'))
+        empty_tables()
 
 
 @pytest.fixture
@@ -206,61 +183,13 @@ def world(ctx: None) -> World:
 
 # --- web helpers -----------------------------------------------------------------------
 
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-VERSION_RE = re.compile(r'name="version" value="(\d+)"')
-
-
-def csrf_from(html: str) -> str:
-    match = CSRF_RE.search(html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
-
-
-class Browser:
-    """The Flask test client with the habits of a person: read the page, then post its form."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.client: FlaskClient = app.test_client()
-        self.token = ""
-
-    def get(self, url: str, **kw: object):  # noqa: ANN201
-        # Each request gets an app context (and so a database session and `g`) of its own,
-        # as in a real server, even when the test holds one open to read rows.
-        with self.app.app_context():
-            response = self.client.get(url, **kw)
-        match = CSRF_RE.search(response.get_data(as_text=True))
-        if match:
-            self.token = match.group(1)
-        return response
-
-    def post(self, url: str, data: dict | None = None, **kw: object):  # noqa: ANN201
-        if not self.token:
-            self.get("/login")
-        payload = {"csrf_token": self.token, **(data or {})}
-        with self.app.app_context():
-            return self.client.post(url, data=payload, **kw)
-
-    def login(self, email: str, password: str = PASSWORD):  # noqa: ANN201
-        self.get("/login")
-        return self.post("/login", {"email": email, "password": password})
-
-    def fire(self, path_id: int, event: str, version: int, comment: str = ""):  # noqa: ANN201
-        return self.post(f"/paths/{path_id}/events/{event}", {"version": version, "comment": comment})
-
-    def upload(self, path_id: int, name: str, content: bytes):  # noqa: ANN201
-        return self.post(f"/town/paths/{path_id}/documents",
-                         {"document": (io.BytesIO(content), name)},
-                         content_type="multipart/form-data")
-
-
 @pytest.fixture
 def browser(app: Flask) -> Browser:
-    return Browser(app)
+    return Browser(app, PASSWORD)
 
 
 def as_user(app: Flask, email: str) -> Browser:
-    b = Browser(app)
+    b = Browser(app, PASSWORD)
     response = b.login(email)
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return b

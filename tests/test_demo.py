@@ -11,10 +11,9 @@ from pathlib import Path as FsPath
 from zoneinfo import ZoneInfo
 
 import pytest
-import sqlalchemy as sa
-from conftest import Browser
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
+from support import Browser, empty_tables
 
 import states
 from workflow.cli import markdown_page
@@ -66,19 +65,6 @@ def town_states() -> list[tuple[str, str, str]]:
         .order_by(User.email)
     )
     return [tuple(r) for r in rows]
-
-
-def empty_tables() -> None:
-    """What the autouse fixture of conftest does after a test, done mid-test."""
-    db.session.remove()
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            quoted = ", ".join(f'"{t}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(sa.text(f'DELETE FROM "{table}"'))
 
 
 @dataclass(frozen=True)

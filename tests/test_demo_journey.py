@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from conftest import PDF, VERSION_RE, Browser
+from conftest import PDF, Browser
+from support import version_on
 
 from workflow.services import demo
-
-
-def version_on(page) -> int:
-    return int(VERSION_RE.search(page.get_data(as_text=True)).group(1))
 
 
 def stage_count(html: str, stage_label: str) -> int:

@@ -18,7 +18,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from conftest import _postgres_database
+from conftest import postgres_or_skip
 from sqlalchemy.exc import IntegrityError
 
 from workflow import models  # noqa: F401  (register every table)
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def empty_url(tmp_path: Path) -> Iterator[str]:
     base = os.environ.get("TEST_DATABASE_URL")
     if base:
-        yield from _postgres_database(base)
+        yield from postgres_or_skip(base)
     else:
         yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
 

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD_HASH, Browser
+from conftest import PASSWORD, PASSWORD_HASH, Browser
 from querycount import (
     RL,
     SPREAD,
@@ -56,7 +56,7 @@ class Measured:
 def measure(app) -> dict[str, Measured]:  # noqa: ANN001
     out = {}
     for page, (email, url) in PAGES.items():
-        browser = Browser(app)
+        browser = Browser(app, PASSWORD)
         assert browser.login(email).status_code == 302
         with count_queries(db.engine) as log:  # only the GET, not the login
             response = browser.get(url)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from conftest import PDF, VERSION_RE
+from conftest import PDF
 from sqlalchemy import select
+from support import version_on
 
 from workflow.extensions import db
 from workflow.models import Document, PathTransition, StageSignoff
-
-
-def version_on(page) -> int:
-    return int(VERSION_RE.search(page.get_data(as_text=True)).group(1))
 
 
 def submit_diagnosis(world, login):

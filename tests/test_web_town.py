@@ -6,15 +6,12 @@ import io
 import zipfile
 from datetime import timedelta
 
-from conftest import NOW, PDF, VERSION_RE
+from conftest import NOW, PDF
 from sqlalchemy import select
+from support import version_on
 
 from workflow.extensions import db
 from workflow.models import Document, StageDeadline
-
-
-def version_on(page) -> int:
-    return int(VERSION_RE.search(page.get_data(as_text=True)).group(1))
 
 
 def test_town_uploads_and_submits_its_diagnosis(world, login):

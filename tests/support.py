@@ -1,0 +1,101 @@
+"""Helpers shared by the tests and the benchmarks: throwaway databases and a client that
+behaves like a person with a browser. Imports no pytest, so bench/ can use it too."""
+
+from __future__ import annotations
+
+import io
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
+
+from workflow.extensions import db
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+VERSION_RE = re.compile(r'name="version" value="(\d+)"')
+
+
+@contextmanager
+def postgres_database(base_url: str, prefix: str = "sciezka_test") -> Iterator[str]:
+    """A PostgreSQL database with a random name on the server of `base_url`, dropped after.
+
+    Raises sqlalchemy.exc.OperationalError when the server cannot be reached.
+    """
+    url = make_url(base_url)
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def empty_tables() -> None:
+    """Delete every row of every table (in an app context)."""
+    db.session.remove()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{t}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(sa.text(f'DELETE FROM "{table}"'))
+
+
+def version_on(page) -> int:  # noqa: ANN001
+    """The path version a page's action forms carry."""
+    match = VERSION_RE.search(page.get_data(as_text=True))
+    assert match, "page has no action form"
+    return int(match.group(1))
+
+
+class Browser:
+    """The Flask test client with the habits of a person: read the page, then post its form."""
+
+    def __init__(self, app: Flask, password: str = "") -> None:
+        self.app = app
+        self.client: FlaskClient = app.test_client()
+        self.token = ""
+        self.password = password
+
+    def get(self, url: str, **kw: object):  # noqa: ANN201
+        # Each request gets an app context (and so a database session and `g`) of its own,
+        # as in a real server, even when the test holds one open to read rows.
+        with self.app.app_context():
+            response = self.client.get(url, **kw)
+        match = CSRF_RE.search(response.get_data(as_text=True))
+        if match:
+            self.token = match.group(1)
+        return response
+
+    def post(self, url: str, data: dict | None = None, **kw: object):  # noqa: ANN201
+        if not self.token:
+            self.get("/login")
+        payload = {"csrf_token": self.token, **(data or {})}
+        with self.app.app_context():
+            return self.client.post(url, data=payload, **kw)
+
+    def login(self, email: str, password: str | None = None):  # noqa: ANN201
+        self.get("/login")
+        return self.post("/login", {"email": email, "password": password or self.password})
+
+    def fire(self, path_id: int, event: str, version: int, comment: str = ""):  # noqa: ANN201
+        return self.post(f"/paths/{path_id}/events/{event}", {"version": version, "comment": comment})
+
+    def upload(self, path_id: int, name: str, content: bytes):  # noqa: ANN201
+        return self.post(f"/town/paths/{path_id}/documents",
+                         {"document": (io.BytesIO(content), name)},
+                         content_type="multipart/form-data")
