@@ -43,6 +43,13 @@ def run_migrations_online() -> None:
 
 
 def _run(connection: object) -> None:
+    sqlite = connection.dialect.name == "sqlite"  # type: ignore[attr-defined]
+    if sqlite:
+        # Batch migrations rebuild a table by copying it and dropping the original; with
+        # foreign keys enforced, dropping a referenced table fails. Off for the migration,
+        # then checked and back on.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # type: ignore[attr-defined]
+        connection.commit()  # type: ignore[attr-defined]  (end the PRAGMA's own transaction)
     context.configure(
         connection=connection,  # type: ignore[arg-type]
         target_metadata=target_metadata,
@@ -51,6 +58,12 @@ def _run(connection: object) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+    if sqlite:
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()  # type: ignore[attr-defined]
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")  # type: ignore[attr-defined]
+        connection.commit()  # type: ignore[attr-defined]
+        if broken:
+            raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
 
 
 if context.is_offline_mode():

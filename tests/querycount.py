@@ -29,6 +29,7 @@ from workflow.models import (
     AdvisorAssignment,
     Applicant,
     ApplicantMember,
+    ExpertiseField,
     Municipality,
     Path,
     Programme,
@@ -119,6 +120,10 @@ def add_towns(programme_id: int, start: int, stop: int, password_hash: str) -> B
     """Towns number `start` to `stop - 1` for the programme; one commit."""
     programme = db.session.get(Programme, programme_id)
     busy = db.session.scalar(db.select(User).where(User.email == Built.busy))
+    field = db.session.scalar(db.select(ExpertiseField).where(ExpertiseField.code == "bench"))
+    if field is None:
+        field = ExpertiseField(code="bench", name_pl="Finanse publiczne", name_en="Public finance")
+        db.session.add(field)
     rows: list[object] = []
     for i in range(start, stop):
         name = f"{NAMES[i % len(NAMES)]} {i:05d}"
@@ -135,7 +140,7 @@ def add_towns(programme_id: int, start: int, stop: int, password_hash: str) -> B
         rows += [municipality, applicant, path, town_user, advisor,
                  AdvisorAssignment(path=path, advisor=advisor, kind="lead")]
         if i % BUSY_EVERY == 0:
-            rows.append(AdvisorAssignment(path=path, advisor=busy, kind="expert"))
+            rows.append(AdvisorAssignment(path=path, advisor=busy, kind="expert", field=field))
     db.session.add_all(rows)
     db.session.commit()
     return Built(programme_id, stop)

@@ -209,19 +209,31 @@ def test_transition_seq_is_unique_per_path(migrated, base_rows):
 
 
 def test_only_one_lead_advisor_per_path_but_experts_may_join(migrated, base_rows):
-    def assign(advisor: str, kind: str):  # noqa: ANN202
+    with migrated.begin() as conn:
+        finance = insert(conn, "expertise_field", code="finance", name_pl="Finanse",
+                         name_en="Finance", active=True)
+        planning = insert(conn, "expertise_field", code="planning", name_pl="Planowanie",
+                          name_en="Planning", active=True)
+
+    def assign(advisor: str, kind: str, field: int | None = None):  # noqa: ANN202
         return lambda c: insert(c, "advisor_assignment", path_id=base_rows["path"],
-                                advisor_id=base_rows[advisor], kind=kind, created_at=NOW)
+                                advisor_id=base_rows[advisor], kind=kind, field_id=field,
+                                created_at=NOW)
 
     with migrated.begin() as conn:
         assign("advisor", "lead")(conn)
-        assign("expert", "expert")(conn)
+        assign("expert", "expert", finance)(conn)
     with migrated.begin() as conn:  # a third, unknown advisor as a second lead
         third = user(conn, "third@example.pl", "advisor")
     base_rows["third"] = third
     refused(migrated, assign("third", "lead"))
-    refused(migrated, assign("third", "boss"))
-    refused(migrated, assign("expert", "expert"))  # the same advisor twice
+    refused(migrated, assign("third", "boss", finance))
+    refused(migrated, assign("expert", "expert", planning))  # the same advisor twice
+    refused(migrated, assign("third", "expert"))  # an expert without a field
+    refused(migrated, assign("third", "expert", finance))  # a second expert for one field
+    refused(migrated, assign("third", "lead", planning))  # a lead is not for a field
+    with migrated.begin() as conn:
+        assign("third", "expert", planning)(conn)
 
 
 def test_document_checks_size_and_hash(migrated, base_rows):
@@ -256,3 +268,33 @@ def test_stage_deadline_once_per_programme_and_stage(migrated, base_rows):
     with migrated.begin() as conn:
         deadline(conn)
     refused(migrated, deadline)
+
+
+def test_upgrading_a_database_with_rows_keeps_them(empty_url):
+    """Each revision must upgrade a database in use, not only an empty one (on SQLite a
+    batch migration rebuilds tables that other rows reference)."""
+    command.upgrade(alembic_config(empty_url), "0001")
+    engine = sa.create_engine(empty_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            applicant = insert(conn, "applicant", kind="town", name="Wałcz", voivodeship="zachodniopomorskie")
+            programme = insert(conn, "programme", code="RL", title_pl="RL", title_en="RL",
+                               path_code="rozwoj-lokalny", timezone="Europe/Warsaw")
+            path = insert(conn, "path", programme_id=programme, applicant_id=applicant,
+                          state="prl.draft", version=3, created_at=NOW, updated_at=NOW)
+            advisor = user(conn, "advisor@example.pl", "advisor")
+            insert(conn, "advisor_assignment", path_id=path, advisor_id=advisor, kind="lead",
+                   created_at=NOW)
+            insert(conn, "path_transition", path_id=path, seq=1, event="submit_diagnosis",
+                   from_state="diagnosis.draft", to_state="diagnosis.submitted", actor_id=None,
+                   comment="", created_at=NOW)
+        command.upgrade(alembic_config(empty_url), "head")
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT state, version FROM path")).all() == [("prl.draft", 3)]
+            assert conn.execute(sa.text(
+                "SELECT kind, field_id FROM advisor_assignment")).all() == [("lead", None)]
+            assert conn.execute(sa.text("SELECT service_edit_days FROM programme")).scalar() == 14
+            assert conn.execute(sa.text("SELECT count(*) FROM path_transition")).scalar() == 1
+    finally:
+        engine.dispose()
+    assert schema_diff(empty_url) == []

@@ -82,30 +82,3 @@ class DeadlineExtension(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class AdvisorAssignment(db.Model):
-    """An advisor assigned to a path: the city advisor (lead) or a field expert."""
-
-    __tablename__ = "advisor_assignment"
-    __table_args__ = (
-        UniqueConstraint("path_id", "advisor_id"),
-        CheckConstraint("kind IN ('lead', 'expert')", name="kind_known"),
-        # One city advisor per path, enforced by the database.
-        Index(
-            "uq_advisor_assignment_one_lead",
-            "path_id",
-            unique=True,
-            sqlite_where=db.text("kind = 'lead'"),
-            postgresql_where=db.text("kind = 'lead'"),
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    path_id: Mapped[int] = mapped_column(ForeignKey("path.id", ondelete="CASCADE"))
-    advisor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(10), default="lead")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    path: Mapped[Path] = relationship()
-    advisor: Mapped[User] = relationship()

@@ -1,0 +1,253 @@
+"""The advisory side: advisors' profiles and fields, who advises which town, the people
+of each town, and the log of services (consultations, workshops, studies) delivered."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflow.extensions import db
+from workflow.models.applicant import Applicant
+from workflow.models.path import Path
+from workflow.models.types import UTCDateTime, utcnow
+from workflow.models.user import User
+
+SERVICE_KINDS = ("consultation", "workshop", "study", "other")
+SERVICE_FORMATS = ("on_site", "online")
+STUDY_KINDS = ("analysis", "planning")
+MAX_DURATION_MINUTES = 24 * 60
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class ExpertiseField(db.Model):
+    """A field of expertise (spatial planning, public finance, ...): a managed list."""
+
+    __tablename__ = "expertise_field"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_pl: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def name(self, locale: str | None) -> str:
+        return self.name_en if (locale or "pl").startswith("en") else self.name_pl
+
+
+advisor_expertise = Table(
+    "advisor_expertise",
+    db.metadata,
+    Column("advisor_id", ForeignKey("advisor_profile.user_id", ondelete="CASCADE"), primary_key=True),
+    Column("field_id", ForeignKey("expertise_field.id"), primary_key=True),
+)
+
+
+class AdvisorProfile(db.Model):
+    """What an advisor knows, where they work, and how many towns they can take."""
+
+    __tablename__ = "advisor_profile"
+    __table_args__ = (CheckConstraint("capacity >= 0 AND capacity <= 60", name="capacity_range"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    region: Mapped[str | None] = mapped_column(String(40))  # a voivodeship
+    capacity: Mapped[int] = mapped_column(default=3)
+    available: Mapped[bool] = mapped_column(default=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    user: Mapped[User] = relationship()
+    fields: Mapped[list[ExpertiseField]] = relationship(secondary=advisor_expertise,
+                                                        order_by=ExpertiseField.id)
+
+
+path_need = Table(
+    "path_need",
+    db.metadata,
+    Column("path_id", ForeignKey("path.id", ondelete="CASCADE"), primary_key=True),
+    Column("field_id", ForeignKey("expertise_field.id"), primary_key=True),
+)
+
+
+class AdvisorAssignment(db.Model):
+    """An advisor assigned to a path: the city advisor (lead) or a field expert."""
+
+    __tablename__ = "advisor_assignment"
+    __table_args__ = (
+        UniqueConstraint("path_id", "advisor_id"),
+        CheckConstraint("kind IN ('lead', 'expert')", name="kind_known"),
+        CheckConstraint(
+            "(kind = 'lead' AND field_id IS NULL) OR (kind = 'expert' AND field_id IS NOT NULL)",
+            name="expert_has_field",
+        ),
+        # One city advisor per path and one expert per field of a path, in the database.
+        Index("uq_advisor_assignment_one_lead", "path_id", unique=True,
+              sqlite_where=db.text("kind = 'lead'"), postgresql_where=db.text("kind = 'lead'")),
+        Index("uq_advisor_assignment_one_expert_per_field", "path_id", "field_id", unique=True,
+              sqlite_where=db.text("kind = 'expert'"),
+              postgresql_where=db.text("kind = 'expert'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path_id: Mapped[int] = mapped_column(ForeignKey("path.id", ondelete="CASCADE"))
+    advisor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="lead")
+    field_id: Mapped[int | None] = mapped_column(ForeignKey("expertise_field.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    path: Mapped[Path] = relationship()
+    advisor: Mapped[User] = relationship(foreign_keys=[advisor_id])
+    field: Mapped[ExpertiseField | None] = relationship()
+
+
+class AssignmentEvent(db.Model):
+    """Every change of an assignment, appended: who assigned or unassigned whom, when."""
+
+    __tablename__ = "assignment_event"
+    __table_args__ = (
+        CheckConstraint("action IN ('assigned', 'unassigned')", name="action_known"),
+        CheckConstraint("kind IN ('lead', 'expert')", name="kind_known"),
+        CheckConstraint("source IN ('manual', 'proposal', 'demo')", name="source_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path_id: Mapped[int] = mapped_column(ForeignKey("path.id", ondelete="CASCADE"), index=True)
+    advisor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    field_id: Mapped[int | None] = mapped_column(ForeignKey("expertise_field.id"))
+    action: Mapped[str] = mapped_column(String(12))
+    source: Mapped[str] = mapped_column(String(10), default="manual")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    advisor: Mapped[User] = relationship(foreign_keys=[advisor_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    field: Mapped[ExpertiseField | None] = relationship()
+
+
+class Person(db.Model):
+    """Someone who takes part in services: a member of a town's team, recorded once."""
+
+    __tablename__ = "person"
+    __table_args__ = (
+        UniqueConstraint("applicant_id", "name", "institution"),
+        UniqueConstraint("applicant_id", "email"),
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id", ondelete="CASCADE"),
+                                              index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    institution: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    applicant: Mapped[Applicant] = relationship()
+
+
+service_participant = Table(
+    "service_participant",
+    db.metadata,
+    Column("service_id", ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", ForeignKey("person.id"), primary_key=True, index=True),
+)
+
+
+class Service(db.Model):
+    """One service an advisor delivered to a town: a consultation, workshop, study support.
+
+    A draft counts nowhere; a logged service counts in every report. `version` guards
+    corrections against two people editing at once.
+    """
+
+    __tablename__ = "service"
+    __table_args__ = (
+        CheckConstraint(_in("kind", SERVICE_KINDS), name="kind_known"),
+        CheckConstraint(_in("format", SERVICE_FORMATS), name="format_known"),
+        CheckConstraint("status IN ('draft', 'logged')", name="status_known"),
+        CheckConstraint(f"duration_minutes > 0 AND duration_minutes <= {MAX_DURATION_MINUTES}",
+                        name="duration_range"),
+        CheckConstraint("status = 'draft' OR logged_at IS NOT NULL", name="logged_has_time"),
+        Index("ix_service_report", "status", "held_on"),
+        Index("ix_service_path", "path_id", "held_on"),
+        Index("ix_service_advisor", "advisor_id", "held_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path_id: Mapped[int] = mapped_column(ForeignKey("path.id", ondelete="CASCADE"))
+    advisor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    held_on: Mapped[date] = mapped_column(Date)
+    duration_minutes: Mapped[int] = mapped_column()
+    field_id: Mapped[int] = mapped_column(ForeignKey("expertise_field.id"), index=True)
+    topic: Mapped[str] = mapped_column(String(300))
+    format: Mapped[str] = mapped_column(String(10), default="on_site")
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    # A random token from the form that created the row: a resubmitted form finds its
+    # row instead of creating a second one.
+    client_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    logged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    path: Mapped[Path] = relationship()
+    advisor: Mapped[User] = relationship()
+    field: Mapped[ExpertiseField] = relationship()
+    participants: Mapped[list[Person]] = relationship(secondary=service_participant,
+                                                      order_by=Person.name)
+    studies: Mapped[list[Study]] = relationship(back_populates="service",
+                                                cascade="all, delete-orphan",
+                                                order_by="Study.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Study(db.Model):
+    """An analysis report or planning document the town's team was helped to prepare."""
+
+    __tablename__ = "study"
+    __table_args__ = (CheckConstraint(_in("kind", STUDY_KINDS), name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
+                                            index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20), default="analysis")
+
+    service: Mapped[Service] = relationship(back_populates="studies")
+
+
+class ServiceRevision(db.Model):
+    """The state of a logged service before a correction: history is appended, not lost."""
+
+    __tablename__ = "service_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
+                                            index=True)
+    revised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    revised_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    revised_by: Mapped[User | None] = relationship()
