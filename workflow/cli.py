@@ -12,8 +12,11 @@ import states
 
 
 def register_cli(app: Flask) -> None:
+    from workflow.cli_report import report_cli
+
     app.cli.add_command(demo)
     app.cli.add_command(path_cli)
+    app.cli.add_command(report_cli)
 
 
 @click.group(help="Demo programme RL-2020.")

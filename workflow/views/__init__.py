@@ -6,7 +6,18 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from workflow.views import advisor, auth, coordinator, evaluator, paths, town
+    from workflow.views import (
+        advisor,
+        assignments,
+        auth,
+        coordinator,
+        evaluator,
+        paths,
+        reports,
+        services,
+        town,
+    )
 
-    for module in (auth, town, advisor, evaluator, coordinator, paths):
+    for module in (auth, town, advisor, evaluator, coordinator, paths, assignments, services,
+                   reports):
         app.register_blueprint(module.bp)
