@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 # Roles a person can hold towards one path. "applicant" is a member of the applying town
-# (or of a partnership's municipalities); "advisor" is assigned to that path.
-ROLES = frozenset({"applicant", "advisor", "coordinator", "system"})
+# (or of a partnership's municipalities); "advisor" is the path's city advisor (lead);
+# "expert" a field expert assigned to it, who sees the path but signs nothing off.
+ROLES = frozenset({"applicant", "advisor", "expert", "coordinator", "system"})
 
 # Steps a stage can be in. A stage is "accepted" once the path has moved past it.
 STEPS = ("draft", "submitted", "returned", "in_progress", "final")

@@ -238,3 +238,23 @@ def test_a_second_programme_runs_on_the_same_engine(ctx):
     assert [t.event for t in path.transitions] == [
         "submit_strategy", "accept_strategy", "submit_key_project"
     ]
+
+
+def test_a_field_expert_sees_the_path_but_signs_nothing_off(world):
+    from workflow.models import ExpertiseField
+    from workflow.services.access import roles_for
+
+    field = ExpertiseField(code="finance", name_pl="Finanse publiczne", name_en="Public finance")
+    expert = make_user("expert@example.pl", "advisor")
+    db.session.add(field)
+    db.session.flush()
+    db.session.add(AdvisorAssignment(path_id=world.paths["a"].id, advisor_id=expert.id,
+                                     kind="expert", field_id=field.id))
+    path = world.path("a")
+    path.state = "diagnosis.submitted"
+    db.session.commit()
+    assert roles_for(expert, world.path("a")) == frozenset({"expert"})
+    assert available_actions(world.path("a"), expert) == []
+    with pytest.raises(TransitionRefused):
+        fire(world.path("a"), "accept_diagnosis", expert)
+    assert roles_for(world.user("advisor_a"), world.path("a")) == frozenset({"advisor"})

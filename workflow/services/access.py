@@ -53,12 +53,14 @@ def roles_for(user: User, path: Path) -> frozenset[str]:
         roles.add("coordinator")
     elif user.role == Role.TOWN and user.applicant_id == path.applicant_id:
         roles.add("applicant")
-    elif user.role == Role.ADVISOR and db.session.scalar(
-        select(
-            exists().where(
+    elif user.role == Role.ADVISOR:
+        kind = db.session.scalar(
+            select(AdvisorAssignment.kind).where(
                 AdvisorAssignment.path_id == path.id, AdvisorAssignment.advisor_id == user.id
             )
         )
-    ):
-        roles.add("advisor")
+        if kind == "lead":
+            roles.add("advisor")
+        elif kind == "expert":
+            roles.add("expert")
     return frozenset(roles)

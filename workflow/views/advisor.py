@@ -33,7 +33,7 @@ def index() -> str:
     for path, name, kind in sorted(rows, key=lambda r: polish_key(r[1])):
         state = definition_of(path).state(path.state)
         towns.append({"path": path, "name": name, "kind": kind, "state": state,
-                      "waiting": state.step == "submitted"})
+                      "waiting": kind == "lead" and state.step == "submitted"})
     waiting = [t for t in towns if t["waiting"]]
     return render_template("advisor/index.html", towns=towns, waiting=waiting)
 
