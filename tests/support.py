@@ -43,16 +43,20 @@ def postgres_database(base_url: str, prefix: str = "sciezka_test") -> Iterator[s
 
 
 def empty_tables() -> None:
-    """Delete every row of every table (in an app context)."""
+    """Delete every row of every table (in an app context), children first.
+
+    DELETE rather than TRUNCATE on PostgreSQL too: the tables of a test are small, and
+    TRUNCATE of 20 tables costs about half a second each time.
+    """
     db.session.remove()
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            quoted = ", ".join(f'"{t}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(sa.text(f'DELETE FROM "{table}"'))
+        for table in tables:
+            conn.execute(table.delete())
+        if conn.dialect.name == "postgresql":  # ids start at 1 again, as on SQLite
+            calls = [f"setval(pg_get_serial_sequence('{t.name}', 'id'), 1, false)"
+                     for t in tables if "id" in t.c and t.c.id.autoincrement]
+            conn.execute(sa.text("SELECT " + ", ".join(calls)))
 
 
 def version_on(page) -> int:  # noqa: ANN001

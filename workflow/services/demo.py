@@ -28,6 +28,7 @@ from workflow.models import (
     AdvisorAssignment,
     Applicant,
     ApplicantMember,
+    AssignmentEvent,
     Document,
     Municipality,
     Path,
@@ -35,7 +36,7 @@ from workflow.models import (
     StageDeadline,
     User,
 )
-from workflow.services import documents, transitions
+from workflow.services import demo_advisory, documents, transitions
 
 PROGRAMME_CODE = "RL-2020"
 DOMAIN = "demo.sciezka.pl"
@@ -172,6 +173,8 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
     programme = Programme(code=PROGRAMME_CODE, title_pl="Rozwój Lokalny 2020",
                           title_en="Local Development 2020", path_code=definition.code,
                           timezone="Europe/Warsaw")
+    # The advisory period opens with the demo's history (today - 200 days).
+    programme.advice_starts_on, programme.advice_ends_on = demo_advisory.advice_period(today)
     db.session.add(programme)
     db.session.flush()
     for stage, days in DEADLINE_DAYS.items():
@@ -207,6 +210,8 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
     for path, advisor in zip(paths, advisors, strict=False):
         db.session.add(AdvisorAssignment(path_id=path.id, advisor_id=advisor.id, kind="lead",
                                          created_at=start))
+        db.session.add(AssignmentEvent(path_id=path.id, advisor_id=advisor.id, kind="lead",
+                                       action="assigned", source="demo", created_at=start))
     db.session.commit()
 
     targets = [state for state, count in SPREAD for _ in range(count)]
@@ -216,6 +221,7 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
     for i, (path, target) in enumerate(zip(paths, targets, strict=True)):
         _walk(path, definition, target, town_users[i], advisors[i], coordinator,
               start + timedelta(hours=i))
+    demo_advisory.seed_advisory(programme, advisors, today)
     return True, logins
 
 
