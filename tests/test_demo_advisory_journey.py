@@ -1,0 +1,59 @@
+"""Issue 3's "done when", on the demo programme itself: advisor01 logs a workshop with
+12 participants for town01; town01 sees it; the coordinator's report counts it."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+
+from support import Browser
+
+from workflow.extensions import db
+from workflow.models import ExpertiseField
+from workflow.services import demo
+
+TODAY = date(2026, 11, 28)
+TOKEN_RE = re.compile(r'name="client_token" type="hidden" value="([^"]+)"')
+
+
+def report(app) -> dict[str, int]:
+    result = app.test_cli_runner().invoke(args=["report", "services", "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_advisor01_logs_a_workshop_for_town01_seen_by_the_town_and_the_report(app, ctx):
+    demo.seed("demo", today=TODAY)
+    before = report(app)
+    assert before == {"services": 2700, "consultations": 1700, "workshops": 520, "studies": 781,
+                      "participations": 17000, "people": 3300}
+
+    advisor = Browser(app, "demo")
+    assert advisor.login("advisor01@demo.sciezka.pl").status_code == 302
+    towns = advisor.get("/advisor/").get_data(as_text=True)
+    path_id = int(re.search(r'/advisor/paths/(\d+)">Dąbrowa Tarnowska<', towns).group(1))
+    page = advisor.get(f"/advisor/services/new?path={path_id}").get_data(as_text=True)
+    token = TOKEN_RE.search(page).group(1)
+    field = db.session.query(ExpertiseField).filter_by(code="institutional_development").one()
+    people = "\n".join(f"Uczestniczka {i:02d}; Urząd Miejski w Dąbrowie Tarnowskiej" for i in range(1, 13))
+    held_on = (date.today() - timedelta(days=1)).isoformat()
+    response = advisor.post(f"/advisor/services/new?path={path_id}", {
+        "client_token": token, "kind": "workshop", "held_on": held_on, "duration": "180",
+        "field_id": str(field.id), "topic": "Warsztat: budżet zadaniowy miasta", "format": "on_site",
+        "new_people": people, "studies": "", "log": "Zapisz w dzienniku"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+
+    town = Browser(app, "demo")
+    assert town.login("town01@demo.sciezka.pl").status_code == 302
+    received = town.get("/town/services/").get_data(as_text=True)
+    assert "Warsztat: budżet zadaniowy miasta" in received
+
+    coordinator = Browser(app, "demo")
+    assert coordinator.login("coordinator@demo.sciezka.pl").status_code == 302
+    assert coordinator.get("/coordinator/reports/services").status_code == 200
+    after = report(app)
+    assert after == {**before, "services": 2701, "workshops": 521,
+                     "participations": 17012, "people": 3312}
+    page = coordinator.get("/coordinator/reports/services").get_data(as_text=True)
+    assert "2701" in page.replace("\xa0", "").replace(" ", "")
