@@ -57,3 +57,42 @@ def test_advisor01_logs_a_workshop_for_town01_seen_by_the_town_and_the_report(ap
                      "participations": 17012, "people": 3312}
     page = coordinator.get("/coordinator/reports/services").get_data(as_text=True)
     assert "2701" in page.replace("\xa0", "").replace(" ", "")
+
+
+def test_report_page_query_count_is_the_same_on_the_demo_log_and_ten_times_it(app, ctx):
+    """The report is computed in SQL: ten times the rows, the same statements."""
+    import sqlalchemy as sa
+    from querycount import count_queries
+
+    demo.seed("demo", today=TODAY)
+    coordinator = Browser(app, "demo")
+    assert coordinator.login("coordinator@demo.sciezka.pl").status_code == 302
+
+    def measure() -> int:
+        with count_queries(db.engine) as log:
+            assert coordinator.get("/coordinator/reports/services").status_code == 200
+        return log.count
+
+    on_demo = measure()
+    # Nine more copies of every logged service, with its participants and studies, in SQL.
+    with db.engine.begin() as conn:
+        top = conn.execute(sa.text("SELECT max(id) FROM service")).scalar()
+        for copy in range(1, 10):
+            offset = copy * top
+            conn.execute(sa.text(
+                "INSERT INTO service (id, path_id, advisor_id, kind, held_on, duration_minutes, field_id,"
+                " topic, format, status, client_token, created_at, logged_at, updated_at, version)"
+                " SELECT id + :o, path_id, advisor_id, kind, held_on, duration_minutes, field_id, topic,"
+                " format, status, NULL, created_at, logged_at, updated_at, version FROM service"
+                " WHERE status = 'logged' AND id <= :top"), {"o": offset, "top": top})
+            conn.execute(sa.text(
+                "INSERT INTO service_participant (service_id, person_id) SELECT service_id + :o,"
+                " person_id FROM service_participant sp JOIN service s ON s.id = sp.service_id"
+                " WHERE s.status = 'logged' AND s.id <= :top"), {"o": offset, "top": top})
+            conn.execute(sa.text(
+                "INSERT INTO study (service_id, title, kind) SELECT service_id + :o, title, st.kind"
+                " FROM study st JOIN service s ON s.id = st.service_id"
+                " WHERE s.status = 'logged' AND s.id <= :top"), {"o": offset, "top": top})
+    assert report(app)["services"] == 27000
+    assert report(app)["participations"] == 170000
+    assert measure() == on_demo
