@@ -15,12 +15,30 @@ from workflow.models.advisory import (
 )
 from workflow.models.applicant import Applicant, ApplicantKind, ApplicantMember, Municipality
 from workflow.models.document import Document, StageSignoff
+from workflow.models.evaluation import (
+    Appeal,
+    Criterion,
+    EvaluatorAssignment,
+    EvaluatorProfile,
+    RankingSnapshot,
+    Score,
+    ScoreSheet,
+    SheetPart,
+)
 from workflow.models.notification import Notification
 from workflow.models.path import DeadlineExtension, Path, PathTransition
 from workflow.models.programme import Programme, StageDeadline
 from workflow.models.user import Role, User
 
 __all__ = [
+    "Appeal",
+    "Criterion",
+    "EvaluatorAssignment",
+    "EvaluatorProfile",
+    "RankingSnapshot",
+    "Score",
+    "ScoreSheet",
+    "SheetPart",
     "AdvisorAssignment",
     "AdvisorProfile",
     "AssignmentEvent",

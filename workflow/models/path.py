@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
@@ -26,6 +27,7 @@ class Path(db.Model):
         UniqueConstraint("programme_id", "applicant_id"),
         Index("ix_path_programme_state", "programme_id", "state"),
         CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("requested_amount IS NULL OR requested_amount > 0", name="amount_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,6 +37,8 @@ class Path(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # What the application asks for (złoty; entered by the town with its application).
+    requested_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
 
     programme: Mapped[Programme] = relationship()
     applicant: Mapped[Applicant] = relationship()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
@@ -17,6 +18,16 @@ class Programme(db.Model):
         CheckConstraint("service_edit_days >= 0", name="edit_days_positive"),
         CheckConstraint("advice_ends_on IS NULL OR advice_starts_on IS NULL "
                         "OR advice_ends_on >= advice_starts_on", name="advice_period_ordered"),
+        CheckConstraint("policy IN ('strict', 'skip')", name="policy_known"),
+        CheckConstraint("threshold_pct >= 0 AND threshold_pct <= 100", name="threshold_range"),
+        CheckConstraint("discrepancy_pct >= 0 AND discrepancy_pct <= 100", name="discrepancy_range"),
+        CheckConstraint("evaluators_per_application >= 1 AND evaluators_per_application <= 5",
+                        name="evaluators_range"),
+        CheckConstraint("hide_scores_until IN ('own_submission', 'announcement')",
+                        name="hide_scores_known"),
+        CheckConstraint("budget IS NULL OR budget >= 0", name="budget_positive"),
+        CheckConstraint("winners_cap IS NULL OR winners_cap >= 0", name="cap_positive"),
+        CheckConstraint("appeal_days IS NULL OR appeal_days > 0", name="appeal_days_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,6 +42,20 @@ class Programme(db.Model):
     advice_ends_on: Mapped[date | None] = mapped_column(Date)
     # How long an advisor may correct a logged service before only a coordinator can.
     service_edit_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    # Evaluation and ranking settings (the RL-2020 defaults).
+    budget: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    winners_cap: Mapped[int | None] = mapped_column()
+    threshold_pct: Mapped[int] = mapped_column(default=60, server_default="60")
+    policy: Mapped[str] = mapped_column(String(10), default="strict", server_default="strict")
+    discrepancy_pct: Mapped[int] = mapped_column(default=30, server_default="30")
+    evaluators_per_application: Mapped[int] = mapped_column(default=2, server_default="2")
+    # 'own_submission': an evaluator sees the others' scores once their own sheet is in;
+    # 'announcement': only after the results are announced.
+    hide_scores_until: Mapped[str] = mapped_column(String(20), default="own_submission",
+                                                   server_default="own_submission")
+    appeal_days: Mapped[int | None] = mapped_column()  # None: the result is final
+    appeal_decision_days: Mapped[int | None] = mapped_column()
+    evaluation_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     deadlines: Mapped[list[StageDeadline]] = relationship(
         back_populates="programme", cascade="all, delete-orphan", order_by="StageDeadline.due_at"
