@@ -25,6 +25,10 @@ log = logging.getLogger("sciezka.notifications")
 class Kind(enum.StrEnum):
     ADVISOR_ASSIGNED = "advisor_assigned"
     ADVISOR_UNASSIGNED = "advisor_unassigned"
+    EVALUATOR_ASSIGNED = "evaluator_assigned"
+    THIRD_EVALUATOR_NEEDED = "third_evaluator_needed"
+    RESULTS_ANNOUNCED = "results_announced"
+    APPEAL_DECIDED = "appeal_decided"
 
 
 TEXTS: dict[Kind, tuple[Label, Label]] = {
@@ -45,6 +49,46 @@ TEXTS: dict[Kind, tuple[Label, Label]] = {
             "do miasta {town} ({role}).\n",
             "Hello,\n\nthe coordinator of {programme} has ended your assignment to the town of "
             "{town} ({role}).\n",
+        ),
+    ),
+    Kind.EVALUATOR_ASSIGNED: (
+        Label("Wniosek do oceny: {town}", "An application to evaluate: {town}"),
+        Label(
+            "Dzień dobry,\n\nkoordynator programu {programme} przydzielił Ci do oceny wniosek "
+            "miasta {town}.\nZanim zobaczysz wniosek, złóż w Ścieżce deklarację bezstronności "
+            "albo zgłoś konflikt interesów.\n",
+            "Hello,\n\nthe coordinator of {programme} has assigned you the application of the "
+            "town of {town} to evaluate.\nBefore you see it, sign the declaration of "
+            "impartiality in Ścieżka or declare a conflict of interest.\n",
+        ),
+    ),
+    Kind.THIRD_EVALUATOR_NEEDED: (
+        Label("Potrzebna trzecia ocena: {town}", "A third evaluation is needed: {town}"),
+        Label(
+            "Dzień dobry,\n\noceny wniosku miasta {town} w programie {programme} różnią się "
+            "bardziej, niż pozwalają zasady, więc przydzielono Ci go jako trzeciemu "
+            "oceniającemu.\nZłóż w Ścieżce deklarację bezstronności i ocenę.\n",
+            "Hello,\n\nthe two evaluations of the application of {town} in {programme} differ "
+            "by more than the rules allow, so you have been assigned as its third "
+            "evaluator.\nSign the declaration of impartiality in Ścieżka and score it.\n",
+        ),
+    ),
+    Kind.RESULTS_ANNOUNCED: (
+        Label("Wyniki naboru: {programme}", "Results of the call: {programme}"),
+        Label(
+            "Dzień dobry,\n\nogłoszono wyniki programu {programme}. Wynik miasta {town}: "
+            "{outcome}.\nSzczegóły i karty oceny są w Ścieżce.\n",
+            "Hello,\n\nthe results of {programme} have been announced. The result for "
+            "{town}: {outcome}.\nThe details and score sheets are in Ścieżka.\n",
+        ),
+    ),
+    Kind.APPEAL_DECIDED: (
+        Label("Rozpatrzono protest: {town}", "Your appeal has been decided: {town}"),
+        Label(
+            "Dzień dobry,\n\nkoordynator programu {programme} rozpatrzył protest miasta "
+            "{town}: {decision}.\n{note}\n",
+            "Hello,\n\nthe coordinator of {programme} has decided the appeal of {town}: "
+            "{decision}.\n{note}\n",
         ),
     ),
 }

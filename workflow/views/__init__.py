@@ -11,13 +11,17 @@ def register_blueprints(app: Flask) -> None:
         assignments,
         auth,
         coordinator,
+        criteria,
+        evaluation,
         evaluator,
         paths,
+        ranking,
         reports,
+        results,
         services,
         town,
     )
 
     for module in (auth, town, advisor, evaluator, coordinator, paths, assignments, services,
-                   reports):
+                   reports, criteria, evaluation, ranking, results):
         app.register_blueprint(module.bp)
