@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, IntegerField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms import HiddenField, IntegerField, StringField, SubmitField, TextAreaField, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 COMMENT_MAX = 4000
 
@@ -32,3 +34,36 @@ class UploadForm(FlaskForm):
 class SignoffForm(FlaskForm):
     document_id = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
     submit = SubmitField(_l("Zatwierdź najnowszą wersję dokumentu"))
+
+
+MAX_GRANT = Decimal("40000000.00")  # Rozwój Lokalny: up to 40 mln zł per town
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """'38 000 000,00', '38000000.00' or '38000000' as Decimal; None if it is not money."""
+    cleaned = (text or "").replace("\xa0", "").replace(" ", "").replace("zł", "").strip()
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+        return None
+    return value.quantize(Decimal("0.01"))
+
+
+class AmountForm(FlaskForm):
+    amount = StringField(
+        _l("Wnioskowana kwota dofinansowania (zł)"),
+        validators=[DataRequired(_l("Podaj kwotę w złotych, np. 38 000 000,00."))],
+    )
+    submit = SubmitField(_l("Zapisz kwotę"))
+
+    def validate_amount(self, field: StringField) -> None:
+        value = parse_amount(field.data)
+        if value is None:
+            raise ValidationError(_l("To nie jest kwota w złotych. Wpisz np. 38 000 000,00."))
+        if value <= 0 or value > MAX_GRANT:
+            raise ValidationError(_l("Kwota musi być większa od zera i nie większa niż 40 000 000,00 zł."))
+        self.parsed = value

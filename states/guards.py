@@ -21,6 +21,7 @@ class GuardFacts:
     deadline: datetime | None  # the current stage's effective deadline, aware, or None
     has_document: bool  # a document is attached to the current stage
     signed_off: bool  # the assigned advisor signed off the stage's latest document
+    amount_requested: bool = False  # the application states the grant it asks for
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,15 @@ GUARDS: dict[str, Guard] = {
             Label(
                 "Doradca miasta nie zatwierdził jeszcze najnowszej wersji dokumentu.",
                 "The town's advisor has not yet signed off the latest version of the document.",
+            ),
+        ),
+        Guard(
+            "amount_requested",
+            lambda f: f.amount_requested,
+            Label("wniosek podaje wnioskowaną kwotę", "the application states the amount requested"),
+            Label(
+                "Podaj wnioskowaną kwotę dofinansowania.",
+                "Enter the grant amount you are applying for.",
             ),
         ),
     )

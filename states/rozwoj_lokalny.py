@@ -187,7 +187,7 @@ TRANSITIONS = (
         A,
         L("Miasto złożyło wniosek", "Town submitted the application"),
         L("Złóż wniosek o dofinansowanie", "Submit the application"),
-        guards=("deadline_open", "document_attached", "advisor_signed_off"),
+        guards=("deadline_open", "document_attached", "advisor_signed_off", "amount_requested"),
         history=L("Miasto złożyło wniosek", "The town submitted the application"),
     ),
     Transition(

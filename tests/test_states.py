@@ -119,7 +119,7 @@ def test_submit_transitions_carry_the_deadline_and_document_guards():
         assert "document_attached" in t.guards, t.event
         assert t.roles == frozenset({"applicant"}), t.event
     assert RL.transition("submit_application").guards == (
-        "deadline_open", "document_attached", "advisor_signed_off")
+        "deadline_open", "document_attached", "advisor_signed_off", "amount_requested")
     for stage in PLAN_STAGES:
         assert "advisor_signed_off" not in RL.transition(f"submit_{stage}").guards
 

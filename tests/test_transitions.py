@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from conftest import NOW, PDF, make_programme, make_town, make_user
@@ -44,6 +45,9 @@ def prepare(world, path: Path, transition) -> None:
         attach(path, world.user("town_a"), stage)
     if "advisor_signed_off" in transition.guards:
         documents.sign_off(path, stage, world.user("advisor_a"))
+    if "amount_requested" in transition.guards:
+        path.requested_amount = Decimal("38000000.00")
+        db.session.commit()
 
 
 LEGAL = [(src, t.event, t.target) for t in RL.transitions for src in t.sources]
@@ -167,6 +171,11 @@ def test_application_needs_the_advisors_sign_off_of_the_latest_version(world):
     with pytest.raises(TransitionRefused):
         fire(world.path("a"), "submit_application", world.user("town_a"))
     documents.sign_off(world.path("a"), "application", world.user("advisor_a"))
+    with pytest.raises(TransitionRefused) as exc:
+        fire(world.path("a"), "submit_application", world.user("town_a"))
+    assert reasons(exc) == "Podaj wnioskowaną kwotę dofinansowania."
+    world.path("a").requested_amount = Decimal("12500000.00")
+    db.session.commit()
     fire(world.path("a"), "submit_application", world.user("town_a"))
     assert world.path("a").state == "formal_check"
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from conftest import PDF
+from decimal import Decimal
+
 from sqlalchemy import select
 from support import version_on
 
@@ -51,6 +53,7 @@ def test_return_needs_a_comment_which_the_town_then_reads(world, login):
 def test_advisor_signs_off_the_application_before_the_town_submits(world, login):
     path = world.path("a")
     path.state = "application.draft"
+    path.requested_amount = Decimal("21000000.00")
     db.session.commit()
     town = login("town-a@example.pl")
     town.upload(path.id, "wniosek.pdf", PDF)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import timedelta
+from decimal import Decimal
 
 from conftest import NOW, PDF
 from sqlalchemy import select
@@ -159,3 +160,36 @@ def test_upload_not_allowed_once_submitted(world, login):
     response = town.upload(world.paths["a"].id, "diagnoza2.pdf", PDF + b"2")
     assert response.status_code == 409
     assert "nie można dodawać dokumentów" in response.get_data(as_text=True)
+
+
+def test_town_states_the_amount_with_its_application(world, login):
+    path = world.path("a")
+    path.state = "application.draft"
+    db.session.commit()
+    town = login("town-a@example.pl")
+    page = town.get("/town/").get_data(as_text=True)
+    assert "Wnioskowana kwota dofinansowania (zł)" in page
+    assert "Podaj wnioskowaną kwotę dofinansowania." in page  # what is missing to submit
+    for bad in ("dużo", "-5", "40 000 000,01", "12,345"):
+        response = town.post(f"/town/paths/{path.id}/amount", {"amount": bad})
+        assert response.status_code == 400, bad
+        assert f'value="{bad}"' in response.get_data(as_text=True)
+    assert world.path("a").requested_amount is None
+    ok = town.post(f"/town/paths/{path.id}/amount", {"amount": "38 000 000,00"})
+    assert ok.status_code == 302
+    assert world.path("a").requested_amount == Decimal("38000000.00")
+    assert "38\xa0000\xa0000,00\xa0zł" in town.get("/town/").get_data(as_text=True)
+
+
+def test_amount_cannot_change_after_submission(world, login):
+    path = world.path("a")
+    path.state = "formal_check"
+    path.requested_amount = Decimal("10000000.00")
+    db.session.commit()
+    town = login("town-a@example.pl")
+    town.get("/town/")
+    response = town.post(f"/town/paths/{path.id}/amount", {"amount": "39000000"})
+    assert response.status_code == 409
+    assert world.path("a").requested_amount == Decimal("10000000.00")
+    assert login("town-b@example.pl").post(f"/town/paths/{path.id}/amount",
+                                            {"amount": "1"}).status_code == 404

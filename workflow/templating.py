@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from flask import Flask, g
-from flask_babel import format_date, format_datetime, gettext, ngettext
+from flask_babel import format_currency, format_date, format_datetime, gettext, ngettext
 
 from states.definition import Label
 
@@ -45,7 +46,15 @@ def days_phrase(days: int, overdue: bool = False) -> str:
     return gettext("termin upływa dzisiaj")
 
 
+def money(value: Decimal | None) -> str:
+    """Polish złoty: '40 000 000,00 zł' (Babel, in the current language)."""
+    if value is None:
+        return ""
+    return format_currency(value, "PLN")
+
+
 def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["money"] = money
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["moment"] = moment
     app.jinja_env.filters["day"] = day

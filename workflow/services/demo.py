@@ -15,6 +15,7 @@ import random
 from collections import deque
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path as FsPath
 from zoneinfo import ZoneInfo
 
@@ -236,6 +237,8 @@ def _walk(path: Path, definition: PathDefinition, target: str, town_user: User,
         stage = definition.state(path.state).stage
         if "document_attached" in transition.guards:
             _document(path, stage, town_user, moment - timedelta(days=2))
+        if "amount_requested" in transition.guards:
+            path.requested_amount = requested_amount(path.id)
         if "advisor_signed_off" in transition.guards:
             signoff = documents.sign_off(path, stage, advisor)
             signoff.created_at = moment - timedelta(days=1)
@@ -250,6 +253,11 @@ def _walk(path: Path, definition: PathDefinition, target: str, town_user: User,
         if transition.comment_required:
             comment = "Proszę uzupełnić analizę danych demograficznych i załączniki."
         transitions.fire(path, event, actor, comment, now=moment)
+
+
+def requested_amount(path_id: int) -> Decimal:
+    """A deterministic request between 10 and 40 mln zł, in whole thousands."""
+    return Decimal(10_000_000 + (path_id * 7_919_000) % 30_000_000).quantize(Decimal("0.01"))
 
 
 def _document(path: Path, stage: str, user: User, when: datetime) -> Document:

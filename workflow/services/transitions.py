@@ -81,6 +81,7 @@ def gather_facts(
         deadline=found.due_at if found else None,
         has_document=latest is not None,
         signed_off=documents.is_signed_off(latest),
+        amount_requested=path.requested_amount is not None,
     )
 
 

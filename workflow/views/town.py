@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import format_currency, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from forms.paths import TransitionForm, UploadForm
+from forms.paths import AmountForm, TransitionForm, UploadForm
 from workflow.extensions import db
 from workflow.models import Path, Role
 from workflow.services import access, documents
@@ -44,11 +45,40 @@ def path(path_id: int) -> tuple[str, int]:
     return render_path(access.get_path_or_404(current_user, path_id), UploadForm())
 
 
-def render_path(path: Path, upload_form: UploadForm, status: int = 200) -> tuple[str, int]:
+def render_path(path: Path, upload_form: UploadForm, status: int = 200,
+                amount_form: AmountForm | None = None) -> tuple[str, int]:
     data = summary(path, current_user)
+    if amount_form is None:
+        amount_form = AmountForm()
+        if path.requested_amount is not None:
+            amount_form.amount.data = format_decimal(path.requested_amount, "#,##0.00")
     return render_template(
-        "town/path.html", s=data, upload_form=upload_form, transition_form=TransitionForm()
+        "town/path.html", s=data, upload_form=upload_form, transition_form=TransitionForm(),
+        amount_form=amount_form, can_set_amount=can_set_amount(path, data.state.step),
     ), status
+
+
+def can_set_amount(path: Path, step: str) -> bool:
+    """The amount is part of the application: set while the application is being prepared."""
+    return path.state in ("application.draft", "application.returned")
+
+
+@bp.route("/paths/<int:path_id>/amount", methods=["POST"])
+@role_required(Role.TOWN)
+def amount(path_id: int) -> Response | tuple[str, int]:
+    path = access.get_path_or_404(current_user, path_id)
+    form = AmountForm()
+    if not can_set_amount(path, ""):
+        return render_template("errors/refused.html", path=path,
+                               reasons=[_("Kwotę można zmieniać tylko podczas przygotowania wniosku.")],
+                               back=url_for("town.path", path_id=path.id)), 409
+    if not form.validate_on_submit():
+        return render_path(path, UploadForm(), 400, amount_form=form)
+    path.requested_amount = form.parsed
+    db.session.commit()
+    flash(_("Zapisano wnioskowaną kwotę: %(amount)s.", amount=format_currency(form.parsed, "PLN")),
+          "success")
+    return redirect(url_for("town.path", path_id=path.id))
 
 
 @bp.route("/paths/<int:path_id>/documents", methods=["POST"])
