@@ -56,12 +56,13 @@ def counts() -> dict[str, int]:
 
 
 def town_states() -> list[tuple[str, str, str]]:
-    """(login, town, state) for every demo town, in login order."""
+    """(login, town, state) for every demo town in RL-2020, in login order."""
     rows = db.session.execute(
         select(User.email, Applicant.name, Path.state)
         .join(Applicant, Applicant.id == User.applicant_id)
         .join(Path, Path.applicant_id == Applicant.id)
-        .where(User.role == "town")
+        .join(Programme, Programme.id == Path.programme_id)
+        .where(User.role == "town", Programme.code == "RL-2020")
         .order_by(User.email)
     )
     return [tuple(r) for r in rows]
@@ -92,10 +93,11 @@ def take_snapshot() -> Snapshot:
              db.session.execute(select(User.email, User.role, User.name))}
     paths = {
         pid: {"name": name, "state": state, "version": version, "created_at": created,
-              "updated_at": updated}
-        for pid, name, state, version, created, updated in db.session.execute(
+              "updated_at": updated, "programme": code}
+        for pid, name, state, version, created, updated, code in db.session.execute(
             select(Path.id, Applicant.name, Path.state, Path.version, Path.created_at,
-                   Path.updated_at).join(Applicant, Applicant.id == Path.applicant_id))
+                   Path.updated_at, Programme.code).join(Applicant, Applicant.id == Path.applicant_id)
+            .join(Programme, Programme.id == Path.programme_id))
     }
     actor = aliased(User)
     transitions = [
@@ -140,7 +142,9 @@ def take_snapshot() -> Snapshot:
         transitions=transitions,
         documents=documents,
         signoffs=signoffs,
-        deadlines=dict(db.session.execute(select(StageDeadline.stage, StageDeadline.due_at)).all()),
+        deadlines=dict(db.session.execute(
+            select(StageDeadline.stage, StageDeadline.due_at).join(Programme)
+            .where(Programme.code == "RL-2020")).all()),
         counts=counts(),
         second_seed=(True, []),
         counts_after_second_seed={},
@@ -171,8 +175,10 @@ def emails_of(snap: Snapshot, role: str) -> list[str]:
 
 
 def test_seed_creates_the_programme_and_its_people(seeded):
-    assert seeded.programmes == [("RL-2020", "rozwoj-lokalny", "Europe/Warsaw")]
-    assert len(seeded.paths) == 54
+    # RL-2019 (workflow/services/demo_evaluation.py): the same towns, a path each.
+    assert sorted(seeded.programmes) == [("RL-2019", "rozwoj-lokalny", "Europe/Warsaw"),
+                                         ("RL-2020", "rozwoj-lokalny", "Europe/Warsaw")]
+    assert Counter(p["programme"] for p in seeded.paths.values()) == {"RL-2020": 54, "RL-2019": 54}
     assert emails_of(seeded, "town") == [f"town{n:02d}@{DOMAIN}" for n in range(1, 55)]
     assert emails_of(seeded, "advisor") == [f"advisor{n:02d}@{DOMAIN}" for n in range(1, 75)]
     assert emails_of(seeded, "evaluator") == [f"evaluator{n:02d}@{DOMAIN}" for n in range(1, 13)]
@@ -203,7 +209,8 @@ def test_each_town_has_its_own_lead_advisor_with_the_same_number(seeded):
 
 def test_town01_starts_at_the_very_beginning_and_the_rest_are_spread(seeded):
     assert seeded.towns[0][2] == "diagnosis.draft"
-    first = next(pid for pid, p in seeded.paths.items() if p["name"] == "Dąbrowa Tarnowska")
+    first = next(pid for pid, p in seeded.paths.items()
+                 if p["name"] == "Dąbrowa Tarnowska" and p["programme"] == "RL-2020")
     assert [d for d in seeded.documents if d["path_id"] == first] == []
     assert [t for t in seeded.transitions if t["path_id"] == first] == []
     by_state = Counter(state for _, _, state in seeded.towns)
@@ -297,7 +304,7 @@ def test_seeding_again_creates_nothing(seeded):
     assert created is False
     assert logins[0] == seeded.logins[0]
     assert seeded.counts_after_second_seed == seeded.counts
-    assert seeded.counts["Path"] == 54
+    assert seeded.counts["Path"] == 2 * 54  # RL-2020 and RL-2019
 
 
 def test_seed_is_deterministic_and_only_the_calendar_follows_today(seeded, ctx):

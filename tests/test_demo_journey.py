@@ -29,14 +29,17 @@ def test_town01_diagnosis_from_upload_to_sign_off(app, ctx):
 
     town = Browser(app)
     assert town.login("town01@demo.sciezka.pl", "demo").status_code == 302
-    page = town.get("/town/")
-    html = page.get_data(as_text=True)
+    chooser = town.get("/town/").get_data(as_text=True)  # RL-2020 and the demo's RL-2019
+    assert "Rozwój Lokalny 2020" in chooser and "Rozwój Lokalny 2019" in chooser
+    path_id = int(chooser.split('/town/paths/', 1)[1].split('"', 1)[0])
+    assert "Rozwój Lokalny 2020" in chooser.split(f"/town/paths/{path_id}", 1)[1].split("</a>", 1)[0]
+    html = town.get(f"/town/paths/{path_id}").get_data(as_text=True)
     assert "Dąbrowa Tarnowska" in html
     assert "Przygotuj i złóż diagnozę" in html
-    path_id = int(html.split("/town/paths/", 1)[1].split("/", 1)[0])
     assert town.upload(path_id, "diagnoza-dabrowa.pdf", PDF).status_code == 302
-    assert town.fire(path_id, "submit_diagnosis", version_on(town.get("/town/"))).status_code == 302
-    html = town.get("/town/").get_data(as_text=True)
+    version = version_on(town.get(f"/town/paths/{path_id}"))
+    assert town.fire(path_id, "submit_diagnosis", version).status_code == 302
+    html = town.get(f"/town/paths/{path_id}").get_data(as_text=True)
     timeline = html.split('id="timeline-h"', 1)[1]
     assert "Miasto złożyło diagnozę" in timeline
     assert "Złożono diagnozę – czeka na doradcę" in timeline
@@ -54,6 +57,6 @@ def test_town01_diagnosis_from_upload_to_sign_off(app, ctx):
     row = overview.split("Dąbrowa Tarnowska", 1)[1].split("</tr>", 1)[0]
     assert "Przygotowanie PRL" in row
 
-    html = town.get("/town/").get_data(as_text=True)
+    html = town.get(f"/town/paths/{path_id}").get_data(as_text=True)
     assert "Przygotuj i złóż PRL" in html
     assert "Zatwierdzono diagnozę" in html.split('id="timeline-h"', 1)[1]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import PDF
 from decimal import Decimal
 
+from conftest import PDF
 from sqlalchemy import select
 from support import version_on
 

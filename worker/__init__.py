@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, Task
+from flask import has_app_context
 
 import config
 
@@ -25,6 +26,8 @@ class FlaskTask(Task):
     _flask_app: Any = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():  # run in-process (eager) from a request, a command or a test
+            return super().__call__(*args, **kwargs)
         if FlaskTask._flask_app is None:
             from workflow import create_app
 
@@ -36,7 +39,7 @@ class FlaskTask(Task):
 def make_celery(settings: dict | None = None) -> Celery:
     settings = settings if settings is not None else config.load()
     redis_url = settings.get("REDIS_URL")
-    app = Celery("sciezka", task_cls=FlaskTask)
+    app = Celery("sciezka", task_cls=FlaskTask, include=["worker.tasks"])
     app.conf.update(
         broker_url=redis_url or "memory://",
         result_backend=redis_url or None,

@@ -10,7 +10,7 @@ from flask import abort
 from sqlalchemy import ColumnElement, Select, exists, false, select, true
 
 from workflow.extensions import db
-from workflow.models import AdvisorAssignment, Document, Path, Role, User
+from workflow.models import AdvisorAssignment, Document, EvaluatorAssignment, Path, Role, User
 
 
 def path_filter(user: User) -> ColumnElement[bool]:
@@ -37,9 +37,21 @@ def get_path_or_404(user: User, path_id: int) -> Path:
     return path
 
 
+def document_filter(user: User) -> ColumnElement[bool]:
+    """The documents `user` may download: an evaluator those of the applications they
+    signed the declaration of impartiality for; everyone else those of visible paths."""
+    if user.role == Role.EVALUATOR:
+        return exists().where(
+            EvaluatorAssignment.path_id == Document.path_id,
+            EvaluatorAssignment.evaluator_id == user.id,
+            EvaluatorAssignment.declaration == "impartial",
+        )
+    return path_filter(user)
+
+
 def get_document_or_404(user: User, document_id: int) -> Document:
     document = db.session.scalar(
-        select(Document).join(Path).where(Document.id == document_id, path_filter(user))
+        select(Document).join(Path).where(Document.id == document_id, document_filter(user))
     )
     if document is None:
         abort(404)

@@ -237,7 +237,7 @@ def _notify(advisor: User, kind: Kind, path: Path, role: str, field: ExpertiseFi
 
 
 @contextmanager
-def _one_transaction() -> Iterator[None]:
+def one_transaction() -> Iterator[None]:
     """Write, then commit; a unique index refusing a change made meanwhile becomes a refusal.
     Mail leaves only after the commit (the outbox rows were written with the change)."""
     try:
@@ -261,7 +261,7 @@ def assign(path: Path, advisor: User, kind: str, field: ExpertiseField | None, a
     if problem is not None:
         db.session.rollback()
         raise AssignmentRefused([problem])
-    with _one_transaction():
+    with one_transaction():
         row = _write(path, advisor, kind, field, actor, source)
     return row
 
@@ -270,7 +270,7 @@ def unassign(assignment: AdvisorAssignment, actor: User | None, source: str = "m
     """End an assignment: the row goes, an 'unassigned' event stays; commit, then notify."""
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
-    with _one_transaction():
+    with one_transaction():
         db.session.add(AssignmentEvent(path_id=assignment.path_id, advisor_id=assignment.advisor_id,
                                        kind=assignment.kind, field_id=assignment.field_id,
                                        action="unassigned", source=source,
@@ -489,7 +489,7 @@ def apply(programme: Programme, pairs: Iterable[Sequence[Any]], actor: User | No
     if reasons:
         db.session.rollback()
         raise AssignmentRefused(reasons)
-    with _one_transaction():
+    with one_transaction():
         rows = [_write(path, advisor, "expert", field_row, actor, source)
                 for path, advisor, field_row in accepted]
     return rows

@@ -223,6 +223,10 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
         _walk(path, definition, target, town_users[i], advisors[i], coordinator,
               start + timedelta(hours=i))
     demo_advisory.seed_advisory(programme, advisors, today)
+    # The second programme, RL-2019: the same towns, scored and ready to rank (issue 4).
+    from workflow.services import demo_evaluation  # imported here: it uses this module
+
+    demo_evaluation.seed_evaluation(today)
     return True, logins
 
 

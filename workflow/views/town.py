@@ -13,6 +13,7 @@ from workflow.extensions import db
 from workflow.models import Path, Role
 from workflow.services import access, documents
 from workflow.services.paths import summary
+from workflow.services.transitions import definition_of
 from workflow.views.helpers import role_required
 
 bp = Blueprint("town", __name__, url_prefix="/town")
@@ -36,7 +37,11 @@ def dashboard() -> tuple[str, int] | str:
     paths = list(db.session.scalars(access.visible_paths(current_user).order_by(Path.id)))
     if len(paths) == 1:
         return render_path(paths[0], UploadForm())
-    return render_template("town/choose.html", paths=paths)
+    rows = []
+    for p in paths:
+        state = definition_of(p).state(p.state)
+        rows.append({"path": p, "state": state, "open": not state.final})
+    return render_template("town/choose.html", rows=rows)
 
 
 @bp.route("/paths/<int:path_id>")

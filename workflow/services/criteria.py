@@ -1,0 +1,350 @@
+"""A programme's score sheet: its parts and criteria, and the coordinator's edits of them.
+
+The RL-2020 sheet has two parts, the local development plan (PRL, 110 points) and the
+institutional development plan (PRI, 120 points); the split into criteria below is our
+proposal from what the plans had to contain (a diagnosis, goals, projects, participation,
+money, monitoring; for the office: its diagnosis, goals, management, services,
+cooperation, people). The coordinator may change the criteria until the first sheet of
+the programme is submitted; from then on the sheet is locked, so that every submitted
+sheet was scored against the same criteria.
+
+Messages are Labels (Polish and English) keyed by the form field they belong to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from states.definition import Label
+from workflow.extensions import db
+from workflow.models import (
+    Criterion,
+    EvaluatorAssignment,
+    Path,
+    Programme,
+    Score,
+    ScoreSheet,
+    SheetPart,
+)
+
+CODE_MAX, TITLE_MAX, DESCRIPTION_MAX, POINTS_MAX = 20, 300, 2000, 1000
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    code: str
+    title_pl: str
+    title_en: str
+    description_pl: str
+    description_en: str
+    max_points: int
+
+
+@dataclass(frozen=True)
+class PartSpec:
+    code: str
+    title_pl: str
+    title_en: str
+    criteria: tuple[CriterionSpec, ...]
+
+    @property
+    def max_points(self) -> int:
+        return sum(c.max_points for c in self.criteria)
+
+
+RL_CRITERIA: tuple[PartSpec, ...] = (
+    PartSpec("PRL", "I. Plan Rozwoju Lokalnego", "I. Local development plan", (
+        CriterionSpec(
+            "I.1", "Jakość diagnozy i wykorzystanie danych", "Quality of the diagnosis and use of data",
+            "Diagnoza opiera się na aktualnych danych i trafnie wskazuje deficyty oraz potencjały "
+            "rozwojowe miasta.",
+            "The diagnosis rests on current data and correctly identifies the town's deficits and "
+            "development potential.",
+            20),
+        CriterionSpec(
+            "I.2", "Wizja i cele rozwoju", "Vision and development goals",
+            "Wizja i cele są jasne, mierzalne i wynikają bezpośrednio z diagnozy.",
+            "The vision and goals are clear, measurable and follow directly from the diagnosis.",
+            20),
+        CriterionSpec(
+            "I.3", "Spójność projektów z diagnozą i celami", "Coherence of the projects with the "
+            "diagnosis and goals",
+            "Zaplanowane projekty odpowiadają na zdiagnozowane problemy i razem prowadzą do "
+            "osiągnięcia celów planu.",
+            "The planned projects answer the problems diagnosed and together lead to the plan's "
+            "goals.",
+            25),
+        CriterionSpec(
+            "I.4", "Partycypacja społeczna w przygotowaniu planu", "Social participation in "
+            "preparing the plan",
+            "Mieszkańcy, przedsiębiorcy i organizacje pozarządowe realnie uczestniczyli w "
+            "przygotowaniu planu, a ich uwagi zostały uwzględnione.",
+            "Residents, businesses and NGOs took a real part in preparing the plan and their "
+            "comments were taken into account.",
+            15),
+        CriterionSpec(
+            "I.5", "Wykonalność finansowa i źródła finansowania", "Financial feasibility and "
+            "sources of funding",
+            "Budżet planu jest realistyczny, a źródła finansowania, w tym wkład własny, są "
+            "wskazane i zabezpieczone.",
+            "The plan's budget is realistic and its sources of funding, own contribution "
+            "included, are named and secured.",
+            15),
+        CriterionSpec(
+            "I.6", "Monitorowanie i zarządzanie ryzykiem", "Monitoring and risk management",
+            "Plan określa wskaźniki, sposób monitorowania postępów oraz główne ryzyka i "
+            "sposoby reagowania na nie.",
+            "The plan sets indicators, the way progress is monitored, and the main risks with "
+            "the responses to them.",
+            15),
+    )),
+    PartSpec("PRI", "II. Plan Rozwoju Instytucjonalnego", "II. Institutional development plan", (
+        CriterionSpec(
+            "II.1", "Diagnoza instytucji", "Diagnosis of the institution",
+            "Diagnoza rzetelnie opisuje mocne i słabe strony urzędu oraz jednostek miejskich.",
+            "The diagnosis gives a sound account of the strengths and weaknesses of the town "
+            "office and its municipal units.",
+            20),
+        CriterionSpec(
+            "II.2", "Cele doskonalenia instytucji", "Goals of institutional improvement",
+            "Cele doskonalenia są konkretne, mierzalne i odpowiadają na słabości wskazane w "
+            "diagnozie.",
+            "The improvement goals are specific, measurable and answer the weaknesses the "
+            "diagnosis found.",
+            20),
+        CriterionSpec(
+            "II.3", "Zarządzanie i planowanie strategiczne", "Management and strategic planning",
+            "Plan wzmacnia zarządzanie rozwojem, planowanie strategiczne i przestrzenne oraz "
+            "podejmowanie decyzji na podstawie danych.",
+            "The plan strengthens development management, strategic and spatial planning, and "
+            "decisions based on data.",
+            20),
+        CriterionSpec(
+            "II.4", "Usługi publiczne i e-administracja", "Public services and e-administration",
+            "Plan poprawia jakość i dostępność usług publicznych, w tym usług świadczonych "
+            "elektronicznie.",
+            "The plan improves the quality and accessibility of public services, electronic "
+            "services included.",
+            25),
+        CriterionSpec(
+            "II.5", "Współpraca i partnerstwa", "Cooperation and partnerships",
+            "Plan rozwija współpracę z sąsiednimi gminami, biznesem, organizacjami "
+            "pozarządowymi i mieszkańcami.",
+            "The plan develops cooperation with neighbouring municipalities, business, NGOs "
+            "and residents.",
+            15),
+        CriterionSpec(
+            "II.6", "Kompetencje kadr i zdolność do wdrożenia", "Staff competences and capacity "
+            "to implement",
+            "Urząd ma lub zdobędzie kompetencje, zasoby i strukturę potrzebne do wdrożenia obu "
+            "planów.",
+            "The office has, or will gain, the competences, resources and structure needed to "
+            "carry out both plans.",
+            20),
+    )),
+)
+
+LOCKED = Label(
+    "Kryteria są zablokowane – złożono już pierwszą kartę oceny w tym programie. "
+    "Zmiana kryteriów po złożeniu karty zmieniłaby zasady oceny w trakcie naboru.",
+    "The criteria are locked – the first score sheet of this programme has been submitted. "
+    "Changing them now would change the rules in the middle of the evaluation.",
+)
+LAST_ONE = Label("Część karty musi mieć co najmniej jedno kryterium.",
+                 "A part of the sheet must have at least one criterion.")
+
+
+class CriteriaLocked(Exception):
+    """The sheet may no longer be changed (HTTP 409)."""
+
+    def __init__(self, reason: Label = LOCKED) -> None:
+        super().__init__(reason.en)
+        self.reason = reason
+
+
+class CriterionInvalid(Exception):
+    """Bad input: `errors` maps a form field name to its messages (HTTP 400)."""
+
+    def __init__(self, errors: dict[str, list[Label]]) -> None:
+        super().__init__("; ".join(m.en for ms in errors.values() for m in ms))
+        self.errors = errors
+
+
+@dataclass
+class CriterionInput:
+    """What the coordinator typed; checked here, so every rule lives in one place."""
+
+    code: str = ""
+    title_pl: str = ""
+    title_en: str = ""
+    description_pl: str = ""
+    description_en: str = ""
+    max_points: int | None = None
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def parts_of(programme: Programme) -> list[SheetPart]:
+    """The programme's parts, each with its criteria, in order (two queries)."""
+    return list(db.session.scalars(
+        select(SheetPart).options(selectinload(SheetPart.criteria))
+        .where(SheetPart.programme_id == programme.id)
+        .order_by(SheetPart.position, SheetPart.id)
+    ))
+
+
+def part_maxima(programme: Programme) -> dict[str, int]:
+    """{"PRL": 110, "PRI": 120}: each part's maximum, the sum of its criteria (one query)."""
+    rows = db.session.execute(
+        select(SheetPart.code, func.coalesce(func.sum(Criterion.max_points), 0))
+        .outerjoin(Criterion, Criterion.part_id == SheetPart.id)
+        .where(SheetPart.programme_id == programme.id)
+        .group_by(SheetPart.id, SheetPart.code, SheetPart.position)
+        .order_by(SheetPart.position, SheetPart.id)
+    )
+    return {code: int(total) for code, total in rows}
+
+
+def is_locked(programme: Programme) -> bool:
+    """True once any sheet of the programme has been submitted."""
+    return bool(db.session.scalar(select(exists().where(
+        ScoreSheet.status == "submitted",
+        ScoreSheet.assignment_id == EvaluatorAssignment.id,
+        EvaluatorAssignment.path_id == Path.id,
+        Path.programme_id == programme.id,
+    ))))
+
+
+# --- creating the RL-2020 sheet ---------------------------------------------------------------
+
+def ensure_sheet(programme: Programme, spec: tuple[PartSpec, ...] = RL_CRITERIA) -> list[SheetPart]:
+    """Give the programme the RL-2020 sheet if it has no parts yet; idempotent.
+
+    Two requests doing this at once: the unique (programme, code) of a part lets one win,
+    and the other reads what the winner wrote.
+    """
+    if not db.session.scalar(select(exists().where(SheetPart.programme_id == programme.id))):
+        for p_pos, part_spec in enumerate(spec, 1):
+            part = SheetPart(programme_id=programme.id, code=part_spec.code, title_pl=part_spec.title_pl,
+                             title_en=part_spec.title_en, position=p_pos)
+            part.criteria = [
+                Criterion(code=c.code, title_pl=c.title_pl, title_en=c.title_en,
+                          description_pl=c.description_pl, description_en=c.description_en,
+                          max_points=c.max_points, position=c_pos)
+                for c_pos, c in enumerate(part_spec.criteria, 1)
+            ]
+            db.session.add(part)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+    return parts_of(programme)
+
+
+# --- the coordinator's edits -------------------------------------------------------------------
+
+def _require_unlocked(programme: Programme) -> None:
+    if is_locked(programme):
+        raise CriteriaLocked()
+
+
+def _check(data: CriterionInput, part: SheetPart, criterion: Criterion | None) -> dict[str, list[Label]]:
+    errors: dict[str, list[Label]] = {}
+
+    def add(key: str, pl: str, en: str) -> None:
+        errors.setdefault(key, []).append(Label(pl, en))
+
+    data.code = data.code.strip()
+    data.title_pl, data.title_en = data.title_pl.strip(), data.title_en.strip()
+    data.description_pl, data.description_en = data.description_pl.strip(), data.description_en.strip()
+    if not data.code:
+        add("code", "Podaj oznaczenie kryterium, np. I.7.", "Give the criterion's code, e.g. I.7.")
+    elif len(data.code) > CODE_MAX:
+        add("code", f"Oznaczenie może mieć najwyżej {CODE_MAX} znaków.",
+            f"The code may have at most {CODE_MAX} characters.")
+    else:
+        taken = db.session.scalar(select(Criterion.code).where(
+            Criterion.part_id == part.id, func.lower(Criterion.code) == data.code.lower(),
+            Criterion.id != (criterion.id if criterion else -1)))
+        if taken is not None:
+            add("code", f"Ta część karty ma już kryterium {taken}.",
+                f"This part of the sheet already has criterion {taken}.")
+    for key, value, pl, en in (("title_pl", data.title_pl, "Podaj nazwę kryterium po polsku.",
+                                "Give the criterion's name in Polish."),
+                               ("title_en", data.title_en, "Podaj nazwę kryterium po angielsku.",
+                                "Give the criterion's name in English.")):
+        if not value:
+            add(key, pl, en)
+        elif len(value) > TITLE_MAX:
+            add(key, f"Nazwa może mieć najwyżej {TITLE_MAX} znaków.",
+                f"The name may have at most {TITLE_MAX} characters.")
+    for key, value in (("description_pl", data.description_pl), ("description_en", data.description_en)):
+        if len(value) > DESCRIPTION_MAX:
+            add(key, f"Opis może mieć najwyżej {DESCRIPTION_MAX} znaków.",
+                f"The description may have at most {DESCRIPTION_MAX} characters.")
+    if data.max_points is None:
+        add("max_points", "Podaj maksymalną liczbę punktów (liczba całkowita).",
+            "Give the maximum number of points (a whole number).")
+    elif not 1 <= data.max_points <= POINTS_MAX:
+        add("max_points", f"Maksymalna liczba punktów musi być liczbą całkowitą od 1 do {POINTS_MAX}.",
+            f"The maximum must be a whole number from 1 to {POINTS_MAX}.")
+    return errors
+
+
+def _commit_or_invalid(errors_key: str = "code") -> None:
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # the same code typed twice at the same moment
+        db.session.rollback()
+        raise CriterionInvalid({errors_key: [Label(
+            "Ktoś w tym samym czasie zapisał kryterium o tym oznaczeniu. Wybierz inne.",
+            "Someone saved a criterion with this code at the same moment. Choose another.")]}) from exc
+
+
+def add_criterion(part: SheetPart, data: CriterionInput) -> Criterion:
+    _require_unlocked(part_programme(part))
+    errors = _check(data, part, None)
+    if errors:
+        raise CriterionInvalid(errors)
+    position = (db.session.scalar(select(func.max(Criterion.position))
+                                  .where(Criterion.part_id == part.id)) or 0) + 1
+    criterion = Criterion(part_id=part.id, code=data.code, title_pl=data.title_pl, title_en=data.title_en,
+                          description_pl=data.description_pl, description_en=data.description_en,
+                          max_points=data.max_points, position=position)
+    db.session.add(criterion)
+    _commit_or_invalid()
+    return criterion
+
+
+def update_criterion(criterion: Criterion, data: CriterionInput) -> Criterion:
+    _require_unlocked(part_programme(criterion.part))
+    errors = _check(data, criterion.part, criterion)
+    if errors:
+        raise CriterionInvalid(errors)
+    criterion.code, criterion.title_pl, criterion.title_en = data.code, data.title_pl, data.title_en
+    criterion.description_pl, criterion.description_en = data.description_pl, data.description_en
+    criterion.max_points = data.max_points  # type: ignore[assignment]  (checked above)
+    _commit_or_invalid()
+    return criterion
+
+
+def remove_criterion(criterion: Criterion) -> None:
+    """Remove a criterion, and the points draft sheets gave it (no sheet is submitted yet)."""
+    _require_unlocked(part_programme(criterion.part))
+    others = db.session.scalar(select(func.count()).select_from(Criterion).where(
+        Criterion.part_id == criterion.part_id, Criterion.id != criterion.id))
+    if not others:
+        raise CriteriaLocked(LAST_ONE)
+    db.session.execute(delete(Score).where(Score.criterion_id == criterion.id))
+    db.session.delete(criterion)
+    db.session.commit()
+
+
+def part_programme(part: SheetPart) -> Programme:
+    programme = db.session.get(Programme, part.programme_id)
+    assert programme is not None
+    return programme
