@@ -29,7 +29,7 @@ class AppealForm(FlaskForm):
 class DecisionForm(FlaskForm):
     decision = RadioField(
         _l("Rozstrzygnięcie"),
-        choices=[("upheld", _l("Uwzględnij protest – wniosek wraca do oceny")),
+        choices=[("upheld", _l("Uwzględnij protest")),
                  ("rejected", _l("Odrzuć protest"))],
         validators=[InputRequired(_l("Wybierz rozstrzygnięcie."))],
     )

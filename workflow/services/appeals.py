@@ -6,11 +6,12 @@ announcement is day 0, and an appeal may be filed until the end of day N, 23:59:
 Warsaw time. Announced on 1 December with 14 days: until 15 December, 23:59:59.
 
 A town files one appeal per announced ranking (the database's unique (path, snapshot)
-keeps it so under concurrent requests). The coordinator decides it once, with a note. An
-upheld appeal sends the application back to evaluation: submitted sheets are immutable,
-so the coordinator assigns a new evaluator (evaluator_assignment.assign(..., source=
-"manual")), and once that sheet is in runs and approves a new ranking snapshot; the
-announced snapshot is never changed. A refusal carries a code and its values; the view
+keeps it so under concurrent requests). The coordinator decides it once, with a note,
+and the town is notified. NOT BUILT YET: what follows an upheld appeal — the application
+going back to evaluation (awarded/not awarded are final states of the path), a fresh
+evaluation round, and a corrected announcement (one announced snapshot per programme is a
+database rule). The decision is recorded; the announced snapshot is never changed. A
+refusal carries a code and its values; the view
 turns it into the message in the reader's language (this module also runs outside a
 request, where there is no reader's language).
 """

@@ -170,9 +170,9 @@ def decide(appeal_id: int) -> Response | tuple[str, int]:
             return render_appeal(appeal_row, form, refused.status)
         return render_appeal(appeal_row, form, refused.status, refusal=refusal_text(refused))
     if upheld:
-        flash(_("Protest uwzględniony – miasto otrzymało powiadomienie. Wniosek wraca do oceny: przydziel "
-                "mu nowego oceniającego, a po złożeniu jego karty uruchom i zatwierdź nowy ranking. "
-                "Ogłoszony ranking pozostaje bez zmian."), "success")
+        flash(_("Protest uwzględniony – miasto otrzymało powiadomienie. Ponownej oceny i poprawionego "
+                "ogłoszenia Ścieżka jeszcze nie obsługuje; ogłoszony ranking pozostaje bez zmian."),
+              "success")
     else:
         flash(_("Protest odrzucony – miasto otrzymało powiadomienie."), "success")
     return redirect(url_for("results.appeal", appeal_id=appeal_row.id))
