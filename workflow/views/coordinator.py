@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,21 +19,9 @@ from workflow.models import Programme, Role
 from workflow.services import access, deadlines
 from workflow.services.overview import overview as build_overview
 from workflow.services.paths import summary
-from workflow.views.helpers import role_required
+from workflow.views.helpers import current_programme, role_required
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
-
-
-def current_programme() -> Programme:
-    """The programme chosen by ?programme=CODE, else the first one."""
-    code = request.args.get("programme")
-    query = select(Programme).order_by(Programme.id)
-    if code:
-        query = query.where(Programme.code == code)
-    programme = db.session.scalar(query.limit(1))
-    if programme is None:
-        abort(404)
-    return programme
 
 
 def to_utc(local: datetime, tz: str) -> datetime:

@@ -12,8 +12,7 @@ from forms.sheets import ConfirmForm, CriterionForm
 from workflow.extensions import db
 from workflow.models import Criterion, Programme, Role, SheetPart
 from workflow.services import criteria
-from workflow.views.coordinator import current_programme
-from workflow.views.helpers import role_required
+from workflow.views.helpers import current_programme, role_required
 
 bp = Blueprint("criteria", __name__, url_prefix="/coordinator/criteria")
 

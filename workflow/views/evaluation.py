@@ -24,8 +24,7 @@ from workflow.services import access
 from workflow.services import evaluator_assignment as ev
 from workflow.services.evaluator_assignment import AssignmentRefused
 from workflow.text import polish_key
-from workflow.views.coordinator import current_programme
-from workflow.views.helpers import role_required
+from workflow.views.helpers import current_programme, role_required
 
 bp = Blueprint("evaluation", __name__, url_prefix="/coordinator/evaluation")
 

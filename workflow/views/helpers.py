@@ -7,10 +7,12 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, url_for
+from flask import abort, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
-from workflow.models import Role
+from workflow.extensions import db
+from workflow.models import Programme, Role
 
 
 def role_required(*roles: Role) -> Callable:
@@ -60,3 +62,20 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+def find_programme() -> Programme | None:
+    """The programme chosen by ?programme=CODE, else the first one."""
+    code = request.args.get("programme")
+    query = select(Programme).order_by(Programme.id)
+    if code:
+        query = query.where(Programme.code == code)
+    return db.session.scalar(query.limit(1))
+
+
+def current_programme() -> Programme:
+    """The programme chosen by ?programme=CODE, else the first one; 404 for an unknown code."""
+    programme = find_programme()
+    if programme is None:
+        abort(404)
+    return programme

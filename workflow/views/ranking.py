@@ -33,7 +33,7 @@ from workflow.extensions import db
 from workflow.models import Programme, RankingSnapshot, Role, User
 from workflow.services import ranking, ranking_runs, reports
 from workflow.services.ranking_runs import RankingRefused
-from workflow.views.helpers import role_required
+from workflow.views.helpers import current_programme, role_required
 
 bp = Blueprint("ranking", __name__, url_prefix="/coordinator/ranking")
 
@@ -92,18 +92,6 @@ def helpers() -> dict[str, Any]:
 
 
 # --- loading -------------------------------------------------------------------------------------
-
-def current_programme() -> Programme:
-    """The programme chosen by ?programme=CODE, else the first one; 404 for an unknown code."""
-    code = request.args.get("programme")
-    query = select(Programme).order_by(Programme.id)
-    if code:
-        query = query.where(Programme.code == code)
-    programme = db.session.scalar(query.limit(1))
-    if programme is None:
-        abort(404)
-    return programme
-
 
 def snapshot_or_404(snapshot_id: int) -> RankingSnapshot:
     snapshot = db.session.get(RankingSnapshot, snapshot_id)

@@ -12,15 +12,13 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, g, render_template, request, stream_with_context
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from forms.reports import ReportFilterForm
-from workflow.extensions import db
 from workflow.models import Programme, Role
 from workflow.models.advisory import SERVICE_KINDS
 from workflow.services import reports
 from workflow.services.reports import FULL_SCOPE, Filters, GroupRow, Metrics, MonthKinds
-from workflow.views.helpers import role_required
+from workflow.views.helpers import current_programme, find_programme, role_required
 
 bp = Blueprint("reports", __name__)
 
@@ -85,22 +83,6 @@ def month_short(key: str) -> str:
 
 def number(value: object) -> str:
     return format_decimal(value, "#,##0.0" if not isinstance(value, int) else "#,##0")
-
-
-def find_programme() -> Programme | None:
-    """The programme chosen by ?programme=CODE, else the first one."""
-    code = request.args.get("programme")
-    query = select(Programme).order_by(Programme.id)
-    if code:
-        query = query.where(Programme.code == code)
-    return db.session.scalar(query.limit(1))
-
-
-def current_programme() -> Programme:
-    programme = find_programme()
-    if programme is None:
-        abort(404)
-    return programme
 
 
 # --- filters ----------------------------------------------------------------------------------
