@@ -81,6 +81,8 @@ def test_coordinator_previews_approves_announces_and_the_town_and_public_see_it(
     assert town.login("town01@demo.sciezka.pl").status_code == 302
     path = db.session.query(Path).join(User, User.applicant_id == Path.applicant_id).filter(
         User.email == "town01@demo.sciezka.pl", Path.programme_id == programme.id).one()
+    page = town.get(f"/town/paths/{path.id}").get_data(as_text=True)
+    assert f'href="/town/results/{path.id}"' in page  # the path page leads to the result
     result = town.get(f"/town/results/{path.id}")
     assert result.status_code == 200
     html = result.get_data(as_text=True)
