@@ -128,8 +128,9 @@ STATES = (
     ),
     State("awarded", "result", "final", L("Dofinansowany", "Awarded"),
           L("Otrzymano dofinansowanie", "Grant awarded"), final=True),
+    # Not final: an upheld appeal takes the application back to evaluation (reopen_evaluation).
     State("not_awarded", "result", "final", L("Bez dofinansowania", "Not awarded"),
-          L("Bez dofinansowania", "Not awarded"), final=True),
+          L("Bez dofinansowania", "Not awarded")),
     State("rejected", "formal_check", "final", L("Odrzucony formalnie", "Rejected at formal check"),
           L("Wniosek odrzucony na ocenie formalnej", "Application rejected at the formal check"),
           final=True),
@@ -176,6 +177,7 @@ def _plan_transitions() -> list[Transition]:
     return out
 
 
+# Withdrawal is open to every unfinished state except the results (ranked, reserve, not awarded).
 NOT_FINAL = tuple(s.code for s in STATES if not s.final)
 
 TRANSITIONS = (
@@ -262,8 +264,21 @@ TRANSITIONS = (
         history=L("Nie przyznano dofinansowania", "No grant was awarded"),
     ),
     Transition(
+        "reopen_evaluation",
+        ("reserve", "not_awarded"),
+        "evaluation",
+        CO_SYS,
+        L("Przywróć do oceny (protest uwzględniony)", "Return to evaluation (appeal upheld)"),
+        L("Wniosek wrócił do oceny po uwzględnieniu protestu",
+          "Your application is back in evaluation after your appeal was upheld"),
+        comment_required=True,
+        style="secondary",
+        history=L("Wniosek wrócił do oceny po uwzględnieniu protestu",
+                  "The application is back in evaluation after the appeal was upheld"),
+    ),
+    Transition(
         "withdraw",
-        tuple(s for s in NOT_FINAL if s not in {"ranked", "reserve"}),
+        tuple(s for s in NOT_FINAL if s not in {"ranked", "reserve", "not_awarded"}),
         "withdrawn",
         A,
         L("Miasto wycofało się z programu", "Town withdrew"),

@@ -291,7 +291,9 @@ def test_town_files_and_coordinator_decides_through_the_pages(scored, login):
                             {"decision": "upheld", "note": "Pominięto rozdział 4."}, follow_redirects=True)
     html = done.get_data(as_text=True)
     assert done.status_code == 200
-    assert "Ponownej oceny i poprawionego ogłoszenia Ścieżka jeszcze nie obsługuje" in html
+    assert "wniosek wrócił do oceny merytorycznej w nowej rundzie" in html
+    db.session.expire_all()
+    assert db.session.get(Path, b).state == "evaluation"
     twice = coordinator.post(f"/coordinator/appeals/{appeal_id}/decide",
                              {"decision": "rejected", "note": "Jednak nie."})
     assert twice.status_code == 409 and "już rozpatrzony" in twice.get_data(as_text=True)

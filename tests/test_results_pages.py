@@ -153,3 +153,19 @@ def test_results_pages_refuse_others_with_404(scored, login, browser):  # noqa: 
     anonymous = browser.get("/town/results/")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
     assert browser.get("/public/results/").status_code == 200
+
+
+def test_public_page_lists_who_holds_a_grant_not_only_the_latest_document(scored, browser):  # noqa: F811
+    """A corrected announcement never withdraws a grant: the public list follows the
+    paths' state (here Wałcz holds a grant the document does not show as awarded)."""
+    announce(scored)
+    walcz = scored.path("b")
+    walcz.state = "awarded"
+    db.session.commit()
+    html = text(browser.get("/public/results/"))
+    assert "Ostrzeszów" in html and "Wałcz" in html
+    ostrzeszow = scored.path("a")
+    ostrzeszow.state = "not_awarded"
+    db.session.commit()
+    html = text(browser.get("/public/results/"))
+    assert "Ostrzeszów" not in html and "Wałcz" in html

@@ -82,8 +82,19 @@ def test_every_state_names_a_known_stage_and_step_and_every_transition_known_rol
         assert t.style in {"primary", "secondary", "danger"}
 
 
-def test_rl_final_states_are_the_four_outcomes():
-    assert {s.code for s in RL.states if s.final} == {"awarded", "not_awarded", "rejected", "withdrawn"}
+def test_rl_final_states_are_the_three_outcomes():
+    # not awarded is not final: an upheld appeal takes the application back to evaluation
+    assert {s.code for s in RL.states if s.final} == {"awarded", "rejected", "withdrawn"}
+
+
+def test_an_upheld_appeal_reopens_evaluation_from_reserve_or_not_awarded():
+    reopen = RL.transition("reopen_evaluation")
+    assert set(reopen.sources) == {"reserve", "not_awarded"}
+    assert reopen.target == "evaluation"
+    assert reopen.roles == frozenset({"coordinator", "system"})
+    assert reopen.comment_required
+    assert RL.state("not_awarded").stage == "result"
+    assert RL.transitions_from("awarded") == []
 
 
 @pytest.mark.parametrize("stage", PLAN_STAGES)
@@ -133,16 +144,16 @@ def test_submit_application_leads_to_the_formal_check_from_draft_and_returned():
 def test_return_reject_and_withdraw_need_a_comment():
     needing = {t.event for t in RL.transitions if t.comment_required}
     expected = {t.event for t in RL.transitions
-                if t.event.startswith(("return_", "reject_", "withdraw"))}
+                if t.event.startswith(("return_", "reject_", "withdraw", "reopen_"))}
     assert expected == {"return_diagnosis", "return_prl", "return_pri", "return_application",
-                        "reject_formal", "withdraw"}
+                        "reject_formal", "withdraw", "reopen_evaluation"}
     assert needing == expected
 
 
-def test_withdraw_is_open_from_every_non_final_state_except_ranked_and_reserve():
+def test_withdraw_is_open_from_every_non_final_state_except_the_results():
     withdraw = RL.transition("withdraw")
     non_final = {s.code for s in RL.states if not s.final}
-    assert set(withdraw.sources) == non_final - {"ranked", "reserve"}
+    assert set(withdraw.sources) == non_final - {"ranked", "reserve", "not_awarded"}
     assert withdraw.target == "withdrawn"
     assert withdraw.roles == frozenset({"applicant"})
 
@@ -432,7 +443,7 @@ def test_mermaid_of_rl_counts():
     lines = to_mermaid(RL).splitlines()
     n_arrows = sum(1 for line in lines if "-->" in line)
     pairs = sum(len(t.sources) for t in RL.transitions)
-    assert n_arrows == pairs + 1 + 4  # + the start arrow + one end arrow per final state
+    assert n_arrows == pairs + 1 + 3  # + the start arrow + one end arrow per final state
     assert "Zatwierdź diagnozę" in to_mermaid(RL, "pl")
     assert "Sign off the diagnosis" in to_mermaid(RL, "en")
 

@@ -69,12 +69,13 @@ class EvaluatorAssignment(db.Model):
 
     `declaration` is None until the evaluator signs the declaration of impartiality
     ('impartial') or declares a conflict ('conflict', typed). Only an impartial evaluator
-    sees the application and scores it.
+    sees the application and scores it. `round` is the path's evaluation round the
+    assignment belongs to; assignments of earlier rounds are kept as history and never count.
     """
 
     __tablename__ = "evaluator_assignment"
     __table_args__ = (
-        UniqueConstraint("path_id", "evaluator_id"),
+        UniqueConstraint("path_id", "evaluator_id", "round"),
         CheckConstraint("role IN ('regular', 'third')", name="role_known"),
         CheckConstraint("declaration IS NULL OR declaration IN ('impartial', 'conflict')",
                         name="declaration_known"),
@@ -90,6 +91,7 @@ class EvaluatorAssignment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     path_id: Mapped[int] = mapped_column(ForeignKey("path.id", ondelete="CASCADE"), index=True)
     evaluator_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    round: Mapped[int] = mapped_column(default=1, server_default="1")
     role: Mapped[str] = mapped_column(String(10), default="regular")
     source: Mapped[str] = mapped_column(String(12), default="manual")
     declaration: Mapped[str | None] = mapped_column(String(10))
@@ -158,10 +160,11 @@ class RankingSnapshot(db.Model):
         CheckConstraint("kind IN ('preview', 'official')", name="kind_known"),
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status_known"),
         CheckConstraint("announced_at IS NULL OR kind = 'official'", name="only_official_announced"),
-        # At most one announced snapshot per programme, enforced by the database.
+        # At most one announced snapshot in force per programme, enforced by the database;
+        # a corrected announcement stamps the earlier one superseded.
         Index("uq_ranking_snapshot_one_announced", "programme_id", unique=True,
-              sqlite_where=db.text("announced_at IS NOT NULL"),
-              postgresql_where=db.text("announced_at IS NOT NULL")),
+              sqlite_where=db.text("announced_at IS NOT NULL AND superseded_at IS NULL"),
+              postgresql_where=db.text("announced_at IS NOT NULL AND superseded_at IS NULL")),
         Index("ix_ranking_snapshot_programme", "programme_id", "created_at"),
     )
 
@@ -182,6 +185,7 @@ class RankingSnapshot(db.Model):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     announced_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # by a corrected announcement
 
     programme: Mapped[Programme] = relationship()
 

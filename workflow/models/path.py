@@ -28,6 +28,7 @@ class Path(db.Model):
         Index("ix_path_programme_state", "programme_id", "state"),
         CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint("requested_amount IS NULL OR requested_amount > 0", name="amount_positive"),
+        CheckConstraint("evaluation_round >= 1", name="evaluation_round_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,6 +40,9 @@ class Path(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # What the application asks for (złoty; entered by the town with its application).
     requested_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    # The merit evaluation under way or last done: 1, and one more each time an upheld
+    # appeal takes the application back to evaluation. Only this round's evaluators count.
+    evaluation_round: Mapped[int] = mapped_column(default=1, server_default="1")
 
     programme: Mapped[Programme] = relationship()
     applicant: Mapped[Applicant] = relationship()

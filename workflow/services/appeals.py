@@ -7,10 +7,11 @@ Warsaw time. Announced on 1 December with 14 days: until 15 December, 23:59:59.
 
 A town files one appeal per announced ranking (the database's unique (path, snapshot)
 keeps it so under concurrent requests). The coordinator decides it once, with a note,
-and the town is notified. NOT BUILT YET: what follows an upheld appeal — the application
-going back to evaluation (awarded/not awarded are final states of the path), a fresh
-evaluation round, and a corrected announcement (one announced snapshot per programme is a
-database rule). The decision is recorded; the announced snapshot is never changed. A
+and the town is notified. An upheld appeal takes the application back to evaluation
+(`reopen_evaluation`, from reserve or not awarded) in a new evaluation round
+(Path.evaluation_round + 1): the earlier round's assignments and sheets stay as history and
+no longer count; the coordinator assigns evaluators again and, with their sheets in, runs a
+new ranking. The announced snapshot itself is never changed. A
 refusal carries a code and its values; the view
 turns it into the message in the reader's language (this module also runs outside a
 request, where there is no reader's language).
@@ -27,11 +28,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
 from states.definition import Label
 from workflow.extensions import db
 from workflow.models import (
     Appeal,
+    Applicant,
     Criterion,
     EvaluatorAssignment,
     Path,
@@ -44,7 +47,7 @@ from workflow.models import (
     User,
 )
 from workflow.models.types import utcnow
-from workflow.services import notifications, ranking_runs, scoring
+from workflow.services import notifications, ranking_runs, scoring, transitions
 from workflow.services.notifications import Kind
 
 MIN_JUSTIFICATION, MAX_TEXT = 50, 5000
@@ -52,6 +55,8 @@ SEND_BATCH = 200
 UPHELD = Label("protest uwzględniony – wniosek zostanie ponownie oceniony",
                "appeal upheld – the application will be evaluated again")
 REJECTED = Label("protest odrzucony", "appeal rejected")
+REOPEN = "reopen_evaluation"
+REOPENABLE = ("reserve", "not_awarded")
 
 
 class AppealNotFound(LookupError):
@@ -70,6 +75,7 @@ REFUSALS = {
     "already_decided": (409, None),
     "note_required": (400, "note"),
     "note_too_long": (400, "note"),  # values: max
+    "path_changed": (409, None),  # the path moved while the appeal was decided
 }
 
 
@@ -177,8 +183,12 @@ def _entry(snapshot: RankingSnapshot, path: Path) -> tuple[dict[str, Any] | None
     return None, None
 
 
-def _sheets(path: Path, entry: dict[str, Any], discrepancy_pct: int) -> list[SheetView]:
-    """The sheets the ranking counted, in its order, with their criteria (two queries)."""
+def _sheets(path: Path, snapshot: RankingSnapshot, entry: dict[str, Any], discrepancy_pct: int
+            ) -> list[SheetView]:
+    """The sheets the ranking counted, in its order, with their criteria (two queries).
+
+    An evaluator may have scored the application in more than one evaluation round (after an
+    upheld appeal): their sheet is the one of the latest round submitted before the ranking ran."""
     listed = [s["evaluator"] for s in entry.get("sheets", [])]
     if not listed:
         return []
@@ -191,8 +201,9 @@ def _sheets(path: Path, entry: dict[str, Any], discrepancy_pct: int) -> list[She
         .join(EvaluatorAssignment, EvaluatorAssignment.id == ScoreSheet.assignment_id)
         .join(User, User.id == EvaluatorAssignment.evaluator_id)
         .where(EvaluatorAssignment.path_id == path.id, ScoreSheet.status == "submitted",
+               ScoreSheet.submitted_at <= snapshot.created_at,
                or_(EvaluatorAssignment.declaration.is_(None), EvaluatorAssignment.declaration != "conflict"))
-        .order_by(third_last, EvaluatorAssignment.id)
+        .order_by(EvaluatorAssignment.round, third_last, EvaluatorAssignment.id)
     ).all()
     sheet_of = {email: sid for sid, email in sheet_rows}
     ids = [sheet_of[e] for e in listed if e in sheet_of]
@@ -229,7 +240,7 @@ def outcome(path: Path) -> Outcome:
         .where(SheetPart.programme_id == programme.id))}
     result.parts = [(p["code"], titles.get(p["code"], Label(p["code"], p["code"])), p["max"])
                     for p in snapshot.result["settings"]["parts"]]
-    result.sheets = _sheets(path, result.entry, int(snapshot.result["settings"]["discrepancy"]))
+    result.sheets = _sheets(path, snapshot, result.entry, int(snapshot.result["settings"]["discrepancy"]))
     result.appeal = db.session.scalar(select(Appeal).where(Appeal.path_id == path.id,
                                                            Appeal.snapshot_id == snapshot.id))
     result.window = window(programme, snapshot)
@@ -284,8 +295,11 @@ def file(path: Path, user: User, justification: str, now: datetime | None = None
 def decide(appeal: Appeal, actor: User, upheld: bool, note: str, now: datetime | None = None) -> Appeal:
     """Decide a filed appeal once, with a note; notify the town's members; commits.
 
-    Upheld: the coordinator's next steps are a new evaluator for the application
-    (evaluator_assignment.assign) and, with that sheet in, a new ranking snapshot."""
+    Upheld: in the same transaction the path goes back to evaluation (`reopen_evaluation`,
+    fired as `actor` with the note as its comment, if the path is on the reserve list or not
+    awarded) and its evaluation round goes up by one. The coordinator's next steps are
+    evaluators for the new round (evaluator_assignment.assign) and, with their sheets in, a
+    new ranking. Rejected: no path changes."""
     if actor.role != Role.COORDINATOR:
         raise AppealNotFound(appeal.id)
     text = (note or "").strip()
@@ -307,9 +321,24 @@ def decide(appeal: Appeal, actor: User, upheld: bool, note: str, now: datetime |
         raise AppealRefused("already_decided")
     path = db.session.get(Path, appeal.path_id)
     assert path is not None  # noqa: S101
+    record = None
+    if upheld and path.state in REOPENABLE:
+        try:
+            record = transitions.fire(path, REOPEN, actor, comment=text, commit=False)
+        except transitions.TransitionRefused as exc:
+            db.session.rollback()
+            raise AppealRefused("path_changed") from exc
+        path.evaluation_round += 1
     _notify_town(path, UPHELD if upheld else REJECTED, text)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except (IntegrityError, StaleDataError) as exc:  # the path moved in the meantime
+        db.session.rollback()
+        raise AppealRefused("path_changed") from exc
     db.session.refresh(appeal)
+    if record is not None:
+        for hook in transitions.after_commit_hooks:
+            hook(path, record)
     while notifications.send_pending(limit=SEND_BATCH) == SEND_BATCH:
         pass
     return appeal
@@ -368,18 +397,30 @@ class PublicResult:
 
 
 def public_results() -> list[PublicResult]:
-    """Every programme with an announced ranking, the latest announcement first (one query)."""
+    """Every programme with an announced ranking, the latest announcement first (two queries).
+
+    Who holds a grant is the paths' state, not only the latest document: a corrected
+    announcement never withdraws a grant announced earlier, even where the corrected
+    ranking would now place that town lower.
+    """
     rows = db.session.execute(
         select(RankingSnapshot, Programme).join(Programme, Programme.id == RankingSnapshot.programme_id)
-        .where(RankingSnapshot.announced_at.is_not(None))
+        .where(RankingSnapshot.announced_at.is_not(None), RankingSnapshot.superseded_at.is_(None))
         .order_by(RankingSnapshot.announced_at.desc(), Programme.id)
     ).all()
+    holders: dict[int, set[str]] = {}
+    for programme_id, name in db.session.execute(
+        select(Path.programme_id, Applicant.name).join(Applicant, Applicant.id == Path.applicant_id)
+        .where(Path.state == "awarded", Path.programme_id.in_([p.id for _, p in rows]))
+    ):
+        holders.setdefault(programme_id, set()).add(name)
     out = []
     for snapshot, programme in rows:
         doc = snapshot.result or {}
+        granted = holders.get(programme.id, set())
         awarded = [{"rank": a["rank"], "town": a["town"], "amount": Decimal(a["requested"]),
                     "total": a["total"]}
-                   for a in doc.get("applications", []) if a["outcome"] == "awarded"]
+                   for a in doc.get("applications", []) if a["town"] in granted]
         budget = (doc.get("settings") or {}).get("budget")
         out.append(PublicResult(programme, snapshot.announced_at,
                                 Decimal(budget) if budget is not None else None, awarded,

@@ -215,6 +215,12 @@ class EvaluatorLoad:
     load: int  # assignments in the programme without a declared conflict
 
 
+def current_round() -> ColumnElement[bool]:
+    """The assignment belongs to its path's evaluation round now (the query joins Path).
+    Earlier rounds, before an upheld appeal re-opened the evaluation, are history."""
+    return EvaluatorAssignment.round == Path.evaluation_round
+
+
 def _not_conflict() -> ColumnElement[bool]:
     return or_(EvaluatorAssignment.declaration.is_(None), EvaluatorAssignment.declaration != "conflict")
 
@@ -223,7 +229,7 @@ def evaluator_loads(programme: Programme) -> dict[int, EvaluatorLoad]:
     """Every evaluator account with their load in the programme (one query), by id."""
     load = (select(EvaluatorAssignment.evaluator_id, func.count().label("n"))
             .join(Path, Path.id == EvaluatorAssignment.path_id)
-            .where(Path.programme_id == programme.id, _not_conflict())
+            .where(Path.programme_id == programme.id, _not_conflict(), current_round())
             .group_by(EvaluatorAssignment.evaluator_id).subquery())
     rows = db.session.execute(
         select(User.id, User.name, User.email, User.active, func.coalesce(load.c.n, 0))
@@ -362,7 +368,7 @@ def _scores(programme: Programme, where: ColumnElement[bool] | None) -> list[App
             .join(Score, Score.sheet_id == ScoreSheet.id)
             .join(Criterion, Criterion.id == Score.criterion_id)
             .join(SheetPart, SheetPart.id == Criterion.part_id)
-            .where(scope, ScoreSheet.status == "submitted")
+            .where(scope, current_round(), ScoreSheet.status == "submitted")
             .group_by(EvaluatorAssignment.id, SheetPart.code)):
         totals.setdefault(assignment_id, {})[code] = int(points)
     rows_of: dict[int, list[EvaluationRow]] = {}
@@ -375,7 +381,7 @@ def _scores(programme: Programme, where: ColumnElement[bool] | None) -> list[App
             .join(Path, Path.id == EvaluatorAssignment.path_id)
             .join(User, User.id == EvaluatorAssignment.evaluator_id)
             .outerjoin(ScoreSheet, ScoreSheet.assignment_id == EvaluatorAssignment.id)
-            .where(scope).order_by(EvaluatorAssignment.id)):
+            .where(scope, current_round()).order_by(EvaluatorAssignment.id)):
         status = r[12] or "none"
         parts = None
         if status == "submitted":
@@ -431,9 +437,41 @@ def sheet_lines(path: Path) -> dict[int, dict[int, ScoreLine]]:
             select(ScoreSheet.assignment_id, Score.criterion_id, Score.points, Score.justification)
             .join(Score, Score.sheet_id == ScoreSheet.id)
             .join(EvaluatorAssignment, EvaluatorAssignment.id == ScoreSheet.assignment_id)
-            .where(EvaluatorAssignment.path_id == path.id, ScoreSheet.status == "submitted")):
+            .join(Path, Path.id == EvaluatorAssignment.path_id)
+            .where(EvaluatorAssignment.path_id == path.id, current_round(),
+                   ScoreSheet.status == "submitted")):
         lines.setdefault(assignment_id, {})[criterion_id] = ScoreLine(criterion_id, points, justification)
     return lines
+
+
+@dataclass(frozen=True)
+class EarlierSheet:
+    """An evaluator of an earlier evaluation round (before an upheld appeal): history only."""
+
+    round: int
+    evaluator_name: str
+    role: str
+    declaration: str | None
+    sheet_status: str  # 'none' | 'draft' | 'submitted'
+    total: int | None
+
+
+def earlier_rounds(path: Path) -> list[EarlierSheet]:
+    """The assignments of the path's earlier evaluation rounds with their sheets' totals,
+    newest round first (one query; none in round 1)."""
+    if path.evaluation_round <= 1:
+        return []
+    total = (select(func.sum(Score.points)).where(Score.sheet_id == ScoreSheet.id)
+             .correlate(ScoreSheet).scalar_subquery())
+    return [EarlierSheet(r[0], r[1], r[2], r[3], r[4] or "none", int(r[5]) if r[4] == "submitted" else None)
+            for r in db.session.execute(
+                select(EvaluatorAssignment.round, User.name, EvaluatorAssignment.role,
+                       EvaluatorAssignment.declaration, ScoreSheet.status, func.coalesce(total, 0))
+                .join(User, User.id == EvaluatorAssignment.evaluator_id)
+                .outerjoin(ScoreSheet, ScoreSheet.assignment_id == EvaluatorAssignment.id)
+                .where(EvaluatorAssignment.path_id == path.id,
+                       EvaluatorAssignment.round < path.evaluation_round)
+                .order_by(EvaluatorAssignment.round.desc(), EvaluatorAssignment.id))]
 
 
 def eligible(score: ApplicationScore, evaluators: dict[int, EvaluatorLoad],
@@ -481,8 +519,8 @@ def _problem(score: ApplicationScore, evaluator: User | None, role: str,
 
 def _write(path: Path, evaluator: User, role: str, source: str, actor: User | None) -> EvaluatorAssignment:
     """Add the assignment and the evaluator's notification to the session."""
-    row = EvaluatorAssignment(path_id=path.id, evaluator_id=evaluator.id, role=role, source=source,
-                              created_by_id=actor.id if actor else None)
+    row = EvaluatorAssignment(path_id=path.id, evaluator_id=evaluator.id, round=path.evaluation_round,
+                              role=role, source=source, created_by_id=actor.id if actor else None)
     db.session.add(row)
     locale = evaluator.locale or "pl"
     kind = Kind.THIRD_EVALUATOR_NEEDED if role == "third" else Kind.EVALUATOR_ASSIGNED
@@ -525,8 +563,8 @@ def unassign(assignment: EvaluatorAssignment, actor: User | None) -> None:
         problem: Label | None = SUBMITTED
     elif locked.declaration == "conflict":
         problem = CONFLICT_KEPT
-    elif locked.path.state != EVALUATION:
-        problem = NOT_IN_EVALUATION
+    elif locked.path.state != EVALUATION or locked.round != locked.path.evaluation_round:
+        problem = NOT_IN_EVALUATION  # an earlier round's assignment is history
     else:
         problem = None
     if problem is not None:
@@ -772,7 +810,7 @@ def evaluator_rows(programme: Programme) -> list[EvaluatorRow]:
                    EvaluatorAssignment.conflict_note, ScoreSheet.status)
             .join(Path, Path.id == EvaluatorAssignment.path_id)
             .outerjoin(ScoreSheet, ScoreSheet.assignment_id == EvaluatorAssignment.id)
-            .where(Path.programme_id == programme.id).order_by(EvaluatorAssignment.id)):
+            .where(Path.programme_id == programme.id, current_round()).order_by(EvaluatorAssignment.id)):
         row = rows.get(evaluator_id)
         if row is None:
             continue

@@ -26,6 +26,7 @@ import states
 from states.definition import Label
 from workflow.extensions import db
 from workflow.models import (
+    Appeal,
     Applicant,
     Criterion,
     EvaluatorAssignment,
@@ -68,6 +69,9 @@ NOT_OFFICIAL = Label("Ogłosić można tylko gotowy oficjalny ranking.",
                      "Only a finished official ranking can be announced.")
 ALREADY_ANNOUNCED = Label("Wyniki programu zostały już ogłoszone (ranking #{id}).",
                           "The results of this programme have already been announced (ranking #{id}).")
+NO_UPHELD_APPEAL = Label(
+    "Poprawione ogłoszenie jest możliwe tylko wtedy, gdy po ogłoszeniu wyników uwzględniono protest.",
+    "A corrected announcement is possible only when an appeal was upheld after the announcement.")
 CHANGED_SINCE = Label("Dane zmieniły się od zatwierdzenia rankingu – uruchom podgląd i zatwierdź go "
                       "ponownie.",
                       "The data changed since the ranking was approved – run and approve a preview again.")
@@ -137,7 +141,8 @@ def load_inputs(programme: Programme) -> list[Application]:
     """Every application of the programme with its submitted sheets: three queries.
 
     The sheets are those `evaluator_assignment.application_scores` gives scoring too:
-    submitted, without a declared conflict, the regular ones by assignment id, then the third.
+    submitted, without a declared conflict, of the path's current evaluation round, the
+    regular ones by assignment id, then the third.
     """
     codes = [code for code, _max in sheet_parts(programme)]
     submitted = (
@@ -165,6 +170,7 @@ def load_inputs(programme: Programme) -> list[Application]:
         .join(Criterion, Criterion.id == Score.criterion_id)
         .join(SheetPart, SheetPart.id == Criterion.part_id)
         .where(Path.programme_id == programme.id, ScoreSheet.status == "submitted",
+               EvaluatorAssignment.round == Path.evaluation_round,
                or_(EvaluatorAssignment.declaration.is_(None), EvaluatorAssignment.declaration != "conflict"))
         .group_by(EvaluatorAssignment.path_id, third_last, EvaluatorAssignment.id, User.email, SheetPart.code)
         .order_by(EvaluatorAssignment.path_id, third_last, EvaluatorAssignment.id)
@@ -317,8 +323,10 @@ def approve(preview_snapshot: RankingSnapshot, actor: User, now: datetime | None
 # --- the announcement ------------------------------------------------------------------------------
 
 def announced_snapshot(programme_id: int) -> RankingSnapshot | None:
+    """The announced snapshot in force (not superseded by a corrected announcement)."""
     return db.session.scalar(select(RankingSnapshot).where(RankingSnapshot.programme_id == programme_id,
-                                                           RankingSnapshot.announced_at.is_not(None)))
+                                                           RankingSnapshot.announced_at.is_not(None),
+                                                           RankingSnapshot.superseded_at.is_(None)))
 
 
 def _record(path: Path, event: str, definition: states.PathDefinition, actor: User, comment: str,
@@ -341,12 +349,21 @@ def _record(path: Path, event: str, definition: states.PathDefinition, actor: Us
 def announce(official: RankingSnapshot, actor: User, now: datetime | None = None) -> RankingSnapshot:
     """Announce `official`: in one transaction every application path moves to awarded,
     reserve or not awarded (through 'ranked'), the snapshot is stamped, and each town's
-    members are notified. Refused, changing nothing, if anything stands in the way."""
+    members are notified. Refused, changing nothing, if anything stands in the way.
+
+    With results already announced, only a corrected announcement is possible, and only
+    after an appeal was upheld since (see _announce_correction)."""
     if official.kind != "official" or official.status != "done" or not official.result:
         raise RankingRefused([NOT_OFFICIAL])
     earlier = announced_snapshot(official.programme_id)
     if earlier is not None:
-        raise RankingRefused([_fill(ALREADY_ANNOUNCED, id=earlier.id)])
+        if official.announced_at is not None:
+            raise RankingRefused([_fill(ALREADY_ANNOUNCED, id=earlier.id)])
+        if not upheld_since(earlier):
+            raise RankingRefused([_fill(ALREADY_ANNOUNCED, id=earlier.id), NO_UPHELD_APPEAL])
+        return _announce_correction(official, earlier, actor, now)
+    if official.announced_at is not None:  # announced once, superseded since
+        raise RankingRefused([_fill(ALREADY_ANNOUNCED, id=official.id)])
     programme = official.programme
     if ranking.digest(load_inputs(programme)) != official.inputs_digest:
         raise RankingRefused([CHANGED_SINCE])
@@ -370,6 +387,63 @@ def announce(official: RankingSnapshot, actor: User, now: datetime | None = None
         db.session.flush()  # each transition is one version of the path: seq stays unique
         for path, event, town in moving:
             records.append((path, _record(path, event, definition, actor, comment, now, town)))
+        official.announced_at, official.announced_by_id = now, actor.id
+        db.session.flush()
+        _notify_towns(programme, definition, [(p, town) for p, _e, town in moving])
+        db.session.commit()
+    except RankingRefused:
+        db.session.rollback()
+        raise
+    except (IntegrityError, StaleDataError) as exc:
+        db.session.rollback()
+        raise RankingRefused([CONFLICT]) from exc
+    for path, record in records:
+        for hook in transitions.after_commit_hooks:
+            hook(path, record)
+    while notifications.send_pending(limit=SEND_BATCH) == SEND_BATCH:
+        pass
+    return official
+
+
+def upheld_since(announced: RankingSnapshot) -> bool:
+    """Whether an appeal of the programme was upheld after `announced` was announced."""
+    return bool(db.session.scalar(select(
+        select(Appeal.id).join(Path, Path.id == Appeal.path_id)
+        .where(Path.programme_id == announced.programme_id, Appeal.status == "upheld",
+               Appeal.decided_at > announced.announced_at).exists())))
+
+
+def _announce_correction(official: RankingSnapshot, earlier: RankingSnapshot, actor: User,
+                         now: datetime | None) -> RankingSnapshot:
+    """The corrected announcement after an upheld appeal: in one transaction `earlier` is
+    stamped superseded and `official` announced, and ONLY the paths back in evaluation (the
+    re-evaluated ones) move to their outcome in `official`; every other path keeps its
+    announced state (a grant once announced is never withdrawn). Their towns are notified."""
+    programme = official.programme
+    if ranking.digest(load_inputs(programme)) != official.inputs_digest:
+        raise RankingRefused([CHANGED_SINCE])
+    now = now or utcnow()
+    comment = f"Poprawione ogłoszenie wyników – ranking #{official.id} (zamiast #{earlier.id})"
+    definition = states.get_definition(programme.path_code)
+    rows = list(zip(path_ids(official), official.result["applications"], strict=True))
+    paths = {p.id: p for p in db.session.scalars(
+        select(Path).where(Path.programme_id == programme.id, Path.id.in_([pid for pid, _a in rows]),
+                           Path.state == "evaluation"))}
+    records: list[tuple[Path, PathTransition]] = []
+    try:
+        moving: list[tuple[Path, str, str]] = []
+        for path_id, a in rows:
+            path = paths.get(path_id)
+            if path is None:  # not re-evaluated: keeps its announced state
+                continue
+            event, _target = OUTCOME_STATE[a["outcome"]]
+            moving.append((path, event, a["town"]))
+            records.append((path, _record(path, "rank", definition, actor, comment, now, a["town"])))
+        db.session.flush()
+        for path, event, town in moving:
+            records.append((path, _record(path, event, definition, actor, comment, now, town)))
+        earlier.superseded_at = now
+        db.session.flush()  # the old one out of the way of the one-announced index first
         official.announced_at, official.announced_by_id = now, actor.id
         db.session.flush()
         _notify_towns(programme, definition, [(p, town) for p, _e, town in moving])

@@ -75,6 +75,9 @@ NOT_IN_EVALUATION = Label("Wniosek nie jest już na etapie oceny merytorycznej, 
                           "zapisać ani złożyć.",
                           "The application is no longer in merit evaluation, so the sheet can be "
                           "neither saved nor submitted.")
+EARLIER_ROUND = Label("Ta ocena należy do wcześniejszej rundy oceny wniosku i nie można jej już zmienić.",
+                      "This evaluation belongs to an earlier evaluation round of the application and "
+                      "can no longer be changed.")
 NOT_DECLARED = Label("Zanim ocenisz wniosek, złóż deklarację bezstronności.",
                      "Sign the declaration of impartiality before you score the application.")
 CONFLICT = Label("Zgłoszono konflikt interesów dla tego wniosku, więc nie masz do niego dostępu "
@@ -168,14 +171,21 @@ def assignments_of(evaluator: User) -> list[AssignmentRow]:
 
 
 def assignment_for(evaluator: User, path_id: int) -> EvaluatorAssignment | None:
-    """The evaluator's assignment to the application, or None (then: 404)."""
+    """The evaluator's assignment to the application, or None (then: 404): the one of the
+    latest evaluation round they were on (an earlier round's is history, read-only)."""
     return db.session.scalar(
         select(EvaluatorAssignment)
         .options(joinedload(EvaluatorAssignment.path).joinedload(Path.applicant),
                  joinedload(EvaluatorAssignment.path).joinedload(Path.programme),
                  joinedload(EvaluatorAssignment.sheet))
         .where(EvaluatorAssignment.evaluator_id == evaluator.id, EvaluatorAssignment.path_id == path_id)
+        .order_by(EvaluatorAssignment.round.desc()).limit(1)
     )
+
+
+def is_current(assignment: EvaluatorAssignment) -> bool:
+    """The assignment belongs to the application's evaluation round now."""
+    return assignment.round == assignment.path.evaluation_round
 
 
 def application_documents(path: Path) -> list[Document]:
@@ -219,6 +229,7 @@ def visible_other_sheets(assignment: EvaluatorAssignment) -> list[ScoreSheet]:
         .join(ScoreSheet.assignment)
         .options(selectinload(ScoreSheet.scores), contains_eager(ScoreSheet.assignment))
         .where(EvaluatorAssignment.path_id == assignment.path_id,
+               EvaluatorAssignment.round == assignment.round,
                EvaluatorAssignment.id != assignment.id,
                ScoreSheet.status == "submitted")
         .order_by(ScoreSheet.submitted_at, ScoreSheet.id)
@@ -267,6 +278,9 @@ def declare(assignment: EvaluatorAssignment, declaration: str, conflict_type: st
         raise SheetInvalid(errors)
 
     row = _locked(assignment)
+    if not is_current(row):
+        db.session.rollback()
+        raise SheetRefused(EARLIER_ROUND)
     if row.declaration == "conflict":
         db.session.rollback()
         raise SheetRefused(CONFLICT, 403)
@@ -288,6 +302,8 @@ def declare(assignment: EvaluatorAssignment, declaration: str, conflict_type: st
 # --- the sheet --------------------------------------------------------------------------------
 
 def _check_can_score(assignment: EvaluatorAssignment) -> None:
+    if not is_current(assignment):
+        raise SheetRefused(EARLIER_ROUND)
     if assignment.declaration == "conflict":
         raise SheetRefused(CONFLICT, 403)
     if assignment.declaration != "impartial":

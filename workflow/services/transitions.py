@@ -118,6 +118,7 @@ def fire(
     expected_version: int | None = None,
     now: datetime | None = None,
     as_system: bool = False,
+    commit: bool = True,
 ) -> PathTransition:
     """Fire `event` on `path` as `actor`; raise TransitionRefused with the reasons.
 
@@ -125,6 +126,10 @@ def fire(
     since, the transition is refused as stale rather than applied to a state the actor
     never saw. Concurrent writers are stopped by the version check in the UPDATE and by
     the unique (path_id, seq) of the transition record.
+
+    With `commit=False` the transition is only added to the session: the caller commits it
+    with its own changes (one transaction), handles a failed commit, and then runs
+    `after_commit_hooks` itself.
     """
     now = now or utcnow()
     comment = (comment or "").strip()
@@ -161,6 +166,8 @@ def fire(
     path.state = transition.target
     path.updated_at = now
     db.session.add(record)
+    if not commit:
+        return record
     try:
         db.session.commit()
     except (StaleDataError, IntegrityError) as exc:

@@ -109,7 +109,8 @@ def _render_application(path: Path, *, regular_form: AssignEvaluatorForm | None 
     third_form.evaluator.choices = _options(candidates)
     return render_template(
         "evaluation/application.html", programme=path.programme, path=path, score=score, parts=parts,
-        lines=ev.sheet_lines(path), candidates=candidates, conflicted=conflicted, steps=_steps(score),
+        lines=ev.sheet_lines(path), earlier=ev.earlier_rounds(path),
+        candidates=candidates, conflicted=conflicted, steps=_steps(score),
         regular_form=regular_form, third_form=third_form, no_third=ev.NO_THIRD_CANDIDATE, errors=errors or [],
     ), status
 

@@ -192,7 +192,9 @@ def render_snapshot(snap: RankingSnapshot, announce_form: AnnounceForm | None = 
     announced = ranking_runs.announced_snapshot(snap.programme_id)
     return render_template(template, snap=snap, programme=snap.programme, people=people,
                            doc=snap.result, totals=document_totals(snap.result) if snap.result else None,
-                           announced=announced, approve_form=ApproveForm(),
+                           announced=announced,
+                           correctable=announced is not None and ranking_runs.upheld_since(announced),
+                           approve_form=ApproveForm(),
                            announce_form=announce_form or AnnounceForm())
 
 

@@ -57,6 +57,8 @@ def refusal_text(refused: appeal_service.AppealRefused) -> str:
         "already_filed": _("Protest od tego wyniku został już złożony. Można złożyć tylko jeden protest."),
         "already_decided": _("Ten protest został już rozpatrzony."),
         "note_required": _("Podaj uzasadnienie rozstrzygnięcia."),
+        "path_changed": _("Wniosek zmienił w międzyczasie etap, więc nie można go przywrócić do oceny. "
+                          "Odśwież stronę i spróbuj ponownie."),
     }
     return texts[refused.code]
 
@@ -170,8 +172,9 @@ def decide(appeal_id: int) -> Response | tuple[str, int]:
             return render_appeal(appeal_row, form, refused.status)
         return render_appeal(appeal_row, form, refused.status, refusal=refusal_text(refused))
     if upheld:
-        flash(_("Protest uwzględniony – miasto otrzymało powiadomienie. Ponownej oceny i poprawionego "
-                "ogłoszenia Ścieżka jeszcze nie obsługuje; ogłoszony ranking pozostaje bez zmian."),
+        flash(_("Protest uwzględniony – miasto otrzymało powiadomienie, a wniosek wrócił do oceny "
+                "merytorycznej w nowej rundzie. Przydziel oceniających; po złożeniu ich kart uruchom "
+                "nowy ranking. Ogłoszony ranking pozostaje bez zmian."),
               "success")
     else:
         flash(_("Protest odrzucony – miasto otrzymało powiadomienie."), "success")
