@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -373,8 +374,7 @@ def announce(official: RankingSnapshot, actor: User, now: datetime | None = None
     rows = list(zip(path_ids(official), official.result["applications"], strict=True))
     paths = {p.id: p for p in db.session.scalars(
         select(Path).where(Path.programme_id == programme.id, Path.id.in_([pid for pid, _a in rows])))}
-    records: list[tuple[Path, PathTransition]] = []
-    try:
+    with _announcement() as records:
         moving: list[tuple[Path, str, str]] = []
         for path_id, a in rows:
             path = paths[path_id]
@@ -390,6 +390,18 @@ def announce(official: RankingSnapshot, actor: User, now: datetime | None = None
         official.announced_at, official.announced_by_id = now, actor.id
         db.session.flush()
         _notify_towns(programme, definition, [(p, town) for p, _e, town in moving])
+    return official
+
+
+@contextmanager
+def _announcement() -> Iterator[list[tuple[Path, PathTransition]]]:
+    """One announcement, one transaction: the body prepares path moves in the session and
+    appends each transition record; on leaving, the whole is committed, and only then do
+    the engine's after-commit hooks run and the queued notifications go out. A refusal or a
+    concurrent change rolls everything back."""
+    records: list[tuple[Path, PathTransition]] = []
+    try:
+        yield records
         db.session.commit()
     except RankingRefused:
         db.session.rollback()
@@ -402,8 +414,6 @@ def announce(official: RankingSnapshot, actor: User, now: datetime | None = None
             hook(path, record)
     while notifications.send_pending(limit=SEND_BATCH) == SEND_BATCH:
         pass
-    return official
-
 
 def upheld_since(announced: RankingSnapshot) -> bool:
     """Whether an appeal of the programme was upheld after `announced` was announced."""
@@ -429,8 +439,7 @@ def _announce_correction(official: RankingSnapshot, earlier: RankingSnapshot, ac
     paths = {p.id: p for p in db.session.scalars(
         select(Path).where(Path.programme_id == programme.id, Path.id.in_([pid for pid, _a in rows]),
                            Path.state == "evaluation"))}
-    records: list[tuple[Path, PathTransition]] = []
-    try:
+    with _announcement() as records:
         moving: list[tuple[Path, str, str]] = []
         for path_id, a in rows:
             path = paths.get(path_id)
@@ -447,18 +456,6 @@ def _announce_correction(official: RankingSnapshot, earlier: RankingSnapshot, ac
         official.announced_at, official.announced_by_id = now, actor.id
         db.session.flush()
         _notify_towns(programme, definition, [(p, town) for p, _e, town in moving])
-        db.session.commit()
-    except RankingRefused:
-        db.session.rollback()
-        raise
-    except (IntegrityError, StaleDataError) as exc:
-        db.session.rollback()
-        raise RankingRefused([CONFLICT]) from exc
-    for path, record in records:
-        for hook in transitions.after_commit_hooks:
-            hook(path, record)
-    while notifications.send_pending(limit=SEND_BATCH) == SEND_BATCH:
-        pass
     return official
 
 
