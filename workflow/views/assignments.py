@@ -12,26 +12,20 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from forms.assignments import ApproveForm, AssignForm, FieldForm, NeedsForm, ProfileForm, RenameFieldForm
-from states.definition import Label
 from workflow.extensions import db
 from workflow.models import Applicant, ExpertiseField, Path, Programme, Role, User
 from workflow.services import access, assignment, profiles
 from workflow.services.assignment import AssignmentRefused
 from workflow.services.profiles import ProfileError
+from workflow.templating import label as label_text
 from workflow.text import polish_key
-from workflow.views.helpers import role_required
+from workflow.views.helpers import add_error, role_required
 
 bp = Blueprint("assignments", __name__, url_prefix="/coordinator/advisors")
 
 Page = str | tuple[str, int] | Response
 
 
-def _say(label: Label) -> str:
-    return label.get(getattr(g, "locale", "pl"))
-
-
-def _add_error(form_field: Any, message: str) -> None:
-    form_field.errors = [*list(form_field.errors or []), message]
 
 
 def _field_name(f: ExpertiseField) -> str:
@@ -63,7 +57,7 @@ def add_field() -> Page:
         try:
             created = profiles.add_field(form.code.data, form.name_pl.data, form.name_en.data)
         except ProfileError as exc:
-            _add_error(getattr(form, exc.field or "code"), _say(exc.message))
+            add_error(getattr(form, exc.field or "code"), label_text(exc.message))
         else:
             flash(_("Dodano dziedzinę: %(name)s.", name=_field_name(created)), "success")
             return redirect(url_for("assignments.index"))
@@ -88,7 +82,7 @@ def rename_field(field_id: int) -> Page:
             try:
                 profiles.rename_field(target, form.name_pl.data, form.name_en.data)
             except ProfileError as exc:
-                _add_error(getattr(form, exc.field or "name_pl"), _say(exc.message))
+                add_error(getattr(form, exc.field or "name_pl"), label_text(exc.message))
             else:
                 flash(_("Zmieniono nazwę dziedziny."), "success")
                 return redirect(url_for("assignments.index"))
@@ -146,7 +140,7 @@ def profile(user_id: int) -> Page:
                 advisor, field_ids=form.fields.data or [], region=form.region.data or None,
                 capacity=form.capacity.data, available=form.available.data, note=form.note.data or "")
         except ProfileError as exc:
-            _add_error(getattr(form, exc.field or "fields"), _say(exc.message))
+            add_error(getattr(form, exc.field or "fields"), label_text(exc.message))
         else:
             flash(_("Zapisano profil: %(name)s.", name=advisor.name), "success")
             load = profiles.current_load(advisor.id)
@@ -227,7 +221,7 @@ def needs(path_id: int) -> Page:
         try:
             profiles.set_path_needs(path, form.fields.data or [])
         except ProfileError as exc:
-            _add_error(form.fields, _say(exc.message))
+            add_error(form.fields, label_text(exc.message))
         else:
             flash(_("Zapisano potrzeby miasta."), "success")
             return redirect(url_for("assignments.town", path_id=path.id))
@@ -241,13 +235,13 @@ def _assign(path: Path, form: AssignForm, kind: str, target: ExpertiseField | No
         return _render_town(path, status=400, **render)
     advisor = db.session.get(User, form.advisor.data) if form.advisor.data else None
     if advisor is None or advisor.role != Role.ADVISOR:
-        _add_error(form.advisor, _("Wybierz doradcę z listy."))
+        add_error(form.advisor, _("Wybierz doradcę z listy."))
         return _render_town(path, status=400, **render)
     try:
         assignment.assign(path, advisor, kind, target, current_user)
     except AssignmentRefused as exc:
         for reason in exc.reasons:
-            _add_error(form.advisor, _say(reason))
+            add_error(form.advisor, label_text(reason))
         return _render_town(path, status=409, **render)
     flash(_("Przydzielono: %(name)s. Doradca dostanie wiadomość.", name=advisor.name), "success")
     return redirect(url_for("assignments.town", path_id=path.id))
@@ -328,7 +322,7 @@ def proposal(programme_id: int) -> Page:
         saved = assignment.apply(programme, form.pair.data, current_user)
     except AssignmentRefused as exc:
         reasons = [_("Nic nie zapisano, bo przydziały zmieniły się od przygotowania propozycji. "
-                     "Poniżej nowa propozycja.")] + [_say(r) for r in exc.reasons]
+                     "Poniżej nowa propozycja.")] + [label_text(r) for r in exc.reasons]
         return _render_proposal(programme, reasons, 409)
     flash(_("Zapisano przydziały ekspertów: %(n)d. Doradcy dostaną wiadomości.", n=len(saved)), "success")
     return redirect(url_for("assignments.programme_board", programme_id=programme.id))

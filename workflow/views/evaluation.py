@@ -8,7 +8,7 @@ from decimal import Decimal
 from itertools import combinations
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,22 +17,19 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from forms.evaluation import ApproveEvaluatorsForm, AssignEvaluatorForm
-from states.definition import Label
 from workflow.extensions import db
 from workflow.models import Path, Programme, Role, SheetPart, User
 from workflow.services import access
 from workflow.services import evaluator_assignment as ev
 from workflow.services.evaluator_assignment import AssignmentRefused
+from workflow.templating import label as label_text
 from workflow.text import polish_key
-from workflow.views.helpers import current_programme, role_required
+from workflow.views.helpers import add_error, current_programme, role_required
 
 bp = Blueprint("evaluation", __name__, url_prefix="/coordinator/evaluation")
 
 Page = str | tuple[str, int] | Response
 
-
-def _say(label: Label) -> str:
-    return label.get(getattr(g, "locale", "pl"))
 
 
 def _num(value: Decimal | int | None) -> str:
@@ -44,9 +41,6 @@ def _num(value: Decimal | int | None) -> str:
 def _helpers() -> dict[str, Any]:
     return {"num": _num, "conflict_labels": ev.CONFLICT_LABELS}
 
-
-def _add_error(form_field: Any, message: str) -> None:
-    form_field.errors = [*list(form_field.errors or []), message]
 
 
 def _by_town(scores: list[ev.ApplicationScore]) -> list[ev.ApplicationScore]:
@@ -127,13 +121,13 @@ def _assign(path: Path, form: AssignEvaluatorForm, role: str, render: dict[str, 
         return _render_application(path, status=400, **render)
     evaluator = db.session.get(User, form.evaluator.data) if form.evaluator.data else None
     if evaluator is None or evaluator.role != Role.EVALUATOR:
-        _add_error(form.evaluator, _("Wybierz oceniającego z listy."))
+        add_error(form.evaluator, _("Wybierz oceniającego z listy."))
         return _render_application(path, status=400, **render)
     try:
         ev.assign(path, evaluator, current_user, role=role)
     except AssignmentRefused as exc:
         for reason in exc.reasons:
-            _add_error(form.evaluator, _say(reason))
+            add_error(form.evaluator, label_text(reason))
         return _render_application(path, status=409, **render)
     flash(_("Przydzielono: %(name)s. Oceniający dostanie wiadomość.", name=evaluator.name), "success")
     return redirect(url_for("evaluation.application", path_id=path.id))
@@ -165,9 +159,9 @@ def third_auto(path_id: int) -> Page:
         flash(_("Przydzielono trzeciego oceniającego: %(name)s. Dostanie wiadomość.",
                 name=result.assignment.evaluator.name), "success")
     elif result.reason is not None:
-        flash(_say(result.reason), "error")
+        flash(label_text(result.reason), "error")
     else:
-        flash(_say(ev.THIRD_NOT_NEEDED), "info")
+        flash(label_text(ev.THIRD_NOT_NEEDED), "info")
     return redirect(url_for("evaluation.application", path_id=path.id))
 
 
@@ -182,7 +176,7 @@ def unassign(assignment_id: int) -> Page:
     try:
         ev.unassign(row, current_user)
     except AssignmentRefused as exc:
-        return _render_application(path, errors=[_say(r) for r in exc.reasons], status=409)
+        return _render_application(path, errors=[label_text(r) for r in exc.reasons], status=409)
     flash(_("Zakończono przydział: %(name)s.", name=name), "info")
     return redirect(url_for("evaluation.application", path_id=path.id))
 
@@ -235,7 +229,7 @@ def proposal() -> Page:
         saved = ev.apply(programme, form.pair.data, current_user)
     except AssignmentRefused as exc:
         reasons = [_("Nic nie zapisano, bo przydziały zmieniły się od przygotowania propozycji. "
-                     "Poniżej nowa propozycja.")] + [_say(r) for r in exc.reasons]
+                     "Poniżej nowa propozycja.")] + [label_text(r) for r in exc.reasons]
         return _render_proposal(programme, reasons, 409)
     flash(_("Zapisano przydziały oceniających: %(n)d. Oceniający dostaną wiadomości.", n=len(saved)),
           "success")

@@ -79,3 +79,8 @@ def current_programme() -> Programme:
     if programme is None:
         abort(404)
     return programme
+
+
+def add_error(form_field: Any, message: str) -> None:
+    """Show `message` next to a form field, after any errors it already has."""
+    form_field.errors = [*list(form_field.errors or []), message]
