@@ -13,14 +13,10 @@ depends on the machine, so nothing here passes or fails.
 
 from __future__ import annotations
 
-import os
 import secrets
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +24,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import sqlalchemy as sa  # noqa: E402
 from querycount import Built, add_towns, build_programme, count_queries  # noqa: E402
-from support import Browser, postgres_database  # noqa: E402
+from support import Browser, bench_main  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from workflow import create_app  # noqa: E402
@@ -116,23 +112,7 @@ def report(label: str, rows: list[tuple[str, int, int, float]]) -> None:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="sciezka-bench-") as tmp:
-        work = Path(tmp)
-        backends = [("SQLite", lambda: _sqlite(work))]
-        if os.environ.get("TEST_DATABASE_URL"):
-            backends.append(("PostgreSQL", lambda: postgres_database(os.environ["TEST_DATABASE_URL"])))
-        results = []
-        for label, database in backends:
-            print(f"{label}: building and measuring …", flush=True)
-            with database() as url:
-                results.append((label, run(label, url, work / label)))
-        for label, rows in results:
-            report(label, rows)
-
-
-@contextmanager
-def _sqlite(work: Path) -> Iterator[str]:
-    yield f"sqlite:///{work / 'bench.sqlite3'}"
+    bench_main(run, report)
 
 
 if __name__ == "__main__":

@@ -16,14 +16,11 @@ prints figures only: timing depends on the machine, so nothing here passes or fa
 
 from __future__ import annotations
 
-import os
 import secrets
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -33,7 +30,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import sqlalchemy as sa  # noqa: E402
 from querycount import count_queries  # noqa: E402
-from support import postgres_database  # noqa: E402
+from support import bench_main  # noqa: E402
 
 from workflow import create_app  # noqa: E402
 from workflow.extensions import db  # noqa: E402
@@ -208,24 +205,9 @@ def report(label: str, rows: list[dict[str, object]]) -> None:
               f"{r['both'] / r['one']:>5.1f}x")
 
 
-@contextmanager
-def _sqlite(work: Path) -> Iterator[str]:
-    yield f"sqlite:///{work / 'bench-ranking.sqlite3'}"
-
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="sciezka-bench-") as tmp:
-        work = Path(tmp)
-        backends = [("SQLite", lambda: _sqlite(work))]
-        if os.environ.get("TEST_DATABASE_URL"):
-            backends.append(("PostgreSQL", lambda: postgres_database(os.environ["TEST_DATABASE_URL"])))
-        results = []
-        for label, database in backends:
-            print(f"{label}: building and measuring …", flush=True)
-            with database() as url:
-                results.append((label, run(label, url, work / label)))
-        for label, rows in results:
-            report(label, rows)
+    bench_main(run, report)
 
 
 if __name__ == "__main__":

@@ -16,15 +16,12 @@ nothing here passes or fails.
 
 from __future__ import annotations
 
-import os
 import random
 import secrets
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path as FsPath
 
@@ -33,7 +30,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import sqlalchemy as sa  # noqa: E402
 from querycount import count_queries  # noqa: E402
-from support import Browser, postgres_database  # noqa: E402
+from support import Browser, bench_main  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from workflow import create_app  # noqa: E402
@@ -237,24 +234,7 @@ def print_report(label: str, results: dict[int, dict[str, tuple[float, str]]]) -
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="sciezka-bench-reports-") as tmp:
-        work = FsPath(tmp)
-        backends = [("SQLite", lambda: _sqlite(work))]
-        if os.environ.get("TEST_DATABASE_URL"):
-            backends.append(("PostgreSQL", lambda: postgres_database(os.environ["TEST_DATABASE_URL"],
-                                                                     "sciezka_bench")))
-        results = []
-        for label, database in backends:
-            print(f"{label}: building and measuring …", flush=True)
-            with database() as url:
-                results.append((label, run(label, url, work / label)))
-        for label, rows in results:
-            print_report(label, rows)
-
-
-@contextmanager
-def _sqlite(work: FsPath) -> Iterator[str]:
-    yield f"sqlite:///{work / 'bench.sqlite3'}"
+    bench_main(run, print_report)
 
 
 if __name__ == "__main__":

@@ -4,10 +4,14 @@ behaves like a person with a browser. Imports no pytest, so bench/ can use it to
 from __future__ import annotations
 
 import io
+import os
 import re
 import secrets
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
@@ -103,3 +107,24 @@ class Browser:
         return self.post(f"/town/paths/{path_id}/documents",
                          {"document": (io.BytesIO(content), name)},
                          content_type="multipart/form-data")
+
+
+def bench_main(run: Callable[[str, str, Path], Any], report: Callable[[str, Any], None]) -> None:
+    """A benchmark's main: `run(label, url, work_dir)` on SQLite (a temporary file), then on
+    PostgreSQL in a database of its own when TEST_DATABASE_URL is set; then `report` each."""
+    with tempfile.TemporaryDirectory(prefix="sciezka-bench-") as tmp:
+        work = Path(tmp)
+        results = []
+        for label, url in _bench_databases(work):
+            print(f"{label}: building and measuring …", flush=True)
+            results.append((label, run(label, url, work / label)))
+        for label, rows in results:
+            report(label, rows)
+
+
+def _bench_databases(work: Path) -> Iterator[tuple[str, str]]:
+    yield "SQLite", f"sqlite:///{work / 'bench.sqlite3'}"
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        with postgres_database(base, "sciezka_bench") as url:
+            yield "PostgreSQL", url
