@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app wsgi
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres install translations messages migrate seed lint bench clean
+.PHONY: run test test-sqlite test-postgres install translations messages migrate seed lint lock audit-deps bench clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +39,26 @@ test-sqlite: install
 test-postgres: install
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -q
 
+# The user guide's screenshots (docs/screenshots/<role>-<lang>.png), taken by Chromium.
+screenshots: install
+	SCREENSHOTS=1 env -u TEST_DATABASE_URL $(BIN)/pytest -q -p no:randomly tests/test_browser_screenshots.py
+
+# ruff, and bandit on the application code: any finding of medium or high severity fails
+# (settings and the justified skips in pyproject.toml [tool.bandit]).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -c pyproject.toml -r workflow states forms worker config.py wsgi.py -ll
+
+# The resolved dependencies of .venv, pinned; what `make audit-deps` checks. Refresh after
+# changing pyproject.toml's dependencies (and `make install`).
+lock: install
+	{ echo "# The resolved dependencies of .venv (make lock), audited by pip-audit (make audit-deps)."; \
+	  $(BIN)/pip freeze --exclude-editable; } > requirements.lock
+
+# pip-audit on requirements.lock. Exit 1: a known vulnerability; exit 3: no vulnerability
+# database reachable (nothing audited; .ci/audit_deps.py says which and why).
+audit-deps: install
+	$(BIN)/python .ci/audit_deps.py requirements.lock
 
 bench: install
 	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done

@@ -59,6 +59,8 @@ def load(overrides: dict | None = None) -> dict:
         "REDIS_URL": env.get("REDIS_URL") or None,
         "UPLOAD_MAX_MB": int(env.get("UPLOAD_MAX_MB", "20")),
         "UPLOAD_DIR": env.get("UPLOAD_DIR") or str(instance_dir / "uploads"),
+        # Prepared exports, written by a worker and sent by the web: shared by both.
+        "EXPORT_DIR": env.get("EXPORT_DIR") or str(instance_dir / "exports"),
         "TIMEZONE": env.get("TIMEZONE", "Europe/Warsaw"),
         "BABEL_DEFAULT_LOCALE": "pl",
         "BABEL_DEFAULT_TIMEZONE": env.get("TIMEZONE", "Europe/Warsaw"),
@@ -68,13 +70,62 @@ def load(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), app_env == "production"),
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), app_env == "production"),
+        **_account_security(env, app_env),
         "DEMO_PASSWORD": env.get("DEMO_PASSWORD", "demo"),
+        # Outgoing mail (none: messages are written to the log and marked sent).
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env.get("MAIL_PORT") or "25"),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_FROM": env.get("MAIL_FROM") or "Ścieżka <sciezka@localhost>",
+        # The outbox: a worker's hold on a row it is sending, retries and their backoff.
+        "NOTIFICATION_LEASE_S": int(env.get("NOTIFICATION_LEASE_S") or "300"),
+        "NOTIFICATION_MAX_ATTEMPTS": int(env.get("NOTIFICATION_MAX_ATTEMPTS") or "8"),
+        "NOTIFICATION_BACKOFF_S": int(env.get("NOTIFICATION_BACKOFF_S") or "60"),
+        # The worker: how often beat re-queues pending mail and sweeps reminders, and (for
+        # several deployments or test runs on one Redis) a queue name and key prefix.
+        "OUTBOX_REQUEUE_S": float(env.get("OUTBOX_REQUEUE_S") or "60"),
+        "REMINDER_SWEEP_S": float(env.get("REMINDER_SWEEP_S") or "900"),
+        "CELERY_QUEUE": env.get("CELERY_QUEUE") or "celery",
+        "REDIS_KEY_PREFIX": env.get("REDIS_KEY_PREFIX") or "",
     }
     settings.update(overrides)
     settings["MAX_CONTENT_LENGTH"] = settings["UPLOAD_MAX_MB"] * 1024 * 1024 + 64 * 1024
     check(settings)
     return settings
+
+
+def _account_security(env: os._Environ, app_env: str) -> dict:
+    """Login throttling and password rules (workflow/services/accounts.py).
+
+    Limits are `limits` strings ("5 per minute;20 per hour") and count failed logins only.
+    The test suite logs in from one address thousands of times, so under APP_ENV=testing
+    the defaults are out of reach; the tests of the limits set small ones themselves.
+    """
+    testing = app_env == "testing"
+    return {
+        # Where Flask-Limiter keeps its counters: Redis when there is one, else this process.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "sciezka"),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed;
+        # 0 trusts none (then every client seems to come from the proxy's address).
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
+        "LOGIN_LIMIT_PER_ACCOUNT": env.get(
+            "LOGIN_LIMIT_PER_ACCOUNT", "10000 per minute" if testing else "5 per minute;30 per hour"),
+        "LOGIN_LIMIT_PER_ADDRESS": env.get(
+            "LOGIN_LIMIT_PER_ADDRESS", "10000 per minute" if testing else "30 per 10 minutes;300 per day"),
+        "RESET_LIMIT_PER_ACCOUNT": env.get(
+            "RESET_LIMIT_PER_ACCOUNT", "10000 per minute" if testing else "3 per hour"),
+        "RESET_LIMIT_PER_ADDRESS": env.get(
+            "RESET_LIMIT_PER_ADDRESS", "10000 per minute" if testing else "20 per hour"),
+        "LOGIN_LOCKOUT_FAILURES": int(env.get("LOGIN_LOCKOUT_FAILURES", "10")),
+        "LOGIN_LOCKOUT_MINUTES": int(env.get("LOGIN_LOCKOUT_MINUTES", "15")),
+        "PASSWORD_MIN_LENGTH": int(env.get("PASSWORD_MIN_LENGTH", "12")),
+        "PASSWORD_RESET_MINUTES": int(env.get("PASSWORD_RESET_MINUTES", "60")),
+    }
 
 
 WEAK_SECRETS = {"", "dev", "change-me", "changeme", "secret", "development"}

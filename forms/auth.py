@@ -8,13 +8,18 @@ from wtforms import EmailField, HiddenField, PasswordField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 
-class LoginForm(FlaskForm):
-    email = EmailField(
+def email_field() -> EmailField:
+    """The account's e-mail, as typed on the login and the forgotten-password forms."""
+    return EmailField(
         _l("Adres e-mail"),
         validators=[DataRequired(_l("Podaj adres e-mail.")),
                     Length(max=254)],
         render_kw={"autocomplete": "username"},
     )
+
+
+class LoginForm(FlaskForm):
+    email = email_field()
     password = PasswordField(
         _l("Hasło"),
         validators=[DataRequired(_l("Podaj hasło.")), Length(max=200)],

@@ -11,6 +11,8 @@ from typing import Any
 
 from worker import celery
 
+DELIVER_BATCH = 200
+
 
 @celery.task(name="ranking.run")
 def run_ranking(programme_id: int, actor_id: int | None, overrides: dict[str, Any] | None,
@@ -35,3 +37,42 @@ def run_ranking(programme_id: int, actor_id: int | None, overrides: dict[str, An
         return ranking_runs.run(programme, actor, overrides, kind, snapshot=snapshot).id
     except ranking_runs.RankingRefused:
         return None
+
+
+@celery.task(name="notifications.deliver", ignore_result=True)
+def deliver_notifications() -> int:
+    """Send the outbox's due pending rows (see services/mail.py); safe to run twice at once.
+
+    A worker sends at most DELIVER_BATCH rows per task and queues a follow-up when more
+    are waiting, so one task never runs into the time limit.
+    """
+    from worker import celery as app
+    from workflow.services import mail
+
+    if app.conf.task_always_eager:
+        return mail.deliver_pending()
+    tried = mail.deliver_pending(limit=DELIVER_BATCH)
+    if tried >= DELIVER_BATCH:
+        deliver_notifications.apply_async()
+    return tried
+
+
+@celery.task(name="reminders.sweep", ignore_result=True)
+def sweep_reminders() -> int:
+    """Queue the deadline and sheet reminders due now (see services/reminders.py)."""
+    from workflow.services import notifications, reminders
+
+    queued = reminders.sweep()
+    notifications.dispatch(force=queued > 0)
+    return queued
+
+
+@celery.task(name="exports.run", ignore_result=True, time_limit=1800, soft_time_limit=1740)
+def run_export(job_id: int) -> str | None:
+    """Write a prepared export's file (see services/exports.py); returns its final status."""
+    from workflow.extensions import db
+    from workflow.models import ExportJob
+    from workflow.services import exports
+
+    job = db.session.get(ExportJob, job_id)
+    return exports.run(job).status if job is not None else None

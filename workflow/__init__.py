@@ -56,9 +56,13 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
-            return None
-        return db.session.get(User, int(user_id))
+        from workflow.services.accounts import load_session_user
+
+        return load_session_user(user_id)
+
+    from workflow import security
+
+    security.init_app(app)
 
     from workflow.views import register_blueprints
 

@@ -13,12 +13,14 @@ import states
 
 def register_cli(app: Flask) -> None:
     from workflow.cli_rank import rank_cli
+    from workflow.cli_reminders import reminders_cli
     from workflow.cli_report import report_cli
 
     app.cli.add_command(demo)
     app.cli.add_command(path_cli)
     app.cli.add_command(report_cli)
     app.cli.add_command(rank_cli)
+    app.cli.add_command(reminders_cli)
 
 
 @click.group(help="Demo programme RL-2020.")

@@ -1,5 +1,6 @@
 """SQLAlchemy 2.0 typed models, one module per aggregate."""
 
+from workflow.models.account import LoginAttempt, PasswordResetToken
 from workflow.models.advisory import (
     AdvisorAssignment,
     AdvisorProfile,
@@ -14,6 +15,8 @@ from workflow.models.advisory import (
     service_participant,
 )
 from workflow.models.applicant import Applicant, ApplicantKind, ApplicantMember, Municipality
+from workflow.models.audit import AuditEvent
+from workflow.models.calendar import CalendarFeed
 from workflow.models.document import Document, StageSignoff
 from workflow.models.evaluation import (
     Appeal,
@@ -25,12 +28,17 @@ from workflow.models.evaluation import (
     ScoreSheet,
     SheetPart,
 )
+from workflow.models.export import ExportJob
 from workflow.models.notification import Notification
+from workflow.models.notification_settings import NotificationPreference, NotificationTemplate
 from workflow.models.path import DeadlineExtension, Path, PathTransition
 from workflow.models.programme import Programme, StageDeadline
 from workflow.models.user import Role, User
 
 __all__ = [
+    "LoginAttempt",
+    "PasswordResetToken",
+    "AuditEvent",
     "Appeal",
     "Criterion",
     "EvaluatorAssignment",
@@ -44,6 +52,8 @@ __all__ = [
     "AssignmentEvent",
     "ExpertiseField",
     "Notification",
+    "NotificationPreference",
+    "NotificationTemplate",
     "Person",
     "Service",
     "ServiceRevision",
@@ -54,7 +64,9 @@ __all__ = [
     "Applicant",
     "ApplicantKind",
     "ApplicantMember",
+    "CalendarFeed",
     "DeadlineExtension",
+    "ExportJob",
     "Document",
     "Municipality",
     "Path",

@@ -32,6 +32,9 @@ class Document(db.Model):
     size_bytes: Mapped[int] = mapped_column()
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Comma-separated warnings found when the file was checked on upload (e.g. "pdf_javascript"):
+    # the file is kept, and everyone who may see it is warned before opening it.
+    flags: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     path: Mapped[Path] = relationship()
     uploaded_by: Mapped[User | None] = relationship()

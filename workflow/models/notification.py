@@ -1,11 +1,12 @@
 """The notification outbox: a row written in the same transaction as the change that
-caused it, delivered only after that transaction committed."""
+caused it, delivered only after that transaction committed; and the reminder claims that
+make a sweep's reminders unique."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
@@ -14,24 +15,66 @@ from workflow.models.user import User
 
 
 class Notification(db.Model):
+    """One message to one person: an inbox item and/or an email.
+
+    `status` is the email's: 'pending' (to be sent; `next_attempt_at` says when, NULL means
+    now), 'sent', 'failed' (after the last try; `error` says why) or 'skipped' (the person
+    switched this kind's email off). `inbox` says whether the message shows in the in-app
+    inbox. A worker that is sending the row holds it until `claimed_until`; a worker killed
+    mid-send loses the claim when that moment passes. `message_id` is derived from `id`,
+    so a receiving server (or a person) can tell a rare duplicate from a second message.
+    """
+
     __tablename__ = "notification"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status_known"),
+        CheckConstraint("status IN ('pending', 'sent', 'failed', 'skipped')", name="status_known"),
         CheckConstraint("attempts >= 0", name="attempts_positive"),
         Index("ix_notification_status", "status", "created_at"),
+        Index("ix_notification_due", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
                                               index=True)
+    programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programme.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    inbox: Mapped[bool] = mapped_column(default=True, server_default=true())
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str] = mapped_column(Text, default="")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    message_id: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     recipient: Mapped[User] = relationship()
+
+
+class ReminderClaim(db.Model):
+    """A reminder that has been queued, by its unique key.
+
+    The sweep inserts a claim and queues the reminder only if the insert went in (INSERT …
+    ON CONFLICT DO NOTHING), in one transaction: two sweeps at once, or a sweep run twice,
+    cannot both queue the same reminder. `subject_id` is a path's id for a deadline
+    reminder and an evaluator assignment's id for a sheet reminder.
+    """
+
+    __tablename__ = "reminder_claim"
+    __table_args__ = (
+        UniqueConstraint("kind", "subject_id", "due_at", "offset_days"),
+        CheckConstraint("kind IN ('deadline', 'sheet')", name="kind_known"),
+        Index("ix_reminder_claim_due_at", "due_at"),  # the sweep reads the claims still ahead
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    subject_id: Mapped[int] = mapped_column()
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    offset_days: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

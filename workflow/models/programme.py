@@ -56,6 +56,9 @@ class Programme(db.Model):
     appeal_days: Mapped[int | None] = mapped_column()  # None: the result is final
     appeal_decision_days: Mapped[int | None] = mapped_column()
     evaluation_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Days before a deadline on which a reminder is sent, comma-separated (services/reminders).
+    reminder_offsets: Mapped[str] = mapped_column(String(40), default="14,7,3,1",
+                                                  server_default="14,7,3,1")
 
     deadlines: Mapped[list[StageDeadline]] = relationship(
         back_populates="programme", cascade="all, delete-orphan", order_by="StageDeadline.due_at"

@@ -46,12 +46,24 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(String(5), default="pl")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Part of the id kept in the session cookie: raising it (new password, deactivation)
+    # makes every session opened before stop working at its next request.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     applicant: Mapped[Applicant | None] = relationship(back_populates="members")  # noqa: F821
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
+
+    def get_id(self) -> str:
+        """The session's user id: the row id and the session version ("12-3")."""
+        return f"{self.id}-{self.session_version or 1}"
+
+    def end_sessions(self) -> None:
+        """Log this person out everywhere (their next request finds a stale version)."""
+        self.session_version = (self.session_version or 1) + 1
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

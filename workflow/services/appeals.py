@@ -47,11 +47,10 @@ from workflow.models import (
     User,
 )
 from workflow.models.types import utcnow
-from workflow.services import notifications, ranking_runs, scoring, transitions
+from workflow.services import audit, notifications, ranking_runs, scoring, transitions
 from workflow.services.notifications import Kind
 
 MIN_JUSTIFICATION, MAX_TEXT = 50, 5000
-SEND_BATCH = 200
 UPHELD = Label("protest uwzględniony – wniosek zostanie ponownie oceniony",
                "appeal upheld – the application will be evaluated again")
 REJECTED = Label("protest odrzucony", "appeal rejected")
@@ -284,6 +283,8 @@ def file(path: Path, user: User, justification: str, now: datetime | None = None
     appeal = Appeal(path_id=path.id, snapshot_id=found.snapshot.id, justification=text, status="filed",
                     filed_at=now, filed_by_id=user.id)
     db.session.add(appeal)
+    audit.record("appeal_filed", actor=user, object_type="path", object_id=path.id,
+                 programme_id=path.programme_id)
     try:
         db.session.commit()
     except IntegrityError as exc:  # the same town's second request at the same moment
@@ -330,6 +331,8 @@ def decide(appeal: Appeal, actor: User, upheld: bool, note: str, now: datetime |
             raise AppealRefused("path_changed") from exc
         path.evaluation_round += 1
     _notify_town(path, UPHELD if upheld else REJECTED, text)
+    audit.record("appeal_decided", actor=actor, object_type="appeal", object_id=appeal.id,
+                 programme_id=path.programme_id, detail={"decision": status, "path_id": path.id})
     try:
         db.session.commit()
     except (IntegrityError, StaleDataError) as exc:  # the path moved in the meantime
@@ -339,8 +342,7 @@ def decide(appeal: Appeal, actor: User, upheld: bool, note: str, now: datetime |
     if record is not None:
         for hook in transitions.after_commit_hooks:
             hook(path, record)
-    while notifications.send_pending(limit=SEND_BATCH) == SEND_BATCH:
-        pass
+    notifications.dispatch()
     return appeal
 
 
@@ -351,7 +353,7 @@ def _notify_town(path: Path, decision: Label, note: str) -> None:
     for user in members:
         locale = user.locale or "pl"
         notifications.queue(user, Kind.APPEAL_DECIDED, town=path.applicant.name,
-                            programme=path.programme.title(locale), decision=decision.get(locale), note=note)
+                            programme=path.programme, decision=decision.get(locale), note=note)
 
 
 # --- reading appeals ---------------------------------------------------------------------------------

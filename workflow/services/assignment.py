@@ -53,7 +53,7 @@ from workflow.models import (
     advisor_expertise,
     path_need,
 )
-from workflow.services import notifications
+from workflow.services import audit, notifications
 from workflow.services.notifications import Kind
 from workflow.services.profiles import DEFAULT_CAPACITY, MAX_CAPACITY
 
@@ -62,7 +62,6 @@ REGION_PENALTY = 30  # an expert from another voivodeship; worth a load differen
 UNCOVERED_COST = 1_000_000_000  # a need left without an expert; see the module docstring
 KINDS = ("lead", "expert")
 SOURCES = ("manual", "proposal", "demo")
-SEND_BATCH = 200
 
 
 class AssignmentRefused(Exception):
@@ -227,13 +226,17 @@ def _write(path: Path, advisor: User, kind: str, field: ExpertiseField | None, a
                                    field_id=field.id if field else None, action="assigned",
                                    source=source, actor_id=actor_id))
     _notify(advisor, Kind.ADVISOR_ASSIGNED, path, kind, field)
+    audit.record("advisor_assigned", actor=actor, object_type="path", object_id=path.id,
+                 programme_id=path.programme_id,
+                 detail={"advisor": advisor.email, "kind": kind,
+                         "field": field.code if field else None, "source": source})
     return row
 
 
 def _notify(advisor: User, kind: Kind, path: Path, role: str, field: ExpertiseField | None) -> None:
     locale = advisor.locale or "pl"
     notifications.queue(advisor, kind, town=path.applicant.name,
-                        programme=path.programme.title(locale), role=role_label(role, field).get(locale))
+                        programme=path.programme, role=role_label(role, field).get(locale))
 
 
 @contextmanager
@@ -246,8 +249,7 @@ def one_transaction() -> Iterator[None]:
     except IntegrityError as exc:
         db.session.rollback()
         raise AssignmentRefused([CHANGED]) from exc
-    while notifications.send_pending(limit=SEND_BATCH) == SEND_BATCH:
-        pass
+    notifications.dispatch()
 
 
 def assign(path: Path, advisor: User, kind: str, field: ExpertiseField | None, actor: User | None,
@@ -277,6 +279,11 @@ def unassign(assignment: AdvisorAssignment, actor: User | None, source: str = "m
                                        actor_id=actor.id if actor else None))
         _notify(assignment.advisor, Kind.ADVISOR_UNASSIGNED, assignment.path, assignment.kind,
                 assignment.field)
+        audit.record("advisor_unassigned", actor=actor, object_type="path",
+                     object_id=assignment.path_id, programme_id=assignment.path.programme_id,
+                     detail={"advisor": assignment.advisor.email, "kind": assignment.kind,
+                             "field": assignment.field.code if assignment.field else None,
+                             "source": source})
         db.session.delete(assignment)
 
 

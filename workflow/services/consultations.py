@@ -42,7 +42,7 @@ from workflow.models import (
 )
 from workflow.models.advisory import MAX_DURATION_MINUTES, SERVICE_FORMATS, SERVICE_KINDS
 from workflow.models.types import utcnow
-from workflow.services import access
+from workflow.services import access, audit
 
 KIND_LABELS = {
     "consultation": Label("konsultacja ekspercka", "expert consultation"),
@@ -188,6 +188,24 @@ def listing(user: User, *, own: bool = False, path_id: int | None = None) -> Sel
     if path_id is not None:
         query = query.where(Service.path_id == path_id)
     return query
+
+
+@dataclass(frozen=True)
+class LogStatus:
+    """What an advisor's landing page says about the log: drafts to finish, last entry."""
+
+    drafts: int
+    logged: int
+    last_held_on: date | None
+
+
+def log_status(user: User) -> LogStatus:
+    """One query: the advisor's drafts, logged services and the day of the latest one."""
+    mine = Service.advisor_id == user.id
+    drafts, logged, last = db.session.execute(select(
+        func.count().filter(Service.status == "draft"), func.count().filter(Service.status == "logged"),
+        func.max(Service.held_on).filter(Service.status == "logged")).where(mine)).one()
+    return LogStatus(drafts or 0, logged or 0, last)
 
 
 def advisor_towns(user: User) -> list[Path]:
@@ -504,6 +522,10 @@ def create(path: Path, actor: User, data: ServiceInput, *, log: bool, client_tok
     _apply(service, clean, now)
     db.session.add(service)
     try:
+        db.session.flush()
+        audit.record("service_logged" if log else "service_draft", actor=actor, object_type="service",
+                     object_id=service.id, programme_id=path.programme_id,
+                     detail={"path_id": path.id, "kind": service.kind, "held_on": service.held_on})
         db.session.commit()
     except IntegrityError as exc:  # the same token committed by a concurrent request
         db.session.rollback()
@@ -531,6 +553,9 @@ def update_draft(service: Service, actor: User, data: ServiceInput, *, log: bool
     _apply(service, clean, now)
     if log:
         service.status, service.logged_at = "logged", now
+        audit.record("service_logged", actor=actor, object_type="service", object_id=service.id,
+                     programme_id=service.path.programme_id,
+                     detail={"path_id": service.path_id, "kind": service.kind, "held_on": service.held_on})
     _commit()
     return service
 
@@ -567,6 +592,9 @@ def correct(service: Service, actor: User, data: ServiceInput, *, reason: str,
                                before=snapshot(service), reason=reason)
     db.session.add(revision)
     _apply(service, clean, now)
+    audit.record("service_corrected", actor=actor, object_type="service", object_id=service.id,
+                 programme_id=service.path.programme_id,
+                 detail={"path_id": service.path_id, "reason": reason})
     _commit()
     return revision
 

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from workflow.extensions import db
 from workflow.models import Document, Path, StageSignoff, User
+from workflow.services import audit, upload_checks
 
 OOXML_MAIN = {
     "word/document.xml": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
@@ -108,6 +109,14 @@ def store_upload(path: Path, stage: str, filename: str, stream: BinaryIO, user: 
     claimed = extension_kind(filename)
     if claimed != found.kind:
         raise UploadRefused("mismatch")
+    flags: list[str] = []
+    if found.kind == "pdf":
+        flags = upload_checks.pdf_flags(data)
+    else:
+        try:
+            upload_checks.check_office(io.BytesIO(data))
+        except upload_checks.ContentRefused as refused:
+            raise UploadRefused(refused.code) from refused
 
     digest = hashlib.sha256(data).hexdigest()
     target = stored_path(digest)
@@ -127,8 +136,14 @@ def store_upload(path: Path, stage: str, filename: str, stream: BinaryIO, user: 
         mime_type=found.mime_type,
         size_bytes=len(data),
         uploaded_by_id=user.id,
+        flags=",".join(flags),
     )
     db.session.add(document)
+    db.session.flush()
+    audit.record("document_uploaded", actor=user, object_type="document", object_id=document.id,
+                 programme_id=path.programme_id,
+                 detail={"path_id": path.id, "stage": stage, "name": document.original_name,
+                         "sha256": digest, "flags": document.flags})
     db.session.commit()
     return document
 

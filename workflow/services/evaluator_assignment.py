@@ -69,7 +69,7 @@ from workflow.models import (
     SheetPart,
     User,
 )
-from workflow.services import notifications, scoring
+from workflow.services import audit, notifications, scoring
 from workflow.services.assignment import CHANGED, AssignmentRefused, one_transaction
 from workflow.services.notifications import Kind
 
@@ -522,9 +522,12 @@ def _write(path: Path, evaluator: User, role: str, source: str, actor: User | No
     row = EvaluatorAssignment(path_id=path.id, evaluator_id=evaluator.id, round=path.evaluation_round,
                               role=role, source=source, created_by_id=actor.id if actor else None)
     db.session.add(row)
-    locale = evaluator.locale or "pl"
     kind = Kind.THIRD_EVALUATOR_NEEDED if role == "third" else Kind.EVALUATOR_ASSIGNED
-    notifications.queue(evaluator, kind, town=path.applicant.name, programme=path.programme.title(locale))
+    notifications.queue(evaluator, kind, town=path.applicant.name, programme=path.programme)
+    audit.record("evaluator_assigned", actor=actor, object_type="path", object_id=path.id,
+                 programme_id=path.programme_id,
+                 detail={"evaluator": evaluator.email, "role": role, "source": source,
+                         "round": path.evaluation_round})
     return row
 
 
@@ -575,6 +578,10 @@ def unassign(assignment: EvaluatorAssignment, actor: User | None) -> None:
             if locked.sheet is not None:
                 db.session.delete(locked.sheet)
                 db.session.flush()
+            audit.record("evaluator_unassigned", actor=actor, object_type="path",
+                         object_id=locked.path_id, programme_id=locked.path.programme_id,
+                         detail={"evaluator": locked.evaluator.email, "role": locked.role,
+                                 "round": locked.round})
             db.session.delete(locked)
     except StaleDataError as exc:  # the evaluator saved or submitted the sheet meanwhile
         db.session.rollback()

@@ -41,7 +41,7 @@ from workflow.models import (
     User,
 )
 from workflow.models.types import utcnow
-from workflow.services import notifications, ranking, transitions
+from workflow.services import audit, notifications, ranking, transitions
 from workflow.services.notifications import Kind
 from workflow.services.ranking import Application, Result, Settings
 from workflow.services.scoring import SheetTotals
@@ -56,7 +56,6 @@ OUTCOME_STATE = {"awarded": ("award", "awarded"), "reserve": ("place_on_reserve"
                  "not_eligible": ("not_award", "not_awarded")}
 OVERRIDES = ("cap", "budget", "threshold", "policy")
 FUNDER = {"id": "PL-SCIEZKA-MFIPR", "name": "Ministerstwo Funduszy i Polityki Regionalnej"}
-SEND_BATCH = 200
 
 NOT_A_PREVIEW = Label("Zatwierdzić można tylko gotowy podgląd rankingu.",
                       "Only a finished preview can be approved.")
@@ -291,6 +290,9 @@ def run(programme: Programme, actor: User | None, overrides: dict[str, Any] | No
     _fill_snapshot(snapshot, applications, result, programme)
     if kind == "official":  # running an official ranking is approving it
         snapshot.approved_at, snapshot.approved_by_id = now, actor.id if actor else None
+    db.session.flush()
+    audit.record("ranking_run", actor=actor, object_type="ranking_snapshot", object_id=snapshot.id,
+                 programme_id=programme.id, detail={"kind": kind, "applications": len(applications)})
     db.session.commit()
     return snapshot
 
@@ -317,6 +319,9 @@ def approve(preview_snapshot: RankingSnapshot, actor: User, now: datetime | None
                                approved_at=now, approved_by_id=actor.id)
     _fill_snapshot(official, applications, result, programme)
     db.session.add(official)
+    db.session.flush()
+    audit.record("ranking_approved", actor=actor, object_type="ranking_snapshot", object_id=official.id,
+                 programme_id=programme.id, detail={"preview": preview_snapshot.id})
     db.session.commit()
     return official
 
@@ -344,6 +349,10 @@ def _record(path: Path, event: str, definition: states.PathDefinition, actor: Us
     path.state = transition.target
     path.updated_at = now
     db.session.add(record)
+    audit.record("transition", actor=actor, object_type="path", object_id=path.id,
+                 programme_id=path.programme_id,
+                 detail={"event": event, "from": record.from_state, "to": record.to_state,
+                         "seq": record.seq})
     return record
 
 
@@ -388,6 +397,8 @@ def announce(official: RankingSnapshot, actor: User, now: datetime | None = None
         for path, event, town in moving:
             records.append((path, _record(path, event, definition, actor, comment, now, town)))
         official.announced_at, official.announced_by_id = now, actor.id
+        audit.record("ranking_announced", actor=actor, object_type="ranking_snapshot",
+                     object_id=official.id, programme_id=programme.id, detail={"moved": len(moving)})
         db.session.flush()
         _notify_towns(programme, definition, [(p, town) for p, _e, town in moving])
     return official
@@ -412,8 +423,7 @@ def _announcement() -> Iterator[list[tuple[Path, PathTransition]]]:
     for path, record in records:
         for hook in transitions.after_commit_hooks:
             hook(path, record)
-    while notifications.send_pending(limit=SEND_BATCH) == SEND_BATCH:
-        pass
+    notifications.dispatch()
 
 def upheld_since(announced: RankingSnapshot) -> bool:
     """Whether an appeal of the programme was upheld after `announced` was announced."""
@@ -454,6 +464,9 @@ def _announce_correction(official: RankingSnapshot, earlier: RankingSnapshot, ac
         earlier.superseded_at = now
         db.session.flush()  # the old one out of the way of the one-announced index first
         official.announced_at, official.announced_by_id = now, actor.id
+        audit.record("ranking_announced", actor=actor, object_type="ranking_snapshot",
+                     object_id=official.id, programme_id=programme.id,
+                     detail={"moved": len(moving), "replaces": earlier.id})
         db.session.flush()
         _notify_towns(programme, definition, [(p, town) for p, _e, town in moving])
     return official
@@ -471,7 +484,7 @@ def _notify_towns(programme: Programme, definition: states.PathDefinition,
     for user in members:
         path, town = by_applicant[user.applicant_id]
         locale = user.locale or "pl"
-        notifications.queue(user, Kind.RESULTS_ANNOUNCED, programme=programme.title(locale), town=town,
+        notifications.queue(user, Kind.RESULTS_ANNOUNCED, programme=programme, town=town,
                             outcome=definition.state(path.state).applicant.get(locale))
 
 

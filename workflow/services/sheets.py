@@ -46,6 +46,7 @@ from workflow.models import (
 )
 from workflow.models.evaluation import CONFLICT_TYPES
 from workflow.models.types import utcnow
+from workflow.services import audit
 from workflow.services import criteria as criteria_service
 
 log = logging.getLogger("sciezka.sheets")
@@ -295,6 +296,9 @@ def declare(assignment: EvaluatorAssignment, declaration: str, conflict_type: st
     row.conflict_type = conflict_type if declaration == "conflict" else None
     row.conflict_note = note if declaration == "conflict" else ""
     row.declared_at = now or utcnow()
+    audit.record("declaration", actor=row.evaluator, object_type="path", object_id=row.path_id,
+                 programme_id=row.path.programme_id,
+                 detail={"declaration": declaration, "conflict_type": row.conflict_type})
     db.session.commit()
     return row
 
@@ -406,6 +410,10 @@ def save(sheet: ScoreSheet, values: Mapping[int, ScoreInput], submit: bool, expe
     if submit:
         fresh.status = "submitted"
         fresh.submitted_at = now
+        audit.record("sheet_submitted", actor=assignment.evaluator, object_type="score_sheet",
+                     object_id=fresh.id, programme_id=assignment.path.programme_id,
+                     detail={"path_id": assignment.path_id, "round": assignment.round,
+                             "total": sum(v.points or 0 for v in values.values())})
     try:
         db.session.commit()
     except (StaleDataError, IntegrityError) as exc:

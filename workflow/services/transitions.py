@@ -20,7 +20,7 @@ from states.guards import GuardFacts, failing
 from workflow.extensions import db
 from workflow.models import Path, PathTransition, User
 from workflow.models.types import utcnow
-from workflow.services import access, deadlines, documents
+from workflow.services import access, audit, deadlines, documents
 
 WRONG_STATE = Label(
     "Tej czynności nie można wykonać na obecnym etapie ścieżki.",
@@ -166,6 +166,10 @@ def fire(
     path.state = transition.target
     path.updated_at = now
     db.session.add(record)
+    audit.record("transition", actor=actor, object_type="path", object_id=path.id,
+                 programme_id=path.programme_id,
+                 detail={"event": event, "from": record.from_state, "to": record.to_state,
+                         "seq": record.seq})
     if not commit:
         return record
     try:

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from forms.paths import SignoffForm, TransitionForm
 from workflow.extensions import db
 from workflow.models import AdvisorAssignment, Applicant, Path, Role
-from workflow.services import access, documents
+from workflow.services import access, consultations, documents
 from workflow.services.paths import PathSummary, summary
 from workflow.services.transitions import definition_of
 from workflow.text import polish_key
@@ -35,7 +35,8 @@ def index() -> str:
         towns.append({"path": path, "name": name, "kind": kind, "state": state,
                       "waiting": kind == "lead" and state.step == "submitted"})
     waiting = [t for t in towns if t["waiting"]]
-    return render_template("advisor/index.html", towns=towns, waiting=waiting)
+    return render_template("advisor/index.html", towns=towns, waiting=waiting,
+                           log=consultations.log_status(current_user))
 
 
 @bp.route("/paths/<int:path_id>")

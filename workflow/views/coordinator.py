@@ -17,6 +17,7 @@ from forms.paths import TransitionForm
 from workflow.extensions import db
 from workflow.models import Programme, Role
 from workflow.services import access, deadlines
+from workflow.services.attention import attention
 from workflow.services.overview import overview as build_overview
 from workflow.services.paths import summary
 from workflow.views.helpers import current_programme, role_required
@@ -45,10 +46,11 @@ def overview() -> str:
     voivodeship = request.args.get("voivodeship") or None
     data = build_overview(programme, definition, stage=stage, voivodeship=voivodeship)
     programmes = list(db.session.scalars(select(Programme).order_by(Programme.id)))
+    due = deadlines.programme_deadlines(programme.id)
     return render_template(
         "coordinator/overview.html", programme=programme, programmes=programmes,
         definition=definition, data=data, stage=stage, voivodeship=voivodeship,
-        deadlines=deadlines.programme_deadlines(programme.id),
+        deadlines=due, attention=attention(programme, definition, due),
     )
 
 

@@ -49,8 +49,25 @@ def _messages(errors: dict[str, list[Label]]) -> dict[str, list[str]]:
 @bp.route("/")
 @role_required(Role.EVALUATOR)
 def index() -> str:
-    return render_template("evaluator/index.html", rows=sheets.assignments_of(current_user),
-                           conflict_labels=sheets.CONFLICT_LABELS)
+    rows = sheets.assignments_of(current_user)
+    return render_template("evaluator/index.html", rows=rows, conflict_labels=sheets.CONFLICT_LABELS,
+                           **_to_do(rows))
+
+
+def _to_do(rows: list) -> dict[str, object]:
+    """What the page says first: how many sheets are still to submit, and the nearest deadline
+    among them with the days left (in the programme's time zone)."""
+    from datetime import UTC, datetime
+
+    from flask import current_app
+
+    from workflow.services.deadlines import days_left
+
+    open_rows = [r for r in rows if r.assignment.declaration != "conflict" and r.sheet_status != "submitted"]
+    dated = sorted((r for r in open_rows if r.deadline), key=lambda r: r.deadline)
+    nearest = dated[0].deadline if dated else None
+    left = days_left(nearest, datetime.now(UTC), current_app.config["TIMEZONE"]) if nearest else None
+    return {"to_do": open_rows, "nearest": nearest, "nearest_days": left}
 
 
 # --- the declaration --------------------------------------------------------------------------

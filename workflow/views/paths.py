@@ -12,7 +12,8 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from forms.paths import TransitionForm
-from workflow.services import access, documents
+from workflow.extensions import db
+from workflow.services import access, audit, documents
 from workflow.services.transitions import TransitionRefused, definition_of, fire
 from workflow.views.helpers import path_url
 
@@ -51,10 +52,19 @@ def download(document_id: int) -> Response:
         from flask import abort
 
         abort(410)
-    return send_file(
+    audit.record("document_downloaded", actor=current_user, object_type="document",
+                 object_id=document.id, programme_id=document.path.programme_id,
+                 detail={"path_id": document.path_id, "name": document.original_name})
+    db.session.commit()
+    # Always an attachment (never rendered in our origin); werkzeug writes the Polish name
+    # as RFC 5987 filename*=UTF-8'' next to an ASCII fallback.
+    response = send_file(
         stored,
         mimetype=document.mime_type,
         as_attachment=True,
         download_name=document.original_name,
         max_age=0,
     )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

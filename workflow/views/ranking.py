@@ -33,6 +33,7 @@ from workflow.extensions import db
 from workflow.models import Programme, RankingSnapshot, Role, User
 from workflow.services import ranking, ranking_runs, reports
 from workflow.services.ranking_runs import RankingRefused
+from workflow.views.audit import record_export
 from workflow.views.helpers import current_programme, role_required
 
 bp = Blueprint("ranking", __name__, url_prefix="/coordinator/ranking")
@@ -288,6 +289,7 @@ def stem(snap: RankingSnapshot) -> str:
 @role_required(Role.COORDINATOR)
 def download(snapshot_id: int, fmt: str) -> Response:
     snap = finished_or_404(snapshot_id)
+    record_export("ranking", fmt, snap.programme_id, snapshot=snap.id)
     if fmt == "json":
         return attachment(json_text(snap.result), "json", f"{stem(snap)}.json")
     header, rows = table(snap)
@@ -301,4 +303,5 @@ def download(snapshot_id: int, fmt: str) -> Response:
 @role_required(Role.COORDINATOR)
 def grants(snapshot_id: int) -> Response:
     snap = finished_or_404(snapshot_id)
+    record_export("ranking/360giving", "json", snap.programme_id, snapshot=snap.id)
     return attachment(json_text(ranking_runs.grants_360(snap)), "json", f"{stem(snap)}-360giving.json")

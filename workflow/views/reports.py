@@ -18,6 +18,7 @@ from workflow.models import Programme, Role
 from workflow.models.advisory import SERVICE_KINDS
 from workflow.services import reports
 from workflow.services.reports import FULL_SCOPE, Filters, GroupRow, Metrics, MonthKinds
+from workflow.views.audit import record_export
 from workflow.views.helpers import current_programme, find_programme, role_required
 
 bp = Blueprint("reports", __name__)
@@ -247,6 +248,7 @@ def export(table: str, fmt: str) -> Response | tuple[str, int]:
         header, rows = log_table(programme, filters)
     else:
         header, rows = metrics_table(table, programme, filters)
+    record_export(f"services/{table}", fmt, programme.id)
     today = datetime.now(ZoneInfo(programme.timezone)).date().isoformat()
     filename = f"{FILE_STEMS[table]}-{today}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}

@@ -27,6 +27,16 @@ def upload_message(code: str, mb: int) -> str:
         "mismatch": _("Zawartość pliku nie zgadza się z jego rozszerzeniem "
                       "(np. plik PDF nazwany .docx). Zapisz dokument ponownie we właściwym formacie."),
         "not_now": _("Na tym etapie nie można dodawać dokumentów."),
+        "zip_bomb": _("Plik po rozpakowaniu byłby zbyt duży albo jest podejrzanie silnie "
+                      "skompresowany (tzw. bomba ZIP), więc go nie przyjęliśmy. Zapisz dokument "
+                      "ponownie w edytorze i wyślij jeszcze raz."),
+        "zip_members": _("Plik składa się ze zbyt wielu części, by był zwykłym dokumentem. "
+                         "Zapisz dokument ponownie w edytorze i wyślij jeszcze raz."),
+        "zip_nested": _("Dokument zawiera w sobie inne archiwum (np. plik ZIP), a takich plików "
+                        "nie przyjmujemy. Usuń osadzone archiwum i wyślij dokument ponownie."),
+        "macros": _("Dokument zawiera makra (kod VBA, Basic lub skrypty), które mogłyby się "
+                    "uruchomić u osób otwierających plik, więc go nie przyjęliśmy. Zapisz go bez "
+                    "makr – jako zwykły plik DOCX, XLSX, ODT lub ODS – i wyślij ponownie."),
     }
     return messages.get(code, messages["type"])
 

@@ -1,0 +1,54 @@
+"""Forms for one's own account (reset and change of password) and the coordinator's
+switch that deactivates a person."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from forms.auth import email_field
+
+
+def _new_password() -> PasswordField:
+    return PasswordField(
+        _l("Nowe hasło"),
+        validators=[DataRequired(_l("Podaj nowe hasło.")), Length(max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def _confirm() -> PasswordField:
+    return PasswordField(
+        _l("Powtórz nowe hasło"),
+        validators=[DataRequired(_l("Powtórz nowe hasło.")),
+                    EqualTo("password", _l("Hasła się różnią."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = email_field()
+    submit = SubmitField(_l("Wyślij odnośnik"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = _new_password()
+    confirm = _confirm()
+    submit = SubmitField(_l("Ustaw hasło"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(
+        _l("Obecne hasło"),
+        validators=[DataRequired(_l("Podaj obecne hasło.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = _new_password()
+    confirm = _confirm()
+    submit = SubmitField(_l("Zmień hasło"))
+
+
+class UserActiveForm(FlaskForm):
+    """Deactivate or activate one person (the button's label comes from the template)."""

@@ -1,0 +1,103 @@
+"""The fixtures of the real-browser tests (helpers and the why: tests/browser_support.py).
+A test module uses them with `pytest_plugins = ["browser_fixtures"]`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from browser_support import CHROMIUM, IN_CI, LAUNCH_ARGS, Live, chromium_or_skip, reseed
+from flask import Flask
+from support import postgres_database
+from werkzeug.serving import make_server
+
+from workflow import create_app
+from workflow.extensions import db
+
+
+@pytest.fixture(scope="session")
+def live_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
+        return
+    try:
+        with postgres_database(base, "sciezka_live") as url:
+            yield url
+    except sa.exc.OperationalError as exc:
+        if IN_CI:
+            raise RuntimeError(f"PostgreSQL at {base} is not reachable under CI") from exc
+        pytest.skip(f"PostgreSQL at {base} is not reachable: {exc.orig}")
+
+
+@pytest.fixture(scope="session")
+def live_app(live_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    chromium_or_skip()
+    instance = tmp_path_factory.mktemp("live-instance")
+    app = create_app({
+        "APP_ENV": "testing",
+        "TESTING": False,  # errors go through the error pages, as for a real user
+        "SECRET_KEY": secrets.token_hex(32),
+        "SQLALCHEMY_DATABASE_URI": live_database,
+        "INSTANCE_PATH": str(instance),
+        "UPLOAD_DIR": str(instance / "uploads"),
+        "UPLOAD_MAX_MB": 2,
+    })
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> Iterator[Live]:
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield Live(live_app, f"http://127.0.0.1:{server.server_port}")
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def seeded(live_server: Live) -> Live:
+    """The demo, seeded once for the session (about 3 s on an idle machine, 20 s on a busy
+    one). The modules change it a little (a submitted diagnosis, an announced ranking,
+    drafts); each is written to pass whatever another module did before it."""
+    reseed(live_server.app)
+    return live_server
+
+
+@pytest.fixture(scope="module")
+def live(seeded: Live) -> Live:
+    """The served demo, everyone's language back to Polish (a module may have switched)."""
+    from workflow.models import User
+
+    seeded.query(lambda: (db.session.execute(sa.update(User).values(locale="pl")), db.session.commit()))
+    return seeded
+
+
+@pytest.fixture(scope="module")
+def reseed_after(seeded: Live) -> Iterator[None]:
+    """For a module that changes the demo for good (announces the ranking): the demo is
+    seeded again after it, so the modules after it find applications still in evaluation."""
+    yield
+    reseed(seeded.app)

@@ -1,0 +1,216 @@
+"""The world the authorization matrix and the fuzz tests run in: two towns, A (Ostrzeszów)
+and B (Wałcz), each with an object of every kind a URL can name, and one logged-in browser
+per role of the matrix.
+
+Built on conftest's `world` (towns, members, advisors, coordinator, one evaluator assigned
+to nothing), then through the services, as a person would have built it: services logged by
+each town's advisor, documents uploaded, sheets submitted, a ranking announced and an appeal
+filed by town B. Each object kind is kept as {"a": id, "b": id} so that a matrix row can fill
+its URL with town A's object and then with town B's.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from conftest import PASSWORD, World, as_user, make_user
+from flask import Flask
+from support import Browser
+from test_appeals import LONG_ENOUGH, add_sheet, evaluators
+
+from workflow.extensions import db
+from workflow.models import (
+    AdvisorAssignment,
+    Criterion,
+    EvaluatorAssignment,
+    ExpertiseField,
+    Notification,
+    Person,
+    SheetPart,
+)
+from worker.tasks import run_export
+from workflow.services import appeals, calendar_feed, criteria, documents, exports, notification_settings, ranking_runs
+from workflow.services import consultations as log
+from workflow.services.demo import pdf_bytes
+from workflow.services.reports import Filters
+
+TODAY = datetime.now(ZoneInfo("Europe/Warsaw")).date()
+
+# The roles of the matrix, and whose browser each one is (None: nobody logged in).
+ROLES: dict[str, str | None] = {
+    "anonymous": None,
+    "town_a": "town-a@example.pl",
+    "town_b": "town-b@example.pl",
+    "advisor_a": "advisor-a@example.pl",
+    "advisor_none": "advisor-none@example.pl",
+    "eval_a": "eval-a@example.pl",
+    "eval_conflict": "eval-conflict@example.pl",
+    "eval_none": "evaluator@example.pl",
+    "coordinator": "coordinator@example.pl",
+}
+
+# Text only town A's (B's) objects carry: a page or a file shown to the other town must not
+# contain any of it.
+MARKERS = {
+    "a": ("Ostrzeszów", "Temat-A-poufny", "plan-ostrzeszow", "Osoba-A Ostrzeszowska"),
+    "b": ("Wałcz", "Temat-B-poufny", "plan-walcz", "Osoba-B Wałecka"),
+}
+
+
+@dataclass
+class AuthzWorld:
+    world: World
+    ids: dict[str, dict[str, Any]] = field(default_factory=dict)
+    programme_code: str = ""
+    tokens: dict[str, str] = field(default_factory=dict)  # the calendar links' secrets
+
+    def put(self, kind: str, a: Any, b: Any = None) -> None:
+        self.ids[kind] = {"a": a, "b": a if b is None else b}
+
+
+def _service(world: World, key: str, fields: dict[str, int]) -> int:
+    path = world.paths[key]
+    advisor = world.user(f"advisor_{key}")
+    town = "Ostrzeszowska" if key == "a" else "Wałecka"
+    data = log.ServiceInput(
+        kind="consultation", held_on=(TODAY - timedelta(days=3)).isoformat(), duration="90",
+        field_id=fields[key], topic=f"Temat-{key.upper()}-poufny", format="on_site",
+        new_people=f"Osoba-{key.upper()} {town}; Urząd; osoba-{key}@um.pl",
+    )
+    service, _created = log.create(db.session.get(type(path), path.id), advisor, data, log=True)
+    return service.id
+
+
+def _document(world: World, key: str) -> int:
+    path = world.path(key)
+    name = "plan-ostrzeszow.pdf" if key == "a" else "plan-walcz.pdf"
+    document = documents.store_upload(path, "diagnosis", name, io.BytesIO(pdf_bytes(f"plan {key}")),
+                                      world.user(f"town_{key}"))
+    db.session.commit()
+    return document.id
+
+
+def build(world: World) -> AuthzWorld:
+    """Every object kind for towns A and B (see the module's docstring); commits."""
+    out = AuthzWorld(world=world, programme_code=world.programme.code)
+    programme = world.programme
+    programme.budget, programme.winners_cap, programme.appeal_days = Decimal("100000000.00"), 15, 14
+    finance = ExpertiseField(code="finance", name_pl="Finanse publiczne", name_en="Public finance")
+    spatial = ExpertiseField(code="spatial", name_pl="Planowanie przestrzenne", name_en="Spatial planning")
+    db.session.add_all([finance, spatial])
+    criteria.ensure_sheet(programme)
+    db.session.commit()
+    out.put("field", finance.id, spatial.id)
+    out.put("path", world.paths["a"].id, world.paths["b"].id)
+    out.put("document", _document(world, "a"), _document(world, "b"))
+    out.put("service", _service(world, "a", out.ids["field"]), _service(world, "b", out.ids["field"]))
+    out.put("person", *(db.session.scalar(sa.select(Person.id).where(Person.applicant_id == world.paths[k].applicant_id))
+                        for k in ("a", "b")))
+
+    # Two submitted sheets per application, a ranking announced, town B's appeal.
+    people = evaluators()
+    for key, amount in (("a", "30000000.00"), ("b", "25000000.00")):
+        path = world.path(key)
+        path.state, path.requested_amount = "evaluation", Decimal(amount)
+        db.session.flush()  # world.path() expires the session: keep the change
+    add_sheet(world.path("a"), people[0], {"PRL": 100, "PRI": 110})
+    add_sheet(world.path("a"), people[1], {"PRL": 98, "PRI": 108})
+    add_sheet(world.path("b"), people[1], {"PRL": 60, "PRI": 70})
+    add_sheet(world.path("b"), people[2], {"PRL": 62, "PRI": 74})
+    db.session.commit()
+    coordinator = world.user("coordinator")
+    official = ranking_runs.run(db.session.merge(programme), coordinator, kind="official")
+    snapshot = ranking_runs.announce(official, coordinator)
+    out.put("snapshot", snapshot.id)
+    appeal = appeals.file(world.path("b"), world.user("town_b"), LONG_ENOUGH)
+    out.put("appeal", appeal.id)
+
+    # The evaluators of the matrix: impartial on A, in conflict on A; "evaluator" has nothing.
+    eval_a = make_user(ROLES["eval_a"], "evaluator")
+    eval_conflict = make_user(ROLES["eval_conflict"], "evaluator")
+    db.session.flush()
+    mine = EvaluatorAssignment(path_id=world.paths["a"].id, evaluator_id=eval_a.id, role="third",
+                               source="manual", declaration="impartial", declared_at=datetime.now(ZoneInfo("UTC")))
+    conflict = EvaluatorAssignment(path_id=world.paths["a"].id, evaluator_id=eval_conflict.id, role="third",
+                                   source="manual", declaration="conflict", conflict_type="family",
+                                   declared_at=datetime.now(ZoneInfo("UTC")))
+    db.session.add_all([mine, conflict])
+    db.session.commit()
+    b_assignment = db.session.scalar(sa.select(EvaluatorAssignment.id).where(
+        EvaluatorAssignment.path_id == world.paths["b"].id).order_by(EvaluatorAssignment.id))
+    out.put("evaluator_assignment", mine.id, b_assignment)
+    out.put("advisor_assignment", *(db.session.scalar(sa.select(AdvisorAssignment.id).where(
+        AdvisorAssignment.path_id == world.paths[k].id)) for k in ("a", "b")))
+    out.put("advisor", world.users["advisor_a"].id, world.users["advisor_b"].id)
+    out.put("programme", programme.id)
+    out.put("part", db.session.scalar(sa.select(SheetPart.id).order_by(SheetPart.id)))
+    out.put("criterion", db.session.scalar(sa.select(Criterion.id).order_by(Criterion.id)))
+    _newer_objects(world, out)
+    return out
+
+
+def _newer_objects(world: World, out: AuthzWorld) -> None:
+    """Calendar links, notifications, an export file: one per town where they belong to one."""
+    out.put("applicant", *(world.paths[k].applicant_id for k in ("a", "b")))
+    feeds = [calendar_feed.create(world.path(k).applicant, world.user(f"town_{k}")) for k in ("a", "b")]
+    db.session.commit()
+    out.put("calendar_feed", feeds[0][0].id, feeds[1][0].id)
+    out.tokens = {"a": feeds[0][1], "b": feeds[1][1]}
+    out.ids["calendar_token"] = out.tokens
+    out.put("programme_code", world.programme.code)
+    out.put("kind", notification_settings.programme_kinds()[0].value)
+    out.put("notification", *(db.session.scalar(sa.select(Notification.id).where(
+        Notification.recipient_id == world.users[f"town_{k}"].id).order_by(Notification.id)) for k in ("a", "b")))
+    out.put("failed_notification", *(_failed_copy(out.ids["notification"][k]) for k in ("a", "b")))
+    job = exports.queue(db.session.merge(world.programme), world.user("coordinator"), "csv", "log",
+                        Filters(), "pl")
+    run_export(job.id)
+    out.put("export_job", job.id)
+    out.put("user", world.users["advisor_a"].id, world.users["advisor_b"].id)
+
+
+def _failed_copy(notification_id: int) -> int:
+    """A copy of a notification whose delivery failed (the outbox offers to send it again)."""
+    table = Notification.__table__
+    row = dict(db.session.execute(sa.select(table).where(table.c.id == notification_id)).mappings().one())
+    row.pop("id")
+    row["status"] = "failed"
+    new_id = db.session.execute(sa.insert(table).values(**row).returning(table.c.id)).scalar_one()
+    db.session.commit()
+    return new_id
+
+
+def browsers(app: Flask) -> dict[str, Browser]:
+    """One browser per role, logged in through the login form (so each holds a CSRF token)."""
+    out: dict[str, Browser] = {}
+    for role, email in ROLES.items():
+        if email is None:
+            anonymous = Browser(app, PASSWORD)
+            anonymous.get("/login")
+            out[role] = anonymous
+        else:
+            out[role] = as_user(app, email)
+    return out
+
+
+def database_rows(skip: tuple[str, ...] = ("audit", "login", "session", "rate")) -> dict[str, object]:
+    """Every row of every table (but logs a refused request may rightly append to), as
+    something equal before and after a refused request, or the request changed something.
+
+    PostgreSQL answers with one digest per table in a single query (a round trip per table
+    costs more than all the rows); SQLite with the sorted rows themselves.
+    """
+    db.session.expire_all()
+    tables = [t for t in db.metadata.sorted_tables if not any(word in t.name for word in skip)]
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            parts = [f"SELECT '{t.name}', md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) "
+                     f'FROM "{t.name}" r' for t in tables]
+            return dict(conn.execute(sa.text(" UNION ALL ".join(parts))).all())
+        return {t.name: sorted(map(tuple, conn.execute(t.select())), key=repr) for t in tables}

@@ -1,0 +1,53 @@
+"""The user guide's screenshots: each role's landing page in Polish and English.
+
+`SCREENSHOTS=1 .venv/bin/pytest tests/test_browser_screenshots.py` (or `make screenshots`)
+writes docs/screenshots/<role>-<lang>.png from a freshly seeded demo. Without the variable
+the test still opens and checks every page, and writes nothing."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from browser_support import ADVISOR, COORDINATOR, EVALUATOR, TOWN, log_in, new_page, reseed, set_language, \
+    town_path_id
+
+pytest_plugins = ["browser_fixtures"]
+pytestmark = pytest.mark.browser
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+WRITE = os.environ.get("SCREENSHOTS", "") not in ("", "0")
+SIZE = {"width": 1280, "height": 860}
+PEOPLE = {"town": TOWN, "advisor": ADVISOR, "evaluator": EVALUATOR, "coordinator": COORDINATOR}
+# What each landing page must say first: its heading, and the section that tells what to do.
+LANDING = {"town": ("/town/paths/{town}", "#now-h"), "advisor": ("/advisor/", "#waiting-h"),
+           "evaluator": ("/evaluator/", "#todo-h"), "coordinator": ("/coordinator/", "#attention-h")}
+
+
+@pytest.fixture(scope="module")
+def demo(live):  # noqa: ANN001, ANN201
+    if WRITE:  # the guide shows the demo as seeded, whatever ran before
+        reseed(live.app)
+    return live
+
+
+@pytest.mark.parametrize("lang", ["pl", "en"])
+@pytest.mark.parametrize("role", list(PEOPLE))
+def test_landing_page_of_each_role(chromium, demo, role, lang):
+    page = new_page(chromium, demo, SIZE)
+    try:
+        log_in(page, PEOPLE[role])
+        set_language(page, lang)
+        url, says = LANDING[role]
+        response = page.goto(url.format(town=town_path_id(demo)))
+        assert response.status == 200
+        assert page.locator("html").get_attribute("lang") == lang
+        assert page.locator("main h1").is_visible()
+        assert page.locator(says).is_visible(), f"{role}: the landing page does not say what to do next"
+        assert not page.server_errors and not page.dialogs.seen
+        if WRITE:
+            OUT.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(OUT / f"{role}-{lang}.png"))
+    finally:
+        page.context.close()

@@ -1,0 +1,305 @@
+"""The outbox survives faults: each test runs a REAL `celery -A worker worker` process on a
+REAL Redis, delivering to a REAL SMTP server (aiosmtpd), and counts what arrived.
+
+- the reminder sweep run twice, and two sweeps at once: each reminder arrives once;
+- a worker killed with SIGKILL mid-delivery: a new worker delivers the rest, none twice;
+- the SMTP server down for a while: messages wait (pending, tried) and arrive later;
+- Redis restarted (a private redis-server) after the sweep, losing the queued task: the
+  beat's re-queue delivers everything from the outbox.
+
+Isolation: other test runs share the Redis on 6379, so each test uses a queue name and a
+key prefix of its own (REDIS_KEY_PREFIX, CELERY_QUEUE) and deletes its keys afterwards.
+Under CI=true a missing Redis fails the tests instead of skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path as FsPath
+
+import pytest
+import redis
+from conftest import IN_CI, make_town, make_user
+from flask import Flask
+from sqlalchemy import select
+from support_worker import SmtpCapture, free_port
+
+import config
+import worker
+from workflow.extensions import db
+from workflow.models import Notification, StageDeadline
+from workflow.services import notifications, reminders
+from workflow.services.notifications import Kind
+
+ROOT = FsPath(__file__).resolve().parent.parent
+CELERY = str(FsPath(sys.executable).parent / "celery")
+SHARED_REDIS = "redis://127.0.0.1:6379/11"
+LEASE_S = 4
+
+
+def redis_or_skip(url: str) -> redis.Redis:
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as exc:
+        if IN_CI:
+            raise RuntimeError(f"Redis at {url} is not reachable under CI") from exc
+        pytest.skip(f"Redis at {url} is not reachable: {exc}")
+    return client
+
+
+class Worker:
+    """One `celery -A worker worker -B` process (solo pool: the task runs in this process,
+    so SIGKILL kills it mid-task), with beat re-queueing delivery every second."""
+
+    def __init__(self, env: dict[str, str], work: FsPath, name: str) -> None:
+        self.env, self.work, self.name = env, work, name
+        self.log = work / f"{name}.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60) -> Worker:
+        queue = self.env["CELERY_QUEUE"]
+        cmd = [CELERY, "-A", "worker", "worker", "-B", "-s", str(self.work / f"{self.name}-beat"),
+               "--pool=solo", "-Q", queue, "-n", f"{self.name}@{queue}", "--without-gossip",
+               "--without-mingle", "--without-heartbeat", "--loglevel=INFO"]
+        with open(self.log, "ab") as out:
+            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=out,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if "ready." in self.log.read_text(errors="replace"):
+                return self
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise AssertionError(f"worker {self.name} did not start:\n{self.log.read_text()[-3000:]}")
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+            self.proc.wait(timeout=30)
+
+
+@pytest.fixture
+def faults(app: Flask, database_url: str, tmp_path: FsPath) -> Iterator[Callable[..., dict]]:
+    """`faults(redis_url=..., smtp_port=...)` gives the environment of a worker for this
+    test; every worker started from it is killed, and its Redis keys deleted, at the end."""
+    if database_url.startswith("sqlite:///:memory:"):
+        pytest.skip("the worker needs a database file it can open")
+    client = redis_or_skip(SHARED_REDIS)
+    tag = f"sciezka-test-{secrets.token_hex(4)}"
+    workers: list[Worker] = []
+    used: list[str] = [SHARED_REDIS]
+
+    def env_for(smtp_port: int, redis_url: str = SHARED_REDIS) -> dict:
+        used.append(redis_url)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "REDIS", "CELERY"))}
+        env.update({
+            "APP_ENV": "testing", "SECRET_KEY": secrets.token_hex(32),
+            "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path),
+            "REDIS_URL": redis_url, "CELERY_QUEUE": tag, "REDIS_KEY_PREFIX": f"{tag}:",
+            "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_port),
+            "MAIL_FROM": "Ścieżka <sciezka@example.pl>",
+            "NOTIFICATION_LEASE_S": str(LEASE_S), "NOTIFICATION_BACKOFF_S": "1",
+            "OUTBOX_REQUEUE_S": "1", "REMINDER_SWEEP_S": "3600",
+        })
+        return env
+
+    def start(env: dict, name: str) -> Worker:
+        w = Worker(env, tmp_path, name)
+        workers.append(w)
+        return w.start()
+
+    env_for.start = start  # type: ignore[attr-defined]
+    env_for.tag = tag  # type: ignore[attr-defined]
+    yield env_for
+    for w in workers:
+        w.kill()
+    for url in set(used):
+        try:
+            c = redis.Redis.from_url(url, socket_connect_timeout=1)
+            for key in c.scan_iter(match=f"{tag}*"):
+                c.delete(key)
+        except redis.exceptions.ConnectionError:
+            pass
+    client.close()
+
+
+def send(env: dict, task: str) -> None:
+    """Queue `task` as the web app or beat would: through the broker the worker reads."""
+    app = worker.make_celery(config.load({"APP_ENV": "testing", **{
+        k: env[k] for k in ("SECRET_KEY", "REDIS_URL", "CELERY_QUEUE", "REDIS_KEY_PREFIX")}}))
+    app.send_task(task)
+    app.close()
+
+
+def outbox() -> list[Notification]:
+    db.session.expire_all()
+    rows = list(db.session.scalars(select(Notification).order_by(Notification.id)))
+    db.session.commit()  # end the read transaction: the worker writes meanwhile
+    return rows
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 30, what: str = "") -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def queue_resets(world, n: int) -> list[int]:  # noqa: ANN001
+    users = [make_user(f"person{i}@example.pl", "advisor") for i in range(n)]
+    db.session.flush()
+    rows = [notifications.queue(u, Kind.PASSWORD_RESET, link=f"https://x.example/r/{u.id}")
+            for u in users]
+    db.session.commit()
+    return [r.id for r in rows]
+
+
+def assert_each_once(smtp: SmtpCapture, ids: list[int]) -> None:
+    counts = smtp.count_by_message_id()
+    assert counts == {f"<notification-{i}@example.pl>": 1 for i in ids}, counts
+    assert {r.status for r in outbox()} == {"sent"}
+
+
+# --- the faults --------------------------------------------------------------------------------
+
+def test_sweeps_run_twice_and_at_once_send_each_reminder_once(world, faults, app):
+    programme = world.programme
+    for i in range(3):
+        path = make_town(programme, f"Miasto {i}")
+        db.session.flush()
+        make_user(f"town{i}@example.pl", "town", path.applicant)
+    due = datetime.now(UTC) + timedelta(days=7) - timedelta(hours=1)  # the 7-day window is open
+    for row in db.session.scalars(select(StageDeadline).where(StageDeadline.programme_id == programme.id)):
+        row.due_at = due
+    db.session.commit()
+    with SmtpCapture() as smtp:
+        env = faults(smtp.port)
+        faults.start(env, "w1")
+
+        def sweep() -> None:
+            with app.app_context():
+                reminders.sweep()
+
+        threads = [threading.Thread(target=sweep) for _ in range(3)]  # three sweeps at once
+        for t in threads:
+            t.start()
+        send(env, "reminders.sweep")  # and two more in the worker, one after the other
+        send(env, "reminders.sweep")
+        for t in threads:
+            t.join()
+        received = smtp.wait_for(5)
+        time.sleep(2)  # let a second copy arrive, if there were one
+        ids = [r.id for r in outbox()]
+        assert len(ids) == 5 and len(smtp.received) == 5
+        assert_each_once(smtp, ids)
+        assert sorted(r.to.split("<")[1] for r in received) == sorted(
+            ["town-a@example.pl>", "town-b@example.pl>", "town0@example.pl>", "town1@example.pl>",
+             "town2@example.pl>"])
+
+
+def test_a_worker_killed_mid_delivery_is_replaced_and_nothing_goes_twice(world, faults):
+    ids = queue_resets(world, 6)
+    with SmtpCapture(delay=1.0) as smtp:  # slow: about a second per message
+        env = faults(smtp.port)
+        first = faults.start(env, "w1")
+        send(env, "notifications.deliver")
+        wait_until(lambda: len(smtp.received) >= 2, what="two messages")
+        smtp.handler.rcpt_started.clear()
+        wait_until(smtp.handler.rcpt_started.is_set, what="the third message under way")
+        first.kill(signal.SIGKILL)  # mid-message: the server has not accepted it
+        sent_before = len(smtp.received)
+        assert sent_before < 6
+        stuck = [r for r in outbox() if r.status == "pending" and r.claimed_until is not None]
+        assert len(stuck) == 1  # the row the dead worker held
+        faults.start(env, "w2")
+        smtp.wait_for(6, timeout=60)
+        time.sleep(2)
+        assert_each_once(smtp, ids)
+        assert next(r for r in outbox() if r.id == stuck[0].id).attempts == 2
+
+
+def test_messages_wait_while_smtp_is_down_and_arrive_when_it_is_back(world, faults):
+    ids = queue_resets(world, 3)
+    smtp = SmtpCapture()  # not started: nothing listens on its port
+    env = faults(smtp.port)
+    faults.start(env, "w1")
+    send(env, "notifications.deliver")
+    wait_until(lambda: all(r.attempts >= 2 for r in outbox()), what="two failed tries each")
+    rows = outbox()
+    assert {r.status for r in rows} == {"pending"}
+    assert all("Connection" in r.error and r.next_attempt_at is not None for r in rows)
+    with smtp:
+        smtp.wait_for(3, timeout=60)
+        time.sleep(2)
+        assert_each_once(smtp, ids)
+    assert all(r.error == "" for r in outbox())
+
+
+@pytest.fixture
+def private_redis(tmp_path: FsPath) -> Iterator[Callable[[], None]]:
+    """A redis-server of this test's own (no persistence); calling the fixture's value
+    restarts it, empty, on the same port."""
+    server = shutil.which("redis-server")
+    if server is None:
+        if IN_CI:
+            raise RuntimeError("redis-server is not installed")
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    procs: list[subprocess.Popen] = []
+
+    def start() -> None:
+        procs.append(subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1",
+                                       "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_until(lambda: _pings(port), timeout=10, what="redis-server")
+
+    def restart() -> None:
+        procs[-1].kill()
+        procs[-1].wait()
+        start()
+
+    start()
+    restart.url = f"redis://127.0.0.1:{port}/0"  # type: ignore[attr-defined]
+    yield restart
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def _pings(port: int) -> bool:
+    try:
+        return bool(redis.Redis(port=port, socket_connect_timeout=0.5).ping())
+    except redis.exceptions.ConnectionError:
+        return False
+
+
+def test_a_redis_restart_after_the_sweep_loses_the_task_but_not_the_messages(
+        world, faults, private_redis):
+    ids = queue_resets(world, 4)  # the sweep's (or any change's) outbox rows, committed
+    with SmtpCapture() as smtp:
+        env = faults(smtp.port, redis_url=private_redis.url)
+        send(env, "notifications.deliver")  # queued while no worker is up
+        client = redis.Redis.from_url(private_redis.url)
+        assert client.llen(f"{faults.tag}:{faults.tag}") == 1
+        private_redis()  # Redis restarts empty: the queued task is gone
+        client = redis.Redis.from_url(private_redis.url)
+        assert client.llen(f"{faults.tag}:{faults.tag}") == 0
+        assert {r.status for r in outbox()} == {"pending"}
+        faults.start(env, "w1")  # the beat's re-queue (and the worker's start) find the rows
+        smtp.wait_for(4, timeout=60)
+        time.sleep(2)
+        assert_each_once(smtp, ids)

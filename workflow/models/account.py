@@ -1,0 +1,48 @@
+"""What guards an account: one-time password reset tokens and the record of login attempts.
+
+LoginAttempt rows are kept per normalised e-mail whether or not an account exists, so the
+lockout that counts them treats an unknown address exactly like a known one and the
+answer never tells an attacker which addresses have accounts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from workflow.extensions import db
+from workflow.models.types import UTCDateTime, utcnow
+
+
+class PasswordResetToken(db.Model):
+    """A link sent by e-mail to set a new password: stored only as a SHA-256 hash, valid
+    until `expires_at`, and spent (`used_at`) by its first use or by a newer token."""
+
+    __tablename__ = "password_reset_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
+                                         index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LoginAttempt(db.Model):
+    """One try at the login form: who (the typed e-mail, normalised), from where, and how
+    it ended ('ok', 'bad_password', 'unknown', 'inactive', 'locked', 'rate_limited')."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_email_created", "email", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    success: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str] = mapped_column(String(20), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

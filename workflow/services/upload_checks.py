@@ -1,0 +1,151 @@
+"""What an accepted upload must not carry: zip bombs, macros, and active PDF content.
+
+Office files (DOCX, XLSX, ODT, ODS) are ZIP containers. They are checked from the ZIP
+central directory alone, without extracting them: the declared uncompressed sizes, the
+compression ratio of each member, the number of members, overlapping members (the
+"better zip bomb" that points many entries at the same compressed bytes) and archives
+nested inside the archive. Macros (VBA in OOXML, Basic or scripts in ODF) are refused:
+a plan or an application never needs code, and the evaluators who open it must not run
+any.
+
+A PDF with JavaScript, a launch action or an embedded file is *flagged*, not refused: such
+PDFs come out of ordinary form-filling and signing tools, and refusing one on the
+deadline day would cost a town its chance. The flag is stored on the Document and shown
+next to the file to everyone who may download it (docs/decisions/0013-upload-content-checks-and-audit-log.md).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from typing import BinaryIO
+
+# Limits for office containers. A real 20 MB spreadsheet unpacks to a few hundred MB at most;
+# a bomb to gigabytes, with ratios in the thousands.
+MAX_UNCOMPRESSED = 300 * 1024 * 1024
+MAX_RATIO = 200  # per member, for members larger than RATIO_FLOOR once unpacked
+RATIO_FLOOR = 1024 * 1024
+MAX_MEMBERS = 10_000
+ZIP_MAGIC = b"PK\x03\x04"
+LOCAL_HEADER_SIZE = 30
+
+# Where OOXML keeps embedded objects: a chart in a Word document carries its data as an
+# embedded .xlsx. Those, and only those, may be ZIPs themselves; they are checked by the
+# same rules, one level deep.
+OOXML_EMBEDDINGS = ("word/embeddings/", "xl/embeddings/", "ppt/embeddings/")
+MACRO_CONTENT_TYPE = re.compile(rb"macroEnabled|vbaProject|vbaData|ms-office\.activeX", re.I)
+ODF_MACRO_DIRS = ("basic/", "scripts/")
+# Library index files LibreOffice may write even without any macro in them.
+ODF_LIBRARY_INDEX = ("script-lc.xml", "script-lb.xml", "dialog-lc.xml", "dialog-lb.xml")
+
+# PDF: names that run code or other programs; a PDF name may hide letters as #xx.
+PDF_FLAGS = {
+    b"/javascript": "pdf_javascript",
+    b"/js": "pdf_javascript",
+    b"/launch": "pdf_launch",
+    b"/embeddedfile": "pdf_embedded_file",
+}
+PDF_NAME = re.compile(rb"/[A-Za-z0-9#]+")
+PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.S)
+PDF_INFLATE_BUDGET = 64 * 1024 * 1024
+
+
+class ContentRefused(ValueError):
+    """The file's content is refused; `code` selects the message (see views.town)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def check_office(stream: BinaryIO, depth: int = 0) -> None:
+    """Refuse a ZIP container that is a bomb, nests archives or carries macros."""
+    stream.seek(0)
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            members = archive.infolist()
+            _check_sizes(members)
+            _check_macros(archive, members)
+            _check_nested(archive, members, depth)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError,
+            NotImplementedError, zlib.error) as exc:
+        raise ContentRefused("type") from exc
+
+
+def _check_sizes(members: list[zipfile.ZipInfo]) -> None:
+    if len(members) > MAX_MEMBERS:
+        raise ContentRefused("zip_members")
+    total = 0
+    for info in members:
+        total += info.file_size
+        if total > MAX_UNCOMPRESSED:
+            raise ContentRefused("zip_bomb")
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise ContentRefused("zip_bomb")
+    # Members must not share compressed bytes: each one's data ends before the next begins.
+    ordered = sorted(members, key=lambda i: i.header_offset)
+    for this, following in zip(ordered, ordered[1:], strict=False):
+        if this.header_offset + LOCAL_HEADER_SIZE + this.compress_size > following.header_offset:
+            raise ContentRefused("zip_bomb")
+
+
+def _check_macros(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> None:
+    for info in members:
+        name = info.filename.lower()
+        if name.endswith(("vbaproject.bin", "vbadata.xml")) or "/activex/" in f"/{name}":
+            raise ContentRefused("macros")
+        if name.startswith(ODF_MACRO_DIRS) and not info.is_dir() \
+                and name.rsplit("/", 1)[-1] not in ODF_LIBRARY_INDEX:
+            raise ContentRefused("macros")
+    if "[Content_Types].xml" in archive.namelist():
+        with archive.open("[Content_Types].xml") as types:
+            if MACRO_CONTENT_TYPE.search(types.read(1024 * 1024)):
+                raise ContentRefused("macros")
+
+
+def _check_nested(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], depth: int) -> None:
+    for info in members:
+        if info.is_dir() or info.file_size < len(ZIP_MAGIC):
+            continue
+        with archive.open(info) as member:
+            head = member.read(len(ZIP_MAGIC))
+        if head != ZIP_MAGIC:
+            continue
+        if depth > 0 or not info.filename.lower().startswith(OOXML_EMBEDDINGS):
+            raise ContentRefused("zip_nested")
+        with archive.open(info) as member:
+            # Bounded by _check_sizes: the member's declared size passed the limits above,
+            # and zipfile never reads past it.
+            check_office(io.BytesIO(member.read(MAX_UNCOMPRESSED + 1)), depth + 1)
+
+
+def pdf_flags(data: bytes) -> list[str]:
+    """The warnings a PDF earns: JavaScript, launch actions, embedded files.
+
+    Names are looked for in the file and in its compressed streams (object streams hide
+    dictionaries), with #xx escapes decoded; inflating is bounded, so a PDF bomb only
+    costs PDF_INFLATE_BUDGET bytes of work.
+    """
+    found: set[str] = set()
+    _scan_pdf_names(data, found)
+    budget = PDF_INFLATE_BUDGET
+    for match in PDF_STREAM.finditer(data):
+        if budget <= 0:
+            break
+        try:
+            inflated = zlib.decompressobj().decompress(match.group(1), budget)
+        except zlib.error:
+            continue
+        budget -= len(inflated)
+        _scan_pdf_names(inflated, found)
+    return sorted(found)
+
+
+def _scan_pdf_names(data: bytes, found: set[str]) -> None:
+    for raw in PDF_NAME.findall(data):
+        name = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw).lower()
+        flag = PDF_FLAGS.get(name)
+        if flag:
+            found.add(flag)
