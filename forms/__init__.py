@@ -1,22 +1,24 @@
 """Flask-WTF forms, one module per audience. Every form carries a CSRF token.
 
-Importing this package also narrows what any form reads from a request (see
-`_wrap_formdata`): Flask-WTF on its own hands an uploaded file to whichever field shares its
-name, and turns any JSON body into form data. A file sent in a text field (TypeError on
-len()) or a JSON list (ValueError while unpacking) then ended as a 500; the fuzz tests
-(tests/test_fuzz_forms.py) found both on every form.
+Importing this package also hardens two library pieces every form uses, for each was a 500
+on every form that the fuzz tests (tests/test_fuzz_forms.py) found:
+- what a form reads from a request (`_wrap_formdata`): Flask-WTF on its own hands an
+  uploaded file to whichever field shares its name (TypeError on len()) and turns any JSON
+  body into form data (ValueError while unpacking a JSON list);
+- NumberRange on a number too large for a float (OverflowError in math.isnan()).
 """
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
-from flask import request
+from flask import has_request_context, request
 from flask_wtf import FlaskForm
+from flask_wtf.form import SUBMIT_METHODS, _Auto
 from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
 from wtforms import FileField  # Flask-WTF's FileField is a subclass
-
-_flask_wtf_wrap = FlaskForm.Meta.wrap_formdata
+from wtforms.validators import NumberRange
 
 
 def _json_form(document: Any) -> ImmutableMultiDict | None:
@@ -33,16 +35,35 @@ def _json_form(document: Any) -> ImmutableMultiDict | None:
 
 
 def _wrap_formdata(self: Any, form: Any, formdata: Any) -> Any:
-    data = _flask_wtf_wrap(self, form, formdata)
-    if data is None or data is formdata:  # nothing submitted, or data given by the caller
-        return data
+    """Flask-WTF's own reading of the request (flask_wtf.form.FlaskForm.Meta), except that
+    only file fields get files and only a JSON object becomes form data."""
+    if formdata is not _Auto:  # data given by the caller
+        return formdata
+    if not (has_request_context() and request.method in SUBMIT_METHODS):
+        return None
     if request.files:
         wanted = {name for name, field in form._fields.items() if isinstance(field, FileField)}
         files = ImmutableMultiDict([(k, v) for k, v in request.files.items(multi=True) if k in wanted])
         return CombinedMultiDict((files, request.form))
-    if not request.form and request.is_json:
+    if request.form:
+        return request.form
+    if request.is_json:
         return _json_form(request.get_json(silent=True))
-    return data
+    return None
 
 
 FlaskForm.Meta.wrap_formdata = _wrap_formdata
+
+_number_range = NumberRange.__call__
+LARGEST = 2**63  # no column holds more; math.isnan() fails on ints no float holds (~1e308)
+
+
+def _number_range_call(self: NumberRange, form: Any, field: Any) -> None:
+    """wtforms' NumberRange, but a number with hundreds of digits is out of range with the
+    field's own message, not an OverflowError from math.isnan() (a 500 the fuzz tests found)."""
+    if isinstance(field.data, int) and not -LARGEST < field.data < LARGEST:
+        field = SimpleNamespace(data=None, gettext=field.gettext)  # judged as no number at all
+    _number_range(self, form, field)
+
+
+NumberRange.__call__ = _number_range_call

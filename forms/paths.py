@@ -46,11 +46,11 @@ def parse_amount(text: str) -> Decimal | None:
         cleaned = cleaned.replace(",", ".")
     try:
         value = Decimal(cleaned)
-    except InvalidOperation:
+        if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+            return None
+        return value.quantize(Decimal("0.01"))
+    except InvalidOperation:  # not a number, or more digits than a Decimal holds (quantize)
         return None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
-        return None
-    return value.quantize(Decimal("0.01"))
 
 
 class AmountForm(FlaskForm):

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from browser_support import CHROMIUM, IN_CI, LAUNCH_ARGS, Live, chromium_or_skip, reseed
+from browser_support import CHROMIUM, IN_CI, LAUNCH_ARGS, Live, Snapshot, chromium_or_skip, reseed
 from flask import Flask
 from support import postgres_database
 from werkzeug.serving import make_server
@@ -78,12 +78,15 @@ def chromium() -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def seeded(live_server: Live) -> Live:
-    """The demo, seeded once for the session (about 3 s on an idle machine, 20 s on a busy
-    one). The modules change it a little (a submitted diagnosis, an announced ranking,
-    drafts); each is written to pass whatever another module did before it."""
+def seeded(live_server: Live) -> Iterator[Live]:
+    """The demo, seeded once for the session (3 s on an idle machine, 20 s on a busy one)
+    and kept as a snapshot. The modules change it a little (drafts, reopened sheets); each
+    is written to pass whatever another module did before it."""
     reseed(live_server.app)
-    return live_server
+    live_server.snapshot = Snapshot(live_server.app)
+    live_server.snapshot.take()
+    yield live_server
+    live_server.snapshot.drop()
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +99,10 @@ def live(seeded: Live) -> Live:
 
 
 @pytest.fixture(scope="module")
-def reseed_after(seeded: Live) -> Iterator[None]:
-    """For a module that changes the demo for good (announces the ranking): the demo is
-    seeded again after it, so the modules after it find applications still in evaluation."""
+def pristine(seeded: Live) -> Iterator[None]:
+    """For a module that needs the demo as seeded (the journey ranks every RL-2019
+    application, so no other module's reopened sheet may be missing) and changes it for good
+    (announces the ranking): the seeded demo is put back before and after it."""
+    seeded.snapshot.restore()
     yield
-    reseed(seeded.app)
+    seeded.snapshot.restore()

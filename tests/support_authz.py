@@ -24,6 +24,7 @@ from flask import Flask
 from support import Browser
 from test_appeals import LONG_ENOUGH, add_sheet, evaluators
 
+from worker.tasks import run_export
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,
@@ -34,13 +35,21 @@ from workflow.models import (
     Person,
     SheetPart,
 )
-from worker.tasks import run_export
-from workflow.services import appeals, calendar_feed, criteria, documents, exports, notification_settings, ranking_runs
+from workflow.services import (
+    appeals,
+    calendar_feed,
+    criteria,
+    documents,
+    exports,
+    notification_settings,
+    ranking_runs,
+)
 from workflow.services import consultations as log
 from workflow.services.demo import pdf_bytes
 from workflow.services.reports import Filters
 
 TODAY = datetime.now(ZoneInfo("Europe/Warsaw")).date()
+NOW = datetime.now(ZoneInfo("UTC"))
 
 # The roles of the matrix, and whose browser each one is (None: nobody logged in).
 ROLES: dict[str, str | None] = {
@@ -110,8 +119,8 @@ def build(world: World) -> AuthzWorld:
     out.put("path", world.paths["a"].id, world.paths["b"].id)
     out.put("document", _document(world, "a"), _document(world, "b"))
     out.put("service", _service(world, "a", out.ids["field"]), _service(world, "b", out.ids["field"]))
-    out.put("person", *(db.session.scalar(sa.select(Person.id).where(Person.applicant_id == world.paths[k].applicant_id))
-                        for k in ("a", "b")))
+    out.put("person", *(db.session.scalar(sa.select(Person.id).where(
+        Person.applicant_id == world.paths[k].applicant_id)) for k in ("a", "b")))
 
     # Two submitted sheets per application, a ranking announced, town B's appeal.
     people = evaluators()
@@ -136,10 +145,10 @@ def build(world: World) -> AuthzWorld:
     eval_conflict = make_user(ROLES["eval_conflict"], "evaluator")
     db.session.flush()
     mine = EvaluatorAssignment(path_id=world.paths["a"].id, evaluator_id=eval_a.id, role="third",
-                               source="manual", declaration="impartial", declared_at=datetime.now(ZoneInfo("UTC")))
+                               source="manual", declaration="impartial", declared_at=NOW)
     conflict = EvaluatorAssignment(path_id=world.paths["a"].id, evaluator_id=eval_conflict.id, role="third",
                                    source="manual", declaration="conflict", conflict_type="family",
-                                   declared_at=datetime.now(ZoneInfo("UTC")))
+                                   declared_at=NOW)
     db.session.add_all([mine, conflict])
     db.session.commit()
     b_assignment = db.session.scalar(sa.select(EvaluatorAssignment.id).where(
@@ -165,8 +174,9 @@ def _newer_objects(world: World, out: AuthzWorld) -> None:
     out.ids["calendar_token"] = out.tokens
     out.put("programme_code", world.programme.code)
     out.put("kind", notification_settings.programme_kinds()[0].value)
-    out.put("notification", *(db.session.scalar(sa.select(Notification.id).where(
-        Notification.recipient_id == world.users[f"town_{k}"].id).order_by(Notification.id)) for k in ("a", "b")))
+    out.put("notification", *(db.session.scalar(
+        sa.select(Notification.id).where(Notification.recipient_id == world.users[f"town_{k}"].id)
+        .order_by(Notification.id)) for k in ("a", "b")))
     out.put("failed_notification", *(_failed_copy(out.ids["notification"][k]) for k in ("a", "b")))
     job = exports.queue(db.session.merge(world.programme), world.user("coordinator"), "csv", "log",
                         Filters(), "pl")

@@ -103,3 +103,14 @@ def test_no_wcag_violation_on_the_main_pages(chromium, live, ids, role, lang):
         assert not problems, "\n" + "\n".join(problems)
     finally:
         page.context.close()
+
+
+def test_the_check_finds_a_known_violation(chromium):
+    """The checker is live: a page with an unlabelled field and an image without alt fails."""
+    page = chromium.new_page()
+    try:
+        page.set_content('<html lang="pl"><body><main><img src="data:,"><input name="q"></main></body>')
+        found = {v["id"] for v in AXE.run(page, options=WCAG).response["violations"]}
+        assert {"image-alt", "label"} <= found, found
+    finally:
+        page.close()

@@ -24,7 +24,7 @@ from browser_support import (
 from workflow.services.demo import pdf_bytes
 
 pytest_plugins = ["browser_fixtures"]
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("reseed_after")]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("pristine")]
 
 JUSTIFICATION = "Diagnoza jest rzetelna, oparta na danych GUS i badaniu ankietowym mieszkańców."
 

@@ -10,8 +10,17 @@ import os
 from pathlib import Path
 
 import pytest
-from browser_support import ADVISOR, COORDINATOR, EVALUATOR, TOWN, log_in, new_page, reseed, set_language, \
-    town_path_id
+from browser_support import (
+    ADVISOR,
+    COORDINATOR,
+    EVALUATOR,
+    TOWN,
+    log_in,
+    new_page,
+    reopen_sheet,
+    set_language,
+    town_path_id,
+)
 
 pytest_plugins = ["browser_fixtures"]
 pytestmark = pytest.mark.browser
@@ -27,8 +36,10 @@ LANDING = {"town": ("/town/paths/{town}", "#now-h"), "advisor": ("/advisor/", "#
 
 @pytest.fixture(scope="module")
 def demo(live):  # noqa: ANN001, ANN201
-    if WRITE:  # the guide shows the demo as seeded, whatever ran before
-        reseed(live.app)
+    if WRITE:  # the guide shows the demo as seeded, whatever ran before, with work to do
+        live.snapshot.restore()
+        reopen_sheet(live)
+        reopen_sheet(live, declared=True)
     return live
 
 

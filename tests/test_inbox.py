@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from querycount import count_queries
 from sqlalchemy import func, select
+from support import version_on
 
 from workflow.extensions import db
 from workflow.models import Notification
@@ -84,6 +85,24 @@ def test_an_email_only_kind_stays_out_of_the_inbox(world, login):
     assert row.inbox is False and row.status == "pending"
     html = advisor.get("/powiadomienia/").get_data(as_text=True)
     assert bell(html) == "0" and "Przydzielono Ci miasto" not in html
+
+
+def test_a_returned_stage_rings_the_town_s_bell(world, login):
+    """The whole way: the advisor returns the diagnosis, the town sees it in its inbox."""
+    from test_web_advisor import submit_diagnosis
+
+    town = submit_diagnosis(world, login)
+    assert bell(town.get("/town/").get_data(as_text=True)) == "0"
+    advisor = login("advisor-a@example.pl")
+    page = advisor.get(f"/advisor/paths/{world.paths['a'].id}")
+    note = "Brakuje analizy <b>demograficznej</b>."
+    assert advisor.fire(world.paths["a"].id, "return_diagnosis", version_on(page),
+                        comment=note).status_code == 302
+    assert bell(town.get("/town/").get_data(as_text=True)) == "1"
+    inbox = town.get("/powiadomienia/").get_data(as_text=True)
+    assert "Zwrócono do poprawy" in inbox and "Ostrzeszów" in inbox
+    assert "Brakuje analizy &lt;b&gt;demograficznej&lt;/b&gt;." in inbox  # text, not HTML
+    assert bell(login("town-b@example.pl").get("/town/").get_data(as_text=True)) == "0"
 
 
 def test_the_inbox_pages_through_many_notifications(world, login):

@@ -3,7 +3,8 @@ mandatory ones cannot be switched off, not even by a forged form."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from workflow.extensions import db
 from workflow.models import NotificationPreference
@@ -102,3 +103,25 @@ def test_unknown_kinds_in_the_form_are_ignored(world, login):
     data["email-no_such_kind"] = "1"
     assert town.post("/powiadomienia/ustawienia", data).status_code == 302
     assert stored(world.users["town_a"].id) == {}
+
+
+def test_a_double_submit_ends_in_one_row_with_the_last_choice(world):
+    """Another request inserts the same (person, kind) row between our read and our write
+    (a real second connection, committed): ours is applied over it, not a 500."""
+    user = world.users["town_a"]
+    raced = []
+
+    def the_other_request_wins(session, _context, _instances) -> None:  # noqa: ANN001
+        raced.append(True)
+        with db.engine.begin() as other:
+            other.execute(NotificationPreference.__table__.insert().values(
+                user_id=user.id, kind=OPTIONAL.value, email=True, inbox=False))
+
+    event.listen(Session, "before_flush", the_other_request_wins, once=True)
+    try:
+        notification_settings.save_preferences(
+            user, {OPTIONAL.value: notification_settings.Choice(email=False, inbox=True)})
+    finally:
+        if event.contains(Session, "before_flush", the_other_request_wins):
+            event.remove(Session, "before_flush", the_other_request_wins)
+    assert raced and stored(user.id) == {OPTIONAL.value: (False, True)}

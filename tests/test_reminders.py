@@ -186,3 +186,17 @@ def test_send_due_on_the_demo_queues_the_expected_reminders_once(app, ctx):
 def test_send_due_refuses_a_bad_time(app):
     result = app.test_cli_runner().invoke(args=["reminders", "send-due", "--now", "jutro"])
     assert result.exit_code == 2 and "ISO 8601" in result.output
+
+
+def test_the_sweep_follows_switches_and_the_programmes_offsets(world):
+    from workflow.models.notification_settings import NotificationPreference
+
+    set_deadline(world.programme, DUE)
+    world.programme.reminder_offsets = "2"
+    db.session.add(NotificationPreference(user_id=world.users["town_a"].id,
+                                          kind="deadline_reminder", email=False, inbox=True))
+    db.session.commit()
+    assert reminders.sweep(datetime(2026, 10, 24, tzinfo=UTC)) == 0  # no 7-day reminder now
+    assert reminders.sweep(datetime(2026, 10, 29, tzinfo=UTC)) == 2
+    by_user = {n.recipient_id: n.status for n in reminder_notes()}
+    assert by_user == {world.users["town_a"].id: "skipped", world.users["town_b"].id: "pending"}

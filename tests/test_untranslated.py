@@ -161,3 +161,12 @@ y = _("zażółć")
         "line 5: 'Podaj nazwę'", "line 5: DataRequired('Podaj nazwę')", "line 6: 'zażółć'"]
     assert python_problems('flash("Saved without gettext")', polish=False) == [
         "line 1: flash('Saved without gettext')"]
+
+
+def test_no_inline_script_or_style_in_templates():
+    """The CSP allows scripts and styles from /static only: no <script> body, no style=""."""
+    inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\sstyle\s*=|\son[a-z]+\s*=", re.I)
+    pages = sorted((ROOT / "templates").rglob("*.html"))
+    found = [f"{p.relative_to(ROOT)}: {m.group(0).strip()}" for p in pages
+             for m in inline.finditer(p.read_text(encoding="utf-8"))]
+    assert not found, "\n".join(found)

@@ -223,3 +223,20 @@ def test_a_workbook_written_by_openpyxl_is_accepted(world):
 
     data = xlsx_bytes([("Budżet", ["rok", "kwota"], [[2026, 1000], [2027, 2000]])])
     assert accepted(world, "budzet.xlsx", data).flags == ""
+
+
+def test_thousands_of_escaped_names_are_flagged_as_obfuscated(world):
+    many = pdf_with(b"/Names [" + b"/N#61me " * 20_000 + b"]")
+    assert accepted(world, "odd.pdf", many).flags == "pdf_obfuscated"
+
+
+def test_a_pdf_scan_of_hostile_shapes_stays_fast():
+    import time
+
+    shapes = [b"%PDF-1.7\n" + b"stream\n" * 150_000,  # streams that never end
+              b"%PDF-1.7\n" + b"/A#41A " * 150_000,  # escaped names everywhere
+              b"%PDF-1.7\n" + (b"stream\n" + zlib.compress(b"\0" * (20 << 20)) + b"\nendstream\n") * 20]
+    for data in shapes:
+        started = time.perf_counter()
+        upload_checks.pdf_flags(data)
+        assert time.perf_counter() - started < 5

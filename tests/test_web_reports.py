@@ -28,8 +28,9 @@ from workflow.extensions import db
 URL = "/coordinator/reports/services"
 # The report page's statements, whatever the log's size: the user, the programme, the
 # filters' towns, advisors and fields, then three (services, participation, studies) for
-# each of the programme's table and the four breakdowns; the chart reuses the months'.
-STATEMENTS = 20
+# each of the programme's table and the four breakdowns; the chart reuses the months';
+# and the unread count on the bell in the header.
+STATEMENTS = 21
 SEED_HEADINGS = ("usługi", "konsultacje eksperckie", "warsztaty szkoleniowe", "opracowania",
                  "uczestnictwa (z powtórzeniami)", "osoby (bez powtórzeń)")
 

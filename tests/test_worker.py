@@ -1,4 +1,4 @@
-"""The Celery app object is configured from config.py (tasks come with the worker issue)."""
+"""The Celery app object is configured from config.py: broker, queue, beat schedule, tasks."""
 
 from __future__ import annotations
 
@@ -26,3 +26,28 @@ def test_with_redis_url_the_broker_and_backend_are_redis():
     assert app.conf.accept_content == ["json"]
     assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
     assert app.conf.broker_transport_options["visibility_timeout"] >= 6 * 3600
+
+
+def test_beat_requeues_the_outbox_and_sweeps_reminders():
+    app = worker.make_celery({"REDIS_URL": "redis://127.0.0.1:6379/5", "TIMEZONE": "Europe/Warsaw"})
+    schedule = app.conf.beat_schedule
+    assert schedule["outbox-requeue"]["task"] == "notifications.deliver"
+    assert schedule["outbox-requeue"]["schedule"] == 60
+    assert schedule["reminders-sweep"]["task"] == "reminders.sweep"
+    assert schedule["reminders-sweep"]["schedule"] == 15 * 60
+    # A beat entry that no worker took expires with its interval instead of piling up.
+    assert schedule["reminders-sweep"]["options"]["expires"] == 15 * 60
+
+
+def test_a_queue_name_and_key_prefix_keep_deployments_apart():
+    app = worker.make_celery({"REDIS_URL": "redis://127.0.0.1:6379/5", "TIMEZONE": "Europe/Warsaw",
+                              "CELERY_QUEUE": "sciezka-b", "REDIS_KEY_PREFIX": "b:"})
+    assert app.conf.task_default_queue == "sciezka-b"
+    assert app.conf.broker_transport_options["global_keyprefix"] == "b:"
+    assert app.conf.result_backend_transport_options["global_keyprefix"] == "b:"
+
+
+def test_the_tasks_are_registered_by_name():
+    import worker.tasks  # noqa: F401
+
+    assert {"ranking.run", "notifications.deliver", "reminders.sweep"} <= set(worker.celery.tasks)

@@ -201,7 +201,7 @@ def test_sweeps_run_twice_and_at_once_send_each_reminder_once(world, faults, app
         for t in threads:
             t.join()
         received = smtp.wait_for(5)
-        time.sleep(2)  # let a second copy arrive, if there were one
+        time.sleep(1)  # let a second copy arrive, if there were one
         ids = [r.id for r in outbox()]
         assert len(ids) == 5 and len(smtp.received) == 5
         assert_each_once(smtp, ids)
@@ -226,7 +226,7 @@ def test_a_worker_killed_mid_delivery_is_replaced_and_nothing_goes_twice(world, 
         assert len(stuck) == 1  # the row the dead worker held
         faults.start(env, "w2")
         smtp.wait_for(6, timeout=60)
-        time.sleep(2)
+        time.sleep(1)
         assert_each_once(smtp, ids)
         assert next(r for r in outbox() if r.id == stuck[0].id).attempts == 2
 
@@ -243,7 +243,7 @@ def test_messages_wait_while_smtp_is_down_and_arrive_when_it_is_back(world, faul
     assert all("Connection" in r.error and r.next_attempt_at is not None for r in rows)
     with smtp:
         smtp.wait_for(3, timeout=60)
-        time.sleep(2)
+        time.sleep(1)
         assert_each_once(smtp, ids)
     assert all(r.error == "" for r in outbox())
 
@@ -301,5 +301,5 @@ def test_a_redis_restart_after_the_sweep_loses_the_task_but_not_the_messages(
         assert {r.status for r in outbox()} == {"pending"}
         faults.start(env, "w1")  # the beat's re-queue (and the worker's start) find the rows
         smtp.wait_for(4, timeout=60)
-        time.sleep(2)
+        time.sleep(1)
         assert_each_once(smtp, ids)

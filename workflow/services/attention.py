@@ -37,10 +37,10 @@ class Attention:
 
 
 def coordinator_states(definition: PathDefinition) -> set[str]:
-    """States out of which only a coordinator's transition leads (not withdrawal, which is
-    the town's, nor the advisor's sign-offs)."""
-    return {source for t in definition.transitions if "coordinator" in t.roles and t.style != "danger"
-            for source in t.sources}
+    """States that only a coordinator can move on (the formal check): the advisors sign off
+    documents, and the ranking page settles the evaluated applications."""
+    only = frozenset({"coordinator"})
+    return {source for t in definition.transitions if t.roles == only for source in t.sources}
 
 
 def attention(programme: Programme, definition: PathDefinition, base: dict[str, datetime],

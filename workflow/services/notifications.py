@@ -204,7 +204,7 @@ def queue_many(items: Iterable[Outgoing]) -> int:
                      "status": "pending" if email else "skipped", "attempts": 0, "error": "",
                      "message_id": ""})
     if rows:
-        db.session.execute(insert(Notification), rows)
+        db.session.execute(insert(Notification.__table__), rows)  # Core: no ORM bulk overhead
         db.session.info[QUEUED_FLAG] = True
     return len(rows)
 
@@ -245,7 +245,7 @@ def send_pending(limit: int = 200) -> int:
 def _stage_kind(record: PathTransition, to_step: str) -> Kind | None:
     if to_step == "returned":
         return Kind.STAGE_RETURNED
-    if record.event.startswith("accept_") or record.event == "pass_formal_check":
+    if record.event.startswith("accept_"):  # an advisor's sign-off of the stage's document
         return Kind.STAGE_ACCEPTED
     return None
 
@@ -260,7 +260,7 @@ def _queue_stage_messages(session: Session, _context: Any, _instances: Any) -> N
     from workflow.services.transitions import definition_of
 
     for record in records:
-        path = session.get(Path, record.path_id)
+        path = record.path if record.path_id is None else session.get(Path, record.path_id)
         if path is None:
             continue
         definition = definition_of(path)

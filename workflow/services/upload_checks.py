@@ -20,6 +20,7 @@ import io
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from typing import BinaryIO
 
 # Limits for office containers. A real 20 MB spreadsheet unpacks to a few hundred MB at most;
@@ -40,16 +41,21 @@ ODF_MACRO_DIRS = ("basic/", "scripts/")
 # Library index files LibreOffice may write even without any macro in them.
 ODF_LIBRARY_INDEX = ("script-lc.xml", "script-lb.xml", "dialog-lc.xml", "dialog-lb.xml")
 
-# PDF: names that run code or other programs; a PDF name may hide letters as #xx.
+# PDF: names that run code or other programs. Names are case-sensitive; one may hide letters
+# as #xx. A name ends at whitespace or a delimiter, which also keeps chance matches in binary
+# data rare (a false match only costs a warning, never a refusal).
 PDF_FLAGS = {
-    b"/javascript": "pdf_javascript",
-    b"/js": "pdf_javascript",
-    b"/launch": "pdf_launch",
-    b"/embeddedfile": "pdf_embedded_file",
+    b"/JavaScript": "pdf_javascript",
+    b"/JS": "pdf_javascript",
+    b"/Launch": "pdf_launch",
+    b"/EmbeddedFile": "pdf_embedded_file",
 }
-PDF_NAME = re.compile(rb"/[A-Za-z0-9#]+")
-PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.S)
+PDF_END = rb"(?=[\x00\t\n\x0c\r ()<>\[\]{}/%])"
+PDF_PLAIN = re.compile(rb"/(?:JavaScript|JS|Launch|EmbeddedFile)" + PDF_END)
+PDF_ESCAPED = re.compile(rb"/[A-Za-z0-9#]*#[0-9A-Fa-f]{2}[A-Za-z0-9#]*" + PDF_END)
+PDF_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 PDF_INFLATE_BUDGET = 64 * 1024 * 1024
+MAX_ESCAPED_NAMES = 10_000
 
 
 class ContentRefused(ValueError):
@@ -124,28 +130,59 @@ def _check_nested(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], dept
 def pdf_flags(data: bytes) -> list[str]:
     """The warnings a PDF earns: JavaScript, launch actions, embedded files.
 
-    Names are looked for in the file and in its compressed streams (object streams hide
-    dictionaries), with #xx escapes decoded; inflating is bounded, so a PDF bomb only
-    costs PDF_INFLATE_BUDGET bytes of work.
+    Names are looked for in the file outside its streams, and inside its Flate-compressed
+    streams (object streams hide dictionaries) except images; inflating is bounded, so a
+    PDF bomb only costs PDF_INFLATE_BUDGET bytes of work.
     """
     found: set[str] = set()
-    _scan_pdf_names(data, found)
+    outside: list[bytes] = []
     budget = PDF_INFLATE_BUDGET
-    for match in PDF_STREAM.finditer(data):
-        if budget <= 0:
-            break
+    position = 0
+    for start, body, end in _pdf_streams(data):
+        outside.append(data[position:start])
+        position = end
+        dictionary = data[max(0, start - 1024):start]
+        dictionary = dictionary[dictionary.rfind(b"obj") + 1:]
+        if budget <= 0 or b"/Image" in dictionary:
+            continue
         try:
-            inflated = zlib.decompressobj().decompress(match.group(1), budget)
+            inflated = zlib.decompressobj().decompress(body, budget)
         except zlib.error:
             continue
         budget -= len(inflated)
         _scan_pdf_names(inflated, found)
+    outside.append(data[position:])
+    _scan_pdf_names(b"\n".join(outside), found)
     return sorted(found)
 
 
+def _pdf_streams(data: bytes) -> Iterator[tuple[int, bytes, int]]:
+    """(where `stream` starts, the body, where `endstream` ends), found in one pass (a regex
+    with a lazy `.*?` would rescan to the end for every `stream` without its `endstream`)."""
+    position = 0
+    while (start := data.find(b"stream", position)) != -1:
+        body = start + len(b"stream")
+        if data[body:body + 2] == b"\r\n":
+            body += 2
+        elif data[body:body + 1] in (b"\n", b"\r"):
+            body += 1
+        else:  # "endstream" itself, or a longer word: not a stream body
+            position = body
+            continue
+        end = data.find(b"endstream", body)
+        if end == -1:
+            return
+        yield start, data[body:end], end + len(b"endstream")
+        position = end + len(b"endstream")
+
+
 def _scan_pdf_names(data: bytes, found: set[str]) -> None:
-    for raw in PDF_NAME.findall(data):
-        name = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw).lower()
-        flag = PDF_FLAGS.get(name)
+    for name in PDF_PLAIN.findall(data):
+        found.add(PDF_FLAGS[name])
+    for n, match in enumerate(PDF_ESCAPED.finditer(data)):
+        if n == MAX_ESCAPED_NAMES:  # real PDFs have a handful; thousands is hiding something
+            found.add("pdf_obfuscated")
+            return
+        flag = PDF_FLAGS.get(PDF_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group()))
         if flag:
             found.add(flag)

@@ -50,7 +50,9 @@ def overview() -> str:
     return render_template(
         "coordinator/overview.html", programme=programme, programmes=programmes,
         definition=definition, data=data, stage=stage, voivodeship=voivodeship,
-        deadlines=due, attention=attention(programme, definition, due),
+        deadlines=due,
+        # What is late and what waits for a decision: the whole programme, so only unfiltered.
+        attention=None if stage or voivodeship else attention(programme, definition, due),
     )
 
 

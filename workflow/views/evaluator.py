@@ -8,7 +8,9 @@ typed into a URL is a 404. After a declared conflict the application is closed t
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -18,6 +20,7 @@ from forms.sheets import DeclarationForm, ScoreSheetForm, sheet_form_class
 from states.definition import Label
 from workflow.models import EvaluatorAssignment, Role, ScoreSheet, SheetPart
 from workflow.services import criteria, sheets
+from workflow.services.deadlines import days_left
 from workflow.views.helpers import role_required
 
 bp = Blueprint("evaluator", __name__, url_prefix="/evaluator")
@@ -54,15 +57,9 @@ def index() -> str:
                            **_to_do(rows))
 
 
-def _to_do(rows: list) -> dict[str, object]:
+def _to_do(rows: list[sheets.AssignmentRow]) -> dict[str, object]:
     """What the page says first: how many sheets are still to submit, and the nearest deadline
     among them with the days left (in the programme's time zone)."""
-    from datetime import UTC, datetime
-
-    from flask import current_app
-
-    from workflow.services.deadlines import days_left
-
     open_rows = [r for r in rows if r.assignment.declaration != "conflict" and r.sheet_status != "submitted"]
     dated = sorted((r for r in open_rows if r.deadline), key=lambda r: r.deadline)
     nearest = dated[0].deadline if dated else None

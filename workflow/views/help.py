@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, render_template, send_from_directory
+from flask import Blueprint, abort, g, render_template, send_from_directory
 from werkzeug.wrappers import Response
 
 bp = Blueprint("help", __name__)
@@ -23,8 +23,6 @@ def screenshot_names(lang: str) -> dict[str, str]:
 
 @bp.route("/pomoc")
 def index() -> str:
-    from flask import g
-
     return render_template("help/index.html", roles=ROLES, screenshots=screenshot_names(g.locale))
 
 
