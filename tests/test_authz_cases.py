@@ -130,13 +130,13 @@ def test_a_towns_calendar_feed_has_nothing_of_the_other_town(app, world, login):
 
 # --- where a form sends you afterwards -----------------------------------------------------------
 
-@pytest.mark.parametrize("target", ["/\\evil.example", "/\\/evil.example", "\\\\evil.example", "//evil.example",
-                                    "https://evil.example/", "/%09/evil.example"])
+@pytest.mark.parametrize("target", ["/\\evil.example", "/\\/evil.example", "\\\\evil.example",
+                                    "//evil.example", "https://evil.example/", "/%09/evil.example"])
 def test_no_redirect_leaves_the_site_after_logging_in(app, world, browser, target):
-    browser.get(f"/login?next={target}")
-    response = browser.client.post(f"/login?next={target}", data={
+    browser.get("/login")
+    response = browser.client.post("/login", query_string={"next": target}, data={
         "csrf_token": browser.token, "email": "town-a@example.pl", "password": browser.password})
     assert response.status_code == 302
-    location = response.location
-    # Browsers read a backslash as a slash: "/\evil" is "//evil", another site.
-    assert location.startswith("/") and not location.startswith(("//", "/\\")) and "\\" not in location[:3], location
+    # Browsers read a backslash as a slash: "/\evil" would be "//evil", another site.
+    location = response.headers["Location"]
+    assert location.startswith("/") and not location.startswith(("//", "/\\")), location

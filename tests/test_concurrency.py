@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import pytest
 from conftest import PDF
 from flask import Flask
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from test_consultations import NOW as SERVICE_DAY
 from test_consultations import entry
@@ -163,31 +164,85 @@ def test_parallel_logging_with_one_form_token_logs_one_service(app, world, postg
     assert audit_count(app, "service_logged") == 1
 
 
+ROUNDS = 3  # the race is a matter of timing: several programmes, each announced by 8 at once
+
+
 def test_parallel_announcements_announce_once(app, ctx, postgres_only):
-    built = build_ranking()
+    for round_ in range(ROUNDS):
+        built = build_ranking(code=f"RL-RACE-{round_}")
+        official = ranking_runs.approve(ranking_runs.run(built.programme, built.coordinator),
+                                        built.coordinator)
+        official_id, coordinator_id = official.id, built.coordinator.id
+        transitions_before = db.session.scalar(select(func.count()).select_from(PathTransition))
+        announced_before = audit_count(app, "ranking_announced")
+        db.session.remove()
+        barrier = threading.Barrier(THREADS)
+
+        def press(official_id: int = official_id, coordinator_id: int = coordinator_id,
+                  barrier: threading.Barrier = barrier) -> str:
+            snap = db.session.get(RankingSnapshot, official_id)
+            coordinator = db.session.get(User, coordinator_id)
+            barrier.wait()
+            try:
+                ranking_runs.announce(snap, coordinator)
+                return "ok"
+            except ranking_runs.RankingRefused as refused:
+                return refused.reasons[0].pl
+
+        outcomes = at_once(app, press)
+        assert outcomes.count("ok") == 1, outcomes
+        already = ranking_runs.ALREADY_ANNOUNCED.pl.format(id=official_id)
+        assert set(outcomes) - {"ok"} <= {ranking_runs.CONFLICT.pl, already}, outcomes
+        assert audit_count(app, "ranking_announced") == announced_before + 1
+        with app.app_context():
+            moved = db.session.scalar(select(func.count()).select_from(PathTransition)) - transitions_before
+            # Four ranked towns move twice (rank, then the outcome); the rejected one stays.
+            assert moved == 8
+
+
+def test_an_announcement_overtaken_midway_is_refused(app, ctx, postgres_only):
+    """The interleaving that once let two announcements of one snapshot both succeed, forced:
+    the late one has checked that nothing is announced yet; then the other announces and
+    commits; then the late one goes on. It must be refused (it used to find every path moved,
+    move none, and stamp the snapshot again), and the log must show one announcement."""
+    built = build_ranking(code="RL-OVERTAKEN")
     official = ranking_runs.approve(ranking_runs.run(built.programme, built.coordinator), built.coordinator)
     official_id, coordinator_id = official.id, built.coordinator.id
-    transitions_before = db.session.scalar(select(func.count()).select_from(PathTransition))
     db.session.remove()
-    barrier = threading.Barrier(THREADS)
+    checked, first_done = threading.Event(), threading.Event()
+    armed: list[bool] = []
 
-    def press() -> str:
-        snap = db.session.get(RankingSnapshot, official_id)
-        coordinator = db.session.get(User, coordinator_id)
-        barrier.wait()
-        try:
-            ranking_runs.announce(snap, coordinator)
-            return "ok"
-        except ranking_runs.RankingRefused as refused:
-            return refused.reasons[0].pl
+    def pause_late(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        if threading.current_thread().name != "late":
+            return
+        if armed and not checked.is_set():
+            checked.set()
+            first_done.wait(5)  # with the row lock the first waits for us: go on after 5 s
+        if "superseded_at IS NULL" in statement:
+            armed.append(True)
 
-    outcomes = at_once(app, press)
-    assert outcomes.count("ok") == 1, outcomes
-    already = ranking_runs.ALREADY_ANNOUNCED.pl.format(id=official_id)
-    assert set(outcomes) - {"ok"} <= {ranking_runs.CONFLICT.pl, already}, outcomes
+    outcomes: dict[str, str] = {}
+
+    def announce(name: str) -> None:
+        with app.app_context():
+            try:
+                ranking_runs.announce(db.session.get(RankingSnapshot, official_id),
+                                      db.session.get(User, coordinator_id))
+                outcomes[name] = "ok"
+            except ranking_runs.RankingRefused as refused:
+                outcomes[name] = refused.reasons[0].pl
+            finally:
+                db.session.remove()
+
+    sa_event.listen(db.engine, "before_cursor_execute", pause_late)
+    try:
+        late = threading.Thread(target=announce, args=("late",), name="late")
+        late.start()
+        assert checked.wait(30)
+        announce("first")
+        first_done.set()
+        late.join(60)
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", pause_late)
+    assert sorted(outcomes.values()).count("ok") == 1, outcomes
     assert audit_count(app, "ranking_announced") == 1
-    with app.app_context():
-        moved = db.session.scalar(select(func.count()).select_from(PathTransition)) - transitions_before
-        # Four ranked towns move twice (rank, then the outcome); the rejected one stays.
-        assert moved == 8
-        assert audit_count(app, "transition") == 8

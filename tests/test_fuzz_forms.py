@@ -48,8 +48,13 @@ def _as_is(payload: dict[str, Any]) -> dict[str, Any]:
 
 KNOWN: dict[str, list[tuple[dict[str, Any], Any]]] = {
     # A file in a text field: TypeError (len of a FileStorage) in every form with Length().
-    "auth.login": [({"email": "a@b.pl", "password": (io.BytesIO(b"x"), "plik.pdf")}, None)],
-    "services.new": [({"participants": (io.BytesIO(b"x"), "plik.pdf"), "topic": "x"}, None)],
+    # A NUL in the e-mail address: DataError from PostgreSQL, which refuses NUL in text.
+    "auth.login": [({"email": "a@b.pl", "password": (io.BytesIO(b"x"), "plik.pdf")}, None),
+                   ({"email": "a\x00b@example.pl", "password": "x"}, None),
+                   ({"email": "\x00", "password": "\x00"}, _as_is)],
+    # ?path= beyond any INTEGER id: NumericValueOutOfRange from PostgreSQL (GET of the form).
+    "services.new": [({"participants": (io.BytesIO(b"x"), "plik.pdf"), "topic": "x"}, None),
+                     ({"path": str(2**40)}, None)],
     # A JSON list as the body: ValueError in Flask-WTF's reading of it, on every form.
     "coordinator.extend": [({}, lambda _payload: [1.5, "-3909129607"])],
     # More digits than a Decimal holds: InvalidOperation from quantize() in parse_amount.
@@ -260,4 +265,47 @@ def test_no_input_breaks_a_form(app: Flask, world: Any, request: pytest.FixtureR
     record_property("fuzz_examples", EXAMPLES["count"])
     print(f"\nfuzz: {EXAMPLES['count']} examples over {len(plan)} routes")
     assert EXAMPLES["count"] > 0
+    assert not failures, "\n".join(failures)
+
+
+def test_a_town_typing_an_amount_too_long_for_a_number_reads_why(world: Any, login: Any) -> None:
+    """Found by the fuzzing of ranking.run: parse_amount() let quantize() raise on more digits
+    than a Decimal holds; the town's amount form shares it."""
+    path = world.path("a")
+    path.state = "application.draft"
+    db.session.commit()
+    town = login("town-a@example.pl")
+    town.get(f"/town/paths/{path.id}")
+    response = town.post(f"/town/paths/{path.id}/amount", {"amount": "9" * 400})
+    assert response.status_code == 400
+    assert "To nie jest kwota w złotych" in response.get_data(as_text=True)
+    assert world.path("a").requested_amount is None
+
+
+def test_an_id_beyond_any_row_is_404_on_every_route(app: Flask, world: Any) -> None:
+    """Found by the fuzzing on PostgreSQL: /advisor/services/new?path=99999999999 compared an
+    id no INTEGER column holds with one (NumericValueOutOfRange, a 500); so did every <int:…>
+    of a URL. Every id of a route (and the ?path= of the services' form) set far too large."""
+    built = build(world)
+    people = browsers(app)
+    failures, tried = [], 0
+    for endpoint, method in routes(app):
+        if endpoint not in ENTRIES:
+            continue
+        rule = next(app.url_map.iter_rules(endpoint))
+        ids = {name for name, converter in rule._converters.items() if converter.regex == r"\d+"}
+        ids |= {"path"} if endpoint in ("services.new", "services.advisor_list") else set()
+        if not ids:
+            continue
+        found = ENTRIES[endpoint].args(lambda kind: built.ids[kind]["a"])
+        values = found[0] if isinstance(found, list) else found
+        for too_big in (2**31, 10**30):
+            with app.test_request_context():
+                url = url_for(endpoint, **{k: too_big if k in ids else v for k, v in values.items()})
+            browser = people[allowed_role(endpoint)]
+            response = fetch(browser, url) if method == "GET" else browser.post(url, {})
+            tried += 1
+            if response.status_code != 404:
+                failures.append(f"{method} {url} as {allowed_role(endpoint)}: {response.status_code}")
+    assert tried > 100
     assert not failures, "\n".join(failures)

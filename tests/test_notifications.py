@@ -3,8 +3,14 @@ outbox written with the change, and delivery over a real SMTP server (aiosmtpd).
 
 from __future__ import annotations
 
+import os
+import secrets
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path as FsPath
 
 import pytest
 from flask import Flask
@@ -23,6 +29,8 @@ from workflow.services.notifications import (
     Kind,
     TemplateError,
 )
+
+ROOT = FsPath(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -203,3 +211,28 @@ def test_without_mail_server_messages_are_logged_and_marked_sent(world, caplog):
         notifications.dispatch(force=True)
     assert notes()[0].status == "sent"
     assert "Ustawienie nowego hasła" in caplog.text
+
+
+
+def test_with_redis_down_the_command_still_commits_and_the_rows_wait(world, database_url, tmp_path):
+    """`reminders send-due` in a process whose REDIS_URL answers nothing: the reminders are
+    committed and stay pending for the beat's re-queue; the command does not fail."""
+    from datetime import UTC, datetime
+
+    from workflow.models import StageDeadline
+
+    for row in db.session.scalars(select(StageDeadline)):
+        row.due_at = datetime(2026, 10, 30, 22, 59, tzinfo=UTC)
+    db.session.commit()
+    env = {**os.environ, "APP_ENV": "testing", "SECRET_KEY": secrets.token_hex(32),
+           "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path),
+           "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "reminders", "send-due",
+                           "--now", "2026-10-24T12:00:00+00:00"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "reminders queued: 2 " in done.stdout
+    assert "beat's re-queue will deliver" in done.stderr
+    assert time.monotonic() - started < 60
+    assert [n.status for n in notes(Kind.DEADLINE_REMINDER)] == ["pending", "pending"]

@@ -12,6 +12,10 @@ from sqlalchemy import ColumnElement, Select, exists, false, select, true
 from workflow.extensions import db
 from workflow.models import AdvisorAssignment, Document, EvaluatorAssignment, Path, Role, User
 
+# The largest id an INTEGER column holds. PostgreSQL refuses to compare a larger number with
+# one (NumericValueOutOfRange: a 500), so such an id is answered 404 before any query.
+MAX_ROW_ID = 2**31 - 1
+
 
 def path_filter(user: User) -> ColumnElement[bool]:
     """A WHERE clause on Path selecting the paths `user` may see."""
@@ -31,6 +35,8 @@ def visible_paths(user: User) -> Select[tuple[Path]]:
 
 
 def get_path_or_404(user: User, path_id: int) -> Path:
+    if not 0 < path_id <= MAX_ROW_ID:
+        abort(404)
     path = db.session.scalar(visible_paths(user).where(Path.id == path_id))
     if path is None:
         abort(404)
@@ -50,6 +56,8 @@ def document_filter(user: User) -> ColumnElement[bool]:
 
 
 def get_document_or_404(user: User, document_id: int) -> Document:
+    if not 0 < document_id <= MAX_ROW_ID:
+        abort(404)
     document = db.session.scalar(
         select(Document).join(Path).where(Document.id == document_id, document_filter(user))
     )

@@ -108,8 +108,8 @@ class Transport:
         if self.smtp is not None:
             try:
                 self.smtp.quit()
-            except Exception:  # noqa: BLE001,S110  (closing a broken connection)
-                pass
+            except Exception:  # noqa: BLE001  (closing a broken connection)
+                log.debug("closing the SMTP connection failed", exc_info=True)
             self.smtp = None
 
 

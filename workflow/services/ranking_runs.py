@@ -363,7 +363,12 @@ def announce(official: RankingSnapshot, actor: User, now: datetime | None = None
 
     With results already announced, only a corrected announcement is possible, and only
     after an appeal was upheld since (see _announce_correction)."""
-    if official.kind != "official" or official.status != "done" or not official.result:
+    # The snapshot read again under a row lock: a second announcement of the same snapshot
+    # waits here for the first to commit, then sees it announced. (Without it, the second
+    # found every path already moved, moved none, and stamped the snapshot a second time.)
+    official = db.session.scalar(select(RankingSnapshot).where(RankingSnapshot.id == official.id)
+                                 .with_for_update().execution_options(populate_existing=True))
+    if official is None or official.kind != "official" or official.status != "done" or not official.result:
         raise RankingRefused([NOT_OFFICIAL])
     earlier = announced_snapshot(official.programme_id)
     if earlier is not None:

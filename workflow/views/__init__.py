@@ -6,6 +6,9 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from workflow.views.helpers import RowIdConverter
+
+    app.url_map.converters["int"] = RowIdConverter  # before any rule: every <int:…> is an id
     from workflow.views import (
         advisor,
         assignments,

@@ -10,9 +10,20 @@ from urllib.parse import urlsplit
 from flask import abort, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.routing import IntegerConverter, Map
 
 from workflow.extensions import db
 from workflow.models import Programme, Role
+from workflow.services.access import MAX_ROW_ID
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:…>` of every URL: an id an INTEGER column can hold. A larger number matches no
+    route (404) rather than reaching PostgreSQL, which cannot compare it with a column (500)."""
+
+    def __init__(self, url_map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
+                 max: int | None = MAX_ROW_ID, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(url_map, fixed_digits, min, max, signed)
 
 
 def role_required(*roles: Role) -> Callable:
