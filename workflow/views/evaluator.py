@@ -63,8 +63,10 @@ def _to_do(rows: list[sheets.AssignmentRow]) -> dict[str, object]:
     open_rows = [r for r in rows if r.assignment.declaration != "conflict" and r.sheet_status != "submitted"]
     dated = sorted((r for r in open_rows if r.deadline), key=lambda r: r.deadline)
     nearest = dated[0].deadline if dated else None
-    left = days_left(nearest, datetime.now(UTC), current_app.config["TIMEZONE"]) if nearest else None
-    return {"to_do": open_rows, "nearest": nearest, "nearest_days": left}
+    now = datetime.now(UTC)
+    left = days_left(nearest, now, current_app.config["TIMEZONE"]) if nearest else None
+    return {"to_do": open_rows, "nearest": nearest, "nearest_days": left,
+            "nearest_overdue": bool(nearest and now > nearest)}
 
 
 # --- the declaration --------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import format_currency, format_decimal
 from flask_babel import gettext as _
@@ -11,7 +13,7 @@ from werkzeug.wrappers import Response
 from forms.paths import AmountForm, TransitionForm, UploadForm
 from workflow.extensions import db
 from workflow.models import Path, Role
-from workflow.services import access, documents
+from workflow.services import access, deadlines, documents
 from workflow.services.paths import summary
 from workflow.services.transitions import definition_of
 from workflow.views.helpers import role_required
@@ -48,9 +50,13 @@ def dashboard() -> tuple[str, int] | str:
     if len(paths) == 1:
         return render_path(paths[0], UploadForm())
     rows = []
-    for p in paths:
+    now = datetime.now(UTC)
+    for p in paths:  # a town takes part in a few programmes at most: a query or two each
         state = definition_of(p).state(p.state)
-        rows.append({"path": p, "state": state, "open": not state.final})
+        due = None if state.final else deadlines.effective_deadline(p, state.stage)
+        left = deadlines.days_left(due, now, current_app.config["TIMEZONE"]) if due else None
+        rows.append({"path": p, "state": state, "open": not state.final, "due": due, "days_left": left,
+                     "overdue": bool(due and now > due)})
     return render_template("town/choose.html", rows=rows)
 
 
