@@ -120,7 +120,7 @@ def read_facts() -> dict:
         "all studies": scalar("SELECT count(*) FROM study"),
         "all participations": scalar("SELECT count(*) FROM service_participant"),
         "violations": {name: scalar(sql, today=TODAY) for name, sql in VIOLATIONS.items()},
-        "period": typed("programme", "advice_starts_on", "advice_ends_on")[0],
+        "period": typed("programme", "advice_starts_on", "advice_ends_on", where="code = 'RL-2020'")[0],
         "sizes": rows(f"""SELECT s.kind, min(n), max(n) FROM service s JOIN (
                 SELECT service_id, count(*) AS n FROM service_participant GROUP BY service_id) c
                 ON c.service_id = s.id WHERE {LOGGED} GROUP BY s.kind"""),
