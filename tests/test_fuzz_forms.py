@@ -263,7 +263,7 @@ def test_no_input_breaks_a_form(app: Flask, world: Any, request: pytest.FixtureR
             failures.append(failure)
     app.logger.removeHandler(ERRORS)
     record_property("fuzz_examples", EXAMPLES["count"])
-    print(f"\nfuzz: {EXAMPLES['count']} examples over {len(plan)} routes")
+    print(f"\nfuzz: {EXAMPLES['count']} examples over {len(plan)} route × method pairs")
     assert EXAMPLES["count"] > 0
     assert not failures, "\n".join(failures)
 
