@@ -2,7 +2,7 @@
 """Audit the locked dependencies (requirements.lock) with pip-audit, telling apart
 "a vulnerability was found" from "no vulnerability database could be reached".
 
-    python .ci/audit_deps.py [requirements.lock]      # run pip-audit (OSV, then PyPI)
+    python .ci/audit_deps.py [requirements.lock]      # run pip-audit (PyPI; PIP_AUDIT_SERVICES)
     python .ci/audit_deps.py --report report.json     # only classify a pip-audit JSON report
 
 Exit codes:
@@ -22,12 +22,16 @@ the simple index but not the JSON API answers 404 for each, which pip-audit repo
 from __future__ import annotations
 
 import json
+import os
 import subprocess  # nosec B404  (runs pip-audit, with fixed arguments)
 import sys
 import tempfile
 from pathlib import Path
 
-SERVICES = ("osv", "pypi")
+# PyPI (the package registry this project installs from) by default. OSV is another host:
+# this workplace's machines may reach only the package registries, so it is asked only
+# where PIP_AUDIT_SERVICES names it (e.g. PIP_AUDIT_SERVICES=osv,pypi on a machine online).
+SERVICES = tuple(s for s in os.environ.get("PIP_AUDIT_SERVICES", "pypi").split(",") if s)
 NETWORK_ERRORS = ("ConnectionError", "NameResolutionError", "Max retries exceeded", "timed out",
                   "Temporary failure in name resolution", "Network is unreachable", "ProxyError")
 NOT_FOUND = "not found on PyPI"
