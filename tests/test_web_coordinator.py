@@ -115,3 +115,22 @@ def test_diagram_page_shows_the_path(world, login):
     html = login("coordinator@example.pl").get("/coordinator/diagram").get_data(as_text=True)
     assert "stateDiagram-v2" in html
     assert "Przygotowanie diagnozy" in html
+
+
+def test_deadline_changes_keep_their_history_in_the_audit_log(world, login):
+    """An extension changed twice and then revoked: each earlier value stays readable on the
+    coordinator's audit page, though the extension row itself holds only the latest."""
+    coordinator = login("coordinator@example.pl")
+    a = world.paths["a"].id
+    for due, reason in (("2027-01-15T12:00", "Powódź w urzędzie"), ("2027-01-22T12:00", "Awaria serwera")):
+        assert coordinator.post(f"/coordinator/paths/{a}/extensions",
+                                {"stage": "diagnosis", "due_at": due, "reason": reason}).status_code == 302
+    assert coordinator.post(f"/coordinator/paths/{a}/extensions/diagnosis/revoke").status_code == 302
+    assert coordinator.post("/coordinator/deadlines",
+                            {"stage": "prl", "due_at": "2027-03-01T12:00"}).status_code == 302
+    page = coordinator.get("/coordinator/audit/").get_data(as_text=True)
+    for label in ("Przedłużenie terminu miastu", "Cofnięcie przedłużenia terminu", "Ustalenie terminu etapu"):
+        assert label in page
+    # The second extension's record names the first value and reason it replaced.
+    assert "Powódź w urzędzie" in page and "Awaria serwera" in page
+    assert "2027-01-15T11:00:00+00:00" in page

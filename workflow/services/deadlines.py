@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from workflow.extensions import db
-from workflow.models import DeadlineExtension, Path, Programme, StageDeadline
+from workflow.models import DeadlineExtension, Path, Programme, StageDeadline, User
+from workflow.services import audit
 
 
 @dataclass(frozen=True)
@@ -63,25 +64,38 @@ def days_left(due_at: datetime, now: datetime, tz: str) -> int:
     return (due_day - today).days
 
 
-def set_programme_deadline(programme: Programme, stage: str, due_at: datetime) -> None:
+def set_programme_deadline(programme: Programme, stage: str, due_at: datetime,
+                           actor: User | None = None) -> None:
+    """Set a stage's deadline for the whole programme; the audit log keeps the earlier one."""
     row = db.session.scalar(
         select(StageDeadline).where(
             StageDeadline.programme_id == programme.id, StageDeadline.stage == stage
         )
     )
+    before = row.due_at if row is not None else None
     if row is None:
         db.session.add(StageDeadline(programme_id=programme.id, stage=stage, due_at=due_at))
     else:
         row.due_at = due_at
+    audit.record("deadline_set", actor=actor, programme_id=programme.id,
+                 detail={"stage": stage, "due_at": due_at.isoformat(),
+                         "before": before.isoformat() if before else None})
     db.session.commit()
 
 
-def grant_extension(path: Path, stage: str, due_at: datetime, reason: str, granted_by_id: int) -> None:
+def grant_extension(path: Path, stage: str, due_at: datetime, reason: str, granted_by_id: int,
+                    actor: User | None = None) -> None:
+    """Grant (or change) a town's extension; the audit log keeps the earlier value and reason."""
     row = db.session.scalar(
         select(DeadlineExtension).where(
             DeadlineExtension.path_id == path.id, DeadlineExtension.stage == stage
         )
     )
+    audit.record("extension_granted", actor=actor, object_type="path", object_id=path.id,
+                 programme_id=path.programme_id,
+                 detail={"stage": stage, "due_at": due_at.isoformat(), "reason": reason,
+                         "before": row.due_at.isoformat() if row is not None else None,
+                         "reason_before": row.reason if row is not None else None})
     if row is None:
         db.session.add(
             DeadlineExtension(
@@ -96,12 +110,15 @@ def grant_extension(path: Path, stage: str, due_at: datetime, reason: str, grant
     db.session.commit()
 
 
-def revoke_extension(path: Path, stage: str) -> None:
+def revoke_extension(path: Path, stage: str, actor: User | None = None) -> None:
     row = db.session.scalar(
         select(DeadlineExtension).where(
             DeadlineExtension.path_id == path.id, DeadlineExtension.stage == stage
         )
     )
     if row is not None:
+        audit.record("extension_revoked", actor=actor, object_type="path", object_id=path.id,
+                     programme_id=path.programme_id,
+                     detail={"stage": stage, "before": row.due_at.isoformat(), "reason_before": row.reason})
         db.session.delete(row)
         db.session.commit()

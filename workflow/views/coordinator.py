@@ -76,7 +76,7 @@ def extend(path_id: int) -> Response | tuple[str, int]:
         return render_template("coordinator/path.html", s=summary(p, current_user),
                                transition_form=TransitionForm(), extension_form=form), 400
     deadlines.grant_extension(p, form.stage.data, to_utc(form.due_at.data, p.programme.timezone),
-                              form.reason.data.strip(), current_user.id)
+                              form.reason.data.strip(), current_user.id, actor=current_user)
     flash(_("Przedłużono termin."), "success")
     return redirect(url_for("coordinator.path", path_id=p.id))
 
@@ -86,7 +86,7 @@ def extend(path_id: int) -> Response | tuple[str, int]:
 def revoke(path_id: int, stage: str) -> Response:
     # CSRFProtect has already refused a POST without a valid token.
     p = access.get_path_or_404(current_user, path_id)
-    deadlines.revoke_extension(p, stage)
+    deadlines.revoke_extension(p, stage, actor=current_user)
     flash(_("Cofnięto przedłużenie terminu."), "info")
     return redirect(url_for("coordinator.path", path_id=p.id))
 
@@ -100,7 +100,8 @@ def edit_deadlines() -> Response | str | tuple[str, int]:
     if request.method == "POST":
         if form.validate_on_submit():
             deadlines.set_programme_deadline(
-                programme, form.stage.data, to_utc(form.due_at.data, programme.timezone)
+                programme, form.stage.data, to_utc(form.due_at.data, programme.timezone),
+                actor=current_user,
             )
             flash(_("Zapisano termin."), "success")
             return redirect(url_for("coordinator.edit_deadlines", programme=programme.code))
