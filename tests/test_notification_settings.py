@@ -11,7 +11,7 @@ from workflow.models import NotificationPreference
 from workflow.services import notification_settings, notifications
 from workflow.services.notifications import MANDATORY, Kind
 
-OPTIONAL = Kind.ADVISOR_ASSIGNED
+OPTIONAL = Kind.STAGE_RETURNED  # optional, and it can reach a town
 MUST = Kind.RESULTS_ANNOUNCED
 
 
@@ -36,8 +36,10 @@ def all_on_except(*off: str) -> dict[str, str]:
 
 def test_the_settings_page_lists_every_kind_with_mandatory_ones_disabled(world, login):
     html = login("town-a@example.pl").get("/powiadomienia/ustawienia").get_data(as_text=True)
-    assert "Przydzielenie do miasta jako doradca" in html and "Ogłoszenie wyników naboru" in html
-    assert html.count('type="checkbox"') == 2 * len(Kind)
+    # A town's list holds only what can reach a town: no advisor's or evaluator's kinds.
+    assert "Etap zwrócony do poprawy" in html and "Ogłoszenie wyników naboru" in html
+    assert "Przydzielenie do miasta jako doradca" not in html and "Potrzebna trzecia ocena" not in html
+    assert html.count('type="checkbox"') == 2 * len(notification_settings.KINDS_BY_ROLE["town"])
     must = html.split(f'id="email-{MUST}"', 1)[1].split(">", 1)[0]
     assert "checked" in must and "disabled" in must
     optional = html.split(f'id="email-{OPTIONAL}"', 1)[1].split(">", 1)[0]
@@ -81,9 +83,10 @@ def test_a_forged_post_cannot_switch_a_mandatory_kind_off(world, login):
 def test_switching_both_channels_off_sends_nothing(world, login):
     advisor = login("advisor-a@example.pl")
     advisor.get("/powiadomienia/ustawienia")
+    assigned = Kind.ADVISOR_ASSIGNED
     advisor.post("/powiadomienia/ustawienia",
-                 all_on_except(f"email-{OPTIONAL}", f"inbox-{OPTIONAL}"))
-    row = notifications.queue(world.users["advisor_a"], OPTIONAL, programme=world.programme,
+                 all_on_except(f"email-{assigned}", f"inbox-{assigned}"))
+    row = notifications.queue(world.users["advisor_a"], assigned, programme=world.programme,
                               town="Ostrzeszów", role="doradca")
     assert row is None
 

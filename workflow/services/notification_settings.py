@@ -51,8 +51,22 @@ def kind_name(kind: str) -> str:
     return str(KIND_NAMES.get(kind, kind))
 
 
-def kinds() -> list[Kind]:
-    return list(Kind)
+# Which kinds reach which role: a person's settings list only what can reach them.
+KINDS_BY_ROLE: dict[str, frozenset[Kind]] = {
+    "town": frozenset({Kind.STAGE_RETURNED, Kind.STAGE_ACCEPTED, Kind.DEADLINE_REMINDER,
+                       Kind.RESULTS_ANNOUNCED, Kind.APPEAL_DECIDED, Kind.PASSWORD_RESET}),
+    "advisor": frozenset({Kind.ADVISOR_ASSIGNED, Kind.ADVISOR_UNASSIGNED, Kind.PASSWORD_RESET}),
+    "evaluator": frozenset({Kind.EVALUATOR_ASSIGNED, Kind.THIRD_EVALUATOR_NEEDED, Kind.SHEET_REMINDER,
+                            Kind.PASSWORD_RESET}),
+}
+
+
+def kinds(user: User | None = None) -> list[Kind]:
+    """Every kind, or (given a person) the kinds that can reach their role; a role not in
+    KINDS_BY_ROLE (the coordinator) sees them all."""
+    if user is None or user.role not in KINDS_BY_ROLE:
+        return list(Kind)
+    return [kind for kind in Kind if kind in KINDS_BY_ROLE[user.role]]
 
 
 def programme_kinds() -> list[Kind]:
@@ -80,7 +94,7 @@ def preferences(user: User) -> dict[Kind, Choice]:
             select(NotificationPreference).where(NotificationPreference.user_id == user.id))
     }
     return {kind: Choice() if is_mandatory(kind) else stored.get(kind.value, Choice())
-            for kind in kinds()}
+            for kind in kinds(user)}
 
 
 def _commit_once_more_on_conflict(change: Callable[[], None]) -> None:
@@ -104,7 +118,7 @@ def save_preferences(user: User, wanted: dict[str, Choice]) -> None:
     def change() -> None:
         rows = {row.kind: row for row in db.session.scalars(
             select(NotificationPreference).where(NotificationPreference.user_id == user_id))}
-        for kind in kinds():
+        for kind in kinds(user):
             if kind.value not in wanted:
                 continue
             choice = Choice() if is_mandatory(kind) else wanted[kind.value]

@@ -60,7 +60,7 @@ def mark_all_read() -> Response:
 @login_required
 def settings() -> Response | str:
     form = PreferencesForm()
-    kinds = notification_settings.kinds()
+    kinds = notification_settings.kinds(current_user)
     if form.validate_on_submit():
         wanted = form.choices(request.form, [k.value for k in kinds])
         notification_settings.save_preferences(current_user, wanted)
