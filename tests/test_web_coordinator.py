@@ -134,3 +134,10 @@ def test_deadline_changes_keep_their_history_in_the_audit_log(world, login):
     # The second extension's record names the first value and reason it replaced.
     assert "Powódź w urzędzie" in page and "Awaria serwera" in page
     assert "2027-01-15T11:00:00+00:00" in page
+
+
+def test_the_menu_marks_the_page_you_are_on(world, login):
+    """Screen readers announce the current menu item (aria-current="page"), once."""
+    page = login("coordinator@example.pl").get("/coordinator/audit/").get_data(as_text=True)
+    assert page.count('aria-current="page"') == 1
+    assert 'href="/coordinator/audit/" aria-current="page"' in page
