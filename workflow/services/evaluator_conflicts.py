@@ -1,0 +1,189 @@
+"""Evaluator assignment, part 1: the constants and refusal messages, the conflicts of interest
+found automatically and each evaluator's load (rules: see evaluator_assignment's docstring)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, func, or_, select, union
+
+from states.definition import Label
+from workflow.extensions import db
+from workflow.models import (
+    AdvisorAssignment,
+    ApplicantMember,
+    AssignmentEvent,
+    EvaluatorAssignment,
+    EvaluatorProfile,
+    Municipality,
+    Path,
+    Programme,
+    Role,
+    Service,
+    User,
+)
+
+EVALUATION = "evaluation"
+# States whose applications were (or are being) evaluated: the coordinator's page lists them.
+EVALUATED_STATES = (EVALUATION, "ranked", "reserve", "awarded", "not_awarded")
+ROLES = ("regular", "third")
+SOURCES = ("manual", "proposal", "third_rule", "demo")
+LOAD_WEIGHT = 10
+
+# The kinds of conflict, as a table shows them.
+CONFLICT_LABELS = {
+    "advised_town": Label("doradztwo dla miasta", "advised the town"),
+    "municipality": Label("mieszka lub pracuje w gminie wnioskodawcy",
+                          "lives or works in the applicant's municipality"),
+    "family": Label("powiązania rodzinne", "family ties"),
+    "other": Label("inny konflikt", "another conflict"),
+}
+ADVISED = Label("Konflikt interesów: ta osoba doradzała temu miastu.",
+                "Conflict of interest: this person advised the town.")
+LIVES_THERE = Label("Konflikt interesów: ta osoba mieszka lub pracuje w gminie wnioskodawcy.",
+                    "Conflict of interest: this person lives or works in the applicant's municipality.")
+
+NOT_EVALUATOR = Label("Wybrana osoba nie jest aktywnym oceniającym.",
+                      "The person chosen is not an active evaluator.")
+UNKNOWN_EVALUATOR = Label("Nie ma takiego oceniającego.", "There is no such evaluator.")
+NOT_IN_PROGRAMME = Label("Tego wniosku nie ma w programie.", "This application is not in the programme.")
+NOT_IN_EVALUATION = Label("Wniosek nie jest na etapie oceny merytorycznej.",
+                          "The application is not in merit evaluation.")
+ALREADY_ON = Label("Ta osoba jest już przydzielona do oceny tego wniosku.",
+                   "This person is already assigned to evaluate this application.")
+THIRD_NOT_NEEDED = Label(
+    "Trzecia ocena nie jest potrzebna: nie złożono jeszcze dwóch ocen albo ich sumy nie różnią się "
+    "bardziej, niż pozwalają zasady programu.",
+    "A third evaluation is not needed: two sheets are not in yet or their totals do not differ by "
+    "more than the programme's rules allow.")
+THIRD_TAKEN = Label("Wniosek ma już trzeciego oceniającego.",
+                    "The application already has a third evaluator.")
+SUBMITTED = Label("Nie można zakończyć przydziału: oceniający złożył już kartę oceny.",
+                  "The assignment cannot end: the evaluator has already submitted the score sheet.")
+CONFLICT_KEPT = Label(
+    "Zgłoszony konflikt interesów zostaje w dokumentacji oceny; ta osoba i tak nie liczy się już "
+    "do oceniających wniosku.",
+    "A declared conflict of interest stays on the record; this person no longer counts as an "
+    "evaluator of the application anyway.")
+NO_THIRD_CANDIDATE = Label(
+    "Nie ma kogo przydzielić jako trzeciego oceniającego: każdy aktywny oceniający ma konflikt "
+    "interesów z tym wnioskiem albo już go ocenia.",
+    "Nobody can be assigned as the third evaluator: every active evaluator has a conflict of "
+    "interest with this application or already evaluates it.")
+
+
+def conflict_refusal(kind: str, declared: bool = False) -> Label:
+    """Why a pair with a conflict is refused: found automatically, or declared by the evaluator."""
+    if not declared and kind == "advised_town":
+        return ADVISED
+    if not declared and kind == "municipality":
+        return LIVES_THERE
+    what = CONFLICT_LABELS.get(kind, CONFLICT_LABELS["other"])
+    return Label(f"Ta osoba zgłosiła konflikt interesów z tym wnioskiem (rodzaj: {what.pl}).",
+                 f"This person declared a conflict of interest with this application (kind: {what.en}).")
+
+
+def regular_full(n: int) -> Label:
+    return Label(f"Wniosek ma już tylu oceniających, ilu przewiduje program ({n}).",
+                 f"The application already has as many evaluators as the programme sets ({n}).")
+
+
+def too_few(candidates: int, missing: int) -> Label:
+    return Label(f"Za mało oceniających bez konfliktu interesów, którzy jeszcze nie oceniają tego wniosku "
+                 f"(dostępnych: {candidates}, brakuje: {missing}).",
+                 f"Too few evaluators without a conflict of interest who do not evaluate it yet "
+                 f"(available: {candidates}, missing: {missing}).")
+
+
+# --- conflicts found automatically ------------------------------------------------------------
+
+
+def _norm(name: str | None) -> str:
+    return " ".join((name or "").split()).casefold()
+
+
+def _auto_conflicts(scope: ColumnElement[bool], evaluator_ids: Iterable[int] | None = None
+                    ) -> dict[tuple[int, int], str]:
+    """(path_id, evaluator_id) -> conflict type for the paths matching `scope` (a condition
+    on Path); at most three queries whatever the number of paths and evaluators."""
+    query = select(EvaluatorProfile.user_id, EvaluatorProfile.advisor_account_id,
+                   EvaluatorProfile.municipality_name)
+    if evaluator_ids is not None:
+        query = query.where(EvaluatorProfile.user_id.in_(list(evaluator_ids)))
+    profiles = db.session.execute(query).all()
+    found: dict[tuple[int, int], str] = {}
+    by_advisor: dict[int, list[int]] = {}
+    by_municipality: dict[str, list[int]] = {}
+    for user_id, advisor_id, municipality in profiles:
+        if advisor_id is not None:
+            by_advisor.setdefault(advisor_id, []).append(user_id)
+        if _norm(municipality):
+            by_municipality.setdefault(_norm(municipality), []).append(user_id)
+    if by_municipality:
+        for path_id, name in db.session.execute(
+                select(Path.id, Municipality.name)
+                .join(ApplicantMember, ApplicantMember.applicant_id == Path.applicant_id)
+                .join(Municipality, Municipality.id == ApplicantMember.municipality_id).where(scope)):
+            for evaluator_id in by_municipality.get(_norm(name), ()):
+                found[(path_id, evaluator_id)] = "municipality"
+    if by_advisor:
+        advisors = list(by_advisor)
+        advised = union(*(
+            select(model.path_id, model.advisor_id).join(Path, Path.id == model.path_id)
+            .where(scope, model.advisor_id.in_(advisors))
+            for model in (AdvisorAssignment, AssignmentEvent, Service)))
+        for path_id, advisor_id in db.session.execute(advised):
+            for evaluator_id in by_advisor[advisor_id]:
+                found[(path_id, evaluator_id)] = "advised_town"
+    return found
+
+
+def conflicts_found(programme: Programme) -> dict[tuple[int, int], str]:
+    """Every automatic conflict in the programme: (path_id, evaluator_id) -> type."""
+    return _auto_conflicts(Path.programme_id == programme.id)
+
+
+def conflicts_of(path: Path) -> dict[tuple[int, int], str]:
+    """The automatic conflicts of every evaluator with one application."""
+    return _auto_conflicts(Path.id == path.id)
+
+
+def auto_conflict(evaluator: User, path: Path) -> str | None:
+    """The automatic conflict of `evaluator` with `path` ('advised_town', 'municipality') or None."""
+    return _auto_conflicts(Path.id == path.id, [evaluator.id]).get((path.id, evaluator.id))
+
+
+# --- evaluators and their load ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvaluatorLoad:
+    id: int
+    name: str
+    email: str
+    active: bool
+    load: int  # assignments in the programme without a declared conflict
+
+
+def current_round() -> ColumnElement[bool]:
+    """The assignment belongs to its path's evaluation round now (the query joins Path).
+    Earlier rounds, before an upheld appeal re-opened the evaluation, are history."""
+    return EvaluatorAssignment.round == Path.evaluation_round
+
+
+def _not_conflict() -> ColumnElement[bool]:
+    return or_(EvaluatorAssignment.declaration.is_(None), EvaluatorAssignment.declaration != "conflict")
+
+
+def evaluator_loads(programme: Programme) -> dict[int, EvaluatorLoad]:
+    """Every evaluator account with their load in the programme (one query), by id."""
+    load = (select(EvaluatorAssignment.evaluator_id, func.count().label("n"))
+            .join(Path, Path.id == EvaluatorAssignment.path_id)
+            .where(Path.programme_id == programme.id, _not_conflict(), current_round())
+            .group_by(EvaluatorAssignment.evaluator_id).subquery())
+    rows = db.session.execute(
+        select(User.id, User.name, User.email, User.active, func.coalesce(load.c.n, 0))
+        .outerjoin(load, load.c.evaluator_id == User.id)
+        .where(User.role == Role.EVALUATOR.value).order_by(User.id))
+    return {r[0]: EvaluatorLoad(r[0], r[1], r[2], bool(r[3]), int(r[4])) for r in rows}
