@@ -4,7 +4,6 @@ A test module uses them with `pytest_plugins = ["browser_fixtures"]`."""
 from __future__ import annotations
 
 import os
-import secrets
 import threading
 from collections.abc import Iterator
 
@@ -12,10 +11,9 @@ import pytest
 import sqlalchemy as sa
 from browser_support import CHROMIUM, IN_CI, LAUNCH_ARGS, Live, Snapshot, chromium_or_skip, reseed
 from flask import Flask
-from support import postgres_database
+from support import app_for_tests, postgres_database
 from werkzeug.serving import make_server
 
-from workflow import create_app
 from workflow.extensions import db
 
 
@@ -38,15 +36,8 @@ def live_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def live_app(live_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     chromium_or_skip()
     instance = tmp_path_factory.mktemp("live-instance")
-    app = create_app({
-        "APP_ENV": "testing",
-        "TESTING": False,  # errors go through the error pages, as for a real user
-        "SECRET_KEY": secrets.token_hex(32),
-        "SQLALCHEMY_DATABASE_URI": live_database,
-        "INSTANCE_PATH": str(instance),
-        "UPLOAD_DIR": str(instance / "uploads"),
-        "UPLOAD_MAX_MB": 2,
-    })
+    # TESTING off: errors go through the error pages, as for a real user.
+    app = app_for_tests(live_database, instance, TESTING=False, UPLOAD_MAX_MB=2)
     with app.app_context():
         db.create_all()
     yield app

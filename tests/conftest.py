@@ -9,7 +9,6 @@ the run instead of skipping it.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,10 +16,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from support import VERSION_RE, Browser, empty_tables, postgres_database  # noqa: F401
+from support import VERSION_RE, Browser, app_for_tests, empty_tables, postgres_database  # noqa: F401
 from werkzeug.security import generate_password_hash
 
-from workflow import create_app
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,
@@ -67,15 +65,7 @@ def is_postgres(database_url: str) -> bool:
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     instance = tmp_path_factory.mktemp("instance")
-    app = create_app({
-        "APP_ENV": "testing",
-        "TESTING": True,
-        "SECRET_KEY": secrets.token_hex(32),
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "INSTANCE_PATH": str(instance),
-        "UPLOAD_DIR": str(instance / "uploads"),
-        "UPLOAD_MAX_MB": 1,
-    })
+    app = app_for_tests(database_url, instance, UPLOAD_MAX_MB=1)
     with app.app_context():
         db.create_all()
     yield app

@@ -20,6 +20,23 @@ from sqlalchemy.engine import make_url
 
 from workflow.extensions import db
 
+
+def app_for_tests(database_uri: str, instance: str | os.PathLike[str], **overrides: Any) -> Flask:
+    """An app as the tests build it: APP_ENV=testing, a random secret key, the given database
+    and instance folder (uploads under it), then `overrides` (other settings, TESTING=False…)."""
+    from workflow import create_app
+
+    return create_app({
+        "APP_ENV": "testing",
+        "TESTING": True,
+        "SECRET_KEY": secrets.token_hex(32),
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "INSTANCE_PATH": str(instance),
+        "UPLOAD_DIR": str(Path(instance) / "uploads"),
+        **overrides,
+    })
+
+
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 VERSION_RE = re.compile(r'name="version" value="(\d+)"')
 

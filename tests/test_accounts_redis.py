@@ -10,9 +10,9 @@ import pytest
 import redis
 from conftest import IN_CI, PASSWORD
 from flask import Flask
+from support import app_for_tests
 from support_accounts import REDIS_URL, Client, form_error
 
-from workflow import create_app
 from workflow.security import LIMITER_KEY
 
 
@@ -35,17 +35,8 @@ def redis_prefix() -> Iterator[str]:
 
 def redis_app(app: Flask, prefix: str, tmp_path) -> Flask:  # noqa: ANN001
     """A second app on the test database whose limiter keeps its counters in Redis."""
-    return create_app({
-        "APP_ENV": "testing",
-        "TESTING": True,
-        "SECRET_KEY": secrets.token_hex(32),
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "INSTANCE_PATH": str(tmp_path),
-        "UPLOAD_DIR": str(tmp_path / "uploads"),
-        "REDIS_URL": REDIS_URL,
-        "RATELIMIT_KEY_PREFIX": prefix,
-        "LOGIN_LIMIT_PER_ACCOUNT": "3 per minute",
-    })
+    return app_for_tests(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, REDIS_URL=REDIS_URL,
+                       RATELIMIT_KEY_PREFIX=prefix, LOGIN_LIMIT_PER_ACCOUNT="3 per minute")
 
 
 def test_login_limits_live_in_redis_and_are_shared_by_processes(world, app, redis_prefix, tmp_path):
@@ -73,12 +64,8 @@ def test_login_limits_live_in_redis_and_are_shared_by_processes(world, app, redi
 def test_logins_go_on_when_the_limit_store_is_down(world, app, tmp_path, caplog):
     """A cache outage must not lock the programme out: the throttle lets logins through
     (and logs it); the lockout in the database still counts failures."""
-    down = create_app({
-        "APP_ENV": "testing", "TESTING": True, "SECRET_KEY": secrets.token_hex(32),
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "INSTANCE_PATH": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:1/0",
-        "LOGIN_LIMIT_PER_ACCOUNT": "1 per minute", "LOGIN_LOCKOUT_FAILURES": 3,
-    })
+    down = app_for_tests(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, REDIS_URL="redis://127.0.0.1:1/0",
+                       LOGIN_LIMIT_PER_ACCOUNT="1 per minute", LOGIN_LOCKOUT_FAILURES=3)
     client = Client(down, PASSWORD)
     assert client.login("town-a@example.pl", "wrong password here").status_code == 401
     assert client.login("town-a@example.pl", "wrong password here").status_code == 401

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import secrets
 import shutil
 import subprocess  # nosec B404  (runs pg_dump, pg_restore and rsync with fixed arguments)
 from collections.abc import Iterator
@@ -27,10 +26,10 @@ from alembic.script import ScriptDirectory
 from conftest import IN_CI, PASSWORD_HASH, PDF, make_programme, make_town, make_user, postgres_or_skip
 from flask import Flask
 from sqlalchemy.engine import make_url
+from support import app_for_tests
 from test_migrations import alembic_config
 from test_uploads import docx
 
-from workflow import create_app
 from workflow.extensions import db
 from workflow.models import AdvisorAssignment, Document, EvaluatorAssignment, ExpertiseField
 from workflow.services import consultations, criteria, documents, ranking_runs, sheets, transitions
@@ -68,11 +67,7 @@ def target_url(source_url: str) -> Iterator[str]:
 
 
 def app_on(url: str, uploads: FsPath, instance: FsPath) -> Flask:
-    return create_app({
-        "APP_ENV": "testing", "TESTING": True, "SECRET_KEY": secrets.token_hex(32),
-        "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance),
-        "UPLOAD_DIR": str(uploads), "UPLOAD_MAX_MB": 1,
-    })
+    return app_for_tests(url, instance, UPLOAD_DIR=str(uploads), UPLOAD_MAX_MB=1)
 
 
 def fill_through_the_services() -> None:

@@ -3,25 +3,19 @@ service does not answer; nothing in the answer but "ok" or the kind of error."""
 
 from __future__ import annotations
 
-import secrets
 import socket
 
 import pytest
 from conftest import IN_CI
 from flask import Flask
-
-from workflow import create_app
+from support import app_for_tests
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def app_with(app: Flask, **overrides: str) -> Flask:
     """An app like the tests' one (same database), with other settings."""
-    return create_app({
-        "APP_ENV": "testing", "TESTING": True, "SECRET_KEY": secrets.token_hex(32),
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "INSTANCE_PATH": app.instance_path, **overrides,
-    })
+    return app_for_tests(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path, **overrides)
 
 
 def redis_running() -> bool:
@@ -61,11 +55,7 @@ def test_unreachable_redis_is_a_503_that_names_no_host(app):
 
 
 def test_unreachable_database_is_a_503(app, tmp_path):
-    broken = create_app({
-        "APP_ENV": "testing", "TESTING": True, "SECRET_KEY": secrets.token_hex(32),
-        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody:hunter2@127.0.0.1:1/none",
-        "INSTANCE_PATH": str(tmp_path),
-    })
+    broken = app_for_tests("postgresql+psycopg://nobody:hunter2@127.0.0.1:1/none", tmp_path)
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"].startswith("error: ")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import PDF
 from sqlalchemy import select
+from support import app_for_tests
 
 from workflow import create_app
 from workflow.extensions import db
@@ -116,11 +117,7 @@ def test_templates_carry_no_inline_script_or_style():
 
 
 def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(world, app, tmp_path):
-    proxied = create_app({
-        "APP_ENV": "testing", "TESTING": True, "SECRET_KEY": secrets.token_hex(32),
-        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "INSTANCE_PATH": str(tmp_path), "TRUSTED_PROXIES": 1,
-    })
+    proxied = app_for_tests(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, TRUSTED_PROXIES=1)
     client = proxied.test_client()
     page = client.get("/login")
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)
