@@ -1,5 +1,5 @@
 """What gunicorn and `flask --app wsgi` load."""
 
-from workflow import create_app
+from workflow.app import create_app
 
 app = create_app()

@@ -27,7 +27,7 @@ from querycount import Built, add_towns, build_programme, count_queries  # noqa:
 from support import Browser, bench_main  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
-from workflow import create_app  # noqa: E402
+from workflow.app import create_app  # noqa: E402
 from workflow.extensions import db  # noqa: E402
 
 SIZES = (54, 540, 5400)

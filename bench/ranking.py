@@ -32,7 +32,7 @@ import sqlalchemy as sa  # noqa: E402
 from querycount import count_queries  # noqa: E402
 from support import bench_main  # noqa: E402
 
-from workflow import create_app  # noqa: E402
+from workflow.app import create_app  # noqa: E402
 from workflow.extensions import db  # noqa: E402
 from workflow.models import (  # noqa: E402
     Applicant,
@@ -46,7 +46,8 @@ from workflow.models import (  # noqa: E402
     User,
 )
 from workflow.models import Path as PathRow  # noqa: E402
-from workflow.services import ranking, ranking_runs  # noqa: E402
+from workflow.ranking import rule as ranking  # noqa: E402
+from workflow.ranking import runs as ranking_runs  # noqa: E402
 
 SIZES = (54, 5_400, 54_000)
 RUNS = {54: 9, 5_400: 5, 54_000: 3}

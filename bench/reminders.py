@@ -33,8 +33,9 @@ import sqlalchemy as sa  # noqa: E402
 from querycount import SPREAD, count_queries  # noqa: E402
 from support import bench_main  # noqa: E402
 
-from workflow import create_app  # noqa: E402
+from workflow.app import create_app  # noqa: E402
 from workflow.extensions import db  # noqa: E402
+from workflow.messaging import reminders  # noqa: E402
 from workflow.models import (  # noqa: E402
     Applicant,
     DeadlineExtension,
@@ -44,7 +45,6 @@ from workflow.models import (  # noqa: E402
     User,
 )
 from workflow.models import Path as PathRow  # noqa: E402
-from workflow.services import reminders  # noqa: E402
 
 SIZES = (5_400, 54_000)
 RUNS = {5_400: 5, 54_000: 3}

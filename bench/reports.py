@@ -33,7 +33,8 @@ from querycount import count_queries  # noqa: E402
 from support import Browser, bench_main  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
-from workflow import create_app  # noqa: E402
+from workflow.advice import reports  # noqa: E402
+from workflow.app import create_app  # noqa: E402
 from workflow.extensions import db  # noqa: E402
 from workflow.models import (  # noqa: E402
     Applicant,
@@ -46,7 +47,6 @@ from workflow.models import (  # noqa: E402
     User,
     service_participant,
 )
-from workflow.services import reports  # noqa: E402
 
 SIZES = (2_700, 27_000, 270_000)
 TOWNS, ADVISORS, FIELDS = 54, 74, 8

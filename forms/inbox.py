@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import StringField, SubmitField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Length
 
-from workflow.services.notification_settings import Choice
+from workflow.messaging.settings import Choice
 
 
 class PreferencesForm(FlaskForm):

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from workflow.services.appeals import MAX_TEXT, MIN_JUSTIFICATION
+from workflow.ranking.appeals import MAX_TEXT, MIN_JUSTIFICATION
 
 
 class AppealForm(FlaskForm):

@@ -1,6 +1,6 @@
 """The consultation log's forms: one service (new, draft, correction) and deleting a draft.
 
-The fields keep what was typed as text; workflow.services.consultations parses and checks
+The fields keep what was typed as text; workflow.advice.consultations parses and checks
 it, so every rule and its message lives in one place and all errors show at once.
 """
 

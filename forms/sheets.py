@@ -3,7 +3,7 @@ of impartiality or conflict, and the coordinator's criterion editor.
 
 The score sheet has, per criterion, whole points 0..max and a justification. The rules
 that depend on the button (a submitted sheet needs everything, a draft may be partial) live
-in workflow.services.sheets; the form parses what was typed and keeps it for re-display.
+in workflow.evaluation.sheets; the form parses what was typed and keeps it for re-display.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from wtforms.widgets import HiddenInput, TextInput
 from workflow.models import Criterion, SheetPart
 
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,9}")
-JUSTIFICATION_MAX = 5000  # the same limit as workflow.services.sheets.JUSTIFICATION_MAX
+JUSTIFICATION_MAX = 5000  # the same limit as workflow.evaluation.sheets.JUSTIFICATION_MAX
 
 
 class WholeNumberField(IntegerField):

@@ -57,7 +57,7 @@ def chromium_or_skip() -> None:
 
 def reseed(app: Flask) -> None:
     """Empty the live database and seed the demo again (about 2 s on SQLite)."""
-    from workflow.services import demo
+    from workflow.demo import seed as demo
 
     with app.app_context():
         empty_tables()

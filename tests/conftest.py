@@ -19,6 +19,7 @@ from flask import Flask
 from support import VERSION_RE, Browser, app_for_tests, empty_tables, postgres_database  # noqa: F401
 from werkzeug.security import generate_password_hash
 
+from workflow.demo.seed import pdf_bytes
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,
@@ -30,7 +31,6 @@ from workflow.models import (
     StageDeadline,
     User,
 )
-from workflow.services.demo import pdf_bytes
 
 PASSWORD = "correct horse battery staple"
 # A cheap hash: the tests log in often, and the hash's strength is not under test here.

@@ -24,6 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 import states
+from workflow.demo.seed import pdf_bytes
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,
@@ -36,8 +37,7 @@ from workflow.models import (
     StageDeadline,
     User,
 )
-from workflow.services import documents, transitions
-from workflow.services.demo import pdf_bytes
+from workflow.path import documents, transitions
 
 
 @dataclass

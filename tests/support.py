@@ -24,7 +24,7 @@ from workflow.extensions import db
 def app_for_tests(database_uri: str, instance: str | os.PathLike[str], **overrides: Any) -> Flask:
     """An app as the tests build it: APP_ENV=testing, a random secret key, the given database
     and instance folder (uploads under it), then `overrides` (other settings, TESTING=False…)."""
-    from workflow import create_app
+    from workflow.app import create_app
 
     return create_app({
         "APP_ENV": "testing",

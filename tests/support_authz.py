@@ -25,7 +25,13 @@ from support import Browser
 from test_appeals import LONG_ENOUGH, add_sheet, evaluators
 
 from worker.tasks import run_export
+from workflow.advice import consultations as log
+from workflow.advice.reports import Filters
+from workflow.demo.seed import pdf_bytes
+from workflow.evaluation import criteria
+from workflow.exports import jobs as exports
 from workflow.extensions import db
+from workflow.messaging import settings as notification_settings
 from workflow.models import (
     AdvisorAssignment,
     Criterion,
@@ -35,18 +41,9 @@ from workflow.models import (
     Person,
     SheetPart,
 )
-from workflow.services import (
-    appeals,
-    calendar_feed,
-    criteria,
-    documents,
-    exports,
-    notification_settings,
-    ranking_runs,
-)
-from workflow.services import consultations as log
-from workflow.services.demo import pdf_bytes
-from workflow.services.reports import Filters
+from workflow.path import calendar_feed, documents
+from workflow.ranking import appeals
+from workflow.ranking import runs as ranking_runs
 
 TODAY = datetime.now(ZoneInfo("Europe/Warsaw")).date()
 NOW = datetime.now(ZoneInfo("UTC"))

@@ -10,9 +10,9 @@ from conftest import PASSWORD
 from sqlalchemy import select
 from support_accounts import Client
 
+from workflow.accounts.operations import common_passwords, password_problems
 from workflow.extensions import db
 from workflow.models import AuditEvent, Notification, PasswordResetToken
-from workflow.services.accounts import common_passwords, password_problems
 
 NEW = "zielony rower pod lipą"
 LINK_RE = re.compile(r"http://localhost/password/reset/[A-Za-z0-9_\-]+")

@@ -13,7 +13,7 @@ from flask import Flask
 from support import app_for_tests
 from support_accounts import REDIS_URL, Client, form_error
 
-from workflow.security import LIMITER_KEY
+from workflow.accounts.security import LIMITER_KEY
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import func, select
 from test_appeals import ANNOUNCED, LONG_ENOUGH, announce, scored, spread  # noqa: F401  (scored: fixture)
 
+from workflow.advice.assignment import AssignmentRefused
+from workflow.evaluation import criteria, evaluator_assignment, sheets
 from workflow.extensions import db
 from workflow.models import (
     Appeal,
@@ -25,8 +27,8 @@ from workflow.models import (
     User,
 )
 from workflow.models.types import utcnow
-from workflow.services import appeals, criteria, evaluator_assignment, ranking_runs, sheets
-from workflow.services.assignment import AssignmentRefused
+from workflow.ranking import appeals
+from workflow.ranking import runs as ranking_runs
 
 NOTE = "Oceniający pominęli rozdział 4 planu – wniosek zostanie oceniony ponownie."
 

@@ -16,6 +16,7 @@ from conftest import World, make_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from workflow.evaluation import criteria
 from workflow.extensions import db
 from workflow.models import (
     Appeal,
@@ -27,8 +28,9 @@ from workflow.models import (
     ScoreSheet,
     User,
 )
-from workflow.services import appeals, criteria, ranking_runs
-from workflow.services.appeals import AppealNotFound, AppealRefused
+from workflow.ranking import appeals
+from workflow.ranking import runs as ranking_runs
+from workflow.ranking.appeals import AppealNotFound, AppealRefused
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 # Half past midnight in Warsaw is still the previous day in UTC: day 0 is 21 March.

@@ -9,6 +9,9 @@ import pytest
 from conftest import make_programme, make_town, make_user
 from sqlalchemy import func, select
 
+from workflow.advice import assignment, profiles
+from workflow.advice.assignment import LOAD_WEIGHT, REGION_PENALTY, UNCOVERED_COST, AssignmentRefused
+from workflow.advice.profiles import ProfileError
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,
@@ -18,14 +21,6 @@ from workflow.models import (
     Notification,
     User,
 )
-from workflow.services import assignment, profiles
-from workflow.services.assignment import (
-    LOAD_WEIGHT,
-    REGION_PENALTY,
-    UNCOVERED_COST,
-    AssignmentRefused,
-)
-from workflow.services.profiles import ProfileError
 
 
 def count(model) -> int:

@@ -17,10 +17,13 @@ from sqlalchemy import func, select
 from test_migrations import alembic_config, empty_url, insert, user  # noqa: F401  (fixture)
 from test_ranking_runs import build as build_ranking
 
+from workflow.audit import log as audit
+from workflow.evaluation import evaluator_assignment, sheets
 from workflow.extensions import db
 from workflow.models import AuditEvent, EvaluatorAssignment
-from workflow.services import audit, documents, evaluator_assignment, ranking_runs, sheets
-from workflow.services.transitions import fire
+from workflow.path import documents
+from workflow.path.transitions import fire
+from workflow.ranking import runs as ranking_runs
 
 
 def events(action: str | None = None) -> list[AuditEvent]:

@@ -23,7 +23,7 @@ from test_web_services import form_data, open_new
 
 from workflow.extensions import db
 from workflow.models import Document, ExpertiseField, Person, Service, StageSignoff, service_participant
-from workflow.services import documents
+from workflow.path import documents
 
 SECRET = "Ocena drugiego eksperta: plan spójny, ale finansowanie niepewne."
 

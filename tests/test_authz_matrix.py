@@ -25,7 +25,7 @@ from support import CSRF_RE, Browser
 from support_authz import MARKERS, ROLES, AuthzWorld, browsers, build, database_rows
 from test_appeals import EVALUATOR_NAMES
 
-from workflow.views.help import DOCS
+from workflow.web.views.help import DOCS
 
 OK, LOGIN, HIDDEN, FORBIDDEN, DENIED = "ok", "login", "hidden (404)", "forbidden (403)", "denied (403/404)"
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}

@@ -30,9 +30,12 @@ from support import app_for_tests
 from test_migrations import alembic_config
 from test_uploads import docx
 
+from workflow.advice import consultations
+from workflow.evaluation import criteria, sheets
 from workflow.extensions import db
 from workflow.models import AdvisorAssignment, Document, EvaluatorAssignment, ExpertiseField
-from workflow.services import consultations, criteria, documents, ranking_runs, sheets, transitions
+from workflow.path import documents, transitions
+from workflow.ranking import runs as ranking_runs
 
 TOOLS = ("pg_dump", "pg_restore", "rsync")
 

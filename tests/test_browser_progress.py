@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 from browser_support import COORDINATOR, TOWN, Live, log_in, new_page
 
+from workflow.exports import jobs as exports
 from workflow.extensions import db
 from workflow.models import ExportJob, Programme, User
-from workflow.services import exports
 
 pytest_plugins = ["browser_fixtures"]
 pytestmark = pytest.mark.browser

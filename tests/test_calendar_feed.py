@@ -13,7 +13,7 @@ from support import Browser
 
 from workflow.extensions import db
 from workflow.models import CalendarFeed, StageDeadline
-from workflow.services.deadlines import grant_extension
+from workflow.path.deadlines import grant_extension
 
 URL_RE = re.compile(r'value="(http://localhost/kalendarz/([A-Za-z0-9_-]+)\.ics)"')
 STAGES_WITH_DEADLINES = {"diagnosis": "Diagnoza", "prl": "Plan Rozwoju Lokalnego",

@@ -22,6 +22,8 @@ from test_consultations import NOW as SERVICE_DAY
 from test_consultations import entry
 from test_ranking_runs import build as build_ranking
 
+from workflow.advice import consultations
+from workflow.evaluation import criteria, sheets
 from workflow.extensions import db
 from workflow.models import (
     AuditEvent,
@@ -34,8 +36,9 @@ from workflow.models import (
     Service,
     User,
 )
-from workflow.services import consultations, criteria, documents, ranking_runs, sheets
-from workflow.services.transitions import TransitionRefused, fire
+from workflow.path import documents
+from workflow.path.transitions import TransitionRefused, fire
+from workflow.ranking import runs as ranking_runs
 
 THREADS = 8
 

@@ -7,7 +7,7 @@ import stat
 import pytest
 
 import config
-from workflow import create_app
+from workflow.app import create_app
 
 ENV_VARS = ("APP_ENV", "SECRET_KEY", "DATABASE_URL", "INSTANCE_PATH", "UPLOAD_MAX_MB", "UPLOAD_DIR",
             "SESSION_COOKIE_SECURE", "REDIS_URL", "TIMEZONE", "DEMO_PASSWORD")

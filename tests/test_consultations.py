@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from workflow.advice import consultations as log
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,
@@ -16,7 +17,6 @@ from workflow.models import (
     ServiceRevision,
     Study,
 )
-from workflow.services import consultations as log
 
 # 16 June 2020, 00:30 in Warsaw (CEST): still the 15th in UTC.
 NOW = datetime(2020, 6, 15, 22, 30, tzinfo=UTC)

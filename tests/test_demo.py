@@ -17,6 +17,7 @@ from support import Browser, empty_tables
 
 import states
 from workflow.cli import markdown_page
+from workflow.demo import seed as demo
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,
@@ -29,7 +30,6 @@ from workflow.models import (
     StageSignoff,
     User,
 )
-from workflow.services import demo
 
 ROOT = FsPath(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 28)

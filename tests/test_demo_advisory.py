@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 from support import empty_tables
 
+from workflow.demo import seed as demo
 from workflow.extensions import db
-from workflow.services import demo
 
 TODAY = date(2026, 11, 28)
 START = TODAY - timedelta(days=200)

@@ -9,9 +9,9 @@ from datetime import date, timedelta
 
 from support import Browser
 
+from workflow.demo import seed as demo
 from workflow.extensions import db
 from workflow.models import ExpertiseField
-from workflow.services import demo
 
 TODAY = date(2026, 11, 28)
 TOKEN_RE = re.compile(r'name="client_token" type="hidden" value="([^"]+)"')

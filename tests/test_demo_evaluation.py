@@ -18,8 +18,9 @@ import pytest
 import sqlalchemy as sa
 from support import empty_tables
 
+from workflow.demo import seed as demo
 from workflow.extensions import db
-from workflow.services import demo, documents
+from workflow.path import documents
 
 TODAY = date(2026, 11, 28)
 SEEDED_AT = datetime.combine(TODAY, time(0), tzinfo=UTC)

@@ -9,7 +9,7 @@ from datetime import date
 from conftest import PDF, Browser
 from support import version_on
 
-from workflow.services import demo
+from workflow.demo import seed as demo
 
 
 def stage_count(html: str, stage_label: str) -> int:

@@ -11,9 +11,9 @@ from decimal import Decimal
 
 from support import Browser
 
+from workflow.demo import seed as demo
 from workflow.extensions import db
 from workflow.models import Path, Programme, RankingSnapshot, User
-from workflow.services import demo
 
 TODAY = date(2026, 11, 28)
 

@@ -13,6 +13,8 @@ from conftest import make_programme, make_town, make_user
 from querycount import count_queries
 from sqlalchemy import func, select
 
+from workflow.evaluation import evaluator_assignment as ev
+from workflow.evaluation.evaluator_assignment import LOAD_WEIGHT, AssignmentRefused, Instance
 from workflow.extensions import db
 from workflow.models import (
     AssignmentEvent,
@@ -29,8 +31,6 @@ from workflow.models import (
     SheetPart,
     User,
 )
-from workflow.services import evaluator_assignment as ev
-from workflow.services.evaluator_assignment import LOAD_WEIGHT, AssignmentRefused, Instance
 
 NOW = datetime(2020, 11, 20, 10, 0, tzinfo=UTC)
 

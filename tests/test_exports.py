@@ -17,9 +17,10 @@ from test_worker_faults import faults, wait_until  # noqa: F401  (the real worke
 
 import config
 import worker
+from workflow.exports import jobs as exports
 from workflow.extensions import db
 from workflow.models import ExportJob, RankingSnapshot, User
-from workflow.services import exports, ranking_runs
+from workflow.ranking import runs as ranking_runs
 
 URL = "/coordinator/reports/services"
 

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from support import version_on
 
 from workflow.extensions import db
+from workflow.messaging import notifications
+from workflow.messaging.notifications import Kind
 from workflow.models import Notification
-from workflow.services import notifications
-from workflow.services.notifications import Kind
 
 
 def tell(world, user_key: str, town: str = "Ostrzeszów", **extra) -> Notification:  # noqa: ANN001

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import func, select
 
 from workflow.extensions import db
+from workflow.messaging import notifications
+from workflow.messaging.notifications import Kind
 from workflow.models import Notification, NotificationTemplate
-from workflow.services import notifications
-from workflow.services.notifications import Kind
 
 KIND = Kind.ADVISOR_ASSIGNED
 

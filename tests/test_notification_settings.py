@@ -7,9 +7,10 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from workflow.extensions import db
+from workflow.messaging import notifications
+from workflow.messaging import settings as notification_settings
+from workflow.messaging.notifications import MANDATORY, Kind
 from workflow.models import NotificationPreference
-from workflow.services import notification_settings, notifications
-from workflow.services.notifications import MANDATORY, Kind
 
 OPTIONAL = Kind.STAGE_RETURNED  # optional, and it can reach a town
 MUST = Kind.RESULTS_ANNOUNCED

@@ -18,17 +18,18 @@ from sqlalchemy import select
 from support_worker import SmtpCapture, free_port
 
 from workflow.extensions import db
-from workflow.models import Notification
-from workflow.models.notification_settings import NotificationPreference, NotificationTemplate
-from workflow.models.types import utcnow
-from workflow.services import mail, notifications, transitions
-from workflow.services.notifications import (
+from workflow.messaging import mail, notifications
+from workflow.messaging.notifications import (
     COMMON_PLACEHOLDERS,
     MANDATORY,
     SAMPLE_CONTEXT,
     Kind,
     TemplateError,
 )
+from workflow.models import Notification
+from workflow.models.notification_settings import NotificationPreference, NotificationTemplate
+from workflow.models.types import utcnow
+from workflow.path import transitions
 
 ROOT = FsPath(__file__).resolve().parent.parent
 

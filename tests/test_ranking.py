@@ -11,9 +11,9 @@ from decimal import Decimal
 
 import pytest
 
-from workflow.services import ranking
-from workflow.services.ranking import Application, Settings, rank, to_document
-from workflow.services.scoring import SheetTotals
+from workflow.evaluation.scoring import SheetTotals
+from workflow.ranking import rule as ranking
+from workflow.ranking.rule import Application, Settings, rank, to_document
 
 PARTS = (("PRL", 110), ("PRI", 120))
 T0 = datetime(2020, 10, 30, 9, 0, tzinfo=UTC)

@@ -30,8 +30,9 @@ from workflow.models import (
     SheetPart,
     User,
 )
-from workflow.services import ranking, ranking_runs
-from workflow.services.ranking_runs import RankingRefused
+from workflow.ranking import rule as ranking
+from workflow.ranking import runs as ranking_runs
+from workflow.ranking.runs import RankingRefused
 
 RL = states.get_definition("rozwoj-lokalny")
 T0 = datetime(2020, 10, 30, 9, 0, tzinfo=UTC)
@@ -495,7 +496,7 @@ def test_the_cli_refuses_an_unknown_programme_and_bad_values(app, built):
 
 
 def test_the_ranking_reads_the_same_final_scores_as_the_evaluation_pages(ctx):
-    from workflow.services.evaluator_assignment import application_scores
+    from workflow.evaluation.evaluator_assignment import application_scores
 
     b = build((*TOWNS, TownSpec("Kolno", "10000000.00", ((50, 50), (100, 100), (95, 96))),
                TownSpec("Śrem", "10000000.00", ((75, 85),), drafts=1)))

@@ -12,7 +12,9 @@ from conftest import make_town, make_user
 from querycount import count_queries
 from sqlalchemy import func, select
 
+from workflow.demo import seed as demo
 from workflow.extensions import db
+from workflow.messaging import reminders
 from workflow.models import (
     EvaluatorAssignment,
     Notification,
@@ -23,7 +25,7 @@ from workflow.models import (
     User,
 )
 from workflow.models.notification import ReminderClaim
-from workflow.services import deadlines, demo, reminders
+from workflow.path import deadlines
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 # The clock goes back an hour in the night of 24/25 October 2026.

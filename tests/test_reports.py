@@ -26,10 +26,10 @@ from conftest import make_programme, make_town, make_user
 from openpyxl import load_workbook
 from sqlalchemy import insert
 
+from workflow.advice import reports
+from workflow.advice.reports import Filters, Scope
 from workflow.extensions import db
 from workflow.models import ExpertiseField, Person, Programme, Service, Study, service_participant
-from workflow.services import reports
-from workflow.services.reports import Filters, Scope
 
 TOWNS = {"a": "Ostrzeszów", "b": "Wałcz", "c": "Łobez", "d": "Zduny"}
 ADVISORS = {"lech": "Lech Nowak", "lucja": "Łucja Zielińska", "zbigniew": "Zbigniew Adamski",

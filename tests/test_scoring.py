@@ -1,4 +1,4 @@
-"""The final score rule (workflow.services.scoring), as a table: sheets in, final score out.
+"""The final score rule (workflow.evaluation.scoring), as a table: sheets in, final score out.
 
 Each case gives the submitted sheets in assignment order (the two regular evaluators, then
 the third) as (PRL, PRI) points, and what the rule must answer."""
@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from workflow.services.scoring import SheetTotals, closest_pair, differ_too_much, final_score
+from workflow.evaluation.scoring import SheetTotals, closest_pair, differ_too_much, final_score
 
 
 def sheets(*points: tuple[int, int]) -> list[SheetTotals]:

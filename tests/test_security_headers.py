@@ -12,10 +12,10 @@ from conftest import PDF
 from sqlalchemy import select
 from support import app_for_tests
 
-from workflow import create_app
+from workflow.accounts.security import CONTENT_SECURITY_POLICY
+from workflow.app import create_app
 from workflow.extensions import db
 from workflow.models import Document, LoginAttempt
-from workflow.security import CONTENT_SECURITY_POLICY
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 EXPECTED = {

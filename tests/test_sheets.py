@@ -1,5 +1,5 @@
-"""The score sheet's criteria and the evaluator's operations (workflow.services.criteria and
-workflow.services.sheets), called directly on real rows."""
+"""The score sheet's criteria and the evaluator's operations (workflow.evaluation.criteria and
+workflow.evaluation.sheets), called directly on real rows."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pytest
 from conftest import make_user
 from sqlalchemy import func, select
 
+from workflow.evaluation import criteria, sheets
+from workflow.evaluation.sheets import ScoreInput
 from workflow.extensions import db
 from workflow.models import (
     Criterion,
@@ -20,8 +22,6 @@ from workflow.models import (
     SheetPart,
     User,
 )
-from workflow.services import criteria, sheets
-from workflow.services.sheets import ScoreInput
 
 GOOD = "Uzasadnienie wystarczająco długie, by je przyjąć bez zastrzeżeń."
 
@@ -313,7 +313,7 @@ def test_assignments_of_lists_only_ones_own(ev, world):
 
 
 def test_a_submission_that_differs_too_much_brings_in_a_third_evaluator(ev):
-    pytest.importorskip("workflow.services.evaluator_assignment")
+    pytest.importorskip("workflow.evaluation.evaluator_assignment")
     make_user("evaluator-3@example.pl", "evaluator")
     db.session.commit()
     submit(ev.first, ev.full())  # 230 points

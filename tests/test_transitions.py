@@ -19,8 +19,8 @@ from workflow.models import (
     PathTransition,
     StageDeadline,
 )
-from workflow.services import documents
-from workflow.services.transitions import TransitionRefused, available_actions, fire
+from workflow.path import documents
+from workflow.path.transitions import TransitionRefused, available_actions, fire
 
 RL = states.get_definition("rozwoj-lokalny")
 
@@ -251,7 +251,7 @@ def test_a_second_programme_runs_on_the_same_engine(ctx):
 
 def test_a_field_expert_sees_the_path_but_signs_nothing_off(world):
     from workflow.models import ExpertiseField
-    from workflow.services.access import roles_for
+    from workflow.path.access import roles_for
 
     field = ExpertiseField(code="finance", name_pl="Finanse publiczne", name_en="Public finance")
     expert = make_user("expert@example.pl", "advisor")

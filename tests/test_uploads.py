@@ -16,8 +16,8 @@ from conftest import PDF
 
 from workflow.extensions import db
 from workflow.models import Document
-from workflow.services import documents, upload_checks
-from workflow.services.documents import UploadRefused
+from workflow.path import documents, upload_checks
+from workflow.path.documents import UploadRefused
 
 DOCX_TYPES = ('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
               'content-types"><Override PartName="/word/document.xml" ContentType="application/'
@@ -219,7 +219,7 @@ def test_a_flagged_pdf_is_shown_with_a_warning_to_the_town_and_the_advisor(world
 
 
 def test_a_workbook_written_by_openpyxl_is_accepted(world):
-    from workflow.services.reports import xlsx_bytes
+    from workflow.advice.reports import xlsx_bytes
 
     data = xlsx_bytes([("Budżet", ["rok", "kwota"], [[2026, 1000], [2027, 2000]])])
     assert accepted(world, "budzet.xlsx", data).flags == ""

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from workflow.extensions import db
 from workflow.models import Document
-from workflow.services import documents
+from workflow.path import documents
 
 
 @pytest.fixture

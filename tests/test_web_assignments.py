@@ -9,6 +9,7 @@ from conftest import make_town, make_user
 from querycount import count_queries
 from sqlalchemy import func, select
 
+from workflow.advice import profiles
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,
@@ -18,7 +19,6 @@ from workflow.models import (
     Notification,
     User,
 )
-from workflow.services import profiles
 
 
 def count(model) -> int:

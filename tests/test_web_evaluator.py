@@ -12,6 +12,8 @@ from conftest import PDF, make_town, make_user
 from querycount import count_queries
 from sqlalchemy import func, select
 
+from workflow.evaluation import criteria, sheets
+from workflow.evaluation.sheets import ScoreInput
 from workflow.extensions import db
 from workflow.models import (
     Criterion,
@@ -22,8 +24,7 @@ from workflow.models import (
     SheetPart,
     User,
 )
-from workflow.services import criteria, documents, sheets
-from workflow.services.sheets import ScoreInput
+from workflow.path import documents
 
 VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')
 GOOD = "Diagnoza jest rzetelna, oparta na danych GUS i badaniu ankietowym mieszkańców."

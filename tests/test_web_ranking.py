@@ -16,7 +16,7 @@ from test_ranking_runs import TOWNS, TownSpec, add_town, build
 
 from workflow.extensions import db
 from workflow.models import Notification, Path, RankingSnapshot
-from workflow.services import ranking_runs
+from workflow.ranking import runs as ranking_runs
 
 BASE = "/coordinator/ranking/"
 INDEX = BASE + "?programme=RL-RANK"

@@ -307,8 +307,8 @@ def test_the_report_page_issues_the_same_queries_for_a_log_ten_times_larger(app,
 
 
 def test_chart_bars_are_as_tall_as_their_numbers(app):
-    from workflow.services.reports import MonthKinds
-    from workflow.views.reports import axis_step, chart
+    from workflow.advice.reports import MonthKinds
+    from workflow.advice.views.reports import axis_step, chart
 
     assert [axis_step(v) * 4 for v in (1, 5, 124, 636, 2700)] == [4, 8, 200, 800, 4000]
     months = [MonthKinds("2019-12", {"consultation": 60, "workshop": 30, "study": 20, "other": 10}),

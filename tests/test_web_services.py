@@ -10,9 +10,9 @@ import pytest
 from querycount import count_queries
 from sqlalchemy import func, select
 
+from workflow.advice import consultations as log
 from workflow.extensions import db
 from workflow.models import ExpertiseField, Person, Service, ServiceRevision
-from workflow.services import consultations as log
 
 TODAY = datetime.now(ZoneInfo("Europe/Warsaw")).date()
 DAY = (TODAY - timedelta(days=3)).isoformat()

@@ -36,9 +36,9 @@ from support_worker import SmtpCapture, free_port
 import config
 import worker
 from workflow.extensions import db
+from workflow.messaging import notifications, reminders
+from workflow.messaging.notifications import Kind
 from workflow.models import Notification, StageDeadline
-from workflow.services import notifications, reminders
-from workflow.services.notifications import Kind
 
 ROOT = FsPath(__file__).resolve().parent.parent
 CELERY = str(FsPath(sys.executable).parent / "celery")

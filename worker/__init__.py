@@ -35,7 +35,7 @@ class FlaskTask(Task):
         if has_app_context():  # run in-process (eager) from a request, a command or a test
             return super().__call__(*args, **kwargs)
         if FlaskTask._flask_app is None:
-            from workflow import create_app
+            from workflow.app import create_app
 
             FlaskTask._flask_app = create_app()
         with FlaskTask._flask_app.app_context():

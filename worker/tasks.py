@@ -24,7 +24,7 @@ def run_ranking(programme_id: int, actor_id: int | None, overrides: dict[str, An
     """
     from workflow.extensions import db
     from workflow.models import Programme, RankingSnapshot, User
-    from workflow.services import ranking_runs
+    from workflow.ranking import runs as ranking_runs
 
     programme = db.session.get(Programme, programme_id)
     if programme is None:
@@ -47,7 +47,7 @@ def deliver_notifications() -> int:
     are waiting, so one task never runs into the time limit.
     """
     from worker import celery as app
-    from workflow.services import mail
+    from workflow.messaging import mail
 
     if app.conf.task_always_eager:
         return mail.deliver_pending()
@@ -60,7 +60,7 @@ def deliver_notifications() -> int:
 @celery.task(name="reminders.sweep", ignore_result=True)
 def sweep_reminders() -> int:
     """Queue the deadline and sheet reminders due now (see services/reminders.py)."""
-    from workflow.services import notifications, reminders
+    from workflow.messaging import notifications, reminders
 
     queued = reminders.sweep()
     notifications.dispatch(force=queued > 0)
@@ -70,9 +70,9 @@ def sweep_reminders() -> int:
 @celery.task(name="exports.run", ignore_result=True, time_limit=1800, soft_time_limit=1740)
 def run_export(job_id: int) -> str | None:
     """Write a prepared export's file (see services/exports.py); returns its final status."""
+    from workflow.exports import jobs as exports
     from workflow.extensions import db
     from workflow.models import ExportJob
-    from workflow.services import exports
 
     job = db.session.get(ExportJob, job_id)
     return exports.run(job).status if job is not None else None

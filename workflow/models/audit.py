@@ -1,6 +1,6 @@
 """The audit log: who did what, when, to which object. Append-only.
 
-Rows are only ever inserted (workflow.services.audit.record, in the same transaction as
+Rows are only ever inserted (workflow.audit.log.record, in the same transaction as
 the change they describe). The application has no update or delete path for them, and on
 a migrated database a trigger refuses UPDATE and DELETE (see migration 0009), so even a
 mistaken query cannot rewrite history.

@@ -2,7 +2,7 @@
 
 Both tables hold only exceptions to a default: a person without a preference row gets
 every kind on both channels, and a programme without a template row uses the built-in
-texts of workflow.services.notifications. So a new kind of message needs no data
+texts of workflow.messaging.notifications. So a new kind of message needs no data
 migration, and "reset to default" is deleting a row.
 """
 

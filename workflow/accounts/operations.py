@@ -1,0 +1,295 @@
+"""Accounts: logging in safely, the password policy, reset links, and switching people off.
+
+Why each piece is shaped as it is:
+- A login is refused in the same words whether the e-mail is unknown, the password wrong,
+  or the account locked, so the form never tells anyone which addresses have accounts.
+  Only the right password for a deactivated account is told so (its owner needs to know).
+- Two defences against guessing: Flask-Limiter counts failed logins per account and per
+  address (quick bursts, an HTTP 429), and the database lockout stops an account after
+  LOGIN_LOCKOUT_FAILURES failures within LOGIN_LOCKOUT_MINUTES (counted from the
+  LoginAttempt rows, which exist for unknown e-mails too, so they lock alike).
+- Reset links carry a random token stored only as a hash: a leaked database holds no
+  working links. A token works once, for an hour, and a newer one spends the older ones.
+- A new password or a deactivation raises User.session_version, which is part of the
+  session's user id, so every session opened before stops at its next request.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+from flask import current_app, request
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from workflow.accounts.security import Throttle
+from workflow.audit import log as audit
+from workflow.extensions import db
+from workflow.messaging import notifications
+from workflow.models import LoginAttempt, PasswordResetToken, User
+from workflow.models.types import utcnow
+
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parents[2] / "data" / "common-passwords.txt"
+COUNTED = ("bad_password", "unknown")  # the failures that lead to a lockout
+
+
+class Outcome(enum.StrEnum):
+    OK = "ok"
+    INVALID = "invalid"
+    INACTIVE = "inactive"
+    LOCKED = "locked"
+    RATE_LIMITED = "rate_limited"
+
+
+@dataclass
+class LoginResult:
+    outcome: Outcome
+    user: User | None = None
+    retry_after: int = 0  # seconds, for LOCKED and RATE_LIMITED
+
+
+def normalise_email(email: str | None) -> str:
+    return (email or "").strip().lower()[:254]
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked when the e-mail is unknown, so a wrong e-mail and a wrong password take
+    about the same time."""
+    return generate_password_hash("not-a-password")
+
+
+def _client_ip() -> str:
+    return (request.remote_addr or "")[:45]
+
+
+def _throttles(email: str, prefix: str) -> tuple[Throttle, Throttle]:
+    return (Throttle(f"{prefix}-account", f"{prefix.upper()}_LIMIT_PER_ACCOUNT", email),
+            Throttle(f"{prefix}-address", f"{prefix.upper()}_LIMIT_PER_ADDRESS", _client_ip()))
+
+
+# --- login --------------------------------------------------------------------------------
+
+def locked_until(email: str, user: User | None) -> datetime | None:
+    """The moment the lockout of `email` ends, or None when it is not locked.
+
+    Locked while LOGIN_LOCKOUT_FAILURES counted failures lie within the last
+    LOGIN_LOCKOUT_MINUTES and after the last successful login (and the last new password).
+    """
+    config = current_app.config
+    limit, window = config["LOGIN_LOCKOUT_FAILURES"], timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+    if limit <= 0:  # switched off
+        return None
+    now = utcnow()
+    last_success = db.session.scalar(
+        select(func.max(LoginAttempt.created_at))
+        .where(LoginAttempt.email == email, LoginAttempt.success.is_(True)))
+    since = max(t for t in (now - window, last_success, user.password_changed_at if user else None)
+                if t is not None)
+    failures = list(db.session.scalars(
+        select(LoginAttempt.created_at)
+        .where(LoginAttempt.email == email, LoginAttempt.success.is_(False),
+               LoginAttempt.reason.in_(COUNTED), LoginAttempt.created_at > since)
+        .order_by(LoginAttempt.created_at.desc())
+        .limit(limit)))
+    if len(failures) < limit:
+        return None
+    until = failures[-1] + window
+    return until if until > now else None
+
+
+def _record(email: str, user: User | None, reason: str) -> None:
+    success = reason == Outcome.OK
+    db.session.add(LoginAttempt(email=email, user_id=user.id if user else None, ip=_client_ip(),
+                                success=success, reason=reason))
+    audit.record("login" if success else "login_failed", actor=user, object_type="user",
+                 object_id=user.id if user else None,
+                 detail=None if success else {"email": email, "reason": reason})
+
+
+def authenticate(email_typed: str, password: str) -> LoginResult:
+    """Check one login and record it (committed here, whatever the outcome)."""
+    email = normalise_email(email_typed)
+    account_limit, address_limit = _throttles(email, "login")
+    for throttle in (account_limit, address_limit):
+        if throttle.exceeded():
+            # Not recorded row by row: a flood must not fill the database; the log says it.
+            current_app.logger.warning("login rate limited (%s) from %s", throttle.scope, _client_ip())
+            return LoginResult(Outcome.RATE_LIMITED, retry_after=throttle.retry_after())
+
+    user = find_user(email)
+    until = locked_until(email, user)
+    if until is not None:
+        result = LoginResult(Outcome.LOCKED, retry_after=int((until - utcnow()).total_seconds()) + 1)
+        reason = "locked"
+    elif user is None:
+        check_password_hash(_dummy_hash(), password)
+        result, reason = LoginResult(Outcome.INVALID), "unknown"
+    elif not user.check_password(password):
+        result, reason = LoginResult(Outcome.INVALID), "bad_password"
+    elif not user.active:
+        result, reason = LoginResult(Outcome.INACTIVE), "inactive"
+    else:
+        result, reason = LoginResult(Outcome.OK, user), "ok"
+    if result.outcome in (Outcome.INVALID, Outcome.LOCKED):
+        account_limit.hit()
+        address_limit.hit()
+    _record(email, user, reason)
+    db.session.commit()
+    return result
+
+
+def record_logout(user: User) -> None:
+    audit.record("logout", actor=user, object_type="user", object_id=user.id)
+    db.session.commit()
+
+
+# --- the password policy ------------------------------------------------------------------
+
+@cache
+def common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def password_problems(password: str, email: str) -> list[str]:
+    """What is wrong with a new password (empty when it may be used)."""
+    problems = []
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        problems.append(_("Hasło musi mieć co najmniej %(n)d znaków.", n=minimum))
+    folded = password.strip().lower()
+    if folded in common_passwords() or folded.replace(" ", "") in common_passwords():
+        problems.append(_("To hasło jest na liście najczęściej używanych haseł. Wybierz inne."))
+    local = normalise_email(email).split("@")[0]
+    if folded == normalise_email(email) or (len(local) >= 4 and local in folded):
+        problems.append(_("Hasło nie może zawierać Twojego adresu e-mail."))
+    if len(set(password)) < 4:
+        problems.append(_("Hasło składa się z prawie samych powtórzeń. Wybierz inne."))
+    return problems
+
+
+def set_password(user: User, password: str) -> None:
+    """Set a new password, end every session of the user, and record it (caller commits)."""
+    user.set_password(password)
+    user.password_changed_at = utcnow()
+    user.end_sessions()
+    audit.record("password_changed", actor=user, object_type="user", object_id=user.id)
+
+
+def change_password(user: User, current: str, new: str) -> bool:
+    """Change a logged-in user's password (committed); False when `current` is wrong.
+    The caller has checked `new` against password_problems()."""
+    if not user.check_password(current):
+        return False
+    set_password(user, new)
+    db.session.commit()
+    return True
+
+
+# --- reset links --------------------------------------------------------------------------
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def request_reset(email_typed: str, link_for: Callable[[str], str]) -> bool:
+    """Send a reset link if the address belongs to an active account.
+
+    Returns False only when the client address is over its limit (the view answers 429);
+    the answer is otherwise the same whether or not the account exists.
+    """
+    email = normalise_email(email_typed)
+    account_limit, address_limit = _throttles(email, "reset")
+    if address_limit.exceeded():
+        return False
+    address_limit.hit()
+    if not account_limit.hit():
+        return True  # the mailbox has had enough links this hour; say nothing different
+    user = find_user(email)
+    if user is None or not user.active:
+        return True
+    now = utcnow()
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now))
+    raw = secrets.token_urlsafe(32)
+    minutes = current_app.config["PASSWORD_RESET_MINUTES"]
+    db.session.add(PasswordResetToken(user_id=user.id, token_hash=_hash_token(raw), created_at=now,
+                                      expires_at=now + timedelta(minutes=minutes)))
+    notifications.queue(user, notifications.Kind.PASSWORD_RESET, link=link_for(raw))
+    audit.record("password_reset_requested", actor=user, object_type="user", object_id=user.id)
+    db.session.commit()
+    notifications.dispatch()
+    return True
+
+
+def valid_token(raw: str) -> tuple[PasswordResetToken, User] | None:
+    """The unspent, unexpired token for this link and its active user, or None."""
+    if not raw or len(raw) > 200:
+        return None
+    token = db.session.scalar(select(PasswordResetToken)
+                              .where(PasswordResetToken.token_hash == _hash_token(raw)))
+    if token is None or token.used_at is not None or token.expires_at <= utcnow():
+        return None
+    user = db.session.get(User, token.user_id)
+    return (token, user) if user is not None and user.active else None
+
+
+def reset_password(token: PasswordResetToken, password: str) -> User:
+    """Spend the token and set the new password (committed)."""
+    user = db.session.get(User, token.user_id)
+    token.used_at = utcnow()
+    set_password(user, password)
+    db.session.commit()
+    return user
+
+
+# --- switching people off -----------------------------------------------------------------
+
+def set_active(user: User, active: bool, by: User) -> None:
+    """Deactivate (ending every session at once) or reactivate an account (committed)."""
+    if user.active == active:
+        return
+    user.active = active
+    if not active:
+        user.end_sessions()
+    audit.record("user_activated" if active else "user_deactivated", actor=by,
+                 object_type="user", object_id=user.id, detail={"email": user.email})
+    db.session.commit()
+
+
+def load_session_user(user_id: str) -> User | None:
+    """Flask-Login's user loader: "id-version" must match an active account's version."""
+    ident, _sep, version = user_id.partition("-")
+    if not ident.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def people() -> list[tuple[User, datetime | None]]:
+    """Every account with its last successful login, for the coordinator's list."""
+    last = (select(LoginAttempt.user_id, func.max(LoginAttempt.created_at).label("at"))
+            .where(LoginAttempt.success.is_(True)).group_by(LoginAttempt.user_id).subquery())
+    rows = db.session.execute(
+        select(User, last.c.at).outerjoin(last, last.c.user_id == User.id)
+        .options(selectinload(User.applicant))
+        .order_by(User.role, func.lower(User.email)))
+    return [(user, at) for user, at in rows]

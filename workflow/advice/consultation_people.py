@@ -1,0 +1,81 @@
+"""Matching a service's participants to the town's people (picked ids and typed lines), split
+from consultations.py so the people rules live in one place."""
+
+from __future__ import annotations
+
+from workflow.advice.consultation_queries import town_people
+from workflow.advice.consultation_terms import (
+    EMAIL_MAX,
+    EMAIL_RE,
+    NAME_MAX,
+    ServiceInput,
+    ServiceNotFound,
+    _Errors,
+)
+from workflow.models import Path, Person, User
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _key(name: str, institution: str) -> tuple[str, str]:
+    return _norm(name).casefold(), _norm(institution).casefold()
+
+
+def _resolve_people(path: Path, data: ServiceInput, actor: User, errors: _Errors) -> list[Person]:
+    """The participants: picked ids of the town's people, then typed lines matched or added."""
+    known = town_people(path.applicant_id)
+    by_id = {p.id: p for p in known}
+    by_email = {p.email.casefold(): p for p in known if p.email}
+    by_key = {_key(p.name, p.institution): p for p in known}
+    chosen: list[Person] = []
+
+    def twice(person: Person, where: str, n: int | None = None) -> None:
+        line_pl, line_en = (f" (wiersz {n})", f" (line {n})") if n else ("", "")
+        errors.add(where, f"Ta osoba jest już na liście uczestników: {person.name}{line_pl}.",
+                   f"This person is already on the list of participants: {person.name}{line_en}.")
+
+    for person_id in data.person_ids:
+        person = by_id.get(person_id)
+        if person is None:  # another town's person, or no one: not ours to touch
+            raise ServiceNotFound(person_id)
+        if any(p is person for p in chosen):
+            twice(person, "participants")
+        else:
+            chosen.append(person)
+
+    for n, line in enumerate(data.new_people.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = [_norm(p) for p in line.split(";")]
+        if len(parts) == 2:
+            parts.append("")
+        if len(parts) != 3 or not parts[0] or not parts[1]:
+            errors.add("new_people", f"Wiersz {n}: wpisz imię i nazwisko, instytucję i (opcjonalnie) e-mail, "
+                       "rozdzielone średnikami, np. „Anna Nowak; Urząd Miasta; a.nowak@um.pl”.",
+                       f"Line {n}: write the name, the institution and (optionally) the e-mail, separated "
+                       "by semicolons, e.g. 'Anna Nowak; Town Hall; a.nowak@um.pl'.")
+            continue
+        name, institution, email = parts[0], parts[1], parts[2].lower() or None
+        if len(name) > NAME_MAX or len(institution) > NAME_MAX:
+            errors.add("new_people", f"Wiersz {n}: imię i nazwisko oraz instytucja mogą mieć najwyżej "
+                       f"{NAME_MAX} znaków.", f"Line {n}: the name and the institution may have at most "
+                       f"{NAME_MAX} characters.")
+            continue
+        if email and (len(email) > EMAIL_MAX or not EMAIL_RE.match(email)):
+            errors.add("new_people", f"Wiersz {n}: „{email}” nie wygląda na adres e-mail.",
+                       f"Line {n}: '{email}' does not look like an e-mail address.")
+            continue
+        person = (by_email.get(email) if email else None) or by_key.get(_key(name, institution))
+        if person is None:
+            person = Person(applicant_id=path.applicant_id, name=name, institution=institution,
+                            email=email, created_by_id=actor.id)
+            by_key[_key(name, institution)] = person
+            if email:
+                by_email[email] = person
+        if any(p is person for p in chosen):
+            twice(person, "new_people", n)
+        else:
+            chosen.append(person)
+    return chosen

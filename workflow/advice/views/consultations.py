@@ -1,0 +1,342 @@
+"""The consultation log: advisors log services for their towns, towns read what they
+received, the coordinator corrects any logged service. Thin: the rules live in
+workflow.advice.consultations; here forms are read and pages rendered."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from forms.services import DeleteDraftForm, ServiceForm
+from states.definition import Label
+from workflow.advice import consultations as log
+from workflow.extensions import db
+from workflow.models import ExpertiseField, Path, Person, Role, Service
+from workflow.path import access
+from workflow.text import polish_key
+from workflow.web.helpers import role_required
+
+bp = Blueprint("services", __name__)
+
+
+@bp.context_processor
+def _vocabulary() -> dict[str, Any]:
+    return {"kinds": log.KIND_LABELS, "formats": log.FORMAT_LABELS,
+            "study_kinds": log.STUDY_KIND_LABELS, "duration_text": duration_text}
+
+
+def duration_text(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return _("%(m)d min", m=rest)
+    if not rest:
+        return _("%(h)d godz.", h=hours)
+    return _("%(h)d godz. %(m)d min", h=hours, m=rest)
+
+
+def _find(service_id: int) -> Service:
+    try:
+        return log.find(current_user, service_id)
+    except log.ServiceNotFound:
+        abort(404)
+
+
+# --- the form -------------------------------------------------------------------------------
+
+def _prepare(form: ServiceForm, path: Path, service: Service | None = None) -> None:
+    """Choices of the form: the vocabulary, the active fields, and this town's people."""
+    locale = g.locale
+    form.kind.choices = [(k, label.get(locale)) for k, label in log.KIND_LABELS.items()]
+    form.format.choices = [(k, label.get(locale)) for k, label in log.FORMAT_LABELS.items()]
+    fields = log.active_fields(service.field_id if service else None)
+    form.field_id.choices = [("", _("– wybierz dziedzinę –"))] + [(f.id, f.name(locale)) for f in fields]
+    people = sorted(log.town_people(path.applicant_id), key=lambda p: (polish_key(p.name), p.id))
+    form.participants.choices = [(p.id, person_text(p)) for p in people]
+
+
+def person_text(person: Person) -> str:
+    text = f"{person.name} – {person.institution}" if person.institution else person.name
+    return f"{text} ({person.email})" if person.email else text
+
+
+def _fill(form: ServiceForm, service: Service) -> None:
+    form.kind.data, form.format.data = service.kind, service.format
+    form.held_on.data = service.held_on.isoformat()
+    form.duration.data = str(service.duration_minutes)
+    form.field_id.data, form.topic.data = service.field_id, service.topic
+    form.participants.data = [p.id for p in service.participants]
+    form.studies.data = "\n".join(f"{s.title}; {log.STUDY_WORD[s.kind]}" for s in service.studies)
+    form.version.data = service.version
+
+
+def _input(form: ServiceForm) -> log.ServiceInput:
+    return log.ServiceInput(
+        kind=form.kind.data or "", held_on=form.held_on.data or "", duration=form.duration.data or "",
+        field_id=form.field_id.data, topic=form.topic.data or "", format=form.format.data or "",
+        person_ids=list(form.participants.data or []), new_people=form.new_people.data or "",
+        studies=form.studies.data or "",
+    )
+
+
+def _attach(form: ServiceForm, errors: dict[str, list[Label]]) -> None:
+    for key, labels in errors.items():
+        target = form[key]
+        target.errors = [*target.errors, *(label.get(g.locale) for label in labels)]
+
+
+def _render_form(form: ServiceForm, path: Path, mode: str, action: str, *, service: Service | None = None,
+                 status: int = 200, refusal: Label | None = None) -> tuple[str, int]:
+    return render_template(
+        "services/form.html", form=form, path=path, mode=mode, action=action, service=service,
+        refusal=refusal.get(g.locale) if refusal else None, programme=path.programme,
+        ends=log.correction_ends(service) if service else None,
+    ), status
+
+
+def _saved(service: Service, message: str) -> Response:
+    flash(message, "success")
+    if service.status == "draft":
+        return redirect(url_for("services.edit", service_id=service.id))
+    return redirect(url_for("services.detail", service_id=service.id))
+
+
+def _refused_page(service: Service, reason: Label, status: int) -> tuple[str, int]:
+    back = (url_for("services.coordinator_detail", service_id=service.id)
+            if current_user.role == Role.COORDINATOR else url_for("services.detail", service_id=service.id))
+    return render_template("services/refused.html", reason=reason.get(g.locale), back=back), status
+
+
+# --- the advisor ----------------------------------------------------------------------------
+
+@bp.route("/advisor/services/")
+@role_required(Role.ADVISOR)
+def advisor_list() -> str:
+    towns = log.advisor_towns(current_user)
+    path_id = request.args.get("path", type=int)
+    if path_id is not None and path_id not in {p.id for p in towns}:
+        abort(404)
+    rows = db.session.execute(log.listing(current_user, own=True, path_id=path_id)).all()
+    return render_template("services/advisor_list.html", rows=rows, towns=towns, path_id=path_id,
+                           drafts=[r for r in rows if r[0].status == "draft"],
+                           logged=[r for r in rows if r[0].status == "logged"])
+
+
+@bp.route("/advisor/services/new", methods=["GET", "POST"])
+@role_required(Role.ADVISOR)
+def new() -> Response | str | tuple[str, int]:
+    path_id = request.args.get("path", type=int)
+    if path_id is None:
+        towns = log.advisor_towns(current_user)
+        if len(towns) == 1:
+            return redirect(url_for("services.new", path=towns[0].id))
+        return render_template("services/choose_town.html", towns=towns)
+    path = access.get_path_or_404(current_user, path_id)
+    form = ServiceForm()
+    _prepare(form, path)
+    action = url_for("services.new", path=path.id)
+    if request.method == "GET":
+        form.client_token.data = secrets.token_urlsafe(24)
+        return _render_form(form, path, "new", action)
+    if not form.validate_on_submit():
+        return _render_form(form, path, "new", action, status=400)
+    try:
+        service, created = log.create(path, current_user, _input(form), log=bool(form.log.data),
+                                      client_token=form.client_token.data or None)
+    except log.ServiceNotFound:
+        abort(404)
+    except log.ServiceInvalid as invalid:
+        _attach(form, invalid.errors)
+        return _render_form(form, path, "new", action, status=400)
+    except log.ServiceRefused as refused:
+        if refused.reason == log.TOKEN_USED:  # let the next try go through with a fresh token
+            form.client_token.data = secrets.token_urlsafe(24)
+        return _render_form(form, path, "new", action, status=refused.status, refusal=refused.reason)
+    if not created:
+        flash(_("Ten formularz został już wysłany; nie utworzono drugiego wpisu."), "info")
+        return redirect(url_for("services.edit" if service.status == "draft" else "services.detail",
+                                service_id=service.id))
+    return _saved(service, _("Zapisano usługę w dzienniku.") if service.status == "logged"
+                  else _("Zapisano szkic. Nie jest jeszcze widoczny w dzienniku ani w raportach."))
+
+
+@bp.route("/advisor/services/<int:service_id>")
+@role_required(Role.ADVISOR)
+def detail(service_id: int) -> str:
+    return _detail_page(_find(service_id))
+
+
+@bp.route("/advisor/services/<int:service_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADVISOR)
+def edit(service_id: int) -> Response | str | tuple[str, int]:
+    service = _find(service_id)
+    if not log.is_author(current_user, service):
+        abort(404)
+    mode = "draft" if service.status == "draft" else "correct"
+    if mode == "correct" and not log.may_correct(current_user, service):
+        return _refused_page(service, log.window_closed(service.path.programme.service_edit_days), 403)
+    form = ServiceForm()
+    _prepare(form, service.path, service)
+    action = url_for("services.edit", service_id=service.id)
+    if request.method == "GET":
+        _fill(form, service)
+        return _render_form(form, service.path, mode, action, service=service)
+    if not form.validate_on_submit():
+        return _render_form(form, service.path, mode, action, service=service, status=400)
+    try:
+        if mode == "draft":
+            log.update_draft(service, current_user, _input(form), log=bool(form.log.data),
+                             expected_version=form.version.data)
+        else:
+            log.correct(service, current_user, _input(form), reason=form.reason.data or "",
+                        expected_version=form.version.data)
+    except log.ServiceNotFound:
+        abort(404)
+    except log.ServiceInvalid as invalid:
+        _attach(form, invalid.errors)
+        return _render_form(form, service.path, mode, action, service=service, status=400)
+    except log.ServiceRefused as refused:
+        service = _find(service_id)  # the session was rolled back: read it again for the page
+        return _render_form(form, service.path, mode, action, service=service, status=refused.status,
+                            refusal=refused.reason)
+    if mode == "correct":
+        return _saved(service, _("Zapisano poprawkę. Poprzednie wartości są w historii wpisu."))
+    return _saved(service, _("Zapisano usługę w dzienniku.") if service.status == "logged"
+                  else _("Zapisano szkic."))
+
+
+@bp.route("/advisor/services/<int:service_id>/delete", methods=["GET", "POST"])
+@role_required(Role.ADVISOR)
+def delete(service_id: int) -> Response | str | tuple[str, int]:
+    service = _find(service_id)
+    if not log.is_author(current_user, service):
+        abort(404)
+    if service.status != "draft":
+        return _refused_page(service, log.LOGGED_NOT_DELETED, 409)
+    form = DeleteDraftForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            log.delete_draft(service, current_user, expected_version=form.version.data)
+        except log.ServiceRefused as refused:
+            return _refused_page(_find(service_id), refused.reason, refused.status)
+        flash(_("Usunięto szkic."), "success")
+        return redirect(url_for("services.advisor_list"))
+    form.version.data = service.version
+    return render_template("services/delete.html", service=service, form=form), \
+        (400 if request.method == "POST" else 200)
+
+
+# --- the town -------------------------------------------------------------------------------
+
+@bp.route("/town/services/")
+@role_required(Role.TOWN)
+def town_list() -> str:
+    rows = db.session.execute(log.listing(current_user)).all()
+    return render_template("services/town_list.html", rows=rows,
+                           participations=sum(n for _s, n in rows))
+
+
+# --- the coordinator ------------------------------------------------------------------------
+
+@bp.route("/coordinator/services/<int:service_id>")
+@role_required(Role.COORDINATOR)
+def coordinator_detail(service_id: int) -> str:
+    return _detail_page(_find(service_id))
+
+
+@bp.route("/coordinator/services/<int:service_id>/edit", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def coordinator_edit(service_id: int) -> Response | str | tuple[str, int]:
+    service = _find(service_id)
+    form = ServiceForm()
+    _prepare(form, service.path, service)
+    action = url_for("services.coordinator_edit", service_id=service.id)
+    if request.method == "GET":
+        _fill(form, service)
+        return _render_form(form, service.path, "coordinator", action, service=service)
+    if not form.validate_on_submit():
+        return _render_form(form, service.path, "coordinator", action, service=service, status=400)
+    try:
+        log.correct(service, current_user, _input(form), reason=form.reason.data or "",
+                    expected_version=form.version.data)
+    except log.ServiceNotFound:
+        abort(404)
+    except log.ServiceInvalid as invalid:
+        _attach(form, invalid.errors)
+        return _render_form(form, service.path, "coordinator", action, service=service, status=400)
+    except log.ServiceRefused as refused:
+        service = _find(service_id)
+        return _render_form(form, service.path, "coordinator", action, service=service,
+                            status=refused.status, refusal=refused.reason)
+    flash(_("Zapisano poprawkę. Poprzednie wartości są w historii wpisu."), "success")
+    return redirect(url_for("services.coordinator_detail", service_id=service.id))
+
+
+# --- the detail page and its history --------------------------------------------------------
+
+CHANGE_NAMES = {
+    "kind": Label("Rodzaj usługi", "Type of service"), "held_on": Label("Data", "Date"),
+    "duration_minutes": Label("Czas trwania", "Duration"), "field_id": Label("Dziedzina", "Field"),
+    "topic": Label("Temat", "Topic"), "format": Label("Forma", "Format"),
+    "participant_ids": Label("Uczestnicy", "Participants"), "studies": Label("Opracowania", "Studies"),
+}
+
+
+def _value(key: str, value: Any, fields: dict[int, ExpertiseField]) -> str:
+    locale = g.locale
+    if value is None:
+        return "–"
+    if key == "kind":
+        return log.KIND_LABELS.get(value, Label(value, value)).get(locale)
+    if key == "format":
+        return log.FORMAT_LABELS.get(value, Label(value, value)).get(locale)
+    if key == "held_on":
+        return format_date(date.fromisoformat(value), "long")
+    if key == "duration_minutes":
+        return duration_text(value)
+    if key == "field_id":
+        found = fields.get(value)
+        return found.name(locale) if found else str(value)
+    if key == "studies":
+        return "; ".join(f"{s['title']} ({log.STUDY_KIND_LABELS[s['kind']].get(locale)})"
+                         for s in value) or "–"
+    return str(value)
+
+
+def _change_rows(views: list[log.RevisionView], people: dict[int, Person],
+                 fields: dict[int, ExpertiseField]) -> list[dict[str, Any]]:
+    """Each correction as rows of (what, before, after) ready to print."""
+    result = []
+    for view in views:
+        rows = []
+        for change in view.changes:
+            name = CHANGE_NAMES[change.key].get(g.locale)
+            if change.key == "participant_ids":
+                removed = [pid for pid in change.before or [] if pid not in (change.after or [])]
+                added = [pid for pid in change.after or [] if pid not in (change.before or [])]
+                names = [person_text(people[p]) if p in people else f"#{p}" for p in removed]
+                before = _("usunięci: %(names)s", names=", ".join(names)) if removed else "–"
+                names = [person_text(people[p]) if p in people else f"#{p}" for p in added]
+                after = _("dodani: %(names)s", names=", ".join(names)) if added else "–"
+            else:
+                before = _value(change.key, change.before, fields)
+                after = _value(change.key, change.after, fields)
+            rows.append({"name": name, "before": before, "after": after})
+        result.append({"revision": view.revision, "rows": rows})
+    return result
+
+
+def _detail_page(service: Service) -> str:
+    views, people, fields = log.history(service)
+    return render_template(
+        "services/detail.html", service=service, revisions=_change_rows(views, people, fields),
+        is_author=log.is_author(current_user, service), ends=log.correction_ends(service),
+        may_correct=log.may_correct(current_user, service),
+        edit_days=service.path.programme.service_edit_days,
+    )

@@ -1,0 +1,96 @@
+"""create_app(): extensions, blueprints, CLI commands and error pages, wired together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_babel import lazy_gettext
+from flask_login import current_user
+
+import config
+from workflow.extensions import babel, csrf, db, login_manager
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def select_locale() -> str:
+    """The user's saved language, then the session's, then the browser's, then Polish."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    settings = config.load(overrides)
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(Path(__file__).resolve().parent / "static"),
+    )
+    app.config.update(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=lambda: app.config["TIMEZONE"],
+        default_translation_directories=str(ROOT / "translations"),
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.login_message = lazy_gettext("Zaloguj się, aby zobaczyć tę stronę.")
+
+    from workflow import models  # noqa: F401  (register the tables)
+    from workflow.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        from workflow.accounts.operations import load_session_user
+
+        return load_session_user(user_id)
+
+    from workflow.accounts import security
+
+    security.init_app(app)
+
+    from workflow.web.blueprints import register_blueprints
+
+    register_blueprints(app)
+
+    from workflow.web.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from workflow.web.templating import register_template_helpers
+
+    register_template_helpers(app)
+
+    from workflow.cli import register_cli
+
+    register_cli(app)
+
+    @app.before_request
+    def _locale_for_templates() -> None:
+        g.locale = str(select_locale())
+
+    @app.before_request
+    def _refuse_nul_bytes() -> None:
+        """No text we keep may hold a NUL byte (PostgreSQL refuses them): a 400, not a 500."""
+        values = [*request.args.values(), *request.form.values(), request.path]
+        if any("\x00" in v for v in values):
+            from flask import abort
+
+            abort(400)
+
+    return app

@@ -1,0 +1,90 @@
+"""`flask` commands: the demo programme, path diagrams."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+import states
+
+
+def register_cli(app: Flask) -> None:
+    from workflow.cli.rank import rank_cli
+    from workflow.cli.reminders import reminders_cli
+    from workflow.cli.report import report_cli
+
+    app.cli.add_command(demo)
+    app.cli.add_command(path_cli)
+    app.cli.add_command(report_cli)
+    app.cli.add_command(rank_cli)
+    app.cli.add_command(reminders_cli)
+
+
+@click.group(help="Demo programme RL-2020.")
+def demo() -> None:
+    pass
+
+
+@demo.command("seed")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Anchor the demo calendar on this day (default: today in Warsaw).")
+def demo_seed(today: object) -> None:
+    """Create the demo programme once (idempotent) and print the logins."""
+    from workflow.demo import seed as demo_service
+
+    anchor: date | None = today.date() if today is not None else None  # type: ignore[attr-defined]
+    created, logins = demo_service.seed(current_app.config["DEMO_PASSWORD"], anchor)
+    if created:
+        click.echo("Utworzono program demonstracyjny RL-2020 / Demo programme RL-2020 created.")
+    else:
+        click.echo("Program demonstracyjny już istnieje / The demo programme already exists.")
+    for line in logins:
+        click.echo("  " + line)
+
+
+@click.group("path", help="Path definitions in states/.")
+def path_cli() -> None:
+    pass
+
+
+@path_cli.command("mermaid")
+@click.argument("code", default="rozwoj-lokalny")
+@click.option("--locale", default="pl", type=click.Choice(["pl", "en"]))
+@click.option("--write", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write a Markdown page with the diagram to this file.")
+def path_mermaid(code: str, locale: str, write: Path | None) -> None:
+    """Print (or write) the path definition as a Mermaid state diagram."""
+    definition = states.get_definition(code)
+    diagram = states.to_mermaid(definition, locale)
+    if write is None:
+        click.echo(diagram, nl=False)
+        return
+    write.write_text(markdown_page(definition, diagram), encoding="utf-8")
+    click.echo(f"wrote {write}")
+
+
+def markdown_page(definition: states.PathDefinition, diagram: str) -> str:
+    lines = [
+        f"# {definition.title.pl} / {definition.title.en}: the path",
+        "",
+        "Generated from `states/` by `flask --app wsgi path mermaid "
+        f"{definition.code} --write ...`; a test fails when this page is out of date.",
+        "",
+        "```mermaid",
+        diagram.rstrip(),
+        "```",
+        "",
+        "| event | from | to | who | guards |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for t in definition.transitions:
+        lines.append(
+            f"| `{t.event}` | {', '.join(t.sources)} | {t.target} | "
+            f"{', '.join(sorted(t.roles))} | {', '.join(t.guards) or '–'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+

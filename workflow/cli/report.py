@@ -1,0 +1,67 @@
+"""`flask report ...`: the programme's reports on the command line.
+
+    flask --app wsgi report services --json              the funders' table as JSON
+    flask --app wsgi report services --by town           a breakdown as an aligned table
+    flask --app wsgi report services --by month --json   ... or as a JSON list
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+from sqlalchemy import select
+
+from workflow.advice import reports
+from workflow.extensions import db
+from workflow.models import Programme
+
+SEED_KEYS = ("services", "consultations", "workshops", "studies", "participations", "people")
+
+
+@click.group("report", help="Reports of the programme.")
+def report_cli() -> None:
+    pass
+
+
+@report_cli.command("services")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a text table.")
+@click.option("--by", "by", type=click.Choice(reports.BREAKDOWNS), default=None,
+              help="A breakdown instead of the programme's totals.")
+@click.option("--programme", "code", default=None, help="Programme code (default: the first one).")
+def report_services(as_json: bool, by: str | None, code: str | None) -> None:
+    """The services delivered, counted from the log (logged services only)."""
+    query = select(Programme).order_by(Programme.id)
+    if code:
+        query = query.where(Programme.code == code)
+    programme = db.session.scalar(query.limit(1))
+    if programme is None:
+        raise click.ClickException(f"no programme {code}" if code else "no programme yet")
+    if by is None:
+        table = reports.totals(programme).seed_table()
+        if as_json:
+            click.echo(json.dumps(table))
+        else:
+            width = max(len(k) for k in table)
+            for key, value in table.items():
+                click.echo(f"{key:<{width}}  {value:>8}")
+        return
+    rows = [{"key": r.key, "label": r.label, **r.seed_table()}
+            for r in reports.breakdown(by, programme)]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    click.echo(text_table(by, rows))
+
+
+def text_table(by: str, rows: list[dict[str, object]]) -> str:
+    """Rows aligned in columns: the group's name on the left, numbers on the right."""
+    header = [by, *SEED_KEYS]
+    body = [[str(r["label"]), *(str(r[k]) for k in SEED_KEYS)] for r in rows]
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        return "  ".join([first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))])
+
+    return "\n".join([line(header), "  ".join("-" * w for w in widths), *map(line, body)])

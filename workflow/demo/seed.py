@@ -1,0 +1,275 @@
+"""The demo programme RL-2020: 54 real towns spread over the path, 74 advisors,
+12 evaluators and a coordinator. Deterministic: the same towns, people, states and
+history every time; only the calendar is anchored to the day of seeding (or --today),
+so that the demo's deadlines lie ahead of whoever starts it.
+
+The history is made by firing transitions through the engine, with documents stored
+through the upload service, so the demo obeys the same rules as real use.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from collections import deque
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path as FsPath
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+import states
+from states.definition import PathDefinition
+from workflow.demo import advisory as demo_advisory
+from workflow.extensions import db
+from workflow.models import (
+    AdvisorAssignment,
+    Applicant,
+    ApplicantMember,
+    AssignmentEvent,
+    Document,
+    Municipality,
+    Path,
+    Programme,
+    StageDeadline,
+    User,
+)
+from workflow.path import documents, transitions
+
+PROGRAMME_CODE = "RL-2020"
+DOMAIN = "demo.sciezka.pl"
+# The ten largest cities of the source list are not "medium and small towns"; the other
+# 54 of its 64 names make the programme's 54 (docs/decisions/0003-demo-towns.md).
+LARGE_CITIES = frozenset({
+    "Kraków", "Gdańsk", "Lublin", "Bydgoszcz", "Gdynia", "Częstochowa", "Radom", "Toruń",
+    "Rzeszów", "Gliwice",
+})
+N_TOWNS, N_ADVISORS, N_EVALUATORS = 54, 74, 12
+DEFAULT_PASSWORD = "demo"  # noqa: S105  (the documented demo password)
+
+# How many of the 54 towns stand in each state (town01 always at the very start).
+SPREAD = (
+    ("diagnosis.draft", 6), ("diagnosis.submitted", 4), ("diagnosis.returned", 2),
+    ("prl.draft", 5), ("prl.submitted", 4), ("prl.returned", 2),
+    ("pri.draft", 5), ("pri.submitted", 3), ("pri.returned", 2),
+    ("application.draft", 5), ("application.returned", 1), ("formal_check", 4),
+    ("evaluation", 7), ("ranked", 2), ("rejected", 1), ("withdrawn", 1),
+)
+DEADLINE_DAYS = {"diagnosis": 14, "prl": 45, "pri": 75, "application": 105}
+
+FIRST = ("Anna", "Piotr", "Katarzyna", "Tomasz", "Magdalena", "Paweł", "Agnieszka", "Marcin",
+         "Joanna", "Michał", "Ewa", "Krzysztof", "Małgorzata", "Andrzej", "Barbara", "Jakub",
+         "Monika", "Łukasz", "Aleksandra", "Grzegorz")
+LAST_F = ("Nowak", "Kowalska", "Wiśniewska", "Wójcik", "Kowalczyk", "Kamińska", "Lewandowska",
+          "Zielińska", "Szymańska", "Woźniak", "Dąbrowska", "Kozłowska", "Jankowska")
+LAST_M = ("Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kowalczyk", "Kamiński", "Lewandowski",
+          "Zieliński", "Szymański", "Woźniak", "Dąbrowski", "Kozłowski", "Jankowski")
+
+
+@dataclass(frozen=True)
+class Town:
+    name: str
+    voivodeship: str
+
+
+def load_towns(csv_path: FsPath | None = None) -> list[Town]:
+    """The 54 demo towns, in the order of the source list."""
+    path = csv_path or find_towns_csv()
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    towns = [Town(r["name"].strip(), r["voivodeship"].strip()) for r in rows
+             if r["name"].strip() not in LARGE_CITIES]
+    return towns[:N_TOWNS]
+
+
+def find_towns_csv() -> FsPath:
+    """The data file ships in the repo under data/ (a copy of shared/data)."""
+    here = FsPath(__file__).resolve().parents[2]
+    for candidate in (here / "data" / "seed_towns.csv", here.parent / "shared" / "data" / "seed_towns.csv"):
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError("data/seed_towns.csv is missing")
+
+
+def person_name(i: int) -> str:
+    first = FIRST[i % len(FIRST)]
+    female = first.endswith("a") and first != "Jakub"
+    last = (LAST_F if female else LAST_M)[(i * 7) % len(LAST_F)]
+    return f"{first} {last}"
+
+
+def route_to(definition: PathDefinition, target: str) -> list[str]:
+    """The shortest list of events from the initial state to `target` (breadth first)."""
+    start = definition.initial
+    came: dict[str, tuple[str, str] | None] = {start: None}
+    todo = deque([start])
+    while todo:
+        current = todo.popleft()
+        if current == target:
+            break
+        for t in definition.transitions_from(current):
+            if t.target not in came:
+                came[t.target] = (current, t.event)
+                todo.append(t.target)
+    events: list[str] = []
+    node = target
+    while came[node] is not None:
+        prev, event = came[node]  # type: ignore[misc]
+        events.append(event)
+        node = prev
+    return list(reversed(events))
+
+
+def pdf_bytes(text: str) -> bytes:
+    """A small valid one-page PDF saying `text` (ASCII only, for the demo's documents)."""
+    safe = text.encode("ascii", "replace").decode().replace("(", "[").replace(")", "]")
+    stream = f"BT /F1 14 Tf 72 720 Td ({safe}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % n + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for off in offsets:
+        out.write(b"%010d 00000 n \n" % off)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+              % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def email(kind: str, n: int | None = None) -> str:
+    return f"{kind}{n:02d}@{DOMAIN}" if n is not None else f"{kind}@{DOMAIN}"
+
+
+def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
+    """Create the demo once. Returns (created, login lines to print)."""
+    logins = [
+        f"koordynator / coordinator: {email('coordinator')}",
+        f"miasta / towns:            {email('town', 1)} … {email('town', N_TOWNS)}",
+        f"doradcy / advisors:        {email('advisor', 1)} … {email('advisor', N_ADVISORS)}",
+        f"oceniający / evaluators:   {email('evaluator', 1)} … {email('evaluator', N_EVALUATORS)}",
+        "hasło / password:          " + ("demo" if password == DEFAULT_PASSWORD else "(DEMO_PASSWORD)"),
+    ]
+    if db.session.scalar(select(Programme.id).where(Programme.code == PROGRAMME_CODE)):
+        return False, logins
+
+    definition = states.get_definition("rozwoj-lokalny")
+    zone = ZoneInfo("Europe/Warsaw")
+    today = today or datetime.now(zone).date()
+    hashed = generate_password_hash(password)  # one hash for every demo account: fast
+
+    programme = Programme(code=PROGRAMME_CODE, title_pl="Rozwój Lokalny 2020",
+                          title_en="Local Development 2020", path_code=definition.code,
+                          timezone="Europe/Warsaw")
+    # The advisory period opens with the demo's history (today - 200 days).
+    programme.advice_starts_on, programme.advice_ends_on = demo_advisory.advice_period(today)
+    db.session.add(programme)
+    db.session.flush()
+    for stage, days in DEADLINE_DAYS.items():
+        due = datetime.combine(today + timedelta(days=days), time(23, 59), tzinfo=zone)
+        db.session.add(StageDeadline(programme_id=programme.id, stage=stage, due_at=due))
+
+    coordinator = User(email=email("coordinator"), name="Koordynator Programu",
+                       password_hash=hashed, role="coordinator")
+    advisors = [User(email=email("advisor", n), name=person_name(n - 1), password_hash=hashed,
+                     role="advisor") for n in range(1, N_ADVISORS + 1)]
+    evaluators = [User(email=email("evaluator", n), name=person_name(n + 40),
+                       password_hash=hashed, role="evaluator")
+                  for n in range(1, N_EVALUATORS + 1)]
+    db.session.add_all([coordinator, *advisors, *evaluators])
+
+    towns = load_towns()
+    paths: list[Path] = []
+    town_users: list[User] = []
+    start = datetime.combine(today - timedelta(days=200), time(10, 0), tzinfo=zone)
+    for n, town in enumerate(towns, start=1):
+        municipality = Municipality(name=town.name, voivodeship=town.voivodeship)
+        applicant = Applicant(kind="town", name=town.name, voivodeship=town.voivodeship)
+        applicant.memberships.append(ApplicantMember(municipality=municipality, is_leader=True))
+        user = User(email=email("town", n), name=f"Zespół Miejski {town.name}",
+                    password_hash=hashed, role="town", applicant=applicant)
+        created = start + timedelta(hours=n - 1)
+        path = Path(programme=programme, applicant=applicant, state=definition.initial,
+                    created_at=created, updated_at=created)
+        db.session.add_all([municipality, applicant, user, path])
+        paths.append(path)
+        town_users.append(user)
+    db.session.flush()
+    for path, advisor in zip(paths, advisors, strict=False):
+        db.session.add(AdvisorAssignment(path_id=path.id, advisor_id=advisor.id, kind="lead",
+                                         created_at=start))
+        db.session.add(AssignmentEvent(path_id=path.id, advisor_id=advisor.id, kind="lead",
+                                       action="assigned", source="demo", created_at=start))
+    db.session.commit()
+
+    targets = [state for state, count in SPREAD for _ in range(count)]
+    rest = targets[1:]
+    random.Random(2020).shuffle(rest)  # noqa: S311  (a fixed demo order, not security)
+    targets = [targets[0], *rest]
+    for i, (path, target) in enumerate(zip(paths, targets, strict=True)):
+        _walk(path, definition, target, town_users[i], advisors[i], coordinator,
+              start + timedelta(hours=i))
+    demo_advisory.seed_advisory(programme, advisors, today)
+    # The second programme, RL-2019: the same towns, scored and ready to rank (issue 4).
+    from workflow.demo import evaluation as demo_evaluation  # imported here: it uses this module
+
+    demo_evaluation.seed_evaluation(today)
+    return True, logins
+
+
+def _walk(path: Path, definition: PathDefinition, target: str, town_user: User,
+          advisor: User, coordinator: User, start: datetime) -> None:
+    """Move one path to `target` through the engine, at moments spread over the past."""
+    moment = start
+    for event in route_to(definition, target):
+        moment += timedelta(days=9)
+        transition = definition.transition_from(path.state, event)
+        assert transition is not None  # noqa: S101  (route_to only yields legal events)
+        stage = definition.state(path.state).stage
+        if "document_attached" in transition.guards:
+            _document(path, stage, town_user, moment - timedelta(days=2))
+        if "amount_requested" in transition.guards:
+            path.requested_amount = requested_amount(path.id)
+        if "advisor_signed_off" in transition.guards:
+            signoff = documents.sign_off(path, stage, advisor)
+            signoff.created_at = moment - timedelta(days=1)
+            db.session.commit()
+        if "applicant" in transition.roles:
+            actor = town_user
+        elif "advisor" in transition.roles:
+            actor = advisor
+        else:
+            actor = coordinator
+        comment = ""
+        if transition.comment_required:
+            comment = "Proszę uzupełnić analizę danych demograficznych i załączniki."
+        transitions.fire(path, event, actor, comment, now=moment)
+
+
+def requested_amount(path_id: int) -> Decimal:
+    """A deterministic request between 10 and 40 mln zł, in whole thousands."""
+    return Decimal(10_000_000 + (path_id * 7_919_000) % 30_000_000).quantize(Decimal("0.01"))
+
+
+def _document(path: Path, stage: str, user: User, when: datetime) -> Document:
+    name = {"diagnosis": "diagnoza", "prl": "plan-rozwoju-lokalnego",
+            "pri": "plan-rozwoju-instytucjonalnego", "application": "wniosek"}[stage]
+    content = pdf_bytes(f"{path.applicant.name} - {name} (demo, path {path.id})")
+    document = documents.store_upload(path, stage, f"{name}.pdf", io.BytesIO(content), user)
+    document.uploaded_at = when
+    db.session.commit()
+    return document

@@ -1,0 +1,334 @@
+"""Evaluator assignment, part 2: the read-only queries the pages show (application scores,
+sheet lines, earlier rounds, the evaluators table); kept apart from the writes."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import aliased
+
+from workflow.evaluation import scoring
+from workflow.evaluation.conflicts import (
+    EVALUATION,
+    EvaluatorLoad,
+    conflicts_found,
+    current_round,
+    evaluator_loads,
+)
+from workflow.extensions import db
+from workflow.models import (
+    Applicant,
+    Criterion,
+    EvaluatorAssignment,
+    EvaluatorProfile,
+    Path,
+    PathTransition,
+    Programme,
+    Score,
+    ScoreSheet,
+    SheetPart,
+    User,
+)
+
+# --- the scores of applications ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvaluationRow:
+    """One evaluator on one application: the declaration, the sheet and its totals."""
+
+    assignment_id: int
+    evaluator_id: int
+    evaluator_name: str
+    evaluator_email: str
+    role: str  # 'regular' | 'third'
+    source: str
+    declaration: str | None  # None | 'impartial' | 'conflict'
+    conflict_type: str | None
+    conflict_note: str
+    declared_at: datetime | None
+    sheet_id: int | None
+    sheet_status: str  # 'none' | 'draft' | 'submitted'
+    submitted_at: datetime | None
+    parts: dict[str, int] | None  # per part, submitted sheets only
+    position: int | None = None  # index of the sheet in ApplicationScore.sheets
+    counted: bool = False  # one of the pair that counted
+
+    @property
+    def active(self) -> bool:
+        """Evaluates the application (no declared conflict)."""
+        return self.declaration != "conflict"
+
+    @property
+    def submitted(self) -> bool:
+        return self.sheet_status == "submitted"
+
+    @property
+    def total(self) -> int | None:
+        return sum(self.parts.values()) if self.parts is not None else None
+
+
+@dataclass(frozen=True)
+class ApplicationScore:
+    """An application's evaluation as far as it goes, every step kept for display.
+
+    `sheets` is exactly what scoring.final_score was given (submitted sheets without a
+    declared conflict: the regular ones by assignment id, then the third), `final` its answer."""
+
+    path_id: int
+    programme_id: int
+    town: str
+    voivodeship: str
+    state: str
+    requested_amount: Decimal | None
+    submitted_at: datetime | None  # the last time the town submitted the application
+    formal_check_passed: bool
+    part_codes: tuple[str, ...]
+    required: int  # regular evaluators per application (programme setting)
+    discrepancy_pct: int
+    rows: tuple[EvaluationRow, ...]  # regular ones by assignment id, then third ones
+    sheets: tuple[scoring.SheetTotals, ...]
+    final: scoring.FinalScore
+    third: str  # 'not_needed' | 'needed' | 'assigned' | 'submitted'
+
+    @property
+    def evaluator_ids(self) -> set[int]:
+        """Everyone with a row on the application, declared conflicts included."""
+        return {r.evaluator_id for r in self.rows}
+
+    @property
+    def active_regular(self) -> list[EvaluationRow]:
+        return [r for r in self.rows if r.role == "regular" and r.active]
+
+    @property
+    def missing_regular(self) -> int:
+        return max(self.required - len(self.active_regular), 0)
+
+    @property
+    def sheets_missing(self) -> int:
+        """Sheets still required before the final score: regular ones, and the third."""
+        submitted = sum(1 for r in self.active_regular if r.submitted)
+        return max(self.required - submitted, 0) + (1 if self.third in ("needed", "assigned") else 0)
+
+    @property
+    def complete(self) -> bool:
+        return self.final.complete and self.sheets_missing == 0
+
+    @property
+    def counted_rows(self) -> list[EvaluationRow]:
+        return [r for r in self.rows if r.counted]
+
+    @property
+    def in_evaluation(self) -> bool:
+        return self.state == EVALUATION
+
+
+def _third_status(rows: list[EvaluationRow], sheets: list[EvaluationRow], pct: int) -> str:
+    """Whether a further sheet is needed and where it stands (see the module docstring)."""
+    regular = [r for r in sheets if r.role == "regular"]
+    if len(regular) < 2 or not scoring.differ_too_much(regular[0].total or 0, regular[1].total or 0, pct):
+        return "not_needed"
+    first_two = {regular[0].assignment_id, regular[1].assignment_id}
+    others = [r for r in rows if r.active and r.assignment_id not in first_two]
+    if any(r.submitted for r in others):
+        return "submitted"
+    return "assigned" if others else "needed"
+
+
+def _scores(programme: Programme, where: ColumnElement[bool] | None) -> list[ApplicationScore]:
+    """The scores of the programme's paths (those matching `where`), in five queries."""
+    scope = Path.programme_id == programme.id
+    if where is not None:
+        scope = scope & where
+    codes = tuple(db.session.scalars(select(SheetPart.code).where(SheetPart.programme_id == programme.id)
+                                     .order_by(SheetPart.position, SheetPart.id)))
+    paths = db.session.execute(
+        select(Path.id, Path.state, Path.requested_amount, Applicant.name, Applicant.voivodeship)
+        .join(Applicant, Applicant.id == Path.applicant_id).where(scope).order_by(Path.id)).all()
+    events: dict[int, dict[str, datetime]] = {}
+    for path_id, event, at in db.session.execute(
+            select(PathTransition.path_id, PathTransition.event, func.max(PathTransition.created_at))
+            .join(Path, Path.id == PathTransition.path_id)
+            .where(scope, PathTransition.event.in_(("submit_application", "pass_formal_check")))
+            .group_by(PathTransition.path_id, PathTransition.event)):
+        events.setdefault(path_id, {})[event] = at
+    totals: dict[int, dict[str, int]] = {}
+    for assignment_id, code, points in db.session.execute(
+            select(EvaluatorAssignment.id, SheetPart.code, func.coalesce(func.sum(Score.points), 0))
+            .join(Path, Path.id == EvaluatorAssignment.path_id)
+            .join(ScoreSheet, ScoreSheet.assignment_id == EvaluatorAssignment.id)
+            .join(Score, Score.sheet_id == ScoreSheet.id)
+            .join(Criterion, Criterion.id == Score.criterion_id)
+            .join(SheetPart, SheetPart.id == Criterion.part_id)
+            .where(scope, current_round(), ScoreSheet.status == "submitted")
+            .group_by(EvaluatorAssignment.id, SheetPart.code)):
+        totals.setdefault(assignment_id, {})[code] = int(points)
+    rows_of: dict[int, list[EvaluationRow]] = {}
+    for r in db.session.execute(
+            select(EvaluatorAssignment.id, EvaluatorAssignment.path_id, EvaluatorAssignment.evaluator_id,
+                   User.name, User.email, EvaluatorAssignment.role, EvaluatorAssignment.source,
+                   EvaluatorAssignment.declaration, EvaluatorAssignment.conflict_type,
+                   EvaluatorAssignment.conflict_note, EvaluatorAssignment.declared_at,
+                   ScoreSheet.id, ScoreSheet.status, ScoreSheet.submitted_at)
+            .join(Path, Path.id == EvaluatorAssignment.path_id)
+            .join(User, User.id == EvaluatorAssignment.evaluator_id)
+            .outerjoin(ScoreSheet, ScoreSheet.assignment_id == EvaluatorAssignment.id)
+            .where(scope, current_round()).order_by(EvaluatorAssignment.id)):
+        status = r[12] or "none"
+        parts = None
+        if status == "submitted":
+            found = totals.get(r[0], {})
+            parts = {code: found.get(code, 0) for code in codes} | found
+        rows_of.setdefault(r[1], []).append(EvaluationRow(
+            r[0], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9] or "", r[10], r[11], status, r[13], parts))
+    return [_score_one(programme, codes, p, events.get(p[0], {}), rows_of.get(p[0], [])) for p in paths]
+
+
+def _score_one(programme: Programme, codes: tuple[str, ...], path: Any, events: dict[str, datetime],
+               rows: list[EvaluationRow]) -> ApplicationScore:
+    path_id, state, amount, town, voivodeship = path
+    rows = sorted(rows, key=lambda r: (r.role != "regular", r.assignment_id))
+    in_order = [r for r in rows if r.active and r.submitted]
+    sheets = [scoring.SheetTotals(r.evaluator_email, dict(r.parts or {})) for r in in_order]
+    final = scoring.final_score(sheets, programme.discrepancy_pct)
+    position = {r.assignment_id: i for i, r in enumerate(in_order)}
+    counted = {in_order[i].assignment_id for i in final.counted} if final.counted else set()
+    rows = [dataclasses.replace(r, position=position.get(r.assignment_id), counted=r.assignment_id in counted)
+            for r in rows]
+    in_order = [r for r in rows if r.position is not None]
+    return ApplicationScore(
+        path_id, programme.id, town, voivodeship, state, amount, events.get("submit_application"),
+        "pass_formal_check" in events, codes, programme.evaluators_per_application,
+        programme.discrepancy_pct, tuple(rows), tuple(sheets), final,
+        _third_status(rows, in_order, programme.discrepancy_pct))
+
+
+def application_scores(programme: Programme, states: Sequence[str] | None = None) -> list[ApplicationScore]:
+    """Every application of the programme (or those in `states`), by path id, with its
+    evaluators, declarations, sheets, totals, spread, third evaluator and final score.
+    Five queries whatever the number of applications."""
+    return _scores(programme, Path.state.in_(list(states)) if states is not None else None)
+
+
+def application_score(path: Path) -> ApplicationScore:
+    return _scores(path.programme, Path.id == path.id)[0]
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    criterion_id: int
+    points: int | None
+    justification: str
+
+
+def sheet_lines(path: Path) -> dict[int, dict[int, ScoreLine]]:
+    """The points and justifications of the path's submitted sheets: assignment id ->
+    criterion id -> line (one query)."""
+    lines: dict[int, dict[int, ScoreLine]] = {}
+    for assignment_id, criterion_id, points, justification in db.session.execute(
+            select(ScoreSheet.assignment_id, Score.criterion_id, Score.points, Score.justification)
+            .join(Score, Score.sheet_id == ScoreSheet.id)
+            .join(EvaluatorAssignment, EvaluatorAssignment.id == ScoreSheet.assignment_id)
+            .join(Path, Path.id == EvaluatorAssignment.path_id)
+            .where(EvaluatorAssignment.path_id == path.id, current_round(),
+                   ScoreSheet.status == "submitted")):
+        lines.setdefault(assignment_id, {})[criterion_id] = ScoreLine(criterion_id, points, justification)
+    return lines
+
+
+@dataclass(frozen=True)
+class EarlierSheet:
+    """An evaluator of an earlier evaluation round (before an upheld appeal): history only."""
+
+    round: int
+    evaluator_name: str
+    role: str
+    declaration: str | None
+    sheet_status: str  # 'none' | 'draft' | 'submitted'
+    total: int | None
+
+
+def earlier_rounds(path: Path) -> list[EarlierSheet]:
+    """The assignments of the path's earlier evaluation rounds with their sheets' totals,
+    newest round first (one query; none in round 1)."""
+    if path.evaluation_round <= 1:
+        return []
+    total = (select(func.sum(Score.points)).where(Score.sheet_id == ScoreSheet.id)
+             .correlate(ScoreSheet).scalar_subquery())
+    return [EarlierSheet(r[0], r[1], r[2], r[3], r[4] or "none", int(r[5]) if r[4] == "submitted" else None)
+            for r in db.session.execute(
+                select(EvaluatorAssignment.round, User.name, EvaluatorAssignment.role,
+                       EvaluatorAssignment.declaration, ScoreSheet.status, func.coalesce(total, 0))
+                .join(User, User.id == EvaluatorAssignment.evaluator_id)
+                .outerjoin(ScoreSheet, ScoreSheet.assignment_id == EvaluatorAssignment.id)
+                .where(EvaluatorAssignment.path_id == path.id,
+                       EvaluatorAssignment.round < path.evaluation_round)
+                .order_by(EvaluatorAssignment.round.desc(), EvaluatorAssignment.id))]
+
+
+def eligible(score: ApplicationScore, evaluators: dict[int, EvaluatorLoad],
+             conflicts: dict[tuple[int, int], str]) -> list[EvaluatorLoad]:
+    """Active evaluators who may be assigned to the application now: not on it yet and without
+    an automatic conflict; by load, then id (the first is the one the third rule picks)."""
+    on = score.evaluator_ids
+    return sorted((e for e in evaluators.values()
+                   if e.active and e.id not in on and (score.path_id, e.id) not in conflicts),
+                  key=lambda e: (e.load, e.id))
+
+
+# --- the evaluators table ----------------------------------------------------------------------
+
+
+@dataclass
+class EvaluatorRow:
+    evaluator: EvaluatorLoad
+    municipality_name: str = ""
+    advisor_name: str | None = None  # the linked advisor account of the same person
+    regular: int = 0
+    third: int = 0
+    submitted: int = 0
+    auto_conflicts: list[tuple[int, str, str]] = dataclasses.field(default_factory=list)  # path, town, type
+    declared: list[tuple[int, str, str, str]] = dataclasses.field(default_factory=list)  # + note
+
+
+def evaluator_rows(programme: Programme) -> list[EvaluatorRow]:
+    """Every evaluator with their load, sheets and conflicts in the programme (fixed queries)."""
+    rows = {e.id: EvaluatorRow(e) for e in evaluator_loads(programme).values()}
+    advisor = aliased(User)
+    for user_id, municipality, advisor_name in db.session.execute(
+            select(EvaluatorProfile.user_id, EvaluatorProfile.municipality_name, advisor.name)
+            .outerjoin(advisor, advisor.id == EvaluatorProfile.advisor_account_id)):
+        if user_id in rows:
+            rows[user_id].municipality_name, rows[user_id].advisor_name = municipality or "", advisor_name
+    towns = dict(db.session.execute(
+        select(Path.id, Applicant.name).join(Applicant, Applicant.id == Path.applicant_id)
+        .where(Path.programme_id == programme.id)).all())
+    for evaluator_id, path_id, role, declaration, kind, note, status in db.session.execute(
+            select(EvaluatorAssignment.evaluator_id, EvaluatorAssignment.path_id, EvaluatorAssignment.role,
+                   EvaluatorAssignment.declaration, EvaluatorAssignment.conflict_type,
+                   EvaluatorAssignment.conflict_note, ScoreSheet.status)
+            .join(Path, Path.id == EvaluatorAssignment.path_id)
+            .outerjoin(ScoreSheet, ScoreSheet.assignment_id == EvaluatorAssignment.id)
+            .where(Path.programme_id == programme.id, current_round()).order_by(EvaluatorAssignment.id)):
+        row = rows.get(evaluator_id)
+        if row is None:
+            continue
+        if declaration == "conflict":
+            row.declared.append((path_id, towns.get(path_id, "?"), kind or "other", note or ""))
+            continue
+        if role == "third":
+            row.third += 1
+        else:
+            row.regular += 1
+        if status == "submitted":
+            row.submitted += 1
+    for (path_id, evaluator_id), kind in sorted(conflicts_found(programme).items()):
+        if evaluator_id in rows:
+            rows[evaluator_id].auto_conflicts.append((path_id, towns.get(path_id, "?"), kind))
+    return list(rows.values())

@@ -1,0 +1,441 @@
+"""The evaluator's side of the merit evaluation: declarations, score sheets, others' scores.
+
+An evaluator first signs a declaration of impartiality for an application, or declares a
+conflict of interest (typed). Only an impartial evaluator sees the application and scores
+it. An impartial evaluator who later finds a conflict may still declare it, until their
+sheet is submitted; a conflict is final and ends their access to the application.
+
+A sheet is one per assignment (a unique constraint). A draft may be saved any number of
+times, incomplete; submitting needs whole points 0..max and a justification of at least
+MIN_JUSTIFICATION characters for every criterion, and happens once: a submitted sheet is
+never changed. `ScoreSheet.version` is the optimistic lock: a form carries the version it
+showed, and a save from a stale page (another tab, another device) is refused.
+
+Messages are Labels (Polish and English) keyed by the form field they belong to:
+'declaration', 'conflict_type', 'note', and points_key(id) / justification_key(id) for
+each criterion.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+import states
+from states.definition import Label
+from workflow.audit import log as audit
+from workflow.evaluation import criteria as criteria_service
+from workflow.extensions import db
+from workflow.models import (
+    Applicant,
+    Document,
+    EvaluatorAssignment,
+    Path,
+    Programme,
+    RankingSnapshot,
+    Score,
+    ScoreSheet,
+    SheetPart,
+    User,
+)
+from workflow.models.evaluation import CONFLICT_TYPES
+from workflow.models.types import utcnow
+
+log = logging.getLogger("sciezka.sheets")
+
+MIN_JUSTIFICATION = 30
+JUSTIFICATION_MAX = 5000
+NOTE_MAX = 2000
+EVALUATION_STATE = "evaluation"
+DECLARATIONS = ("impartial", "conflict")
+
+CONFLICT_LABELS = {
+    "advised_town": Label("doradzałem/doradzałam temu miastu", "I advised this town"),
+    "municipality": Label("pracuję w tej gminie albo w niej mieszkam",
+                          "I work for or live in this municipality"),
+    "family": Label("łączą mnie więzi rodzinne lub osobiste z osobami przygotowującymi wniosek",
+                    "I have family or personal ties with people who prepared the application"),
+    "other": Label("inny konflikt interesów (opisz go)", "another conflict of interest (describe it)"),
+}
+
+ALREADY_SUBMITTED = Label("Karta została już złożona i nie można jej zmienić.",
+                          "The sheet has already been submitted and cannot be changed.")
+STALE = Label("Karta została w międzyczasie zapisana w innym oknie lub na innym urządzeniu. "
+              "Otwórz ją ponownie, sprawdź zapisane wartości i wprowadź zmiany jeszcze raz.",
+              "The sheet was saved in the meantime in another window or on another device. "
+              "Open it again, check the saved values and make your changes again.")
+NOT_IN_EVALUATION = Label("Wniosek nie jest już na etapie oceny merytorycznej, więc karty nie można "
+                          "zapisać ani złożyć.",
+                          "The application is no longer in merit evaluation, so the sheet can be "
+                          "neither saved nor submitted.")
+EARLIER_ROUND = Label("Ta ocena należy do wcześniejszej rundy oceny wniosku i nie można jej już zmienić.",
+                      "This evaluation belongs to an earlier evaluation round of the application and "
+                      "can no longer be changed.")
+NOT_DECLARED = Label("Zanim ocenisz wniosek, złóż deklarację bezstronności.",
+                     "Sign the declaration of impartiality before you score the application.")
+CONFLICT = Label("Zgłoszono konflikt interesów dla tego wniosku, więc nie masz do niego dostępu "
+                 "i nie możesz go oceniać.",
+                 "A conflict of interest was declared for this application, so you have no access "
+                 "to it and cannot score it.")
+ALREADY_IMPARTIAL = Label("Deklarację bezstronności dla tego wniosku już złożono.",
+                          "The declaration of impartiality for this application has already been signed.")
+CONFLICT_AFTER_SUBMIT = Label("Karta oceny tego wniosku została już złożona, więc nie można już zgłosić "
+                              "konfliktu interesów. Skontaktuj się z koordynatorem.",
+                              "The score sheet for this application has already been submitted, so a "
+                              "conflict of interest can no longer be declared. Contact the coordinator.")
+HIDDEN_UNTIL_OWN = Label("Oceny pozostałych ekspertów zobaczysz po złożeniu własnej karty.",
+                         "You will see the other experts' scores after you submit your own sheet.")
+HIDDEN_UNTIL_ANNOUNCEMENT = Label("W tym programie oceny pozostałych ekspertów są widoczne dopiero po "
+                                  "ogłoszeniu wyników.",
+                                  "In this programme the other experts' scores are shown only after "
+                                  "the results are announced.")
+
+
+class SheetRefused(Exception):
+    """Allowed to see, not allowed to do this now; `status` is the HTTP answer."""
+
+    def __init__(self, reason: Label, status: int = 409) -> None:
+        super().__init__(reason.en)
+        self.reason = reason
+        self.status = status
+
+
+class SheetInvalid(Exception):
+    """Bad input: `errors` maps a form field name to its messages (HTTP 400)."""
+
+    def __init__(self, errors: dict[str, list[Label]]) -> None:
+        super().__init__("; ".join(m.en for ms in errors.values() for m in ms))
+        self.errors = errors
+
+
+def points_key(criterion_id: int) -> str:
+    return f"points_{criterion_id}"
+
+
+def justification_key(criterion_id: int) -> str:
+    return f"justification_{criterion_id}"
+
+
+@dataclass(frozen=True)
+class ScoreInput:
+    points: int | None
+    justification: str = ""
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    """One line of the evaluator's list."""
+
+    assignment: EvaluatorAssignment
+    path: Path
+    town: str
+    programme: Programme
+    sheet: ScoreSheet | None
+
+    @property
+    def sheet_status(self) -> str | None:
+        return self.sheet.status if self.sheet else None
+
+    @property
+    def deadline(self) -> datetime | None:
+        return self.programme.evaluation_deadline
+
+
+# --- who sees what ----------------------------------------------------------------------------
+
+def assignments_of(evaluator: User) -> list[AssignmentRow]:
+    """Every assignment of `evaluator` with its town, programme and sheet: one query."""
+    query = (
+        select(EvaluatorAssignment)
+        .join(EvaluatorAssignment.path)
+        .join(Path.applicant)
+        .join(Path.programme)
+        .outerjoin(ScoreSheet, ScoreSheet.assignment_id == EvaluatorAssignment.id)
+        .options(
+            contains_eager(EvaluatorAssignment.path).contains_eager(Path.applicant),
+            contains_eager(EvaluatorAssignment.path).contains_eager(Path.programme),
+            contains_eager(EvaluatorAssignment.sheet),
+        )
+        .where(EvaluatorAssignment.evaluator_id == evaluator.id)
+        .order_by(Programme.id, Applicant.name, EvaluatorAssignment.id)
+    )
+    return [AssignmentRow(a, a.path, a.path.applicant.name, a.path.programme, a.sheet)
+            for a in db.session.scalars(query).unique()]
+
+
+def assignment_for(evaluator: User, path_id: int) -> EvaluatorAssignment | None:
+    """The evaluator's assignment to the application, or None (then: 404): the one of the
+    latest evaluation round they were on (an earlier round's is history, read-only)."""
+    return db.session.scalar(
+        select(EvaluatorAssignment)
+        .options(joinedload(EvaluatorAssignment.path).joinedload(Path.applicant),
+                 joinedload(EvaluatorAssignment.path).joinedload(Path.programme),
+                 joinedload(EvaluatorAssignment.sheet))
+        .where(EvaluatorAssignment.evaluator_id == evaluator.id, EvaluatorAssignment.path_id == path_id)
+        .order_by(EvaluatorAssignment.round.desc()).limit(1)
+    )
+
+
+def is_current(assignment: EvaluatorAssignment) -> bool:
+    """The assignment belongs to the application's evaluation round now."""
+    return assignment.round == assignment.path.evaluation_round
+
+
+def application_documents(path: Path) -> list[Document]:
+    """The newest version of each document the town submitted (diagnosis, PRL, PRI,
+    application), in the order of the path's stages: what the evaluator scores."""
+    definition = states.get_definition(path.programme.path_code)
+    order = [s.code for s in definition.stages if s.document_required]
+    latest: dict[str, Document] = {}
+    for doc in db.session.scalars(
+        select(Document).where(Document.path_id == path.id, Document.stage.in_(order))
+        .order_by(Document.uploaded_at.desc(), Document.id.desc())
+    ):
+        latest.setdefault(doc.stage, doc)
+    return [latest[stage] for stage in order if stage in latest]
+
+
+def results_announced(programme_id: int) -> bool:
+    return bool(db.session.scalar(select(exists().where(
+        RankingSnapshot.programme_id == programme_id, RankingSnapshot.announced_at.is_not(None)))))
+
+
+def others_hidden_because(assignment: EvaluatorAssignment) -> Label | None:
+    """Why the other evaluators' sheets are hidden from this evaluator, or None."""
+    if assignment.declaration != "impartial":
+        return CONFLICT if assignment.declaration == "conflict" else NOT_DECLARED
+    if assignment.sheet is None or assignment.sheet.status != "submitted":
+        return HIDDEN_UNTIL_OWN
+    programme = assignment.path.programme
+    if programme.hide_scores_until == "announcement" and not results_announced(programme.id):
+        return HIDDEN_UNTIL_ANNOUNCEMENT
+    return None
+
+
+def visible_other_sheets(assignment: EvaluatorAssignment) -> list[ScoreSheet]:
+    """The other evaluators' submitted sheets of the same application, with their scores,
+    once this evaluator may see them (empty otherwise)."""
+    if others_hidden_because(assignment) is not None:
+        return []
+    return list(db.session.scalars(
+        select(ScoreSheet)
+        .join(ScoreSheet.assignment)
+        .options(selectinload(ScoreSheet.scores), contains_eager(ScoreSheet.assignment))
+        .where(EvaluatorAssignment.path_id == assignment.path_id,
+               EvaluatorAssignment.round == assignment.round,
+               EvaluatorAssignment.id != assignment.id,
+               ScoreSheet.status == "submitted")
+        .order_by(ScoreSheet.submitted_at, ScoreSheet.id)
+    ))
+
+
+# --- the declaration --------------------------------------------------------------------------
+
+def _locked(assignment: EvaluatorAssignment) -> EvaluatorAssignment:
+    """The assignment read again under a row lock (PostgreSQL; SQLite serialises writes),
+    so that a declaration and a submission of the same assignment never interleave."""
+    fresh = db.session.scalar(
+        select(EvaluatorAssignment).where(EvaluatorAssignment.id == assignment.id)
+        .with_for_update().execution_options(populate_existing=True)
+    )
+    assert fresh is not None
+    return fresh
+
+
+def _submitted_sheet_exists(assignment_id: int) -> bool:
+    return bool(db.session.scalar(select(exists().where(
+        ScoreSheet.assignment_id == assignment_id, ScoreSheet.status == "submitted"))))
+
+
+def declare(assignment: EvaluatorAssignment, declaration: str, conflict_type: str | None = None,
+            note: str = "", now: datetime | None = None) -> EvaluatorAssignment:
+    """Sign the declaration of impartiality, or declare a (typed) conflict of interest."""
+    note = (note or "").strip()
+    errors: dict[str, list[Label]] = {}
+    if declaration not in DECLARATIONS:
+        errors["declaration"] = [Label(
+            "Wybierz: deklaracja bezstronności albo zgłoszenie konfliktu interesów.",
+            "Choose: the declaration of impartiality or a conflict of interest.")]
+    elif declaration == "conflict":
+        if conflict_type not in CONFLICT_TYPES:
+            errors["conflict_type"] = [Label("Wybierz rodzaj konfliktu interesów.",
+                                             "Choose the kind of conflict of interest.")]
+        elif conflict_type == "other" and not note:
+            errors["note"] = [Label("Opisz krótko konflikt interesów.",
+                                    "Describe the conflict of interest briefly.")]
+    if len(note) > NOTE_MAX:
+        errors.setdefault("note", []).append(Label(
+            f"Opis może mieć najwyżej {NOTE_MAX} znaków.",
+            f"The description may have at most {NOTE_MAX} characters."))
+    if errors:
+        raise SheetInvalid(errors)
+
+    row = _locked(assignment)
+    if not is_current(row):
+        db.session.rollback()
+        raise SheetRefused(EARLIER_ROUND)
+    if row.declaration == "conflict":
+        db.session.rollback()
+        raise SheetRefused(CONFLICT, 403)
+    if row.declaration == "impartial":
+        if declaration == "impartial":
+            db.session.rollback()
+            raise SheetRefused(ALREADY_IMPARTIAL)
+        if _submitted_sheet_exists(row.id):
+            db.session.rollback()
+            raise SheetRefused(CONFLICT_AFTER_SUBMIT)
+    row.declaration = declaration
+    row.conflict_type = conflict_type if declaration == "conflict" else None
+    row.conflict_note = note if declaration == "conflict" else ""
+    row.declared_at = now or utcnow()
+    audit.record("declaration", actor=row.evaluator, object_type="path", object_id=row.path_id,
+                 programme_id=row.path.programme_id,
+                 detail={"declaration": declaration, "conflict_type": row.conflict_type})
+    db.session.commit()
+    return row
+
+
+# --- the sheet --------------------------------------------------------------------------------
+
+def _check_can_score(assignment: EvaluatorAssignment) -> None:
+    if not is_current(assignment):
+        raise SheetRefused(EARLIER_ROUND)
+    if assignment.declaration == "conflict":
+        raise SheetRefused(CONFLICT, 403)
+    if assignment.declaration != "impartial":
+        raise SheetRefused(NOT_DECLARED, 403)
+    if assignment.path.state != EVALUATION_STATE:
+        raise SheetRefused(NOT_IN_EVALUATION)
+
+
+def get_or_create_draft(assignment: EvaluatorAssignment) -> ScoreSheet:
+    """The assignment's one sheet; a new draft the first time. Two requests at once: the
+    unique assignment_id lets one insert, and the other reads the row it wrote."""
+    existing = db.session.scalar(select(ScoreSheet).where(ScoreSheet.assignment_id == assignment.id))
+    if existing is not None:
+        return existing
+    _check_can_score(assignment)
+    criteria_service.ensure_sheet(assignment.path.programme)
+    sheet = ScoreSheet(assignment_id=assignment.id, status="draft")
+    db.session.add(sheet)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        sheet = db.session.scalar(select(ScoreSheet).where(ScoreSheet.assignment_id == assignment.id))
+        assert sheet is not None
+    return sheet
+
+
+def check_values(parts: Sequence[SheetPart], values: Mapping[int, ScoreInput],
+                 submit: bool) -> dict[str, list[Label]]:
+    """Every rule of a sheet's values, as messages keyed by field; {} when fine.
+
+    A draft may leave points and justifications empty; what is typed must still fit.
+    """
+    errors: dict[str, list[Label]] = {}
+    for part in parts:
+        for c in part.criteria:
+            value = values.get(c.id, ScoreInput(None, ""))
+            points = value.points
+            if points is None:
+                if submit:
+                    errors[points_key(c.id)] = [Label(
+                        f"Kryterium {c.code}: podaj liczbę punktów od 0 do {c.max_points}.",
+                        f"Criterion {c.code}: give the points, from 0 to {c.max_points}.")]
+            elif isinstance(points, bool) or not isinstance(points, int) or not 0 <= points <= c.max_points:
+                errors[points_key(c.id)] = [Label(
+                    f"Kryterium {c.code}: wpisz liczbę całkowitą od 0 do {c.max_points} punktów.",
+                    f"Criterion {c.code}: enter a whole number from 0 to {c.max_points} points.")]
+            text = (value.justification or "").strip()
+            if len(text) > JUSTIFICATION_MAX:
+                errors[justification_key(c.id)] = [Label(
+                    f"Kryterium {c.code}: uzasadnienie może mieć najwyżej {JUSTIFICATION_MAX} znaków.",
+                    f"Criterion {c.code}: the justification may have at most {JUSTIFICATION_MAX} "
+                    "characters.")]
+            elif submit and not text:
+                errors[justification_key(c.id)] = [Label(
+                    f"Kryterium {c.code}: wpisz uzasadnienie oceny (co najmniej {MIN_JUSTIFICATION} znaków).",
+                    f"Criterion {c.code}: write a justification (at least {MIN_JUSTIFICATION} "
+                    "characters).")]
+            elif submit and len(text) < MIN_JUSTIFICATION:
+                errors[justification_key(c.id)] = [Label(
+                    f"Kryterium {c.code}: uzasadnienie jest za krótkie – ma {len(text)} znaków, "
+                    f"a wymagane jest co najmniej {MIN_JUSTIFICATION}.",
+                    f"Criterion {c.code}: the justification is too short – {len(text)} characters, "
+                    f"at least {MIN_JUSTIFICATION} are required.")]
+    return errors
+
+
+def save(sheet: ScoreSheet, values: Mapping[int, ScoreInput], submit: bool, expected_version: int,
+         now: datetime | None = None) -> ScoreSheet:
+    """Save the draft, or submit the sheet (once). Nothing is written when anything is wrong."""
+    now = now or utcnow()
+    assignment = _locked(sheet.assignment)
+    try:
+        _check_can_score(assignment)
+        fresh = db.session.scalar(select(ScoreSheet).where(ScoreSheet.id == sheet.id)
+                                  .execution_options(populate_existing=True))
+        assert fresh is not None
+        if fresh.status == "submitted":
+            raise SheetRefused(ALREADY_SUBMITTED)
+        if fresh.version != expected_version:
+            raise SheetRefused(STALE)
+        parts = criteria_service.parts_of(assignment.path.programme)
+        errors = check_values(parts, values, submit)
+        if errors:
+            raise SheetInvalid(errors)
+    except (SheetRefused, SheetInvalid):
+        db.session.rollback()
+        raise
+    existing = {s.criterion_id: s for s in fresh.scores}
+    for part in parts:
+        for c in part.criteria:
+            value = values.get(c.id, ScoreInput(None, ""))
+            score = existing.get(c.id)
+            if score is None:
+                score = Score(criterion_id=c.id)
+                fresh.scores.append(score)
+            score.points = value.points
+            score.justification = (value.justification or "").strip()
+    fresh.updated_at = now
+    if submit:
+        fresh.status = "submitted"
+        fresh.submitted_at = now
+        audit.record("sheet_submitted", actor=assignment.evaluator, object_type="score_sheet",
+                     object_id=fresh.id, programme_id=assignment.path.programme_id,
+                     detail={"path_id": assignment.path_id, "round": assignment.round,
+                             "total": sum(v.points or 0 for v in values.values())})
+    try:
+        db.session.commit()
+    except (StaleDataError, IntegrityError) as exc:
+        db.session.rollback()
+        raise SheetRefused(STALE) from exc
+    if submit:
+        _after_submit(fresh)
+    return fresh
+
+
+def _after_submit(sheet: ScoreSheet) -> None:
+    """Tell the assignment service a sheet is in (the third-evaluator rule), after the commit.
+
+    The sheet is already saved: a failure here is logged for the coordinator, never shown to
+    the evaluator as if their submission had failed.
+    """
+    if importlib.util.find_spec("workflow.evaluation.evaluator_assignment") is None:
+        return  # not built yet
+    from workflow.evaluation import evaluator_assignment
+
+    try:
+        evaluator_assignment.on_sheet_submitted(sheet)
+    except Exception:
+        db.session.rollback()
+        log.exception("the third-evaluator rule failed after sheet %s was submitted", sheet.id)

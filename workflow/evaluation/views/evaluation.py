@@ -1,0 +1,244 @@
+"""Evaluation (coordinator only): the applications in evaluation with their evaluators,
+declarations, sheets, spreads, the third evaluator and the final score, every step shown;
+assignment by hand, and the proposal, shown for approval before anything is saved."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from itertools import combinations
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from forms.evaluation import ApproveEvaluatorsForm, AssignEvaluatorForm
+from workflow.evaluation import evaluator_assignment as ev
+from workflow.evaluation.evaluator_assignment import AssignmentRefused
+from workflow.extensions import db
+from workflow.models import Path, Programme, Role, SheetPart, User
+from workflow.path import access
+from workflow.text import polish_key
+from workflow.web.helpers import add_error, current_programme, role_required
+from workflow.web.templating import label as label_text
+
+bp = Blueprint("evaluation", __name__, url_prefix="/coordinator/evaluation")
+
+Page = str | tuple[str, int] | Response
+
+
+
+def _num(value: Decimal | int | None) -> str:
+    """A score as a Pole writes it: 90,5; 96."""
+    return "–" if value is None else format_decimal(value, "0.##")
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {"num": _num, "conflict_labels": ev.CONFLICT_LABELS}
+
+
+
+def _by_town(scores: list[ev.ApplicationScore]) -> list[ev.ApplicationScore]:
+    return sorted(scores, key=lambda s: (polish_key(s.town), s.path_id))
+
+
+# --- the applications ----------------------------------------------------------------------------
+
+
+@bp.route("/")
+@role_required(Role.COORDINATOR)
+def index() -> Page:
+    programme = current_programme()
+    scores = _by_town(ev.application_scores(programme, ev.EVALUATED_STATES))
+    evaluators = ev.evaluator_loads(programme)
+    conflicts = ev.conflicts_found(programme)
+    blocked = {s.path_id for s in scores
+               if s.third == "needed" and s.in_evaluation and not ev.eligible(s, evaluators, conflicts)}
+    programmes = list(db.session.scalars(select(Programme).order_by(Programme.id)))
+    return render_template("evaluation/index.html", programme=programme, programmes=programmes,
+                           scores=scores, blocked=blocked, no_third=ev.NO_THIRD_CANDIDATE)
+
+
+def _options(candidates: list[ev.EvaluatorLoad]) -> list[tuple[Any, str]]:
+    return [("", _("– wybierz oceniającego –"))] + [
+        (e.id, _("%(name)s (wniosków w programie: %(load)d)", name=e.name, load=e.load)) for e in candidates]
+
+
+def _steps(score: ev.ApplicationScore) -> dict[str, Any]:
+    """The arithmetic of the final score rule, for the page to show line by line."""
+    totals = [s.total for s in score.sheets]
+    steps: dict[str, Any] = {"totals": totals, "pairs": []}
+    if len(totals) >= 2:
+        a, b = totals[0], totals[1]
+        steps["difference"] = abs(a - b)
+        steps["allowed"] = Decimal(score.discrepancy_pct) * max(a, b) / 100
+    if score.final.needs_third and len(totals) >= 3:
+        steps["pairs"] = [(i, j, abs(totals[i] - totals[j]), Decimal(totals[i] + totals[j]) / 2)
+                          for i, j in combinations(range(len(totals)), 2)]
+    return steps
+
+
+def _render_application(path: Path, *, regular_form: AssignEvaluatorForm | None = None,
+                        third_form: AssignEvaluatorForm | None = None, errors: list[str] | None = None,
+                        status: int = 200) -> tuple[str, int]:
+    """The application's page; a form given here keeps what was chosen and its errors."""
+    score = ev.application_score(path)
+    evaluators = ev.evaluator_loads(path.programme)
+    conflicts = ev.conflicts_of(path)
+    candidates = ev.eligible(score, evaluators, conflicts)
+    conflicted = sorted(((evaluators[e], kind) for (_p, e), kind in conflicts.items()
+                         if e in evaluators and e not in score.evaluator_ids),
+                        key=lambda t: (polish_key(t[0].name), t[0].id))
+    parts = list(db.session.scalars(
+        select(SheetPart).options(selectinload(SheetPart.criteria))
+        .where(SheetPart.programme_id == path.programme_id).order_by(SheetPart.position, SheetPart.id)))
+    regular_form = regular_form or AssignEvaluatorForm(formdata=None, prefix="regular")
+    regular_form.evaluator.choices = _options(candidates)
+    third_form = third_form or AssignEvaluatorForm(formdata=None, prefix="third")
+    third_form.evaluator.choices = _options(candidates)
+    return render_template(
+        "evaluation/application.html", programme=path.programme, path=path, score=score, parts=parts,
+        lines=ev.sheet_lines(path), earlier=ev.earlier_rounds(path),
+        candidates=candidates, conflicted=conflicted, steps=_steps(score),
+        regular_form=regular_form, third_form=third_form, no_third=ev.NO_THIRD_CANDIDATE, errors=errors or [],
+    ), status
+
+
+@bp.route("/applications/<int:path_id>")
+@role_required(Role.COORDINATOR)
+def application(path_id: int) -> Page:
+    return _render_application(access.get_path_or_404(current_user, path_id))
+
+
+def _assign(path: Path, form: AssignEvaluatorForm, role: str, render: dict[str, Any]) -> Page:
+    """Validate the form, find the evaluator, let the service decide; 400 or 409 with the reason."""
+    if not form.validate():
+        return _render_application(path, status=400, **render)
+    evaluator = db.session.get(User, form.evaluator.data) if form.evaluator.data else None
+    if evaluator is None or evaluator.role != Role.EVALUATOR:
+        add_error(form.evaluator, _("Wybierz oceniającego z listy."))
+        return _render_application(path, status=400, **render)
+    try:
+        ev.assign(path, evaluator, current_user, role=role)
+    except AssignmentRefused as exc:
+        for reason in exc.reasons:
+            add_error(form.evaluator, label_text(reason))
+        return _render_application(path, status=409, **render)
+    flash(_("Przydzielono: %(name)s. Oceniający dostanie wiadomość.", name=evaluator.name), "success")
+    return redirect(url_for("evaluation.application", path_id=path.id))
+
+
+@bp.route("/applications/<int:path_id>/evaluators", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def assign(path_id: int) -> Page:
+    path = access.get_path_or_404(current_user, path_id)
+    form = AssignEvaluatorForm(prefix="regular")
+    return _assign(path, form, "regular", {"regular_form": form})
+
+
+@bp.route("/applications/<int:path_id>/third", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def assign_third(path_id: int) -> Page:
+    path = access.get_path_or_404(current_user, path_id)
+    form = AssignEvaluatorForm(prefix="third")
+    return _assign(path, form, "third", {"third_form": form})
+
+
+@bp.route("/applications/<int:path_id>/third/auto", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def third_auto(path_id: int) -> Page:
+    # CSRFProtect has already refused a POST without a valid token.
+    path = access.get_path_or_404(current_user, path_id)
+    result = ev.ensure_third(path, current_user)
+    if result.assignment is not None:
+        flash(_("Przydzielono trzeciego oceniającego: %(name)s. Dostanie wiadomość.",
+                name=result.assignment.evaluator.name), "success")
+    elif result.reason is not None:
+        flash(label_text(result.reason), "error")
+    else:
+        flash(label_text(ev.THIRD_NOT_NEEDED), "info")
+    return redirect(url_for("evaluation.application", path_id=path.id))
+
+
+@bp.route("/assignments/<int:assignment_id>/unassign", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def unassign(assignment_id: int) -> Page:
+    row = ev.get_assignment(assignment_id)
+    if row is None:
+        abort(404)
+    path = access.get_path_or_404(current_user, row.path_id)
+    name = row.evaluator.name
+    try:
+        ev.unassign(row, current_user)
+    except AssignmentRefused as exc:
+        return _render_application(path, errors=[label_text(r) for r in exc.reasons], status=409)
+    flash(_("Zakończono przydział: %(name)s.", name=name), "info")
+    return redirect(url_for("evaluation.application", path_id=path.id))
+
+
+# --- the proposal and the evaluators ----------------------------------------------------------------
+
+
+def _render_proposal(programme: Programme, reasons: list[str] | None = None,
+                     status: int = 200) -> tuple[str, int]:
+    proposal = ev.propose(programme)
+    towns, evaluators = proposal.towns, proposal.evaluators
+    pairs = sorted(proposal.pairs, key=lambda p: (polish_key(towns[p.path_id]), p.path_id,
+                                                  polish_key(evaluators[p.evaluator_id].name)))
+    loads = sorted(((evaluators[e], load, proposal.new.get(e, 0)) for e, load in proposal.loads.items()),
+                   key=lambda t: (-t[2], polish_key(t[0].name), t[0].id))
+    return render_template(
+        "evaluation/proposal.html", programme=programme, proposal=proposal, pairs=pairs, towns=towns,
+        evaluators=evaluators, loads=loads, form=ApproveEvaluatorsForm(formdata=None),
+        uncovered=sorted(proposal.uncovered, key=lambda u: (polish_key(towns[u.path_id]), u.path_id)),
+        reasons=reasons or [],
+    ), status
+
+
+def _unknown(programme: Programme, pairs: list[tuple[int, int]]) -> bool:
+    """Whether a posted pair names an application outside the programme or no evaluator:
+    not something our page sends, so bad input (400) rather than a conflict (409)."""
+    path_ids = {p for p, _e in pairs}
+    evaluator_ids = {e for _p, e in pairs}
+    known_paths = set(db.session.scalars(
+        select(Path.id).where(Path.id.in_(path_ids), Path.programme_id == programme.id)))
+    known_evaluators = set(db.session.scalars(
+        select(User.id).where(User.id.in_(evaluator_ids), User.role == Role.EVALUATOR.value)))
+    return known_paths != path_ids or known_evaluators != evaluator_ids
+
+
+@bp.route("/proposal", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def proposal() -> Page:
+    programme = current_programme()
+    form = ApproveEvaluatorsForm()
+    if not form.is_submitted():
+        return _render_proposal(programme)
+    if not form.validate():
+        return _render_proposal(programme, [str(e) for e in form.pair.errors], 400)
+    if _unknown(programme, form.pair.data):
+        unknown = _("Propozycja wskazuje nieznany wniosek albo nieznanego oceniającego. Nic nie zapisano. "
+                    "Poniżej nowa propozycja.")
+        return _render_proposal(programme, [unknown], 400)
+    try:
+        saved = ev.apply(programme, form.pair.data, current_user)
+    except AssignmentRefused as exc:
+        reasons = [_("Nic nie zapisano, bo przydziały zmieniły się od przygotowania propozycji. "
+                     "Poniżej nowa propozycja.")] + [label_text(r) for r in exc.reasons]
+        return _render_proposal(programme, reasons, 409)
+    flash(_("Zapisano przydziały oceniających: %(n)d. Oceniający dostaną wiadomości.", n=len(saved)),
+          "success")
+    return redirect(url_for("evaluation.index", programme=programme.code))
+
+
+@bp.route("/evaluators")
+@role_required(Role.COORDINATOR)
+def evaluators() -> Page:
+    programme = current_programme()
+    rows = sorted(ev.evaluator_rows(programme), key=lambda r: (polish_key(r.evaluator.name), r.evaluator.id))
+    return render_template("evaluation/evaluators.html", programme=programme, rows=rows)

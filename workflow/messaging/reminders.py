@@ -1,0 +1,262 @@
+"""Deadline and score-sheet reminders, found by a sweep (beat: every 15 minutes).
+
+What "due" means. A programme has reminder offsets (days, default 14, 7, 3, 1). For a
+deadline D, offset k opens its window at D minus k calendar days *on the programme's
+wall clock* (Europe/Warsaw): D = 30 Oct 23:59 CET gives 23 Oct 23:59 CEST for k = 7, so
+the Warsaw DST change does not move a reminder by an hour. At a sweep's moment `now`,
+with `now < D`, the due offset is the smallest k whose window has opened; a reminder is
+sent for (D, that k) unless one was already claimed. So a sweep after a long outage sends
+one reminder (the latest window's), not four; a deadline moved by an extension is a new D
+and starts its reminders again.
+
+Who. A town's active members, for a path whose state is a 'draft' or 'returned' step of a
+stage with a deadline (the town's extension, if any, replaces the programme's deadline);
+and an evaluator whose sheet for the current evaluation round is not submitted (and who
+declared no conflict), before the programme's evaluation deadline.
+
+Once. Each reminder is claimed by INSERT … ON CONFLICT DO NOTHING on the unique key
+(kind, path or assignment, D, k) in the same transaction that queues its messages: two
+sweeps at once, or one run twice, queue it once. The number of statements does not grow
+with the number of paths (executemany sends the claims and messages in batches).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
+
+import states
+from workflow.extensions import db
+from workflow.messaging import notifications
+from workflow.messaging.notifications import Kind, Outgoing
+from workflow.models import (
+    Applicant,
+    DeadlineExtension,
+    EvaluatorAssignment,
+    Path,
+    Programme,
+    Role,
+    ScoreSheet,
+    StageDeadline,
+    User,
+)
+from workflow.models.notification import ReminderClaim
+from workflow.models.types import utcnow
+
+log = logging.getLogger("sciezka.reminders")
+
+DEFAULT_OFFSETS = (14, 7, 3, 1)
+OPEN_STEPS = ("draft", "returned")
+
+
+@dataclass(frozen=True)
+class Due:
+    """A reminder that is due: its claim key and who gets it."""
+
+    kind: str  # 'deadline' or 'sheet'
+    subject_id: int  # the path's or the evaluator assignment's id
+    due_at: datetime
+    offset_days: int
+
+    @property
+    def key(self) -> tuple[str, int, datetime, int]:
+        return self.kind, self.subject_id, self.due_at, self.offset_days
+
+
+@dataclass
+class Swept:
+    reminders: int = 0
+    messages: int = 0
+
+
+def offsets(programme: Programme) -> list[int]:
+    """The programme's offsets in days, largest first (bad entries are ignored)."""
+    out = set()
+    for part in (programme.reminder_offsets or "").split(","):
+        part = part.strip()
+        if part.isdigit() and int(part) > 0:
+            out.add(int(part))
+    return sorted(out or DEFAULT_OFFSETS, reverse=True)
+
+
+def window_opens(due_at: datetime, days: int, tz: str) -> datetime:
+    """D minus `days` calendar days on the wall clock of `tz`, as a UTC moment."""
+    zone = ZoneInfo(tz)
+    local = due_at.astimezone(zone)
+    earlier = (local.replace(tzinfo=None) - timedelta(days=days)).replace(tzinfo=zone)
+    return earlier.astimezone(due_at.tzinfo)
+
+
+def due_offset(due_at: datetime, now: datetime, days: list[int], tz: str) -> int | None:
+    """The smallest offset whose window has opened at `now` (None: none, or too late)."""
+    if now >= due_at:
+        return None
+    opened = [k for k in days if window_opens(due_at, k, tz) <= now]
+    return min(opened) if opened else None
+
+
+def _stage_of_state() -> dict[str, str]:
+    """Each open (draft/returned) state's stage, over every registered path definition."""
+    return {s.code: s.stage for d in states.REGISTRY.values() for s in d.states
+            if s.step in OPEN_STEPS}
+
+
+def _horizon(programmes: dict[int, Programme], now: datetime) -> datetime:
+    """No window opens earlier than the largest offset (plus a day for the clock change)."""
+    longest = max((offsets(p)[0] for p in programmes.values()), default=DEFAULT_OFFSETS[0])
+    return now + timedelta(days=longest + 1)
+
+
+def _town_rows(now: datetime, horizon: datetime) -> list:
+    """(path id, programme id, state, town name, deadline, member id, locale): one query."""
+    stage_of = _stage_of_state()
+    stage = case(stage_of, value=Path.state)
+    due = func.coalesce(DeadlineExtension.due_at, StageDeadline.due_at)
+    query = (
+        select(Path.id, Path.programme_id, Path.state, Applicant.name, due.label("due_at"),
+               User.id, User.locale)
+        .join(Applicant, Applicant.id == Path.applicant_id)
+        .join(StageDeadline, and_(StageDeadline.programme_id == Path.programme_id,
+                                  StageDeadline.stage == stage))
+        .outerjoin(DeadlineExtension, and_(DeadlineExtension.path_id == Path.id,
+                                           DeadlineExtension.stage == stage))
+        .outerjoin(User, and_(User.applicant_id == Path.applicant_id, User.role == Role.TOWN,
+                              User.active.is_(True)))
+        .where(Path.state.in_(sorted(stage_of)), due > now, due <= horizon)
+        .order_by(Path.id, User.id)
+    )
+    return list(db.session.execute(query))
+
+
+def _sheet_rows(now: datetime, horizon: datetime) -> list:
+    """(assignment id, programme id, town name, evaluation deadline, evaluator id, locale)."""
+    query = (
+        select(EvaluatorAssignment.id, Path.programme_id, Applicant.name,
+               Programme.evaluation_deadline, User.id, User.locale)
+        .join(Path, and_(Path.id == EvaluatorAssignment.path_id,
+                         Path.evaluation_round == EvaluatorAssignment.round))
+        .join(Programme, Programme.id == Path.programme_id)
+        .join(Applicant, Applicant.id == Path.applicant_id)
+        .join(User, User.id == EvaluatorAssignment.evaluator_id)
+        .outerjoin(ScoreSheet, ScoreSheet.assignment_id == EvaluatorAssignment.id)
+        .where(Path.state == "evaluation", User.active.is_(True),
+               or_(EvaluatorAssignment.declaration.is_(None),
+                   EvaluatorAssignment.declaration != "conflict"),
+               or_(ScoreSheet.id.is_(None), ScoreSheet.status != "submitted"),
+               Programme.evaluation_deadline > now, Programme.evaluation_deadline <= horizon)
+        .order_by(EvaluatorAssignment.id)
+    )
+    return list(db.session.execute(query))
+
+
+class _Deadlines:
+    """Per (programme, deadline): the due offset and the texts of the moment, worked out
+    once. Thousands of paths share a handful of deadlines, so this is most of the work."""
+
+    def __init__(self, programmes: dict[int, Programme], now: datetime) -> None:
+        self.programmes, self.now = programmes, now
+        self.offsets = {pid: offsets(p) for pid, p in programmes.items()}
+        self.cache: dict[tuple[int, datetime], tuple[int | None, dict[str, str]]] = {}
+
+    def __call__(self, programme_id: int, due_at: datetime) -> tuple[int | None, dict[str, str]]:
+        key = (programme_id, due_at)
+        if key not in self.cache:
+            programme = self.programmes[programme_id]
+            zone = ZoneInfo(programme.timezone)
+            k = due_offset(due_at, self.now, self.offsets[programme_id], programme.timezone)
+            days = (due_at.astimezone(zone).date() - self.now.astimezone(zone).date()).days
+            self.cache[key] = (k, {"days": str(days),
+                                   "deadline": due_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")})
+        return self.cache[key]
+
+
+def find_due(now: datetime) -> tuple[dict[tuple, Due], list[tuple[Due, Outgoing]]]:
+    """Every due reminder and its messages, claimed or not (three queries, no writes)."""
+    programmes = {p.id: p for p in db.session.scalars(select(Programme))}
+    horizon = _horizon(programmes, now)
+    moment = _Deadlines(programmes, now)
+    due: dict[tuple, Due] = {}
+    out: list[tuple[Due, Outgoing]] = []
+    stages: dict[tuple[str, str, str], str] = {}
+    for path_id, programme_id, state, town, due_at, user_id, locale in _town_rows(now, horizon):
+        k, when = moment(programme_id, due_at)
+        if k is None:
+            continue
+        reminder = due.setdefault(("deadline", path_id, due_at, k),
+                                  Due("deadline", path_id, due_at, k))
+        if user_id is None:
+            continue
+        programme, locale = programmes[programme_id], locale or "pl"
+        if (programme.path_code, state, locale) not in stages:
+            definition = states.get_definition(programme.path_code)
+            stages[programme.path_code, state, locale] = definition.stage(
+                definition.state(state).stage).label.get(locale)
+        out.append((reminder, Outgoing(user_id, locale, Kind.DEADLINE_REMINDER, programme, {
+            "town": town, "stage": stages[programme.path_code, state, locale], **when})))
+    for assignment_id, programme_id, town, due_at, user_id, locale in _sheet_rows(now, horizon):
+        k, when = moment(programme_id, due_at)
+        if k is None:
+            continue
+        reminder = due.setdefault(("sheet", assignment_id, due_at, k),
+                                  Due("sheet", assignment_id, due_at, k))
+        out.append((reminder, Outgoing(user_id, locale or "pl", Kind.SHEET_REMINDER,
+                                       programmes[programme_id], {"town": town, **when})))
+    return due, out
+
+
+def _claim(reminders: list[Due], now: datetime) -> set[tuple]:
+    """Insert the claims; the keys of those actually inserted (not claimed before).
+
+    The claims already made for deadlines still ahead are read first (one query), so a
+    sweep with nothing new writes nothing; ON CONFLICT DO NOTHING settles the race with a
+    sweep running at the same moment."""
+    if not reminders:
+        return set()
+    made = {tuple(row) for row in db.session.execute(
+        select(ReminderClaim.kind, ReminderClaim.subject_id, ReminderClaim.due_at,
+               ReminderClaim.offset_days).where(ReminderClaim.due_at > now))}
+    reminders = [r for r in reminders if r.key not in made]
+    if not reminders:
+        return set()
+    dialect = db.session.get_bind().dialect.name
+    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    created = utcnow()
+    # A Core insert on the table: the ORM's bulk insert with RETURNING is ten times slower.
+    table = ReminderClaim.__table__
+    statement = (dialect_insert(table).on_conflict_do_nothing()
+                 .returning(table.c.kind, table.c.subject_id, table.c.due_at, table.c.offset_days))
+    rows = [{"kind": r.kind, "subject_id": r.subject_id, "due_at": r.due_at,
+             "offset_days": r.offset_days, "created_at": created} for r in reminders]
+    inserted = db.session.execute(statement, rows)
+    return {tuple(row) for row in inserted}
+
+
+def sweep_detail(now: datetime | None = None) -> Swept:
+    """Claim and queue the reminders due at `now`, in one transaction; commit."""
+    now = now or utcnow()
+    for attempt in range(3):
+        try:
+            due, messages = find_due(now)
+            claimed = _claim(list(due.values()), now)
+            queued = notifications.queue_many(m for r, m in messages if r.key in claimed)
+            db.session.commit()
+            return Swept(len(claimed), queued)
+        except OperationalError:  # SQLite: another sweep held the write lock too long
+            db.session.rollback()
+            if attempt == 2:
+                raise
+            log.warning("reminder sweep: database busy, trying again")
+    raise AssertionError("unreachable")
+
+
+def sweep(now: datetime | None = None) -> int:
+    """The number of reminders queued (each to every member of a town, or one evaluator)."""
+    return sweep_detail(now).reminders
+

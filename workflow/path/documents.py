@@ -1,0 +1,201 @@
+"""Uploads: the type is read from the content, the bytes are stored by content hash.
+
+The uploaded name is kept only for display; it never becomes a path on disk. Sniffing is
+our own small reader of the formats we accept (PDF, and the ZIP containers of DOCX, XLSX,
+ODT and ODS): it looks at the container's own manifest, which a renamed file cannot fake
+(see docs/decisions/0004-upload-sniffing.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import select
+
+from workflow.audit import log as audit
+from workflow.extensions import db
+from workflow.models import Document, Path, StageSignoff, User
+from workflow.path import upload_checks
+
+OOXML_MAIN = {
+    "word/document.xml": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "xl/workbook.xml": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+ODF_TYPES = {
+    "application/vnd.oasis.opendocument.text": "odt",
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
+}
+ACCEPTED = ("pdf", "docx", "odt", "xlsx", "ods")
+MAX_ZIP_ENTRIES = 10_000
+
+
+class UploadRefused(ValueError):
+    """The file is not one we accept; `code` selects the message shown to the user."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    kind: str  # one of ACCEPTED
+    mime_type: str
+
+
+def sniff(head: bytes, stream: BinaryIO) -> Sniffed | None:
+    """The accepted type of the file's content, or None. `head` is its first bytes."""
+    if head.startswith(b"%PDF-"):
+        return Sniffed("pdf", "application/pdf")
+    if not head.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        stream.seek(0)
+        with zipfile.ZipFile(stream) as archive:
+            names = archive.namelist()
+            if len(names) > MAX_ZIP_ENTRIES:
+                return None
+            if "mimetype" in names:
+                declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+                if declared in ODF_TYPES and "content.xml" in names:
+                    return Sniffed(ODF_TYPES[declared], declared)
+                return None
+            if "[Content_Types].xml" in names:
+                for main, (kind, mime) in OOXML_MAIN.items():
+                    if main in names:
+                        return Sniffed(kind, mime)
+    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError, ValueError):
+        return None
+    return None
+
+
+def extension_kind(filename: str) -> str:
+    return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+
+
+def upload_dir() -> FsPath:
+    return FsPath(current_app.config["UPLOAD_DIR"])
+
+
+def stored_path(content_hash: str) -> FsPath:
+    return upload_dir() / content_hash[:2] / content_hash[2:4] / content_hash
+
+
+def clean_name(filename: str) -> str:
+    """The uploaded name for display: no folders, no control characters, bounded length."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return name[:200] or "dokument"
+
+
+def store_upload(path: Path, stage: str, filename: str, stream: BinaryIO, user: User) -> Document:
+    """Check, store and record one upload for `path`'s `stage`; UploadRefused if unfit."""
+    limit = current_app.config["UPLOAD_MAX_MB"] * 1024 * 1024
+    data = stream.read(limit + 1)
+    if not data:
+        raise UploadRefused("empty")
+    if len(data) > limit:
+        raise UploadRefused("too_large")
+    found = sniff(data[:8], io.BytesIO(data))
+    if found is None:
+        raise UploadRefused("type")
+    claimed = extension_kind(filename)
+    if claimed != found.kind:
+        raise UploadRefused("mismatch")
+    flags: list[str] = []
+    if found.kind == "pdf":
+        flags = upload_checks.pdf_flags(data)
+    else:
+        try:
+            upload_checks.check_office(io.BytesIO(data))
+        except upload_checks.ContentRefused as refused:
+            raise UploadRefused(refused.code) from refused
+
+    digest = hashlib.sha256(data).hexdigest()
+    target = stored_path(digest)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Write to a temporary file and rename: a crash never leaves half a file.
+        fd, tmp = tempfile.mkstemp(dir=target.parent)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, target)
+
+    document = Document(
+        path_id=path.id,
+        stage=stage,
+        original_name=clean_name(filename),
+        content_hash=digest,
+        mime_type=found.mime_type,
+        size_bytes=len(data),
+        uploaded_by_id=user.id,
+        flags=",".join(flags),
+    )
+    db.session.add(document)
+    db.session.flush()
+    audit.record("document_uploaded", actor=user, object_type="document", object_id=document.id,
+                 programme_id=path.programme_id,
+                 detail={"path_id": path.id, "stage": stage, "name": document.original_name,
+                         "sha256": digest, "flags": document.flags})
+    db.session.commit()
+    return document
+
+
+def latest_document(path: Path, stage: str) -> Document | None:
+    return db.session.scalar(
+        select(Document)
+        .where(Document.path_id == path.id, Document.stage == stage)
+        .order_by(Document.uploaded_at.desc(), Document.id.desc())
+        .limit(1)
+    )
+
+
+def documents_of(path: Path) -> list[Document]:
+    return list(
+        db.session.scalars(
+            select(Document)
+            .where(Document.path_id == path.id)
+            .order_by(Document.uploaded_at.desc(), Document.id.desc())
+        )
+    )
+
+
+def is_signed_off(document: Document | None) -> bool:
+    if document is None:
+        return False
+    return (
+        db.session.scalar(select(StageSignoff.id).where(StageSignoff.document_id == document.id))
+        is not None
+    )
+
+
+def sign_off(path: Path, stage: str, advisor: User, document_id: int | None = None) -> StageSignoff:
+    """Record the advisor's sign-off of the stage's latest document.
+
+    `document_id` is the version the advisor saw; if the town has uploaded a newer one
+    since, the sign-off is refused rather than applied to a file nobody has read.
+    """
+    document = latest_document(path, stage)
+    if document is None:
+        raise UploadRefused("nothing_to_sign")
+    if document_id is not None and document.id != document_id:
+        raise UploadRefused("newer_version")
+    existing = db.session.scalar(
+        select(StageSignoff).where(StageSignoff.document_id == document.id)
+    )
+    if existing is not None:
+        return existing
+    signoff = StageSignoff(
+        path_id=path.id, stage=stage, document_id=document.id, advisor_id=advisor.id
+    )
+    db.session.add(signoff)
+    db.session.commit()
+    return signoff

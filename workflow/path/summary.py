@@ -1,0 +1,99 @@
+"""What a page shows about one path: its steps, deadlines, documents, history, actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from states.definition import Label, PathDefinition, Stage, State
+from workflow.extensions import db
+from workflow.models import Document, Path, PathTransition, StageSignoff, User
+from workflow.models.types import utcnow
+from workflow.path import deadlines, documents
+from workflow.path.transitions import Action, available_actions, definition_of
+
+
+@dataclass(frozen=True)
+class StepView:
+    stage: Stage
+    status: str  # done / current / todo
+    deadline: deadlines.EffectiveDeadline | None
+    days_left: int | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class PathSummary:
+    path: Path
+    definition: PathDefinition
+    state: State
+    steps: list[StepView]
+    current_deadline: deadlines.EffectiveDeadline | None
+    current_days_left: int | None
+    current_overdue: bool
+    documents: list[Document]
+    signed_document_ids: set[int]
+    timeline: list[PathTransition]
+    actions: list[Action]
+    can_upload: bool
+    missing: list[Label]  # what the current stage still needs, for "what to do next"
+
+
+def can_upload(path: Path, definition: PathDefinition, roles_applicant: bool) -> bool:
+    state = definition.state(path.state)
+    stage = definition.stage(state.stage)
+    return roles_applicant and stage.document_required and state.step in ("draft", "returned")
+
+
+def summary(path: Path, user: User, now: datetime | None = None) -> PathSummary:
+    now = now or utcnow()
+    definition = definition_of(path)
+    state = definition.state(path.state)
+    tz = path.programme.timezone
+    effective = deadlines.effective_deadlines(path)
+    steps = []
+    for stage in definition.stages:
+        dl = effective.get(stage.code)
+        steps.append(
+            StepView(
+                stage=stage,
+                status=definition.stage_status(stage.code, path.state),
+                deadline=dl,
+                days_left=deadlines.days_left(dl.due_at, now, tz) if dl else None,
+                overdue=bool(dl and now > dl.due_at),
+            )
+        )
+    docs = documents.documents_of(path)
+    signed = set(
+        db.session.scalars(select(StageSignoff.document_id).where(StageSignoff.path_id == path.id))
+    )
+    timeline = list(
+        db.session.scalars(
+            select(PathTransition)
+            .options(joinedload(PathTransition.actor))
+            .where(PathTransition.path_id == path.id)
+            .order_by(PathTransition.seq.desc())
+        )
+    )
+    actions = available_actions(path, user, now, effective)
+    is_applicant = user.role == "town" and user.applicant_id == path.applicant_id
+    current = effective.get(state.stage)
+    missing = list(dict.fromkeys(reason for a in actions for reason in a.unmet))
+    return PathSummary(
+        path=path,
+        definition=definition,
+        state=state,
+        steps=steps,
+        current_deadline=current,
+        current_days_left=deadlines.days_left(current.due_at, now, tz) if current else None,
+        current_overdue=bool(current and now > current.due_at),
+        documents=docs,
+        signed_document_ids=signed,
+        timeline=timeline,
+        actions=actions,
+        can_upload=can_upload(path, definition, is_applicant),
+        missing=missing,
+    )

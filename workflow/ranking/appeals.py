@@ -1,0 +1,434 @@
+"""The announced result as a town and the public see it, and the towns' appeals against it.
+
+The window (a programme setting, `appeal_days`; None means the result is final, as in
+RL-2020) counts calendar days in the programme's zone (Europe/Warsaw): the day of the
+announcement is day 0, and an appeal may be filed until the end of day N, 23:59:59
+Warsaw time. Announced on 1 December with 14 days: until 15 December, 23:59:59.
+
+A town files one appeal per announced ranking (the database's unique (path, snapshot)
+keeps it so under concurrent requests). The coordinator decides it once, with a note,
+and the town is notified. An upheld appeal takes the application back to evaluation
+(`reopen_evaluation`, from reserve or not awarded) in a new evaluation round
+(Path.evaluation_round + 1): the earlier round's assignments and sheets stay as history and
+no longer count; the coordinator assigns evaluators again and, with their sheets in, runs a
+new ranking. The announced snapshot itself is never changed. A
+refusal carries a code and its values; the view
+turns it into the message in the reader's language (this module also runs outside a
+request, where there is no reader's language).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from states.definition import Label
+from workflow.audit import log as audit
+from workflow.evaluation import scoring
+from workflow.extensions import db
+from workflow.messaging import notifications
+from workflow.messaging.notifications import Kind
+from workflow.models import (
+    Appeal,
+    Applicant,
+    Criterion,
+    EvaluatorAssignment,
+    Path,
+    Programme,
+    RankingSnapshot,
+    Role,
+    Score,
+    ScoreSheet,
+    SheetPart,
+    User,
+)
+from workflow.models.types import utcnow
+from workflow.path import transitions
+from workflow.ranking import runs as ranking_runs
+
+MIN_JUSTIFICATION, MAX_TEXT = 50, 5000
+UPHELD = Label("protest uwzględniony – wniosek zostanie ponownie oceniony",
+               "appeal upheld – the application will be evaluated again")
+REJECTED = Label("protest odrzucony", "appeal rejected")
+REOPEN = "reopen_evaluation"
+REOPENABLE = ("reserve", "not_awarded")
+
+
+class AppealNotFound(LookupError):
+    """Not the user's to see or touch: the view answers 404."""
+
+
+REFUSALS = {
+    # code: (HTTP status, the form field the message belongs to, or None for the page)
+    "final": (409, None),  # the programme allows no appeal
+    "not_announced": (409, None),
+    "awarded": (409, None),  # nothing to appeal against
+    "already_filed": (409, None),  # values: filed_on (date, or None after a race)
+    "window_closed": (409, None),  # values: last_day (date)
+    "too_short": (400, "justification"),  # values: min, n
+    "too_long": (400, "justification"),  # values: max
+    "already_decided": (409, None),
+    "note_required": (400, "note"),
+    "note_too_long": (400, "note"),  # values: max
+    "path_changed": (409, None),  # the path moved while the appeal was decided
+}
+
+
+class AppealRefused(Exception):
+    """The appeal or decision may not be made, and why: `code` (a key of REFUSALS) with
+    its `values`; `status` is the HTTP answer, `field` where the message belongs."""
+
+    def __init__(self, code: str, **values: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.values = values
+        self.status, self.field = REFUSALS[code]
+
+
+# --- the window --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Window:
+    opens_at: datetime  # the announcement
+    last_day: date  # in the programme's zone
+    closes_at: datetime  # the first moment after it: midnight after the last day (exclusive)
+
+    @property
+    def last_moment(self) -> datetime:
+        return self.closes_at - timedelta(seconds=1)
+
+    def is_open(self, now: datetime) -> bool:
+        return self.opens_at <= now < self.closes_at
+
+
+def window(programme: Programme, snapshot: RankingSnapshot | None) -> Window | None:
+    """The appeal window of an announced snapshot; None when the result is final."""
+    if programme.appeal_days is None or snapshot is None or snapshot.announced_at is None:
+        return None
+    zone = ZoneInfo(programme.timezone)
+    last_day = snapshot.announced_at.astimezone(zone).date() + timedelta(days=programme.appeal_days)
+    closes_at = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=zone)
+    return Window(snapshot.announced_at, last_day, closes_at)
+
+
+def decide_by(programme: Programme, appeal: Appeal) -> date | None:
+    """The last day (programme's zone) for the decision, if the programme sets one."""
+    if programme.appeal_decision_days is None:
+        return None
+    return local_day(appeal.filed_at, programme) + timedelta(days=programme.appeal_decision_days)
+
+
+# --- the announced result of one application -----------------------------------------------------
+
+@dataclass(frozen=True)
+class CriterionScore:
+    code: str
+    title: Label
+    max_points: int
+    points: int | None
+    justification: str
+
+
+@dataclass(frozen=True)
+class SheetView:
+    """A submitted sheet as the town sees it: numbered, never named."""
+
+    number: int
+    parts: dict[str, int]
+    total: int
+    counted: bool  # one of the pair the final score is the mean of
+    criteria: dict[str, list[CriterionScore]]  # part code -> its criteria in order
+
+
+@dataclass
+class Outcome:
+    path: Path
+    programme: Programme
+    snapshot: RankingSnapshot | None
+    entry: dict[str, Any] | None = None  # the application's row of the ranking document
+    parts: list[tuple[str, Label, int]] = field(default_factory=list)  # code, title, max
+    reserve_position: int | None = None
+    sheets: list[SheetView] = field(default_factory=list)
+    appeal: Appeal | None = None
+    window: Window | None = None
+
+    @property
+    def announced(self) -> bool:
+        return self.snapshot is not None and self.entry is not None
+
+    @property
+    def requested(self) -> Decimal | None:
+        value = self.entry.get("requested") if self.entry else None
+        return Decimal(value) if value is not None else None
+
+    @property
+    def awarded_amount(self) -> Decimal | None:
+        return self.requested if self.entry and self.entry["outcome"] == "awarded" else None
+
+
+def _entry(snapshot: RankingSnapshot, path: Path) -> tuple[dict[str, Any] | None, int | None]:
+    """The path's row of the document and, on the reserve list, its place there."""
+    rows = (snapshot.result or {}).get("applications", [])
+    reserve = 0
+    for path_id, row in zip(ranking_runs.path_ids(snapshot), rows, strict=True):
+        if row["outcome"] == "reserve":
+            reserve += 1
+        if path_id == path.id:
+            return row, reserve if row["outcome"] == "reserve" else None
+    return None, None
+
+
+def _sheets(path: Path, snapshot: RankingSnapshot, entry: dict[str, Any], discrepancy_pct: int
+            ) -> list[SheetView]:
+    """The sheets the ranking counted, in its order, with their criteria (two queries).
+
+    An evaluator may have scored the application in more than one evaluation round (after an
+    upheld appeal): their sheet is the one of the latest round submitted before the ranking ran."""
+    listed = [s["evaluator"] for s in entry.get("sheets", [])]
+    if not listed:
+        return []
+    final = scoring.final_score([scoring.SheetTotals(s["evaluator"], s["parts"]) for s in entry["sheets"]],
+                                discrepancy_pct)
+    counted = set(final.counted or ())
+    third_last = case((EvaluatorAssignment.role == "third", 1), else_=0)
+    sheet_rows = db.session.execute(
+        select(ScoreSheet.id, User.email)
+        .join(EvaluatorAssignment, EvaluatorAssignment.id == ScoreSheet.assignment_id)
+        .join(User, User.id == EvaluatorAssignment.evaluator_id)
+        .where(EvaluatorAssignment.path_id == path.id, ScoreSheet.status == "submitted",
+               ScoreSheet.submitted_at <= snapshot.created_at,
+               or_(EvaluatorAssignment.declaration.is_(None), EvaluatorAssignment.declaration != "conflict"))
+        .order_by(EvaluatorAssignment.round, third_last, EvaluatorAssignment.id)
+    ).all()
+    sheet_of = {email: sid for sid, email in sheet_rows}
+    ids = [sheet_of[e] for e in listed if e in sheet_of]
+    scores: dict[int, dict[str, list[CriterionScore]]] = {sid: {} for sid in ids}
+    for sid, code, c_code, title_pl, title_en, max_points, points, text in db.session.execute(
+        select(Score.sheet_id, SheetPart.code, Criterion.code, Criterion.title_pl, Criterion.title_en,
+               Criterion.max_points, Score.points, Score.justification)
+        .join(Criterion, Criterion.id == Score.criterion_id)
+        .join(SheetPart, SheetPart.id == Criterion.part_id)
+        .where(Score.sheet_id.in_(ids)).order_by(SheetPart.position, SheetPart.id, Criterion.position)
+    ):
+        scores[sid].setdefault(code, []).append(
+            CriterionScore(c_code, Label(title_pl, title_en), max_points, points, text))
+    out = []
+    for i, doc_sheet in enumerate(entry["sheets"]):
+        sid = sheet_of.get(doc_sheet["evaluator"])
+        out.append(SheetView(i + 1, dict(doc_sheet["parts"]), doc_sheet["total"], i in counted,
+                             scores.get(sid, {}) if sid is not None else {}))
+    return out
+
+
+def outcome(path: Path) -> Outcome:
+    """What the town may read about its application in the announced ranking."""
+    programme = path.programme
+    snapshot = ranking_runs.announced_snapshot(programme.id)
+    result = Outcome(path, programme, snapshot)
+    if snapshot is None:
+        return result
+    result.entry, result.reserve_position = _entry(snapshot, path)
+    if result.entry is None:
+        return result
+    titles = {code: Label(pl, en) for code, pl, en in db.session.execute(
+        select(SheetPart.code, SheetPart.title_pl, SheetPart.title_en)
+        .where(SheetPart.programme_id == programme.id))}
+    result.parts = [(p["code"], titles.get(p["code"], Label(p["code"], p["code"])), p["max"])
+                    for p in snapshot.result["settings"]["parts"]]
+    result.sheets = _sheets(path, snapshot, result.entry, int(snapshot.result["settings"]["discrepancy"]))
+    result.appeal = db.session.scalar(select(Appeal).where(Appeal.path_id == path.id,
+                                                           Appeal.snapshot_id == snapshot.id))
+    result.window = window(programme, snapshot)
+    return result
+
+
+# --- filing and deciding ---------------------------------------------------------------------------
+
+def local_day(moment: datetime, programme: Programme) -> date:
+    return moment.astimezone(ZoneInfo(programme.timezone)).date()
+
+
+def check_can_file(found: Outcome, now: datetime) -> None:
+    """Raise AppealRefused if the town may not file an appeal now (before any input)."""
+    if found.programme.appeal_days is None:
+        raise AppealRefused("final")
+    if not found.announced:
+        raise AppealRefused("not_announced")
+    assert found.entry is not None and found.window is not None  # noqa: S101
+    if found.entry["outcome"] == "awarded":
+        raise AppealRefused("awarded")
+    if found.appeal is not None:
+        raise AppealRefused("already_filed", filed_on=local_day(found.appeal.filed_at, found.programme))
+    if not found.window.is_open(now):
+        raise AppealRefused("window_closed", last_day=found.window.last_day)
+
+
+def file(path: Path, user: User, justification: str, now: datetime | None = None) -> Appeal:
+    """File the town's appeal against its announced result; commits."""
+    if user.role != Role.TOWN or user.applicant_id != path.applicant_id:
+        raise AppealNotFound(path.id)
+    now = now or utcnow()
+    found = outcome(path)
+    check_can_file(found, now)
+    text = (justification or "").strip()
+    if len(text) < MIN_JUSTIFICATION:
+        raise AppealRefused("too_short", min=MIN_JUSTIFICATION, n=len(text))
+    if len(text) > MAX_TEXT:
+        raise AppealRefused("too_long", max=MAX_TEXT)
+    assert found.snapshot is not None  # noqa: S101  (checked above)
+    appeal = Appeal(path_id=path.id, snapshot_id=found.snapshot.id, justification=text, status="filed",
+                    filed_at=now, filed_by_id=user.id)
+    db.session.add(appeal)
+    audit.record("appeal_filed", actor=user, object_type="path", object_id=path.id,
+                 programme_id=path.programme_id)
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # the same town's second request at the same moment
+        db.session.rollback()
+        raise AppealRefused("already_filed", filed_on=None) from exc
+    return appeal
+
+
+def decide(appeal: Appeal, actor: User, upheld: bool, note: str, now: datetime | None = None) -> Appeal:
+    """Decide a filed appeal once, with a note; notify the town's members; commits.
+
+    Upheld: in the same transaction the path goes back to evaluation (`reopen_evaluation`,
+    fired as `actor` with the note as its comment, if the path is on the reserve list or not
+    awarded) and its evaluation round goes up by one. The coordinator's next steps are
+    evaluators for the new round (evaluator_assignment.assign) and, with their sheets in, a
+    new ranking. Rejected: no path changes."""
+    if actor.role != Role.COORDINATOR:
+        raise AppealNotFound(appeal.id)
+    text = (note or "").strip()
+    if appeal.status != "filed":
+        raise AppealRefused("already_decided")
+    if not text:
+        raise AppealRefused("note_required")
+    if len(text) > MAX_TEXT:
+        raise AppealRefused("note_too_long", max=MAX_TEXT)
+    now = now or utcnow()
+    status = "upheld" if upheld else "rejected"
+    changed = db.session.execute(
+        update(Appeal).where(Appeal.id == appeal.id, Appeal.status == "filed")
+        .values(status=status, decided_at=now, decided_by_id=actor.id, decision_note=text)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:  # someone decided it in the meantime
+        db.session.rollback()
+        raise AppealRefused("already_decided")
+    path = db.session.get(Path, appeal.path_id)
+    assert path is not None  # noqa: S101
+    record = None
+    if upheld and path.state in REOPENABLE:
+        try:
+            record = transitions.fire(path, REOPEN, actor, comment=text, commit=False)
+        except transitions.TransitionRefused as exc:
+            db.session.rollback()
+            raise AppealRefused("path_changed") from exc
+        path.evaluation_round += 1
+    _notify_town(path, UPHELD if upheld else REJECTED, text)
+    audit.record("appeal_decided", actor=actor, object_type="appeal", object_id=appeal.id,
+                 programme_id=path.programme_id, detail={"decision": status, "path_id": path.id})
+    try:
+        db.session.commit()
+    except (IntegrityError, StaleDataError) as exc:  # the path moved in the meantime
+        db.session.rollback()
+        raise AppealRefused("path_changed") from exc
+    db.session.refresh(appeal)
+    if record is not None:
+        for hook in transitions.after_commit_hooks:
+            hook(path, record)
+    notifications.dispatch()
+    return appeal
+
+
+def _notify_town(path: Path, decision: Label, note: str) -> None:
+    members = db.session.scalars(select(User).where(User.applicant_id == path.applicant_id,
+                                                    User.role == Role.TOWN, User.active.is_(True))
+                                 .order_by(User.id))
+    for user in members:
+        locale = user.locale or "pl"
+        notifications.queue(user, Kind.APPEAL_DECIDED, town=path.applicant.name,
+                            programme=path.programme, decision=decision.get(locale), note=note)
+
+
+# --- reading appeals ---------------------------------------------------------------------------------
+
+def get_for(user: User, appeal_id: int) -> Appeal:
+    """The appeal if `user` may see it (the coordinator any, a town its own)."""
+    query = select(Appeal).where(Appeal.id == appeal_id).options(
+        joinedload(Appeal.path).joinedload(Path.applicant),
+        joinedload(Appeal.path).joinedload(Path.programme))
+    if user.role == Role.TOWN:
+        query = query.join(Path, Path.id == Appeal.path_id).where(Path.applicant_id == user.applicant_id)
+    elif user.role != Role.COORDINATOR:
+        raise AppealNotFound(appeal_id)
+    appeal = db.session.scalar(query)
+    if appeal is None:
+        raise AppealNotFound(appeal_id)
+    return appeal
+
+
+def listing(programme_id: int | None = None, status: str | None = None) -> list[Appeal]:
+    """Appeals, those waiting for a decision first, then the newest (one query)."""
+    query = (select(Appeal).join(Path, Path.id == Appeal.path_id)
+             .options(joinedload(Appeal.path).joinedload(Path.applicant),
+                      joinedload(Appeal.path).joinedload(Path.programme))
+             .order_by(case((Appeal.status == "filed", 0), else_=1), Appeal.filed_at.desc(),
+                       Appeal.id.desc()))
+    if programme_id is not None:
+        query = query.where(Path.programme_id == programme_id)
+    if status is not None:
+        query = query.where(Appeal.status == status)
+    return list(db.session.scalars(query))
+
+
+# --- the public results ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PublicResult:
+    programme: Programme
+    announced_at: datetime
+    budget: Decimal | None
+    awarded: list[dict[str, Any]]  # rank, town, amount, total
+    awarded_sum: Decimal
+
+
+def public_results() -> list[PublicResult]:
+    """Every programme with an announced ranking, the latest announcement first (two queries).
+
+    Who holds a grant is the paths' state, not only the latest document: a corrected
+    announcement never withdraws a grant announced earlier, even where the corrected
+    ranking would now place that town lower.
+    """
+    rows = db.session.execute(
+        select(RankingSnapshot, Programme).join(Programme, Programme.id == RankingSnapshot.programme_id)
+        .where(RankingSnapshot.announced_at.is_not(None), RankingSnapshot.superseded_at.is_(None))
+        .order_by(RankingSnapshot.announced_at.desc(), Programme.id)
+    ).all()
+    holders: dict[int, set[str]] = {}
+    for programme_id, name in db.session.execute(
+        select(Path.programme_id, Applicant.name).join(Applicant, Applicant.id == Path.applicant_id)
+        .where(Path.state == "awarded", Path.programme_id.in_([p.id for _, p in rows]))
+    ):
+        holders.setdefault(programme_id, set()).add(name)
+    out = []
+    for snapshot, programme in rows:
+        doc = snapshot.result or {}
+        granted = holders.get(programme.id, set())
+        awarded = [{"rank": a["rank"], "town": a["town"], "amount": Decimal(a["requested"]),
+                    "total": a["total"]}
+                   for a in doc.get("applications", []) if a["town"] in granted]
+        budget = (doc.get("settings") or {}).get("budget")
+        out.append(PublicResult(programme, snapshot.announced_at,
+                                Decimal(budget) if budget is not None else None, awarded,
+                                sum((a["amount"] for a in awarded), Decimal("0.00"))))
+    return out

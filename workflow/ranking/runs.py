@@ -1,0 +1,605 @@
+"""Ranking runs on the database: load the inputs, run the rule, keep snapshots, approve,
+announce, compare, export.
+
+A snapshot is written once: a queued row is filled by its run (status running, then done
+or failed) and never changes afterwards, except the approval and announcement stamps.
+The inputs are read with a fixed number of queries (three, whatever the number of
+applications): the sheet's parts, the applications with their towns and submission
+times, and the submitted sheets' points summed per part in SQL.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+import states
+from states.definition import Label
+from workflow.audit import log as audit
+from workflow.evaluation.scoring import SheetTotals
+from workflow.extensions import db
+from workflow.messaging import notifications
+from workflow.messaging.notifications import Kind
+from workflow.models import (
+    Appeal,
+    Applicant,
+    Criterion,
+    EvaluatorAssignment,
+    Path,
+    PathTransition,
+    Programme,
+    RankingSnapshot,
+    Score,
+    ScoreSheet,
+    SheetPart,
+    User,
+)
+from workflow.models.types import utcnow
+from workflow.path import transitions
+from workflow.ranking import rule as ranking
+from workflow.ranking.rule import Application, Result, Settings
+from workflow.text import polish_key
+
+KINDS = ("preview", "official")
+# The states of a path whose application was submitted (a withdrawn one is no application).
+PASSED_STATES = ("evaluation", "ranked", "reserve", "awarded", "not_awarded")
+APPLICATION_STATES = ("formal_check", "rejected", *PASSED_STATES)
+# What each outcome of the ranking makes of a path, and the event that gets it there.
+OUTCOME_STATE = {"awarded": ("award", "awarded"), "reserve": ("place_on_reserve", "reserve"),
+                 "not_eligible": ("not_award", "not_awarded")}
+OVERRIDES = ("cap", "budget", "threshold", "policy")
+FUNDER = {"id": "PL-SCIEZKA-MFIPR", "name": "Ministerstwo Funduszy i Polityki Regionalnej"}
+
+NOT_A_PREVIEW = Label("Zatwierdzić można tylko gotowy podgląd rankingu.",
+                      "Only a finished preview can be approved.")
+INPUTS_CHANGED = Label("dane zmieniły się od podglądu – uruchom podgląd ponownie",
+                       "the data changed since the preview – run the preview again")
+RULE_CHANGED = Label("reguła rankingu zmieniła się od podglądu – uruchom podgląd ponownie",
+                     "the ranking rule changed since the preview – run the preview again")
+SHEETS_MISSING = Label("Brak wymaganych kart oceny: {towns}.", "Required score sheets missing: {towns}.")
+FORMAL_PENDING = Label("Ocena formalna niezakończona: {towns}.", "The formal check is not finished: {towns}.")
+NOT_OFFICIAL = Label("Ogłosić można tylko gotowy oficjalny ranking.",
+                     "Only a finished official ranking can be announced.")
+ALREADY_ANNOUNCED = Label("Wyniki programu zostały już ogłoszone (ranking #{id}).",
+                          "The results of this programme have already been announced (ranking #{id}).")
+NO_UPHELD_APPEAL = Label(
+    "Poprawione ogłoszenie jest możliwe tylko wtedy, gdy po ogłoszeniu wyników uwzględniono protest.",
+    "A corrected announcement is possible only when an appeal was upheld after the announcement.")
+CHANGED_SINCE = Label("Dane zmieniły się od zatwierdzenia rankingu – uruchom podgląd i zatwierdź go "
+                      "ponownie.",
+                      "The data changed since the ranking was approved – run and approve a preview again.")
+WRONG_STATE = Label("Ścieżka miasta {town} jest na etapie, który nie pozwala ogłosić wyniku ({state}).",
+                    "The path of {town} is at a step that does not allow announcing the result ({state}).")
+CONFLICT = Label("Ktoś inny zmienił w międzyczasie ścieżki miast albo ogłosił wyniki. Odśwież stronę.",
+                 "Someone else changed the towns' paths or announced the results meanwhile. Reload the page.")
+FAILED = Label("Nieoczekiwany błąd podczas liczenia rankingu.",
+               "Unexpected error while computing the ranking.")
+NOT_QUEUED = Label("Nie udało się zlecić obliczenia rankingu. Spróbuj ponownie za chwilę.",
+                   "The ranking could not be queued. Try again in a moment.")
+
+
+class RankingRefused(Exception):
+    """The ranking run, approval or announcement may not happen; `reasons` say why."""
+
+    def __init__(self, reasons: list[Label]) -> None:
+        super().__init__("; ".join(r.en for r in reasons))
+        self.reasons = reasons
+
+
+def _fill(label: Label, **values: object) -> Label:
+    return Label(label.pl.format(**values), label.en.format(**values))
+
+
+# --- inputs --------------------------------------------------------------------------------------
+
+def sheet_parts(programme: Programme) -> tuple[tuple[str, int], ...]:
+    """The programme's score-sheet parts and their maximum points, in order: one query."""
+    rows = db.session.execute(
+        select(SheetPart.code, func.coalesce(func.sum(Criterion.max_points), 0))
+        .outerjoin(Criterion, Criterion.part_id == SheetPart.id)
+        .where(SheetPart.programme_id == programme.id)
+        .group_by(SheetPart.id, SheetPart.code, SheetPart.position)
+        .order_by(SheetPart.position, SheetPart.id)
+    )
+    return tuple((code, int(maximum)) for code, maximum in rows)
+
+
+def _cap(value: Any) -> int | None:
+    return None if value is None or value == "" else int(value)
+
+
+def _budget(value: Any) -> Decimal | None:
+    return None if value is None or value == "" else Decimal(str(value)).quantize(ranking.CENT)
+
+
+def settings_of(programme: Programme, parts: tuple[tuple[str, int], ...] | None = None,
+                **overrides: Any) -> Settings:
+    """The programme's ranking settings; any of cap, budget, threshold, policy overridden
+    (a key present with None means 'no limit' for cap and budget)."""
+    unknown = set(overrides) - set(OVERRIDES)
+    if unknown:
+        raise ValueError(f"unknown settings: {sorted(unknown)}")
+    return Settings(
+        cap=_cap(overrides["cap"]) if "cap" in overrides else programme.winners_cap,
+        budget=_budget(overrides["budget"]) if "budget" in overrides else _budget(programme.budget),
+        threshold_pct=int(overrides.get("threshold", programme.threshold_pct)),
+        policy=overrides.get("policy", programme.policy),
+        discrepancy_pct=programme.discrepancy_pct,
+        parts=parts if parts is not None else sheet_parts(programme),
+        evaluators=programme.evaluators_per_application,
+    )
+
+
+def load_inputs(programme: Programme) -> list[Application]:
+    """Every application of the programme with its submitted sheets: three queries.
+
+    The sheets are those `evaluator_assignment.application_scores` gives scoring too:
+    submitted, without a declared conflict, of the path's current evaluation round, the
+    regular ones by assignment id, then the third.
+    """
+    codes = [code for code, _max in sheet_parts(programme)]
+    submitted = (
+        select(PathTransition.path_id, func.max(PathTransition.created_at).label("at"))
+        .join(Path, Path.id == PathTransition.path_id)
+        .where(Path.programme_id == programme.id, PathTransition.event == "submit_application")
+        .group_by(PathTransition.path_id)
+        .subquery()
+    )
+    paths = db.session.execute(
+        select(Path.id, Applicant.name, Path.requested_amount, Path.state, submitted.c.at)
+        .join(Applicant, Applicant.id == Path.applicant_id)
+        .outerjoin(submitted, submitted.c.path_id == Path.id)
+        .where(Path.programme_id == programme.id, Path.state.in_(APPLICATION_STATES))
+        .order_by(Path.id)
+    ).all()
+    third_last = case((EvaluatorAssignment.role == "third", 1), else_=0)
+    points = db.session.execute(
+        select(EvaluatorAssignment.path_id, EvaluatorAssignment.id, User.email, SheetPart.code,
+               func.sum(Score.points))
+        .join(Path, Path.id == EvaluatorAssignment.path_id)
+        .join(User, User.id == EvaluatorAssignment.evaluator_id)
+        .join(ScoreSheet, ScoreSheet.assignment_id == EvaluatorAssignment.id)
+        .join(Score, Score.sheet_id == ScoreSheet.id)
+        .join(Criterion, Criterion.id == Score.criterion_id)
+        .join(SheetPart, SheetPart.id == Criterion.part_id)
+        .where(Path.programme_id == programme.id, ScoreSheet.status == "submitted",
+               EvaluatorAssignment.round == Path.evaluation_round,
+               or_(EvaluatorAssignment.declaration.is_(None), EvaluatorAssignment.declaration != "conflict"))
+        .group_by(EvaluatorAssignment.path_id, third_last, EvaluatorAssignment.id, User.email, SheetPart.code)
+        .order_by(EvaluatorAssignment.path_id, third_last, EvaluatorAssignment.id)
+    )
+    # Rows come grouped by sheet (ordered by path, role, assignment): one dict per sheet,
+    # every part present, filled in place.
+    sheets: dict[int, list[SheetTotals]] = {}
+    last, parts = None, {}
+    for path_id, assignment_id, email, code, total in points:
+        if assignment_id != last:
+            last, parts = assignment_id, dict.fromkeys(codes, 0)
+            sheets.setdefault(path_id, []).append(SheetTotals(email, parts))
+        parts[code] = int(total or 0)
+    out = []
+    for path_id, town, requested, state, at in paths:
+        formal = "passed" if state in PASSED_STATES else "failed" if state == "rejected" else "pending"
+        out.append(Application(
+            path_id=path_id, town=town, submitted_at=at, formal_check=formal,
+            requested=Decimal(requested).quantize(ranking.CENT) if requested is not None else None,
+            sheets=tuple(sheets.get(path_id, ())),
+        ))
+    return out
+
+
+def preview(programme: Programme, **overrides: Any) -> dict[str, Any]:
+    """The ranking document of the current inputs; writes nothing (the CLI's preview)."""
+    settings = settings_of(programme, **overrides)
+    return ranking.to_document(ranking.rank(load_inputs(programme), settings), programme.code)
+
+
+def official_problems(result: Result) -> list[Label]:
+    """Why `result` may not become an official ranking (names the towns)."""
+    problems = []
+    if result.missing_sheets:
+        problems.append(_fill(SHEETS_MISSING, towns=", ".join(result.missing_sheets)))
+    pending = sorted((r.application.town for r in result.rows if r.application.formal_check == "pending"),
+                     key=polish_key)
+    if pending:
+        problems.append(_fill(FORMAL_PENDING, towns=", ".join(pending)))
+    return problems
+
+
+# --- runs ----------------------------------------------------------------------------------------
+
+def queue_run(programme: Programme, actor: User | None, overrides: dict[str, Any] | None = None,
+              kind: str = "preview") -> RankingSnapshot:
+    """A snapshot row waiting for its run (status 'queued'), committed, so a page can show it."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}")
+    settings = settings_of(programme, **(overrides or {}))
+    snapshot = RankingSnapshot(programme_id=programme.id, kind=kind, status="queued",
+                               settings=ranking.settings_json(settings),
+                               created_by_id=actor.id if actor else None)
+    db.session.add(snapshot)
+    db.session.commit()
+    return snapshot
+
+
+def mark_failed(snapshot: RankingSnapshot, reason: Label = FAILED) -> None:
+    """A queued run that will never happen (e.g. the broker refused the task)."""
+    db.session.rollback()
+    if snapshot.status in ("queued", "running"):
+        snapshot.status = "failed"
+        snapshot.error = reason.pl
+        db.session.commit()
+
+
+def _fill_snapshot(snapshot: RankingSnapshot, applications: list[Application], result: Result,
+                   programme: Programme) -> None:
+    snapshot.settings = ranking.settings_json(result.settings)
+    snapshot.inputs = ranking.inputs_json(applications)
+    snapshot.inputs_digest = ranking.digest(applications)
+    snapshot.rule_version = result.rule_version
+    snapshot.result = ranking.to_document(result, programme.code)
+    snapshot.status = "done"
+
+
+def run(programme: Programme, actor: User | None, overrides: dict[str, Any] | None = None,
+        kind: str = "preview", snapshot: RankingSnapshot | None = None,
+        now: datetime | None = None) -> RankingSnapshot:
+    """Rank the programme's current inputs and keep the result as a snapshot.
+
+    A preview runs whatever is missing (those applications are not eligible); an official
+    snapshot is refused (RankingRefused) while sheets or formal checks are missing. With
+    `snapshot` (a queued row) the run fills it, and a refusal marks it failed.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}")
+    now = now or utcnow()
+    settings = settings_of(programme, **(overrides or {}))
+    if snapshot is not None:
+        snapshot.status = "running"
+        db.session.commit()
+    try:
+        applications = load_inputs(programme)
+        result = ranking.rank(applications, settings)
+        problems = official_problems(result) if kind == "official" else []
+        if problems:
+            raise RankingRefused(problems)
+    except RankingRefused as refused:
+        if snapshot is not None:
+            snapshot.status = "failed"
+            snapshot.error = "\n".join(r.pl for r in refused.reasons)
+            db.session.commit()
+        raise
+    except Exception:
+        db.session.rollback()
+        if snapshot is not None:
+            snapshot.status = "failed"
+            snapshot.error = FAILED.pl
+            db.session.commit()
+        raise
+    if snapshot is None:
+        snapshot = RankingSnapshot(programme_id=programme.id, kind=kind,
+                                   created_by_id=actor.id if actor else None, created_at=now)
+        db.session.add(snapshot)
+    _fill_snapshot(snapshot, applications, result, programme)
+    if kind == "official":  # running an official ranking is approving it
+        snapshot.approved_at, snapshot.approved_by_id = now, actor.id if actor else None
+    db.session.flush()
+    audit.record("ranking_run", actor=actor, object_type="ranking_snapshot", object_id=snapshot.id,
+                 programme_id=programme.id, detail={"kind": kind, "applications": len(applications)})
+    db.session.commit()
+    return snapshot
+
+
+def approve(preview_snapshot: RankingSnapshot, actor: User, now: datetime | None = None) -> RankingSnapshot:
+    """A new official snapshot of the preview's settings, on the current inputs, which must be
+    the preview's inputs (same digest); the preview itself is left as it was."""
+    if preview_snapshot.kind != "preview" or preview_snapshot.status != "done":
+        raise RankingRefused([NOT_A_PREVIEW])
+    if preview_snapshot.rule_version != ranking.FULL_RULE_VERSION:
+        raise RankingRefused([RULE_CHANGED])
+    programme = preview_snapshot.programme
+    now = now or utcnow()
+    settings = ranking.settings_from_json(preview_snapshot.settings)
+    applications = load_inputs(programme)
+    if ranking.digest(applications) != preview_snapshot.inputs_digest:
+        raise RankingRefused([INPUTS_CHANGED])
+    result = ranking.rank(applications, settings)
+    problems = official_problems(result)
+    if problems:
+        raise RankingRefused(problems)
+    official = RankingSnapshot(programme_id=programme.id, kind="official", created_at=now,
+                               created_by_id=actor.id, based_on_id=preview_snapshot.id,
+                               approved_at=now, approved_by_id=actor.id)
+    _fill_snapshot(official, applications, result, programme)
+    db.session.add(official)
+    db.session.flush()
+    audit.record("ranking_approved", actor=actor, object_type="ranking_snapshot", object_id=official.id,
+                 programme_id=programme.id, detail={"preview": preview_snapshot.id})
+    db.session.commit()
+    return official
+
+
+# --- the announcement ------------------------------------------------------------------------------
+
+def announced_snapshot(programme_id: int) -> RankingSnapshot | None:
+    """The announced snapshot in force (not superseded by a corrected announcement)."""
+    return db.session.scalar(select(RankingSnapshot).where(RankingSnapshot.programme_id == programme_id,
+                                                           RankingSnapshot.announced_at.is_not(None),
+                                                           RankingSnapshot.superseded_at.is_(None)))
+
+
+def _record(path: Path, event: str, definition: states.PathDefinition, actor: User, comment: str,
+            now: datetime, town: str) -> PathTransition:
+    """Move `path` by `event` as the system would, by the definition's rules; no commit."""
+    transition = definition.transition_from(path.state, event)
+    if transition is None or "system" not in transition.roles:
+        name = definition.state(path.state).staff if definition.has_state(path.state) else None
+        pl, en = (name.pl, name.en) if name else (path.state, path.state)
+        raise RankingRefused([Label(WRONG_STATE.pl.format(town=town, state=pl),
+                                    WRONG_STATE.en.format(town=town, state=en))])
+    record = PathTransition(path_id=path.id, seq=path.version, event=event, from_state=path.state,
+                            to_state=transition.target, actor_id=actor.id, comment=comment, created_at=now)
+    path.state = transition.target
+    path.updated_at = now
+    db.session.add(record)
+    audit.record("transition", actor=actor, object_type="path", object_id=path.id,
+                 programme_id=path.programme_id,
+                 detail={"event": event, "from": record.from_state, "to": record.to_state,
+                         "seq": record.seq})
+    return record
+
+
+def announce(official: RankingSnapshot, actor: User, now: datetime | None = None) -> RankingSnapshot:
+    """Announce `official`: in one transaction every application path moves to awarded,
+    reserve or not awarded (through 'ranked'), the snapshot is stamped, and each town's
+    members are notified. Refused, changing nothing, if anything stands in the way.
+
+    With results already announced, only a corrected announcement is possible, and only
+    after an appeal was upheld since (see _announce_correction)."""
+    # The snapshot read again under a row lock: a second announcement of the same snapshot
+    # waits here for the first to commit, then sees it announced. (Without it, the second
+    # found every path already moved, moved none, and stamped the snapshot a second time.)
+    official = db.session.scalar(select(RankingSnapshot).where(RankingSnapshot.id == official.id)
+                                 .with_for_update().execution_options(populate_existing=True))
+    if official is None or official.kind != "official" or official.status != "done" or not official.result:
+        raise RankingRefused([NOT_OFFICIAL])
+    earlier = announced_snapshot(official.programme_id)
+    if earlier is not None:
+        if official.announced_at is not None:
+            raise RankingRefused([_fill(ALREADY_ANNOUNCED, id=earlier.id)])
+        if not upheld_since(earlier):
+            raise RankingRefused([_fill(ALREADY_ANNOUNCED, id=earlier.id), NO_UPHELD_APPEAL])
+        return _announce_correction(official, earlier, actor, now)
+    if official.announced_at is not None:  # announced once, superseded since
+        raise RankingRefused([_fill(ALREADY_ANNOUNCED, id=official.id)])
+    programme = official.programme
+    if ranking.digest(load_inputs(programme)) != official.inputs_digest:
+        raise RankingRefused([CHANGED_SINCE])
+    now = now or utcnow()
+    comment = f"Ogłoszenie wyników – ranking #{official.id}"
+    definition = states.get_definition(programme.path_code)
+    rows = list(zip(path_ids(official), official.result["applications"], strict=True))
+    paths = {p.id: p for p in db.session.scalars(
+        select(Path).where(Path.programme_id == programme.id, Path.id.in_([pid for pid, _a in rows])))}
+    with _announcement() as records:
+        moving: list[tuple[Path, str, str]] = []
+        for path_id, a in rows:
+            path = paths[path_id]
+            event, target = OUTCOME_STATE[a["outcome"]]
+            if path.state == target or (path.state == "rejected" and a["outcome"] == "not_eligible"):
+                continue
+            moving.append((path, event, a["town"]))
+            if path.state == "evaluation":
+                records.append((path, _record(path, "rank", definition, actor, comment, now, a["town"])))
+        db.session.flush()  # each transition is one version of the path: seq stays unique
+        for path, event, town in moving:
+            records.append((path, _record(path, event, definition, actor, comment, now, town)))
+        official.announced_at, official.announced_by_id = now, actor.id
+        audit.record("ranking_announced", actor=actor, object_type="ranking_snapshot",
+                     object_id=official.id, programme_id=programme.id, detail={"moved": len(moving)})
+        db.session.flush()
+        _notify_towns(programme, definition, [(p, town) for p, _e, town in moving])
+    return official
+
+
+@contextmanager
+def _announcement() -> Iterator[list[tuple[Path, PathTransition]]]:
+    """One announcement, one transaction: the body prepares path moves in the session and
+    appends each transition record; on leaving, the whole is committed, and only then do
+    the engine's after-commit hooks run and the queued notifications go out. A refusal or a
+    concurrent change rolls everything back."""
+    records: list[tuple[Path, PathTransition]] = []
+    try:
+        yield records
+        db.session.commit()
+    except RankingRefused:
+        db.session.rollback()
+        raise
+    except (IntegrityError, StaleDataError) as exc:
+        db.session.rollback()
+        raise RankingRefused([CONFLICT]) from exc
+    for path, record in records:
+        for hook in transitions.after_commit_hooks:
+            hook(path, record)
+    notifications.dispatch()
+
+def upheld_since(announced: RankingSnapshot) -> bool:
+    """Whether an appeal of the programme was upheld after `announced` was announced."""
+    return bool(db.session.scalar(select(
+        select(Appeal.id).join(Path, Path.id == Appeal.path_id)
+        .where(Path.programme_id == announced.programme_id, Appeal.status == "upheld",
+               Appeal.decided_at > announced.announced_at).exists())))
+
+
+def _announce_correction(official: RankingSnapshot, earlier: RankingSnapshot, actor: User,
+                         now: datetime | None) -> RankingSnapshot:
+    """The corrected announcement after an upheld appeal: in one transaction `earlier` is
+    stamped superseded and `official` announced, and ONLY the paths back in evaluation (the
+    re-evaluated ones) move to their outcome in `official`; every other path keeps its
+    announced state (a grant once announced is never withdrawn). Their towns are notified."""
+    programme = official.programme
+    if ranking.digest(load_inputs(programme)) != official.inputs_digest:
+        raise RankingRefused([CHANGED_SINCE])
+    now = now or utcnow()
+    comment = f"Poprawione ogłoszenie wyników – ranking #{official.id} (zamiast #{earlier.id})"
+    definition = states.get_definition(programme.path_code)
+    rows = list(zip(path_ids(official), official.result["applications"], strict=True))
+    paths = {p.id: p for p in db.session.scalars(
+        select(Path).where(Path.programme_id == programme.id, Path.id.in_([pid for pid, _a in rows]),
+                           Path.state == "evaluation"))}
+    with _announcement() as records:
+        moving: list[tuple[Path, str, str]] = []
+        for path_id, a in rows:
+            path = paths.get(path_id)
+            if path is None:  # not re-evaluated: keeps its announced state
+                continue
+            event, _target = OUTCOME_STATE[a["outcome"]]
+            moving.append((path, event, a["town"]))
+            records.append((path, _record(path, "rank", definition, actor, comment, now, a["town"])))
+        db.session.flush()
+        for path, event, town in moving:
+            records.append((path, _record(path, event, definition, actor, comment, now, town)))
+        earlier.superseded_at = now
+        db.session.flush()  # the old one out of the way of the one-announced index first
+        official.announced_at, official.announced_by_id = now, actor.id
+        audit.record("ranking_announced", actor=actor, object_type="ranking_snapshot",
+                     object_id=official.id, programme_id=programme.id,
+                     detail={"moved": len(moving), "replaces": earlier.id})
+        db.session.flush()
+        _notify_towns(programme, definition, [(p, town) for p, _e, town in moving])
+    return official
+
+
+def _notify_towns(programme: Programme, definition: states.PathDefinition,
+                  paths: list[tuple[Path, str]]) -> None:
+    """Queue one RESULTS_ANNOUNCED per member of each town (one query for the members)."""
+    by_applicant = {p.applicant_id: (p, town) for p, town in paths}
+    if not by_applicant:
+        return
+    members = db.session.scalars(
+        select(User).where(User.applicant_id.in_(list(by_applicant)), User.role == "town",
+                           User.active.is_(True)).order_by(User.id))
+    for user in members:
+        path, town = by_applicant[user.applicant_id]
+        locale = user.locale or "pl"
+        notifications.queue(user, Kind.RESULTS_ANNOUNCED, programme=programme, town=town,
+                            outcome=definition.state(path.state).applicant.get(locale))
+
+
+# --- reading snapshots ---------------------------------------------------------------------------
+
+def _row_key(town: str, requested: str | None, submitted_at: str | None, formal: str,
+             sheets: list[dict[str, Any]]) -> tuple[Any, ...]:
+    return (town, requested, submitted_at, formal,
+            tuple((s["evaluator"], sum(s["parts"].values())) for s in sheets))
+
+
+def path_ids(snapshot: RankingSnapshot) -> list[int]:
+    """The path id of each application of the snapshot's document, in its order.
+
+    The document names towns, not paths; its rows are matched to the stored inputs by
+    everything the rule reads. Inputs that agree on all of that are ranked by path id,
+    so taking the candidates in path-id order gives each row its own path.
+    """
+    candidates: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for a in (snapshot.inputs or {}).get("applications", []):
+        key = _row_key(a["town"], a["requested"], a["submitted_at"], a["formal_check"], a["sheets"])
+        candidates[key].append(a["path_id"])
+    out = []
+    for a in (snapshot.result or {}).get("applications", []):
+        key = _row_key(a["town"], a["requested"], a["submitted_at"], a["formal_check"], a["sheets"])
+        out.append(candidates[key].pop(0))
+    return out
+
+
+@dataclass(frozen=True)
+class Placing:
+    rank: int | None
+    outcome: str
+    total: float | None
+
+
+@dataclass(frozen=True)
+class Change:
+    """One town in two snapshots: where it stood in each (None: not in that snapshot)."""
+
+    path_id: int
+    town: str
+    before: Placing | None
+    after: Placing | None
+
+    @property
+    def changes(self) -> tuple[str, ...]:
+        if self.before is None:
+            return ("added",)
+        if self.after is None:
+            return ("removed",)
+        return tuple(name for name in ("outcome", "rank", "total")
+                     if getattr(self.before, name) != getattr(self.after, name))
+
+
+def _placings(snapshot: RankingSnapshot) -> Iterator[tuple[int, str, Placing]]:
+    for path_id, a in zip(path_ids(snapshot), snapshot.result["applications"], strict=True):
+        yield path_id, a["town"], Placing(a["rank"], a["outcome"], a["total"])
+
+
+def compare(a: RankingSnapshot, b: RankingSnapshot) -> list[Change]:
+    """Per town: rank, outcome and total in `a` and in `b`, in `b`'s order (then the towns
+    only `a` has, in its order)."""
+    before = {pid: (town, p) for pid, town, p in _placings(a)}
+    out = []
+    for pid, town, placing in _placings(b):
+        out.append(Change(pid, town, before.pop(pid, (town, None))[1], placing))
+    out += [Change(pid, town, placing, None) for pid, (town, placing) in before.items()]
+    return out
+
+
+# --- exports -----------------------------------------------------------------------------------------
+
+def award_moment(snapshot: RankingSnapshot) -> datetime:
+    return snapshot.announced_at or snapshot.approved_at or snapshot.created_at
+
+
+def grants_360(snapshot: RankingSnapshot) -> dict[str, Any]:
+    """The awarded grants of `snapshot` as a 360Giving package: two queries."""
+    programme = snapshot.programme
+    rows = list(zip(path_ids(snapshot), snapshot.result["applications"], strict=True))
+    awarded = [(pid, a) for pid, a in rows if a["outcome"] == "awarded"]
+    applicant_of = dict(db.session.execute(
+        select(Path.id, Path.applicant_id).where(Path.id.in_([pid for pid, _a in awarded] or [-1]))).all())
+    day = award_moment(snapshot).astimezone(ZoneInfo(programme.timezone)).date().isoformat()
+    grants = []
+    for pid, a in awarded:
+        amount = Decimal(a["requested"])
+        grants.append({
+            "id": f"PL-SCIEZKA-{programme.code}-{pid}",
+            "title": f"{programme.title_pl}: {a['town']}",
+            "description": (f"Dofinansowanie w programie {programme.title_pl} ({programme.code}), "
+                            f"miejsce {a['rank']} na liście rankingowej #{snapshot.id}."),
+            "currency": "PLN",
+            "amountAwarded": int(amount) if amount == amount.to_integral_value() else float(amount),
+            "awardDate": day,
+            "recipientOrganization": [{"id": f"PL-SCIEZKA-APPLICANT-{applicant_of.get(pid, pid)}",
+                                       "name": a["town"]}],
+            "fundingOrganization": [dict(FUNDER)],
+        })
+    return {"grants": grants}
+
+
+def snapshots_of(programme: Programme) -> list[tuple[RankingSnapshot, str | None]]:
+    """The programme's snapshots, newest first, each with its author's name: one query."""
+    return [(s, name) for s, name in db.session.execute(
+        select(RankingSnapshot, User.name)
+        .outerjoin(User, User.id == RankingSnapshot.created_by_id)
+        .where(RankingSnapshot.programme_id == programme.id)
+        .order_by(RankingSnapshot.created_at.desc(), RankingSnapshot.id.desc()))]

@@ -1,1 +1,0 @@
-"""Domain operations. Views and tasks call these; these never import views, forms or worker."""

@@ -1,0 +1,41 @@
+"""Help: /pomoc summarises each role's work and links the full user guide, which the app
+serves itself (docs/user-guide.md, with the screenshots the browser tests take), so help
+works on a town's network without internet access."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, g, render_template, send_from_directory
+from werkzeug.wrappers import Response
+
+bp = Blueprint("help", __name__)
+
+DOCS = Path(__file__).resolve().parents[3] / "docs"
+ROLES = ("town", "advisor", "evaluator", "coordinator")
+
+
+def screenshot_names(lang: str) -> dict[str, str]:
+    """The landing-page screenshot of each role in `lang`, for the roles that have one."""
+    names = {role: f"{role}-{lang}.png" for role in ROLES}
+    return {role: name for role, name in names.items() if (DOCS / "screenshots" / name).is_file()}
+
+
+@bp.route("/pomoc")
+def index() -> str:
+    return render_template("help/index.html", roles=ROLES, screenshots=screenshot_names(g.locale))
+
+
+@bp.route("/pomoc/przewodnik")
+def guide() -> Response:
+    """The guide as its Markdown source: readable as plain text, no converter needed."""
+    response = send_from_directory(DOCS, "user-guide.md", mimetype="text/plain")
+    response.charset = "utf-8"
+    return response
+
+
+@bp.route("/pomoc/zrzuty/<name>")
+def screenshot(name: str) -> Response:
+    if name not in {f"{role}-{lang}.png" for role in ROLES for lang in ("pl", "en")}:
+        abort(404)
+    return send_from_directory(DOCS / "screenshots", name, mimetype="image/png")
