@@ -1,4 +1,5 @@
-"""Flask-WTF forms, one module per audience. Every form carries a CSRF token.
+"""Flask-WTF forms, one module per area (path, advice, evaluation, ranking, messaging,
+accounts, audit). Every form carries a CSRF token.
 
 Importing this package also hardens two library pieces every form uses, for each was a 500
 on every form that the fuzz tests (tests/test_fuzz_forms.py) found:

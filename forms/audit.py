@@ -1,6 +1,9 @@
-"""The audit page's filters: a GET form like the services report's (no CSRF token, which
+"""Forms of the audit area: the audit log's filters.
+
+The audit page's filters: a GET form like the services report's (no CSRF token, which
 would only end up in bookmarked URLs); every bad value gets a Polish message next to its
-field and is shown back as typed."""
+field and is shown back as typed.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField, ValidationError
 from wtforms.validators import Length, NumberRange, Optional
 
-from forms.reports import ChoiceField, PolishDateField
+from forms.advice import ChoiceField, PolishDateField
 
 
 class WholeNumberField(IntegerField):

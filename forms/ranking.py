@@ -1,7 +1,14 @@
-"""The ranking forms: what-if settings for a preview, approval, announcement, comparison.
+"""Forms of the ranking area: what-if settings, approval, announcement, comparison; appeals.
+
+The ranking forms: what-if settings for a preview, approval, announcement, comparison.
 
 Every bad value gets a Polish message next to its field, and what was typed is shown
 back as it was typed.
+
+Forms of the results pages: a town's appeal, the coordinator's decision on it.
+
+The service (workflow/services/appeals.py) checks the same rules again; these give the
+message next to the field before anything is written.
 """
 
 from __future__ import annotations
@@ -11,10 +18,20 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, SelectField, StringField, SubmitField, ValidationError
-from wtforms.validators import DataRequired
+from wtforms import (
+    BooleanField,
+    Field,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, InputRequired, Length
 
-from forms.paths import parse_amount
+from forms.path import parse_amount
+from workflow.ranking.appeals import MAX_TEXT, MIN_JUSTIFICATION
 
 MAX_CAP = 100_000
 MAX_BUDGET = Decimal("999999999999.99")  # what Numeric(14, 2) holds
@@ -140,3 +157,30 @@ class CompareForm(FlaskForm):
     def validate_b(self, field: Field) -> None:
         if field.data and field.data == self.a.data:
             raise ValidationError(_l("Wybierz dwa różne rankingi."))
+
+
+class AppealForm(FlaskForm):
+    justification = TextAreaField(
+        _l("Uzasadnienie protestu"),
+        validators=[
+            DataRequired(_l("Napisz uzasadnienie protestu.")),
+            Length(min=MIN_JUSTIFICATION, max=MAX_TEXT,
+                   message=_l("Uzasadnienie musi mieć od %(min)d do %(max)d znaków.")),
+        ],
+    )
+    submit = SubmitField(_l("Złóż protest"))
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(
+        _l("Rozstrzygnięcie"),
+        choices=[("upheld", _l("Uwzględnij protest")),
+                 ("rejected", _l("Odrzuć protest"))],
+        validators=[InputRequired(_l("Wybierz rozstrzygnięcie."))],
+    )
+    note = TextAreaField(
+        _l("Uzasadnienie rozstrzygnięcia"),
+        validators=[DataRequired(_l("Podaj uzasadnienie rozstrzygnięcia.")),
+                    Length(max=MAX_TEXT, message=_l("Uzasadnienie może mieć najwyżej %(max)d znaków."))],
+    )
+    submit = SubmitField(_l("Zapisz rozstrzygnięcie"))

@@ -16,7 +16,7 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-from forms.paths import parse_amount
+from forms.path import parse_amount
 from workflow.extensions import db
 from workflow.models import Programme
 from workflow.ranking import rule as ranking

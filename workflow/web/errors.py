@@ -14,7 +14,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
         return render_template(
-            "errors/error.html",
+            "web/errors/error.html",
             code=400,
             title=_("Formularz wygasł lub jest niepoprawny"),
             message=_("Odśwież stronę i spróbuj ponownie. Twoje dane nie zostały zapisane."),
@@ -38,7 +38,7 @@ def register_error_handlers(app: Flask) -> None:
             410: _("Pliku nie ma w magazynie dokumentów. Powiadom koordynatora."),
         }
         return render_template(
-            "errors/error.html",
+            "web/errors/error.html",
             code=code,
             title=titles.get(code, _("Błąd")),
             message=messages.get(code, ""),
@@ -49,7 +49,7 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         app.logger.exception("unhandled error")
         return render_template(
-            "errors/error.html",
+            "web/errors/error.html",
             code=500,
             title=_("Wystąpił nieoczekiwany błąd"),
             message=_("Spróbuj ponownie za chwilę. Jeśli błąd się powtarza, powiadom koordynatora."),

@@ -11,8 +11,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from forms.account import ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm
-from forms.auth import LanguageForm, LoginForm, LogoutForm
+from forms.accounts import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LanguageForm,
+    LoginForm,
+    LogoutForm,
+    ResetPasswordForm,
+)
 from workflow.accounts import operations as accounts
 from workflow.accounts.operations import Outcome
 from workflow.extensions import db
@@ -44,7 +50,7 @@ def login() -> Response | str | tuple:
     form = LoginForm()
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
-        return render_template("auth/login.html", form=form), status
+        return render_template("accounts/login.html", form=form), status
 
     result = accounts.authenticate(form.email.data or "", form.password.data or "")
     if result.outcome == Outcome.OK:
@@ -70,7 +76,7 @@ def login() -> Response | str | tuple:
 def _login_refused(form: LoginForm, message: str, status: int,
                    headers: dict[str, str] | None = None) -> tuple:
     add_error(form.password, message)
-    return render_template("auth/login.html", form=form), status, headers or {}
+    return render_template("accounts/login.html", form=form), status, headers or {}
 
 
 @bp.route("/logout", methods=["POST"])
@@ -102,21 +108,21 @@ def forgot_password() -> str | tuple:
     form = ForgotPasswordForm()
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
-        return render_template("auth/forgot.html", form=form), status
+        return render_template("accounts/forgot.html", form=form), status
     sent = accounts.request_reset(
         form.email.data or "", lambda token: url_for("auth.reset_password", token=token, _external=True))
     if not sent:
         add_error(form.email, _("Zbyt wiele próśb o odnośnik z tego adresu sieciowego. "
                                 "Spróbuj ponownie później."))
-        return render_template("auth/forgot.html", form=form), 429, _retry_headers(3600)
-    return render_template("auth/forgot_sent.html")
+        return render_template("accounts/forgot.html", form=form), 429, _retry_headers(3600)
+    return render_template("accounts/forgot_sent.html")
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str) -> Response | str | tuple:
     found = accounts.valid_token(token)
     if found is None:
-        return render_template("auth/reset_invalid.html"), 410
+        return render_template("accounts/reset_invalid.html"), 410
     reset, user = found
     form = ResetPasswordForm()
     if form.validate_on_submit():
@@ -129,7 +135,7 @@ def reset_password(token: str) -> Response | str | tuple:
         for problem in problems:
             add_error(form.password, problem)
     status = 400 if request.method == "POST" else 200
-    return render_template("auth/reset.html", form=form, email=user.email), status
+    return render_template("accounts/reset.html", form=form, email=user.email), status
 
 
 # --- changing one's password --------------------------------------------------------------
@@ -151,4 +157,4 @@ def change_password() -> Response | str | tuple:
                 return redirect(home_url())
             add_error(form.current, _("Obecne hasło jest nieprawidłowe."))
     status = 400 if request.method == "POST" else 200
-    return render_template("auth/change_password.html", form=form), status
+    return render_template("accounts/change_password.html", form=form), status

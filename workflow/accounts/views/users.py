@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from forms.account import UserActiveForm
+from forms.accounts import UserActiveForm
 from workflow.accounts import operations as accounts
 from workflow.extensions import db
 from workflow.models import Role, User
@@ -18,7 +18,7 @@ bp = Blueprint("users", __name__, url_prefix="/coordinator/users")
 def _list(status: int = 200, error: str = "") -> tuple[str, int]:
     roles = {Role.TOWN: _("miasto"), Role.ADVISOR: _("doradca"),
              Role.EVALUATOR: _("oceniający"), Role.COORDINATOR: _("koordynator")}
-    return render_template("auth/users.html", people=accounts.people(), roles=roles,
+    return render_template("accounts/users.html", people=accounts.people(), roles=roles,
                            form=UserActiveForm(), error=error), status
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from forms.paths import SignoffForm, TransitionForm
+from forms.path import SignoffForm, TransitionForm
 from workflow.advice import consultations
 from workflow.extensions import db
 from workflow.models import AdvisorAssignment, Applicant, Path, Role
@@ -36,7 +36,7 @@ def index() -> str:
         towns.append({"path": path, "name": name, "kind": kind, "state": state,
                       "waiting": kind == "lead" and state.step == "submitted"})
     waiting = [t for t in towns if t["waiting"]]
-    return render_template("advisor/index.html", towns=towns, waiting=waiting,
+    return render_template("advice/advisor/index.html", towns=towns, waiting=waiting,
                            log=consultations.log_status(current_user))
 
 
@@ -52,7 +52,7 @@ def path(path_id: int) -> str:
         and latest.id not in data.signed_document_ids
     )
     return render_template(
-        "advisor/path.html", s=data, transition_form=TransitionForm(),
+        "advice/advisor/path.html", s=data, transition_form=TransitionForm(),
         signoff_form=SignoffForm(), latest=latest, can_sign=can_sign,
     )
 
@@ -70,7 +70,7 @@ def signoff(path_id: int) -> Response | tuple[str, int]:
     definition = definition_of(p)
     stage = definition.state(p.state).stage
     if not form.validate_on_submit() or "advisor" not in access.roles_for(current_user, p):
-        return render_template("errors/refused.html", path=p,
+        return render_template("web/errors/refused.html", path=p,
                                reasons=[_("Nie można zatwierdzić tego dokumentu.")],
                                back=url_for("advisor.path", path_id=p.id)), 400
     try:
@@ -79,7 +79,7 @@ def signoff(path_id: int) -> Response | tuple[str, int]:
         reason = (_("Miasto dodało w międzyczasie nowszą wersję dokumentu. Przejrzyj ją przed "
                     "zatwierdzeniem.") if refused.code == "newer_version"
                   else _("Miasto nie dodało jeszcze dokumentu tego etapu."))
-        return render_template("errors/refused.html", path=p, reasons=[reason],
+        return render_template("web/errors/refused.html", path=p, reasons=[reason],
                                back=url_for("advisor.path", path_id=p.id)), 409
     flash(_("Zatwierdzono dokument. Miasto może teraz złożyć wniosek."), "success")
     return redirect(url_for("advisor.path", path_id=p.id))

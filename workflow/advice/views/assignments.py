@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from forms.assignments import ApproveForm, AssignForm, FieldForm, NeedsForm, ProfileForm, RenameFieldForm
+from forms.advice import ApproveForm, AssignForm, FieldForm, NeedsForm, ProfileForm, RenameFieldForm
 from workflow.advice import assignment, profiles
 from workflow.advice.assignment import AssignmentRefused
 from workflow.advice.profiles import ProfileError
@@ -39,7 +39,7 @@ def _field_name(f: ExpertiseField) -> str:
 def _render_index(field_form: FieldForm | None = None, status: int = 200) -> tuple[str, int]:
     programmes = list(db.session.scalars(select(Programme).order_by(Programme.id)))
     return render_template(
-        "assignments/index.html", advisors=profiles.advisor_rows(), fields=profiles.all_fields(),
+        "advice/assignments/index.html", advisors=profiles.advisor_rows(), fields=profiles.all_fields(),
         usage=profiles.field_usage(), programmes=programmes, field_form=field_form or FieldForm(),
     ), status
 
@@ -88,7 +88,7 @@ def rename_field(field_id: int) -> Page:
                 flash(_("Zmieniono nazwę dziedziny."), "success")
                 return redirect(url_for("assignments.index"))
         status = 400
-    return render_template("assignments/field.html", target=target, form=form), status
+    return render_template("advice/assignments/field.html", target=target, form=form), status
 
 
 @bp.route("/fields/<int:field_id>/withdraw", methods=["POST"])
@@ -133,7 +133,7 @@ def profile(user_id: int) -> Page:
         form.capacity.data = current.capacity if current else profiles.DEFAULT_CAPACITY
         form.available.data = current.available if current else True
         form.note.data = current.note if current else ""
-        return render_template("assignments/profile.html", advisor=advisor, form=form,
+        return render_template("advice/assignments/profile.html", advisor=advisor, form=form,
                                load=profiles.current_load(advisor.id))
     if form.validate():
         try:
@@ -149,7 +149,7 @@ def profile(user_id: int) -> Page:
                 flash(_("Doradca ma więcej miast (%(load)d) niż nowy limit: zachowuje te miasta, ale "
                         "nie dostanie nowych.", load=load), "info")
             return redirect(url_for("assignments.index"))
-    return render_template("assignments/profile.html", advisor=advisor, form=form,
+    return render_template("advice/assignments/profile.html", advisor=advisor, form=form,
                            load=profiles.current_load(advisor.id)), 400
 
 
@@ -168,7 +168,7 @@ def _programme_or_404(programme_id: int) -> Programme:
 def programme_board(programme_id: int) -> Page:
     programme = _programme_or_404(programme_id)
     rows = sorted(assignment.board(programme), key=lambda r: (polish_key(r.path.applicant.name), r.path.id))
-    return render_template("assignments/programme.html", programme=programme, rows=rows)
+    return render_template("advice/assignments/programme.html", programme=programme, rows=rows)
 
 
 def _choices(rows: list[Any]) -> list[tuple[Any, str]]:
@@ -199,7 +199,7 @@ def _render_town(path: Path, *, needs_form: NeedsForm | None = None, lead_form: 
     for f in row.missing:
         form = forms.setdefault(f.id, AssignForm(formdata=None, prefix=f"expert{f.id}"))
         form.advisor.choices = _choices(assignment.eligible(advisors, path.id, "expert", f.id, on_town))
-    return render_template("assignments/town.html", row=row, programme=path.programme,
+    return render_template("advice/assignments/town.html", row=row, programme=path.programme,
                            needs_form=needs_form, lead_form=lead_form, expert_forms=forms,
                            history=assignment.history(path)), status
 
@@ -303,7 +303,7 @@ def _render_proposal(programme: Programme, reasons: list[str] | None = None,
     )
     form = ApproveForm(formdata=None)
     return render_template(
-        "assignments/proposal.html", programme=programme, proposal=proposal, towns=towns,
+        "advice/assignments/proposal.html", programme=programme, proposal=proposal, towns=towns,
         fields=fields, advisors=advisors, pairs=sorted(proposal.pairs, key=by_town),
         uncovered=sorted(proposal.uncovered, key=by_town), loads=loads, form=form,
         reasons=reasons or [],

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from forms.services import DeleteDraftForm, ServiceForm
+from forms.advice import DeleteDraftForm, ServiceForm
 from states.definition import Label
 from workflow.advice import consultations as log
 from workflow.extensions import db
@@ -94,7 +94,7 @@ def _attach(form: ServiceForm, errors: dict[str, list[Label]]) -> None:
 def _render_form(form: ServiceForm, path: Path, mode: str, action: str, *, service: Service | None = None,
                  status: int = 200, refusal: Label | None = None) -> tuple[str, int]:
     return render_template(
-        "services/form.html", form=form, path=path, mode=mode, action=action, service=service,
+        "advice/consultations/form.html", form=form, path=path, mode=mode, action=action, service=service,
         refusal=refusal.get(g.locale) if refusal else None, programme=path.programme,
         ends=log.correction_ends(service) if service else None,
     ), status
@@ -110,7 +110,8 @@ def _saved(service: Service, message: str) -> Response:
 def _refused_page(service: Service, reason: Label, status: int) -> tuple[str, int]:
     back = (url_for("services.coordinator_detail", service_id=service.id)
             if current_user.role == Role.COORDINATOR else url_for("services.detail", service_id=service.id))
-    return render_template("services/refused.html", reason=reason.get(g.locale), back=back), status
+    return render_template("advice/consultations/refused.html",
+                           reason=reason.get(g.locale), back=back), status
 
 
 # --- the advisor ----------------------------------------------------------------------------
@@ -123,7 +124,7 @@ def advisor_list() -> str:
     if path_id is not None and path_id not in {p.id for p in towns}:
         abort(404)
     rows = db.session.execute(log.listing(current_user, own=True, path_id=path_id)).all()
-    return render_template("services/advisor_list.html", rows=rows, towns=towns, path_id=path_id,
+    return render_template("advice/consultations/advisor_list.html", rows=rows, towns=towns, path_id=path_id,
                            drafts=[r for r in rows if r[0].status == "draft"],
                            logged=[r for r in rows if r[0].status == "logged"])
 
@@ -136,7 +137,7 @@ def new() -> Response | str | tuple[str, int]:
         towns = log.advisor_towns(current_user)
         if len(towns) == 1:
             return redirect(url_for("services.new", path=towns[0].id))
-        return render_template("services/choose_town.html", towns=towns)
+        return render_template("advice/consultations/choose_town.html", towns=towns)
     path = access.get_path_or_404(current_user, path_id)
     form = ServiceForm()
     _prepare(form, path)
@@ -228,7 +229,7 @@ def delete(service_id: int) -> Response | str | tuple[str, int]:
         flash(_("Usunięto szkic."), "success")
         return redirect(url_for("services.advisor_list"))
     form.version.data = service.version
-    return render_template("services/delete.html", service=service, form=form), \
+    return render_template("advice/consultations/delete.html", service=service, form=form), \
         (400 if request.method == "POST" else 200)
 
 
@@ -238,7 +239,7 @@ def delete(service_id: int) -> Response | str | tuple[str, int]:
 @role_required(Role.TOWN)
 def town_list() -> str:
     rows = db.session.execute(log.listing(current_user)).all()
-    return render_template("services/town_list.html", rows=rows,
+    return render_template("advice/consultations/town_list.html", rows=rows,
                            participations=sum(n for _s, n in rows))
 
 
@@ -335,7 +336,7 @@ def _change_rows(views: list[log.RevisionView], people: dict[int, Person],
 def _detail_page(service: Service) -> str:
     views, people, fields = log.history(service)
     return render_template(
-        "services/detail.html", service=service, revisions=_change_rows(views, people, fields),
+        "advice/consultations/detail.html", service=service, revisions=_change_rows(views, people, fields),
         is_author=log.is_author(current_user, service), ends=log.correction_ends(service),
         may_correct=log.may_correct(current_user, service),
         edit_days=service.path.programme.service_edit_days,

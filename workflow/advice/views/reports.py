@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, g, render_template, request, strea
 from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 
-from forms.reports import ReportFilterForm
+from forms.advice import ReportFilterForm
 from workflow.advice import reports
 from workflow.advice.reports import FULL_SCOPE, Filters, GroupRow, Metrics, MonthKinds
 from workflow.audit.views.audit import record_export
@@ -220,7 +220,7 @@ def services() -> tuple[str, int]:
     programme = current_programme()
     form = filter_form(programme)
     if not form.validate():
-        return render_template("reports/services.html", programme=programme, form=form,
+        return render_template("advice/reports/services.html", programme=programme, form=form,
                                report=None, **template_helpers()), 400
     filters = filters_of(form)
     report = {
@@ -229,7 +229,7 @@ def services() -> tuple[str, int]:
            for name in reports.BREAKDOWNS},
     }
     months = reports.month_kinds(report["month"])  # the chart's numbers, without a query
-    return render_template("reports/services.html", programme=programme, form=form, report=report,
+    return render_template("advice/reports/services.html", programme=programme, form=form, report=report,
                            months=months, chart=chart(months), args=query_args(form, programme),
                            tables=TABLES, **template_helpers()), 200
 
@@ -241,7 +241,7 @@ def export(table: str, fmt: str) -> Response | tuple[str, int]:
     programme = current_programme()
     form = filter_form(programme)
     if not form.validate():
-        return render_template("reports/services.html", programme=programme, form=form,
+        return render_template("advice/reports/services.html", programme=programme, form=form,
                                report=None, **template_helpers()), 400
     filters = filters_of(form)
     if table == "log":
@@ -297,9 +297,9 @@ def public() -> str:
     if programme is None:
         if request.args.get("programme"):
             abort(404)
-        return render_template("reports/public.html", programme=None, **template_helpers())
+        return render_template("advice/reports/public.html", programme=None, **template_helpers())
     totals = reports.totals(programme)
     months = reports.services_per_month_by_kind(programme)
     by_field = reports.by_field(programme, locale=g.locale)
-    return render_template("reports/public.html", programme=programme, totals=totals, months=months,
+    return render_template("advice/reports/public.html", programme=programme, totals=totals, months=months,
                            chart=chart(months), by_field=by_field, **template_helpers())

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from forms.sheets import ConfirmForm, CriterionForm
+from forms.evaluation import ConfirmForm, CriterionForm
 from workflow.evaluation import criteria
 from workflow.extensions import db
 from workflow.models import Criterion, Programme, Role, SheetPart
@@ -24,7 +24,7 @@ def _index_url(programme: Programme) -> str:
 
 
 def _locked_page(programme: Programme, reason: str | None = None) -> tuple[str, int]:
-    return render_template("criteria/locked.html", programme=programme,
+    return render_template("evaluation/criteria/locked.html", programme=programme,
                            reason=reason or criteria.LOCKED.get(g.locale)), 409
 
 
@@ -48,7 +48,7 @@ def index() -> str:
     programme = current_programme()
     parts = criteria.parts_of(programme)
     return render_template(
-        "criteria/index.html", programme=programme, parts=parts,
+        "evaluation/criteria/index.html", programme=programme, parts=parts,
         programmes=list(db.session.scalars(select(Programme).order_by(Programme.id))),
         maxima=criteria.part_maxima(programme), locked=criteria.is_locked(programme),
         create_form=ConfirmForm(), rl=criteria.RL_CRITERIA,
@@ -81,7 +81,7 @@ def _input(form: CriterionForm) -> criteria.CriterionInput:
 
 def _edit_page(form: CriterionForm, part: SheetPart, programme: Programme, criterion: Criterion | None,
                status: int = 200) -> tuple[str, int]:
-    return render_template("criteria/form.html", form=form, part=part, programme=programme,
+    return render_template("evaluation/criteria/form.html", form=form, part=part, programme=programme,
                            criterion=criterion), status
 
 
@@ -152,4 +152,5 @@ def delete(criterion_id: int) -> Page:
             return _locked_page(programme, locked.reason.get(g.locale))
         flash(_("Usunięto kryterium %(code)s.", code=code), "success")
         return redirect(_index_url(programme))
-    return render_template("criteria/delete.html", criterion=criterion, programme=programme, form=form)
+    return render_template("evaluation/criteria/delete.html",
+                           criterion=criterion, programme=programme, form=form)

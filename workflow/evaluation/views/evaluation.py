@@ -60,7 +60,7 @@ def index() -> Page:
     blocked = {s.path_id for s in scores
                if s.third == "needed" and s.in_evaluation and not ev.eligible(s, evaluators, conflicts)}
     programmes = list(db.session.scalars(select(Programme).order_by(Programme.id)))
-    return render_template("evaluation/index.html", programme=programme, programmes=programmes,
+    return render_template("evaluation/coordinator/index.html", programme=programme, programmes=programmes,
                            scores=scores, blocked=blocked, no_third=ev.NO_THIRD_CANDIDATE)
 
 
@@ -102,7 +102,8 @@ def _render_application(path: Path, *, regular_form: AssignEvaluatorForm | None 
     third_form = third_form or AssignEvaluatorForm(formdata=None, prefix="third")
     third_form.evaluator.choices = _options(candidates)
     return render_template(
-        "evaluation/application.html", programme=path.programme, path=path, score=score, parts=parts,
+        "evaluation/coordinator/application.html",
+        programme=path.programme, path=path, score=score, parts=parts,
         lines=ev.sheet_lines(path), earlier=ev.earlier_rounds(path),
         candidates=candidates, conflicted=conflicted, steps=_steps(score),
         regular_form=regular_form, third_form=third_form, no_third=ev.NO_THIRD_CANDIDATE, errors=errors or [],
@@ -193,7 +194,8 @@ def _render_proposal(programme: Programme, reasons: list[str] | None = None,
     loads = sorted(((evaluators[e], load, proposal.new.get(e, 0)) for e, load in proposal.loads.items()),
                    key=lambda t: (-t[2], polish_key(t[0].name), t[0].id))
     return render_template(
-        "evaluation/proposal.html", programme=programme, proposal=proposal, pairs=pairs, towns=towns,
+        "evaluation/coordinator/proposal.html",
+        programme=programme, proposal=proposal, pairs=pairs, towns=towns,
         evaluators=evaluators, loads=loads, form=ApproveEvaluatorsForm(formdata=None),
         uncovered=sorted(proposal.uncovered, key=lambda u: (polish_key(towns[u.path_id]), u.path_id)),
         reasons=reasons or [],
@@ -241,4 +243,4 @@ def proposal() -> Page:
 def evaluators() -> Page:
     programme = current_programme()
     rows = sorted(ev.evaluator_rows(programme), key=lambda r: (polish_key(r.evaluator.name), r.evaluator.id))
-    return render_template("evaluation/evaluators.html", programme=programme, rows=rows)
+    return render_template("evaluation/coordinator/evaluators.html", programme=programme, rows=rows)

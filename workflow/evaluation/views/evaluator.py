@@ -16,7 +16,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 import states
-from forms.sheets import DeclarationForm, ScoreSheetForm, sheet_form_class
+from forms.evaluation import DeclarationForm, ScoreSheetForm, sheet_form_class
 from states.definition import Label
 from workflow.evaluation import criteria, sheets
 from workflow.models import EvaluatorAssignment, Role, ScoreSheet, SheetPart
@@ -36,13 +36,13 @@ def _assignment_or_404(path_id: int) -> EvaluatorAssignment:
 
 
 def _refused(assignment: EvaluatorAssignment, reason: Label, status: int) -> tuple[str, int]:
-    return render_template("evaluator/refused.html", assignment=assignment,
+    return render_template("evaluation/evaluator/refused.html", assignment=assignment,
                            reason=reason.get(g.locale), status=status), status
 
 
 def _closed(assignment: EvaluatorAssignment) -> tuple[str, int]:
     """The page an evaluator gets for an application they declared a conflict for."""
-    return render_template("evaluator/conflict.html", assignment=assignment), 403
+    return render_template("evaluation/evaluator/conflict.html", assignment=assignment), 403
 
 
 def _messages(errors: dict[str, list[Label]]) -> dict[str, list[str]]:
@@ -53,7 +53,8 @@ def _messages(errors: dict[str, list[Label]]) -> dict[str, list[str]]:
 @role_required(Role.EVALUATOR)
 def index() -> str:
     rows = sheets.assignments_of(current_user)
-    return render_template("evaluator/index.html", rows=rows, conflict_labels=sheets.CONFLICT_LABELS,
+    return render_template("evaluation/evaluator/index.html",
+                           rows=rows, conflict_labels=sheets.CONFLICT_LABELS,
                            **_to_do(rows))
 
 
@@ -105,7 +106,7 @@ def declaration(path_id: int) -> Page:
                         "koordynator przydzieli go innemu ekspertowi."), "success")
                 return redirect(url_for("evaluator.index"))
         status = 400
-    return render_template("evaluator/declaration.html", assignment=assignment, form=form,
+    return render_template("evaluation/evaluator/declaration.html", assignment=assignment, form=form,
                            submitted=submitted), status
 
 
@@ -144,7 +145,7 @@ def application(path_id: int) -> Page:
     hidden = sheets.others_hidden_because(assignment)
     own = assignment.sheet
     return render_template(
-        "evaluator/application.html", assignment=assignment, path=path,
+        "evaluation/evaluator/application.html", assignment=assignment, path=path,
         documents=sheets.application_documents(path), parts=parts, own=own,
         stage_labels={s.code: s.label for s in states.get_definition(path.programme.path_code).stages},
         own_scores=_scores_by_criterion(own), own_totals=_part_totals(parts, own) if own else {},
@@ -167,7 +168,7 @@ def _initial(sheet: ScoreSheet | None) -> dict[str, object]:
 
 def _render_sheet(assignment: EvaluatorAssignment, form: ScoreSheetForm, status: int = 200,
                   refusal: str | None = None) -> tuple[str, int]:
-    return render_template("evaluator/sheet.html", assignment=assignment, path=assignment.path,
+    return render_template("evaluation/evaluator/sheet.html", assignment=assignment, path=assignment.path,
                            form=form, refusal=refusal, min_justification=sheets.MIN_JUSTIFICATION), status
 
 

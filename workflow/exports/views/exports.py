@@ -78,7 +78,7 @@ def prepare(table: str, fmt: str) -> WerkzeugResponse | tuple[str, int]:
     programme = current_programme()
     form = report_views.filter_form(programme)
     if not form.validate():
-        return render_template("reports/services.html", programme=programme, form=form,
+        return render_template("advice/reports/services.html", programme=programme, form=form,
                                report=None, **report_views.template_helpers()), 400
     job = exports.queue(programme, current_user, fmt, table, report_views.filters_of(form), g.locale)
     try:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from forms.inbox import PreferencesForm
+from forms.messaging import PreferencesForm
 from workflow.messaging import inbox
 from workflow.messaging import settings as notification_settings
 from workflow.web.helpers import safe_next
@@ -38,7 +38,7 @@ def _page_number() -> int:
 @login_required
 def index() -> str:
     page = inbox.page(current_user, _page_number())
-    return render_template("inbox/index.html", page=page,
+    return render_template("messaging/inbox/index.html", page=page,
                            kind_name=notification_settings.kind_name)
 
 
@@ -70,4 +70,4 @@ def settings() -> Response | str:
     rows = [(kind, notification_settings.kind_name(kind), choice,
              notification_settings.is_mandatory(kind))
             for kind, choice in notification_settings.preferences(current_user).items()]
-    return render_template("inbox/settings.html", form=form, rows=rows)
+    return render_template("messaging/inbox/settings.html", form=form, rows=rows)

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from forms.inbox import TemplateForm
+from forms.messaging import TemplateForm
 from workflow.extensions import db
 from workflow.messaging import inbox
 from workflow.messaging import settings as notification_settings
@@ -62,7 +62,7 @@ def index() -> str:
     changed = notification_settings.changed_kinds(programme)
     rows = [(kind, notification_settings.kind_name(kind), kind.value in changed)
             for kind in notification_settings.programme_kinds()]
-    return render_template("message_templates/index.html", programme=programme,
+    return render_template("messaging/texts/index.html", programme=programme,
                            programmes=programmes, rows=rows)
 
 
@@ -109,7 +109,7 @@ def edit(code: str, kind: str) -> Response | str | tuple[str, int]:
 def _edit_page(programme: Programme, kind: Kind, form: TemplateForm,
                texts: dict[str, Text], preview: dict[str, tuple[str, str]] | None) -> str:
     return render_template(
-        "message_templates/edit.html", programme=programme, kind=kind, form=form,
+        "messaging/texts/edit.html", programme=programme, kind=kind, form=form,
         name=notification_settings.kind_name(kind), preview=preview,
         changed=any(t.changed for t in texts.values()),
         allowed=", ".join("{" + name + "}"
@@ -131,7 +131,7 @@ def reset(code: str, kind: str) -> Response:
 @bp.route("/wysylka")
 @coordinator_only
 def outbox() -> str:
-    return render_template("message_templates/outbox.html", counts=inbox.status_counts(),
+    return render_template("messaging/texts/outbox.html", counts=inbox.status_counts(),
                            failed=inbox.failed(), recent=inbox.recent(),
                            kind_name=notification_settings.kind_name)
 

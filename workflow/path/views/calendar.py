@@ -28,7 +28,8 @@ def render_feed_page(applicant: Applicant, token: str | None = None, status: int
     feed = calendar_feed.active_feed(applicant.id)
     creator = db.session.get(User, feed.created_by_id) if feed and feed.created_by_id else None
     url = url_for("calendar.feed", token=token, _external=True) if token else None
-    template = "calendar/town.html" if current_user.role == Role.TOWN else "calendar/coordinator.html"
+    is_town = current_user.role == Role.TOWN
+    template = "path/calendar/town.html" if is_town else "path/calendar/coordinator.html"
     return render_template(template, applicant=applicant, feed=feed, creator=creator, url=url,
                            webcal=url.replace("https://", "webcal://", 1).replace("http://", "webcal://", 1)
                            if url else None), status

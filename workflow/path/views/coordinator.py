@@ -12,8 +12,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 import states
-from forms.coordinator import DeadlineForm, ExtensionForm
-from forms.paths import TransitionForm
+from forms.path import DeadlineForm, ExtensionForm, TransitionForm
 from workflow.extensions import db
 from workflow.models import Programme, Role
 from workflow.path import access, deadlines
@@ -48,7 +47,7 @@ def overview() -> str:
     programmes = list(db.session.scalars(select(Programme).order_by(Programme.id)))
     due = deadlines.programme_deadlines(programme.id)
     return render_template(
-        "coordinator/overview.html", programme=programme, programmes=programmes,
+        "path/coordinator/overview.html", programme=programme, programmes=programmes,
         definition=definition, data=data, stage=stage, voivodeship=voivodeship,
         deadlines=due,
         # What is late and what waits for a decision: the whole programme, so only unfiltered.
@@ -62,7 +61,7 @@ def path(path_id: int) -> str:
     p = access.get_path_or_404(current_user, path_id)
     form = ExtensionForm()
     form.stage.choices = deadline_stages(p.programme)
-    return render_template("coordinator/path.html", s=summary(p, current_user),
+    return render_template("path/coordinator/path.html", s=summary(p, current_user),
                            transition_form=TransitionForm(), extension_form=form)
 
 
@@ -73,7 +72,7 @@ def extend(path_id: int) -> Response | tuple[str, int]:
     form = ExtensionForm()
     form.stage.choices = deadline_stages(p.programme)
     if not form.validate_on_submit():
-        return render_template("coordinator/path.html", s=summary(p, current_user),
+        return render_template("path/coordinator/path.html", s=summary(p, current_user),
                                transition_form=TransitionForm(), extension_form=form), 400
     deadlines.grant_extension(p, form.stage.data, to_utc(form.due_at.data, p.programme.timezone),
                               form.reason.data.strip(), current_user.id, actor=current_user)
@@ -109,7 +108,7 @@ def edit_deadlines() -> Response | str | tuple[str, int]:
     else:
         status = 200
     current = deadlines.programme_deadlines(programme.id)
-    return render_template("coordinator/deadlines.html", programme=programme, form=form,
+    return render_template("path/coordinator/deadlines.html", programme=programme, form=form,
                            stages=form.stage.choices, current=current), status
 
 
@@ -120,6 +119,6 @@ def diagram() -> str:
     definition = states.get_definition(programme.path_code)
     role_names = {"applicant": _("miasto"), "advisor": _("doradca"),
                   "coordinator": _("koordynator"), "system": _("system")}
-    return render_template("coordinator/diagram.html", programme=programme,
+    return render_template("path/coordinator/diagram.html", programme=programme,
                            definition=definition, role_names=role_names, guards=states.GUARDS,
                            mermaid=states.to_mermaid(definition, g.locale))

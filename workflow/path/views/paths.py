@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from forms.paths import TransitionForm
+from forms.path import TransitionForm
 from workflow.audit import log as audit
 from workflow.extensions import db
 from workflow.path import access, documents
@@ -28,14 +28,14 @@ def fire_event(path_id: int, event: str) -> Response | tuple[str, int]:
     form = TransitionForm()
     if not form.validate_on_submit():
         reasons = [msg for errors in form.errors.values() for msg in errors]
-        return render_template("errors/refused.html", path=path, reasons=reasons,
+        return render_template("web/errors/refused.html", path=path, reasons=reasons,
                                back=path_url(path.id)), 400
     try:
         record = fire(path, event, current_user, form.comment.data or "",
                       expected_version=form.version.data)
     except TransitionRefused as refused:
         reasons = [r.get(g.locale) for r in refused.reasons]
-        return render_template("errors/refused.html", path=path, reasons=reasons,
+        return render_template("web/errors/refused.html", path=path, reasons=reasons,
                                back=path_url(path.id)), 409
     state = definition_of(path).state(record.to_state)
     audience = state.applicant if current_user.role == "town" else state.staff

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from forms.paths import AmountForm, TransitionForm, UploadForm
+from forms.path import AmountForm, TransitionForm, UploadForm
 from workflow.extensions import db
 from workflow.models import Path, Role
 from workflow.path import access, deadlines, documents
@@ -57,7 +57,7 @@ def dashboard() -> tuple[str, int] | str:
         left = deadlines.days_left(due, now, current_app.config["TIMEZONE"]) if due else None
         rows.append({"path": p, "state": state, "open": not state.final, "due": due, "days_left": left,
                      "overdue": bool(due and now > due)})
-    return render_template("town/choose.html", rows=rows)
+    return render_template("path/town/choose.html", rows=rows)
 
 
 @bp.route("/paths/<int:path_id>")
@@ -74,7 +74,7 @@ def render_path(path: Path, upload_form: UploadForm, status: int = 200,
         if path.requested_amount is not None:
             amount_form.amount.data = format_decimal(path.requested_amount, "#,##0.00")
     return render_template(
-        "town/path.html", s=data, upload_form=upload_form, transition_form=TransitionForm(),
+        "path/town/path.html", s=data, upload_form=upload_form, transition_form=TransitionForm(),
         amount_form=amount_form, can_set_amount=can_set_amount(path, data.state.step),
     ), status
 
@@ -90,7 +90,7 @@ def amount(path_id: int) -> Response | tuple[str, int]:
     path = access.get_path_or_404(current_user, path_id)
     form = AmountForm()
     if not can_set_amount(path, ""):
-        return render_template("errors/refused.html", path=path,
+        return render_template("web/errors/refused.html", path=path,
                                reasons=[_("Kwotę można zmieniać tylko podczas przygotowania wniosku.")],
                                back=url_for("town.path", path_id=path.id)), 409
     if not form.validate_on_submit():
@@ -111,7 +111,7 @@ def upload(path_id: int) -> Response | tuple[str, int]:
         return render_path(path, form, 400)
     data = summary(path, current_user)
     if not data.can_upload:
-        return render_template("errors/refused.html", path=path,
+        return render_template("web/errors/refused.html", path=path,
                                reasons=[upload_message("not_now", 0)],
                                back=url_for("town.path", path_id=path.id)), 409
     file = form.document.data

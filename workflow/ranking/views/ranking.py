@@ -104,7 +104,7 @@ def snapshot_or_404(snapshot_id: int) -> RankingSnapshot:
 
 
 def refused(reasons: list[Any], back: str) -> tuple[str, int]:
-    return render_template("ranking/refused.html", reasons=[r.get(g.locale) for r in reasons],
+    return render_template("ranking/runs/refused.html", reasons=[r.get(g.locale) for r in reasons],
                            back=back), 409
 
 
@@ -119,7 +119,7 @@ def render_index(programme: Programme, form: WhatIfForm, status: int = 200) -> t
     snapshots = ranking_runs.snapshots_of(programme)
     programmes = list(db.session.scalars(select(Programme).order_by(Programme.id)))
     compare_form = compare_form_for(programme, snapshots, request.args if "a" in request.args else None)
-    return render_template("ranking/index.html", programme=programme, programmes=programmes,
+    return render_template("ranking/runs/index.html", programme=programme, programmes=programmes,
                            settings=ranking.settings_document(settings), evaluators=settings.evaluators,
                            form=form, snapshots=snapshots,
                            compare_form=compare_form), status
@@ -189,7 +189,7 @@ def snapshot(snapshot_id: int) -> str:
 
 
 def render_snapshot(snap: RankingSnapshot, announce_form: AnnounceForm | None = None,
-                    template: str = "ranking/snapshot.html") -> str:
+                    template: str = "ranking/runs/snapshot.html") -> str:
     ids = [i for i in (snap.created_by_id, snap.approved_by_id, snap.announced_by_id) if i]
     people = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
     announced = ranking_runs.announced_snapshot(snap.programme_id)
@@ -223,9 +223,9 @@ def announce(snapshot_id: int) -> WerkzeugResponse | str | tuple[str, int]:
         abort(404)  # only a finished official ranking has an announcement page
     form = AnnounceForm()
     if request.method == "GET":
-        return render_snapshot(snap, form, "ranking/announce.html")
+        return render_snapshot(snap, form, "ranking/runs/announce.html")
     if not form.validate_on_submit():
-        return render_snapshot(snap, form, "ranking/announce.html"), 400
+        return render_snapshot(snap, form, "ranking/runs/announce.html"), 400
     try:
         ranking_runs.announce(snap, current_user)
     except RankingRefused as exc:
@@ -241,10 +241,10 @@ def compare() -> tuple[str, int]:
     snapshots = ranking_runs.snapshots_of(programme)
     form = compare_form_for(programme, snapshots, request.args)
     if not form.validate():
-        return render_template("ranking/compare.html", programme=programme, form=form, changes=None), 400
+        return render_template("ranking/runs/compare.html", programme=programme, form=form, changes=None), 400
     done = {s.id: s for s, _name in snapshots if s.status == "done"}
     a, b = done[int(form.a.data)], done[int(form.b.data)]
-    return render_template("ranking/compare.html", programme=programme, form=form, a=a, b=b,
+    return render_template("ranking/runs/compare.html", programme=programme, form=form, a=a, b=b,
                            changes=ranking_runs.compare(a, b), change_names=change_names()), 200
 
 

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from forms.results import AppealForm, DecisionForm
+from forms.ranking import AppealForm, DecisionForm
 from workflow.extensions import db
 from workflow.models import Path, Programme, Role
 from workflow.models.types import utcnow
@@ -76,7 +76,7 @@ def town() -> str | tuple[str, int]:
     if len(paths) == 1:
         return render_town(paths[0], AppealForm())
     found = [appeal_service.outcome(p) for p in paths]
-    return render_template("results/town_index.html", found=found, outcome_names=outcome_names())
+    return render_template("ranking/results/town_index.html", found=found, outcome_names=outcome_names())
 
 
 @bp.route("/town/results/<int:path_id>")
@@ -94,7 +94,8 @@ def render_town(path: Path, form: AppealForm, status: int = 200, refusal: str | 
         appeal_service.check_can_file(found, now)
     except appeal_service.AppealRefused as refused:
         can_file, why_not = False, refusal_text(refused)
-    return render_template("results/town.html", o=found, form=form, can_file=can_file, why_not=why_not,
+    return render_template("ranking/results/town.html",
+                           o=found, form=form, can_file=can_file, why_not=why_not,
                            refusal=refusal, points=points, outcome_names=outcome_names(),
                            status_names=status_names()), status
 
@@ -130,7 +131,7 @@ def appeals() -> str:
     programme = next((p for p in programmes if p.code == code), None)
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
     rows = appeal_service.listing(programme.id if programme else None, status)
-    return render_template("results/appeals.html", rows=rows, programmes=programmes,
+    return render_template("ranking/results/appeals.html", rows=rows, programmes=programmes,
                            programme=programme, status=status, statuses=STATUSES, status_names=status_names(),
                            decide_by=appeal_service.decide_by)
 
@@ -145,7 +146,7 @@ def _appeal_or_404(appeal_id: int) -> Any:
 def render_appeal(appeal: Any, form: DecisionForm, status: int = 200, refusal: str | None = None,
                   ) -> tuple[str, int]:
     found = appeal_service.outcome(appeal.path)
-    return render_template("results/appeal.html", appeal=appeal, o=found, form=form, refusal=refusal,
+    return render_template("ranking/results/appeal.html", appeal=appeal, o=found, form=form, refusal=refusal,
                            points=points, outcome_names=outcome_names(), status_names=status_names(),
                            decide_by=appeal_service.decide_by(appeal.path.programme, appeal)), status
 
@@ -185,4 +186,5 @@ def decide(appeal_id: int) -> Response | tuple[str, int]:
 
 @bp.route("/public/results/")
 def public() -> str:
-    return render_template("results/public.html", results=appeal_service.public_results(), points=points)
+    return render_template("ranking/results/public.html",
+                           results=appeal_service.public_results(), points=points)

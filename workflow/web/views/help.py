@@ -23,7 +23,7 @@ def screenshot_names(lang: str) -> dict[str, str]:
 
 @bp.route("/pomoc")
 def index() -> str:
-    return render_template("help/index.html", roles=ROLES, screenshots=screenshot_names(g.locale))
+    return render_template("web/help/index.html", roles=ROLES, screenshots=screenshot_names(g.locale))
 
 
 @bp.route("/pomoc/przewodnik")

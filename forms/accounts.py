@@ -1,0 +1,86 @@
+"""Forms of the accounts area: login, logout, language, passwords, users.
+
+Logging in and out, and choosing the language.
+
+Forms for one's own account (reset and change of password) and the coordinator's
+switch that deactivates a person.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SubmitField
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
+
+
+def email_field() -> EmailField:
+    """The account's e-mail, as typed on the login and the forgotten-password forms."""
+    return EmailField(
+        _l("Adres e-mail"),
+        validators=[DataRequired(_l("Podaj adres e-mail.")),
+                    Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+
+
+class LoginForm(FlaskForm):
+    email = email_field()
+    password = PasswordField(
+        _l("Hasło"),
+        validators=[DataRequired(_l("Podaj hasło.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField(_l("Zaloguj się"))
+
+
+class LogoutForm(FlaskForm):
+    submit = SubmitField(_l("Wyloguj się"))
+
+
+class LanguageForm(FlaskForm):
+    lang = HiddenField(validators=[AnyOf(["pl", "en"])])
+    next = HiddenField()
+
+
+def _new_password() -> PasswordField:
+    return PasswordField(
+        _l("Nowe hasło"),
+        validators=[DataRequired(_l("Podaj nowe hasło.")), Length(max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def _confirm() -> PasswordField:
+    return PasswordField(
+        _l("Powtórz nowe hasło"),
+        validators=[DataRequired(_l("Powtórz nowe hasło.")),
+                    EqualTo("password", _l("Hasła się różnią."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = email_field()
+    submit = SubmitField(_l("Wyślij odnośnik"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = _new_password()
+    confirm = _confirm()
+    submit = SubmitField(_l("Ustaw hasło"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(
+        _l("Obecne hasło"),
+        validators=[DataRequired(_l("Podaj obecne hasło.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = _new_password()
+    confirm = _confirm()
+    submit = SubmitField(_l("Zmień hasło"))
+
+
+class UserActiveForm(FlaskForm):
+    """Deactivate or activate one person (the button's label comes from the template)."""

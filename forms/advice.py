@@ -1,0 +1,282 @@
+"""Forms of the advice area: expertise fields, profiles and assignment; the consultation
+log; the consultation report's filters.
+
+The coordinator's forms for advisors: fields of expertise, profiles, town needs,
+assignments and the approval of a proposal.
+
+The consultation log's forms: one service (new, draft, correction) and deleting a draft.
+
+The fields keep what was typed as text; workflow.advice.consultations parses and checks
+it, so every rule and its message lives in one place and all errors show at once.
+
+The filters of the services report: a GET form (nothing is changed, so no CSRF token,
+which would only end up in bookmarked URLs). Every bad value gets a Polish message next
+to its field, and the value typed is kept on the page.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    Field,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+from wtforms.widgets import CheckboxInput, DateInput, HiddenInput, ListWidget, TextInput
+
+NAME_MAX = 120
+
+
+class CheckboxesField(SelectMultipleField):
+    """A list of checkboxes; a value outside the choices is an error, not a crash."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not all(v.isdigit() and len(v) < 10 for v in valuelist):
+            self.data = []
+            raise ValueError(_l("Wybierz dziedziny z listy."))
+        self.data = [int(v) for v in valuelist]
+
+    def pre_validate(self, form: Any) -> None:
+        allowed = {value for value, _ in (self.choices or [])}
+        if any(value not in allowed for value in self.data or []):
+            raise ValidationError(_l("Wybierz dziedziny z listy."))
+
+
+class ListSelectField(SelectField):
+    """A select whose value must be one of its choices, refused with our own message."""
+
+    def __init__(self, *args: Any, message: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.message = message
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data not in {value for value, _ in (self.choices or [])}:
+            raise ValidationError(self.message)
+
+
+def _id_or_none(value: Any) -> int | None:
+    """An id typed into a form; anything else is None (the view says what to do)."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit() and len(value) < 10:
+        return int(value)
+    return None
+
+
+def _name(label: str) -> StringField:
+    return StringField(label, validators=[
+        DataRequired(_l("Podaj nazwę dziedziny.")),
+        Length(max=NAME_MAX, message=_l("Nazwa może mieć najwyżej %(max)d znaków."))])
+
+
+class FieldForm(FlaskForm):
+    """A new field of expertise."""
+
+    code = StringField(
+        _l("Kod (do eksportów, bez polskich znaków)"),
+        validators=[
+            DataRequired(_l("Podaj kod dziedziny.")),
+            Regexp(r"^[a-z][a-z0-9_]{1,39}$",
+                   message=_l("Kod to od 2 do 40 małych liter łacińskich, cyfr lub podkreśleń, "
+                              "zaczynający się od litery.")),
+        ],
+    )
+    name_pl = _name(_l("Nazwa po polsku"))
+    name_en = _name(_l("Nazwa po angielsku"))
+    submit = SubmitField(_l("Dodaj dziedzinę"))
+
+
+class RenameFieldForm(FlaskForm):
+    name_pl = _name(_l("Nazwa po polsku"))
+    name_en = _name(_l("Nazwa po angielsku"))
+    submit = SubmitField(_l("Zapisz nazwę"))
+
+
+class ProfileForm(FlaskForm):
+    """An advisor's profile: fields as checkboxes, a voivodeship, a town limit, availability."""
+
+    fields = CheckboxesField(_l("Dziedziny"), coerce=int)
+    region = ListSelectField(_l("Województwo, w którym pracuje"),
+                             message=_l("Wybierz województwo z listy."))
+    capacity = IntegerField(
+        _l("Limit miast (ile miast najwyżej)"),
+        validators=[InputRequired(_l("Podaj limit miast.")),
+                    NumberRange(min=0, max=60, message=_l("Limit miast to liczba od 0 do 60."))],
+    )
+    available = BooleanField(_l("Dostępny do nowych przydziałów"))
+    note = TextAreaField(_l("Uwagi"), validators=[
+        Optional(), Length(max=2000, message=_l("Uwagi mogą mieć najwyżej %(max)d znaków."))])
+    submit = SubmitField(_l("Zapisz profil"))
+
+
+class NeedsForm(FlaskForm):
+    """The fields a town needs experts in."""
+
+    fields = CheckboxesField(_l("Dziedziny, w których miasto potrzebuje eksperta"), coerce=int)
+    submit = SubmitField(_l("Zapisz potrzeby miasta"))
+
+
+class AssignForm(FlaskForm):
+    """One advisor for a town: the lead, or the expert of the field in the URL.
+
+    The select lists only eligible advisors, but a typed id is checked by the view and the
+    service, so the choice is not validated against the list here."""
+
+    advisor = SelectField(_l("Doradca"), coerce=_id_or_none, validate_choice=False,
+                          validators=[InputRequired(_l("Wybierz doradcę z listy."))])
+    submit = SubmitField(_l("Przydziel"))
+
+
+class PairsField(Field):
+    """The pairs of a proposal as hidden inputs 'path_id:field_id:advisor_id'."""
+
+    widget = HiddenField.widget
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        pairs: list[tuple[int, int, int]] = []
+        for value in valuelist:
+            parts = value.split(":")
+            if len(parts) != 3 or not all(p.isdigit() and len(p) < 10 for p in parts):
+                self.data = []
+                raise ValueError(_l("Propozycja jest niepoprawna. Przygotuj ją ponownie."))
+            pairs.append((int(parts[0]), int(parts[1]), int(parts[2])))
+        self.data = pairs
+
+
+class ApproveForm(FlaskForm):
+    pair = PairsField(_l("Przydziały"))
+    submit = SubmitField(_l("Zatwierdź propozycję"))
+
+    def validate_pair(self, field: PairsField) -> None:
+        if not field.data:
+            raise ValidationError(_l("Propozycja nie zawiera żadnego przydziału."))
+
+
+TEXT_MAX = 20000
+
+
+def int_or_none(value: Any) -> int | None:
+    """A posted id as an int; anything else (empty, garbage) as None, for a clear message."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes, each with its own label."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _too_long(limit: int) -> Length:
+    return Length(max=limit, message=_l("Ten tekst jest za długi (najwyżej %(max)d znaków).", max=limit))
+
+
+class ServiceForm(FlaskForm):
+    kind = RadioField(_l("Rodzaj usługi"), default="consultation", validate_choice=False)
+    held_on = StringField(_l("Data usługi"), widget=DateInput(), validators=[_too_long(40)])
+    duration = StringField(_l("Czas trwania w minutach"), validators=[_too_long(40)],
+                           render_kw={"inputmode": "numeric", "size": 8})
+    field_id = SelectField(_l("Dziedzina"), coerce=int_or_none, validate_choice=False)
+    topic = TextAreaField(_l("Temat"), validators=[_too_long(TEXT_MAX)], render_kw={"rows": 2})
+    format = RadioField(_l("Forma"), default="on_site", validate_choice=False)
+    participants = MultiCheckboxField(_l("Uczestnicy z listy osób miasta"), coerce=int,
+                                      validate_choice=False)
+    new_people = TextAreaField(_l("Nowi uczestnicy (jedna osoba w wierszu)"),
+                               validators=[_too_long(TEXT_MAX)], render_kw={"rows": 5})
+    studies = TextAreaField(_l("Opracowania (jedno w wierszu)"), validators=[_too_long(TEXT_MAX)],
+                            render_kw={"rows": 3})
+    client_token = HiddenField(validators=[Length(max=64)])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    reason = TextAreaField(_l("Powód poprawki"), validators=[_too_long(TEXT_MAX)], render_kw={"rows": 3})
+    save_draft = SubmitField(_l("Zapisz szkic"))
+    log = SubmitField(_l("Zapisz w dzienniku"))
+    correct = SubmitField(_l("Zapisz poprawkę"))
+
+
+class DeleteDraftForm(FlaskForm):
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    submit = SubmitField(_l("Usuń szkic"))
+
+
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
+class PolishDateField(DateField):
+    """A date typed as RRRR-MM-DD, with our own Polish complaint. A text input, not a
+    date picker: a browser empties a date input holding an impossible date, and the
+    person would not see what they typed."""
+
+    widget = TextInput()
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = None
+        raw = " ".join(valuelist).strip()
+        if not raw:
+            return
+        try:
+            value = date.fromisoformat(raw)
+        except ValueError:
+            raise ValueError(_l("Podaj datę w formacie RRRR-MM-DD, np. 2020-02-01.")) from None
+        if not EARLIEST <= value <= LATEST:
+            raise ValueError(_l("Podaj datę z lat 2000–2100."))
+        self.data = value
+
+
+class ChoiceField(SelectField):
+    """A select of string values where '' means 'all'; an unknown value is refused with a
+    Polish message and shown back as it was typed."""
+
+    def __init__(self, *args: Any, message: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, validate_choice=False, **kwargs)
+        self.message = message or _l("Wybierz wartość z listy.")
+
+    def pre_validate(self, form: Any) -> None:
+        value = self.data or ""
+        if value and value not in {str(v) for v, _label in self.choices}:
+            self.choices = [*self.choices, (value, value)]  # keep what was typed, selected
+            raise ValidationError(self.message)
+
+
+class ReportFilterForm(FlaskForm):
+    """The programme travels as a plain hidden `programme` argument, read by the view."""
+
+    class Meta:
+        csrf = False
+
+    date_from = PolishDateField(_l("Od dnia"))
+    date_to = PolishDateField(_l("Do dnia"))
+    town = ChoiceField(_l("Miasto"), message=_l("Wybierz miasto z listy."))
+    advisor = ChoiceField(_l("Doradca"), message=_l("Wybierz doradcę z listy."))
+    field = ChoiceField(_l("Dziedzina"), message=_l("Wybierz dziedzinę z listy."))
+    kind = ChoiceField(_l("Rodzaj usługi"), message=_l("Wybierz rodzaj usługi z listy."))
+
+    def validate_date_to(self, field: DateField) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("Data końcowa nie może być wcześniejsza niż początkowa."))
