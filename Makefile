@@ -43,10 +43,12 @@ test-postgres: install
 screenshots: install
 	SCREENSHOTS=1 env -u TEST_DATABASE_URL $(BIN)/pytest -q -p no:randomly tests/test_browser_screenshots.py
 
-# ruff, and bandit on the application code: any finding of medium or high severity fails
-# (settings and the justified skips in pyproject.toml [tool.bandit]).
+# ruff; the import contracts of .importlinter (which way imports run, no cycles); and bandit
+# on the application code: any finding of medium or high severity fails (settings and the
+# justified skips in pyproject.toml [tool.bandit]).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/bandit -q -c pyproject.toml -r workflow states forms worker config.py wsgi.py -ll
 
 # The resolved dependencies of .venv, pinned; what `make audit-deps` checks. Refresh after

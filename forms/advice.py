@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -44,6 +45,11 @@ from wtforms.validators import (
     Regexp,
 )
 from wtforms.widgets import CheckboxInput, DateInput, HiddenInput, ListWidget, TextInput
+
+from workflow.advice import report_tables, reports
+from workflow.advice.reports import Filters
+from workflow.models import Programme
+from workflow.models.advisory import SERVICE_KINDS
 
 NAME_MAX = 120
 
@@ -280,3 +286,28 @@ class ReportFilterForm(FlaskForm):
     def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(_l("Data końcowa nie może być wcześniejsza niż początkowa."))
+
+    @classmethod
+    def for_programme(cls, programme: Programme, locale: str, formdata: Any) -> ReportFilterForm:
+        """The filters as typed (`formdata`: the URL's arguments), offering the programme's
+        towns, the advisors and the fields, named in `locale`."""
+        choices = reports.filter_choices(programme, locale)
+        form = cls(formdata=formdata)
+        everything = [("", _("wszystkie"))]
+        form.town.choices = everything + [(str(i), n) for i, n in choices.towns]
+        form.advisor.choices = everything + [(str(i), n) for i, n in choices.advisors]
+        form.field.choices = everything + [(str(i), n) for i, n in choices.fields]
+        form.kind.choices = everything + [(k, report_tables.kind_name_one()[k]) for k in SERVICE_KINDS]
+        return form
+
+    def report_filters(self) -> Filters:
+        """What the report is narrowed to (a validated form)."""
+        def number_or_none(value: str | None) -> int | None:
+            return int(value) if value else None
+
+        return Filters(
+            date_from=self.date_from.data, date_to=self.date_to.data,
+            path_ids=(int(self.town.data),) if self.town.data else (),
+            advisor_id=number_or_none(self.advisor.data), field_id=number_or_none(self.field.data),
+            kind=self.kind.data or None,
+        )

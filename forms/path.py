@@ -7,7 +7,7 @@ The coordinator's forms: stage deadlines and per-town extensions.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -23,6 +23,8 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from workflow.text import parse_amount
 
 COMMENT_MAX = 4000
 
@@ -51,20 +53,6 @@ class SignoffForm(FlaskForm):
 
 
 MAX_GRANT = Decimal("40000000.00")  # Rozwój Lokalny: up to 40 mln zł per town
-
-
-def parse_amount(text: str) -> Decimal | None:
-    """'38 000 000,00', '38000000.00' or '38000000' as Decimal; None if it is not money."""
-    cleaned = (text or "").replace("\xa0", "").replace(" ", "").replace("zł", "").strip()
-    if cleaned.count(",") == 1 and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")
-    try:
-        value = Decimal(cleaned)
-        if not value.is_finite() or value != value.quantize(Decimal("0.01")):
-            return None
-        return value.quantize(Decimal("0.01"))
-    except InvalidOperation:  # not a number, or more digits than a Decimal holds (quantize)
-        return None
 
 
 class AmountForm(FlaskForm):

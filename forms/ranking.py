@@ -30,8 +30,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from forms.path import parse_amount
 from workflow.ranking.appeals import MAX_TEXT, MIN_JUSTIFICATION
+from workflow.text import parse_amount
 
 MAX_CAP = 100_000
 MAX_BUDGET = Decimal("999999999999.99")  # what Numeric(14, 2) holds

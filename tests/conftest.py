@@ -19,7 +19,7 @@ from flask import Flask
 from support import VERSION_RE, Browser, app_for_tests, empty_tables, postgres_database  # noqa: F401
 from werkzeug.security import generate_password_hash
 
-from workflow.demo.seed import pdf_bytes
+from workflow.demo.parts import pdf_bytes
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,

@@ -24,7 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 import states
-from workflow.demo.seed import pdf_bytes
+from workflow.demo.parts import pdf_bytes
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,

@@ -26,8 +26,9 @@ from test_appeals import LONG_ENOUGH, add_sheet, evaluators
 
 from worker.tasks import run_export
 from workflow.advice import consultations as log
+from workflow.advice.consultation_terms import ServiceInput
 from workflow.advice.reports import Filters
-from workflow.demo.seed import pdf_bytes
+from workflow.demo.parts import pdf_bytes
 from workflow.evaluation import criteria
 from workflow.exports import jobs as exports
 from workflow.extensions import db
@@ -84,7 +85,7 @@ def _service(world: World, key: str, fields: dict[str, int]) -> int:
     path = world.paths[key]
     advisor = world.user(f"advisor_{key}")
     town = "Ostrzeszowska" if key == "a" else "Wałecka"
-    data = log.ServiceInput(
+    data = ServiceInput(
         kind="consultation", held_on=(TODAY - timedelta(days=3)).isoformat(), duration="90",
         field_id=fields[key], topic=f"Temat-{key.upper()}-poufny", format="on_site",
         new_people=f"Osoba-{key.upper()} {town}; Urząd; osoba-{key}@um.pl",

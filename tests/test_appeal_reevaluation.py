@@ -14,7 +14,10 @@ from sqlalchemy import func, select
 from test_appeals import ANNOUNCED, LONG_ENOUGH, announce, scored, spread  # noqa: F401  (scored: fixture)
 
 from workflow.advice.assignment import AssignmentRefused
-from workflow.evaluation import criteria, evaluator_assignment, sheets
+from workflow.evaluation import criteria, sheets
+from workflow.evaluation.conflicts import ALREADY_ON, regular_full
+from workflow.evaluation.manual_assignment import assign
+from workflow.evaluation.scores import application_score
 from workflow.extensions import db
 from workflow.models import (
     Appeal,
@@ -81,7 +84,7 @@ def test_upheld_appeal_sends_the_path_back_to_evaluation_in_round_two(scored, ap
     old = list(db.session.scalars(select(EvaluatorAssignment).where(EvaluatorAssignment.path_id == path.id)))
     assert len(old) == 2 and {a.round for a in old} == {1}
     assert all(a.sheet.status == "submitted" for a in old)
-    score = evaluator_assignment.application_score(path)
+    score = application_score(path)
     assert score.rows == () and score.sheets == () and not score.complete
     assert score.missing_regular == 2 and score.in_evaluation
     b = next(a for a in ranking_runs.load_inputs(scored.programme) if a.path_id == path.id)
@@ -92,15 +95,15 @@ def test_upheld_appeal_sends_the_path_back_to_evaluation_in_round_two(scored, ap
 
 def test_round_one_evaluator_may_be_assigned_again_in_round_two(scored, appealed):  # noqa: F811
     path = reopened(scored, appealed)
-    again = evaluator_assignment.assign(path, evaluator(2), scored.user("coordinator"))  # scored round 1
-    fresh = evaluator_assignment.assign(path, evaluator(1), scored.user("coordinator"))
+    again = assign(path, evaluator(2), scored.user("coordinator"))  # scored round 1
+    fresh = assign(path, evaluator(1), scored.user("coordinator"))
     assert (again.round, fresh.round) == (2, 2)
     with pytest.raises(AssignmentRefused) as refused:
-        evaluator_assignment.assign(path, evaluator(2), scored.user("coordinator"))
-    assert refused.value.reasons == [evaluator_assignment.ALREADY_ON]
+        assign(path, evaluator(2), scored.user("coordinator"))
+    assert refused.value.reasons == [ALREADY_ON]
     with pytest.raises(AssignmentRefused) as refused:
-        evaluator_assignment.assign(path, evaluator(3), scored.user("coordinator"))  # two are enough
-    assert refused.value.reasons == [evaluator_assignment.regular_full(2)]
+        assign(path, evaluator(3), scored.user("coordinator"))  # two are enough
+    assert refused.value.reasons == [regular_full(2)]
     # The evaluator's page opens the round-2 assignment; the round-1 one is read-only history.
     assert sheets.assignment_for(evaluator(2), path.id).id == again.id
     old = db.session.scalar(select(EvaluatorAssignment).where(
@@ -115,11 +118,11 @@ def test_round_one_evaluator_may_be_assigned_again_in_round_two(scored, appealed
 def test_a_new_ranking_counts_only_the_round_two_sheets(scored, appealed):  # noqa: F811
     path = reopened(scored, appealed)
     coordinator = scored.user("coordinator")
-    first = evaluator_assignment.assign(path, evaluator(2), coordinator)
-    second = evaluator_assignment.assign(path, evaluator(3), coordinator)
+    first = assign(path, evaluator(2), coordinator)
+    second = assign(path, evaluator(3), coordinator)
     submit_sheet(first, {"PRL": 96, "PRI": 104})
     submit_sheet(second, {"PRL": 94, "PRI": 106})
-    score = evaluator_assignment.application_score(path)
+    score = application_score(path)
     assert [sum(s.parts.values()) for s in score.sheets] == [200, 200] and score.complete
     preview = ranking_runs.run(scored.programme, coordinator)
     rows = dict(zip(ranking_runs.path_ids(preview), preview.result["applications"], strict=True))
@@ -140,7 +143,7 @@ def test_rejected_appeal_changes_no_path(scored, appealed):  # noqa: F811
     assert (path.state, path.evaluation_round, path.version) == ("not_awarded", 1, version)
     assert db.session.scalar(select(func.count()).select_from(PathTransition)
                              .where(PathTransition.path_id == path.id)) == moves
-    assert len(evaluator_assignment.application_score(path).sheets) == 2
+    assert len(application_score(path).sheets) == 2
 
 
 # --- the corrected announcement ----------------------------------------------------------------------
@@ -149,8 +152,8 @@ def rescored(world, appeal: Appeal) -> Path:
     """Round 2 done: two new sheets put Wałcz well above the threshold."""
     path = reopened(world, appeal)
     coordinator = world.user("coordinator")
-    submit_sheet(evaluator_assignment.assign(path, evaluator(2), coordinator), {"PRL": 96, "PRI": 104})
-    submit_sheet(evaluator_assignment.assign(path, evaluator(3), coordinator), {"PRL": 94, "PRI": 106})
+    submit_sheet(assign(path, evaluator(2), coordinator), {"PRL": 96, "PRI": 104})
+    submit_sheet(assign(path, evaluator(3), coordinator), {"PRL": 94, "PRI": 106})
     return path
 
 

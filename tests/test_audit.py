@@ -18,7 +18,8 @@ from test_migrations import alembic_config, empty_url, insert, user  # noqa: F40
 from test_ranking_runs import build as build_ranking
 
 from workflow.audit import log as audit
-from workflow.evaluation import evaluator_assignment, sheets
+from workflow.evaluation import sheets
+from workflow.evaluation.manual_assignment import assign
 from workflow.extensions import db
 from workflow.models import AuditEvent, EvaluatorAssignment
 from workflow.path import documents
@@ -237,7 +238,7 @@ def test_ranking_assignments_and_declarations_are_recorded(ctx):
     path = make_town(built.programme, "Kolno", state="evaluation")
     newcomer = make_user("nowy-oceniajacy@example.pl", "evaluator")
     db.session.commit()
-    assignment = evaluator_assignment.assign(path, newcomer, built.coordinator)
+    assignment = assign(path, newcomer, built.coordinator)
     sheets.declare(assignment, "impartial")
     [assigned] = events("evaluator_assigned")
     assert audit.detail_of(assigned)["evaluator"] == "nowy-oceniajacy@example.pl"

@@ -31,6 +31,7 @@ from test_migrations import alembic_config
 from test_uploads import docx
 
 from workflow.advice import consultations
+from workflow.advice.consultation_terms import ServiceInput
 from workflow.evaluation import criteria, sheets
 from workflow.extensions import db
 from workflow.models import AdvisorAssignment, Document, EvaluatorAssignment, ExpertiseField
@@ -100,7 +101,7 @@ def fill_through_the_services() -> None:
     transitions.fire(town_a, "submit_diagnosis", member_a)
     transitions.fire(town_a, "return_diagnosis", advisor, "Proszę uzupełnić dane.")
 
-    entry = consultations.ServiceInput(
+    entry = ServiceInput(
         kind="workshop", held_on="2020-06-10", duration="90", field_id=field.id, topic="Budżet obywatelski",
         format="on_site", new_people="Anna Nowak; Urząd Miasta; a.nowak@um.pl")
     consultations.create(town_a, advisor, entry, log=True, client_token="backup-1",

@@ -21,7 +21,7 @@ from browser_support import (
     town_path_id,
 )
 
-from workflow.demo.seed import pdf_bytes
+from workflow.demo.parts import pdf_bytes
 
 pytest_plugins = ["browser_fixtures"]
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("pristine")]

@@ -8,6 +8,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from workflow.advice import consultations as log
+from workflow.advice.consultation_history import history
+from workflow.advice.consultation_queries import find, service_filter
+from workflow.advice.consultation_terms import ServiceInput, ServiceInvalid, ServiceNotFound, ServiceRefused
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,
@@ -31,12 +34,12 @@ def fields(world):
     return {"finance": finance.id, "old": old.id}
 
 
-def entry(fields, **changes) -> log.ServiceInput:
+def entry(fields, **changes) -> ServiceInput:
     values = dict(kind="workshop", held_on="2020-06-10", duration="90", field_id=fields["finance"],
                   topic="Budżet obywatelski", format="on_site",
                   new_people="Anna Nowak; Urząd Miasta; a.nowak@um.pl")
     values.update(changes)
-    return log.ServiceInput(**values)
+    return ServiceInput(**values)
 
 
 def messages(caught: pytest.ExceptionInfo, key: str) -> str:
@@ -52,7 +55,7 @@ def test_a_draft_may_have_no_participants_a_logged_service_may_not(world, fields
     advisor, path = world.users["advisor_a"], world.paths["a"]
     draft, created = log.create(path, advisor, entry(fields, new_people=""), log=False, now=NOW)
     assert created and draft.status == "draft" and draft.logged_at is None
-    with pytest.raises(log.ServiceInvalid) as caught:
+    with pytest.raises(ServiceInvalid) as caught:
         log.update_draft(draft, advisor, entry(fields, new_people=""), log=True,
                          expected_version=draft.version, now=NOW)
     assert "co najmniej jednego uczestnika" in messages(caught, "participants")
@@ -82,14 +85,14 @@ def test_a_participant_twice_in_one_service_is_refused(world, fields):
     advisor, path = world.users["advisor_a"], world.paths["a"]
     first, _ = log.create(path, advisor, entry(fields), log=True, now=NOW)
     anna = first.participants[0].id
-    with pytest.raises(log.ServiceInvalid) as caught:
+    with pytest.raises(ServiceInvalid) as caught:
         log.create(path, advisor, entry(fields, person_ids=[anna, anna], new_people=""), log=True, now=NOW)
     assert "Ta osoba jest już na liście uczestników: Anna Nowak" in messages(caught, "participants")
-    with pytest.raises(log.ServiceInvalid) as caught:
+    with pytest.raises(ServiceInvalid) as caught:
         log.create(path, advisor, entry(fields, person_ids=[anna], new_people="Anna Nowak; urząd miasta"),
                    log=True, now=NOW)
     assert "Ta osoba jest już na liście uczestników: Anna Nowak (wiersz 1)" in messages(caught, "new_people")
-    with pytest.raises(log.ServiceInvalid) as caught:
+    with pytest.raises(ServiceInvalid) as caught:
         log.create(path, advisor, entry(fields, new_people="Ewa Lis; UM\n\newa lis; um; e@x.pl"),
                    log=True, now=NOW)
     assert "(wiersz 3)" in messages(caught, "new_people")
@@ -98,7 +101,7 @@ def test_a_participant_twice_in_one_service_is_refused(world, fields):
 
 def test_people_lines_are_checked(world, fields):
     advisor, path = world.users["advisor_a"], world.paths["a"]
-    with pytest.raises(log.ServiceInvalid) as caught:
+    with pytest.raises(ServiceInvalid) as caught:
         log.create(path, advisor, entry(fields, new_people="Tylko Nazwisko\nEwa Lis; UM; nie-mail\n"
                                         "; UM; x@y.pl\nA; B; c@d.pl; e"), log=True, now=NOW)
     text = messages(caught, "new_people")
@@ -110,18 +113,18 @@ def test_people_lines_are_checked(world, fields):
 def test_another_towns_person_is_not_found(world, fields):
     advisor_b = world.users["advisor_b"]
     other, _ = log.create(world.paths["b"], advisor_b, entry(fields), log=True, now=NOW)
-    with pytest.raises(log.ServiceNotFound):
+    with pytest.raises(ServiceNotFound):
         log.create(world.paths["a"], world.users["advisor_a"],
                    entry(fields, person_ids=[other.participants[0].id]), log=True, now=NOW)
-    with pytest.raises(log.ServiceNotFound):
+    with pytest.raises(ServiceNotFound):
         log.create(world.paths["a"], world.users["advisor_a"], entry(fields, person_ids=[999999]),
                    log=True, now=NOW)
 
 
 def test_only_an_assigned_advisor_logs_for_a_town(world, fields):
-    with pytest.raises(log.ServiceNotFound):
+    with pytest.raises(ServiceNotFound):
         log.create(world.paths["b"], world.users["advisor_a"], entry(fields), log=True, now=NOW)
-    with pytest.raises(log.ServiceNotFound):
+    with pytest.raises(ServiceNotFound):
         log.create(world.paths["a"], world.users["coordinator"], entry(fields), log=True, now=NOW)
     # A field expert of the town may log too.
     db.session.add(AdvisorAssignment(path_id=world.paths["a"].id, advisor_id=world.users["advisor_none"].id,
@@ -136,22 +139,22 @@ def test_dates_in_warsaw_time_and_inside_the_advisory_period(world, fields):
     # At NOW it is already 16 June in Warsaw.
     service, _ = log.create(path, advisor, entry(fields, held_on="2020-06-16"), log=True, now=NOW)
     assert service.held_on == date(2020, 6, 16)
-    with pytest.raises(log.ServiceInvalid) as caught:
+    with pytest.raises(ServiceInvalid) as caught:
         log.create(path, advisor, entry(fields, held_on="2020-06-17"), log=True, now=NOW)
     assert "nie może być z przyszłości (dziś jest 16.06.2020)" in messages(caught, "held_on")
     world.programme.advice_starts_on = date(2020, 2, 1)
     world.programme.advice_ends_on = date(2020, 5, 31)
     db.session.commit()
-    with pytest.raises(log.ServiceInvalid) as caught:
+    with pytest.raises(ServiceInvalid) as caught:
         log.create(path, advisor, entry(fields, held_on="2020-06-10"), log=True, now=NOW)
     assert "w okresie doradztwa programu: od 01.02.2020 do 31.05.2020" in messages(caught, "held_on")
-    with pytest.raises(log.ServiceInvalid) as caught:
+    with pytest.raises(ServiceInvalid) as caught:
         log.create(path, advisor, entry(fields, held_on="31.01.2020"), log=True, now=NOW)
     assert "okresie doradztwa" in messages(caught, "held_on")
     ok, _ = log.create(path, advisor, entry(fields, held_on="01.02.2020"), log=True, now=NOW)
     assert ok.held_on == date(2020, 2, 1)
     for bad in ("", "wczoraj", "2020-02-30"):
-        with pytest.raises(log.ServiceInvalid) as caught:
+        with pytest.raises(ServiceInvalid) as caught:
             log.create(path, advisor, entry(fields, held_on=bad), log=True, now=NOW)
         assert messages(caught, "held_on")
 
@@ -166,20 +169,20 @@ def test_durations_read_and_absurd_ones_refused(world, fields):
         ("1441", "1440 minut"), (-5, "podano -5"), ("abc", "liczbę minut"), ("1:75", "liczbę minut"),
         ("", "Podaj czas trwania"), ("9" * 40, "liczbę minut"),
     ):
-        with pytest.raises(log.ServiceInvalid) as caught:
+        with pytest.raises(ServiceInvalid) as caught:
             log.create(path, advisor, entry(fields, duration=typed), log=True, now=NOW)
         assert says in messages(caught, "duration"), typed
 
 
 def test_topic_kind_format_and_field_are_checked_all_at_once(world, fields):
-    with pytest.raises(log.ServiceInvalid) as caught:
+    with pytest.raises(ServiceInvalid) as caught:
         log.create(world.paths["a"], world.users["advisor_a"],
                    entry(fields, topic="   ", kind="party", format="radio", field_id=fields["old"]),
                    log=True, now=NOW)
     errors = caught.value.errors
     assert set(errors) == {"topic", "kind", "format", "field_id"}
     assert "nie jest już aktywna" in messages(caught, "field_id")
-    with pytest.raises(log.ServiceInvalid) as caught:
+    with pytest.raises(ServiceInvalid) as caught:
         log.create(world.paths["a"], world.users["advisor_a"], entry(fields, topic="x" * 301, field_id=None),
                    log=True, now=NOW)
     assert "najwyżej 300 znaków (wpisano 301)" in messages(caught, "topic")
@@ -191,12 +194,12 @@ def test_topic_kind_format_and_field_are_checked_all_at_once(world, fields):
 
 def test_a_study_needs_a_title_and_studies_are_rows(world, fields):
     advisor, path = world.users["advisor_a"], world.paths["a"]
-    with pytest.raises(log.ServiceInvalid) as caught:
+    with pytest.raises(ServiceInvalid) as caught:
         log.create(path, advisor, entry(fields, kind="study"), log=True, now=NOW)
     assert "co najmniej jednego opracowania" in messages(caught, "studies")
     draft, _ = log.create(path, advisor, entry(fields, kind="study"), log=False, now=NOW)  # a draft may wait
     assert draft.status == "draft"
-    with pytest.raises(log.ServiceInvalid) as caught:
+    with pytest.raises(ServiceInvalid) as caught:
         log.create(path, advisor, entry(fields, kind="study", studies="Diagnoza; raport"), log=True, now=NOW)
     assert "„analiza” albo „plan”" in messages(caught, "studies")
     service, _ = log.create(path, advisor, entry(
@@ -213,7 +216,7 @@ def test_the_same_client_token_creates_one_service(world, fields):
                                       client_token="tok-1", now=NOW)
     assert created and not created_again and again.id == first.id
     assert db.session.scalar(select(func.count()).select_from(Service)) == 1
-    with pytest.raises(log.ServiceRefused):
+    with pytest.raises(ServiceRefused):
         log.create(world.paths["b"], world.users["advisor_b"], entry(fields), log=True, client_token="tok-1",
                    now=NOW)
 
@@ -223,7 +226,7 @@ def test_a_correction_keeps_the_previous_values(world, fields):
     service, _ = log.create(path, advisor, entry(fields, studies="Diagnoza; analiza"), log=True, now=NOW)
     before_ids = [p.id for p in service.participants]
     version = service.version
-    with pytest.raises(log.ServiceInvalid) as caught:
+    with pytest.raises(ServiceInvalid) as caught:
         log.correct(service, advisor, entry(fields, person_ids=before_ids, new_people=""), reason=" ",
                     expected_version=version, now=NOW + timedelta(days=13))
     assert "Podaj powód poprawki." in messages(caught, "reason")
@@ -240,7 +243,7 @@ def test_a_correction_keeps_the_previous_values(world, fields):
     assert revision.before["participant_ids"] == before_ids
     assert revision.before["studies"] == [{"title": "Diagnoza", "kind": "analysis"}]
     assert revision.before["held_on"] == "2020-06-10" and revision.before["version"] == version
-    views, people, _fields = log.history(service)
+    views, people, _fields = history(service)
     assert {c.key for c in views[0].changes} == {"topic", "participant_ids", "studies"}
     assert set(people) == {p.id for p in service.participants}
 
@@ -252,7 +255,7 @@ def test_after_the_edit_window_only_the_coordinator_corrects(world, fields):
     late = NOW + timedelta(days=14, seconds=1)
     assert log.may_correct(advisor, service, NOW + timedelta(days=13, hours=23))
     assert not log.may_correct(advisor, service, late)
-    with pytest.raises(log.ServiceRefused) as caught:
+    with pytest.raises(ServiceRefused) as caught:
         log.correct(service, advisor, entry(fields, person_ids=ids, new_people=""), reason="za późno",
                     expected_version=service.version, now=late)
     assert caught.value.status == 403 and "tylko koordynator" in caught.value.reason.pl
@@ -261,7 +264,7 @@ def test_after_the_edit_window_only_the_coordinator_corrects(world, fields):
                 reason="Korekta czasu", expected_version=service.version, now=late + timedelta(days=100))
     assert db.session.get(Service, service.id).duration_minutes == 120
     # Another advisor of the town cannot correct someone else's entry at all.
-    with pytest.raises(log.ServiceNotFound):
+    with pytest.raises(ServiceNotFound):
         log.correct(service, world.users["advisor_b"], entry(fields), reason="x",
                     expected_version=service.version, now=NOW)
 
@@ -270,14 +273,14 @@ def test_a_stale_version_is_refused(world, fields):
     advisor, path = world.users["advisor_a"], world.paths["a"]
     service, _ = log.create(path, advisor, entry(fields), log=True, now=NOW)
     ids = [p.id for p in service.participants]
-    with pytest.raises(log.ServiceRefused) as caught:
+    with pytest.raises(ServiceRefused) as caught:
         log.correct(service, advisor, entry(fields, person_ids=ids, new_people=""), reason="r",
                     expected_version=service.version - 1, now=NOW)
     assert caught.value.status == 409 and "Ktoś inny zmienił ten wpis" in caught.value.reason.pl
     # Changed by someone else between reading and writing: the UPDATE finds no row of that version.
     db.session.execute(update(Service).where(Service.id == service.id).values(version=Service.version + 1)
                        .execution_options(synchronize_session=False))
-    with pytest.raises(log.ServiceRefused) as caught:
+    with pytest.raises(ServiceRefused) as caught:
         log.correct(service, advisor, entry(fields, person_ids=ids, new_people=""), reason="r",
                     expected_version=None, now=NOW)
     assert caught.value.status == 409
@@ -288,15 +291,15 @@ def test_only_the_author_deletes_only_a_draft(world, fields):
     advisor, path = world.users["advisor_a"], world.paths["a"]
     draft, _ = log.create(path, advisor, entry(fields), log=False, now=NOW)
     logged, _ = log.create(path, advisor, entry(fields, new_people=""), log=False, now=NOW)
-    with pytest.raises(log.ServiceNotFound):
+    with pytest.raises(ServiceNotFound):
         log.delete_draft(draft, world.users["advisor_b"])
     log.delete_draft(draft, advisor, expected_version=draft.version)
     assert db.session.get(Service, draft.id) is None
     assert people_count(path.applicant_id) == 1  # the person stays, recorded once
     log.update_draft(logged, advisor, entry(fields), log=True, expected_version=logged.version, now=NOW)
-    with pytest.raises(log.ServiceRefused):
+    with pytest.raises(ServiceRefused):
         log.delete_draft(logged, advisor)
-    with pytest.raises(log.ServiceRefused):
+    with pytest.raises(ServiceRefused):
         log.update_draft(logged, advisor, entry(fields), log=True, expected_version=logged.version, now=NOW)
 
 
@@ -306,12 +309,12 @@ def test_who_sees_which_services(world, fields):
     b_logged, _ = log.create(world.paths["b"], world.users["advisor_b"], entry(fields), log=True, now=NOW)
 
     def visible(key: str) -> set[int]:
-        return set(db.session.scalars(select(Service.id).where(log.service_filter(world.users[key]))))
+        return set(db.session.scalars(select(Service.id).where(service_filter(world.users[key]))))
 
     assert visible("advisor_a") == {a_logged.id, a_draft.id}
     assert visible("town_a") == {a_logged.id}
     assert visible("town_b") == {b_logged.id}
     assert visible("coordinator") == {a_logged.id, b_logged.id}
     assert visible("evaluator") == set() and visible("advisor_none") == set()
-    with pytest.raises(log.ServiceNotFound):
-        log.find(world.users["town_a"], a_draft.id)
+    with pytest.raises(ServiceNotFound):
+        find(world.users["town_a"], a_draft.id)

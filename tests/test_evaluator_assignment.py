@@ -13,8 +13,17 @@ from conftest import make_programme, make_town, make_user
 from querycount import count_queries
 from sqlalchemy import func, select
 
-from workflow.evaluation import evaluator_assignment as ev
-from workflow.evaluation.evaluator_assignment import LOAD_WEIGHT, AssignmentRefused, Instance
+from workflow.advice.assignment import AssignmentRefused
+from workflow.evaluation.conflicts import LOAD_WEIGHT, NO_THIRD_CANDIDATE, auto_conflict, conflicts_found
+from workflow.evaluation.manual_assignment import (
+    ThirdResult,
+    assign,
+    ensure_third,
+    on_sheet_submitted,
+    unassign,
+)
+from workflow.evaluation.proposal import Instance, apply, load_instance, propose, solve
+from workflow.evaluation.scores import application_score, application_scores
 from workflow.extensions import db
 from workflow.models import (
     AssignmentEvent,
@@ -126,19 +135,19 @@ def test_conflicts_are_found_from_advising_and_the_municipality(setup):
     db.session.add(Service(path_id=b.id, advisor_id=world.users["advisor_none"].id, kind="consultation",
                            held_on=date(2020, 5, 4), duration_minutes=60, field_id=field.id, topic="Budżet"))
     db.session.commit()
-    assert ev.conflicts_found(world.programme) == {
+    assert conflicts_found(world.programme) == {
         (a.id, e1.id): "advised_town",
         (b.id, e2.id): "advised_town",
         (b.id, e3.id): "municipality",
         (b.id, e0.id): "advised_town",  # advisor-b is the lead of b
     }
-    assert ev.auto_conflict(e1, a) == "advised_town" and ev.auto_conflict(e1, b) is None
-    assert ev.auto_conflict(e3, b) == "municipality" and ev.auto_conflict(e3, a) is None
+    assert auto_conflict(e1, a) == "advised_town" and auto_conflict(e1, b) is None
+    assert auto_conflict(e3, b) == "municipality" and auto_conflict(e3, a) is None
     # An advisor who was assigned once and then unassigned still advised the town.
     db.session.add(AssignmentEvent(path_id=a.id, advisor_id=world.users["advisor_none"].id, kind="lead",
                                    action="assigned", source="manual"))
     db.session.commit()
-    assert ev.auto_conflict(e2, a) == "advised_town"
+    assert auto_conflict(e2, a) == "advised_town"
 
 
 # --- manual assignment -------------------------------------------------------------------------
@@ -146,7 +155,7 @@ def test_conflicts_are_found_from_advising_and_the_municipality(setup):
 
 def test_assign_writes_the_row_and_notifies_in_the_same_transaction(setup):
     world, (e0, e1, *_) = setup
-    row = ev.assign(world.path("a"), e1, world.users["coordinator"])
+    row = assign(world.path("a"), e1, world.users["coordinator"])
     assert (row.role, row.source, row.created_by_id) == ("regular", "manual", world.users["coordinator"].id)
     note = db.session.scalars(select(Notification)).one()
     assert note.recipient_id == e1.id and note.kind == "evaluator_assigned"
@@ -187,7 +196,7 @@ def test_assign_refuses_what_breaks_a_rule_and_saves_nothing(setup, case):
     db.session.commit()
     before = (count(EvaluatorAssignment), count(Notification))
     with pytest.raises(AssignmentRefused) as refused:
-        ev.assign(world.path("a"), db.session.get(User, who.id), world.users["coordinator"], role=role)
+        assign(world.path("a"), db.session.get(User, who.id), world.users["coordinator"], role=role)
     assert expected in refused.value.reasons[0].pl
     assert (count(EvaluatorAssignment), count(Notification)) == before
 
@@ -197,9 +206,9 @@ def test_a_declared_conflict_frees_the_place_and_stays_on_record(setup):
     a = world.path("a")
     put(a, e0)
     conflicted = put(a, e1, declaration="conflict", conflict_type="other")
-    ev.assign(world.path("a"), e2, None)  # the conflicted one does not count towards the two
+    assign(world.path("a"), e2, None)  # the conflicted one does not count towards the two
     with pytest.raises(AssignmentRefused) as kept:
-        ev.unassign(db.session.get(EvaluatorAssignment, conflicted.id), None)
+        unassign(db.session.get(EvaluatorAssignment, conflicted.id), None)
     assert "zostaje w dokumentacji" in kept.value.reasons[0].pl
     assert db.session.get(EvaluatorAssignment, conflicted.id) is not None
 
@@ -210,18 +219,18 @@ def test_unassign_takes_a_draft_with_it_but_never_a_submitted_sheet(setup):
     drafted, submitted = put(a, e0), put(a, e1)
     add_sheet(drafted, 50, 50, status="draft")
     add_sheet(submitted, 60, 70)
-    ev.unassign(db.session.get(EvaluatorAssignment, drafted.id), None)
+    unassign(db.session.get(EvaluatorAssignment, drafted.id), None)
     assert db.session.get(EvaluatorAssignment, drafted.id) is None
     assert count(ScoreSheet) == 1 and count(Score) == 4
     with pytest.raises(AssignmentRefused) as refused:
-        ev.unassign(db.session.get(EvaluatorAssignment, submitted.id), None)
+        unassign(db.session.get(EvaluatorAssignment, submitted.id), None)
     assert "złożył już kartę oceny" in refused.value.reasons[0].pl
     assert count(EvaluatorAssignment) == 1 and count(ScoreSheet) == 1
     late = put(world.path("b"), e0)
     world.path("b").state = "ranked"
     db.session.commit()
     with pytest.raises(AssignmentRefused) as over:
-        ev.unassign(db.session.get(EvaluatorAssignment, late.id), None)
+        unassign(db.session.get(EvaluatorAssignment, late.id), None)
     assert "nie jest na etapie oceny merytorycznej" in over.value.reasons[0].pl
     assert count(EvaluatorAssignment) == 2
 
@@ -237,7 +246,7 @@ def test_proposal_balances_the_load_and_avoids_conflicts(setup):
     db.session.add(EvaluatorProfile(user_id=e3.id, advisor_account_id=world.users["advisor_a"].id))
     put(world.path("b"), e2, declaration="conflict", conflict_type="family")
     db.session.commit()
-    proposal = ev.propose(world.programme)
+    proposal = propose(world.programme)
     by_path: dict[int, set[int]] = {}
     for p in proposal.pairs:
         by_path.setdefault(p.path_id, set()).add(p.evaluator_id)
@@ -250,17 +259,17 @@ def test_proposal_balances_the_load_and_avoids_conflicts(setup):
     assert sum(proposal.new.values()) == 12 and max(loads.values()) - min(loads.values()) <= 1
     # Nothing is saved until the proposal is applied.
     assert count(EvaluatorAssignment) == 1 and count(Notification) == 0
-    saved = ev.apply(world.programme, proposal.pairs, world.users["coordinator"])
+    saved = apply(world.programme, proposal.pairs, world.users["coordinator"])
     assert len(saved) == 12 and {r.source for r in saved} == {"proposal"}
     assert count(Notification) == 12
-    assert ev.propose(world.programme).pairs == []  # everything is covered now
+    assert propose(world.programme).pairs == []  # everything is covered now
 
 
 def test_proposal_says_why_an_application_stays_short(setup):
     world, (e0, e1, e2, e3) = setup
     db.session.add_all([EvaluatorProfile(user_id=e.id, municipality_name="Ostrzeszów") for e in (e0, e1, e2)])
     db.session.commit()
-    proposal = ev.propose(world.programme)
+    proposal = propose(world.programme)
     short = {u.path_id: u for u in proposal.uncovered}
     assert set(short) == {world.paths["a"].id}
     assert short[world.paths["a"].id].missing == 1
@@ -307,7 +316,7 @@ def test_proposal_cost_is_the_brute_force_optimum():
     seen_short = seen_full = 0
     for seed in range(60):
         instance = random_instance(random.Random(seed))
-        pairs, cost = ev.solve(instance)
+        pairs, cost = solve(instance)
         optimum, most = brute_force(instance)
         assert cost == optimum == own_cost(instance, pairs), seed
         assert len(pairs) == most, seed  # as many places filled as can be
@@ -332,12 +341,12 @@ def test_proposal_from_the_database_matches_the_brute_force(ctx):
     db.session.commit()
     put(towns[0], evaluators[1])
     put(towns[2], evaluators[2], declaration="conflict", conflict_type="other")
-    instance, _, _ = ev.load_instance(programme)
+    instance, _, _ = load_instance(programme)
     ids = [e.id for e in evaluators]
     assert instance.slots == {towns[0].id: 1, towns[1].id: 2, towns[2].id: 2}
     assert instance.loads == dict.fromkeys(ids, 0) | {ids[1]: 1}
     assert instance.excluded == {(towns[1].id, ids[0]), (towns[0].id, ids[1]), (towns[2].id, ids[2])}
-    proposal = ev.propose(programme)
+    proposal = propose(programme)
     assert proposal.cost == brute_force(instance)[0]
     # Filling every place forces it: o1 is the only one left for both Gmina 1 and Gmina 2.
     assert proposal.uncovered == [] and len(proposal.pairs) == 5
@@ -352,7 +361,7 @@ def test_apply_checks_every_pair_again_and_saves_nothing_if_one_is_invalid(setup
     db.session.commit()
     pairs = [(a, e0.id), (a, e1.id), (b, e3.id), (a, e2.id), (a, e0.id), (other.id, e0.id), (b, 99999)]
     with pytest.raises(AssignmentRefused) as refused:
-        ev.apply(world.programme, pairs, world.users["coordinator"])
+        apply(world.programme, pairs, world.users["coordinator"])
     reasons = [r.pl for r in refused.value.reasons]
     assert reasons == [
         "Wałcz, Oceniający 3: Konflikt interesów: ta osoba mieszka lub pracuje w gminie wnioskodawcy.",
@@ -384,7 +393,7 @@ def thirds() -> list[EvaluatorAssignment]:
 def test_no_third_while_the_totals_are_close_enough(setup, t1, t2):
     world, (e0, e1, *_) = setup
     *_, sheet = two_sheets(world.path("a"), e0, e1, t1, t2)
-    assert ev.on_sheet_submitted(sheet) == ev.ThirdResult(None, None)
+    assert on_sheet_submitted(sheet) == ThirdResult(None, None)
     assert thirds() == [] and count(Notification) == 0
 
 
@@ -394,7 +403,7 @@ def test_no_third_before_both_sheets_are_in(setup):
     first = put(a, e0)
     put(a, e1)
     sheet = add_sheet(first, 100, 100)
-    assert ev.on_sheet_submitted(sheet) == ev.ThirdResult(None, None)
+    assert on_sheet_submitted(sheet) == ThirdResult(None, None)
     assert thirds() == []
 
 
@@ -410,16 +419,16 @@ def test_a_third_is_assigned_once_to_the_least_loaded_evaluator_without_conflict
     make_evaluator("oceniajacy7@example.pl", "Oceniający 7")  # load 0 too, but a higher id
     db.session.commit()
     *_, sheet = two_sheets(a, e0, e1, (50, 50), (35, 34))
-    result = ev.on_sheet_submitted(sheet)
+    result = on_sheet_submitted(sheet)
     assert result.reason is None and result.assignment is not None
     [third] = thirds()
     assert (third.evaluator_id, third.path_id, third.source) == (e6.id, a.id, "third_rule")
     note = db.session.scalars(select(Notification).where(Notification.recipient_id == e6.id)).one()
     assert note.kind == "third_evaluator_needed" and "Ostrzeszów" in note.subject
     # Idempotent: a second call, or the other sheet's call, adds nobody.
-    assert ev.on_sheet_submitted(sheet) == ev.ThirdResult(None, None)
+    assert on_sheet_submitted(sheet) == ThirdResult(None, None)
     assert len(thirds()) == 1 and count(Notification) == 1
-    score = ev.application_score(world.path("a"))
+    score = application_score(world.path("a"))
     assert score.third == "assigned" and not score.complete and score.sheets_missing == 1
 
 
@@ -429,25 +438,25 @@ def test_without_anyone_available_nothing_is_recorded_and_the_reason_is_returned
         db.session.add(EvaluatorProfile(user_id=e.id, municipality_name="Ostrzeszów"))
     db.session.commit()
     *_, sheet = two_sheets(world.path("a"), e0, e1, (100, 100), (10, 10))
-    result = ev.on_sheet_submitted(sheet)
+    result = on_sheet_submitted(sheet)
     assert result.assignment is None
-    assert result.reason == ev.NO_THIRD_CANDIDATE
+    assert result.reason == NO_THIRD_CANDIDATE
     assert thirds() == [] and count(Notification) == 0
-    assert ev.application_score(world.path("a")).third == "needed"
+    assert application_score(world.path("a")).third == "needed"
 
 
 def test_a_third_who_declares_a_conflict_is_replaced_by_another(setup):
     world, (e0, e1, e2, e3) = setup
     *_, sheet = two_sheets(world.path("a"), e0, e1, (100, 100), (10, 10))
-    first = ev.on_sheet_submitted(sheet).assignment
+    first = on_sheet_submitted(sheet).assignment
     assert first.evaluator_id == e2.id  # loads 0 and 0: the lower id
     first.declaration, first.conflict_type = "conflict", "family"
     db.session.commit()
-    assert ev.application_score(world.path("a")).third == "needed"
-    second = ev.ensure_third(world.path("a")).assignment
+    assert application_score(world.path("a")).third == "needed"
+    second = ensure_third(world.path("a")).assignment
     assert second is not None and second.evaluator_id == e3.id
     assert len(thirds()) == 2
-    assert ev.ensure_third(world.path("a")) == ev.ThirdResult(None, None)
+    assert ensure_third(world.path("a")) == ThirdResult(None, None)
 
 
 # --- the scores --------------------------------------------------------------------------------
@@ -466,7 +475,7 @@ def test_application_scores_show_every_step(setup):
     db.session.add(PathTransition(path_id=a.id, seq=2, event="pass_formal_check", from_state="formal_check",
                                   to_state="evaluation", created_at=NOW))
     db.session.commit()
-    scores = {s.path_id: s for s in ev.application_scores(world.programme)}
+    scores = {s.path_id: s for s in application_scores(world.programme)}
     sa, sb = scores[a.id], scores[b.id]
     assert [(r.evaluator_id, r.role, r.position, r.counted) for r in sa.rows] == [
         (e0.id, "regular", 0, True), (e1.id, "regular", 1, False), (e3.id, "regular", None, False),
@@ -495,11 +504,11 @@ def test_application_scores_read_in_a_fixed_number_of_queries(setup):
     grow(3)
     programme_id = world.programme.id  # loads the expired programme outside the count
     with count_queries(db.engine) as few:
-        small = ev.application_scores(world.programme)
+        small = application_scores(world.programme)
     grow(27)
     assert world.programme.id == programme_id
     with count_queries(db.engine) as many:
-        large = ev.application_scores(world.programme)
+        large = application_scores(world.programme)
     assert (len(small), len(large)) == (5, 32)
     assert many.count == few.count <= 5, many
 
@@ -545,14 +554,14 @@ def test_parallel_requests_add_one_third_and_no_more_than_two_regulars(app, setu
     db.session.remove()
 
     def third() -> str:
-        result = ev.ensure_third(db.session.get(Path, ids["a"]))
+        result = ensure_third(db.session.get(Path, ids["a"]))
         return "ok" if result.assignment is not None else "none"
 
     outcomes = race(app, [third] * THREADS)
     assert sorted(outcomes) == ["none"] * (THREADS - 1) + ["ok"], outcomes
 
     def regular(evaluator_id: int):
-        return lambda: ev.assign(db.session.get(Path, ids["b"]), db.session.get(User, evaluator_id),
+        return lambda: assign(db.session.get(Path, ids["b"]), db.session.get(User, evaluator_id),
                                  None) and "ok"
 
     outcomes = race(app, [regular(e) for e in ids["others"]])

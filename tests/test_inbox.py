@@ -10,7 +10,7 @@ from support import version_on
 
 from workflow.extensions import db
 from workflow.messaging import notifications
-from workflow.messaging.notifications import Kind
+from workflow.messaging.texts import Kind
 from workflow.models import Notification
 
 

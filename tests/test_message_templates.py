@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from workflow.extensions import db
 from workflow.messaging import notifications
-from workflow.messaging.notifications import Kind
+from workflow.messaging.texts import SAMPLE_CONTEXT, TEXTS, Kind
 from workflow.models import Notification, NotificationTemplate
 
 KIND = Kind.ADVISOR_ASSIGNED
@@ -19,8 +19,8 @@ def url(world, kind: Kind = KIND) -> str:  # noqa: ANN001
 
 
 def texts(**changes: str) -> dict[str, str]:
-    subject_pl, body_pl = notifications.TEXTS[KIND][0].pl, notifications.TEXTS[KIND][1].pl
-    subject_en, body_en = notifications.TEXTS[KIND][0].en, notifications.TEXTS[KIND][1].en
+    subject_pl, body_pl = TEXTS[KIND][0].pl, TEXTS[KIND][1].pl
+    subject_en, body_en = TEXTS[KIND][0].en, TEXTS[KIND][1].en
     data = {"subject_pl": subject_pl, "body_pl": body_pl,
             "subject_en": subject_en, "body_en": body_en}
     data.update(changes)
@@ -104,7 +104,7 @@ def test_the_preview_shows_the_rendered_text_and_saves_nothing(world, coordinato
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     preview = html.split('id="preview-h"', 1)[1]
-    sample = notifications.SAMPLE_CONTEXT[KIND]
+    sample = SAMPLE_CONTEXT[KIND]
     assert f"Nowe miasto: {sample['town']}" in preview
     assert f"Rozwój Lokalny test – {sample['town']} ({sample['role']})" in preview
     assert f"You have been assigned a town: {sample['town']}" in preview
@@ -127,7 +127,7 @@ def test_reset_brings_back_the_default(world, coordinator):
     done = coordinator.post(url(world) + "/przywroc")
     assert done.status_code == 302 and templates() == 0
     page = coordinator.get(url(world)).get_data(as_text=True)
-    assert notifications.TEXTS[KIND][0].en.replace("{town}", "") in page
+    assert TEXTS[KIND][0].en.replace("{town}", "") in page
     assert "Obowiązuje treść domyślna." in page
 
 

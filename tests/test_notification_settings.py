@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from workflow.extensions import db
 from workflow.messaging import notifications
 from workflow.messaging import settings as notification_settings
-from workflow.messaging.notifications import MANDATORY, Kind
+from workflow.messaging.texts import MANDATORY, Kind
 from workflow.models import NotificationPreference
 
 OPTIONAL = Kind.STAGE_RETURNED  # optional, and it can reach a town

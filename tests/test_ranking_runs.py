@@ -496,7 +496,7 @@ def test_the_cli_refuses_an_unknown_programme_and_bad_values(app, built):
 
 
 def test_the_ranking_reads_the_same_final_scores_as_the_evaluation_pages(ctx):
-    from workflow.evaluation.evaluator_assignment import application_scores
+    from workflow.evaluation.scores import application_scores
 
     b = build((*TOWNS, TownSpec("Kolno", "10000000.00", ((50, 50), (100, 100), (95, 96))),
                TownSpec("Śrem", "10000000.00", ((75, 85),), drafts=1)))

@@ -26,6 +26,7 @@ from conftest import make_programme, make_town, make_user
 from openpyxl import load_workbook
 from sqlalchemy import insert
 
+from workflow import tabular
 from workflow.advice import reports
 from workflow.advice.reports import Filters, Scope
 from workflow.extensions import db
@@ -397,7 +398,7 @@ DANGEROUS = ['=HYPERLINK("http://x","y")', "+48 600 100 200", "-2+3", "@SUM(A1:A
 
 
 def test_csv_cells_that_look_like_formulas_get_a_leading_quote():
-    lines = list(reports.csv_stream(["temat", "liczba"], [[v, -5] for v in DANGEROUS] + [["Zwykły", 3]]))
+    lines = list(tabular.csv_stream(["temat", "liczba"], [[v, -5] for v in DANGEROUS] + [["Zwykły", 3]]))
     assert lines[0].startswith("\ufeff")
     rows = list(csv.reader(io.StringIO("".join(lines).lstrip("\ufeff"))))
     assert rows[0] == ["temat", "liczba"]
@@ -407,7 +408,7 @@ def test_csv_cells_that_look_like_formulas_get_a_leading_quote():
 
 
 def test_xlsx_text_is_text_never_a_formula():
-    data = reports.xlsx_bytes([("log", ["temat", "liczba"],
+    data = tabular.xlsx_bytes([("log", ["temat", "liczba"],
                                 [[v, 7] for v in [*DANGEROUS, "kontrolny\x01znak", "Zwykły"]])])
     sheet = load_workbook(io.BytesIO(data)).active
     values = [(c.value, c.data_type) for c in sheet["A"][1:]]

@@ -313,7 +313,6 @@ def test_assignments_of_lists_only_ones_own(ev, world):
 
 
 def test_a_submission_that_differs_too_much_brings_in_a_third_evaluator(ev):
-    pytest.importorskip("workflow.evaluation.evaluator_assignment")
     make_user("evaluator-3@example.pl", "evaluator")
     db.session.commit()
     submit(ev.first, ev.full())  # 230 points

@@ -219,7 +219,7 @@ def test_a_flagged_pdf_is_shown_with_a_warning_to_the_town_and_the_advisor(world
 
 
 def test_a_workbook_written_by_openpyxl_is_accepted(world):
-    from workflow.advice.reports import xlsx_bytes
+    from workflow.tabular import xlsx_bytes
 
     data = xlsx_bytes([("Budżet", ["rok", "kwota"], [[2026, 1000], [2027, 2000]])])
     assert accepted(world, "budzet.xlsx", data).flags == ""

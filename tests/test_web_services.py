@@ -11,6 +11,7 @@ from querycount import count_queries
 from sqlalchemy import func, select
 
 from workflow.advice import consultations as log
+from workflow.advice.consultation_terms import ServiceInput
 from workflow.extensions import db
 from workflow.models import ExpertiseField, Person, Service, ServiceRevision
 
@@ -365,7 +366,7 @@ def test_pages_issue_a_fixed_number_of_queries(world, fields, login):
     def add(n: int) -> None:
         person = db.session.scalar(select(Person).where(Person.name == "Stały Uczestnik"))
         for i in range(n):
-            log.create(path, advisor_user, log.ServiceInput(
+            log.create(path, advisor_user, ServiceInput(
                 kind="study", held_on=DAY, duration=60, field_id=fields["finance"], topic=f"Temat {i}",
                 person_ids=[person.id], new_people=f"Osoba {i}; UM", studies=f"Opracowanie {i}"),
                 log=i % 3 != 0)

@@ -37,7 +37,7 @@ import config
 import worker
 from workflow.extensions import db
 from workflow.messaging import notifications, reminders
-from workflow.messaging.notifications import Kind
+from workflow.messaging.texts import Kind
 from workflow.models import Notification, StageDeadline
 
 ROOT = FsPath(__file__).resolve().parent.parent

@@ -35,6 +35,8 @@ class FlaskTask(Task):
         if has_app_context():  # run in-process (eager) from a request, a command or a test
             return super().__call__(*args, **kwargs)
         if FlaskTask._flask_app is None:
+            # Imported when a worker first runs a task outside an app: `import worker` alone
+            # (beat, a caller queueing a task) does not load the web application.
             from workflow.app import create_app
 
             FlaskTask._flask_app = create_app()

@@ -10,6 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from worker import celery
+from workflow.exports import jobs as exports
+from workflow.extensions import db
+from workflow.messaging import mail, notifications, reminders
+from workflow.models import ExportJob, Programme, RankingSnapshot, User
+from workflow.ranking import runs as ranking_runs
 
 DELIVER_BATCH = 200
 
@@ -22,10 +27,6 @@ def run_ranking(programme_id: int, actor_id: int | None, overrides: dict[str, An
     Returns the snapshot's id, or None when the run was refused (the snapshot then says
     why, with status 'failed').
     """
-    from workflow.extensions import db
-    from workflow.models import Programme, RankingSnapshot, User
-    from workflow.ranking import runs as ranking_runs
-
     programme = db.session.get(Programme, programme_id)
     if programme is None:
         return None
@@ -46,10 +47,7 @@ def deliver_notifications() -> int:
     A worker sends at most DELIVER_BATCH rows per task and queues a follow-up when more
     are waiting, so one task never runs into the time limit.
     """
-    from worker import celery as app
-    from workflow.messaging import mail
-
-    if app.conf.task_always_eager:
+    if celery.conf.task_always_eager:
         return mail.deliver_pending()
     tried = mail.deliver_pending(limit=DELIVER_BATCH)
     if tried >= DELIVER_BATCH:
@@ -60,8 +58,6 @@ def deliver_notifications() -> int:
 @celery.task(name="reminders.sweep", ignore_result=True)
 def sweep_reminders() -> int:
     """Queue the deadline and sheet reminders due now (see services/reminders.py)."""
-    from workflow.messaging import notifications, reminders
-
     queued = reminders.sweep()
     notifications.dispatch(force=queued > 0)
     return queued
@@ -70,9 +66,5 @@ def sweep_reminders() -> int:
 @celery.task(name="exports.run", ignore_result=True, time_limit=1800, soft_time_limit=1740)
 def run_export(job_id: int) -> str | None:
     """Write a prepared export's file (see services/exports.py); returns its final status."""
-    from workflow.exports import jobs as exports
-    from workflow.extensions import db
-    from workflow.models import ExportJob
-
     job = db.session.get(ExportJob, job_id)
     return exports.run(job).status if job is not None else None

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, abort, current_app, g, request, session
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
 import config
+from workflow.accounts import security
+from workflow.accounts.operations import load_session_user
+from workflow.blueprints import register_blueprints
+from workflow.cli import register_cli
 from workflow.extensions import babel, csrf, db, login_manager
+from workflow.models import User
+from workflow.web.errors import register_error_handlers
+from workflow.web.templating import register_template_helpers
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def select_locale() -> str:
     """The user's saved language, then the session's, then the browser's, then Polish."""
-    from flask import current_app
-
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
@@ -51,33 +56,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.login_message = lazy_gettext("Zaloguj się, aby zobaczyć tę stronę.")
 
-    from workflow import models  # noqa: F401  (register the tables)
-    from workflow.models import User
-
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        from workflow.accounts.operations import load_session_user
-
         return load_session_user(user_id)
 
-    from workflow.accounts import security
-
     security.init_app(app)
-
-    from workflow.web.blueprints import register_blueprints
-
     register_blueprints(app)
-
-    from workflow.web.errors import register_error_handlers
-
     register_error_handlers(app)
-
-    from workflow.web.templating import register_template_helpers
-
     register_template_helpers(app)
-
-    from workflow.cli import register_cli
-
     register_cli(app)
 
     @app.before_request
@@ -89,8 +75,6 @@ def create_app(overrides: dict | None = None) -> Flask:
         """No text we keep may hold a NUL byte (PostgreSQL refuses them): a 400, not a 500."""
         values = [*request.args.values(), *request.form.values(), request.path]
         if any("\x00" in v for v in values):
-            from flask import abort
-
             abort(400)
 
     return app

@@ -35,6 +35,7 @@ from workflow.accounts.security import Throttle
 from workflow.audit import log as audit
 from workflow.extensions import db
 from workflow.messaging import notifications
+from workflow.messaging.texts import Kind
 from workflow.models import LoginAttempt, PasswordResetToken, User
 from workflow.models.types import utcnow
 
@@ -231,7 +232,7 @@ def request_reset(email_typed: str, link_for: Callable[[str], str]) -> bool:
     minutes = current_app.config["PASSWORD_RESET_MINUTES"]
     db.session.add(PasswordResetToken(user_id=user.id, token_hash=_hash_token(raw), created_at=now,
                                       expires_at=now + timedelta(minutes=minutes)))
-    notifications.queue(user, notifications.Kind.PASSWORD_RESET, link=link_for(raw))
+    notifications.queue(user, Kind.PASSWORD_RESET, link=link_for(raw))
     audit.record("password_reset_requested", actor=user, object_type="user", object_id=user.id)
     db.session.commit()
     notifications.dispatch()

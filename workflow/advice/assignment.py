@@ -43,7 +43,7 @@ from workflow.advice.profiles import DEFAULT_CAPACITY, MAX_CAPACITY
 from workflow.audit import log as audit
 from workflow.extensions import db
 from workflow.messaging import notifications
-from workflow.messaging.notifications import Kind
+from workflow.messaging.texts import Kind
 from workflow.models import (
     AdvisorAssignment,
     AdvisorProfile,

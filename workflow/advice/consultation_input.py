@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm.attributes import flag_modified
 
 from states.definition import Label
-from workflow.advice.consultation_people import _norm, _resolve_people
+from workflow.advice.consultation_people import normalized, resolve_people
 from workflow.advice.consultation_terms import (
     STUDY_WORDS,
     TITLE_MAX,
     TOPIC_MAX,
+    CleanInput,
+    FieldErrors,
     ServiceInput,
-    _Clean,
-    _Errors,
 )
 from workflow.extensions import db
 from workflow.models import ExpertiseField, Path, Service, Study, User
@@ -29,7 +29,7 @@ def _day(value: date) -> Label:
     return Label(value.strftime("%d.%m.%Y"), value.isoformat())
 
 
-def _parse_date(raw: date | str | None, path: Path, errors: _Errors, now: datetime) -> date | None:
+def _parse_date(raw: date | str | None, path: Path, errors: FieldErrors, now: datetime) -> date | None:
     if isinstance(raw, date):
         held_on = raw
     else:
@@ -63,7 +63,7 @@ def _parse_date(raw: date | str | None, path: Path, errors: _Errors, now: dateti
     return held_on
 
 
-def _parse_duration(raw: int | str | None, errors: _Errors) -> int | None:
+def _parse_duration(raw: int | str | None, errors: FieldErrors) -> int | None:
     minutes: int | None = None
     if isinstance(raw, int):
         minutes = raw
@@ -90,7 +90,7 @@ def _parse_duration(raw: int | str | None, errors: _Errors) -> int | None:
     return minutes
 
 
-def _parse_studies(text: str, errors: _Errors) -> list[tuple[str, str]]:
+def _parse_studies(text: str, errors: FieldErrors) -> list[tuple[str, str]]:
     studies: list[tuple[str, str]] = []
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -98,13 +98,13 @@ def _parse_studies(text: str, errors: _Errors) -> list[tuple[str, str]]:
         title, kind = line, "analysis"
         if ";" in line:
             title, _sep, word = line.rpartition(";")
-            kind = STUDY_WORDS.get(_norm(word).casefold(), "")
+            kind = STUDY_WORDS.get(normalized(word).casefold(), "")
             if not kind:
                 errors.add("studies", f"Wiersz {n}: po ostatnim średniku podaj rodzaj opracowania: "
                            "„analiza” albo „plan”.", f"Line {n}: after the last semicolon write the "
                            "kind of study: 'analiza' (analysis) or 'plan' (planning document).")
                 continue
-        title = _norm(title)
+        title = normalized(title)
         if not title or len(title) > TITLE_MAX:
             errors.add("studies", f"Wiersz {n}: tytuł opracowania musi mieć od 1 do {TITLE_MAX} znaków.",
                        f"Line {n}: a study's title must have 1 to {TITLE_MAX} characters.")
@@ -116,8 +116,8 @@ def _parse_studies(text: str, errors: _Errors) -> list[tuple[str, str]]:
     return studies
 
 
-def _clean(path: Path, data: ServiceInput, actor: User, errors: _Errors, *, logging: bool,
-           current: Service | None, now: datetime) -> _Clean | None:
+def clean_input(path: Path, data: ServiceInput, actor: User, errors: FieldErrors, *, logging: bool,
+           current: Service | None, now: datetime) -> CleanInput | None:
     kind = data.kind if data.kind in SERVICE_KINDS else ""
     if not kind:
         errors.add("kind", "Wybierz rodzaj usługi.", "Choose the type of service.")
@@ -138,7 +138,7 @@ def _clean(path: Path, data: ServiceInput, actor: User, errors: _Errors, *, logg
     elif len(topic) > TOPIC_MAX:
         errors.add("topic", f"Temat może mieć najwyżej {TOPIC_MAX} znaków (wpisano {len(topic)}).",
                    f"The topic may have at most {TOPIC_MAX} characters ({len(topic)} given).")
-    people = _resolve_people(path, data, actor, errors)
+    people = resolve_people(path, data, actor, errors)
     studies = _parse_studies(data.studies or "", errors)
     if logging and not people and "participants" not in errors and "new_people" not in errors:
         errors.add("participants", "Usługa zapisana w dzienniku musi mieć co najmniej jednego uczestnika: "
@@ -150,10 +150,10 @@ def _clean(path: Path, data: ServiceInput, actor: User, errors: _Errors, *, logg
     if errors:
         return None
     assert held_on is not None and duration is not None and chosen_field is not None
-    return _Clean(kind, held_on, duration, chosen_field.id, topic, fmt, people, studies)
+    return CleanInput(kind, held_on, duration, chosen_field.id, topic, fmt, people, studies)
 
 
-def _apply(service: Service, clean: _Clean, now: datetime) -> None:
+def apply_input(service: Service, clean: CleanInput, now: datetime) -> None:
     service.kind, service.held_on, service.duration_minutes = clean.kind, clean.held_on, clean.duration
     service.field_id, service.topic, service.format = clean.field_id, clean.topic, clean.format
     service.participants = clean.people

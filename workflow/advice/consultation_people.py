@@ -8,22 +8,22 @@ from workflow.advice.consultation_terms import (
     EMAIL_MAX,
     EMAIL_RE,
     NAME_MAX,
+    FieldErrors,
     ServiceInput,
     ServiceNotFound,
-    _Errors,
 )
 from workflow.models import Path, Person, User
 
 
-def _norm(text: str) -> str:
+def normalized(text: str) -> str:
     return " ".join(text.split())
 
 
 def _key(name: str, institution: str) -> tuple[str, str]:
-    return _norm(name).casefold(), _norm(institution).casefold()
+    return normalized(name).casefold(), normalized(institution).casefold()
 
 
-def _resolve_people(path: Path, data: ServiceInput, actor: User, errors: _Errors) -> list[Person]:
+def resolve_people(path: Path, data: ServiceInput, actor: User, errors: FieldErrors) -> list[Person]:
     """The participants: picked ids of the town's people, then typed lines matched or added."""
     known = town_people(path.applicant_id)
     by_id = {p.id: p for p in known}
@@ -48,7 +48,7 @@ def _resolve_people(path: Path, data: ServiceInput, actor: User, errors: _Errors
     for n, line in enumerate(data.new_people.splitlines(), 1):
         if not line.strip():
             continue
-        parts = [_norm(p) for p in line.split(";")]
+        parts = [normalized(p) for p in line.split(";")]
         if len(parts) == 2:
             parts.append("")
         if len(parts) != 3 or not parts[0] or not parts[1]:

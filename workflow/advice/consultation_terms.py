@@ -92,7 +92,7 @@ class ServiceInput:
 
 
 @dataclass
-class _Clean:
+class CleanInput:
     kind: str
     held_on: date
     duration: int
@@ -103,6 +103,6 @@ class _Clean:
     studies: list[tuple[str, str]]
 
 
-class _Errors(dict[str, list[Label]]):
+class FieldErrors(dict[str, list[Label]]):
     def add(self, key: str, pl: str, en: str) -> None:
         self.setdefault(key, []).append(Label(pl, en))

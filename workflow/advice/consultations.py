@@ -11,10 +11,10 @@ new lines that reuse an existing person when the e-mail, or the name and institu
 
 Messages are Labels (Polish and English) keyed by the form field they belong to.
 
-The module is the entry point: its parts live in consultation_terms (labels, messages, errors,
-the form's input), consultation_queries (who sees what, lists), consultation_people (matching
-participants), consultation_input (reading the form) and consultation_history (revisions), and
-every public name of theirs is re-exported here. The edit-window rules and writing stay here.
+This module holds the edit-window rules and the writing. The rest of the log lives beside it:
+consultation_terms (labels, messages, errors, the form's input), consultation_queries (who
+sees what, lists), consultation_people (matching participants), consultation_input (reading
+the form) and consultation_history (revisions); callers import each name from its module.
 """
 
 from __future__ import annotations
@@ -25,41 +25,21 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from workflow.advice.consultation_history import TRACKED, Change, RevisionView, history, snapshot
-from workflow.advice.consultation_input import _apply, _clean
-from workflow.advice.consultation_queries import (
-    LogStatus,
-    active_fields,
-    advisor_towns,
-    find,
-    listing,
-    log_status,
-    service_filter,
-    town_people,
-)
+from workflow.advice.consultation_history import snapshot
+from workflow.advice.consultation_input import apply_input, clean_input
 from workflow.advice.consultation_terms import (
     CONFLICT,
-    EMAIL_MAX,
-    EMAIL_RE,
-    FORMAT_LABELS,
-    KIND_LABELS,
     LOGGED_NOT_DELETED,
-    NAME_MAX,
     NOT_DRAFT,
     NOT_LOGGED,
     REASON_MAX,
     STALE,
-    STUDY_KIND_LABELS,
-    STUDY_WORD,
-    STUDY_WORDS,
-    TITLE_MAX,
     TOKEN_USED,
-    TOPIC_MAX,
+    FieldErrors,
     ServiceInput,
     ServiceInvalid,
     ServiceNotFound,
     ServiceRefused,
-    _Errors,
     window_closed,
 )
 from workflow.audit import log as audit
@@ -67,18 +47,6 @@ from workflow.extensions import db
 from workflow.models import Path, Role, Service, ServiceRevision, User
 from workflow.models.types import utcnow
 from workflow.path import access
-
-__all__ = [
-    "CONFLICT", "EMAIL_MAX", "EMAIL_RE", "FORMAT_LABELS", "KIND_LABELS", "LOGGED_NOT_DELETED",
-    "NAME_MAX", "NOT_DRAFT", "NOT_LOGGED", "REASON_MAX", "STALE", "STUDY_KIND_LABELS", "STUDY_WORD",
-    "STUDY_WORDS", "TITLE_MAX", "TOKEN_USED", "TOPIC_MAX", "TRACKED",
-    "Change", "LogStatus", "RevisionView", "ServiceInput", "ServiceInvalid", "ServiceNotFound",
-    "ServiceRefused",
-    "active_fields", "advisor_towns", "by_token", "correct", "correction_ends", "create",
-    "delete_draft", "find", "history", "is_author", "listing", "log_status", "may_correct",
-    "service_filter", "snapshot", "town_people", "update_draft", "window_closed",
-]
-
 
 # --- the edit window ----------------------------------------------------------------------------
 
@@ -145,14 +113,14 @@ def create(path: Path, actor: User, data: ServiceInput, *, log: bool, client_tok
     existing = by_token(actor, client_token)
     if existing is not None:
         return existing, False
-    errors = _Errors()
-    clean = _clean(path, data, actor, errors, logging=log, current=None, now=now)
+    errors = FieldErrors()
+    clean = clean_input(path, data, actor, errors, logging=log, current=None, now=now)
     if clean is None:
         raise ServiceInvalid(errors)
     service = Service(path_id=path.id, advisor_id=actor.id, client_token=client_token or None,
                       status="logged" if log else "draft", logged_at=now if log else None,
                       created_at=now)
-    _apply(service, clean, now)
+    apply_input(service, clean, now)
     db.session.add(service)
     try:
         db.session.flush()
@@ -179,11 +147,11 @@ def update_draft(service: Service, actor: User, data: ServiceInput, *, log: bool
     if service.status != "draft":
         raise ServiceRefused(NOT_DRAFT, 409)
     _check_version(service, expected_version)
-    errors = _Errors()
-    clean = _clean(service.path, data, actor, errors, logging=log, current=service, now=now)
+    errors = FieldErrors()
+    clean = clean_input(service.path, data, actor, errors, logging=log, current=service, now=now)
     if clean is None:
         raise ServiceInvalid(errors)
-    _apply(service, clean, now)
+    apply_input(service, clean, now)
     if log:
         service.status, service.logged_at = "logged", now
         audit.record("service_logged", actor=actor, object_type="service", object_id=service.id,
@@ -211,20 +179,20 @@ def correct(service: Service, actor: User, data: ServiceInput, *, reason: str,
     if not may_correct(actor, service, now):
         raise ServiceRefused(window_closed(service.path.programme.service_edit_days), 403)
     _check_version(service, expected_version)
-    errors = _Errors()
+    errors = FieldErrors()
     reason = (reason or "").strip()
     if not reason:
         errors.add("reason", "Podaj powód poprawki.", "Give the reason for the correction.")
     elif len(reason) > REASON_MAX:
         errors.add("reason", f"Powód może mieć najwyżej {REASON_MAX} znaków.",
                    f"The reason may have at most {REASON_MAX} characters.")
-    clean = _clean(service.path, data, actor, errors, logging=True, current=service, now=now)
+    clean = clean_input(service.path, data, actor, errors, logging=True, current=service, now=now)
     if clean is None:
         raise ServiceInvalid(errors)
     revision = ServiceRevision(service_id=service.id, revised_by_id=actor.id, revised_at=now,
                                before=snapshot(service), reason=reason)
     db.session.add(revision)
-    _apply(service, clean, now)
+    apply_input(service, clean, now)
     audit.record("service_corrected", actor=actor, object_type="service", object_id=service.id,
                  programme_id=service.path.programme_id,
                  detail={"path_id": service.path_id, "reason": reason})

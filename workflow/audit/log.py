@@ -44,6 +44,15 @@ def record(action: str, *, actor: User | None = None, object_type: str = "",
     return event
 
 
+def record_export(actor: User, report: str, fmt: str, programme_id: int | None, **detail: Any) -> None:
+    """Record that `actor` exported `report` as `fmt` (with the request's query), and commit,
+    before the file is sent: an export that fails to be recorded is not sent."""
+    query = request.query_string.decode()[:500] if has_request_context() else ""
+    record("export", actor=actor, object_type="report", programme_id=programme_id,
+           detail={"report": report, "format": fmt, "query": query, **detail})
+    db.session.commit()
+
+
 def detail_of(event: AuditEvent) -> dict[str, Any]:
     """The event's detail as a dict ({} when empty or unreadable)."""
     if not event.detail:

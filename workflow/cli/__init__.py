@@ -9,13 +9,13 @@ import click
 from flask import Flask, current_app
 
 import states
+from workflow.cli.rank import rank_cli
+from workflow.cli.reminders import reminders_cli
+from workflow.cli.report import report_cli
+from workflow.demo import seed as demo_service
 
 
 def register_cli(app: Flask) -> None:
-    from workflow.cli.rank import rank_cli
-    from workflow.cli.reminders import reminders_cli
-    from workflow.cli.report import report_cli
-
     app.cli.add_command(demo)
     app.cli.add_command(path_cli)
     app.cli.add_command(report_cli)
@@ -33,8 +33,6 @@ def demo() -> None:
               help="Anchor the demo calendar on this day (default: today in Warsaw).")
 def demo_seed(today: object) -> None:
     """Create the demo programme once (idempotent) and print the logins."""
-    from workflow.demo import seed as demo_service
-
     anchor: date | None = today.date() if today is not None else None  # type: ignore[attr-defined]
     created, logins = demo_service.seed(current_app.config["DEMO_PASSWORD"], anchor)
     if created:

@@ -16,11 +16,11 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-from forms.path import parse_amount
 from workflow.extensions import db
 from workflow.models import Programme
 from workflow.ranking import rule as ranking
 from workflow.ranking import runs as ranking_runs
+from workflow.text import parse_amount
 
 OUTCOMES = {"awarded": "dofinansowanie", "reserve": "rezerwa", "not_eligible": "niespełnione warunki"}
 

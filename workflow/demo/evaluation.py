@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 
 import states
-from workflow.demo.seed import pdf_bytes, route_to
+from workflow.demo.parts import pdf_bytes, route_to
 from workflow.evaluation import criteria, scoring
 from workflow.extensions import db
 from workflow.models import (

@@ -1,5 +1,19 @@
 """Evaluator assignment, part 1: the constants and refusal messages, the conflicts of interest
-found automatically and each evaluator's load (rules: see evaluator_assignment's docstring)."""
+found automatically and each evaluator's load.
+
+Conflicts. An evaluator has a conflict with an application when they declared one on
+their assignment (typed: family, other, ...), or automatically:
+- 'advised_town': their EvaluatorProfile links the advisor account of the same person,
+  and that advisor is (or was, per AssignmentEvent) assigned to the town or logged a
+  Service for it;
+- 'municipality': the profile's municipality_name is the name of one of the applicant's
+  municipalities (compared without case and surrounding spaces).
+Such pairs are never proposed, never chosen as the third evaluator, and refused by hand.
+
+Load. An evaluator's load is the number of their assignments in the programme, except the
+ones where they declared a conflict (they do not evaluate those). Only evaluators whose
+account is active are assigned.
+"""
 
 from __future__ import annotations
 
@@ -103,7 +117,7 @@ def _norm(name: str | None) -> str:
     return " ".join((name or "").split()).casefold()
 
 
-def _auto_conflicts(scope: ColumnElement[bool], evaluator_ids: Iterable[int] | None = None
+def conflicts_where(scope: ColumnElement[bool], evaluator_ids: Iterable[int] | None = None
                     ) -> dict[tuple[int, int], str]:
     """(path_id, evaluator_id) -> conflict type for the paths matching `scope` (a condition
     on Path); at most three queries whatever the number of paths and evaluators."""
@@ -141,17 +155,17 @@ def _auto_conflicts(scope: ColumnElement[bool], evaluator_ids: Iterable[int] | N
 
 def conflicts_found(programme: Programme) -> dict[tuple[int, int], str]:
     """Every automatic conflict in the programme: (path_id, evaluator_id) -> type."""
-    return _auto_conflicts(Path.programme_id == programme.id)
+    return conflicts_where(Path.programme_id == programme.id)
 
 
 def conflicts_of(path: Path) -> dict[tuple[int, int], str]:
     """The automatic conflicts of every evaluator with one application."""
-    return _auto_conflicts(Path.id == path.id)
+    return conflicts_where(Path.id == path.id)
 
 
 def auto_conflict(evaluator: User, path: Path) -> str | None:
     """The automatic conflict of `evaluator` with `path` ('advised_town', 'municipality') or None."""
-    return _auto_conflicts(Path.id == path.id, [evaluator.id]).get((path.id, evaluator.id))
+    return conflicts_where(Path.id == path.id, [evaluator.id]).get((path.id, evaluator.id))
 
 
 # --- evaluators and their load ----------------------------------------------------------------

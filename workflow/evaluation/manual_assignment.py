@@ -1,5 +1,12 @@
 """Evaluator assignment, part 3: the writes by hand (assign, unassign) and the third evaluator
-rule, with the checks and locking the proposal's `apply` reuses."""
+rule, with the checks and locking the proposal's `apply` reuses.
+
+The third evaluator. When the first two submitted regular sheets (by assignment id) differ
+by more than programme.discrepancy_pct % of the higher total (scoring.differ_too_much) and
+no other evaluator without a conflict is on the application, `ensure_third` assigns the
+active evaluator with the lowest load, without any conflict and not yet on the
+application (ties: the lower id), and notifies them. It is idempotent.
+"""
 
 from __future__ import annotations
 
@@ -24,22 +31,22 @@ from workflow.evaluation.conflicts import (
     SUBMITTED,
     THIRD_NOT_NEEDED,
     THIRD_TAKEN,
-    _auto_conflicts,
     conflict_refusal,
     conflicts_of,
+    conflicts_where,
     evaluator_loads,
     regular_full,
 )
 from workflow.evaluation.scores import ApplicationScore, application_score, eligible
 from workflow.extensions import db
 from workflow.messaging import notifications
-from workflow.messaging.notifications import Kind
+from workflow.messaging.texts import Kind
 from workflow.models import EvaluatorAssignment, Path, Role, ScoreSheet, User
 
 # --- manual changes ----------------------------------------------------------------------------
 
 
-def _lock_paths(path_ids: Iterable[int]) -> None:
+def lock_paths(path_ids: Iterable[int]) -> None:
     """Serialise evaluator changes per application (PostgreSQL row locks in id order), so two
     requests cannot both fill its last place or both add a third. SQLite writes one at a time."""
     ids = sorted(set(path_ids))
@@ -47,8 +54,8 @@ def _lock_paths(path_ids: Iterable[int]) -> None:
         db.session.execute(select(Path.id).where(Path.id.in_(ids)).order_by(Path.id).with_for_update())
 
 
-def _problem(score: ApplicationScore, evaluator: User | None, role: str,
-             conflicts: dict[tuple[int, int], str], taken_regular: int = 0) -> Label | None:
+def assignment_problem(score: ApplicationScore, evaluator: User | None, role: str,
+                       conflicts: dict[tuple[int, int], str], taken_regular: int = 0) -> Label | None:
     """The first reason `evaluator` may not be assigned to the application as `role`, or None."""
     if evaluator is None or evaluator.role != Role.EVALUATOR or not evaluator.active:
         return NOT_EVALUATOR
@@ -69,7 +76,8 @@ def _problem(score: ApplicationScore, evaluator: User | None, role: str,
     return None
 
 
-def _write(path: Path, evaluator: User, role: str, source: str, actor: User | None) -> EvaluatorAssignment:
+def write_assignment(path: Path, evaluator: User, role: str, source: str,
+                     actor: User | None) -> EvaluatorAssignment:
     """Add the assignment and the evaluator's notification to the session."""
     row = EvaluatorAssignment(path_id=path.id, evaluator_id=evaluator.id, round=path.evaluation_round,
                               role=role, source=source, created_by_id=actor.id if actor else None)
@@ -83,7 +91,7 @@ def _write(path: Path, evaluator: User, role: str, source: str, actor: User | No
     return row
 
 
-def _check(role: str, source: str) -> None:
+def check_role_and_source(role: str, source: str) -> None:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
     if source not in SOURCES:
@@ -93,15 +101,15 @@ def _check(role: str, source: str) -> None:
 def assign(path: Path, evaluator: User, actor: User | None, role: str = "regular",
            source: str = "manual") -> EvaluatorAssignment:
     """Assign `evaluator` to evaluate `path`; commit, then notify. Refused with the reason."""
-    _check(role, source)
-    _lock_paths([path.id])
+    check_role_and_source(role, source)
+    lock_paths([path.id])
     score = application_score(path)
-    problem = _problem(score, evaluator, role, _auto_conflicts(Path.id == path.id, [evaluator.id]))
+    problem = assignment_problem(score, evaluator, role, conflicts_where(Path.id == path.id, [evaluator.id]))
     if problem is not None:
         db.session.rollback()
         raise AssignmentRefused([problem])
     with one_transaction():
-        row = _write(path, evaluator, role, source, actor)
+        row = write_assignment(path, evaluator, role, source, actor)
     return row
 
 
@@ -155,7 +163,7 @@ class ThirdResult:
 
 def ensure_third(path: Path, actor: User | None = None) -> ThirdResult:
     """Assign the third evaluator if the rule asks for one and none is on the application."""
-    _lock_paths([path.id])
+    lock_paths([path.id])
     score = application_score(path)
     if score.third != "needed":
         db.session.rollback()
@@ -170,7 +178,7 @@ def ensure_third(path: Path, actor: User | None = None) -> ThirdResult:
     evaluator = db.session.get(User, candidates[0].id)
     assert evaluator is not None
     with one_transaction():
-        row = _write(path, evaluator, "third", "third_rule", actor)
+        row = write_assignment(path, evaluator, "third", "third_rule", actor)
     return ThirdResult(row, None)
 
 

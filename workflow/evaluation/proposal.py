@@ -1,5 +1,18 @@
-"""Evaluator assignment, part 4: the proposal computed as a min-cost flow (see
-evaluator_assignment's docstring) and saving an approved one; pure solver plus its loading."""
+"""Evaluator assignment, part 4: the proposal computed as a min-cost flow and saving an
+approved one; pure solver plus its loading.
+
+The proposal (same approach as the advisors', docs/decisions/0007): every application in
+evaluation needs `evaluators_per_application` regular evaluators who did not declare a
+conflict; the missing ones are filled by
+
+    source ──slot k──> evaluator ──1──> application ──missing──> sink
+    source ────────── uncovered, cost Instance.uncovered_cost ──> application
+
+The k-th new application of an evaluator costs LOAD_WEIGHT * (load + k), so the optimum
+spreads the work (a convex cost); an evaluator is at most once on an application; pairs
+with a conflict have no arc. The uncovered cost exceeds the most that covering every slot
+can cost, so the optimum fills as many slots as possible and only then balances the load.
+"""
 
 from __future__ import annotations
 
@@ -20,12 +33,17 @@ from workflow.evaluation.conflicts import (
     NOT_IN_PROGRAMME,
     UNKNOWN_EVALUATOR,
     EvaluatorLoad,
-    _auto_conflicts,
     conflicts_found,
+    conflicts_where,
     evaluator_loads,
     too_few,
 )
-from workflow.evaluation.manual_assignment import _check, _lock_paths, _problem, _write
+from workflow.evaluation.manual_assignment import (
+    assignment_problem,
+    check_role_and_source,
+    lock_paths,
+    write_assignment,
+)
 from workflow.evaluation.scores import ApplicationScore, _scores, application_scores
 from workflow.extensions import db
 from workflow.models import EvaluatorAssignment, Path, Programme, User
@@ -139,18 +157,18 @@ def apply(programme: Programme, pairs: Iterable[Sequence[Any]], actor: User | No
           source: str = "proposal") -> list[EvaluatorAssignment]:
     """Save an approved proposal: every (path_id, evaluator_id) is checked again now; if any is
     invalid, nothing is saved and every reason is raised. One transaction, then notifications."""
-    _check("regular", source)
+    check_role_and_source("regular", source)
     wanted = [(int(p[0]), int(p[1])) for p in pairs]
     if not wanted:
         return []
     path_ids = {p for p, _ in wanted}
-    _lock_paths(path_ids)
+    lock_paths(path_ids)
     paths = {p.id: p for p in db.session.scalars(
         select(Path).where(Path.id.in_(path_ids), Path.programme_id == programme.id))}
     scores = {s.path_id: s for s in _scores(programme, Path.id.in_(path_ids))}
     evaluators = {u.id: u for u in db.session.scalars(
         select(User).where(User.id.in_({e for _, e in wanted})))}
-    conflicts = _auto_conflicts(Path.id.in_(path_ids), list(evaluators))
+    conflicts = conflicts_where(Path.id.in_(path_ids), list(evaluators))
     reasons: list[Label] = []
     accepted: list[tuple[Path, User]] = []
     taken: Counter[int] = Counter()
@@ -164,7 +182,7 @@ def apply(programme: Programme, pairs: Iterable[Sequence[Any]], actor: User | No
         elif (path_id, evaluator_id) in seen:
             problem = ALREADY_ON
         else:
-            problem = _problem(scores[path_id], evaluator, "regular", conflicts, taken[path_id])
+            problem = assignment_problem(scores[path_id], evaluator, "regular", conflicts, taken[path_id])
         if problem is not None:
             reasons.append(_about(problem, scores.get(path_id), evaluator))
             continue
@@ -175,7 +193,7 @@ def apply(programme: Programme, pairs: Iterable[Sequence[Any]], actor: User | No
         db.session.rollback()
         raise AssignmentRefused(reasons)
     with one_transaction():
-        rows = [_write(path, evaluator, "regular", source, actor) for path, evaluator in accepted]
+        rows = [write_assignment(path, evaluator, "regular", source, actor) for path, evaluator in accepted]
     return rows
 
 

@@ -18,7 +18,6 @@ each criterion.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ import states
 from states.definition import Label
 from workflow.audit import log as audit
 from workflow.evaluation import criteria as criteria_service
+from workflow.evaluation import manual_assignment
 from workflow.extensions import db
 from workflow.models import (
     Applicant,
@@ -430,12 +430,8 @@ def _after_submit(sheet: ScoreSheet) -> None:
     The sheet is already saved: a failure here is logged for the coordinator, never shown to
     the evaluator as if their submission had failed.
     """
-    if importlib.util.find_spec("workflow.evaluation.evaluator_assignment") is None:
-        return  # not built yet
-    from workflow.evaluation import evaluator_assignment
-
     try:
-        evaluator_assignment.on_sheet_submitted(sheet)
+        manual_assignment.on_sheet_submitted(sheet)
     except Exception:
         db.session.rollback()
         log.exception("the third-evaluator rule failed after sheet %s was submitted", sheet.id)

@@ -2,7 +2,7 @@
 
 The request only writes an ExportJob row and queues `exports.run`; the page polls the
 row. The rows and their words come from the same code as the direct download (the
-reports service and the report views' tables), so both files are identical.
+reports and report_tables of the advice area), so both files are identical.
 
 Progress is written every `PROGRESS_EVERY` rows through a connection of its own, in its
 own short transaction: the session that streams the rows cannot commit mid-stream (on
@@ -26,7 +26,8 @@ from flask import current_app, g
 from flask_babel import force_locale
 from sqlalchemy import update
 
-from workflow.advice import reports
+from workflow import tabular
+from workflow.advice import report_tables, reports
 from workflow.advice.reports import Filters
 from workflow.extensions import db
 from workflow.models import ExportJob, Programme, Role, User
@@ -111,28 +112,24 @@ def counted(rows: Iterable[Sequence[object]], job_id: int, every: int,
             _write_progress(job_id, tally[0])
 
 
-def table_rows(programme: Programme, table: str,
-               filters: Filters) -> tuple[list[str], Iterable[Sequence[object]], int]:
+def table_rows(programme: Programme, table: str, filters: Filters,
+               locale: str) -> tuple[list[str], Iterable[Sequence[object]], int]:
     """The header, the rows and how many there are, from the direct download's own code.
     Runs under the job's locale (the caller sets it): the headings are words for people."""
-    from workflow.advice.views import reports as report_views  # the tables' words live with the views
-
     if table == "log":
-        header, rows = report_views.log_table(programme, filters)
+        header, rows = report_tables.log_table(programme, filters, locale)
         total = reports.totals(programme, filters).services
         if db.engine.dialect.name == "sqlite":
             rows = list(rows)
         return header, rows, total
-    header, metric_rows = report_views.metrics_table(table, programme, filters)
+    header, metric_rows = report_tables.metrics_table(table, programme, filters, locale)
     listed = list(metric_rows)
     return header, listed, len(listed)
 
 
 def download_name(programme: Programme, table: str, fmt: str) -> str:
-    from workflow.advice.views.reports import FILE_STEMS
-
     today = datetime.now(ZoneInfo(programme.timezone)).date().isoformat()
-    return f"{FILE_STEMS[table]}-{today}.{fmt}"
+    return f"{report_tables.FILE_STEMS[table]}-{today}.{fmt}"
 
 
 def run(job: ExportJob, every: int = PROGRESS_EVERY) -> ExportJob:
@@ -148,7 +145,8 @@ def run(job: ExportJob, every: int = PROGRESS_EVERY) -> ExportJob:
     try:
         g.locale = locale
         with force_locale(locale):
-            header, rows, total = table_rows(programme, table, decode_filters(params.get("filters", {})))
+            header, rows, total = table_rows(programme, table, decode_filters(params.get("filters", {})),
+                                             locale)
             job.progress_total = total
             job.file_name = download_name(programme, table, fmt)
             db.session.commit()
@@ -176,12 +174,10 @@ def write_file(target: Path, fmt: str, title: str, header: Sequence[str],
     try:
         if fmt == "csv":
             with temporary.open("w", encoding="utf-8", newline="") as out:
-                for line in reports.csv_stream(header, rows):
+                for line in tabular.csv_stream(header, rows):
                     out.write(line)
         else:
-            from workflow.advice.views.reports import FILE_STEMS
-
-            temporary.write_bytes(reports.xlsx_bytes([(FILE_STEMS[title], header, rows)]))
+            temporary.write_bytes(tabular.xlsx_bytes([(report_tables.FILE_STEMS[title], header, rows)]))
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)

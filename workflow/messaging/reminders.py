@@ -35,7 +35,8 @@ from sqlalchemy.exc import OperationalError
 import states
 from workflow.extensions import db
 from workflow.messaging import notifications
-from workflow.messaging.notifications import Kind, Outgoing
+from workflow.messaging.notifications import Outgoing
+from workflow.messaging.texts import Kind
 from workflow.models import (
     Applicant,
     DeadlineExtension,

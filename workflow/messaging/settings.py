@@ -1,7 +1,7 @@
 """Who wants which messages, and a programme's own wording of them.
 
 Preferences: a person may switch off e-mail or the inbox for any kind of message that is
-not mandatory (notifications.MANDATORY). A missing row means "on", so only choices that
+not mandatory (texts.MANDATORY). A missing row means "on", so only choices that
 differ from the default are stored; a forged form cannot switch a mandatory kind off,
 because this service ignores what it says about one.
 
@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from workflow.extensions import db
 from workflow.messaging import notifications
-from workflow.messaging.notifications import Kind
+from workflow.messaging.texts import COMMON_PLACEHOLDERS, MANDATORY, SAMPLE_CONTEXT, TEXTS, Kind
 from workflow.models import NotificationPreference, NotificationTemplate, Programme, User
 
 LOCALES = ("pl", "en")
@@ -75,7 +75,7 @@ def programme_kinds() -> list[Kind]:
 
 
 def is_mandatory(kind: Kind | str) -> bool:
-    return Kind(kind) in notifications.MANDATORY
+    return Kind(kind) in MANDATORY
 
 
 # --- preferences ------------------------------------------------------------------------------------
@@ -140,7 +140,7 @@ def save_preferences(user: User, wanted: dict[str, Choice]) -> None:
 
 def default_text(kind: Kind, locale: str) -> tuple[str, str]:
     """The built-in subject and body of a kind in a language."""
-    subject, body = notifications.TEXTS[kind]
+    subject, body = TEXTS[kind]
     return subject.get(locale), body.get(locale)
 
 
@@ -240,7 +240,7 @@ def reset_template(programme: Programme, kind: Kind) -> None:
 
 def sample_context(kind: Kind) -> dict[str, str]:
     """Example values for every placeholder but {programme}, which is the programme's own."""
-    sample = {**notifications.COMMON_PLACEHOLDERS, **notifications.SAMPLE_CONTEXT[kind]}
+    sample = {**COMMON_PLACEHOLDERS, **SAMPLE_CONTEXT[kind]}
     sample.pop("programme", None)
     return sample
 

@@ -8,6 +8,10 @@ from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+# The largest id an INTEGER column holds. PostgreSQL refuses to compare a larger number with
+# one (NumericValueOutOfRange: a 500), so such an id is answered 404 before any query.
+MAX_ROW_ID = 2**31 - 1
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A moment, stored in UTC and always returned timezone-aware.

@@ -11,10 +11,7 @@ from sqlalchemy import ColumnElement, Select, exists, false, select, true
 
 from workflow.extensions import db
 from workflow.models import AdvisorAssignment, Document, EvaluatorAssignment, Path, Role, User
-
-# The largest id an INTEGER column holds. PostgreSQL refuses to compare a larger number with
-# one (NumericValueOutOfRange: a 500), so such an id is answered 404 before any query.
-MAX_ROW_ID = 2**31 - 1
+from workflow.models.types import MAX_ROW_ID
 
 
 def path_filter(user: User) -> ColumnElement[bool]:

@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from workflow.extensions import db
 from workflow.models import Programme, Role
-from workflow.path.access import MAX_ROW_ID
+from workflow.models.types import MAX_ROW_ID
 
 
 class RowIdConverter(IntegerConverter):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from forms.path import SignoffForm, TransitionForm
-from workflow.advice import consultations
+from workflow.advice.consultation_queries import log_status
 from workflow.extensions import db
 from workflow.models import AdvisorAssignment, Applicant, Path, Role
 from workflow.path import access, documents
@@ -37,7 +37,7 @@ def index() -> str:
                       "waiting": kind == "lead" and state.step == "submitted"})
     waiting = [t for t in towns if t["waiting"]]
     return render_template("advice/advisor/index.html", towns=towns, waiting=waiting,
-                           log=consultations.log_status(current_user))
+                           log=log_status(current_user))
 
 
 @bp.route("/paths/<int:path_id>")

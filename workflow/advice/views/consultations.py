@@ -17,6 +17,21 @@ from werkzeug.wrappers import Response
 from forms.advice import DeleteDraftForm, ServiceForm
 from states.definition import Label
 from workflow.advice import consultations as log
+from workflow.advice.consultation_history import RevisionView, history
+from workflow.advice.consultation_queries import active_fields, advisor_towns, find, listing, town_people
+from workflow.advice.consultation_terms import (
+    FORMAT_LABELS,
+    KIND_LABELS,
+    LOGGED_NOT_DELETED,
+    STUDY_KIND_LABELS,
+    STUDY_WORD,
+    TOKEN_USED,
+    ServiceInput,
+    ServiceInvalid,
+    ServiceNotFound,
+    ServiceRefused,
+    window_closed,
+)
 from workflow.extensions import db
 from workflow.models import ExpertiseField, Path, Person, Role, Service
 from workflow.path import access
@@ -28,8 +43,8 @@ bp = Blueprint("services", __name__)
 
 @bp.context_processor
 def _vocabulary() -> dict[str, Any]:
-    return {"kinds": log.KIND_LABELS, "formats": log.FORMAT_LABELS,
-            "study_kinds": log.STUDY_KIND_LABELS, "duration_text": duration_text}
+    return {"kinds": KIND_LABELS, "formats": FORMAT_LABELS,
+            "study_kinds": STUDY_KIND_LABELS, "duration_text": duration_text}
 
 
 def duration_text(minutes: int) -> str:
@@ -43,8 +58,8 @@ def duration_text(minutes: int) -> str:
 
 def _find(service_id: int) -> Service:
     try:
-        return log.find(current_user, service_id)
-    except log.ServiceNotFound:
+        return find(current_user, service_id)
+    except ServiceNotFound:
         abort(404)
 
 
@@ -53,11 +68,11 @@ def _find(service_id: int) -> Service:
 def _prepare(form: ServiceForm, path: Path, service: Service | None = None) -> None:
     """Choices of the form: the vocabulary, the active fields, and this town's people."""
     locale = g.locale
-    form.kind.choices = [(k, label.get(locale)) for k, label in log.KIND_LABELS.items()]
-    form.format.choices = [(k, label.get(locale)) for k, label in log.FORMAT_LABELS.items()]
-    fields = log.active_fields(service.field_id if service else None)
+    form.kind.choices = [(k, label.get(locale)) for k, label in KIND_LABELS.items()]
+    form.format.choices = [(k, label.get(locale)) for k, label in FORMAT_LABELS.items()]
+    fields = active_fields(service.field_id if service else None)
     form.field_id.choices = [("", _("– wybierz dziedzinę –"))] + [(f.id, f.name(locale)) for f in fields]
-    people = sorted(log.town_people(path.applicant_id), key=lambda p: (polish_key(p.name), p.id))
+    people = sorted(town_people(path.applicant_id), key=lambda p: (polish_key(p.name), p.id))
     form.participants.choices = [(p.id, person_text(p)) for p in people]
 
 
@@ -72,12 +87,12 @@ def _fill(form: ServiceForm, service: Service) -> None:
     form.duration.data = str(service.duration_minutes)
     form.field_id.data, form.topic.data = service.field_id, service.topic
     form.participants.data = [p.id for p in service.participants]
-    form.studies.data = "\n".join(f"{s.title}; {log.STUDY_WORD[s.kind]}" for s in service.studies)
+    form.studies.data = "\n".join(f"{s.title}; {STUDY_WORD[s.kind]}" for s in service.studies)
     form.version.data = service.version
 
 
-def _input(form: ServiceForm) -> log.ServiceInput:
-    return log.ServiceInput(
+def _input(form: ServiceForm) -> ServiceInput:
+    return ServiceInput(
         kind=form.kind.data or "", held_on=form.held_on.data or "", duration=form.duration.data or "",
         field_id=form.field_id.data, topic=form.topic.data or "", format=form.format.data or "",
         person_ids=list(form.participants.data or []), new_people=form.new_people.data or "",
@@ -119,11 +134,11 @@ def _refused_page(service: Service, reason: Label, status: int) -> tuple[str, in
 @bp.route("/advisor/services/")
 @role_required(Role.ADVISOR)
 def advisor_list() -> str:
-    towns = log.advisor_towns(current_user)
+    towns = advisor_towns(current_user)
     path_id = request.args.get("path", type=int)
     if path_id is not None and path_id not in {p.id for p in towns}:
         abort(404)
-    rows = db.session.execute(log.listing(current_user, own=True, path_id=path_id)).all()
+    rows = db.session.execute(listing(current_user, own=True, path_id=path_id)).all()
     return render_template("advice/consultations/advisor_list.html", rows=rows, towns=towns, path_id=path_id,
                            drafts=[r for r in rows if r[0].status == "draft"],
                            logged=[r for r in rows if r[0].status == "logged"])
@@ -134,7 +149,7 @@ def advisor_list() -> str:
 def new() -> Response | str | tuple[str, int]:
     path_id = request.args.get("path", type=int)
     if path_id is None:
-        towns = log.advisor_towns(current_user)
+        towns = advisor_towns(current_user)
         if len(towns) == 1:
             return redirect(url_for("services.new", path=towns[0].id))
         return render_template("advice/consultations/choose_town.html", towns=towns)
@@ -150,13 +165,13 @@ def new() -> Response | str | tuple[str, int]:
     try:
         service, created = log.create(path, current_user, _input(form), log=bool(form.log.data),
                                       client_token=form.client_token.data or None)
-    except log.ServiceNotFound:
+    except ServiceNotFound:
         abort(404)
-    except log.ServiceInvalid as invalid:
+    except ServiceInvalid as invalid:
         _attach(form, invalid.errors)
         return _render_form(form, path, "new", action, status=400)
-    except log.ServiceRefused as refused:
-        if refused.reason == log.TOKEN_USED:  # let the next try go through with a fresh token
+    except ServiceRefused as refused:
+        if refused.reason == TOKEN_USED:  # let the next try go through with a fresh token
             form.client_token.data = secrets.token_urlsafe(24)
         return _render_form(form, path, "new", action, status=refused.status, refusal=refused.reason)
     if not created:
@@ -181,7 +196,7 @@ def edit(service_id: int) -> Response | str | tuple[str, int]:
         abort(404)
     mode = "draft" if service.status == "draft" else "correct"
     if mode == "correct" and not log.may_correct(current_user, service):
-        return _refused_page(service, log.window_closed(service.path.programme.service_edit_days), 403)
+        return _refused_page(service, window_closed(service.path.programme.service_edit_days), 403)
     form = ServiceForm()
     _prepare(form, service.path, service)
     action = url_for("services.edit", service_id=service.id)
@@ -197,12 +212,12 @@ def edit(service_id: int) -> Response | str | tuple[str, int]:
         else:
             log.correct(service, current_user, _input(form), reason=form.reason.data or "",
                         expected_version=form.version.data)
-    except log.ServiceNotFound:
+    except ServiceNotFound:
         abort(404)
-    except log.ServiceInvalid as invalid:
+    except ServiceInvalid as invalid:
         _attach(form, invalid.errors)
         return _render_form(form, service.path, mode, action, service=service, status=400)
-    except log.ServiceRefused as refused:
+    except ServiceRefused as refused:
         service = _find(service_id)  # the session was rolled back: read it again for the page
         return _render_form(form, service.path, mode, action, service=service, status=refused.status,
                             refusal=refused.reason)
@@ -219,12 +234,12 @@ def delete(service_id: int) -> Response | str | tuple[str, int]:
     if not log.is_author(current_user, service):
         abort(404)
     if service.status != "draft":
-        return _refused_page(service, log.LOGGED_NOT_DELETED, 409)
+        return _refused_page(service, LOGGED_NOT_DELETED, 409)
     form = DeleteDraftForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
             log.delete_draft(service, current_user, expected_version=form.version.data)
-        except log.ServiceRefused as refused:
+        except ServiceRefused as refused:
             return _refused_page(_find(service_id), refused.reason, refused.status)
         flash(_("Usunięto szkic."), "success")
         return redirect(url_for("services.advisor_list"))
@@ -238,7 +253,7 @@ def delete(service_id: int) -> Response | str | tuple[str, int]:
 @bp.route("/town/services/")
 @role_required(Role.TOWN)
 def town_list() -> str:
-    rows = db.session.execute(log.listing(current_user)).all()
+    rows = db.session.execute(listing(current_user)).all()
     return render_template("advice/consultations/town_list.html", rows=rows,
                            participations=sum(n for _s, n in rows))
 
@@ -266,12 +281,12 @@ def coordinator_edit(service_id: int) -> Response | str | tuple[str, int]:
     try:
         log.correct(service, current_user, _input(form), reason=form.reason.data or "",
                     expected_version=form.version.data)
-    except log.ServiceNotFound:
+    except ServiceNotFound:
         abort(404)
-    except log.ServiceInvalid as invalid:
+    except ServiceInvalid as invalid:
         _attach(form, invalid.errors)
         return _render_form(form, service.path, "coordinator", action, service=service, status=400)
-    except log.ServiceRefused as refused:
+    except ServiceRefused as refused:
         service = _find(service_id)
         return _render_form(form, service.path, "coordinator", action, service=service,
                             status=refused.status, refusal=refused.reason)
@@ -294,9 +309,9 @@ def _value(key: str, value: Any, fields: dict[int, ExpertiseField]) -> str:
     if value is None:
         return "–"
     if key == "kind":
-        return log.KIND_LABELS.get(value, Label(value, value)).get(locale)
+        return KIND_LABELS.get(value, Label(value, value)).get(locale)
     if key == "format":
-        return log.FORMAT_LABELS.get(value, Label(value, value)).get(locale)
+        return FORMAT_LABELS.get(value, Label(value, value)).get(locale)
     if key == "held_on":
         return format_date(date.fromisoformat(value), "long")
     if key == "duration_minutes":
@@ -305,12 +320,12 @@ def _value(key: str, value: Any, fields: dict[int, ExpertiseField]) -> str:
         found = fields.get(value)
         return found.name(locale) if found else str(value)
     if key == "studies":
-        return "; ".join(f"{s['title']} ({log.STUDY_KIND_LABELS[s['kind']].get(locale)})"
+        return "; ".join(f"{s['title']} ({STUDY_KIND_LABELS[s['kind']].get(locale)})"
                          for s in value) or "–"
     return str(value)
 
 
-def _change_rows(views: list[log.RevisionView], people: dict[int, Person],
+def _change_rows(views: list[RevisionView], people: dict[int, Person],
                  fields: dict[int, ExpertiseField]) -> list[dict[str, Any]]:
     """Each correction as rows of (what, before, after) ready to print."""
     result = []
@@ -334,7 +349,7 @@ def _change_rows(views: list[log.RevisionView], people: dict[int, Person],
 
 
 def _detail_page(service: Service) -> str:
-    views, people, fields = log.history(service)
+    views, people, fields = history(service)
     return render_template(
         "advice/consultations/detail.html", service=service, revisions=_change_rows(views, people, fields),
         is_author=log.is_author(current_user, service), ends=log.correction_ends(service),

@@ -1,7 +1,7 @@
 """The coordinator's audit log: who did what and when, filtered, paged, exported to CSV.
 
 The page only reads; every export from the app (this one included) is itself recorded
-through `record_export`, which the other blueprints' download views call too.
+through `audit.record_export`, which the other blueprints' download views call too.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from forms.audit import AuditFilterForm
-from workflow.advice import reports
+from workflow import tabular
 from workflow.audit import log as audit
-from workflow.extensions import db
 from workflow.models import Role
 from workflow.models.audit import AuditEvent
 from workflow.web.templating import moment
@@ -82,15 +81,6 @@ def action_label(action: str) -> str:
 def object_label(object_type: str) -> str:
     label = OBJECT_LABELS.get(object_type)
     return str(label) if label is not None else object_type
-
-
-def record_export(report: str, fmt: str, programme_id: int | None, **detail: Any) -> None:
-    """Record that the current user exported `report` as `fmt`, and commit, before the file
-    is sent (an export that fails to be recorded is not sent)."""
-    audit.record("export", actor=current_user, object_type="report", programme_id=programme_id,
-                 detail={"report": report, "format": fmt, "query": request.query_string.decode()[:500],
-                         **detail})
-    db.session.commit()
 
 
 def coordinator_only() -> None:
@@ -161,13 +151,13 @@ def export() -> Response | tuple[str, int]:
     if not form.validate():
         return _render(form, None, 400)
     filters = _filters(form)
-    record_export("audit_log", "csv", None)
+    audit.record_export(current_user, "audit_log", "csv", None)
     header = [_("kiedy"), _("kto"), _("czynność"), _("rodzaj obiektu"), _("numer obiektu"),
               _("program"), _("adres IP"), _("szczegóły")]
     rows = (_csv_row(e) for e in audit.rows(filters))
     tz = ZoneInfo(current_app.config.get("TIMEZONE", "Europe/Warsaw"))
     filename = f"dziennik-zdarzen-{datetime.now(tz).date().isoformat()}.csv"
-    body = stream_with_context(line.encode("utf-8") for line in reports.csv_stream(header, rows))
+    body = stream_with_context(line.encode("utf-8") for line in tabular.csv_stream(header, rows))
     return Response(body, mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "X-Content-Type-Options": "nosniff"})

@@ -17,8 +17,29 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from forms.evaluation import ApproveEvaluatorsForm, AssignEvaluatorForm
-from workflow.evaluation import evaluator_assignment as ev
-from workflow.evaluation.evaluator_assignment import AssignmentRefused
+from workflow.advice.assignment import AssignmentRefused
+from workflow.evaluation import manual_assignment
+from workflow.evaluation.conflicts import (
+    CONFLICT_LABELS,
+    EVALUATED_STATES,
+    NO_THIRD_CANDIDATE,
+    THIRD_NOT_NEEDED,
+    EvaluatorLoad,
+    conflicts_found,
+    conflicts_of,
+    evaluator_loads,
+)
+from workflow.evaluation.proposal import apply as apply_proposal
+from workflow.evaluation.proposal import propose
+from workflow.evaluation.scores import (
+    ApplicationScore,
+    application_score,
+    application_scores,
+    earlier_rounds,
+    eligible,
+    evaluator_rows,
+    sheet_lines,
+)
 from workflow.extensions import db
 from workflow.models import Path, Programme, Role, SheetPart, User
 from workflow.path import access
@@ -39,11 +60,11 @@ def _num(value: Decimal | int | None) -> str:
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"num": _num, "conflict_labels": ev.CONFLICT_LABELS}
+    return {"num": _num, "conflict_labels": CONFLICT_LABELS}
 
 
 
-def _by_town(scores: list[ev.ApplicationScore]) -> list[ev.ApplicationScore]:
+def _by_town(scores: list[ApplicationScore]) -> list[ApplicationScore]:
     return sorted(scores, key=lambda s: (polish_key(s.town), s.path_id))
 
 
@@ -54,22 +75,22 @@ def _by_town(scores: list[ev.ApplicationScore]) -> list[ev.ApplicationScore]:
 @role_required(Role.COORDINATOR)
 def index() -> Page:
     programme = current_programme()
-    scores = _by_town(ev.application_scores(programme, ev.EVALUATED_STATES))
-    evaluators = ev.evaluator_loads(programme)
-    conflicts = ev.conflicts_found(programme)
+    scores = _by_town(application_scores(programme, EVALUATED_STATES))
+    evaluators = evaluator_loads(programme)
+    conflicts = conflicts_found(programme)
     blocked = {s.path_id for s in scores
-               if s.third == "needed" and s.in_evaluation and not ev.eligible(s, evaluators, conflicts)}
+               if s.third == "needed" and s.in_evaluation and not eligible(s, evaluators, conflicts)}
     programmes = list(db.session.scalars(select(Programme).order_by(Programme.id)))
     return render_template("evaluation/coordinator/index.html", programme=programme, programmes=programmes,
-                           scores=scores, blocked=blocked, no_third=ev.NO_THIRD_CANDIDATE)
+                           scores=scores, blocked=blocked, no_third=NO_THIRD_CANDIDATE)
 
 
-def _options(candidates: list[ev.EvaluatorLoad]) -> list[tuple[Any, str]]:
+def _options(candidates: list[EvaluatorLoad]) -> list[tuple[Any, str]]:
     return [("", _("– wybierz oceniającego –"))] + [
         (e.id, _("%(name)s (wniosków w programie: %(load)d)", name=e.name, load=e.load)) for e in candidates]
 
 
-def _steps(score: ev.ApplicationScore) -> dict[str, Any]:
+def _steps(score: ApplicationScore) -> dict[str, Any]:
     """The arithmetic of the final score rule, for the page to show line by line."""
     totals = [s.total for s in score.sheets]
     steps: dict[str, Any] = {"totals": totals, "pairs": []}
@@ -87,10 +108,10 @@ def _render_application(path: Path, *, regular_form: AssignEvaluatorForm | None 
                         third_form: AssignEvaluatorForm | None = None, errors: list[str] | None = None,
                         status: int = 200) -> tuple[str, int]:
     """The application's page; a form given here keeps what was chosen and its errors."""
-    score = ev.application_score(path)
-    evaluators = ev.evaluator_loads(path.programme)
-    conflicts = ev.conflicts_of(path)
-    candidates = ev.eligible(score, evaluators, conflicts)
+    score = application_score(path)
+    evaluators = evaluator_loads(path.programme)
+    conflicts = conflicts_of(path)
+    candidates = eligible(score, evaluators, conflicts)
     conflicted = sorted(((evaluators[e], kind) for (_p, e), kind in conflicts.items()
                          if e in evaluators and e not in score.evaluator_ids),
                         key=lambda t: (polish_key(t[0].name), t[0].id))
@@ -104,9 +125,9 @@ def _render_application(path: Path, *, regular_form: AssignEvaluatorForm | None 
     return render_template(
         "evaluation/coordinator/application.html",
         programme=path.programme, path=path, score=score, parts=parts,
-        lines=ev.sheet_lines(path), earlier=ev.earlier_rounds(path),
+        lines=sheet_lines(path), earlier=earlier_rounds(path),
         candidates=candidates, conflicted=conflicted, steps=_steps(score),
-        regular_form=regular_form, third_form=third_form, no_third=ev.NO_THIRD_CANDIDATE, errors=errors or [],
+        regular_form=regular_form, third_form=third_form, no_third=NO_THIRD_CANDIDATE, errors=errors or [],
     ), status
 
 
@@ -125,7 +146,7 @@ def _assign(path: Path, form: AssignEvaluatorForm, role: str, render: dict[str, 
         add_error(form.evaluator, _("Wybierz oceniającego z listy."))
         return _render_application(path, status=400, **render)
     try:
-        ev.assign(path, evaluator, current_user, role=role)
+        manual_assignment.assign(path, evaluator, current_user, role=role)
     except AssignmentRefused as exc:
         for reason in exc.reasons:
             add_error(form.evaluator, label_text(reason))
@@ -155,27 +176,27 @@ def assign_third(path_id: int) -> Page:
 def third_auto(path_id: int) -> Page:
     # CSRFProtect has already refused a POST without a valid token.
     path = access.get_path_or_404(current_user, path_id)
-    result = ev.ensure_third(path, current_user)
+    result = manual_assignment.ensure_third(path, current_user)
     if result.assignment is not None:
         flash(_("Przydzielono trzeciego oceniającego: %(name)s. Dostanie wiadomość.",
                 name=result.assignment.evaluator.name), "success")
     elif result.reason is not None:
         flash(label_text(result.reason), "error")
     else:
-        flash(label_text(ev.THIRD_NOT_NEEDED), "info")
+        flash(label_text(THIRD_NOT_NEEDED), "info")
     return redirect(url_for("evaluation.application", path_id=path.id))
 
 
 @bp.route("/assignments/<int:assignment_id>/unassign", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def unassign(assignment_id: int) -> Page:
-    row = ev.get_assignment(assignment_id)
+    row = manual_assignment.get_assignment(assignment_id)
     if row is None:
         abort(404)
     path = access.get_path_or_404(current_user, row.path_id)
     name = row.evaluator.name
     try:
-        ev.unassign(row, current_user)
+        manual_assignment.unassign(row, current_user)
     except AssignmentRefused as exc:
         return _render_application(path, errors=[label_text(r) for r in exc.reasons], status=409)
     flash(_("Zakończono przydział: %(name)s.", name=name), "info")
@@ -187,7 +208,7 @@ def unassign(assignment_id: int) -> Page:
 
 def _render_proposal(programme: Programme, reasons: list[str] | None = None,
                      status: int = 200) -> tuple[str, int]:
-    proposal = ev.propose(programme)
+    proposal = propose(programme)
     towns, evaluators = proposal.towns, proposal.evaluators
     pairs = sorted(proposal.pairs, key=lambda p: (polish_key(towns[p.path_id]), p.path_id,
                                                   polish_key(evaluators[p.evaluator_id].name)))
@@ -228,7 +249,7 @@ def proposal() -> Page:
                     "Poniżej nowa propozycja.")
         return _render_proposal(programme, [unknown], 400)
     try:
-        saved = ev.apply(programme, form.pair.data, current_user)
+        saved = apply_proposal(programme, form.pair.data, current_user)
     except AssignmentRefused as exc:
         reasons = [_("Nic nie zapisano, bo przydziały zmieniły się od przygotowania propozycji. "
                      "Poniżej nowa propozycja.")] + [label_text(r) for r in exc.reasons]
@@ -242,5 +263,5 @@ def proposal() -> Page:
 @role_required(Role.COORDINATOR)
 def evaluators() -> Page:
     programme = current_programme()
-    rows = sorted(ev.evaluator_rows(programme), key=lambda r: (polish_key(r.evaluator.name), r.evaluator.id))
+    rows = sorted(evaluator_rows(programme), key=lambda r: (polish_key(r.evaluator.name), r.evaluator.id))
     return render_template("evaluation/coordinator/evaluators.html", programme=programme, rows=rows)

@@ -18,6 +18,7 @@ from flask import (
     jsonify,
     redirect,
     render_template,
+    request,
     send_file,
     url_for,
 )
@@ -26,8 +27,10 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from forms.advice import ReportFilterForm
 from worker.tasks import run_export
-from workflow.advice.views import reports as report_views
+from workflow.advice.report_tables import MIMETYPES, template_helpers
+from workflow.audit.log import record_export
 from workflow.exports import jobs as exports
 from workflow.extensions import db
 from workflow.models import ExportJob, Programme, RankingSnapshot, Role
@@ -76,11 +79,11 @@ def job_state(job: ExportJob) -> dict[str, Any]:
 def prepare(table: str, fmt: str) -> WerkzeugResponse | tuple[str, int]:
     """Queue the same file the direct download gives, with the filters in the URL."""
     programme = current_programme()
-    form = report_views.filter_form(programme)
+    form = ReportFilterForm.for_programme(programme, g.locale, request.args)
     if not form.validate():
         return render_template("advice/reports/services.html", programme=programme, form=form,
-                               report=None, **report_views.template_helpers()), 400
-    job = exports.queue(programme, current_user, fmt, table, report_views.filters_of(form), g.locale)
+                               report=None, **template_helpers()), 400
+    job = exports.queue(programme, current_user, fmt, table, form.report_filters(), g.locale)
     try:
         run_export.delay(job.id)
     except Exception:  # the broker is down, or (in-process) something failed: the row says so
@@ -114,11 +117,9 @@ def download(job_id: int) -> Response:
     path = exports.file_path(found) if found.status == "done" else None
     if path is None or not path.is_file():
         abort(404)
-    from workflow.audit.views.audit import record_export
-
     fmt = exports.FORMATS[found.kind]
-    record_export(f"services/{exports.table_of(found)}", fmt, found.programme_id, job=found.id)
-    return send_file(path, mimetype=report_views.MIMETYPES[fmt], as_attachment=True,
+    record_export(current_user, f"services/{exports.table_of(found)}", fmt, found.programme_id, job=found.id)
+    return send_file(path, mimetype=MIMETYPES[fmt], as_attachment=True,
                      download_name=found.file_name, max_age=0)
 
 

@@ -18,8 +18,8 @@ from forms.messaging import TemplateForm
 from workflow.extensions import db
 from workflow.messaging import inbox
 from workflow.messaging import settings as notification_settings
-from workflow.messaging.notifications import Kind
 from workflow.messaging.settings import LOCALES, Text
+from workflow.messaging.texts import Kind
 from workflow.models import Programme, Role
 from workflow.web.helpers import add_error, current_programme
 

@@ -29,8 +29,8 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from forms.ranking import AnnounceForm, ApproveForm, CompareForm, WhatIfForm
 from worker.tasks import run_ranking
-from workflow.advice import reports
-from workflow.audit.views.audit import record_export
+from workflow import tabular
+from workflow.audit.log import record_export
 from workflow.extensions import db
 from workflow.models import Programme, RankingSnapshot, Role, User
 from workflow.ranking import rule as ranking
@@ -291,19 +291,19 @@ def stem(snap: RankingSnapshot) -> str:
 @role_required(Role.COORDINATOR)
 def download(snapshot_id: int, fmt: str) -> Response:
     snap = finished_or_404(snapshot_id)
-    record_export("ranking", fmt, snap.programme_id, snapshot=snap.id)
+    record_export(current_user, "ranking", fmt, snap.programme_id, snapshot=snap.id)
     if fmt == "json":
         return attachment(json_text(snap.result), "json", f"{stem(snap)}.json")
     header, rows = table(snap)
     if fmt == "csv":
-        body = "".join(reports.csv_stream(header, rows)).encode("utf-8")
+        body = "".join(tabular.csv_stream(header, rows)).encode("utf-8")
         return attachment(body, "csv", f"{stem(snap)}.csv")
-    return attachment(reports.xlsx_bytes([(_("Ranking"), header, rows)]), "xlsx", f"{stem(snap)}.xlsx")
+    return attachment(tabular.xlsx_bytes([(_("Ranking"), header, rows)]), "xlsx", f"{stem(snap)}.xlsx")
 
 
 @bp.route("/<int:snapshot_id>/grants-360giving.json")
 @role_required(Role.COORDINATOR)
 def grants(snapshot_id: int) -> Response:
     snap = finished_or_404(snapshot_id)
-    record_export("ranking/360giving", "json", snap.programme_id, snapshot=snap.id)
+    record_export(current_user, "ranking/360giving", "json", snap.programme_id, snapshot=snap.id)
     return attachment(json_text(ranking_runs.grants_360(snap)), "json", f"{stem(snap)}-360giving.json")

@@ -1,0 +1,29 @@
+"""One blueprint per audience: the only module that imports the blueprints, to register them.
+
+It sits above the areas (workflow/app.py calls it), not in web/: every blueprint imports
+web/'s helpers, so a registry inside web/ would make web/ and each area import each other.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from workflow.accounts.views import auth, users
+from workflow.advice.views import advisor, assignments, reports
+from workflow.advice.views import consultations as services
+from workflow.audit.views import audit
+from workflow.evaluation.views import criteria, evaluation, evaluator
+from workflow.exports.views import exports
+from workflow.messaging.views import inbox, message_templates
+from workflow.path.views import calendar, coordinator, paths, town
+from workflow.ranking.views import ranking, results
+from workflow.web.helpers import RowIdConverter
+from workflow.web.views import health, help
+
+
+def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = RowIdConverter  # before any rule: every <int:…> is an id
+    for module in (auth, town, advisor, evaluator, coordinator, paths, assignments, services,
+                   reports, criteria, evaluation, ranking, results, inbox, message_templates,
+                   calendar, exports, health, help, audit, users):
+        app.register_blueprint(module.bp)
