@@ -9,7 +9,7 @@ Builds one programme of 54 towns, 74 advisors and 8 fields with a log of 2,700 s
 service, ~0.29 studies per service, Feb-Oct 2020), measures, then grows the log (and the
 people with it) to 27,000 and 270,000 services with bulk inserts and measures again.
 For each size it prints the median time of totals(), of each breakdown, of the chart's
-query, of GET /coordinator/reports/services (with its SQL statement count), and of the
+query, of GET /coordinator/reports/consultations (with its SQL statement count), and of the
 full CSV export of the log, and how much slower each is than at 2,700. Figures only:
 nothing here passes or fails.
 """
@@ -55,7 +55,7 @@ CHUNK = 20_000
 PASSWORD = "bench-password"  # noqa: S105
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 COORDINATOR = "coordinator@bench.example"
-URL = "/coordinator/reports/services"
+URL = "/coordinator/reports/consultations"
 START = date(2020, 2, 3)
 DAYS = 270  # February to October 2020
 

@@ -215,7 +215,7 @@ def test_a_download_is_an_attachment_with_a_safe_polish_name_and_is_recorded(wor
 
 def test_a_report_export_is_recorded(world, login):
     coordinator = login("coordinator@example.pl")
-    response = coordinator.get("/coordinator/reports/services/log.csv")
+    response = coordinator.get("/coordinator/reports/consultations/log.csv")
     assert response.status_code == 200
     [event] = events("export")
     assert audit.detail_of(event)["report"] == "services/log"

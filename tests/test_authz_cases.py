@@ -108,7 +108,8 @@ def test_an_advisor_cannot_name_the_other_towns_people(app, world, login):
     advisor = login("advisor-a@example.pl")
     a = world.paths["a"].id
     data = form_data({"finance": finance.id}, client_token=open_new(advisor, a), new_people="")
-    response = advisor.post(f"/advisor/services/new?path={a}", {**data, "participants": str(person_b.id)})
+    response = advisor.post(f"/advisor/consultations/new?path={a}",
+                            {**data, "participants": str(person_b.id)})
     assert response.status_code in (400, 404)  # refused as if the person did not exist
     assert "Osoba-B Wałecka" not in response.get_data(as_text=True)
     assert count(Service) == 0 and count(service_participant) == 0
@@ -121,8 +122,8 @@ def test_a_towns_calendar_feed_has_nothing_of_the_other_town(app, world, login):
     fetch(town_a, "/town/calendar")
     page = town_a.post("/town/calendar", {})
     assert page.status_code == 201
-    token = re.search(r"/kalendarz/([^\"'<>\s]+)\.ics", page.get_data(as_text=True)).group(1)
-    feed = readable(fetch(town_a, f"/kalendarz/{token}.ics"))
+    token = re.search(r"/calendar/([^\"'<>\s]+)\.ics", page.get_data(as_text=True)).group(1)
+    feed = readable(fetch(town_a, f"/calendar/{token}.ics"))
     assert "BEGIN:VCALENDAR" in feed
     for marker in MARKERS["b"]:
         assert marker not in feed

@@ -4,7 +4,9 @@ without an entry in ENTRIES fails here with its name.
 
 Answers: OK (the page or the action is reachable: 2xx, 3xx other than to the login page,
 or a 4xx about the input such as 400/409), LOGIN (sent to the login page), HIDDEN (404, as
-if it did not exist), FORBIDDEN (403) and DENIED (403 or 404: a wrong role). A refused POST
+if it did not exist), FORBIDDEN (403) and DENIED (403 or 404: a wrong role). An old address
+(workflow/web/redirects.py) is MOVED for every role: 301 to GET, 308 to POST, to the URL of
+its new endpoint built from the same values. A refused POST
 must also leave every row of the database as it was; a page a role may open must not show
 a word of the other town's objects.
 
@@ -25,9 +27,11 @@ from support import CSRF_RE, Browser
 from support_authz import MARKERS, ROLES, AuthzWorld, browsers, build, database_rows
 from test_appeals import EVALUATOR_NAMES
 
+from workflow.web.redirects import KEPT, KEPT_PREFIX, MOVED, MOVED_PREFIX
 from workflow.web.views.help import DOCS
 
 OK, LOGIN, HIDDEN, FORBIDDEN, DENIED = "ok", "login", "hidden (404)", "forbidden (403)", "denied (403/404)"
+MOVED_TO = "moved (301 to GET, 308 to POST)"
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 
 Expect = Callable[[str, str], str]
@@ -137,7 +141,7 @@ ENTRIES: dict[str, Entry] = {
     "results.town": Entry(no_args, TOWNS),
     "results.town_path": Entry(arg("path_id", "path"), OWN_TOWN),
     "results.file_appeal": Entry(arg("path_id", "path"), OWN_TOWN),
-    "services.town_list": Entry(no_args, TOWNS),
+    "consultations.town_list": Entry(no_args, TOWNS),
     "calendar.town": Entry(no_args, TOWNS),
     "calendar.create": Entry(no_args, TOWNS),
     "calendar.revoke": Entry(arg("feed_id", "calendar_feed"),
@@ -146,11 +150,11 @@ ENTRIES: dict[str, Entry] = {
     "advisor.index": Entry(no_args, ADVISORS),
     "advisor.path": Entry(arg("path_id", "path"), ADVISED_TOWN),
     "advisor.signoff": Entry(arg("path_id", "path"), ADVISED_TOWN),
-    "services.advisor_list": Entry(arg("path", "path"), ADVISED_TOWN),
-    "services.new": Entry(arg("path", "path"), ADVISED_TOWN),
-    "services.detail": Entry(arg("service_id", "service"), ADVISED_TOWN),
-    "services.edit": Entry(arg("service_id", "service"), ADVISED_TOWN),
-    "services.delete": Entry(arg("service_id", "service"), ADVISED_TOWN),
+    "consultations.advisor_list": Entry(arg("path", "path"), ADVISED_TOWN),
+    "consultations.new": Entry(arg("path", "path"), ADVISED_TOWN),
+    "consultations.detail": Entry(arg("service_id", "service"), ADVISED_TOWN),
+    "consultations.edit": Entry(arg("service_id", "service"), ADVISED_TOWN),
+    "consultations.delete": Entry(arg("service_id", "service"), ADVISED_TOWN),
     # the evaluator
     "evaluator.index": Entry(no_args, EVALUATORS),
     "evaluator.application": Entry(arg("path_id", "path"), EVALUATED),
@@ -202,11 +206,11 @@ ENTRIES: dict[str, Entry] = {
     "ranking.download": Entry(lambda o: [{"snapshot_id": o("snapshot"), "fmt": f}
                                          for f in ("json", "csv", "xlsx")],
                               COORDINATOR),
-    "reports.services": Entry(no_args, COORDINATOR),
+    "reports.consultations": Entry(no_args, COORDINATOR),
     "reports.export": Entry(lambda _o: [{"table": t, "fmt": f}
                                         for t in ("log", "programme", "town", "advisor", "field", "month")
                                         for f in ("csv", "xlsx")], COORDINATOR),
-    "services.coordinator_detail": coordinator_with(service_id="service"),
+    "consultations.coordinator_detail": coordinator_with(service_id="service"),
     "calendar.coordinator": coordinator_with(applicant_id="applicant"),
     "audit.index": Entry(no_args, COORDINATOR),
     "audit.export": Entry(no_args, COORDINATOR),
@@ -220,9 +224,15 @@ ENTRIES: dict[str, Entry] = {
     "message_templates.edit": Entry(lambda o: {"code": o("programme_code"), "kind": o("kind")}, COORDINATOR),
     "message_templates.reset": Entry(lambda o: {"code": o("programme_code"), "kind": o("kind")}, COORDINATOR),
     "message_templates.retry": coordinator_with(notification_id="failed_notification"),
-    "services.coordinator_edit": coordinator_with(service_id="service"),
+    "consultations.coordinator_edit": coordinator_with(service_id="service"),
 }
-PUBLIC = {"auth.login", "auth.home", "reports.public", "results.public", "calendar.feed", "help.guide"}
+# An old address that still serves its page itself answers as the new one does.
+ENTRIES.update({KEPT_PREFIX + old: ENTRIES[endpoint] for old, endpoint in KEPT.items()})
+# An old address that moved: the values of its new endpoint fill it; every role is redirected.
+MOVED_ENTRIES: dict[str, Entry] = {MOVED_PREFIX + old: Entry(ENTRIES[endpoint].args, lambda _r, _w: MOVED_TO)
+                                   for old, endpoint in MOVED.items()}
+PUBLIC = {"auth.login", "auth.home", "reports.public", "results.public", "calendar.feed", "help.guide",
+          *(KEPT_PREFIX + old for old, endpoint in KEPT.items() if endpoint == "calendar.feed")}
 # Sent last: they change the session of the browser that sends them.
 LAST = ("auth.language", "auth.logout")
 # What each role must never read on a page it is given (public pages aside).
@@ -239,8 +249,8 @@ MUST_NOT_READ = {
 NEVER_PUBLIC = tuple(m for k in ("a", "b") for m in MARKERS[k][1:]) + OTHER_SHEETS
 # Pages that must show the role its own town's objects: proof that the markers are read.
 MUST_READ = {
-    ("services.town_list", "town_a", "-"): "Temat-A-poufny",
-    ("services.advisor_list", "advisor_a", "a"): "Temat-A-poufny",
+    ("consultations.town_list", "town_a", "-"): "Temat-A-poufny",
+    ("consultations.advisor_list", "advisor_a", "a"): "Temat-A-poufny",
     ("town.path", "town_a", "a"): "plan-ostrzeszow",
     ("town.path", "town_b", "b"): "plan-walcz",
     ("evaluator.application", "eval_a", "a"): "plan-ostrzeszow",
@@ -258,6 +268,7 @@ class Case:
     which: str  # "a", "b", or "-" for a route without an object
     url: str
     expected: str
+    location: str = ""  # where an old address must send its visitor
 
     def __str__(self) -> str:
         target = f"object of town {self.which.upper()}" if self.which != "-" else "no object"
@@ -270,14 +281,21 @@ def routes(app: Flask) -> list[tuple[str, str]]:
 
 
 def missing_entries(app: Flask) -> list[str]:
-    return sorted({endpoint for endpoint, _m in routes(app) if endpoint not in ENTRIES})
+    return sorted({endpoint for endpoint, _m in routes(app) if endpoint not in ENTRIES | MOVED_ENTRIES})
+
+
+def new_location(endpoint: str, values: dict[str, Any]) -> str:
+    """The URL an old address (a MOVED rule) redirects to: its new endpoint's, same values."""
+    if not endpoint.startswith(MOVED_PREFIX):
+        return ""
+    return url_for(MOVED[endpoint.removeprefix(MOVED_PREFIX)], **values)
 
 
 def cases(app: Flask, built: AuthzWorld) -> list[Case]:
     out: list[Case] = []
     with app.test_request_context():
         for endpoint, method in routes(app):
-            entry = ENTRIES.get(endpoint)
+            entry = ENTRIES.get(endpoint) or MOVED_ENTRIES.get(endpoint)
             if entry is None:  # reported by test_every_route_has_an_entry
                 continue
             used: list[str] = []
@@ -291,7 +309,8 @@ def cases(app: Flask, built: AuthzWorld) -> list[Case]:
                     if url in seen:  # an object of the programme, not of a town: once is enough
                         continue
                     seen.add(url)
-                    out.extend(Case(endpoint, method, role, which, url, entry.expect(role, which))
+                    location = new_location(endpoint, values)
+                    out.extend(Case(endpoint, method, role, which, url, entry.expect(role, which), location)
                                for role in ROLES)
     return out
 
@@ -301,6 +320,8 @@ def answer(response: Any) -> str:
         return f"server error {response.status_code}"
     if response.status_code in (301, 302, 303, 307, 308) and "/login" in response.location.split("?")[0]:
         return LOGIN
+    if response.status_code in (301, 308):  # a permanent redirect: only an old address gives one
+        return MOVED_TO
     if response.status_code == 401:
         return LOGIN
     return {404: HIDDEN, 403: FORBIDDEN}.get(response.status_code, OK)
@@ -319,6 +340,11 @@ def check(case: Case, response: Any) -> list[str]:
     got = answer(response)
     wrong = got != case.expected and not (case.expected == DENIED and got in (HIDDEN, FORBIDDEN))
     problems = [f"{case}: expected {case.expected}, got {got} ({response.status_code})"] if wrong else []
+    if case.expected == MOVED_TO and not wrong:
+        status = 301 if case.method == "GET" else 308
+        if (response.status_code, response.location) != (status, case.location):
+            problems.append(f"{case}: expected {status} to {case.location}, "
+                            f"got {response.status_code} to {response.location}")
     text = readable(response)
     wanted = MUST_READ.get((case.endpoint, case.role, case.which))
     if wanted and wanted not in text:
@@ -390,6 +416,27 @@ def test_every_route_has_an_entry(app: Flask) -> None:
                          f"(say who may use them): {', '.join(missing)}")
     stale = sorted(set(ENTRIES) - {endpoint for endpoint, _m in routes(app)})
     assert not stale, f"ENTRIES names routes that no longer exist: {', '.join(stale)}"
+
+
+AUDIENCES = {"town": "/town/", "advisor": "/advisor/", "eval": "/evaluator/", "coordinator": "/coordinator/"}
+# Everyone's own objects, which the matrix's world gives to one audience only.
+EVERYONES_OWN = {"inbox.mark_read"}
+
+
+def test_the_pages_of_one_audience_share_its_prefix(app: Flask) -> None:
+    """A route only one audience may use (the coordinator, the towns, the advisors or the
+    evaluators) lives under that audience's prefix; shared ones (the inbox, documents,
+    help) under their own."""
+    wrong = []
+    for rule in app.url_map.iter_rules():
+        entry = ENTRIES.get(rule.endpoint)
+        if entry is None or rule.endpoint in EVERYONES_OWN:
+            continue
+        admitted = {role for role in ROLES for which in ("a", "b") if entry.expect(role, which) == OK}
+        audiences = {prefix for name, prefix in AUDIENCES.items() for r in admitted if r.startswith(name)}
+        if len(audiences) == 1 and "anonymous" not in admitted and not rule.rule.startswith(*audiences):
+            wrong.append(f"{rule.endpoint} {rule.rule} (only for {audiences.pop()})")
+    assert not wrong, "routes outside their audience's prefix: " + ", ".join(wrong)
 
 
 def test_every_route_answers_every_role_as_the_matrix_says(app: Flask, world: Any,

@@ -32,16 +32,16 @@ def pages_of(role: str, live: Live, ids: dict[str, int]) -> list[str]:
     """The main pages of a role (public: the pages anyone may open)."""
     town, rl2019, evaluated = ids["town"], ids["rl2019"], ids["evaluated"]
     return {
-        "public": ["/login", "/public/results/", "/public/", "/no-such-page", "/pomoc"],
-        "town": ["/town/", f"/town/paths/{town}", "/town/services/", "/town/results/",
-                 f"/town/results/{rl2019}", "/pomoc"],
-        "advisor": ["/advisor/", f"/advisor/paths/{town}", "/advisor/services/",
-                    f"/advisor/services/new?path={town}"],
+        "public": ["/login", "/public/results/", "/public/", "/no-such-page", "/help"],
+        "town": ["/town/", f"/town/paths/{town}", "/town/consultations/", "/town/results/",
+                 f"/town/results/{rl2019}", "/help"],
+        "advisor": ["/advisor/", f"/advisor/paths/{town}", "/advisor/consultations/",
+                    f"/advisor/consultations/new?path={town}"],
         "evaluator": ["/evaluator/", f"/evaluator/applications/{evaluated}/declaration",
                       f"/evaluator/applications/{ids['declared']}",
                       f"/evaluator/applications/{ids['declared']}/sheet"],
         "coordinator": ["/coordinator/", f"/coordinator/paths/{town}", "/coordinator/advisors/",
-                        "/coordinator/reports/services", "/coordinator/ranking/?programme=RL-2019",
+                        "/coordinator/reports/consultations", "/coordinator/ranking/?programme=RL-2019",
                         "/coordinator/evaluation/", "/coordinator/deadlines"],
     }[role]
 

@@ -69,7 +69,7 @@ def forms(ids: dict, lang: str) -> list[Form]:
              ["comment"], english=False),
         Form("advisor return", its_advisor, f"/advisor/paths/{waiting}",
              "form[action$='/events/return_diagnosis']", ["comment"], english=False),
-        Form("service", ADVISOR, f"/advisor/services/new?path={town}", "main form",
+        Form("service", ADVISOR, f"/advisor/consultations/new?path={town}", "main form",
              ["held_on", "duration", "topic", "new_people", "studies"], "[name=save_draft]"),
         Form("declaration", EVALUATOR, f"/evaluator/applications/{undeclared}/declaration", "main form",
              ["note"], extra={"declaration": "conflict"}),
@@ -193,7 +193,7 @@ def test_hostile_query_strings(chromium, live):
     log_in(page, COORDINATOR)
     set_language(page, "pl")
     for url in (f"/coordinator/?stage={HOSTILE}&voivodeship={HOSTILE}", f"/coordinator/?programme={LONG}",
-                f"/coordinator/reports/services?programme={HOSTILE}",
+                f"/coordinator/reports/consultations?programme={HOSTILE}",
                 f"/coordinator/ranking/?programme={MARKUP}", f"/login?next={MARKUP}",
                 "/public/results/?programme=%00"):
         response = page.goto(url)

@@ -101,7 +101,7 @@ def test_from_diagnosis_to_announced_result(chromium, live):
     waiting.get_by_role("link", name="Dąbrowa Tarnowska").click()
     advisor.locator("form[action$='/events/accept_diagnosis'] button").click()
     assert "Przygotowanie PRL" in advisor.locator("main").inner_text()
-    advisor.goto(f"/advisor/services/new?path={path_id}")
+    advisor.goto(f"/advisor/consultations/new?path={path_id}")
     advisor.check("input[name=kind][value=workshop]")
     advisor.fill("[name=held_on]", (date.today() - timedelta(days=1)).isoformat())
     advisor.fill("[name=duration]", "180")
@@ -111,7 +111,7 @@ def test_from_diagnosis_to_announced_result(chromium, live):
     advisor.fill("[name=new_people]", "\n".join(
         f"Uczestniczka {i:02d}; Urząd Miejski w Dąbrowie Tarnowskiej" for i in range(1, 13)))
     advisor.click("[name=log]")
-    assert "/advisor/services/new" not in advisor.url, advisor.locator("main").inner_text()[:1500]
+    assert "/advisor/consultations/new" not in advisor.url, advisor.locator("main").inner_text()[:1500]
     assert flash(advisor)
 
     # An evaluator declares impartiality and scores an RL-2019 application.

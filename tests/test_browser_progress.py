@@ -58,7 +58,7 @@ def test_the_export_page_follows_the_job_and_offers_the_file(chromium, live):
             and errors.append(f"{r.status} {r.url}"))
     try:
         log_in(page, COORDINATOR)
-        page.goto(f"/eksporty/{job_id}")
+        page.goto(f"/coordinator/exports/{job_id}")
         bar = page.locator("progress")
         assert bar.get_attribute("value") == "1200" and bar.get_attribute("max") == "2700"
         text = page.locator("[data-progress-text]")
@@ -87,7 +87,7 @@ def test_the_running_export_and_the_calendar_pages_pass_axe(chromium, live):
     page = new_page(chromium, live)
     try:
         log_in(page, COORDINATOR)
-        page.goto(f"/eksporty/{job_id}")
+        page.goto(f"/coordinator/exports/{job_id}")
         assert not Axe().run(page, options=WCAG).response["violations"]
         page.context.close()
 
@@ -96,7 +96,7 @@ def test_the_running_export_and_the_calendar_pages_pass_axe(chromium, live):
         page.goto("/town/calendar")
         page.get_by_role("button", name="Utwórz link do kalendarza").click()
         page.get_by_text("nie pokażemy go ponownie").wait_for()
-        assert "/kalendarz/" in page.locator("#feed-url").input_value()
+        assert "/calendar/" in page.locator("#feed-url").input_value()
         violations = Axe().run(page, options=WCAG).response["violations"]
         assert not violations, violations
     finally:

@@ -15,7 +15,7 @@ from workflow.extensions import db
 from workflow.models import CalendarFeed, StageDeadline
 from workflow.path.deadlines import grant_extension
 
-URL_RE = re.compile(r'value="(http://localhost/kalendarz/([A-Za-z0-9_-]+)\.ics)"')
+URL_RE = re.compile(r'value="(http://localhost/calendar/([A-Za-z0-9_-]+)\.ics)"')
 STAGES_WITH_DEADLINES = {"diagnosis": "Diagnoza", "prl": "Plan Rozwoju Lokalnego",
                          "pri": "Plan Rozwoju Instytucjonalnego", "application": "Wniosek o dofinansowanie"}
 
@@ -89,10 +89,10 @@ def test_revoked_or_replaced_or_unknown_link_is_a_404(world, login):
     second_url, _ = create_feed(town)
     assert fetch(town, first_url).status_code == 404  # a new link revokes the old one
     assert fetch(town, second_url).status_code == 200
-    assert town.client.get("/kalendarz/not-a-token.ics").status_code == 404
+    assert town.client.get("/calendar/not-a-token.ics").status_code == 404
 
     feed = db.session.scalar(sa.select(CalendarFeed).where(CalendarFeed.revoked_at.is_(None)))
-    response = town.post(f"/calendar-feeds/{feed.id}/revoke")
+    response = town.post(f"/calendar/feeds/{feed.id}/revoke")
     assert response.status_code == 302
     assert "unieważniony" in town.get("/town/calendar").get_data(as_text=True)
     assert fetch(town, second_url).status_code == 404
@@ -104,11 +104,11 @@ def test_another_town_cannot_revoke_the_link_but_a_coordinator_can(world, login)
     feed = db.session.scalar(sa.select(CalendarFeed))
 
     town_b = login("town-b@example.pl")
-    assert town_b.post(f"/calendar-feeds/{feed.id}/revoke").status_code == 404
+    assert town_b.post(f"/calendar/feeds/{feed.id}/revoke").status_code == 404
     assert fetch(town_a, url).status_code == 200
     advisor = login("advisor-a@example.pl")
     assert advisor.get("/town/calendar").status_code == 404
-    assert advisor.post(f"/calendar-feeds/{feed.id}/revoke").status_code == 404
+    assert advisor.post(f"/calendar/feeds/{feed.id}/revoke").status_code == 404
 
     coordinator = login("coordinator@example.pl")
     applicant_id = world.paths["a"].applicant_id
@@ -116,7 +116,7 @@ def test_another_town_cannot_revoke_the_link_but_a_coordinator_can(world, login)
     assert f"/coordinator/applicants/{applicant_id}/calendar" in path_page
     page = coordinator.get(f"/coordinator/applicants/{applicant_id}/calendar").get_data(as_text=True)
     assert "Link do kalendarza działa od:" in page
-    assert coordinator.post(f"/calendar-feeds/{feed.id}/revoke").status_code == 302
+    assert coordinator.post(f"/calendar/feeds/{feed.id}/revoke").status_code == 302
     assert fetch(town_a, url).status_code == 404
     page = coordinator.get(f"/coordinator/applicants/{applicant_id}/calendar").get_data(as_text=True)
     assert "nie ma teraz działającego linku" in page

@@ -33,12 +33,12 @@ def test_advisor01_logs_a_workshop_for_town01_seen_by_the_town_and_the_report(ap
     assert advisor.login("advisor01@demo.sciezka.pl").status_code == 302
     towns = advisor.get("/advisor/").get_data(as_text=True)
     path_id = int(re.search(r'/advisor/paths/(\d+)">Dąbrowa Tarnowska<', towns).group(1))
-    page = advisor.get(f"/advisor/services/new?path={path_id}").get_data(as_text=True)
+    page = advisor.get(f"/advisor/consultations/new?path={path_id}").get_data(as_text=True)
     token = TOKEN_RE.search(page).group(1)
     field = db.session.query(ExpertiseField).filter_by(code="institutional_development").one()
     people = "\n".join(f"Uczestniczka {i:02d}; Urząd Miejski w Dąbrowie Tarnowskiej" for i in range(1, 13))
     held_on = (date.today() - timedelta(days=1)).isoformat()
-    response = advisor.post(f"/advisor/services/new?path={path_id}", {
+    response = advisor.post(f"/advisor/consultations/new?path={path_id}", {
         "client_token": token, "kind": "workshop", "held_on": held_on, "duration": "180",
         "field_id": str(field.id), "topic": "Warsztat: budżet zadaniowy miasta", "format": "on_site",
         "new_people": people, "studies": "", "log": "Zapisz w dzienniku"})
@@ -46,16 +46,16 @@ def test_advisor01_logs_a_workshop_for_town01_seen_by_the_town_and_the_report(ap
 
     town = Browser(app, "demo")
     assert town.login("town01@demo.sciezka.pl").status_code == 302
-    received = town.get("/town/services/").get_data(as_text=True)
+    received = town.get("/town/consultations/").get_data(as_text=True)
     assert "Warsztat: budżet zadaniowy miasta" in received
 
     coordinator = Browser(app, "demo")
     assert coordinator.login("coordinator@demo.sciezka.pl").status_code == 302
-    assert coordinator.get("/coordinator/reports/services").status_code == 200
+    assert coordinator.get("/coordinator/reports/consultations").status_code == 200
     after = report(app)
     assert after == {**before, "services": 2701, "workshops": 521,
                      "participations": 17012, "people": 3312}
-    page = coordinator.get("/coordinator/reports/services").get_data(as_text=True)
+    page = coordinator.get("/coordinator/reports/consultations").get_data(as_text=True)
     assert "2701" in page.replace("\xa0", "").replace(" ", "")
 
 
@@ -70,7 +70,7 @@ def test_report_page_query_count_is_the_same_on_the_demo_log_and_ten_times_it(ap
 
     def measure() -> int:
         with count_queries(db.engine) as log:
-            assert coordinator.get("/coordinator/reports/services").status_code == 200
+            assert coordinator.get("/coordinator/reports/consultations").status_code == 200
         return log.count
 
     on_demo = measure()

@@ -22,7 +22,7 @@ from workflow.extensions import db
 from workflow.models import ExportJob, RankingSnapshot, User
 from workflow.ranking import runs as ranking_runs
 
-URL = "/coordinator/reports/services"
+URL = "/coordinator/reports/consultations"
 
 
 @pytest.fixture
@@ -45,10 +45,10 @@ def coordinator_of() -> User:
 
 def prepare(browser, fmt: str, query: str = "") -> int:  # noqa: ANN001
     page = browser.get(f"{URL}?{query}").get_data(as_text=True)
-    assert f"/coordinator/reports/services/log.{fmt}/prepare" in page  # the button is on the report
+    assert f"/coordinator/reports/consultations/log.{fmt}/prepare" in page  # the button is on the report
     response = browser.post(f"{URL}/log.{fmt}/prepare?{query}")
     assert response.status_code == 302
-    match = re.search(r"/eksporty/(\d+)$", response.headers["Location"])
+    match = re.search(r"/coordinator/exports/(\d+)$", response.headers["Location"])
     assert match, response.headers["Location"]
     return int(match.group(1))
 
@@ -59,15 +59,15 @@ def test_prepared_csv_is_the_direct_download_with_its_progress_at_the_total(log,
     assert total > 0
     job_id = prepare(coordinator, "csv")
 
-    page = coordinator.get(f"/eksporty/{job_id}").get_data(as_text=True)
+    page = coordinator.get(f"/coordinator/exports/{job_id}").get_data(as_text=True)
     assert "gotowy" in page
     assert f"{total} z {total} wierszy" in page
     assert f'max="{total}" value="{total}"' in page
-    state = raw(coordinator, f"/eksporty/{job_id}.json").get_json()
+    state = raw(coordinator, f"/coordinator/exports/{job_id}.json").get_json()
     assert state["status"] == "done" and state["finished"] is True
     assert state["done"] == state["total"] == total
 
-    prepared = raw(coordinator, f"/eksporty/{job_id}/plik")
+    prepared = raw(coordinator, f"/coordinator/exports/{job_id}/file")
     assert prepared.status_code == 200
     assert prepared.headers["Content-Disposition"].startswith("attachment;")
     assert re.search(r'filename="?uslugi-\d{4}-\d{2}-\d{2}\.csv', prepared.headers["Content-Disposition"])
@@ -80,7 +80,7 @@ def test_prepared_xlsx_with_filters_has_the_direct_downloads_cells(log, login):
     coordinator = login("coordinator@example.pl")
     query = f"kind=workshop&programme={log.programme.code}"
     job_id = prepare(coordinator, "xlsx", query)
-    prepared = raw(coordinator, f"/eksporty/{job_id}/plik")
+    prepared = raw(coordinator, f"/coordinator/exports/{job_id}/file")
     direct = raw(coordinator, f"{URL}/log.xlsx?{query}")
 
     def cells(data: bytes) -> list[tuple]:
@@ -123,15 +123,16 @@ def test_someone_elses_export_is_a_404(log, login, email):
     coordinator = login("coordinator@example.pl")
     job_id = prepare(coordinator, "csv")
     other = login(email)
-    for url in (f"/eksporty/{job_id}", f"/eksporty/{job_id}.json", f"/eksporty/{job_id}/plik"):
+    for url in (f"/coordinator/exports/{job_id}", f"/coordinator/exports/{job_id}.json",
+                f"/coordinator/exports/{job_id}/file"):
         assert raw(other, url).status_code == 404, url
     assert other.post(f"{URL}/log.csv/prepare").status_code == 404
 
 
 def test_anonymous_is_sent_to_log_in_and_unknown_job_is_a_404(app, log, login):
-    response = app.test_client().get("/eksporty/1")
+    response = app.test_client().get("/coordinator/exports/1")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
-    assert raw(login("coordinator@example.pl"), "/eksporty/999").status_code == 404
+    assert raw(login("coordinator@example.pl"), "/coordinator/exports/999").status_code == 404
 
 
 def test_bad_filters_are_a_400_and_queue_nothing(log, login):
@@ -148,14 +149,14 @@ def test_a_job_still_running_shows_a_progress_bar_polled_by_a_static_script(log,
     job.status, job.progress_done, job.progress_total = "running", 1200, 2700
     db.session.commit()
     coordinator = login("coordinator@example.pl")
-    page = coordinator.get(f"/eksporty/{job.id}").get_data(as_text=True)
+    page = coordinator.get(f"/coordinator/exports/{job.id}").get_data(as_text=True)
     assert "1200 z 2700 wierszy" in page
     assert '<progress aria-labelledby="progress-h" max="2700" value="1200">' in page
-    assert f'data-progress-url="/eksporty/{job.id}.json"' in page
+    assert f'data-progress-url="/coordinator/exports/{job.id}.json"' in page
     assert "/static/progress.js" in page and "Odśwież" in page
     assert "<script>" not in page and "http-equiv" not in page and "style=" not in page
-    assert raw(coordinator, f"/eksporty/{job.id}/plik").status_code == 404  # not ready yet
-    state = raw(coordinator, f"/eksporty/{job.id}.json").get_json()
+    assert raw(coordinator, f"/coordinator/exports/{job.id}/file").status_code == 404  # not ready yet
+    state = raw(coordinator, f"/coordinator/exports/{job.id}.json").get_json()
     assert state == {**state, "status": "running", "finished": False, "done": 1200, "total": 2700,
                      "text": "1200 z 2700 wierszy"}
     script = raw(coordinator, "/static/progress.js")
@@ -203,5 +204,7 @@ def test_a_real_worker_writes_the_file_the_web_then_sends(log, login, faults, ap
     assert (job.status, job.progress_done, job.progress_total) == ("done", total, total)
     db.session.commit()
     coordinator = login("coordinator@example.pl")
-    assert f"{total} z {total} wierszy" in coordinator.get(f"/eksporty/{job_id}").get_data(as_text=True)
-    assert raw(coordinator, f"/eksporty/{job_id}/plik").data == raw(coordinator, f"{URL}/log.csv").data
+    page = coordinator.get(f"/coordinator/exports/{job_id}").get_data(as_text=True)
+    assert f"{total} z {total} wierszy" in page
+    assert (raw(coordinator, f"/coordinator/exports/{job_id}/file").data
+            == raw(coordinator, f"{URL}/log.csv").data)

@@ -53,7 +53,7 @@ KNOWN: dict[str, list[tuple[dict[str, Any], Any]]] = {
                    ({"email": "a\x00b@example.pl", "password": "x"}, None),
                    ({"email": "\x00", "password": "\x00"}, _as_is)],
     # ?path= beyond any INTEGER id: NumericValueOutOfRange from PostgreSQL (GET of the form).
-    "services.new": [({"participants": (io.BytesIO(b"x"), "plik.pdf"), "topic": "x"}, None),
+    "consultations.new": [({"participants": (io.BytesIO(b"x"), "plik.pdf"), "topic": "x"}, None),
                      ({"path": str(2**40)}, None)],
     # A JSON list as the body: ValueError in Flask-WTF's reading of it, on every form.
     "coordinator.extend": [({}, lambda _payload: [1.5, "-3909129607"])],
@@ -283,7 +283,7 @@ def test_a_town_typing_an_amount_too_long_for_a_number_reads_why(world: Any, log
 
 
 def test_an_id_beyond_any_row_is_404_on_every_route(app: Flask, world: Any) -> None:
-    """Found by the fuzzing on PostgreSQL: /advisor/services/new?path=99999999999 compared an
+    """Found by the fuzzing on PostgreSQL: /advisor/consultations/new?path=99999999999 compared an
     id no INTEGER column holds with one (NumericValueOutOfRange, a 500); so did every <int:…>
     of a URL. Every id of a route (and the ?path= of the services' form) set far too large."""
     built = build(world)
@@ -294,7 +294,7 @@ def test_an_id_beyond_any_row_is_404_on_every_route(app: Flask, world: Any) -> N
             continue
         rule = next(app.url_map.iter_rules(endpoint))
         ids = {name for name, converter in rule._converters.items() if converter.regex == r"\d+"}
-        ids |= {"path"} if endpoint in ("services.new", "services.advisor_list") else set()
+        ids |= {"path"} if endpoint in ("consultations.new", "consultations.advisor_list") else set()
         if not ids:
             continue
         found = ENTRIES[endpoint].args(lambda kind: built.ids[kind]["a"])

@@ -32,7 +32,7 @@ def bell(html: str) -> str:
 def test_the_inbox_shows_own_notifications_only(world, login):
     tell(world, "advisor_a", town="Ostrzeszów")
     tell(world, "advisor_b", town="Wałcz")
-    page = login("advisor-a@example.pl").get("/powiadomienia/")
+    page = login("advisor-a@example.pl").get("/inbox/")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Przydzielono Ci miasto: Ostrzeszów" in html
@@ -43,9 +43,9 @@ def test_the_inbox_shows_own_notifications_only(world, login):
 def test_a_notification_of_someone_else_is_not_found(world, login):
     other = tell(world, "advisor_b")
     advisor = login("advisor-a@example.pl")
-    advisor.get("/powiadomienia/")
-    assert advisor.post(f"/powiadomienia/{other.id}/przeczytane").status_code == 404
-    assert advisor.post("/powiadomienia/999999/przeczytane").status_code == 404
+    advisor.get("/inbox/")
+    assert advisor.post(f"/inbox/{other.id}/read").status_code == 404
+    assert advisor.post("/inbox/999999/read").status_code == 404
     db.session.expire_all()
     assert db.session.get(Notification, other.id).read_at is None
 
@@ -57,13 +57,13 @@ def test_the_bell_counts_unread_and_marking_read_lowers_it(world, login):
     home = advisor.get("/advisor/")
     assert bell(home.get_data(as_text=True)) == "2"
     assert "nieprzeczytane" in home.get_data(as_text=True)
-    advisor.get("/powiadomienia/")
-    done = advisor.post(f"/powiadomienia/{first.id}/przeczytane", {"next": "/powiadomienia/"})
-    assert done.status_code == 302 and done.headers["Location"].endswith("/powiadomienia/")
-    page = advisor.get("/powiadomienia/").get_data(as_text=True)
+    advisor.get("/inbox/")
+    done = advisor.post(f"/inbox/{first.id}/read", {"next": "/inbox/"})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/inbox/")
+    page = advisor.get("/inbox/").get_data(as_text=True)
     assert bell(page) == "1"
     assert page.count("Oznacz jako przeczytane") == 1
-    advisor.post("/powiadomienia/przeczytane")
+    advisor.post("/inbox/read")
     assert bell(advisor.get("/advisor/").get_data(as_text=True)) == "0"
 
 
@@ -71,7 +71,7 @@ def test_mark_read_refuses_a_post_without_the_csrf_token(world, app, login):
     row = tell(world, "advisor_a")
     advisor = login("advisor-a@example.pl")
     with app.app_context():
-        refused = advisor.client.post(f"/powiadomienia/{row.id}/przeczytane")
+        refused = advisor.client.post(f"/inbox/{row.id}/read")
     assert refused.status_code == 400
     db.session.expire_all()
     assert db.session.get(Notification, row.id).read_at is None
@@ -79,11 +79,11 @@ def test_mark_read_refuses_a_post_without_the_csrf_token(world, app, login):
 
 def test_an_email_only_kind_stays_out_of_the_inbox(world, login):
     advisor = login("advisor-a@example.pl")
-    advisor.get("/powiadomienia/ustawienia")
-    advisor.post("/powiadomienia/ustawienia", {f"email-{Kind.ADVISOR_ASSIGNED}": "1"})
+    advisor.get("/inbox/settings")
+    advisor.post("/inbox/settings", {f"email-{Kind.ADVISOR_ASSIGNED}": "1"})
     row = tell(world, "advisor_a")
     assert row.inbox is False and row.status == "pending"
-    html = advisor.get("/powiadomienia/").get_data(as_text=True)
+    html = advisor.get("/inbox/").get_data(as_text=True)
     assert bell(html) == "0" and "Przydzielono Ci miasto" not in html
 
 
@@ -99,7 +99,7 @@ def test_a_returned_stage_rings_the_town_s_bell(world, login):
     assert advisor.fire(world.paths["a"].id, "return_diagnosis", version_on(page),
                         comment=note).status_code == 302
     assert bell(town.get("/town/").get_data(as_text=True)) == "1"
-    inbox = town.get("/powiadomienia/").get_data(as_text=True)
+    inbox = town.get("/inbox/").get_data(as_text=True)
     assert "Zwrócono do poprawy" in inbox and "Ostrzeszów" in inbox
     assert "Brakuje analizy &lt;b&gt;demograficznej&lt;/b&gt;." in inbox  # text, not HTML
     assert bell(login("town-b@example.pl").get("/town/").get_data(as_text=True)) == "0"
@@ -109,12 +109,12 @@ def test_the_inbox_pages_through_many_notifications(world, login):
     for i in range(25):
         tell(world, "advisor_a", town=f"Miasto {i:02d}")
     advisor = login("advisor-a@example.pl")
-    first = advisor.get("/powiadomienia/").get_data(as_text=True)
+    first = advisor.get("/inbox/").get_data(as_text=True)
     assert "Miasto 24" in first and "Miasto 05" in first and "Miasto 04" not in first
     assert "Strona 1 z 2" in first
-    second = advisor.get("/powiadomienia/?strona=2").get_data(as_text=True)
+    second = advisor.get("/inbox/?page=2").get_data(as_text=True)
     assert "Miasto 04" in second and "Miasto 00" in second and "Miasto 05" not in second
-    assert advisor.get("/powiadomienia/?strona=abc").status_code == 200
+    assert advisor.get("/inbox/?page=abc").status_code == 200
 
 
 def test_the_bell_costs_one_query_and_the_logged_out_none(world, app, login):
@@ -133,14 +133,14 @@ def test_the_bell_costs_one_query_and_the_logged_out_none(world, app, login):
 @pytest.mark.parametrize("email", ["town-a@example.pl", "evaluator@example.pl",
                                    "coordinator@example.pl", "advisor-none@example.pl"])
 def test_every_role_has_an_inbox_and_a_bell(world, login, email):
-    page = login(email).get("/powiadomienia/")
+    page = login(email).get("/inbox/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert bell(html) == "0" and "Nie masz jeszcze żadnych powiadomień" in html
 
 
 def test_the_inbox_needs_a_login(browser):
-    response = browser.get("/powiadomienia/")
+    response = browser.get("/inbox/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
@@ -157,7 +157,7 @@ def failed_row(world) -> Notification:  # noqa: ANN001
 def test_the_outbox_shows_counts_and_failed_messages_with_their_error(world, login):
     failed = failed_row(world)
     tell(world, "advisor_b")  # pending
-    html = login("coordinator@example.pl").get("/koordynator/wysylka").get_data(as_text=True)
+    html = login("coordinator@example.pl").get("/coordinator/outbox").get_data(as_text=True)
     assert "SMTPServerDisconnected: Connection unexpectedly closed" in html
     assert failed.subject in html and "advisor-a@example.pl" in html
     assert '<td class="num">8</td>' in html  # the attempts
@@ -172,29 +172,29 @@ def test_the_outbox_shows_counts_and_failed_messages_with_their_error(world, log
 def test_retry_puts_a_failed_message_back_and_it_is_delivered(world, app, login):
     failed = failed_row(world)
     coordinator = login("coordinator@example.pl")
-    coordinator.get("/koordynator/wysylka")
+    coordinator.get("/coordinator/outbox")
     with app.app_context():  # without the CSRF token: refused, nothing changes
-        assert coordinator.client.post(f"/koordynator/wysylka/{failed.id}/ponow").status_code == 400
+        assert coordinator.client.post(f"/coordinator/outbox/{failed.id}/retry").status_code == 400
     db.session.expire_all()
     assert db.session.get(Notification, failed.id).status == "failed"
-    done = coordinator.post(f"/koordynator/wysylka/{failed.id}/ponow")
+    done = coordinator.post(f"/coordinator/outbox/{failed.id}/retry")
     assert done.status_code == 302
     db.session.expire_all()
     row = db.session.get(Notification, failed.id)
     # Without REDIS_URL delivery runs in-process right away; without MAIL_SERVER it is logged.
     assert row.status == "sent" and row.attempts == 9
-    page = coordinator.get("/koordynator/wysylka").get_data(as_text=True)
+    page = coordinator.get("/coordinator/outbox").get_data(as_text=True)
     assert "Nie ma nieudanych wysyłek." in page
-    assert coordinator.post(f"/koordynator/wysylka/{failed.id}/ponow").status_code == 404
+    assert coordinator.post(f"/coordinator/outbox/{failed.id}/retry").status_code == 404
 
 
 def test_only_the_coordinator_sees_the_outbox(world, login):
     failed = failed_row(world)
     for email in ("advisor-a@example.pl", "town-a@example.pl", "evaluator@example.pl"):
         person = login(email)
-        assert person.get("/koordynator/wysylka").status_code == 403
-        person.get("/powiadomienia/")
-        assert person.post(f"/koordynator/wysylka/{failed.id}/ponow").status_code == 403
+        assert person.get("/coordinator/outbox").status_code == 403
+        person.get("/inbox/")
+        assert person.post(f"/coordinator/outbox/{failed.id}/retry").status_code == 403
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Notification)
                              .where(Notification.status == "failed")) == 1

@@ -55,7 +55,7 @@ def test_advisor_sees_drafts_to_finish(world, login):
     services = section(html, "services-h")
     assert "Szkice do dokończenia: 2." in services
     assert "Nie zapisano jeszcze żadnej usługi." in services
-    assert 'href="/advisor/services/new"' in services
+    assert 'href="/advisor/consultations/new"' in services
     other = login("advisor-b@example.pl").get("/advisor/").get_data(as_text=True)
     assert "Szkice do dokończenia" not in other
 

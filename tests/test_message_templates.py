@@ -15,7 +15,7 @@ KIND = Kind.ADVISOR_ASSIGNED
 
 
 def url(world, kind: Kind = KIND) -> str:  # noqa: ANN001
-    return f"/koordynator/komunikaty/{world.programme.code}/{kind}"
+    return f"/coordinator/messages/{world.programme.code}/{kind}"
 
 
 def texts(**changes: str) -> dict[str, str]:
@@ -40,7 +40,7 @@ def coordinator(world, login):  # noqa: ANN001, ANN201
 
 
 def test_the_list_shows_every_kind_as_default_then_changed(world, coordinator):
-    page = coordinator.get(f"/koordynator/komunikaty/?programme={world.programme.code}")
+    page = coordinator.get(f"/coordinator/messages/?programme={world.programme.code}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Przydzielenie do miasta jako doradca" in html and "Ogłoszenie wyników naboru" in html
@@ -124,7 +124,7 @@ def test_reset_brings_back_the_default(world, coordinator):
     assert templates() == 1
     page = coordinator.get(url(world)).get_data(as_text=True)
     assert 'value="Town: {town}"' in page and "Przywróć treść domyślną" in page
-    done = coordinator.post(url(world) + "/przywroc")
+    done = coordinator.post(url(world) + "/reset")
     assert done.status_code == 302 and templates() == 0
     page = coordinator.get(url(world)).get_data(as_text=True)
     assert TEXTS[KIND][0].en.replace("{town}", "") in page
@@ -137,19 +137,19 @@ def test_saving_the_default_text_stores_nothing(world, coordinator):
 
 
 def test_unknown_programme_or_kind_is_not_found(world, coordinator):
-    assert coordinator.get(f"/koordynator/komunikaty/NOPE/{KIND}").status_code == 404
-    assert coordinator.get(f"/koordynator/komunikaty/{world.programme.code}/nope").status_code == 404
+    assert coordinator.get(f"/coordinator/messages/NOPE/{KIND}").status_code == 404
+    assert coordinator.get(f"/coordinator/messages/{world.programme.code}/nope").status_code == 404
     assert coordinator.get(url(world, Kind.PASSWORD_RESET)).status_code == 404
 
 
 def test_other_roles_are_refused(world, login):
     for email in ("advisor-a@example.pl", "town-a@example.pl", "evaluator@example.pl"):
         person = login(email)
-        assert person.get("/koordynator/komunikaty/").status_code == 403
+        assert person.get("/coordinator/messages/").status_code == 403
         assert person.get(url(world)).status_code == 403
-        person.get("/powiadomienia/")
+        person.get("/inbox/")
         assert person.post(url(world), texts(subject_pl="X {town}", save="Zapisz")).status_code == 403
-        assert person.post(url(world) + "/przywroc").status_code == 403
+        assert person.post(url(world) + "/reset").status_code == 403
     assert templates() == 0
 
 
@@ -162,5 +162,5 @@ def test_saving_needs_the_csrf_token(world, app, coordinator):
 
 def test_the_coordinator_menu_links_to_messages(world, coordinator):
     html = coordinator.get("/coordinator/").get_data(as_text=True)
-    assert 'href="/koordynator/komunikaty/"' in html
+    assert 'href="/coordinator/messages/"' in html
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 0

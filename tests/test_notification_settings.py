@@ -36,7 +36,7 @@ def all_on_except(*off: str) -> dict[str, str]:
 
 
 def test_the_settings_page_lists_every_kind_with_mandatory_ones_disabled(world, login):
-    html = login("town-a@example.pl").get("/powiadomienia/ustawienia").get_data(as_text=True)
+    html = login("town-a@example.pl").get("/inbox/settings").get_data(as_text=True)
     # A town's list holds only what can reach a town: no advisor's or evaluator's kinds.
     assert "Etap zwrócony do poprawy" in html and "Ogłoszenie wyników naboru" in html
     assert "Przydzielenie do miasta jako doradca" not in html and "Potrzebna trzecia ocena" not in html
@@ -50,28 +50,28 @@ def test_the_settings_page_lists_every_kind_with_mandatory_ones_disabled(world, 
 
 def test_preferences_are_saved_and_shown_again(world, login):
     town = login("town-a@example.pl")
-    town.get("/powiadomienia/ustawienia")
-    saved = town.post("/powiadomienia/ustawienia",
+    town.get("/inbox/settings")
+    saved = town.post("/inbox/settings",
                       all_on_except(f"email-{OPTIONAL}", f"inbox-{Kind.STAGE_ACCEPTED}"))
     assert saved.status_code == 302
     user = world.users["town_a"]
     assert stored(user.id) == {OPTIONAL.value: (False, True),
                                Kind.STAGE_ACCEPTED.value: (True, False)}
-    page = town.get("/powiadomienia/ustawienia").get_data(as_text=True)
+    page = town.get("/inbox/settings").get_data(as_text=True)
     assert "Zapisano ustawienia powiadomień." in page
     assert "checked" not in page.split(f'id="email-{OPTIONAL}"', 1)[1].split(">", 1)[0]
     assert "checked" in page.split(f'id="inbox-{OPTIONAL}"', 1)[1].split(">", 1)[0]
     assert notifications.preference(user.id, OPTIONAL) == (False, True)
     # Ticking everything again removes the rows: a missing row means "on".
-    town.post("/powiadomienia/ustawienia", all_on_except())
+    town.post("/inbox/settings", all_on_except())
     assert stored(user.id) == {}
 
 
 def test_a_forged_post_cannot_switch_a_mandatory_kind_off(world, login):
     town = login("town-a@example.pl")
-    town.get("/powiadomienia/ustawienia")
+    town.get("/inbox/settings")
     forged = all_on_except(f"email-{OPTIONAL}")  # nothing posted for MUST: "off" both
-    assert town.post("/powiadomienia/ustawienia", forged).status_code == 302
+    assert town.post("/inbox/settings", forged).status_code == 302
     user = world.users["town_a"]
     assert MUST.value not in stored(user.id)
     assert notifications.preference(user.id, MUST) == (True, True)
@@ -83,9 +83,9 @@ def test_a_forged_post_cannot_switch_a_mandatory_kind_off(world, login):
 
 def test_switching_both_channels_off_sends_nothing(world, login):
     advisor = login("advisor-a@example.pl")
-    advisor.get("/powiadomienia/ustawienia")
+    advisor.get("/inbox/settings")
     assigned = Kind.ADVISOR_ASSIGNED
-    advisor.post("/powiadomienia/ustawienia",
+    advisor.post("/inbox/settings",
                  all_on_except(f"email-{assigned}", f"inbox-{assigned}"))
     row = notifications.queue(world.users["advisor_a"], assigned, programme=world.programme,
                               town="Ostrzeszów", role="doradca")
@@ -95,17 +95,17 @@ def test_switching_both_channels_off_sends_nothing(world, login):
 def test_the_settings_form_needs_the_csrf_token(world, app, login):
     town = login("town-a@example.pl")
     with app.app_context():
-        refused = town.client.post("/powiadomienia/ustawienia", data={})
+        refused = town.client.post("/inbox/settings", data={})
     assert refused.status_code == 400
     assert stored(world.users["town_a"].id) == {}
 
 
 def test_unknown_kinds_in_the_form_are_ignored(world, login):
     town = login("town-a@example.pl")
-    town.get("/powiadomienia/ustawienia")
+    town.get("/inbox/settings")
     data = all_on_except()
     data["email-no_such_kind"] = "1"
-    assert town.post("/powiadomienia/ustawienia", data).status_code == 302
+    assert town.post("/inbox/settings", data).status_code == 302
     assert stored(world.users["town_a"].id) == {}
 
 

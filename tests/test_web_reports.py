@@ -25,7 +25,7 @@ from test_reports import (
 
 from workflow.extensions import db
 
-URL = "/coordinator/reports/services"
+URL = "/coordinator/reports/consultations"
 # The report page's statements, whatever the log's size: the user, the programme, the
 # filters' towns, advisors and fields, then three (services, participation, studies) for
 # each of the programme's table and the four breakdowns; the chart reuses the months';
@@ -122,7 +122,7 @@ def test_filters_narrow_every_table(log, login):
     town_table = html.split('id="by-town"', 1)[1].split("</table>", 1)[0]
     assert "Łobez" in town_table and "Wałcz" not in town_table
     assert 'value="2019-12-01"' in html  # the filters stay filled in
-    csv_link = re.search(r'href="([^"]*/services/log\.csv[^"]*)"', html).group(1)
+    csv_link = re.search(r'href="([^"]*/consultations/log\.csv[^"]*)"', html).group(1)
     assert "town=" in csv_link and "date_from=2019-12-01" in csv_link
 
 

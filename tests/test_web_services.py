@@ -40,7 +40,7 @@ def form_data(fields, **changes) -> dict:
 
 
 def open_new(browser, path_id: int) -> str:
-    page = browser.get(f"/advisor/services/new?path={path_id}")
+    page = browser.get(f"/advisor/consultations/new?path={path_id}")
     assert page.status_code == 200, page.status_code
     return TOKEN_RE.search(page.get_data(as_text=True)).group(1)
 
@@ -48,7 +48,7 @@ def open_new(browser, path_id: int) -> str:
 def log_service(browser, world, fields, key: str = "a", **changes):
     path_id = world.paths[key].id
     token = open_new(browser, path_id)
-    return browser.post(f"/advisor/services/new?path={path_id}",
+    return browser.post(f"/advisor/consultations/new?path={path_id}",
                         form_data(fields, client_token=token, **changes))
 
 
@@ -76,19 +76,19 @@ def test_journey_a_workshop_with_12_participants_is_seen_by_its_town_only(world,
     detail = advisor.get(response.headers["Location"]).get_data(as_text=True)
     assert "Zapisano usługę w dzienniku." in detail
     assert "Uczestnicy <span class=\"muted\">(12)</span>" in detail and "Uczestnik 12" in detail
-    mine = advisor.get("/advisor/services/").get_data(as_text=True)
+    mine = advisor.get("/advisor/consultations/").get_data(as_text=True)
     assert "Warsztat: rewitalizacja rynku" in mine and "warsztat szkoleniowy" in mine
 
-    town = login("town-a@example.pl").get("/town/services/")
+    town = login("town-a@example.pl").get("/town/consultations/")
     html = town.get_data(as_text=True)
     assert town.status_code == 200
     assert "Warsztat: rewitalizacja rynku" in html and "warsztat szkoleniowy" in html
     assert '<td class="num">12</td>' in html and "Razem usług: 1; uczestnictw: 12." in html
     assert "Diagnoza rynku" in html and "2 godz. 30 min" in html and "advisor-a" in html
 
-    other = login("town-b@example.pl").get("/town/services/").get_data(as_text=True)
+    other = login("town-b@example.pl").get("/town/consultations/").get_data(as_text=True)
     assert "rewitalizacja" not in other and "Nie zapisano jeszcze żadnej usługi" in other
-    coordinator = login("coordinator@example.pl").get(f"/coordinator/services/{service.id}")
+    coordinator = login("coordinator@example.pl").get(f"/coordinator/consultations/{service.id}")
     assert coordinator.status_code == 200 and "Uczestnik 01" in coordinator.get_data(as_text=True)
 
 
@@ -141,7 +141,7 @@ def test_outside_the_programmes_advisory_period(world, fields, login):
     world.programme.advice_ends_on = TODAY - timedelta(days=10)
     db.session.commit()
     advisor = login("advisor-a@example.pl")
-    form = advisor.get(f"/advisor/services/new?path={world.paths['a'].id}").get_data(as_text=True)
+    form = advisor.get(f"/advisor/consultations/new?path={world.paths['a'].id}").get_data(as_text=True)
     assert "Okres doradztwa programu:" in form
     response = log_service(advisor, world, fields, topic="Za późno")
     assert response.status_code == 400
@@ -152,7 +152,7 @@ def test_outside_the_programmes_advisory_period(world, fields, login):
 
 def test_an_inactive_field_is_refused(world, fields, login):
     advisor = login("advisor-a@example.pl")
-    form = advisor.get(f"/advisor/services/new?path={world.paths['a'].id}").get_data(as_text=True)
+    form = advisor.get(f"/advisor/consultations/new?path={world.paths['a'].id}").get_data(as_text=True)
     assert "Finanse publiczne" in form and "Dawna dziedzina" not in form
     response = log_service(advisor, world, fields, field_id=str(fields["old"]))
     assert response.status_code == 400
@@ -163,7 +163,7 @@ def test_a_person_picked_twice_and_a_person_of_another_town(world, fields, login
     advisor = login("advisor-a@example.pl")
     assert log_service(advisor, world, fields).status_code == 302
     anna = db.session.scalar(select(Person.id))
-    form = advisor.get(f"/advisor/services/new?path={world.paths['a'].id}").get_data(as_text=True)
+    form = advisor.get(f"/advisor/consultations/new?path={world.paths['a'].id}").get_data(as_text=True)
     assert "Anna Nowak – Urząd Miasta (a.nowak@um.pl)" in form  # now on the town's list
     twice = log_service(advisor, world, fields, participants=[anna, anna], new_people="")
     assert twice.status_code == 400
@@ -187,37 +187,37 @@ def test_a_person_at_two_services_is_one_person(world, fields, login):
     assert log_service(advisor, world, fields, topic="Drugie",
                        new_people="anna nowak ;  URZĄD MIASTA").status_code == 302
     assert count(Person) == 1
-    town = login("town-a@example.pl").get("/town/services/").get_data(as_text=True)
+    town = login("town-a@example.pl").get("/town/consultations/").get_data(as_text=True)
     assert "Razem usług: 2; uczestnictw: 2." in town
 
 
 def test_other_advisors_towns_and_services_are_not_found(world, fields, login):
     advisor = login("advisor-a@example.pl")
     b = world.paths["b"].id
-    assert advisor.get(f"/advisor/services/new?path={b}").status_code == 404
-    assert advisor.post(f"/advisor/services/new?path={b}", form_data(fields)).status_code == 404
-    assert advisor.get(f"/advisor/services/?path={b}").status_code == 404
+    assert advisor.get(f"/advisor/consultations/new?path={b}").status_code == 404
+    assert advisor.post(f"/advisor/consultations/new?path={b}", form_data(fields)).status_code == 404
+    assert advisor.get(f"/advisor/consultations/?path={b}").status_code == 404
     assert log_service(advisor, world, fields).status_code == 302
     service = only_service()
-    choose = advisor.get("/advisor/services/new")  # one town: straight to its form
+    choose = advisor.get("/advisor/consultations/new")  # one town: straight to its form
     assert choose.status_code == 302 and choose.headers["Location"].endswith(f"path={world.paths['a'].id}")
 
     other = login("advisor-b@example.pl")
-    for url in (f"/advisor/services/{service.id}", f"/advisor/services/{service.id}/edit",
-                f"/advisor/services/{service.id}/delete", f"/coordinator/services/{service.id}"):
+    for url in (f"/advisor/consultations/{service.id}", f"/advisor/consultations/{service.id}/edit",
+                f"/advisor/consultations/{service.id}/delete", f"/coordinator/consultations/{service.id}"):
         assert other.get(url).status_code == 404, url
-    assert other.post(f"/advisor/services/{service.id}/edit", form_data(fields)).status_code == 404
-    assert "Budżet obywatelski" not in other.get("/advisor/services/").get_data(as_text=True)
+    assert other.post(f"/advisor/consultations/{service.id}/edit", form_data(fields)).status_code == 404
+    assert "Budżet obywatelski" not in other.get("/advisor/consultations/").get_data(as_text=True)
     nobody = login("advisor-none@example.pl")
-    page = nobody.get("/advisor/services/new").get_data(as_text=True)
+    page = nobody.get("/advisor/consultations/new").get_data(as_text=True)
     assert "Nie masz jeszcze przydzielonych miast" in page
     evaluator = login("evaluator@example.pl")
-    for url in ("/advisor/services/", "/town/services/", f"/advisor/services/{service.id}",
-                f"/coordinator/services/{service.id}", f"/coordinator/services/{service.id}/edit"):
+    for url in ("/advisor/consultations/", "/town/consultations/", f"/advisor/consultations/{service.id}",
+                f"/coordinator/consultations/{service.id}", f"/coordinator/consultations/{service.id}/edit"):
         assert evaluator.get(url).status_code == 404, url
     town_b = login("town-b@example.pl")
-    assert town_b.get(f"/advisor/services/{service.id}").status_code == 404
-    assert town_b.get(f"/coordinator/services/{service.id}").status_code == 404
+    assert town_b.get(f"/advisor/consultations/{service.id}").status_code == 404
+    assert town_b.get(f"/coordinator/consultations/{service.id}").status_code == 404
 
 
 def test_a_draft_then_logged(world, fields, login):
@@ -228,27 +228,27 @@ def test_a_draft_then_logged(world, fields, login):
     draft = only_service()
     assert draft.status == "draft"
     town = login("town-a@example.pl")
-    assert "Plan szkolenia" not in town.get("/town/services/").get_data(as_text=True)
-    assert login("coordinator@example.pl").get(f"/coordinator/services/{draft.id}").status_code == 404
+    assert "Plan szkolenia" not in town.get("/town/consultations/").get_data(as_text=True)
+    assert login("coordinator@example.pl").get(f"/coordinator/consultations/{draft.id}").status_code == 404
     page = advisor.get(saved.headers["Location"])
     html = page.get_data(as_text=True)
     assert "Szkic usługi" in html and "Plan szkolenia</textarea>" in html
-    listing = advisor.get("/advisor/services/").get_data(as_text=True)
+    listing = advisor.get("/advisor/consultations/").get_data(as_text=True)
     assert listing.index("Szkice") < listing.index("Plan szkolenia")
     version = VERSION_RE.search(html).group(1)
     logged = advisor.post(saved.headers["Location"],
                           form_data(fields, topic="Plan szkolenia", version=version))
     assert logged.status_code == 302 and not logged.headers["Location"].endswith("/edit")
     assert only_service().status == "logged"
-    assert "Plan szkolenia" in town.get("/town/services/").get_data(as_text=True)
+    assert "Plan szkolenia" in town.get("/town/consultations/").get_data(as_text=True)
 
 
 def test_a_resubmitted_form_creates_one_service(world, fields, login):
     advisor = login("advisor-a@example.pl")
     path_id = world.paths["a"].id
     token = open_new(advisor, path_id)
-    first = advisor.post(f"/advisor/services/new?path={path_id}", form_data(fields, client_token=token))
-    second = advisor.post(f"/advisor/services/new?path={path_id}", form_data(fields, client_token=token))
+    first = advisor.post(f"/advisor/consultations/new?path={path_id}", form_data(fields, client_token=token))
+    second = advisor.post(f"/advisor/consultations/new?path={path_id}", form_data(fields, client_token=token))
     assert first.status_code == second.status_code == 302
     assert first.headers["Location"] == second.headers["Location"]
     assert count(Service) == 1 and count(Person) == 1
@@ -261,24 +261,25 @@ def test_the_author_corrects_within_the_window_with_a_reason(world, fields, logi
     assert log_service(advisor, world, fields, topic="Budżet obywatleski").status_code == 302
     service = only_service()
     anna = service.participants[0].id
-    detail = advisor.get(f"/advisor/services/{service.id}").get_data(as_text=True)
+    detail = advisor.get(f"/advisor/consultations/{service.id}").get_data(as_text=True)
     assert "Popraw wpis" in detail and "Wpis nie był poprawiany." in detail
-    page = advisor.get(f"/advisor/services/{service.id}/edit").get_data(as_text=True)
+    page = advisor.get(f"/advisor/consultations/{service.id}/edit").get_data(as_text=True)
     assert "Poprawka wpisu w dzienniku" in page and "Możesz poprawiać ten wpis do" in page
     version = VERSION_RE.search(page).group(1)
     changes = form_data(fields, topic="Budżet obywatelski", participants=[anna], version=version,
                         new_people="Jan Kowalski; MOPS", log=None, correct="Zapisz poprawkę")
-    no_reason = advisor.post(f"/advisor/services/{service.id}/edit", changes)
+    no_reason = advisor.post(f"/advisor/consultations/{service.id}/edit", changes)
     assert no_reason.status_code == 400 and "Podaj powód poprawki." in no_reason.get_data(as_text=True)
     assert count(ServiceRevision) == 0
-    done = advisor.post(f"/advisor/services/{service.id}/edit", {**changes, "reason": "Literówka w temacie"})
+    done = advisor.post(f"/advisor/consultations/{service.id}/edit",
+                        {**changes, "reason": "Literówka w temacie"})
     assert done.status_code == 302
     revision = db.session.scalars(select(ServiceRevision)).one()
     assert revision.before["topic"] == "Budżet obywatleski" and revision.before["participant_ids"] == [anna]
-    history = advisor.get(f"/advisor/services/{service.id}").get_data(as_text=True)
+    history = advisor.get(f"/advisor/consultations/{service.id}").get_data(as_text=True)
     assert "Literówka w temacie" in history and "Budżet obywatleski" in history
     assert "dodani: Jan Kowalski – MOPS" in history
-    stale = advisor.post(f"/advisor/services/{service.id}/edit", {**changes, "reason": "Jeszcze raz",
+    stale = advisor.post(f"/advisor/consultations/{service.id}/edit", {**changes, "reason": "Jeszcze raz",
                                                                   "topic": "Mój nowszy temat"})
     assert stale.status_code == 409
     html = stale.get_data(as_text=True)
@@ -292,29 +293,30 @@ def test_after_the_window_only_the_coordinator_corrects(world, fields, login):
     service = only_service()
     service.logged_at -= timedelta(days=15)
     db.session.commit()
-    detail = advisor.get(f"/advisor/services/{service.id}").get_data(as_text=True)
+    detail = advisor.get(f"/advisor/consultations/{service.id}").get_data(as_text=True)
     assert "dni od zapisania w dzienniku: 14" in detail
-    assert f"/advisor/services/{service.id}/edit" not in detail
-    refused = advisor.get(f"/advisor/services/{service.id}/edit")
+    assert f"/advisor/consultations/{service.id}/edit" not in detail
+    refused = advisor.get(f"/advisor/consultations/{service.id}/edit")
     assert refused.status_code == 403 and "tylko koordynator" in refused.get_data(as_text=True)
-    posted = advisor.post(f"/advisor/services/{service.id}/edit",
+    posted = advisor.post(f"/advisor/consultations/{service.id}/edit",
                           form_data(fields, reason="r", version="2", correct="Zapisz poprawkę"))
     assert posted.status_code == 403
 
     coordinator = login("coordinator@example.pl")
-    page = coordinator.get(f"/coordinator/services/{service.id}/edit").get_data(as_text=True)
+    page = coordinator.get(f"/coordinator/consultations/{service.id}/edit").get_data(as_text=True)
     version = VERSION_RE.search(page).group(1)
     anna = service.participants[0].id
     fix = form_data(fields, duration="120", participants=[anna], new_people="", version=version, log=None,
                     correct="Zapisz poprawkę")
-    assert coordinator.post(f"/coordinator/services/{service.id}/edit", fix).status_code == 400
-    done = coordinator.post(f"/coordinator/services/{service.id}/edit", {**fix, "reason": "Korekta czasu"})
+    assert coordinator.post(f"/coordinator/consultations/{service.id}/edit", fix).status_code == 400
+    done = coordinator.post(f"/coordinator/consultations/{service.id}/edit",
+                            {**fix, "reason": "Korekta czasu"})
     assert done.status_code == 302
-    assert done.headers["Location"].endswith(f"/coordinator/services/{service.id}")
+    assert done.headers["Location"].endswith(f"/coordinator/consultations/{service.id}")
     assert only_service().duration_minutes == 120
     revision = db.session.scalars(select(ServiceRevision)).one()
     assert revision.revised_by_id == world.users["coordinator"].id
-    html = coordinator.get(f"/coordinator/services/{service.id}").get_data(as_text=True)
+    html = coordinator.get(f"/coordinator/consultations/{service.id}").get_data(as_text=True)
     assert "Korekta czasu" in html and "1 godz. 30 min" in html and "2 godz." in html
 
 
@@ -322,13 +324,13 @@ def test_deleting_a_draft_not_a_logged_service(world, fields, login):
     advisor = login("advisor-a@example.pl")
     log_service(advisor, world, fields, log=None, save_draft="Zapisz szkic", topic="Do usunięcia")
     draft = only_service()
-    confirm = advisor.get(f"/advisor/services/{draft.id}/delete")
+    confirm = advisor.get(f"/advisor/consultations/{draft.id}/delete")
     assert confirm.status_code == 200 and "Do usunięcia" in confirm.get_data(as_text=True)
-    gone = advisor.post(f"/advisor/services/{draft.id}/delete", {"version": str(draft.version)})
+    gone = advisor.post(f"/advisor/consultations/{draft.id}/delete", {"version": str(draft.version)})
     assert gone.status_code == 302 and count(Service) == 0
     log_service(advisor, world, fields)
     logged = only_service()
-    refused = advisor.post(f"/advisor/services/{logged.id}/delete", {"version": str(logged.version)})
+    refused = advisor.post(f"/advisor/consultations/{logged.id}/delete", {"version": str(logged.version)})
     assert refused.status_code == 409 and count(Service) == 1
 
 
@@ -339,17 +341,17 @@ def test_script_in_a_topic_is_shown_as_text_everywhere(world, fields, login):
                        studies=f"{evil}; plan").status_code == 302
     service = only_service()
     coordinator = login("coordinator@example.pl")
-    page = coordinator.get(f"/coordinator/services/{service.id}/edit").get_data(as_text=True)
+    page = coordinator.get(f"/coordinator/consultations/{service.id}/edit").get_data(as_text=True)
     fix = form_data(fields, topic=evil, duration="60", participants=[service.participants[0].id],
                     new_people="",
                     studies=f"{evil}; plan", version=VERSION_RE.search(page).group(1), log=None,
                     correct="Zapisz poprawkę", reason=evil)
-    assert coordinator.post(f"/coordinator/services/{service.id}/edit", fix).status_code == 302
+    assert coordinator.post(f"/coordinator/consultations/{service.id}/edit", fix).status_code == 302
     pages = [
-        advisor.get("/advisor/services/"), advisor.get(f"/advisor/services/{service.id}"),
-        login("town-a@example.pl").get("/town/services/"),
-        coordinator.get(f"/coordinator/services/{service.id}"),
-        coordinator.get(f"/coordinator/services/{service.id}/edit"),
+        advisor.get("/advisor/consultations/"), advisor.get(f"/advisor/consultations/{service.id}"),
+        login("town-a@example.pl").get("/town/consultations/"),
+        coordinator.get(f"/coordinator/consultations/{service.id}"),
+        coordinator.get(f"/coordinator/consultations/{service.id}/edit"),
         log_service(advisor, world, fields, topic=evil, duration="0"),  # the form re-rendered with errors
     ]
     for response in pages:
@@ -378,10 +380,10 @@ def test_pages_issue_a_fixed_number_of_queries(world, fields, login):
 
     def measure() -> list[int]:
         counts = []
-        for browser, url in ((advisor, "/advisor/services/"), (town, "/town/services/"),
-                             (advisor, f"/advisor/services/{first}"),
-                             (coordinator, f"/coordinator/services/{first}"),
-                             (advisor, f"/advisor/services/new?path={path.id}")):
+        for browser, url in ((advisor, "/advisor/consultations/"), (town, "/town/consultations/"),
+                             (advisor, f"/advisor/consultations/{first}"),
+                             (coordinator, f"/coordinator/consultations/{first}"),
+                             (advisor, f"/advisor/consultations/new?path={path.id}")):
             with count_queries(db.engine) as queries:
                 assert browser.get(url).status_code == 200
             counts.append(queries.count)

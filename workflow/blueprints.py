@@ -9,8 +9,7 @@ from __future__ import annotations
 from flask import Flask
 
 from workflow.accounts.views import auth, users
-from workflow.advice.views import advisor, assignments, reports
-from workflow.advice.views import consultations as services
+from workflow.advice.views import advisor, assignments, consultations, reports
 from workflow.audit.views import audit
 from workflow.evaluation.views import criteria, evaluation, evaluator
 from workflow.exports.views import exports
@@ -18,12 +17,14 @@ from workflow.messaging.views import inbox, message_templates
 from workflow.path.views import calendar, coordinator, paths, town
 from workflow.ranking.views import ranking, results
 from workflow.web.helpers import RowIdConverter
+from workflow.web.redirects import register_redirects
 from workflow.web.views import health, help
 
 
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter  # before any rule: every <int:…> is an id
-    for module in (auth, town, advisor, evaluator, coordinator, paths, assignments, services,
+    for module in (auth, town, advisor, evaluator, coordinator, paths, assignments, consultations,
                    reports, criteria, evaluation, ranking, results, inbox, message_templates,
                    calendar, exports, health, help, audit, users):
         app.register_blueprint(module.bp)
+    register_redirects(app)  # the old addresses, once the rules they lead to exist

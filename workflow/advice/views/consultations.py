@@ -38,7 +38,7 @@ from workflow.path import access
 from workflow.text import polish_key
 from workflow.web.helpers import role_required
 
-bp = Blueprint("services", __name__)
+bp = Blueprint("consultations", __name__)
 
 
 @bp.context_processor
@@ -118,20 +118,21 @@ def _render_form(form: ServiceForm, path: Path, mode: str, action: str, *, servi
 def _saved(service: Service, message: str) -> Response:
     flash(message, "success")
     if service.status == "draft":
-        return redirect(url_for("services.edit", service_id=service.id))
-    return redirect(url_for("services.detail", service_id=service.id))
+        return redirect(url_for("consultations.edit", service_id=service.id))
+    return redirect(url_for("consultations.detail", service_id=service.id))
 
 
 def _refused_page(service: Service, reason: Label, status: int) -> tuple[str, int]:
-    back = (url_for("services.coordinator_detail", service_id=service.id)
-            if current_user.role == Role.COORDINATOR else url_for("services.detail", service_id=service.id))
+    back = (url_for("consultations.coordinator_detail", service_id=service.id)
+            if current_user.role == Role.COORDINATOR
+            else url_for("consultations.detail", service_id=service.id))
     return render_template("advice/consultations/refused.html",
                            reason=reason.get(g.locale), back=back), status
 
 
 # --- the advisor ----------------------------------------------------------------------------
 
-@bp.route("/advisor/services/")
+@bp.route("/advisor/consultations/")
 @role_required(Role.ADVISOR)
 def advisor_list() -> str:
     towns = advisor_towns(current_user)
@@ -144,19 +145,19 @@ def advisor_list() -> str:
                            logged=[r for r in rows if r[0].status == "logged"])
 
 
-@bp.route("/advisor/services/new", methods=["GET", "POST"])
+@bp.route("/advisor/consultations/new", methods=["GET", "POST"])
 @role_required(Role.ADVISOR)
 def new() -> Response | str | tuple[str, int]:
     path_id = request.args.get("path", type=int)
     if path_id is None:
         towns = advisor_towns(current_user)
         if len(towns) == 1:
-            return redirect(url_for("services.new", path=towns[0].id))
+            return redirect(url_for("consultations.new", path=towns[0].id))
         return render_template("advice/consultations/choose_town.html", towns=towns)
     path = access.get_path_or_404(current_user, path_id)
     form = ServiceForm()
     _prepare(form, path)
-    action = url_for("services.new", path=path.id)
+    action = url_for("consultations.new", path=path.id)
     if request.method == "GET":
         form.client_token.data = secrets.token_urlsafe(24)
         return _render_form(form, path, "new", action)
@@ -176,19 +177,19 @@ def new() -> Response | str | tuple[str, int]:
         return _render_form(form, path, "new", action, status=refused.status, refusal=refused.reason)
     if not created:
         flash(_("Ten formularz został już wysłany; nie utworzono drugiego wpisu."), "info")
-        return redirect(url_for("services.edit" if service.status == "draft" else "services.detail",
+        return redirect(url_for("consultations.edit" if service.status == "draft" else "consultations.detail",
                                 service_id=service.id))
     return _saved(service, _("Zapisano usługę w dzienniku.") if service.status == "logged"
                   else _("Zapisano szkic. Nie jest jeszcze widoczny w dzienniku ani w raportach."))
 
 
-@bp.route("/advisor/services/<int:service_id>")
+@bp.route("/advisor/consultations/<int:service_id>")
 @role_required(Role.ADVISOR)
 def detail(service_id: int) -> str:
     return _detail_page(_find(service_id))
 
 
-@bp.route("/advisor/services/<int:service_id>/edit", methods=["GET", "POST"])
+@bp.route("/advisor/consultations/<int:service_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ADVISOR)
 def edit(service_id: int) -> Response | str | tuple[str, int]:
     service = _find(service_id)
@@ -199,7 +200,7 @@ def edit(service_id: int) -> Response | str | tuple[str, int]:
         return _refused_page(service, window_closed(service.path.programme.service_edit_days), 403)
     form = ServiceForm()
     _prepare(form, service.path, service)
-    action = url_for("services.edit", service_id=service.id)
+    action = url_for("consultations.edit", service_id=service.id)
     if request.method == "GET":
         _fill(form, service)
         return _render_form(form, service.path, mode, action, service=service)
@@ -227,7 +228,7 @@ def edit(service_id: int) -> Response | str | tuple[str, int]:
                   else _("Zapisano szkic."))
 
 
-@bp.route("/advisor/services/<int:service_id>/delete", methods=["GET", "POST"])
+@bp.route("/advisor/consultations/<int:service_id>/delete", methods=["GET", "POST"])
 @role_required(Role.ADVISOR)
 def delete(service_id: int) -> Response | str | tuple[str, int]:
     service = _find(service_id)
@@ -242,7 +243,7 @@ def delete(service_id: int) -> Response | str | tuple[str, int]:
         except ServiceRefused as refused:
             return _refused_page(_find(service_id), refused.reason, refused.status)
         flash(_("Usunięto szkic."), "success")
-        return redirect(url_for("services.advisor_list"))
+        return redirect(url_for("consultations.advisor_list"))
     form.version.data = service.version
     return render_template("advice/consultations/delete.html", service=service, form=form), \
         (400 if request.method == "POST" else 200)
@@ -250,7 +251,7 @@ def delete(service_id: int) -> Response | str | tuple[str, int]:
 
 # --- the town -------------------------------------------------------------------------------
 
-@bp.route("/town/services/")
+@bp.route("/town/consultations/")
 @role_required(Role.TOWN)
 def town_list() -> str:
     rows = db.session.execute(listing(current_user)).all()
@@ -260,19 +261,19 @@ def town_list() -> str:
 
 # --- the coordinator ------------------------------------------------------------------------
 
-@bp.route("/coordinator/services/<int:service_id>")
+@bp.route("/coordinator/consultations/<int:service_id>")
 @role_required(Role.COORDINATOR)
 def coordinator_detail(service_id: int) -> str:
     return _detail_page(_find(service_id))
 
 
-@bp.route("/coordinator/services/<int:service_id>/edit", methods=["GET", "POST"])
+@bp.route("/coordinator/consultations/<int:service_id>/edit", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def coordinator_edit(service_id: int) -> Response | str | tuple[str, int]:
     service = _find(service_id)
     form = ServiceForm()
     _prepare(form, service.path, service)
-    action = url_for("services.coordinator_edit", service_id=service.id)
+    action = url_for("consultations.coordinator_edit", service_id=service.id)
     if request.method == "GET":
         _fill(form, service)
         return _render_form(form, service.path, "coordinator", action, service=service)
@@ -291,7 +292,7 @@ def coordinator_edit(service_id: int) -> Response | str | tuple[str, int]:
         return _render_form(form, service.path, "coordinator", action, service=service,
                             status=refused.status, refusal=refused.reason)
     flash(_("Zapisano poprawkę. Poprzednie wartości są w historii wpisu."), "success")
-    return redirect(url_for("services.coordinator_detail", service_id=service.id))
+    return redirect(url_for("consultations.coordinator_detail", service_id=service.id))
 
 
 # --- the detail page and its history --------------------------------------------------------

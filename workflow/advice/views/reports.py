@@ -146,9 +146,9 @@ def chart(months: Sequence[MonthKinds]) -> Chart | None:
 
 # --- pages ------------------------------------------------------------------------------------
 
-@bp.route("/coordinator/reports/services")
+@bp.route("/coordinator/reports/consultations")
 @role_required(Role.COORDINATOR)
-def services() -> tuple[str, int]:
+def consultations() -> tuple[str, int]:
     programme = current_programme()
     form = ReportFilterForm.for_programme(programme, g.locale, request.args)
     if not form.validate():
@@ -166,7 +166,7 @@ def services() -> tuple[str, int]:
                            tables=TABLES, **template_helpers()), 200
 
 
-@bp.route("/coordinator/reports/services/<any(log, programme, town, advisor, field, month):table>"
+@bp.route("/coordinator/reports/consultations/<any(log, programme, town, advisor, field, month):table>"
           ".<any(csv, xlsx):fmt>")
 @role_required(Role.COORDINATOR)
 def export(table: str, fmt: str) -> Response | tuple[str, int]:

@@ -73,7 +73,7 @@ def job_state(job: ExportJob) -> dict[str, Any]:
             "download_url": url_for("exports.download", job_id=job.id) if job.status == "done" else None}
 
 
-@bp.route("/coordinator/reports/services/<any(log, programme, town, advisor, field, month):table>"
+@bp.route("/coordinator/reports/consultations/<any(log, programme, town, advisor, field, month):table>"
           ".<any(csv, xlsx):fmt>/prepare", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def prepare(table: str, fmt: str) -> WerkzeugResponse | tuple[str, int]:
@@ -94,7 +94,7 @@ def prepare(table: str, fmt: str) -> WerkzeugResponse | tuple[str, int]:
     return redirect(url_for("exports.job", job_id=job.id))
 
 
-@bp.route("/eksporty/<int:job_id>")
+@bp.route("/coordinator/exports/<int:job_id>")
 @login_required
 def job(job_id: int) -> str:
     found = job_or_404(job_id)
@@ -102,7 +102,7 @@ def job(job_id: int) -> str:
     return render_template("exports/job.html", job=found, programme=programme, state=job_state(found))
 
 
-@bp.route("/eksporty/<int:job_id>.json")
+@bp.route("/coordinator/exports/<int:job_id>.json")
 @login_required
 def status(job_id: int) -> Response:
     response = jsonify(job_state(job_or_404(job_id)))
@@ -110,7 +110,7 @@ def status(job_id: int) -> Response:
     return response
 
 
-@bp.route("/eksporty/<int:job_id>/plik")
+@bp.route("/coordinator/exports/<int:job_id>/file")
 @login_required
 def download(job_id: int) -> Response:
     found = job_or_404(job_id)

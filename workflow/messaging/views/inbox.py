@@ -13,7 +13,7 @@ from workflow.messaging import inbox
 from workflow.messaging import settings as notification_settings
 from workflow.web.helpers import safe_next
 
-bp = Blueprint("inbox", __name__, url_prefix="/powiadomienia")
+bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
 
 def unread_notifications() -> int:
@@ -30,7 +30,8 @@ def _bell() -> dict:
 
 
 def _page_number() -> int:
-    raw = request.args.get("strona", "1")
+    """?page=, or ?strona= of the links made before the URLs became English."""
+    raw = request.args.get("page") or request.args.get("strona", "1")
     return int(raw) if raw.isdigit() and len(raw) < 7 else 1
 
 
@@ -42,14 +43,14 @@ def index() -> str:
                            kind_name=notification_settings.kind_name)
 
 
-@bp.route("/<int:notification_id>/przeczytane", methods=["POST"])
+@bp.route("/<int:notification_id>/read", methods=["POST"])
 @login_required
 def mark_read(notification_id: int) -> Response:
     inbox.mark_read(current_user, notification_id)
     return redirect(safe_next(request.form.get("next")) or url_for("inbox.index"))
 
 
-@bp.route("/przeczytane", methods=["POST"])
+@bp.route("/read", methods=["POST"])
 @login_required
 def mark_all_read() -> Response:
     n = inbox.mark_all_read(current_user)
@@ -57,7 +58,7 @@ def mark_all_read() -> Response:
     return redirect(url_for("inbox.index"))
 
 
-@bp.route("/ustawienia", methods=["GET", "POST"])
+@bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings() -> Response | str:
     form = PreferencesForm()

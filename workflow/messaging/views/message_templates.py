@@ -23,7 +23,7 @@ from workflow.messaging.texts import Kind
 from workflow.models import Programme, Role
 from workflow.web.helpers import add_error, current_programme
 
-bp = Blueprint("message_templates", __name__, url_prefix="/koordynator")
+bp = Blueprint("message_templates", __name__, url_prefix="/coordinator")
 
 
 def coordinator_only(view: Callable) -> Callable:
@@ -54,7 +54,7 @@ def _kind(value: str) -> Kind:
     return kinds[value]
 
 
-@bp.route("/komunikaty/")
+@bp.route("/messages/")
 @coordinator_only
 def index() -> str:
     programme = current_programme()
@@ -83,7 +83,7 @@ def _check_placeholders(form: TemplateForm, kind: Kind) -> bool:
     return ok
 
 
-@bp.route("/komunikaty/<code>/<kind>", methods=["GET", "POST"])
+@bp.route("/messages/<code>/<kind>", methods=["GET", "POST"])
 @coordinator_only
 def edit(code: str, kind: str) -> Response | str | tuple[str, int]:
     programme, k = _programme(code), _kind(kind)
@@ -118,7 +118,7 @@ def _edit_page(programme: Programme, kind: Kind, form: TemplateForm,
     )
 
 
-@bp.route("/komunikaty/<code>/<kind>/przywroc", methods=["POST"])
+@bp.route("/messages/<code>/<kind>/reset", methods=["POST"])
 @coordinator_only
 def reset(code: str, kind: str) -> Response:
     programme, k = _programme(code), _kind(kind)
@@ -128,7 +128,7 @@ def reset(code: str, kind: str) -> Response:
     return redirect(url_for("message_templates.index", programme=programme.code))
 
 
-@bp.route("/wysylka")
+@bp.route("/outbox")
 @coordinator_only
 def outbox() -> str:
     return render_template("messaging/texts/outbox.html", counts=inbox.status_counts(),
@@ -136,7 +136,7 @@ def outbox() -> str:
                            kind_name=notification_settings.kind_name)
 
 
-@bp.route("/wysylka/<int:notification_id>/ponow", methods=["POST"])
+@bp.route("/outbox/<int:notification_id>/retry", methods=["POST"])
 @coordinator_only
 def retry(notification_id: int) -> Response:
     inbox.retry(notification_id)

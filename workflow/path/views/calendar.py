@@ -60,7 +60,7 @@ def coordinator(applicant_id: int) -> tuple[str, int]:
     return render_feed_page(applicant)
 
 
-@bp.route("/calendar-feeds/<int:feed_id>/revoke", methods=["POST"])
+@bp.route("/calendar/feeds/<int:feed_id>/revoke", methods=["POST"])
 @role_required(Role.TOWN, Role.COORDINATOR)
 def revoke(feed_id: int) -> WerkzeugResponse:
     """A town revokes its own link; a coordinator any town's. Anyone else: 404."""
@@ -75,7 +75,7 @@ def revoke(feed_id: int) -> WerkzeugResponse:
     return redirect(url_for("calendar.coordinator", applicant_id=feed.applicant_id))
 
 
-@bp.route("/kalendarz/<token>.ics")
+@bp.route("/calendar/<token>.ics")
 def feed(token: str) -> Response:
     found = calendar_feed.lookup(token)
     if found is None:

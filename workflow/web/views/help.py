@@ -1,4 +1,4 @@
-"""Help: /pomoc summarises each role's work and links the full user guide, which the app
+"""Help: /help summarises each role's work and links the full user guide, which the app
 serves itself (docs/user-guide.md, with the screenshots the browser tests take), so help
 works on a town's network without internet access."""
 
@@ -21,12 +21,12 @@ def screenshot_names(lang: str) -> dict[str, str]:
     return {role: name for role, name in names.items() if (DOCS / "screenshots" / name).is_file()}
 
 
-@bp.route("/pomoc")
+@bp.route("/help")
 def index() -> str:
     return render_template("web/help/index.html", roles=ROLES, screenshots=screenshot_names(g.locale))
 
 
-@bp.route("/pomoc/przewodnik")
+@bp.route("/help/guide")
 def guide() -> Response:
     """The guide as its Markdown source: readable as plain text, no converter needed."""
     response = send_from_directory(DOCS, "user-guide.md", mimetype="text/plain")
@@ -34,7 +34,7 @@ def guide() -> Response:
     return response
 
 
-@bp.route("/pomoc/zrzuty/<name>")
+@bp.route("/help/screenshots/<name>")
 def screenshot(name: str) -> Response:
     if name not in {f"{role}-{lang}.png" for role in ROLES for lang in ("pl", "en")}:
         abort(404)
