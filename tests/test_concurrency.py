@@ -39,6 +39,7 @@ from workflow.models import (
 from workflow.path import documents
 from workflow.path.transitions import TransitionRefused, fire
 from workflow.ranking import runs as ranking_runs
+from workflow.refusal import in_language
 
 THREADS = 8
 
@@ -130,12 +131,12 @@ def test_parallel_submissions_of_one_score_sheet_submit_it_once(app, world, post
             sheets.save(fresh, values, True, version)
             return "ok"
         except sheets.SheetRefused as refused:
-            return refused.reason.pl
+            return in_language(refused.reason, "pl")
 
     outcomes = at_once(app, press)
     assert outcomes.count("ok") == 1, outcomes
     refusals = set(outcomes) - {"ok"}
-    assert refusals <= {sheets.ALREADY_SUBMITTED.pl, sheets.STALE.pl}, outcomes
+    assert refusals <= {in_language(m, "pl") for m in (sheets.ALREADY_SUBMITTED, sheets.STALE)}, outcomes
     with app.app_context():
         assert db.session.get(ScoreSheet, sheet_id).status == "submitted"
     assert audit_count(app, "sheet_submitted") == 1
@@ -190,12 +191,12 @@ def test_parallel_announcements_announce_once(app, ctx, postgres_only):
                 ranking_runs.announce(snap, coordinator)
                 return "ok"
             except ranking_runs.RankingRefused as refused:
-                return refused.reasons[0].pl
+                return in_language(refused.reasons[0], "pl")
 
         outcomes = at_once(app, press)
         assert outcomes.count("ok") == 1, outcomes
-        already = ranking_runs.ALREADY_ANNOUNCED.pl.format(id=official_id)
-        assert set(outcomes) - {"ok"} <= {ranking_runs.CONFLICT.pl, already}, outcomes
+        already = in_language(ranking_runs.ALREADY_ANNOUNCED, "pl") % {"id": official_id}
+        assert set(outcomes) - {"ok"} <= {in_language(ranking_runs.CONFLICT, "pl"), already}, outcomes
         assert audit_count(app, "ranking_announced") == announced_before + 1
         with app.app_context():
             moved = db.session.scalar(select(func.count()).select_from(PathTransition)) - transitions_before
@@ -233,7 +234,7 @@ def test_an_announcement_overtaken_midway_is_refused(app, ctx, postgres_only):
                                       db.session.get(User, coordinator_id))
                 outcomes[name] = "ok"
             except ranking_runs.RankingRefused as refused:
-                outcomes[name] = refused.reasons[0].pl
+                outcomes[name] = in_language(refused.reasons[0], "pl")
             finally:
                 db.session.remove()
 

@@ -20,6 +20,7 @@ from workflow.models import (
     ServiceRevision,
     Study,
 )
+from workflow.refusal import in_language
 
 # 16 June 2020, 00:30 in Warsaw (CEST): still the 15th in UTC.
 NOW = datetime(2020, 6, 15, 22, 30, tzinfo=UTC)
@@ -43,7 +44,7 @@ def entry(fields, **changes) -> ServiceInput:
 
 
 def messages(caught: pytest.ExceptionInfo, key: str) -> str:
-    return " ".join(label.pl for label in caught.value.errors.get(key, []))
+    return " ".join(in_language(label, "pl") for label in caught.value.errors.get(key, []))
 
 
 def people_count(applicant_id: int) -> int:
@@ -258,7 +259,7 @@ def test_after_the_edit_window_only_the_coordinator_corrects(world, fields):
     with pytest.raises(ServiceRefused) as caught:
         log.correct(service, advisor, entry(fields, person_ids=ids, new_people=""), reason="za późno",
                     expected_version=service.version, now=late)
-    assert caught.value.status == 403 and "tylko koordynator" in caught.value.reason.pl
+    assert caught.value.status == 403 and "tylko koordynator" in in_language(caught.value.reason, "pl")
     log.correct(service, world.users["coordinator"],
                 entry(fields, duration="120", person_ids=ids, new_people=""),
                 reason="Korekta czasu", expected_version=service.version, now=late + timedelta(days=100))
@@ -276,7 +277,8 @@ def test_a_stale_version_is_refused(world, fields):
     with pytest.raises(ServiceRefused) as caught:
         log.correct(service, advisor, entry(fields, person_ids=ids, new_people=""), reason="r",
                     expected_version=service.version - 1, now=NOW)
-    assert caught.value.status == 409 and "Ktoś inny zmienił ten wpis" in caught.value.reason.pl
+    assert caught.value.status == 409
+    assert "Ktoś inny zmienił ten wpis" in in_language(caught.value.reason, "pl")
     # Changed by someone else between reading and writing: the UPDATE finds no row of that version.
     db.session.execute(update(Service).where(Service.id == service.id).values(version=Service.version + 1)
                        .execution_options(synchronize_session=False))

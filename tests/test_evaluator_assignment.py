@@ -40,6 +40,7 @@ from workflow.models import (
     SheetPart,
     User,
 )
+from workflow.refusal import in_language
 
 NOW = datetime(2020, 11, 20, 10, 0, tzinfo=UTC)
 
@@ -197,7 +198,7 @@ def test_assign_refuses_what_breaks_a_rule_and_saves_nothing(setup, case):
     before = (count(EvaluatorAssignment), count(Notification))
     with pytest.raises(AssignmentRefused) as refused:
         assign(world.path("a"), db.session.get(User, who.id), world.users["coordinator"], role=role)
-    assert expected in refused.value.reasons[0].pl
+    assert expected in in_language(refused.value.reasons[0], "pl")
     assert (count(EvaluatorAssignment), count(Notification)) == before
 
 
@@ -209,7 +210,7 @@ def test_a_declared_conflict_frees_the_place_and_stays_on_record(setup):
     assign(world.path("a"), e2, None)  # the conflicted one does not count towards the two
     with pytest.raises(AssignmentRefused) as kept:
         unassign(db.session.get(EvaluatorAssignment, conflicted.id), None)
-    assert "zostaje w dokumentacji" in kept.value.reasons[0].pl
+    assert "zostaje w dokumentacji" in in_language(kept.value.reasons[0], "pl")
     assert db.session.get(EvaluatorAssignment, conflicted.id) is not None
 
 
@@ -224,14 +225,14 @@ def test_unassign_takes_a_draft_with_it_but_never_a_submitted_sheet(setup):
     assert count(ScoreSheet) == 1 and count(Score) == 4
     with pytest.raises(AssignmentRefused) as refused:
         unassign(db.session.get(EvaluatorAssignment, submitted.id), None)
-    assert "złożył już kartę oceny" in refused.value.reasons[0].pl
+    assert "złożył już kartę oceny" in in_language(refused.value.reasons[0], "pl")
     assert count(EvaluatorAssignment) == 1 and count(ScoreSheet) == 1
     late = put(world.path("b"), e0)
     world.path("b").state = "ranked"
     db.session.commit()
     with pytest.raises(AssignmentRefused) as over:
         unassign(db.session.get(EvaluatorAssignment, late.id), None)
-    assert "nie jest na etapie oceny merytorycznej" in over.value.reasons[0].pl
+    assert "nie jest na etapie oceny merytorycznej" in in_language(over.value.reasons[0], "pl")
     assert count(EvaluatorAssignment) == 2
 
 
@@ -273,7 +274,7 @@ def test_proposal_says_why_an_application_stays_short(setup):
     short = {u.path_id: u for u in proposal.uncovered}
     assert set(short) == {world.paths["a"].id}
     assert short[world.paths["a"].id].missing == 1
-    assert "dostępnych: 1, brakuje: 1" in short[world.paths["a"].id].reason.pl
+    assert "dostępnych: 1, brakuje: 1" in in_language(short[world.paths["a"].id].reason, "pl")
     assert (world.paths["a"].id, e3.id) in proposal.pairs
 
 
@@ -362,7 +363,7 @@ def test_apply_checks_every_pair_again_and_saves_nothing_if_one_is_invalid(setup
     pairs = [(a, e0.id), (a, e1.id), (b, e3.id), (a, e2.id), (a, e0.id), (other.id, e0.id), (b, 99999)]
     with pytest.raises(AssignmentRefused) as refused:
         apply(world.programme, pairs, world.users["coordinator"])
-    reasons = [r.pl for r in refused.value.reasons]
+    reasons = [in_language(r, "pl") for r in refused.value.reasons]
     assert reasons == [
         "Wałcz, Oceniający 3: Konflikt interesów: ta osoba mieszka lub pracuje w gminie wnioskodawcy.",
         "Ostrzeszów, Oceniający 2: Wniosek ma już tylu oceniających, ilu przewiduje program (2).",
@@ -529,7 +530,7 @@ def race(app, calls) -> list[str]:
                 barrier.wait()
                 result = call()
             except AssignmentRefused as refused:
-                result = refused.reasons[0].pl
+                result = in_language(refused.reasons[0], "pl")
             finally:
                 db.session.remove()
             with lock:

@@ -14,6 +14,7 @@ import pytest
 from workflow.evaluation.scoring import SheetTotals
 from workflow.ranking import rule as ranking
 from workflow.ranking.rule import Application, Settings, rank, to_document
+from workflow.refusal import in_language
 
 PARTS = (("PRL", 110), ("PRI", 120))
 T0 = datetime(2020, 10, 30, 9, 0, tzinfo=UTC)
@@ -91,8 +92,9 @@ def test_strict_sends_the_first_misfit_and_everyone_below_to_the_reserve():
     result = rank(apps, settings(budget="50000000.00", policy="strict"))
     assert table(result) == [("A", 1, "awarded"), ("B", 2, "reserve"), ("C", 3, "reserve")]
     left = "20\xa0000\xa0000,00 zł"
-    assert result.rows[1].reason.pl == f"wnioskowana kwota przekracza pozostały budżet ({left})"
-    assert "strict" in result.rows[2].reason.pl
+    expected = f"wnioskowana kwota przekracza pozostały budżet ({left})"
+    assert in_language(result.rows[1].reason, "pl") == expected
+    assert "strict" in in_language(result.rows[2].reason, "pl")
     assert result.awarded_sum == Decimal("30000000.00")
 
 
@@ -108,7 +110,7 @@ def test_cap_reached_before_the_budget():
     apps = [app(i, f"Miasto {i}", 100 - i, 110, 10 * MLN) for i in range(1, 6)]
     result = rank(apps, settings(cap=3, budget="450000000.00"))
     assert [r.outcome for r in result.rows] == ["awarded"] * 3 + ["reserve"] * 2
-    assert result.rows[3].reason.pl == "wyczerpany limit liczby dofinansowań (3)"
+    assert in_language(result.rows[3].reason, "pl") == "wyczerpany limit liczby dofinansowań (3)"
     assert result.awarded_count == 3 and result.remaining == Decimal("420000000.00")
 
 
@@ -140,43 +142,45 @@ def test_exactly_the_threshold_is_enough():
     assert rank([app(1, "A", 66, 72)], settings()).rows[0].outcome == "awarded"
 
 
-def test_part_one_below_the_threshold_is_not_eligible():
+def test_part_one_below_the_threshold_is_not_eligible(ctx: None) -> None:
+    """(In an application context: the English reason comes from the catalog.)"""
     result = rank([app(1, "A", 65, 120), app(2, "B", 70, 80)], settings())
     assert table(result) == [("B", 1, "awarded"), ("A", None, "not_eligible")]
-    assert result.rows[1].reason.pl == "PRL poniżej progu: 65 z 110 pkt (wymagane 66 pkt, 60 %)"
-    assert result.rows[1].reason.en == "PRL below the threshold: 65 of 110 points (66 needed, 60 %)"
+    reason = result.rows[1].reason
+    assert in_language(reason, "pl") == "PRL poniżej progu: 65 z 110 pkt (wymagane 66 pkt, 60 %)"
+    assert in_language(reason, "en") == "PRL below the threshold: 65 of 110 points (66 needed, 60 %)"
 
 
 def test_part_two_below_the_threshold_is_not_eligible():
     result = rank([app(1, "A", 110, 71, sheets=[(110, 71), (110, 72)])], settings())
     row = result.rows[0]
     assert (row.rank, row.outcome) == (None, "not_eligible")
-    assert row.reason.pl == "PRI poniżej progu: 71,5 z 120 pkt (wymagane 72 pkt, 60 %)"
+    assert in_language(row.reason, "pl") == "PRI poniżej progu: 71,5 z 120 pkt (wymagane 72 pkt, 60 %)"
 
 
 def test_both_parts_below_give_both_reasons_and_a_lower_threshold_admits_them():
     low = app(1, "A", 50, 50)
-    assert rank([low], settings()).rows[0].reason.pl.count("poniżej progu") == 2
+    assert in_language(rank([low], settings()).rows[0].reason, "pl").count("poniżej progu") == 2
     assert rank([low], settings(threshold_pct=40)).rows[0].outcome == "awarded"
 
 
 def test_failed_formal_check_is_not_eligible_and_listed_last():
     result = rank([app(1, "A", 110, 120, formal="failed"), app(2, "B", 70, 80)], settings())
     assert table(result) == [("B", 1, "awarded"), ("A", None, "not_eligible")]
-    assert result.rows[1].reason.pl == "negatywna ocena formalna"
+    assert in_language(result.rows[1].reason, "pl") == "negatywna ocena formalna"
 
 
 def test_a_missing_sheet_is_not_eligible():
     result = rank([app(1, "Wałcz", 100, 100, sheets=[(100, 100)]), app(2, "B", 70, 80)], settings())
     assert table(result) == [("B", 1, "awarded"), ("Wałcz", None, "not_eligible")]
-    assert result.rows[1].reason.pl == "brak wymaganych kart"
+    assert in_language(result.rows[1].reason, "pl") == "brak wymaganych kart"
     assert result.missing_sheets == ("Wałcz",)
 
 
 def test_a_missing_third_sheet_is_a_missing_sheet():
     # 100 and 200 differ by 50 % of the higher total: a third evaluator is needed.
     result = rank([app(1, "A", 0, 0, sheets=[(50, 50), (100, 100)])], settings())
-    assert result.rows[0].reason.pl == "brak wymaganych kart"
+    assert in_language(result.rows[0].reason, "pl") == "brak wymaganych kart"
     with_third = app(1, "A", 0, 0, sheets=[(50, 50), (100, 100), (95, 95)])
     row = rank([with_third], settings()).rows[0]
     assert row.outcome == "awarded" and row.final.total == Decimal(195)  # the closest pair: 2nd and 3rd
@@ -184,7 +188,7 @@ def test_a_missing_third_sheet_is_a_missing_sheet():
 
 def test_evaluators_setting_decides_how_many_sheets_are_required():
     three = app(1, "A", 100, 100, sheets=[(100, 100), (100, 100)])
-    assert rank([three], settings(evaluators=3)).rows[0].reason.pl == "brak wymaganych kart"
+    assert in_language(rank([three], settings(evaluators=3)).rows[0].reason, "pl") == "brak wymaganych kart"
 
 
 def test_unknown_policy_and_bad_numbers_are_refused():

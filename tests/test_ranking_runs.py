@@ -33,6 +33,7 @@ from workflow.models import (
 from workflow.ranking import rule as ranking
 from workflow.ranking import runs as ranking_runs
 from workflow.ranking.runs import RankingRefused
+from workflow.refusal import in_language
 
 RL = states.get_definition("rozwoj-lokalny")
 T0 = datetime(2020, 10, 30, 9, 0, tzinfo=UTC)
@@ -268,7 +269,7 @@ def test_an_official_ranking_is_refused_while_sheets_are_missing_and_names_the_t
     before = snapshot_count()
     with pytest.raises(RankingRefused) as refused:
         ranking_runs.run(missing.programme, missing.coordinator, kind="official")
-    assert refused.value.reasons[0].pl == "Brak wymaganych kart oceny: Kolno."
+    assert in_language(refused.value.reasons[0], "pl") == "Brak wymaganych kart oceny: Kolno."
     preview = ranking_runs.run(missing.programme, missing.coordinator)
     with pytest.raises(RankingRefused, match="Kolno"):
         ranking_runs.approve(preview, missing.coordinator)
@@ -297,7 +298,8 @@ def test_approve_is_refused_when_the_data_changed_since_the_preview(built):
     before = snapshot_count()
     with pytest.raises(RankingRefused) as refused:
         ranking_runs.approve(preview, built.coordinator)
-    assert refused.value.reasons[0].pl == "dane zmieniły się od podglądu – uruchom podgląd ponownie"
+    said = in_language(refused.value.reasons[0], "pl")
+    assert said == "dane zmieniły się od podglądu – uruchom podgląd ponownie"
     assert snapshot_count() == before
 
 
@@ -359,7 +361,7 @@ def test_announcing_twice_or_a_second_snapshot_is_refused_and_changes_nothing(bu
     for snap in (official, other):
         with pytest.raises(RankingRefused) as refused:
             ranking_runs.announce(db.session.get(RankingSnapshot, snap.id), built.coordinator)
-        said = refused.value.reasons[0].pl
+        said = in_language(refused.value.reasons[0], "pl")
         assert said == f"Wyniki programu zostały już ogłoszone (ranking #{official.id})."
     assert counts() == before
     assert db.session.get(RankingSnapshot, other.id).announced_at is None

@@ -21,6 +21,7 @@ from workflow.models import (
 )
 from workflow.path import documents
 from workflow.path.transitions import TransitionRefused, available_actions, fire
+from workflow.refusal import in_language
 
 RL = states.get_definition("rozwoj-lokalny")
 
@@ -78,7 +79,7 @@ def test_every_legal_transition_is_recorded(world, source, event, target):
 
 
 def reasons(exc: pytest.ExceptionInfo[TransitionRefused]) -> str:
-    return " ".join(r.pl for r in exc.value.reasons)
+    return " ".join(in_language(r, "pl") for r in exc.value.reasons)
 
 
 def test_wrong_state_is_refused(world):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, abort, current_app, g, request, session
-from flask_babel import lazy_gettext
+from flask import Flask, abort, current_app, g, has_request_context, request, session
+from flask_babel import lazy_gettext, refresh
 from flask_login import current_user
 
 import config
@@ -21,8 +21,11 @@ from workflow.web.templating import register_template_helpers
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def select_locale() -> str:
-    """The user's saved language, then the session's, then the browser's, then Polish."""
+def select_locale() -> str | None:
+    """The user's saved language, then the session's, then the browser's, then Polish.
+    Outside a request (a task, a test calling an operation): the default, Polish."""
+    if not has_request_context():
+        return None
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
@@ -68,6 +71,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     @app.before_request
     def _locale_for_templates() -> None:
+        refresh()  # a request choosing its own language, even in an app context it shares
         g.locale = str(select_locale())
 
     @app.before_request

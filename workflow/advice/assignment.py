@@ -38,7 +38,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from states.definition import Label
 from workflow.advice.profiles import DEFAULT_CAPACITY, MAX_CAPACITY
 from workflow.audit import log as audit
 from workflow.extensions import db
@@ -57,6 +56,7 @@ from workflow.models import (
     advisor_expertise,
     path_need,
 )
+from workflow.refusal import Message, Refused, _l, either, in_language
 
 LOAD_WEIGHT = 10  # per town already held: the k-th new town costs 10 * (load + k)
 REGION_PENALTY = 30  # an expert from another voivodeship; worth a load difference of 3
@@ -65,55 +65,45 @@ KINDS = ("lead", "expert")
 SOURCES = ("manual", "proposal", "demo")
 
 
-class AssignmentRefused(Exception):
-    """An assignment change that may not happen; `reasons` say why in Polish and English."""
+class AssignmentRefused(Refused):
+    """An assignment change that may not happen; `reasons` say why."""
 
-    def __init__(self, reasons: list[Label]) -> None:
-        super().__init__("; ".join(r.en for r in reasons))
-        self.reasons = reasons
-
-
-NOT_ADVISOR = Label("Wybrana osoba nie jest doradcą.", "The person chosen is not an advisor.")
-UNAVAILABLE = Label("Doradca jest obecnie niedostępny.", "The advisor is not available now.")
-KIND_UNKNOWN = Label("Nieznany rodzaj przydziału.", "Unknown kind of assignment.")
-LEAD_HAS_NO_FIELD = Label("Doradca miasta nie ma dziedziny.", "A city advisor has no field.")
-EXPERT_NEEDS_FIELD = Label("Wybierz dziedzinę eksperta.", "Choose the expert's field.")
-LEAD_TAKEN = Label("Miasto ma już doradcę miasta.", "The town already has a city advisor.")
-EXPERT_TAKEN = Label("Miasto ma już eksperta w tej dziedzinie.",
-                     "The town already has an expert in this field.")
-ALREADY_ON_TOWN = Label("Ten doradca jest już przydzielony do tego miasta.",
-                        "This advisor is already assigned to this town.")
-NOT_IN_PROFILE = Label("Doradca nie ma tej dziedziny w swoim profilu.",
-                       "The advisor does not have this field in their profile.")
-FIELD_INACTIVE = Label("Dziedzina została wycofana.", "The field has been withdrawn.")
-NOT_NEEDED = Label("Miasto nie potrzebuje już eksperta w tej dziedzinie.",
-                   "The town no longer needs an expert in this field.")
-NOT_IN_PROGRAMME = Label("Tego miasta nie ma w programie.", "This town is not in the programme.")
-UNKNOWN_ADVISOR = Label("Nie ma takiego doradcy.", "There is no such advisor.")
-UNKNOWN_FIELD = Label("Nie ma takiej dziedziny.", "There is no such field.")
-CHANGED = Label("Przydziały zmieniły się w międzyczasie. Odśwież stronę i spróbuj ponownie.",
-                "The assignments changed meanwhile. Reload the page and try again.")
+    def __init__(self, reasons: list[Message]) -> None:
+        super().__init__(reasons)
 
 
-def capacity_full(load: int, capacity: int) -> Label:
-    return Label(f"Doradca ma już pełny limit miast ({load} z {capacity}).",
-                 f"The advisor's town limit is full ({load} of {capacity}).")
+NOT_ADVISOR = _l("Wybrana osoba nie jest doradcą.")
+UNAVAILABLE = _l("Doradca jest obecnie niedostępny.")
+KIND_UNKNOWN = _l("Nieznany rodzaj przydziału.")
+LEAD_HAS_NO_FIELD = _l("Doradca miasta nie ma dziedziny.")
+EXPERT_NEEDS_FIELD = _l("Wybierz dziedzinę eksperta.")
+LEAD_TAKEN = _l("Miasto ma już doradcę miasta.")
+EXPERT_TAKEN = _l("Miasto ma już eksperta w tej dziedzinie.")
+ALREADY_ON_TOWN = _l("Ten doradca jest już przydzielony do tego miasta.")
+NOT_IN_PROFILE = _l("Doradca nie ma tej dziedziny w swoim profilu.")
+FIELD_INACTIVE = _l("Dziedzina została wycofana.")
+NOT_NEEDED = _l("Miasto nie potrzebuje już eksperta w tej dziedzinie.")
+NOT_IN_PROGRAMME = _l("Tego miasta nie ma w programie.")
+UNKNOWN_ADVISOR = _l("Nie ma takiego doradcy.")
+UNKNOWN_FIELD = _l("Nie ma takiej dziedziny.")
+CHANGED = _l("Przydziały zmieniły się w międzyczasie. Odśwież stronę i spróbuj ponownie.")
+
+
+def capacity_full(load: int, capacity: int) -> Message:
+    return _l("Doradca ma już pełny limit miast (%(load)d z %(capacity)d).", load=load, capacity=capacity)
 
 
 # Why a need stays uncovered in a proposal.
 WHY_FIELD_INACTIVE = FIELD_INACTIVE
-WHY_NOBODY = Label("Żaden dostępny doradca nie ma tej dziedziny w profilu.",
-                   "No available advisor has this field in their profile.")
-WHY_FULL = Label("Każdy doradca z tą dziedziną ma pełny limit miast albo już pracuje z tym miastem.",
-                 "Every advisor with this field has a full town limit or already works with this town.")
-WHY_SHORT = Label("Doradcy z tą dziedziną mają za mało wolnych miejsc dla wszystkich miast.",
-                  "The advisors with this field have too few free places for every town.")
+WHY_NOBODY = _l("Żaden dostępny doradca nie ma tej dziedziny w profilu.")
+WHY_FULL = _l("Każdy doradca z tą dziedziną ma pełny limit miast albo już pracuje z tym miastem.")
+WHY_SHORT = _l("Doradcy z tą dziedziną mają za mało wolnych miejsc dla wszystkich miast.")
 
 
-def role_label(kind: str, field: ExpertiseField | None) -> Label:
+def role_label(kind: str, field: ExpertiseField | None) -> Message:
     if kind == "lead" or field is None:
-        return Label("doradca miasta", "city advisor")
-    return Label(f"ekspert – {field.name_pl}", f"expert – {field.name_en}")
+        return _l("doradca miasta")
+    return _l("ekspert – %(field)s", field=either(field.name_pl, field.name_en))
 
 
 # --- what the checks read, loaded in bulk ------------------------------------------------------
@@ -140,7 +130,8 @@ class _Facts:
         profile = self.profiles.get(advisor_id)
         return self.advisors[advisor_id].active and (profile.available if profile else True)
 
-    def problem(self, path_id: int, advisor_id: int, kind: str, field: ExpertiseField | None) -> Label | None:
+    def problem(self, path_id: int, advisor_id: int, kind: str,
+                field: ExpertiseField | None) -> Message | None:
         """The first reason the assignment may not be made, or None."""
         advisor = self.advisors.get(advisor_id)
         if advisor is None or advisor.role != Role.ADVISOR:
@@ -237,7 +228,7 @@ def _write(path: Path, advisor: User, kind: str, field: ExpertiseField | None, a
 def _notify(advisor: User, kind: Kind, path: Path, role: str, field: ExpertiseField | None) -> None:
     locale = advisor.locale or "pl"
     notifications.queue(advisor, kind, town=path.applicant.name,
-                        programme=path.programme, role=role_label(role, field).get(locale))
+                        programme=path.programme, role=in_language(role_label(role, field), locale))
 
 
 @contextmanager
@@ -302,7 +293,7 @@ class ProposedPair(NamedTuple):
 class UncoveredNeed:
     path_id: int
     field_id: int
-    reason: Label
+    reason: Message
 
 
 @dataclass(frozen=True)
@@ -438,7 +429,7 @@ def solve(instance: Instance) -> tuple[list[ProposedPair], list[UncoveredNeed], 
     return pairs, uncovered, cost
 
 
-def _why(instance: Instance, path_id: int, field_id: int) -> Label:
+def _why(instance: Instance, path_id: int, field_id: int) -> Message:
     if field_id in instance.inactive_fields:
         return WHY_FIELD_INACTIVE
     if not any(field_id in f.fields for f in instance.advisors.values()):
@@ -475,12 +466,12 @@ def apply(programme: Programme, pairs: Iterable[Sequence[Any]], actor: User | No
     fields = {f.id: f for f in db.session.scalars(
         select(ExpertiseField).where(ExpertiseField.id.in_({f for _, f, _ in triples})))}
     facts = _facts(set(paths), advisor_ids)
-    reasons: list[Label] = []
+    reasons: list[Message] = []
     accepted: list[tuple[Path, User, ExpertiseField]] = []
     for path_id, field_id, advisor_id in triples:
         path, field_row = paths.get(path_id), fields.get(field_id)
         if path is None:
-            problem: Label | None = NOT_IN_PROGRAMME
+            problem: Message | None = NOT_IN_PROGRAMME
         elif field_row is None:
             problem = UNKNOWN_FIELD
         elif advisor_id not in facts.advisors:
@@ -503,13 +494,12 @@ def apply(programme: Programme, pairs: Iterable[Sequence[Any]], actor: User | No
     return rows
 
 
-def _about(problem: Label, path: Path | None, field_row: ExpertiseField | None,
-           advisor: User | None) -> Label:
+def _about(problem: Message, path: Path | None, field_row: ExpertiseField | None,
+           advisor: User | None) -> Message:
     """The reason prefixed with the town, field and advisor it is about."""
-    town = path.applicant.name if path else "?"
-    who = advisor.name if advisor else "?"
-    return Label(f"{town}, {field_row.name_pl if field_row else '?'}, {who}: {problem.pl}",
-                 f"{town}, {field_row.name_en if field_row else '?'}, {who}: {problem.en}")
+    field_name = either(field_row.name_pl, field_row.name_en) if field_row else "?"
+    return _l("%(town)s, %(field)s, %(advisor)s: %(problem)s", town=path.applicant.name if path else "?",
+              field=field_name, advisor=advisor.name if advisor else "?", problem=problem)
 
 
 # --- what the coordinator's pages show ------------------------------------------------------------

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm.attributes import flag_modified
 
-from states.definition import Label
 from workflow.advice.consultation_people import normalized, resolve_people
 from workflow.advice.consultation_terms import (
     STUDY_WORDS,
@@ -22,11 +21,12 @@ from workflow.advice.consultation_terms import (
 from workflow.extensions import db
 from workflow.models import ExpertiseField, Path, Service, Study, User
 from workflow.models.advisory import MAX_DURATION_MINUTES, SERVICE_FORMATS, SERVICE_KINDS
+from workflow.refusal import Message, _l, either
 
 # --- reading the form ---------------------------------------------------------------------------
 
-def _day(value: date) -> Label:
-    return Label(value.strftime("%d.%m.%Y"), value.isoformat())
+def _day(value: date) -> Message:
+    return either(value.strftime("%d.%m.%Y"), value.isoformat())
 
 
 def _parse_date(raw: date | str | None, path: Path, errors: FieldErrors, now: datetime) -> date | None:
@@ -35,7 +35,7 @@ def _parse_date(raw: date | str | None, path: Path, errors: FieldErrors, now: da
     else:
         text = (raw or "").strip()
         if not text:
-            errors.add("held_on", "Podaj datę usługi.", "Enter the date of the service.")
+            errors.add("held_on", _l("Podaj datę usługi."))
             return None
         held_on = None
         for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
@@ -45,21 +45,24 @@ def _parse_date(raw: date | str | None, path: Path, errors: FieldErrors, now: da
             except ValueError:
                 continue
         if held_on is None:
-            errors.add("held_on", "Podaj datę w formacie RRRR-MM-DD, np. 2020-03-15.",
-                       "Enter the date as YYYY-MM-DD, e.g. 2020-03-15.")
+            errors.add("held_on", _l("Podaj datę w formacie RRRR-MM-DD, np. 2020-03-15."))
             return None
     programme = path.programme
     today = now.astimezone(ZoneInfo(programme.timezone)).date()
     start, end = programme.advice_starts_on, programme.advice_ends_on
     if held_on > today:
-        errors.add("held_on", f"Data usługi nie może być z przyszłości (dziś jest {_day(today).pl}).",
-                   f"The date of the service cannot be in the future (today is {today.isoformat()}).")
+        errors.add("held_on", _l("Data usługi nie może być z przyszłości (dziś jest %(today)s).",
+                                 today=_day(today)))
     elif (start and held_on < start) or (end and held_on > end):
-        period_pl = (f"od {_day(start).pl} " if start else "") + (f"do {_day(end).pl}" if end else "")
-        period_en = (f"from {start.isoformat()} " if start else "") + (f"to {end.isoformat()}" if end else "")
-        errors.add("held_on",
-                   f"Data usługi musi mieścić się w okresie doradztwa programu: {period_pl.strip()}.",
-                   f"The date must lie within the programme's advisory period: {period_en.strip()}.")
+        if start and end:
+            errors.add("held_on", _l("Data usługi musi mieścić się w okresie doradztwa programu: "
+                                     "od %(start)s do %(end)s.", start=_day(start), end=_day(end)))
+        elif start:
+            errors.add("held_on", _l("Data usługi musi mieścić się w okresie doradztwa programu: "
+                                     "od %(start)s.", start=_day(start)))
+        else:
+            errors.add("held_on", _l("Data usługi musi mieścić się w okresie doradztwa programu: "
+                                     "do %(end)s.", end=_day(end)))
     return held_on
 
 
@@ -70,7 +73,7 @@ def _parse_duration(raw: int | str | None, errors: FieldErrors) -> int | None:
     else:
         text = re.sub(r"[\s\u00a0]", "", raw or "")
         if not text:
-            errors.add("duration", "Podaj czas trwania w minutach.", "Enter the duration in minutes.")
+            errors.add("duration", _l("Podaj czas trwania w minutach."))
             return None
         hours = re.fullmatch(r"(\d{1,3}):([0-5]\d)", text)
         if re.fullmatch(r"[+-]?\d{1,12}", text):
@@ -78,14 +81,12 @@ def _parse_duration(raw: int | str | None, errors: FieldErrors) -> int | None:
         elif hours:
             minutes = int(hours.group(1)) * 60 + int(hours.group(2))
         else:
-            errors.add("duration", "Podaj czas trwania jako liczbę minut, np. 90 (albo godziny i minuty, "
-                       "np. 1:30).", "Enter the duration as a number of minutes, e.g. 90 (or hours and "
-                       "minutes, e.g. 1:30).")
+            errors.add("duration", _l("Podaj czas trwania jako liczbę minut, np. 90 (albo godziny i minuty, "
+                                      "np. 1:30)."))
             return None
     if not 1 <= minutes <= MAX_DURATION_MINUTES:
-        errors.add("duration", f"Czas trwania musi wynosić od 1 minuty do 24 godzin ({MAX_DURATION_MINUTES} "
-                   f"minut); podano {minutes}.", f"The duration must be between 1 minute and 24 hours "
-                   f"({MAX_DURATION_MINUTES} minutes); {minutes} was given.")
+        errors.add("duration", _l("Czas trwania musi wynosić od 1 minuty do 24 godzin (%(max)d minut); "
+                                  "podano %(minutes)d.", max=MAX_DURATION_MINUTES, minutes=minutes))
         return None
     return minutes
 
@@ -100,17 +101,15 @@ def _parse_studies(text: str, errors: FieldErrors) -> list[tuple[str, str]]:
             title, _sep, word = line.rpartition(";")
             kind = STUDY_WORDS.get(normalized(word).casefold(), "")
             if not kind:
-                errors.add("studies", f"Wiersz {n}: po ostatnim średniku podaj rodzaj opracowania: "
-                           "„analiza” albo „plan”.", f"Line {n}: after the last semicolon write the "
-                           "kind of study: 'analiza' (analysis) or 'plan' (planning document).")
+                errors.add("studies", _l("Wiersz %(n)d: po ostatnim średniku podaj rodzaj opracowania: "
+                                         "„analiza” albo „plan”.", n=n))
                 continue
         title = normalized(title)
         if not title or len(title) > TITLE_MAX:
-            errors.add("studies", f"Wiersz {n}: tytuł opracowania musi mieć od 1 do {TITLE_MAX} znaków.",
-                       f"Line {n}: a study's title must have 1 to {TITLE_MAX} characters.")
+            errors.add("studies", _l("Wiersz %(n)d: tytuł opracowania musi mieć od 1 do %(max)d znaków.",
+                                     n=n, max=TITLE_MAX))
         elif any(t.casefold() == title.casefold() for t, _k in studies):
-            errors.add("studies", f"Wiersz {n}: to opracowanie jest już na liście.",
-                       f"Line {n}: this study is already on the list.")
+            errors.add("studies", _l("Wiersz %(n)d: to opracowanie jest już na liście.", n=n))
         else:
             studies.append((title, kind))
     return studies
@@ -120,33 +119,30 @@ def clean_input(path: Path, data: ServiceInput, actor: User, errors: FieldErrors
            current: Service | None, now: datetime) -> CleanInput | None:
     kind = data.kind if data.kind in SERVICE_KINDS else ""
     if not kind:
-        errors.add("kind", "Wybierz rodzaj usługi.", "Choose the type of service.")
+        errors.add("kind", _l("Wybierz rodzaj usługi."))
     fmt = data.format if data.format in SERVICE_FORMATS else ""
     if not fmt:
-        errors.add("format", "Wybierz formę: stacjonarnie albo online.", "Choose on site or online.")
+        errors.add("format", _l("Wybierz formę: stacjonarnie albo online."))
     held_on = _parse_date(data.held_on, path, errors, now)
     duration = _parse_duration(data.duration, errors)
     chosen_field = db.session.get(ExpertiseField, data.field_id) if data.field_id else None
     if chosen_field is None:
-        errors.add("field_id", "Wybierz dziedzinę z listy.", "Choose a field from the list.")
+        errors.add("field_id", _l("Wybierz dziedzinę z listy."))
     elif not chosen_field.active and not (current and current.field_id == chosen_field.id):
-        errors.add("field_id", "Ta dziedzina nie jest już aktywna – wybierz inną.",
-                   "This field is no longer active; choose another one.")
+        errors.add("field_id", _l("Ta dziedzina nie jest już aktywna – wybierz inną."))
     topic = (data.topic or "").strip()
     if not topic:
-        errors.add("topic", "Podaj temat usługi.", "Enter the topic of the service.")
+        errors.add("topic", _l("Podaj temat usługi."))
     elif len(topic) > TOPIC_MAX:
-        errors.add("topic", f"Temat może mieć najwyżej {TOPIC_MAX} znaków (wpisano {len(topic)}).",
-                   f"The topic may have at most {TOPIC_MAX} characters ({len(topic)} given).")
+        errors.add("topic", _l("Temat może mieć najwyżej %(max)d znaków (wpisano %(n)d).",
+                               max=TOPIC_MAX, n=len(topic)))
     people = resolve_people(path, data, actor, errors)
     studies = _parse_studies(data.studies or "", errors)
     if logging and not people and "participants" not in errors and "new_people" not in errors:
-        errors.add("participants", "Usługa zapisana w dzienniku musi mieć co najmniej jednego uczestnika: "
-                   "zaznacz osoby z listy albo dopisz nowe.", "A logged service needs at least one "
-                   "participant: tick people on the list or add new ones.")
+        errors.add("participants", _l("Usługa zapisana w dzienniku musi mieć co najmniej jednego "
+                                      "uczestnika: zaznacz osoby z listy albo dopisz nowe."))
     if logging and kind == "study" and not studies and "studies" not in errors:
-        errors.add("studies", "Przy opracowaniu podaj tytuł co najmniej jednego opracowania.",
-                   "For a study, enter the title of at least one study.")
+        errors.add("studies", _l("Przy opracowaniu podaj tytuł co najmniej jednego opracowania."))
     if errors:
         return None
     assert held_on is not None and duration is not None and chosen_field is not None

@@ -13,6 +13,7 @@ from workflow.advice.consultation_terms import (
     ServiceNotFound,
 )
 from workflow.models import Path, Person, User
+from workflow.refusal import _l
 
 
 def normalized(text: str) -> str:
@@ -32,9 +33,11 @@ def resolve_people(path: Path, data: ServiceInput, actor: User, errors: FieldErr
     chosen: list[Person] = []
 
     def twice(person: Person, where: str, n: int | None = None) -> None:
-        line_pl, line_en = (f" (wiersz {n})", f" (line {n})") if n else ("", "")
-        errors.add(where, f"Ta osoba jest już na liście uczestników: {person.name}{line_pl}.",
-                   f"This person is already on the list of participants: {person.name}{line_en}.")
+        if n:
+            errors.add(where, _l("Ta osoba jest już na liście uczestników: %(name)s (wiersz %(n)d).",
+                                 name=person.name, n=n))
+        else:
+            errors.add(where, _l("Ta osoba jest już na liście uczestników: %(name)s.", name=person.name))
 
     for person_id in data.person_ids:
         person = by_id.get(person_id)
@@ -52,20 +55,18 @@ def resolve_people(path: Path, data: ServiceInput, actor: User, errors: FieldErr
         if len(parts) == 2:
             parts.append("")
         if len(parts) != 3 or not parts[0] or not parts[1]:
-            errors.add("new_people", f"Wiersz {n}: wpisz imię i nazwisko, instytucję i (opcjonalnie) e-mail, "
-                       "rozdzielone średnikami, np. „Anna Nowak; Urząd Miasta; a.nowak@um.pl”.",
-                       f"Line {n}: write the name, the institution and (optionally) the e-mail, separated "
-                       "by semicolons, e.g. 'Anna Nowak; Town Hall; a.nowak@um.pl'.")
+            errors.add("new_people", _l("Wiersz %(n)d: wpisz imię i nazwisko, instytucję i (opcjonalnie) "
+                                        "e-mail, rozdzielone średnikami, np. „Anna Nowak; Urząd Miasta; "
+                                        "a.nowak@um.pl”.", n=n))
             continue
         name, institution, email = parts[0], parts[1], parts[2].lower() or None
         if len(name) > NAME_MAX or len(institution) > NAME_MAX:
-            errors.add("new_people", f"Wiersz {n}: imię i nazwisko oraz instytucja mogą mieć najwyżej "
-                       f"{NAME_MAX} znaków.", f"Line {n}: the name and the institution may have at most "
-                       f"{NAME_MAX} characters.")
+            errors.add("new_people", _l("Wiersz %(n)d: imię i nazwisko oraz instytucja mogą mieć najwyżej "
+                                        "%(max)d znaków.", n=n, max=NAME_MAX))
             continue
         if email and (len(email) > EMAIL_MAX or not EMAIL_RE.match(email)):
-            errors.add("new_people", f"Wiersz {n}: „{email}” nie wygląda na adres e-mail.",
-                       f"Line {n}: '{email}' does not look like an e-mail address.")
+            errors.add("new_people", _l("Wiersz %(n)d: „%(email)s” nie wygląda na adres e-mail.",
+                                        n=n, email=email))
             continue
         person = (by_email.get(email) if email else None) or by_key.get(_key(name, institution))
         if person is None:

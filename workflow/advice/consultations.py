@@ -9,7 +9,7 @@ Participants are Person rows of the town (the path's applicant): picked by id, o
 new lines that reuse an existing person when the e-mail, or the name and institution, match
 (ignoring case and spacing), so that someone at ten workshops is one person in the reports.
 
-Messages are Labels (Polish and English) keyed by the form field they belong to.
+Messages (lazy gettext) are keyed by the form field they belong to.
 
 This module holds the edit-window rules and the writing. The rest of the log lives beside it:
 consultation_terms (labels, messages, errors, the form's input), consultation_queries (who
@@ -47,6 +47,7 @@ from workflow.extensions import db
 from workflow.models import Path, Role, Service, ServiceRevision, User
 from workflow.models.types import utcnow
 from workflow.path import access
+from workflow.refusal import _l
 
 # --- the edit window ----------------------------------------------------------------------------
 
@@ -182,10 +183,9 @@ def correct(service: Service, actor: User, data: ServiceInput, *, reason: str,
     errors = FieldErrors()
     reason = (reason or "").strip()
     if not reason:
-        errors.add("reason", "Podaj powód poprawki.", "Give the reason for the correction.")
+        errors.add("reason", _l("Podaj powód poprawki."))
     elif len(reason) > REASON_MAX:
-        errors.add("reason", f"Powód może mieć najwyżej {REASON_MAX} znaków.",
-                   f"The reason may have at most {REASON_MAX} characters.")
+        errors.add("reason", _l("Powód może mieć najwyżej %(max)d znaków.", max=REASON_MAX))
     clean = clean_input(service.path, data, actor, errors, logging=True, current=service, now=now)
     if clean is None:
         raise ServiceInvalid(errors)

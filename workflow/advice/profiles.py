@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, select
 
-from states.definition import Label
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,
@@ -26,6 +25,7 @@ from workflow.models import (
     advisor_expertise,
     path_need,
 )
+from workflow.refusal import Message, Refused, _l
 from workflow.text import polish_key
 
 # (code, name_pl, name_en): the eight fields the programme's experts worked in.
@@ -52,29 +52,27 @@ CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 NAME_MAX = 120
 
 
-class ProfileError(Exception):
+class ProfileError(Refused):
     """A change to a profile, a field or a town's needs refused; `field` names the input."""
 
-    def __init__(self, message: Label, field: str | None = None) -> None:
-        super().__init__(message.en)
+    status = 400
+
+    def __init__(self, message: Message, field: str | None = None) -> None:
+        super().__init__([] if field else [message], errors={field: [message]} if field else None)
         self.message = message
         self.field = field
 
 
-NOT_ADVISOR = Label("Ta osoba nie jest doradcą.", "This person is not an advisor.")
-CODE_BAD = Label("Kod to od 2 do 40 małych liter łacińskich, cyfr lub podkreśleń, zaczynający się od litery.",
-                 "A code is 2 to 40 lowercase Latin letters, digits or underscores, starting with a letter.")
-CODE_TAKEN = Label("Dziedzina o tym kodzie już istnieje.", "A field with this code already exists.")
-NAME_EMPTY = Label("Podaj nazwę dziedziny.", "Give the field's name.")
-NAME_LONG = Label(f"Nazwa może mieć najwyżej {NAME_MAX} znaków.",
-                  f"A name may have at most {NAME_MAX} characters.")
-NAME_TAKEN = Label("Dziedzina o tej nazwie już istnieje.", "A field with this name already exists.")
-CAPACITY_BAD = Label(f"Limit miast to liczba od {MIN_CAPACITY} do {MAX_CAPACITY}.",
-                     f"The town limit is a number from {MIN_CAPACITY} to {MAX_CAPACITY}.")
-REGION_BAD = Label("Wybierz województwo z listy.", "Choose a voivodeship from the list.")
-FIELD_UNKNOWN = Label("Wybierz dziedzinę z listy.", "Choose a field from the list.")
-FIELD_INACTIVE = Label("Dziedzina została wycofana i nie można jej dodać.",
-                       "The field has been withdrawn and cannot be added.")
+NOT_ADVISOR = _l("Ta osoba nie jest doradcą.")
+CODE_BAD = _l("Kod to od 2 do 40 małych liter łacińskich, cyfr lub podkreśleń, zaczynający się od litery.")
+CODE_TAKEN = _l("Dziedzina o tym kodzie już istnieje.")
+NAME_EMPTY = _l("Podaj nazwę dziedziny.")
+NAME_LONG = _l("Nazwa może mieć najwyżej %(max)d znaków.", max=NAME_MAX)
+NAME_TAKEN = _l("Dziedzina o tej nazwie już istnieje.")
+CAPACITY_BAD = _l("Limit miast to liczba od %(min)d do %(max)d.", min=MIN_CAPACITY, max=MAX_CAPACITY)
+REGION_BAD = _l("Wybierz województwo z listy.")
+FIELD_UNKNOWN = _l("Wybierz dziedzinę z listy.")
+FIELD_INACTIVE = _l("Dziedzina została wycofana i nie można jej dodać.")
 
 
 # --- the list of fields ---------------------------------------------------------------------

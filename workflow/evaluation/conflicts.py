@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, func, or_, select, union
 
-from states.definition import Label
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,
@@ -37,6 +36,7 @@ from workflow.models import (
     Service,
     User,
 )
+from workflow.refusal import Message, _l
 
 EVALUATION = "evaluation"
 # States whose applications were (or are being) evaluated: the coordinator's page lists them.
@@ -47,67 +47,49 @@ LOAD_WEIGHT = 10
 
 # The kinds of conflict, as a table shows them.
 CONFLICT_LABELS = {
-    "advised_town": Label("doradztwo dla miasta", "advised the town"),
-    "municipality": Label("mieszka lub pracuje w gminie wnioskodawcy",
-                          "lives or works in the applicant's municipality"),
-    "family": Label("powiązania rodzinne", "family ties"),
-    "other": Label("inny konflikt", "another conflict"),
+    "advised_town": _l("doradztwo dla miasta"),
+    "municipality": _l("mieszka lub pracuje w gminie wnioskodawcy"),
+    "family": _l("powiązania rodzinne"),
+    "other": _l("inny konflikt"),
 }
-ADVISED = Label("Konflikt interesów: ta osoba doradzała temu miastu.",
-                "Conflict of interest: this person advised the town.")
-LIVES_THERE = Label("Konflikt interesów: ta osoba mieszka lub pracuje w gminie wnioskodawcy.",
-                    "Conflict of interest: this person lives or works in the applicant's municipality.")
+ADVISED = _l("Konflikt interesów: ta osoba doradzała temu miastu.")
+LIVES_THERE = _l("Konflikt interesów: ta osoba mieszka lub pracuje w gminie wnioskodawcy.")
 
-NOT_EVALUATOR = Label("Wybrana osoba nie jest aktywnym oceniającym.",
-                      "The person chosen is not an active evaluator.")
-UNKNOWN_EVALUATOR = Label("Nie ma takiego oceniającego.", "There is no such evaluator.")
-NOT_IN_PROGRAMME = Label("Tego wniosku nie ma w programie.", "This application is not in the programme.")
-NOT_IN_EVALUATION = Label("Wniosek nie jest na etapie oceny merytorycznej.",
-                          "The application is not in merit evaluation.")
-ALREADY_ON = Label("Ta osoba jest już przydzielona do oceny tego wniosku.",
-                   "This person is already assigned to evaluate this application.")
-THIRD_NOT_NEEDED = Label(
+NOT_EVALUATOR = _l("Wybrana osoba nie jest aktywnym oceniającym.")
+UNKNOWN_EVALUATOR = _l("Nie ma takiego oceniającego.")
+NOT_IN_PROGRAMME = _l("Tego wniosku nie ma w programie.")
+NOT_IN_EVALUATION = _l("Wniosek nie jest na etapie oceny merytorycznej.")
+ALREADY_ON = _l("Ta osoba jest już przydzielona do oceny tego wniosku.")
+THIRD_NOT_NEEDED = _l(
     "Trzecia ocena nie jest potrzebna: nie złożono jeszcze dwóch ocen albo ich sumy nie różnią się "
-    "bardziej, niż pozwalają zasady programu.",
-    "A third evaluation is not needed: two sheets are not in yet or their totals do not differ by "
-    "more than the programme's rules allow.")
-THIRD_TAKEN = Label("Wniosek ma już trzeciego oceniającego.",
-                    "The application already has a third evaluator.")
-SUBMITTED = Label("Nie można zakończyć przydziału: oceniający złożył już kartę oceny.",
-                  "The assignment cannot end: the evaluator has already submitted the score sheet.")
-CONFLICT_KEPT = Label(
+    "bardziej, niż pozwalają zasady programu.")
+THIRD_TAKEN = _l("Wniosek ma już trzeciego oceniającego.")
+SUBMITTED = _l("Nie można zakończyć przydziału: oceniający złożył już kartę oceny.")
+CONFLICT_KEPT = _l(
     "Zgłoszony konflikt interesów zostaje w dokumentacji oceny; ta osoba i tak nie liczy się już "
-    "do oceniających wniosku.",
-    "A declared conflict of interest stays on the record; this person no longer counts as an "
-    "evaluator of the application anyway.")
-NO_THIRD_CANDIDATE = Label(
+    "do oceniających wniosku.")
+NO_THIRD_CANDIDATE = _l(
     "Nie ma kogo przydzielić jako trzeciego oceniającego: każdy aktywny oceniający ma konflikt "
-    "interesów z tym wnioskiem albo już go ocenia.",
-    "Nobody can be assigned as the third evaluator: every active evaluator has a conflict of "
-    "interest with this application or already evaluates it.")
+    "interesów z tym wnioskiem albo już go ocenia.")
 
 
-def conflict_refusal(kind: str, declared: bool = False) -> Label:
+def conflict_refusal(kind: str, declared: bool = False) -> Message:
     """Why a pair with a conflict is refused: found automatically, or declared by the evaluator."""
     if not declared and kind == "advised_town":
         return ADVISED
     if not declared and kind == "municipality":
         return LIVES_THERE
     what = CONFLICT_LABELS.get(kind, CONFLICT_LABELS["other"])
-    return Label(f"Ta osoba zgłosiła konflikt interesów z tym wnioskiem (rodzaj: {what.pl}).",
-                 f"This person declared a conflict of interest with this application (kind: {what.en}).")
+    return _l("Ta osoba zgłosiła konflikt interesów z tym wnioskiem (rodzaj: %(kind)s).", kind=what)
 
 
-def regular_full(n: int) -> Label:
-    return Label(f"Wniosek ma już tylu oceniających, ilu przewiduje program ({n}).",
-                 f"The application already has as many evaluators as the programme sets ({n}).")
+def regular_full(n: int) -> Message:
+    return _l("Wniosek ma już tylu oceniających, ilu przewiduje program (%(n)d).", n=n)
 
 
-def too_few(candidates: int, missing: int) -> Label:
-    return Label(f"Za mało oceniających bez konfliktu interesów, którzy jeszcze nie oceniają tego wniosku "
-                 f"(dostępnych: {candidates}, brakuje: {missing}).",
-                 f"Too few evaluators without a conflict of interest who do not evaluate it yet "
-                 f"(available: {candidates}, missing: {missing}).")
+def too_few(candidates: int, missing: int) -> Message:
+    return _l("Za mało oceniających bez konfliktu interesów, którzy jeszcze nie oceniają tego wniosku "
+              "(dostępnych: %(candidates)d, brakuje: %(missing)d).", candidates=candidates, missing=missing)
 
 
 # --- conflicts found automatically ------------------------------------------------------------

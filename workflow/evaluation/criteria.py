@@ -8,7 +8,7 @@ cooperation, people). The coordinator may change the criteria until the first sh
 the programme is submitted; from then on the sheet is locked, so that every submitted
 sheet was scored against the same criteria.
 
-Messages are Labels (Polish and English) keyed by the form field they belong to.
+Messages (lazy gettext) are keyed by the form field they belong to.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from sqlalchemy import delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from states.definition import Label
 from workflow.extensions import db
 from workflow.models import (
     Criterion,
@@ -30,6 +29,7 @@ from workflow.models import (
     ScoreSheet,
     SheetPart,
 )
+from workflow.refusal import Message, Refused, _l
 
 CODE_MAX, TITLE_MAX, DESCRIPTION_MAX, POINTS_MAX = 20, 300, 2000, 1000
 
@@ -148,30 +148,29 @@ RL_CRITERIA: tuple[PartSpec, ...] = (
     )),
 )
 
-LOCKED = Label(
-    "Kryteria są zablokowane – złożono już pierwszą kartę oceny w tym programie. "
-    "Zmiana kryteriów po złożeniu karty zmieniłaby zasady oceny w trakcie naboru.",
-    "The criteria are locked – the first score sheet of this programme has been submitted. "
-    "Changing them now would change the rules in the middle of the evaluation.",
-)
-LAST_ONE = Label("Część karty musi mieć co najmniej jedno kryterium.",
-                 "A part of the sheet must have at least one criterion.")
+LOCKED = _l("Kryteria są zablokowane – złożono już pierwszą kartę oceny w tym programie. "
+            "Zmiana kryteriów po złożeniu karty zmieniłaby zasady oceny w trakcie naboru.")
+LAST_ONE = _l("Część karty musi mieć co najmniej jedno kryterium.")
 
 
-class CriteriaLocked(Exception):
+class CriteriaLocked(Refused):
     """The sheet may no longer be changed (HTTP 409)."""
 
-    def __init__(self, reason: Label = LOCKED) -> None:
-        super().__init__(reason.en)
-        self.reason = reason
+    def __init__(self, reason: Message = LOCKED) -> None:
+        super().__init__([reason])
+
+    @property
+    def reason(self) -> Message:
+        return self.reasons[0]
 
 
-class CriterionInvalid(Exception):
+class CriterionInvalid(Refused):
     """Bad input: `errors` maps a form field name to its messages (HTTP 400)."""
 
-    def __init__(self, errors: dict[str, list[Label]]) -> None:
-        super().__init__("; ".join(m.en for ms in errors.values() for m in ms))
-        self.errors = errors
+    status = 400
+
+    def __init__(self, errors: dict[str, list[Message]]) -> None:
+        super().__init__(errors=errors)
 
 
 @dataclass
@@ -252,46 +251,39 @@ def _require_unlocked(programme: Programme) -> None:
         raise CriteriaLocked()
 
 
-def _check(data: CriterionInput, part: SheetPart, criterion: Criterion | None) -> dict[str, list[Label]]:
-    errors: dict[str, list[Label]] = {}
+def _check(data: CriterionInput, part: SheetPart, criterion: Criterion | None) -> dict[str, list[Message]]:
+    errors: dict[str, list[Message]] = {}
 
-    def add(key: str, pl: str, en: str) -> None:
-        errors.setdefault(key, []).append(Label(pl, en))
+    def add(key: str, message: Message) -> None:
+        errors.setdefault(key, []).append(message)
 
     data.code = data.code.strip()
     data.title_pl, data.title_en = data.title_pl.strip(), data.title_en.strip()
     data.description_pl, data.description_en = data.description_pl.strip(), data.description_en.strip()
     if not data.code:
-        add("code", "Podaj oznaczenie kryterium, np. I.7.", "Give the criterion's code, e.g. I.7.")
+        add("code", _l("Podaj oznaczenie kryterium, np. I.7."))
     elif len(data.code) > CODE_MAX:
-        add("code", f"Oznaczenie może mieć najwyżej {CODE_MAX} znaków.",
-            f"The code may have at most {CODE_MAX} characters.")
+        add("code", _l("Oznaczenie może mieć najwyżej %(max)d znaków.", max=CODE_MAX))
     else:
         taken = db.session.scalar(select(Criterion.code).where(
             Criterion.part_id == part.id, func.lower(Criterion.code) == data.code.lower(),
             Criterion.id != (criterion.id if criterion else -1)))
         if taken is not None:
-            add("code", f"Ta część karty ma już kryterium {taken}.",
-                f"This part of the sheet already has criterion {taken}.")
-    for key, value, pl, en in (("title_pl", data.title_pl, "Podaj nazwę kryterium po polsku.",
-                                "Give the criterion's name in Polish."),
-                               ("title_en", data.title_en, "Podaj nazwę kryterium po angielsku.",
-                                "Give the criterion's name in English.")):
+            add("code", _l("Ta część karty ma już kryterium %(code)s.", code=taken))
+    for key, value, missing in (("title_pl", data.title_pl, _l("Podaj nazwę kryterium po polsku.")),
+                                ("title_en", data.title_en, _l("Podaj nazwę kryterium po angielsku."))):
         if not value:
-            add(key, pl, en)
+            add(key, missing)
         elif len(value) > TITLE_MAX:
-            add(key, f"Nazwa może mieć najwyżej {TITLE_MAX} znaków.",
-                f"The name may have at most {TITLE_MAX} characters.")
+            add(key, _l("Nazwa może mieć najwyżej %(max)d znaków.", max=TITLE_MAX))
     for key, value in (("description_pl", data.description_pl), ("description_en", data.description_en)):
         if len(value) > DESCRIPTION_MAX:
-            add(key, f"Opis może mieć najwyżej {DESCRIPTION_MAX} znaków.",
-                f"The description may have at most {DESCRIPTION_MAX} characters.")
+            add(key, _l("Opis może mieć najwyżej %(max)d znaków.", max=DESCRIPTION_MAX))
     if data.max_points is None:
-        add("max_points", "Podaj maksymalną liczbę punktów (liczba całkowita).",
-            "Give the maximum number of points (a whole number).")
+        add("max_points", _l("Podaj maksymalną liczbę punktów (liczba całkowita)."))
     elif not 1 <= data.max_points <= POINTS_MAX:
-        add("max_points", f"Maksymalna liczba punktów musi być liczbą całkowitą od 1 do {POINTS_MAX}.",
-            f"The maximum must be a whole number from 1 to {POINTS_MAX}.")
+        add("max_points", _l("Maksymalna liczba punktów musi być liczbą całkowitą od 1 do %(max)d.",
+                             max=POINTS_MAX))
     return errors
 
 
@@ -300,9 +292,8 @@ def _commit_or_invalid(errors_key: str = "code") -> None:
         db.session.commit()
     except IntegrityError as exc:  # the same code typed twice at the same moment
         db.session.rollback()
-        raise CriterionInvalid({errors_key: [Label(
-            "Ktoś w tym samym czasie zapisał kryterium o tym oznaczeniu. Wybierz inne.",
-            "Someone saved a criterion with this code at the same moment. Choose another.")]}) from exc
+        raise CriterionInvalid({errors_key: [
+            _l("Ktoś w tym samym czasie zapisał kryterium o tym oznaczeniu. Wybierz inne.")]}) from exc
 
 
 def add_criterion(part: SheetPart, data: CriterionInput) -> Criterion:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from states.definition import Label
 from workflow.advice.assignment import CHANGED, AssignmentRefused, one_transaction
 from workflow.audit import log as audit
 from workflow.evaluation.conflicts import (
@@ -42,6 +41,7 @@ from workflow.extensions import db
 from workflow.messaging import notifications
 from workflow.messaging.texts import Kind
 from workflow.models import EvaluatorAssignment, Path, Role, ScoreSheet, User
+from workflow.refusal import Message
 
 # --- manual changes ----------------------------------------------------------------------------
 
@@ -55,7 +55,7 @@ def lock_paths(path_ids: Iterable[int]) -> None:
 
 
 def assignment_problem(score: ApplicationScore, evaluator: User | None, role: str,
-                       conflicts: dict[tuple[int, int], str], taken_regular: int = 0) -> Label | None:
+                       conflicts: dict[tuple[int, int], str], taken_regular: int = 0) -> Message | None:
     """The first reason `evaluator` may not be assigned to the application as `role`, or None."""
     if evaluator is None or evaluator.role != Role.EVALUATOR or not evaluator.active:
         return NOT_EVALUATOR
@@ -123,7 +123,7 @@ def unassign(assignment: EvaluatorAssignment, actor: User | None) -> None:
         db.session.rollback()
         raise AssignmentRefused([CHANGED])
     if locked.sheet is not None and locked.sheet.status == "submitted":
-        problem: Label | None = SUBMITTED
+        problem: Message | None = SUBMITTED
     elif locked.declaration == "conflict":
         problem = CONFLICT_KEPT
     elif locked.path.state != EVALUATION or locked.round != locked.path.evaluation_round:
@@ -158,7 +158,7 @@ def get_assignment(assignment_id: int) -> EvaluatorAssignment | None:
 @dataclass(frozen=True)
 class ThirdResult:
     assignment: EvaluatorAssignment | None  # the third assigned now, if any
-    reason: Label | None  # why none was assigned although one is needed
+    reason: Message | None  # why none was assigned although one is needed
 
 
 def ensure_third(path: Path, actor: User | None = None) -> ThirdResult:

@@ -24,7 +24,6 @@ from typing import Any, NamedTuple
 import networkx as nx
 from sqlalchemy import select
 
-from states.definition import Label
 from workflow.advice.assignment import AssignmentRefused, one_transaction
 from workflow.evaluation.conflicts import (
     ALREADY_ON,
@@ -47,6 +46,7 @@ from workflow.evaluation.manual_assignment import (
 from workflow.evaluation.scores import ApplicationScore, _scores, application_scores
 from workflow.extensions import db
 from workflow.models import EvaluatorAssignment, Path, Programme, User
+from workflow.refusal import Message, _l
 
 # --- the proposal ------------------------------------------------------------------------------
 
@@ -60,7 +60,7 @@ class ProposedPair(NamedTuple):
 class Shortfall:
     path_id: int
     missing: int
-    reason: Label
+    reason: Message
 
 
 @dataclass(frozen=True)
@@ -169,14 +169,14 @@ def apply(programme: Programme, pairs: Iterable[Sequence[Any]], actor: User | No
     evaluators = {u.id: u for u in db.session.scalars(
         select(User).where(User.id.in_({e for _, e in wanted})))}
     conflicts = conflicts_where(Path.id.in_(path_ids), list(evaluators))
-    reasons: list[Label] = []
+    reasons: list[Message] = []
     accepted: list[tuple[Path, User]] = []
     taken: Counter[int] = Counter()
     seen: set[tuple[int, int]] = set()
     for path_id, evaluator_id in wanted:
         path, evaluator = paths.get(path_id), evaluators.get(evaluator_id)
         if path is None:
-            problem: Label | None = NOT_IN_PROGRAMME
+            problem: Message | None = NOT_IN_PROGRAMME
         elif evaluator is None:
             problem = UNKNOWN_EVALUATOR
         elif (path_id, evaluator_id) in seen:
@@ -197,7 +197,6 @@ def apply(programme: Programme, pairs: Iterable[Sequence[Any]], actor: User | No
     return rows
 
 
-def _about(problem: Label, score: ApplicationScore | None, evaluator: User | None) -> Label:
-    town = score.town if score else "?"
-    who = evaluator.name if evaluator else "?"
-    return Label(f"{town}, {who}: {problem.pl}", f"{town}, {who}: {problem.en}")
+def _about(problem: Message, score: ApplicationScore | None, evaluator: User | None) -> Message:
+    return _l("%(town)s, %(evaluator)s: %(problem)s", town=score.town if score else "?",
+              evaluator=evaluator.name if evaluator else "?", problem=problem)

@@ -11,7 +11,7 @@ MIN_JUSTIFICATION characters for every criterion, and happens once: a submitted 
 never changed. `ScoreSheet.version` is the optimistic lock: a form carries the version it
 showed, and a save from a stale page (another tab, another device) is refused.
 
-Messages are Labels (Polish and English) keyed by the form field they belong to:
+Messages (lazy gettext) are keyed by the form field they belong to:
 'declaration', 'conflict_type', 'note', and points_key(id) / justification_key(id) for
 each criterion.
 """
@@ -29,7 +29,6 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 import states
-from states.definition import Label
 from workflow.audit import log as audit
 from workflow.evaluation import criteria as criteria_service
 from workflow.evaluation import manual_assignment
@@ -48,6 +47,7 @@ from workflow.models import (
 )
 from workflow.models.evaluation import CONFLICT_TYPES
 from workflow.models.types import utcnow
+from workflow.refusal import Message, Refused, _l
 
 log = logging.getLogger("sciezka.sheets")
 
@@ -58,62 +58,47 @@ EVALUATION_STATE = "evaluation"
 DECLARATIONS = ("impartial", "conflict")
 
 CONFLICT_LABELS = {
-    "advised_town": Label("doradzałem/doradzałam temu miastu", "I advised this town"),
-    "municipality": Label("pracuję w tej gminie albo w niej mieszkam",
-                          "I work for or live in this municipality"),
-    "family": Label("łączą mnie więzi rodzinne lub osobiste z osobami przygotowującymi wniosek",
-                    "I have family or personal ties with people who prepared the application"),
-    "other": Label("inny konflikt interesów (opisz go)", "another conflict of interest (describe it)"),
+    "advised_town": _l("doradzałem/doradzałam temu miastu"),
+    "municipality": _l("pracuję w tej gminie albo w niej mieszkam"),
+    "family": _l("łączą mnie więzi rodzinne lub osobiste z osobami przygotowującymi wniosek"),
+    "other": _l("inny konflikt interesów (opisz go)"),
 }
 
-ALREADY_SUBMITTED = Label("Karta została już złożona i nie można jej zmienić.",
-                          "The sheet has already been submitted and cannot be changed.")
-STALE = Label("Karta została w międzyczasie zapisana w innym oknie lub na innym urządzeniu. "
-              "Otwórz ją ponownie, sprawdź zapisane wartości i wprowadź zmiany jeszcze raz.",
-              "The sheet was saved in the meantime in another window or on another device. "
-              "Open it again, check the saved values and make your changes again.")
-NOT_IN_EVALUATION = Label("Wniosek nie jest już na etapie oceny merytorycznej, więc karty nie można "
-                          "zapisać ani złożyć.",
-                          "The application is no longer in merit evaluation, so the sheet can be "
-                          "neither saved nor submitted.")
-EARLIER_ROUND = Label("Ta ocena należy do wcześniejszej rundy oceny wniosku i nie można jej już zmienić.",
-                      "This evaluation belongs to an earlier evaluation round of the application and "
-                      "can no longer be changed.")
-NOT_DECLARED = Label("Zanim ocenisz wniosek, złóż deklarację bezstronności.",
-                     "Sign the declaration of impartiality before you score the application.")
-CONFLICT = Label("Zgłoszono konflikt interesów dla tego wniosku, więc nie masz do niego dostępu "
-                 "i nie możesz go oceniać.",
-                 "A conflict of interest was declared for this application, so you have no access "
-                 "to it and cannot score it.")
-ALREADY_IMPARTIAL = Label("Deklarację bezstronności dla tego wniosku już złożono.",
-                          "The declaration of impartiality for this application has already been signed.")
-CONFLICT_AFTER_SUBMIT = Label("Karta oceny tego wniosku została już złożona, więc nie można już zgłosić "
-                              "konfliktu interesów. Skontaktuj się z koordynatorem.",
-                              "The score sheet for this application has already been submitted, so a "
-                              "conflict of interest can no longer be declared. Contact the coordinator.")
-HIDDEN_UNTIL_OWN = Label("Oceny pozostałych ekspertów zobaczysz po złożeniu własnej karty.",
-                         "You will see the other experts' scores after you submit your own sheet.")
-HIDDEN_UNTIL_ANNOUNCEMENT = Label("W tym programie oceny pozostałych ekspertów są widoczne dopiero po "
-                                  "ogłoszeniu wyników.",
-                                  "In this programme the other experts' scores are shown only after "
-                                  "the results are announced.")
+ALREADY_SUBMITTED = _l("Karta została już złożona i nie można jej zmienić.")
+STALE = _l("Karta została w międzyczasie zapisana w innym oknie lub na innym urządzeniu. "
+           "Otwórz ją ponownie, sprawdź zapisane wartości i wprowadź zmiany jeszcze raz.")
+NOT_IN_EVALUATION = _l("Wniosek nie jest już na etapie oceny merytorycznej, więc karty nie można "
+                       "zapisać ani złożyć.")
+EARLIER_ROUND = _l("Ta ocena należy do wcześniejszej rundy oceny wniosku i nie można jej już zmienić.")
+NOT_DECLARED = _l("Zanim ocenisz wniosek, złóż deklarację bezstronności.")
+CONFLICT = _l("Zgłoszono konflikt interesów dla tego wniosku, więc nie masz do niego dostępu "
+              "i nie możesz go oceniać.")
+ALREADY_IMPARTIAL = _l("Deklarację bezstronności dla tego wniosku już złożono.")
+CONFLICT_AFTER_SUBMIT = _l("Karta oceny tego wniosku została już złożona, więc nie można już zgłosić "
+                           "konfliktu interesów. Skontaktuj się z koordynatorem.")
+HIDDEN_UNTIL_OWN = _l("Oceny pozostałych ekspertów zobaczysz po złożeniu własnej karty.")
+HIDDEN_UNTIL_ANNOUNCEMENT = _l("W tym programie oceny pozostałych ekspertów są widoczne dopiero po "
+                               "ogłoszeniu wyników.")
 
 
-class SheetRefused(Exception):
+class SheetRefused(Refused):
     """Allowed to see, not allowed to do this now; `status` is the HTTP answer."""
 
-    def __init__(self, reason: Label, status: int = 409) -> None:
-        super().__init__(reason.en)
-        self.reason = reason
-        self.status = status
+    def __init__(self, reason: Message, status: int = 409) -> None:
+        super().__init__([reason], status=status, stale=reason is STALE)
+
+    @property
+    def reason(self) -> Message:
+        return self.reasons[0]
 
 
-class SheetInvalid(Exception):
+class SheetInvalid(Refused):
     """Bad input: `errors` maps a form field name to its messages (HTTP 400)."""
 
-    def __init__(self, errors: dict[str, list[Label]]) -> None:
-        super().__init__("; ".join(m.en for ms in errors.values() for m in ms))
-        self.errors = errors
+    status = 400
+
+    def __init__(self, errors: dict[str, list[Message]]) -> None:
+        super().__init__(errors=errors)
 
 
 def points_key(criterion_id: int) -> str:
@@ -208,7 +193,7 @@ def results_announced(programme_id: int) -> bool:
         RankingSnapshot.programme_id == programme_id, RankingSnapshot.announced_at.is_not(None)))))
 
 
-def others_hidden_because(assignment: EvaluatorAssignment) -> Label | None:
+def others_hidden_because(assignment: EvaluatorAssignment) -> Message | None:
     """Why the other evaluators' sheets are hidden from this evaluator, or None."""
     if assignment.declaration != "impartial":
         return CONFLICT if assignment.declaration == "conflict" else NOT_DECLARED
@@ -259,22 +244,18 @@ def declare(assignment: EvaluatorAssignment, declaration: str, conflict_type: st
             note: str = "", now: datetime | None = None) -> EvaluatorAssignment:
     """Sign the declaration of impartiality, or declare a (typed) conflict of interest."""
     note = (note or "").strip()
-    errors: dict[str, list[Label]] = {}
+    errors: dict[str, list[Message]] = {}
     if declaration not in DECLARATIONS:
-        errors["declaration"] = [Label(
-            "Wybierz: deklaracja bezstronności albo zgłoszenie konfliktu interesów.",
-            "Choose: the declaration of impartiality or a conflict of interest.")]
+        errors["declaration"] = [
+            _l("Wybierz: deklaracja bezstronności albo zgłoszenie konfliktu interesów.")]
     elif declaration == "conflict":
         if conflict_type not in CONFLICT_TYPES:
-            errors["conflict_type"] = [Label("Wybierz rodzaj konfliktu interesów.",
-                                             "Choose the kind of conflict of interest.")]
+            errors["conflict_type"] = [_l("Wybierz rodzaj konfliktu interesów.")]
         elif conflict_type == "other" and not note:
-            errors["note"] = [Label("Opisz krótko konflikt interesów.",
-                                    "Describe the conflict of interest briefly.")]
+            errors["note"] = [_l("Opisz krótko konflikt interesów.")]
     if len(note) > NOTE_MAX:
-        errors.setdefault("note", []).append(Label(
-            f"Opis może mieć najwyżej {NOTE_MAX} znaków.",
-            f"The description may have at most {NOTE_MAX} characters."))
+        errors.setdefault("note", []).append(
+            _l("Opis może mieć najwyżej %(max)d znaków.", max=NOTE_MAX))
     if errors:
         raise SheetInvalid(errors)
 
@@ -336,42 +317,39 @@ def get_or_create_draft(assignment: EvaluatorAssignment) -> ScoreSheet:
 
 
 def check_values(parts: Sequence[SheetPart], values: Mapping[int, ScoreInput],
-                 submit: bool) -> dict[str, list[Label]]:
+                 submit: bool) -> dict[str, list[Message]]:
     """Every rule of a sheet's values, as messages keyed by field; {} when fine.
 
     A draft may leave points and justifications empty; what is typed must still fit.
     """
-    errors: dict[str, list[Label]] = {}
+    errors: dict[str, list[Message]] = {}
     for part in parts:
         for c in part.criteria:
             value = values.get(c.id, ScoreInput(None, ""))
             points = value.points
             if points is None:
                 if submit:
-                    errors[points_key(c.id)] = [Label(
-                        f"Kryterium {c.code}: podaj liczbę punktów od 0 do {c.max_points}.",
-                        f"Criterion {c.code}: give the points, from 0 to {c.max_points}.")]
+                    errors[points_key(c.id)] = [_l(
+                        "Kryterium %(code)s: podaj liczbę punktów od 0 do %(max)d.",
+                        code=c.code, max=c.max_points)]
             elif isinstance(points, bool) or not isinstance(points, int) or not 0 <= points <= c.max_points:
-                errors[points_key(c.id)] = [Label(
-                    f"Kryterium {c.code}: wpisz liczbę całkowitą od 0 do {c.max_points} punktów.",
-                    f"Criterion {c.code}: enter a whole number from 0 to {c.max_points} points.")]
+                errors[points_key(c.id)] = [_l(
+                    "Kryterium %(code)s: wpisz liczbę całkowitą od 0 do %(max)d punktów.",
+                    code=c.code, max=c.max_points)]
             text = (value.justification or "").strip()
             if len(text) > JUSTIFICATION_MAX:
-                errors[justification_key(c.id)] = [Label(
-                    f"Kryterium {c.code}: uzasadnienie może mieć najwyżej {JUSTIFICATION_MAX} znaków.",
-                    f"Criterion {c.code}: the justification may have at most {JUSTIFICATION_MAX} "
-                    "characters.")]
+                errors[justification_key(c.id)] = [_l(
+                    "Kryterium %(code)s: uzasadnienie może mieć najwyżej %(max)d znaków.",
+                    code=c.code, max=JUSTIFICATION_MAX)]
             elif submit and not text:
-                errors[justification_key(c.id)] = [Label(
-                    f"Kryterium {c.code}: wpisz uzasadnienie oceny (co najmniej {MIN_JUSTIFICATION} znaków).",
-                    f"Criterion {c.code}: write a justification (at least {MIN_JUSTIFICATION} "
-                    "characters).")]
+                errors[justification_key(c.id)] = [_l(
+                    "Kryterium %(code)s: wpisz uzasadnienie oceny (co najmniej %(min)d znaków).",
+                    code=c.code, min=MIN_JUSTIFICATION)]
             elif submit and len(text) < MIN_JUSTIFICATION:
-                errors[justification_key(c.id)] = [Label(
-                    f"Kryterium {c.code}: uzasadnienie jest za krótkie – ma {len(text)} znaków, "
-                    f"a wymagane jest co najmniej {MIN_JUSTIFICATION}.",
-                    f"Criterion {c.code}: the justification is too short – {len(text)} characters, "
-                    f"at least {MIN_JUSTIFICATION} are required.")]
+                errors[justification_key(c.id)] = [_l(
+                    "Kryterium %(code)s: uzasadnienie jest za krótkie – ma %(n)d znaków, "
+                    "a wymagane jest co najmniej %(min)d.",
+                    code=c.code, n=len(text), min=MIN_JUSTIFICATION)]
     return errors
 
 

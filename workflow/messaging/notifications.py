@@ -32,14 +32,25 @@ from workflow.messaging.texts import (  # noqa: F401  (re-exported)
     Kind,
 )
 from workflow.models import Notification, Path, PathTransition, Programme, Role, User
+from workflow.refusal import Refused, _l
 
 log = logging.getLogger("sciezka.notifications")
 
 QUEUED_FLAG = "sciezka.notifications_queued"
 
 
-class TemplateError(ValueError):
-    """A text names a placeholder the kind does not offer, or is not a valid template."""
+class TemplateError(Refused, ValueError):
+    """A text names a placeholder the kind does not offer, or is not a valid template (400).
+    `detail` says what, for the log; settings.text_error finds the words for the coordinator."""
+
+    status = 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__([_l("Tekst komunikatu zawiera nieznane pole albo niepoprawne nawiasy klamrowe.")])
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return self.detail
 
 
 def format_text(template: str, context: dict[str, str]) -> str:

@@ -24,6 +24,7 @@ from workflow.audit import log as audit
 from workflow.extensions import db
 from workflow.models import Document, Path, StageSignoff, User
 from workflow.path import upload_checks
+from workflow.refusal import Refused, _l
 
 OOXML_MAIN = {
     "word/document.xml": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
@@ -37,11 +38,30 @@ ACCEPTED = ("pdf", "docx", "odt", "xlsx", "ods")
 MAX_ZIP_ENTRIES = 10_000
 
 
-class UploadRefused(ValueError):
-    """The file is not one we accept; `code` selects the message shown to the user."""
+MESSAGES = {
+    **upload_checks.MESSAGES,
+    "empty": _l("Wysłany plik jest pusty."),
+    "mismatch": _l("Zawartość pliku nie zgadza się z jego rozszerzeniem "
+                   "(np. plik PDF nazwany .docx). Zapisz dokument ponownie we właściwym formacie."),
+    "not_now": _l("Na tym etapie nie można dodawać dokumentów."),
+    "nothing_to_sign": _l("Miasto nie dodało jeszcze dokumentu tego etapu."),
+    "newer_version": _l("Miasto dodało w międzyczasie nowszą wersję dokumentu. Przejrzyj ją przed "
+                        "zatwierdzeniem."),
+}
+STATUS = {"too_large": 413, "not_now": 409, "nothing_to_sign": 409, "newer_version": 409}
+
+
+class UploadRefused(Refused, ValueError):
+    """The file is not one we accept (400, 413 when too large), or the sign-off came too
+    early or too late (409); `code` selects the message shown to the user."""
 
     def __init__(self, code: str) -> None:
-        super().__init__(code)
+        if code == "too_large":
+            message = _l("Plik jest za duży. Największy dopuszczalny rozmiar to %(mb)d MB.",
+                         mb=current_app.config["UPLOAD_MAX_MB"])
+        else:
+            message = MESSAGES.get(code, MESSAGES["type"])
+        super().__init__([message], status=STATUS.get(code, 400), stale=code == "newer_version")
         self.code = code
 
 

@@ -22,35 +22,21 @@ from workflow.extensions import db
 from workflow.models import Path, PathTransition, User
 from workflow.models.types import utcnow
 from workflow.path import access, deadlines, documents
+from workflow.refusal import Message, Refused, _l, localized
 
-WRONG_STATE = Label(
-    "Tej czynności nie można wykonać na obecnym etapie ścieżki.",
-    "This action is not possible at the path's current step.",
-)
-WRONG_ROLE = Label(
-    "Nie masz uprawnień do tej czynności.",
-    "You are not allowed to do this.",
-)
-STALE = Label(
-    "Ktoś inny zmienił w międzyczasie stan tej ścieżki. Odśwież stronę i sprawdź, "
-    "czy czynność jest nadal potrzebna.",
-    "Someone else changed this path in the meantime. Reload the page and check whether "
-    "the action is still needed.",
-)
-COMMENT_REQUIRED = Label(
-    "Ta czynność wymaga komentarza z uzasadnieniem.",
-    "This action needs a comment explaining why.",
-)
-UNKNOWN_EVENT = Label("Nieznana czynność.", "Unknown action.")
+WRONG_STATE = _l("Tej czynności nie można wykonać na obecnym etapie ścieżki.")
+WRONG_ROLE = _l("Nie masz uprawnień do tej czynności.")
+STALE = _l("Ktoś inny zmienił w międzyczasie stan tej ścieżki. Odśwież stronę i sprawdź, "
+           "czy czynność jest nadal potrzebna.")
+COMMENT_REQUIRED = _l("Ta czynność wymaga komentarza z uzasadnieniem.")
+UNKNOWN_EVENT = _l("Nieznana czynność.")
 
 
-class TransitionRefused(Exception):
-    """The transition may not happen; `reasons` say why, in Polish and English."""
+class TransitionRefused(Refused):
+    """The transition may not happen; `reasons` say why (a guard's Label becomes a message)."""
 
-    def __init__(self, reasons: list[Label], *, stale: bool = False) -> None:
-        super().__init__("; ".join(r.en for r in reasons))
-        self.reasons = reasons
-        self.stale = stale
+    def __init__(self, reasons: list[Label | Message], *, stale: bool = False) -> None:
+        super().__init__([localized(r) if isinstance(r, Label) else r for r in reasons], stale=stale)
 
 
 # Called after a successful commit with the new record; the notification service of a

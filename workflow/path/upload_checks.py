@@ -23,6 +23,8 @@ import zlib
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from workflow.refusal import Refused, _l
+
 # Limits for office containers. A real 20 MB spreadsheet unpacks to a few hundred MB at most;
 # a bomb to gigabytes, with ratios in the thousands.
 MAX_UNCOMPRESSED = 300 * 1024 * 1024
@@ -58,11 +60,29 @@ PDF_INFLATE_BUDGET = 64 * 1024 * 1024
 MAX_ESCAPED_NAMES = 10_000
 
 
-class ContentRefused(ValueError):
-    """The file's content is refused; `code` selects the message (see views.town)."""
+MESSAGES = {
+    "type": _l("Ten plik nie jest dokumentem PDF, DOCX, ODT, XLSX ani ODS. "
+               "Sprawdź, czy wybrano właściwy plik."),
+    "zip_bomb": _l("Plik po rozpakowaniu byłby zbyt duży albo jest podejrzanie silnie "
+                   "skompresowany (tzw. bomba ZIP), więc go nie przyjęliśmy. Zapisz dokument "
+                   "ponownie w edytorze i wyślij jeszcze raz."),
+    "zip_members": _l("Plik składa się ze zbyt wielu części, by był zwykłym dokumentem. "
+                      "Zapisz dokument ponownie w edytorze i wyślij jeszcze raz."),
+    "zip_nested": _l("Dokument zawiera w sobie inne archiwum (np. plik ZIP), a takich plików "
+                     "nie przyjmujemy. Usuń osadzone archiwum i wyślij dokument ponownie."),
+    "macros": _l("Dokument zawiera makra (kod VBA, Basic lub skrypty), które mogłyby się "
+                 "uruchomić u osób otwierających plik, więc go nie przyjęliśmy. Zapisz go bez "
+                 "makr – jako zwykły plik DOCX, XLSX, ODT lub ODS – i wyślij ponownie."),
+}
+
+
+class ContentRefused(Refused, ValueError):
+    """The file's content is refused (HTTP 400); `code` selects the message."""
+
+    status = 400
 
     def __init__(self, code: str) -> None:
-        super().__init__(code)
+        super().__init__([MESSAGES.get(code, MESSAGES["type"])])
         self.code = code
 
 

@@ -25,12 +25,12 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import format_date
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from states.definition import Label
 from workflow.audit import log as audit
 from workflow.evaluation import scoring
 from workflow.extensions import db
@@ -53,16 +53,16 @@ from workflow.models import (
 from workflow.models.types import utcnow
 from workflow.path import transitions
 from workflow.ranking import runs as ranking_runs
+from workflow.refusal import LazyText, Message, NotFound, Refused, _l, either, in_language
 
 MIN_JUSTIFICATION, MAX_TEXT = 50, 5000
-UPHELD = Label("protest uwzględniony – wniosek zostanie ponownie oceniony",
-               "appeal upheld – the application will be evaluated again")
-REJECTED = Label("protest odrzucony", "appeal rejected")
+UPHELD = _l("protest uwzględniony – wniosek zostanie ponownie oceniony")
+REJECTED = _l("protest odrzucony")
 REOPEN = "reopen_evaluation"
 REOPENABLE = ("reserve", "not_awarded")
 
 
-class AppealNotFound(LookupError):
+class AppealNotFound(NotFound):
     """Not the user's to see or touch: the view answers 404."""
 
 
@@ -82,15 +82,54 @@ REFUSALS = {
 }
 
 
-class AppealRefused(Exception):
+MESSAGES = {
+    "final": _l("W tym programie wynik jest ostateczny – protest nie przysługuje."),
+    "not_announced": _l("Wyniki nie zostały jeszcze ogłoszone."),
+    "awarded": _l("Wniosek otrzymał dofinansowanie – protest przysługuje od wyniku negatywnego."),
+    "already_filed": _l("Protest od tego wyniku został już złożony. Można złożyć tylko jeden protest."),
+    "already_decided": _l("Ten protest został już rozpatrzony."),
+    "note_required": _l("Podaj uzasadnienie rozstrzygnięcia."),
+    "path_changed": _l("Wniosek zmienił w międzyczasie etap, więc nie można go przywrócić do oceny. "
+                       "Odśwież stronę i spróbuj ponownie."),
+}
+
+
+def _long_date(day: date) -> LazyText:
+    return LazyText(format_date, day, "long")
+
+
+def refusal_message(code: str, values: dict[str, Any]) -> Message:
+    """The refusal `code` with its `values` as a sentence in the reader's language."""
+    if code == "window_closed":
+        return _l("Termin na złożenie protestu minął %(date)s o godz. 23:59:59 (czasu warszawskiego).",
+                  date=_long_date(values["last_day"]))
+    if code == "already_filed" and values.get("filed_on"):
+        return _l("Protest od tego wyniku został już złożony %(date)s. Można złożyć tylko jeden protest.",
+                  date=_long_date(values["filed_on"]))
+    if code == "too_short":
+        return _l("Uzasadnienie protestu musi mieć co najmniej %(min)d znaków (wpisano %(n)d).",
+                  min=values["min"], n=values["n"])
+    if code in ("too_long", "note_too_long"):
+        return _l("Uzasadnienie może mieć najwyżej %(max)d znaków.", max=values["max"])
+    return MESSAGES[code]
+
+
+class AppealRefused(Refused):
     """The appeal or decision may not be made, and why: `code` (a key of REFUSALS) with
     its `values`; `status` is the HTTP answer, `field` where the message belongs."""
 
     def __init__(self, code: str, **values: Any) -> None:
-        super().__init__(code)
+        status, field_name = REFUSALS[code]
+        message = refusal_message(code, values)
+        super().__init__([] if field_name else [message],
+                         errors={field_name: [message]} if field_name else None, status=status)
         self.code = code
         self.values = values
-        self.status, self.field = REFUSALS[code]
+        self.field = field_name
+
+    @property
+    def message(self) -> Message:
+        return self.messages[0]
 
 
 # --- the window --------------------------------------------------------------------------------
@@ -131,7 +170,7 @@ def decide_by(programme: Programme, appeal: Appeal) -> date | None:
 @dataclass(frozen=True)
 class CriterionScore:
     code: str
-    title: Label
+    title: Message
     max_points: int
     points: int | None
     justification: str
@@ -154,7 +193,7 @@ class Outcome:
     programme: Programme
     snapshot: RankingSnapshot | None
     entry: dict[str, Any] | None = None  # the application's row of the ranking document
-    parts: list[tuple[str, Label, int]] = field(default_factory=list)  # code, title, max
+    parts: list[tuple[str, Message, int]] = field(default_factory=list)  # code, title, max
     reserve_position: int | None = None
     sheets: list[SheetView] = field(default_factory=list)
     appeal: Appeal | None = None
@@ -219,7 +258,7 @@ def _sheets(path: Path, snapshot: RankingSnapshot, entry: dict[str, Any], discre
         .where(Score.sheet_id.in_(ids)).order_by(SheetPart.position, SheetPart.id, Criterion.position)
     ):
         scores[sid].setdefault(code, []).append(
-            CriterionScore(c_code, Label(title_pl, title_en), max_points, points, text))
+            CriterionScore(c_code, either(title_pl, title_en), max_points, points, text))
     out = []
     for i, doc_sheet in enumerate(entry["sheets"]):
         sid = sheet_of.get(doc_sheet["evaluator"])
@@ -238,10 +277,10 @@ def outcome(path: Path) -> Outcome:
     result.entry, result.reserve_position = _entry(snapshot, path)
     if result.entry is None:
         return result
-    titles = {code: Label(pl, en) for code, pl, en in db.session.execute(
+    titles = {code: either(pl, en) for code, pl, en in db.session.execute(
         select(SheetPart.code, SheetPart.title_pl, SheetPart.title_en)
         .where(SheetPart.programme_id == programme.id))}
-    result.parts = [(p["code"], titles.get(p["code"], Label(p["code"], p["code"])), p["max"])
+    result.parts = [(p["code"], titles.get(p["code"], p["code"]), p["max"])
                     for p in snapshot.result["settings"]["parts"]]
     result.sheets = _sheets(path, snapshot, result.entry, int(snapshot.result["settings"]["discrepancy"]))
     result.appeal = db.session.scalar(select(Appeal).where(Appeal.path_id == path.id,
@@ -350,14 +389,14 @@ def decide(appeal: Appeal, actor: User, upheld: bool, note: str, now: datetime |
     return appeal
 
 
-def _notify_town(path: Path, decision: Label, note: str) -> None:
+def _notify_town(path: Path, decision: Message, note: str) -> None:
     members = db.session.scalars(select(User).where(User.applicant_id == path.applicant_id,
                                                     User.role == Role.TOWN, User.active.is_(True))
                                  .order_by(User.id))
     for user in members:
         locale = user.locale or "pl"
         notifications.queue(user, Kind.APPEAL_DECIDED, town=path.applicant.name,
-                            programme=path.programme, decision=decision.get(locale), note=note)
+                            programme=path.programme, decision=in_language(decision, locale), note=note)
 
 
 # --- reading appeals ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The ranking rule (RL-2020 default): pure and deterministic; no database, no Flask.
+"""The ranking rule (RL-2020 default): pure and deterministic; no database, no request.
 
 Eligible: passed the formal check, every required sheet submitted (so the final score is
 complete), and each part's final score at least `threshold_pct` % of that part's maximum.
@@ -10,9 +10,10 @@ fits the remaining budget. Policy 'strict': the first that does not fit the budg
 every one below it go to the reserve list; 'skip': it goes to the reserve list and the
 walk continues. Every reserve row and every not eligible row carries its reason.
 
-The same applications and settings always give the same document: `to_document` is the
-machine-readable ranking (`flask rank --json`), `inputs_json` + `digest` identify the
-inputs a snapshot was computed from.
+Reasons are lazy gettext messages, read in the reader's language; the document keeps them
+in Polish. The same applications and settings always give the same document: `to_document`
+is the machine-readable ranking (`flask rank --json`), `inputs_json` + `digest` identify
+the inputs a snapshot was computed from.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from states.definition import Label
 from workflow.evaluation.scoring import RULE_VERSION as SCORING_RULE_VERSION
 from workflow.evaluation.scoring import FinalScore, SheetTotals, final_score
+from workflow.refusal import LazyText, Message, _l, either, in_language
+from workflow.refusal import fill as _fill
 from workflow.text import polish_key
 
 RULE_VERSION = "best-within-budget-v1"
@@ -37,18 +39,15 @@ FORMAL_CHECKS = ("passed", "failed", "pending")
 OUTCOMES = ("awarded", "reserve", "not_eligible")
 CENT = Decimal("0.01")
 
-FORMAL_FAILED = Label("negatywna ocena formalna", "failed the formal check")
-FORMAL_PENDING = Label("ocena formalna niezakończona", "the formal check is not finished")
-SHEETS_MISSING = Label("brak wymaganych kart", "required score sheets missing")
-NO_AMOUNT = Label("brak wnioskowanej kwoty", "no requested amount")
-CAP_REACHED = Label("wyczerpany limit liczby dofinansowań ({cap})",
-                    "the limit of grants ({cap}) has been reached")
-OVER_BUDGET = Label("wnioskowana kwota przekracza pozostały budżet ({left} zł)",
-                    "the requested amount exceeds the remaining budget ({left} zł)")
-BELOW_MISFIT = Label("poniżej wniosku, który nie zmieścił się w budżecie (zasada „strict”)",
-                     "below an application that did not fit the budget (policy “strict”)")
-BELOW_THRESHOLD = Label("{part} poniżej progu: {got} z {max} pkt (wymagane {need} pkt, {pct} %)",
-                        "{part} below the threshold: {got} of {max} points ({need} needed, {pct} %)")
+FORMAL_FAILED = _l("negatywna ocena formalna")
+FORMAL_PENDING = _l("ocena formalna niezakończona")
+SHEETS_MISSING = _l("brak wymaganych kart")
+NO_AMOUNT = _l("brak wnioskowanej kwoty")
+# Filled by _fill with their %(name)s values.
+CAP_REACHED = _l("wyczerpany limit liczby dofinansowań (%(cap)s)")
+OVER_BUDGET = _l("wnioskowana kwota przekracza pozostały budżet (%(left)s zł)")
+BELOW_MISFIT = _l("poniżej wniosku, który nie zmieścił się w budżecie (zasada „strict”)")
+BELOW_THRESHOLD = _l("%(part)s poniżej progu: %(got)s z %(max)s pkt (wymagane %(need)s pkt, %(pct)s %%)")
 
 
 @dataclass(frozen=True)
@@ -91,13 +90,14 @@ class Row:
     final: FinalScore
     rank: int | None  # place among the eligible; None when not eligible
     outcome: str  # awarded | reserve | not_eligible
-    reasons: tuple[Label, ...] = ()
+    reasons: tuple[Message, ...] = ()
 
     @property
-    def reason(self) -> Label | None:
+    def reason(self) -> Message | None:
         if not self.reasons:
             return None
-        return Label("; ".join(r.pl for r in self.reasons), "; ".join(r.en for r in self.reasons))
+        reasons = self.reasons
+        return LazyText(lambda: "; ".join(str(r) for r in reasons))
 
 
 @dataclass(frozen=True)
@@ -134,23 +134,22 @@ def _normalised(sheets: Sequence[SheetTotals], codes: Sequence[str]) -> list[She
     return [SheetTotals(s.evaluator, {c: int(s.parts.get(c, 0)) for c in codes}) for s in sheets]
 
 
-def _why_not_eligible(app: Application, final: FinalScore, settings: Settings) -> list[Label]:
+def _why_not_eligible(app: Application, final: FinalScore, settings: Settings) -> list[Message]:
     if app.formal_check == "failed":
         return [FORMAL_FAILED]
     if app.formal_check != "passed":
         return [FORMAL_PENDING]
     if len(app.sheets) < settings.evaluators or not final.complete:
         return [SHEETS_MISSING]
-    reasons: list[Label] = []
+    reasons: list[Message] = []
     for code, maximum in settings.parts:
         got = final.parts.get(code, Decimal(0))
         if got * 100 < Decimal(settings.threshold_pct) * maximum:
             need = Decimal(settings.threshold_pct) * maximum / 100
-            pl = {"got": pl_number(got), "need": pl_number(need)}
-            en = {k: v.replace(",", ".") for k, v in pl.items()}
-            same = {"part": code, "max": maximum, "pct": settings.threshold_pct}
-            reasons.append(Label(BELOW_THRESHOLD.pl.format(**pl, **same),
-                                 BELOW_THRESHOLD.en.format(**en, **same)))
+            numbers = {k: either(pl_number(v), pl_number(v).replace(",", "."))
+                       for k, v in (("got", got), ("need", need))}
+            reasons.append(_fill(BELOW_THRESHOLD, part=code, max=maximum, pct=settings.threshold_pct,
+                                 **numbers))
     if app.requested is None:
         reasons.append(NO_AMOUNT)
     return reasons
@@ -168,7 +167,7 @@ def rank(applications: Iterable[Application], settings: Settings) -> Result:
     codes = [c for c, _max in settings.parts]
     code_set = set(codes)
     eligible: list[tuple[tuple[Any, ...], Application, FinalScore]] = []
-    others: list[tuple[tuple[Any, ...], Application, FinalScore, list[Label]]] = []
+    others: list[tuple[tuple[Any, ...], Application, FinalScore, list[Message]]] = []
     missing: list[str] = []
     for app in applications:
         if codes and any(s.parts.keys() != code_set for s in app.sheets):
@@ -179,7 +178,7 @@ def rank(applications: Iterable[Application], settings: Settings) -> Result:
         key = _order_key(app, final, codes)
         if reasons:
             others.append((key, app, final, reasons))
-            if SHEETS_MISSING in reasons:
+            if any(r is SHEETS_MISSING for r in reasons):
                 missing.append(app.town)
         else:
             eligible.append((key, app, final))
@@ -209,9 +208,6 @@ def rank(applications: Iterable[Application], settings: Settings) -> Result:
     return Result(settings, tuple(rows), awarded, spent.quantize(CENT),
                   missing_sheets=tuple(sorted(missing, key=polish_key)))
 
-
-def _fill(label: Label, **values: object) -> Label:
-    return Label(label.pl.format(**values), label.en.format(**values))
 
 
 # --- documents ---------------------------------------------------------------------------------
@@ -255,7 +251,7 @@ def to_document(result: Result, programme_code: str) -> dict[str, Any]:
             "total": _number(final.total) if complete and final.total is not None else None,
             "rank": row.rank,
             "outcome": row.outcome,
-            "reason": reason.pl if reason else None,
+            "reason": in_language(reason, "pl") if reason else None,
         })
     return {"programme": programme_code, "settings": settings_document(result.settings),
             "applications": applications}

@@ -24,7 +24,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 import states
-from states.definition import Label
 from workflow.audit import log as audit
 from workflow.evaluation.scoring import SheetTotals
 from workflow.extensions import db
@@ -48,6 +47,8 @@ from workflow.models.types import utcnow
 from workflow.path import transitions
 from workflow.ranking import rule as ranking
 from workflow.ranking.rule import Application, Result, Settings
+from workflow.refusal import Message, Refused, _l, in_language, localized
+from workflow.refusal import fill as _fill
 from workflow.text import polish_key
 
 KINDS = ("preview", "official")
@@ -60,44 +61,30 @@ OUTCOME_STATE = {"awarded": ("award", "awarded"), "reserve": ("place_on_reserve"
 OVERRIDES = ("cap", "budget", "threshold", "policy")
 FUNDER = {"id": "PL-SCIEZKA-MFIPR", "name": "Ministerstwo Funduszy i Polityki Regionalnej"}
 
-NOT_A_PREVIEW = Label("Zatwierdzić można tylko gotowy podgląd rankingu.",
-                      "Only a finished preview can be approved.")
-INPUTS_CHANGED = Label("dane zmieniły się od podglądu – uruchom podgląd ponownie",
-                       "the data changed since the preview – run the preview again")
-RULE_CHANGED = Label("reguła rankingu zmieniła się od podglądu – uruchom podgląd ponownie",
-                     "the ranking rule changed since the preview – run the preview again")
-SHEETS_MISSING = Label("Brak wymaganych kart oceny: {towns}.", "Required score sheets missing: {towns}.")
-FORMAL_PENDING = Label("Ocena formalna niezakończona: {towns}.", "The formal check is not finished: {towns}.")
-NOT_OFFICIAL = Label("Ogłosić można tylko gotowy oficjalny ranking.",
-                     "Only a finished official ranking can be announced.")
-ALREADY_ANNOUNCED = Label("Wyniki programu zostały już ogłoszone (ranking #{id}).",
-                          "The results of this programme have already been announced (ranking #{id}).")
-NO_UPHELD_APPEAL = Label(
-    "Poprawione ogłoszenie jest możliwe tylko wtedy, gdy po ogłoszeniu wyników uwzględniono protest.",
-    "A corrected announcement is possible only when an appeal was upheld after the announcement.")
-CHANGED_SINCE = Label("Dane zmieniły się od zatwierdzenia rankingu – uruchom podgląd i zatwierdź go "
-                      "ponownie.",
-                      "The data changed since the ranking was approved – run and approve a preview again.")
-WRONG_STATE = Label("Ścieżka miasta {town} jest na etapie, który nie pozwala ogłosić wyniku ({state}).",
-                    "The path of {town} is at a step that does not allow announcing the result ({state}).")
-CONFLICT = Label("Ktoś inny zmienił w międzyczasie ścieżki miast albo ogłosił wyniki. Odśwież stronę.",
-                 "Someone else changed the towns' paths or announced the results meanwhile. Reload the page.")
-FAILED = Label("Nieoczekiwany błąd podczas liczenia rankingu.",
-               "Unexpected error while computing the ranking.")
-NOT_QUEUED = Label("Nie udało się zlecić obliczenia rankingu. Spróbuj ponownie za chwilę.",
-                   "The ranking could not be queued. Try again in a moment.")
+NOT_A_PREVIEW = _l("Zatwierdzić można tylko gotowy podgląd rankingu.")
+INPUTS_CHANGED = _l("dane zmieniły się od podglądu – uruchom podgląd ponownie")
+RULE_CHANGED = _l("reguła rankingu zmieniła się od podglądu – uruchom podgląd ponownie")
+# Filled by _fill with their %(name)s values.
+SHEETS_MISSING = _l("Brak wymaganych kart oceny: %(towns)s.")
+FORMAL_PENDING = _l("Ocena formalna niezakończona: %(towns)s.")
+NOT_OFFICIAL = _l("Ogłosić można tylko gotowy oficjalny ranking.")
+ALREADY_ANNOUNCED = _l("Wyniki programu zostały już ogłoszone (ranking #%(id)s).")
+NO_UPHELD_APPEAL = _l(
+    "Poprawione ogłoszenie jest możliwe tylko wtedy, gdy po ogłoszeniu wyników uwzględniono protest.")
+CHANGED_SINCE = _l("Dane zmieniły się od zatwierdzenia rankingu – uruchom podgląd i zatwierdź go "
+                   "ponownie.")
+WRONG_STATE = _l("Ścieżka miasta %(town)s jest na etapie, który nie pozwala ogłosić wyniku (%(state)s).")
+CONFLICT = _l("Ktoś inny zmienił w międzyczasie ścieżki miast albo ogłosił wyniki. Odśwież stronę.")
+FAILED = _l("Nieoczekiwany błąd podczas liczenia rankingu.")
+NOT_QUEUED = _l("Nie udało się zlecić obliczenia rankingu. Spróbuj ponownie za chwilę.")
 
 
-class RankingRefused(Exception):
+class RankingRefused(Refused):
     """The ranking run, approval or announcement may not happen; `reasons` say why."""
 
-    def __init__(self, reasons: list[Label]) -> None:
-        super().__init__("; ".join(r.en for r in reasons))
-        self.reasons = reasons
+    def __init__(self, reasons: list[Message]) -> None:
+        super().__init__(reasons)
 
-
-def _fill(label: Label, **values: object) -> Label:
-    return Label(label.pl.format(**values), label.en.format(**values))
 
 
 # --- inputs --------------------------------------------------------------------------------------
@@ -204,7 +191,7 @@ def preview(programme: Programme, **overrides: Any) -> dict[str, Any]:
     return ranking.to_document(ranking.rank(load_inputs(programme), settings), programme.code)
 
 
-def official_problems(result: Result) -> list[Label]:
+def official_problems(result: Result) -> list[Message]:
     """Why `result` may not become an official ranking (names the towns)."""
     problems = []
     if result.missing_sheets:
@@ -232,12 +219,12 @@ def queue_run(programme: Programme, actor: User | None, overrides: dict[str, Any
     return snapshot
 
 
-def mark_failed(snapshot: RankingSnapshot, reason: Label = FAILED) -> None:
+def mark_failed(snapshot: RankingSnapshot, reason: Message = FAILED) -> None:
     """A queued run that will never happen (e.g. the broker refused the task)."""
     db.session.rollback()
     if snapshot.status in ("queued", "running"):
         snapshot.status = "failed"
-        snapshot.error = reason.pl
+        snapshot.error = in_language(reason, "pl")
         db.session.commit()
 
 
@@ -276,14 +263,14 @@ def run(programme: Programme, actor: User | None, overrides: dict[str, Any] | No
     except RankingRefused as refused:
         if snapshot is not None:
             snapshot.status = "failed"
-            snapshot.error = "\n".join(r.pl for r in refused.reasons)
+            snapshot.error = "\n".join(in_language(r, "pl") for r in refused.reasons)
             db.session.commit()
         raise
     except Exception:
         db.session.rollback()
         if snapshot is not None:
             snapshot.status = "failed"
-            snapshot.error = FAILED.pl
+            snapshot.error = in_language(FAILED, "pl")
             db.session.commit()
         raise
     if snapshot is None:
@@ -344,9 +331,7 @@ def _record(path: Path, event: str, definition: states.PathDefinition, actor: Us
     transition = definition.transition_from(path.state, event)
     if transition is None or "system" not in transition.roles:
         name = definition.state(path.state).staff if definition.has_state(path.state) else None
-        pl, en = (name.pl, name.en) if name else (path.state, path.state)
-        raise RankingRefused([Label(WRONG_STATE.pl.format(town=town, state=pl),
-                                    WRONG_STATE.en.format(town=town, state=en))])
+        raise RankingRefused([_fill(WRONG_STATE, town=town, state=localized(name) if name else path.state)])
     record = PathTransition(path_id=path.id, seq=path.version, event=event, from_state=path.state,
                             to_state=transition.target, actor_id=actor.id, comment=comment, created_at=now)
     path.state = transition.target

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from urllib.parse import urlsplit, urlunsplit
+
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 from workflow.extensions import db
+from workflow.refusal import Refused
+from workflow.web.helpers import safe_next
+
+
+def back_link() -> str | None:
+    """The page the user came from, if it is one of ours (a local path), else None."""
+    referrer = urlsplit(request.referrer or "")
+    if not referrer.path or (referrer.netloc and referrer.netloc != request.host):
+        return None
+    return safe_next(urlunsplit(("", "", referrer.path, referrer.query, "")))
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -43,6 +55,16 @@ def register_error_handlers(app: Flask) -> None:
             title=titles.get(code, _("Błąd")),
             message=messages.get(code, ""),
         ), code
+
+    @app.errorhandler(Refused)
+    def refused(error: Refused) -> tuple[str, int]:
+        """Any refusal a view did not show on its own page: the reasons, with its status.
+        Nothing was changed, so whatever the session holds is rolled back."""
+        db.session.rollback()
+        if error.status == 404:  # not the user's to know about: the ordinary 404 page
+            return http_error(NotFound())
+        return render_template("web/errors/refused.html", reasons=error.messages,
+                               back=back_link()), error.status
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[str, int]:

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, request, url_for
+from flask import abort, current_app, g, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter, Map
+from werkzeug.wrappers import Response
 
 from workflow.extensions import db
 from workflow.models import Programme, Role
 from workflow.models.types import MAX_ROW_ID
+from workflow.refusal import Message, Refused
 
 
 class RowIdConverter(IntegerConverter):
@@ -92,6 +95,67 @@ def current_programme() -> Programme:
     return programme
 
 
-def add_error(form_field: Any, message: str) -> None:
+def add_error(form_field: Any, message: Message) -> None:
     """Show `message` next to a form field, after any errors it already has."""
     form_field.errors = [*list(form_field.errors or []), message]
+
+
+# --- a refused action, shown where the user was ------------------------------------------------
+
+
+def add_reasons(form: Any, refused: Refused, field_name: str | None = None) -> None:
+    """Each message of `refused` next to the field of `form` it belongs to; the reasons about
+    the action as a whole next to `field_name` (the form's main field)."""
+    for key, messages in refused.errors.items():
+        for message in messages:
+            add_error(form[key], message)
+    if field_name is not None:
+        for message in refused.reasons:
+            add_error(form[field_name], message)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A refused action on the page shown again: why (`reasons`); on which of the page's forms
+    (`form`, which that form's template shows next to it; None: an alert at the top of the
+    page); and what the user had typed into it (`typed`, by field name), so nothing is lost."""
+
+    reasons: list[Message]
+    form: str | None = None
+    typed: dict[str, str] = field(default_factory=dict)
+
+    def value(self, form: str, name: str) -> str:
+        """What was typed into field `name` of `form`, if this refusal is about that form."""
+        return self.typed.get(name, "") if self.form == form else ""
+
+
+def shown_refusal() -> Refusal | None:
+    """The refusal the page being rendered shows (templates: `shown_refusal()`)."""
+    return g.get("refusal")
+
+
+def show_refusal(refused: Refused, *, form: str | None = None,
+                 typed: Mapping[str, str] | None = None) -> None:
+    """Let the page rendered next show `refused` (next to `form`, or at the top) with what
+    the user typed; for a view that renders its own page again."""
+    g.refusal = Refusal(refused.messages, form, dict(typed or {}))
+
+
+def show_again(refused: Refused, endpoint: str, *, form: str | None = None,
+               typed: Mapping[str, str] | None = None, status: int | None = None,
+               **view_args: Any) -> Response:
+    """The page at `endpoint` (the one the user acted on) once more, rendered by its own view,
+    with the reasons of `refused` next to `form` (or at the top), what the user typed kept,
+    and the refusal's HTTP status (or `status`).
+
+    Nothing the refused action began is kept: the session is rolled back first. A view that
+    answers with a redirect has no page to show it on; the one handler shows the refusal."""
+    db.session.rollback()
+    show_refusal(refused, form=form, typed=typed)
+    response = current_app.make_response(current_app.view_functions[endpoint](**view_args))
+    if 300 <= response.status_code < 400:
+        g.pop("refusal", None)
+        raise refused
+    if response.status_code < 400:
+        response.status_code = status or refused.status
+    return response

@@ -9,13 +9,17 @@ from flask import Flask, g
 from flask_babel import format_currency, format_date, format_datetime, gettext, ngettext
 
 from states.definition import Label
+from workflow.refusal import Message
+from workflow.web.helpers import shown_refusal
 
 
-def label(value: Label | None) -> str:
-    """A Polish/English label in the current language."""
+def label(value: Label | Message | None) -> str:
+    """A Polish/English label of states/ in the current language (a message is already in it)."""
     if value is None:
         return ""
-    return value.get(getattr(g, "locale", "pl"))
+    if isinstance(value, Label):
+        return value.get(getattr(g, "locale", "pl"))
+    return str(value)
 
 
 def moment(value: datetime | None, fmt: str = "d MMMM y, HH:mm") -> str:
@@ -59,5 +63,6 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["moment"] = moment
     app.jinja_env.filters["day"] = day
     app.jinja_env.globals["days_phrase"] = days_phrase
+    app.jinja_env.globals["shown_refusal"] = shown_refusal
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -15,8 +15,9 @@ from workflow.models import AdvisorAssignment, Applicant, Path, Role
 from workflow.path import access, documents
 from workflow.path.summary import PathSummary, summary
 from workflow.path.transitions import definition_of
+from workflow.refusal import Refused
 from workflow.text import polish_key
-from workflow.web.helpers import role_required
+from workflow.web.helpers import role_required, show_again
 
 bp = Blueprint("advisor", __name__, url_prefix="/advisor")
 
@@ -70,16 +71,11 @@ def signoff(path_id: int) -> Response | tuple[str, int]:
     definition = definition_of(p)
     stage = definition.state(p.state).stage
     if not form.validate_on_submit() or "advisor" not in access.roles_for(current_user, p):
-        return render_template("web/errors/refused.html", path=p,
-                               reasons=[_("Nie można zatwierdzić tego dokumentu.")],
-                               back=url_for("advisor.path", path_id=p.id)), 400
+        refused = Refused([_("Nie można zatwierdzić tego dokumentu.")], status=400)
+        return show_again(refused, "advisor.path", path_id=p.id)
     try:
         documents.sign_off(p, stage, current_user, form.document_id.data)
     except documents.UploadRefused as refused:
-        reason = (_("Miasto dodało w międzyczasie nowszą wersję dokumentu. Przejrzyj ją przed "
-                    "zatwierdzeniem.") if refused.code == "newer_version"
-                  else _("Miasto nie dodało jeszcze dokumentu tego etapu."))
-        return render_template("web/errors/refused.html", path=p, reasons=[reason],
-                               back=url_for("advisor.path", path_id=p.id)), 409
+        return show_again(refused, "advisor.path", path_id=p.id)
     flash(_("Zatwierdzono dokument. Miasto może teraz złożyć wniosek."), "success")
     return redirect(url_for("advisor.path", path_id=p.id))

@@ -18,9 +18,9 @@ from workflow.advice.profiles import ProfileError
 from workflow.extensions import db
 from workflow.models import Applicant, ExpertiseField, Path, Programme, Role, User
 from workflow.path import access
+from workflow.refusal import Message
 from workflow.text import polish_key
-from workflow.web.helpers import add_error, role_required
-from workflow.web.templating import label as label_text
+from workflow.web.helpers import add_error, add_reasons, role_required
 
 bp = Blueprint("assignments", __name__, url_prefix="/coordinator/advisors")
 
@@ -58,7 +58,7 @@ def add_field() -> Page:
         try:
             created = profiles.add_field(form.code.data, form.name_pl.data, form.name_en.data)
         except ProfileError as exc:
-            add_error(getattr(form, exc.field or "code"), label_text(exc.message))
+            add_error(getattr(form, exc.field or "code"), exc.message)
         else:
             flash(_("Dodano dziedzinę: %(name)s.", name=_field_name(created)), "success")
             return redirect(url_for("assignments.index"))
@@ -83,7 +83,7 @@ def rename_field(field_id: int) -> Page:
             try:
                 profiles.rename_field(target, form.name_pl.data, form.name_en.data)
             except ProfileError as exc:
-                add_error(getattr(form, exc.field or "name_pl"), label_text(exc.message))
+                add_error(getattr(form, exc.field or "name_pl"), exc.message)
             else:
                 flash(_("Zmieniono nazwę dziedziny."), "success")
                 return redirect(url_for("assignments.index"))
@@ -141,7 +141,7 @@ def profile(user_id: int) -> Page:
                 advisor, field_ids=form.fields.data or [], region=form.region.data or None,
                 capacity=form.capacity.data, available=form.available.data, note=form.note.data or "")
         except ProfileError as exc:
-            add_error(getattr(form, exc.field or "fields"), label_text(exc.message))
+            add_error(getattr(form, exc.field or "fields"), exc.message)
         else:
             flash(_("Zapisano profil: %(name)s.", name=advisor.name), "success")
             load = profiles.current_load(advisor.id)
@@ -222,7 +222,7 @@ def needs(path_id: int) -> Page:
         try:
             profiles.set_path_needs(path, form.fields.data or [])
         except ProfileError as exc:
-            add_error(form.fields, label_text(exc.message))
+            add_error(form.fields, exc.message)
         else:
             flash(_("Zapisano potrzeby miasta."), "success")
             return redirect(url_for("assignments.town", path_id=path.id))
@@ -241,9 +241,8 @@ def _assign(path: Path, form: AssignForm, kind: str, target: ExpertiseField | No
     try:
         assignment.assign(path, advisor, kind, target, current_user)
     except AssignmentRefused as exc:
-        for reason in exc.reasons:
-            add_error(form.advisor, label_text(reason))
-        return _render_town(path, status=409, **render)
+        add_reasons(form, exc, "advisor")
+        return _render_town(path, status=exc.status, **render)
     flash(_("Przydzielono: %(name)s. Doradca dostanie wiadomość.", name=advisor.name), "success")
     return redirect(url_for("assignments.town", path_id=path.id))
 
@@ -282,7 +281,7 @@ def unassign(assignment_id: int) -> Response:
 # --- the proposal --------------------------------------------------------------------------------
 
 
-def _render_proposal(programme: Programme, reasons: list[str] | None = None,
+def _render_proposal(programme: Programme, reasons: list[Message] | None = None,
                      status: int = 200) -> tuple[str, int]:
     proposal = assignment.propose(programme)
     towns = {pid: (name, voiv) for pid, name, voiv in db.session.execute(
@@ -323,7 +322,7 @@ def proposal(programme_id: int) -> Page:
         saved = assignment.apply(programme, form.pair.data, current_user)
     except AssignmentRefused as exc:
         reasons = [_("Nic nie zapisano, bo przydziały zmieniły się od przygotowania propozycji. "
-                     "Poniżej nowa propozycja.")] + [label_text(r) for r in exc.reasons]
-        return _render_proposal(programme, reasons, 409)
+                     "Poniżej nowa propozycja.")] + exc.messages
+        return _render_proposal(programme, reasons, exc.status)
     flash(_("Zapisano przydziały ekspertów: %(n)d. Doradcy dostaną wiadomości.", n=len(saved)), "success")
     return redirect(url_for("assignments.programme_board", programme_id=programme.id))

@@ -15,7 +15,6 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from forms.advice import DeleteDraftForm, ServiceForm
-from states.definition import Label
 from workflow.advice import consultations as log
 from workflow.advice.consultation_history import RevisionView, history
 from workflow.advice.consultation_queries import active_fields, advisor_towns, find, listing, town_people
@@ -35,8 +34,9 @@ from workflow.advice.consultation_terms import (
 from workflow.extensions import db
 from workflow.models import ExpertiseField, Path, Person, Role, Service
 from workflow.path import access
+from workflow.refusal import Message, _l
 from workflow.text import polish_key
-from workflow.web.helpers import role_required
+from workflow.web.helpers import add_reasons, role_required, show_again
 
 bp = Blueprint("consultations", __name__)
 
@@ -68,8 +68,8 @@ def _find(service_id: int) -> Service:
 def _prepare(form: ServiceForm, path: Path, service: Service | None = None) -> None:
     """Choices of the form: the vocabulary, the active fields, and this town's people."""
     locale = g.locale
-    form.kind.choices = [(k, label.get(locale)) for k, label in KIND_LABELS.items()]
-    form.format.choices = [(k, label.get(locale)) for k, label in FORMAT_LABELS.items()]
+    form.kind.choices = [(k, str(label)) for k, label in KIND_LABELS.items()]
+    form.format.choices = [(k, str(label)) for k, label in FORMAT_LABELS.items()]
     fields = active_fields(service.field_id if service else None)
     form.field_id.choices = [("", _("– wybierz dziedzinę –"))] + [(f.id, f.name(locale)) for f in fields]
     people = sorted(town_people(path.applicant_id), key=lambda p: (polish_key(p.name), p.id))
@@ -100,17 +100,11 @@ def _input(form: ServiceForm) -> ServiceInput:
     )
 
 
-def _attach(form: ServiceForm, errors: dict[str, list[Label]]) -> None:
-    for key, labels in errors.items():
-        target = form[key]
-        target.errors = [*target.errors, *(label.get(g.locale) for label in labels)]
-
-
 def _render_form(form: ServiceForm, path: Path, mode: str, action: str, *, service: Service | None = None,
-                 status: int = 200, refusal: Label | None = None) -> tuple[str, int]:
+                 status: int = 200, refusal: Message | None = None) -> tuple[str, int]:
     return render_template(
         "advice/consultations/form.html", form=form, path=path, mode=mode, action=action, service=service,
-        refusal=refusal.get(g.locale) if refusal else None, programme=path.programme,
+        refusal=refusal, programme=path.programme,
         ends=log.correction_ends(service) if service else None,
     ), status
 
@@ -122,12 +116,11 @@ def _saved(service: Service, message: str) -> Response:
     return redirect(url_for("consultations.detail", service_id=service.id))
 
 
-def _refused_page(service: Service, reason: Label, status: int) -> tuple[str, int]:
-    back = (url_for("consultations.coordinator_detail", service_id=service.id)
-            if current_user.role == Role.COORDINATOR
-            else url_for("consultations.detail", service_id=service.id))
-    return render_template("advice/consultations/refused.html",
-                           reason=reason.get(g.locale), back=back), status
+def _detail_again(service: Service, refused: ServiceRefused) -> Response:
+    """The entry's page with the reason at its top (what cannot be done to it, and why)."""
+    coordinator = current_user.role == Role.COORDINATOR
+    endpoint = "consultations.coordinator_detail" if coordinator else "consultations.detail"
+    return show_again(refused, endpoint, service_id=service.id)
 
 
 # --- the advisor ----------------------------------------------------------------------------
@@ -169,10 +162,10 @@ def new() -> Response | str | tuple[str, int]:
     except ServiceNotFound:
         abort(404)
     except ServiceInvalid as invalid:
-        _attach(form, invalid.errors)
-        return _render_form(form, path, "new", action, status=400)
+        add_reasons(form, invalid)
+        return _render_form(form, path, "new", action, status=invalid.status)
     except ServiceRefused as refused:
-        if refused.reason == TOKEN_USED:  # let the next try go through with a fresh token
+        if refused.reason is TOKEN_USED:  # let the next try go through with a fresh token
             form.client_token.data = secrets.token_urlsafe(24)
         return _render_form(form, path, "new", action, status=refused.status, refusal=refused.reason)
     if not created:
@@ -197,7 +190,8 @@ def edit(service_id: int) -> Response | str | tuple[str, int]:
         abort(404)
     mode = "draft" if service.status == "draft" else "correct"
     if mode == "correct" and not log.may_correct(current_user, service):
-        return _refused_page(service, window_closed(service.path.programme.service_edit_days), 403)
+        return _detail_again(service, ServiceRefused(
+            window_closed(service.path.programme.service_edit_days), 403))
     form = ServiceForm()
     _prepare(form, service.path, service)
     action = url_for("consultations.edit", service_id=service.id)
@@ -216,8 +210,8 @@ def edit(service_id: int) -> Response | str | tuple[str, int]:
     except ServiceNotFound:
         abort(404)
     except ServiceInvalid as invalid:
-        _attach(form, invalid.errors)
-        return _render_form(form, service.path, mode, action, service=service, status=400)
+        add_reasons(form, invalid)
+        return _render_form(form, service.path, mode, action, service=service, status=invalid.status)
     except ServiceRefused as refused:
         service = _find(service_id)  # the session was rolled back: read it again for the page
         return _render_form(form, service.path, mode, action, service=service, status=refused.status,
@@ -235,13 +229,13 @@ def delete(service_id: int) -> Response | str | tuple[str, int]:
     if not log.is_author(current_user, service):
         abort(404)
     if service.status != "draft":
-        return _refused_page(service, LOGGED_NOT_DELETED, 409)
+        return _detail_again(service, ServiceRefused(LOGGED_NOT_DELETED, 409))
     form = DeleteDraftForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
             log.delete_draft(service, current_user, expected_version=form.version.data)
         except ServiceRefused as refused:
-            return _refused_page(_find(service_id), refused.reason, refused.status)
+            return _detail_again(service, refused)
         flash(_("Usunięto szkic."), "success")
         return redirect(url_for("consultations.advisor_list"))
     form.version.data = service.version
@@ -285,8 +279,8 @@ def coordinator_edit(service_id: int) -> Response | str | tuple[str, int]:
     except ServiceNotFound:
         abort(404)
     except ServiceInvalid as invalid:
-        _attach(form, invalid.errors)
-        return _render_form(form, service.path, "coordinator", action, service=service, status=400)
+        add_reasons(form, invalid)
+        return _render_form(form, service.path, "coordinator", action, service=service, status=invalid.status)
     except ServiceRefused as refused:
         service = _find(service_id)
         return _render_form(form, service.path, "coordinator", action, service=service,
@@ -298,10 +292,9 @@ def coordinator_edit(service_id: int) -> Response | str | tuple[str, int]:
 # --- the detail page and its history --------------------------------------------------------
 
 CHANGE_NAMES = {
-    "kind": Label("Rodzaj usługi", "Type of service"), "held_on": Label("Data", "Date"),
-    "duration_minutes": Label("Czas trwania", "Duration"), "field_id": Label("Dziedzina", "Field"),
-    "topic": Label("Temat", "Topic"), "format": Label("Forma", "Format"),
-    "participant_ids": Label("Uczestnicy", "Participants"), "studies": Label("Opracowania", "Studies"),
+    "kind": _l("Rodzaj usługi"), "held_on": _l("Data"), "duration_minutes": _l("Czas trwania"),
+    "field_id": _l("Dziedzina"), "topic": _l("Temat"), "format": _l("Forma"),
+    "participant_ids": _l("Uczestnicy"), "studies": _l("Opracowania"),
 }
 
 
@@ -310,9 +303,9 @@ def _value(key: str, value: Any, fields: dict[int, ExpertiseField]) -> str:
     if value is None:
         return "–"
     if key == "kind":
-        return KIND_LABELS.get(value, Label(value, value)).get(locale)
+        return str(KIND_LABELS.get(value, value))
     if key == "format":
-        return FORMAT_LABELS.get(value, Label(value, value)).get(locale)
+        return str(FORMAT_LABELS.get(value, value))
     if key == "held_on":
         return format_date(date.fromisoformat(value), "long")
     if key == "duration_minutes":
@@ -321,7 +314,7 @@ def _value(key: str, value: Any, fields: dict[int, ExpertiseField]) -> str:
         found = fields.get(value)
         return found.name(locale) if found else str(value)
     if key == "studies":
-        return "; ".join(f"{s['title']} ({STUDY_KIND_LABELS[s['kind']].get(locale)})"
+        return "; ".join(f"{s['title']} ({STUDY_KIND_LABELS[s['kind']]})"
                          for s in value) or "–"
     return str(value)
 
@@ -333,7 +326,7 @@ def _change_rows(views: list[RevisionView], people: dict[int, Person],
     for view in views:
         rows = []
         for change in view.changes:
-            name = CHANGE_NAMES[change.key].get(g.locale)
+            name = str(CHANGE_NAMES[change.key])
             if change.key == "participant_ids":
                 removed = [pid for pid in change.before or [] if pid not in (change.after or [])]
                 added = [pid for pid in change.after or [] if pid not in (change.before or [])]

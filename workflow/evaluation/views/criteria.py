@@ -3,7 +3,7 @@ and, until the first sheet of the programme is submitted, the editor of its crit
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -12,7 +12,8 @@ from forms.evaluation import ConfirmForm, CriterionForm
 from workflow.evaluation import criteria
 from workflow.extensions import db
 from workflow.models import Criterion, Programme, Role, SheetPart
-from workflow.web.helpers import current_programme, role_required
+from workflow.refusal import Message
+from workflow.web.helpers import add_reasons, current_programme, role_required
 
 bp = Blueprint("criteria", __name__, url_prefix="/coordinator/criteria")
 
@@ -23,9 +24,8 @@ def _index_url(programme: Programme) -> str:
     return url_for("criteria.index", programme=programme.code)
 
 
-def _locked_page(programme: Programme, reason: str | None = None) -> tuple[str, int]:
-    return render_template("evaluation/criteria/locked.html", programme=programme,
-                           reason=reason or criteria.LOCKED.get(g.locale)), 409
+def _locked_page(programme: Programme, reason: Message = criteria.LOCKED) -> tuple[str, int]:
+    return render_template("evaluation/criteria/locked.html", programme=programme, reason=reason), 409
 
 
 def _part_or_404(part_id: int) -> SheetPart:
@@ -98,12 +98,11 @@ def _save(form: CriterionForm, part: SheetPart, programme: Programme,
             flash(_("Zapisano kryterium %(code)s.", code=saved.code), "success")
     except criteria.CriteriaLocked as locked:
         db.session.rollback()
-        return _locked_page(programme, locked.reason.get(g.locale))
+        return _locked_page(programme, locked.reason)
     except criteria.CriterionInvalid as invalid:
         db.session.rollback()
-        for key, messages in invalid.errors.items():
-            form[key].errors = list(form[key].errors or []) + [m.get(g.locale) for m in messages]
-        return _edit_page(form, part, programme, criterion, 400)
+        add_reasons(form, invalid)
+        return _edit_page(form, part, programme, criterion, invalid.status)
     return redirect(_index_url(programme))
 
 
@@ -149,7 +148,7 @@ def delete(criterion_id: int) -> Page:
             criteria.remove_criterion(criterion)
         except criteria.CriteriaLocked as locked:
             db.session.rollback()
-            return _locked_page(programme, locked.reason.get(g.locale))
+            return _locked_page(programme, locked.reason)
         flash(_("Usunięto kryterium %(code)s.", code=code), "success")
         return redirect(_index_url(programme))
     return render_template("evaluation/criteria/delete.html",

@@ -43,9 +43,9 @@ from workflow.evaluation.scores import (
 from workflow.extensions import db
 from workflow.models import Path, Programme, Role, SheetPart, User
 from workflow.path import access
+from workflow.refusal import Message
 from workflow.text import polish_key
-from workflow.web.helpers import add_error, current_programme, role_required
-from workflow.web.templating import label as label_text
+from workflow.web.helpers import add_error, add_reasons, current_programme, role_required
 
 bp = Blueprint("evaluation", __name__, url_prefix="/coordinator/evaluation")
 
@@ -105,7 +105,7 @@ def _steps(score: ApplicationScore) -> dict[str, Any]:
 
 
 def _render_application(path: Path, *, regular_form: AssignEvaluatorForm | None = None,
-                        third_form: AssignEvaluatorForm | None = None, errors: list[str] | None = None,
+                        third_form: AssignEvaluatorForm | None = None, errors: list[Message] | None = None,
                         status: int = 200) -> tuple[str, int]:
     """The application's page; a form given here keeps what was chosen and its errors."""
     score = application_score(path)
@@ -148,9 +148,8 @@ def _assign(path: Path, form: AssignEvaluatorForm, role: str, render: dict[str, 
     try:
         manual_assignment.assign(path, evaluator, current_user, role=role)
     except AssignmentRefused as exc:
-        for reason in exc.reasons:
-            add_error(form.evaluator, label_text(reason))
-        return _render_application(path, status=409, **render)
+        add_reasons(form, exc, "evaluator")
+        return _render_application(path, status=exc.status, **render)
     flash(_("Przydzielono: %(name)s. Oceniający dostanie wiadomość.", name=evaluator.name), "success")
     return redirect(url_for("evaluation.application", path_id=path.id))
 
@@ -181,9 +180,9 @@ def third_auto(path_id: int) -> Page:
         flash(_("Przydzielono trzeciego oceniającego: %(name)s. Dostanie wiadomość.",
                 name=result.assignment.evaluator.name), "success")
     elif result.reason is not None:
-        flash(label_text(result.reason), "error")
+        flash(str(result.reason), "error")
     else:
-        flash(label_text(THIRD_NOT_NEEDED), "info")
+        flash(str(THIRD_NOT_NEEDED), "info")
     return redirect(url_for("evaluation.application", path_id=path.id))
 
 
@@ -198,7 +197,7 @@ def unassign(assignment_id: int) -> Page:
     try:
         manual_assignment.unassign(row, current_user)
     except AssignmentRefused as exc:
-        return _render_application(path, errors=[label_text(r) for r in exc.reasons], status=409)
+        return _render_application(path, errors=exc.messages, status=exc.status)
     flash(_("Zakończono przydział: %(name)s.", name=name), "info")
     return redirect(url_for("evaluation.application", path_id=path.id))
 
@@ -206,7 +205,7 @@ def unassign(assignment_id: int) -> Page:
 # --- the proposal and the evaluators ----------------------------------------------------------------
 
 
-def _render_proposal(programme: Programme, reasons: list[str] | None = None,
+def _render_proposal(programme: Programme, reasons: list[Message] | None = None,
                      status: int = 200) -> tuple[str, int]:
     proposal = propose(programme)
     towns, evaluators = proposal.towns, proposal.evaluators
@@ -252,8 +251,8 @@ def proposal() -> Page:
         saved = apply_proposal(programme, form.pair.data, current_user)
     except AssignmentRefused as exc:
         reasons = [_("Nic nie zapisano, bo przydziały zmieniły się od przygotowania propozycji. "
-                     "Poniżej nowa propozycja.")] + [label_text(r) for r in exc.reasons]
-        return _render_proposal(programme, reasons, 409)
+                     "Poniżej nowa propozycja.")] + exc.messages
+        return _render_proposal(programme, reasons, exc.status)
     flash(_("Zapisano przydziały oceniających: %(n)d. Oceniający dostaną wiadomości.", n=len(saved)),
           "success")
     return redirect(url_for("evaluation.index", programme=programme.code))

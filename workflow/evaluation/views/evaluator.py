@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 import states
 from forms.evaluation import DeclarationForm, ScoreSheetForm, sheet_form_class
-from states.definition import Label
 from workflow.evaluation import criteria, sheets
 from workflow.models import EvaluatorAssignment, Role, ScoreSheet, SheetPart
 from workflow.path.deadlines import days_left
-from workflow.web.helpers import role_required
+from workflow.refusal import Message
+from workflow.web.helpers import add_reasons, role_required, show_refusal
 
 bp = Blueprint("evaluator", __name__, url_prefix="/evaluator")
 
@@ -35,18 +35,9 @@ def _assignment_or_404(path_id: int) -> EvaluatorAssignment:
     return assignment
 
 
-def _refused(assignment: EvaluatorAssignment, reason: Label, status: int) -> tuple[str, int]:
-    return render_template("evaluation/evaluator/refused.html", assignment=assignment,
-                           reason=reason.get(g.locale), status=status), status
-
-
 def _closed(assignment: EvaluatorAssignment) -> tuple[str, int]:
     """The page an evaluator gets for an application they declared a conflict for."""
     return render_template("evaluation/evaluator/conflict.html", assignment=assignment), 403
-
-
-def _messages(errors: dict[str, list[Label]]) -> dict[str, list[str]]:
-    return {key: [m.get(g.locale) for m in ms] for key, ms in errors.items()}
 
 
 @bp.route("/")
@@ -74,7 +65,7 @@ def _to_do(rows: list[sheets.AssignmentRow]) -> dict[str, object]:
 
 def _declaration_form() -> DeclarationForm:
     form = DeclarationForm()
-    form.conflict_type.choices = [(k, v.get(g.locale)) for k, v in sheets.CONFLICT_LABELS.items()]
+    form.conflict_type.choices = [(k, str(v)) for k, v in sheets.CONFLICT_LABELS.items()]
     return form
 
 
@@ -93,10 +84,10 @@ def declaration(path_id: int) -> Page:
                 sheets.declare(assignment, form.declaration.data or "", form.conflict_type.data,
                                form.note.data or "")
             except sheets.SheetInvalid as invalid:
-                for key, messages in _messages(invalid.errors).items():
-                    form[key].errors = list(form[key].errors or []) + messages
+                add_reasons(form, invalid)
             except sheets.SheetRefused as refused:
-                return _refused(assignment, refused.reason, refused.status)
+                show_refusal(refused)  # the page again, the reason at its top
+                return _declaration_page(assignment, form, submitted, refused.status)
             else:
                 if form.declaration.data == "impartial":
                     flash(_("Złożono deklarację bezstronności. Możesz teraz zapoznać się z wnioskiem "
@@ -106,6 +97,11 @@ def declaration(path_id: int) -> Page:
                         "koordynator przydzieli go innemu ekspertowi."), "success")
                 return redirect(url_for("evaluator.index"))
         status = 400
+    return _declaration_page(assignment, form, submitted, status)
+
+
+def _declaration_page(assignment: EvaluatorAssignment, form: DeclarationForm, submitted: bool,
+                      status: int) -> tuple[str, int]:
     return render_template("evaluation/evaluator/declaration.html", assignment=assignment, form=form,
                            submitted=submitted), status
 
@@ -150,7 +146,7 @@ def application(path_id: int) -> Page:
         stage_labels={s.code: s.label for s in states.get_definition(path.programme.path_code).stages},
         own_scores=_scores_by_criterion(own), own_totals=_part_totals(parts, own) if own else {},
         others=[(s, _scores_by_criterion(s), _part_totals(parts, s)) for s in others],
-        hidden=hidden.get(g.locale) if hidden else None,
+        hidden=hidden,
         can_declare_conflict=own is None or own.status != "submitted",
     )
 
@@ -167,7 +163,7 @@ def _initial(sheet: ScoreSheet | None) -> dict[str, object]:
 
 
 def _render_sheet(assignment: EvaluatorAssignment, form: ScoreSheetForm, status: int = 200,
-                  refusal: str | None = None) -> tuple[str, int]:
+                  refusal: Message | None = None) -> tuple[str, int]:
     return render_template("evaluation/evaluator/sheet.html", assignment=assignment, path=assignment.path,
                            form=form, refusal=refusal, min_justification=sheets.MIN_JUSTIFICATION), status
 
@@ -184,7 +180,7 @@ def sheet(path_id: int) -> Page:
     if own is not None and own.status == "submitted":
         if request.method != "POST":  # the submitted sheet is shown on the application page
             return redirect(url_for("evaluator.application", path_id=path_id))
-        return _refused(assignment, sheets.ALREADY_SUBMITTED, 409)
+        raise sheets.SheetRefused(sheets.ALREADY_SUBMITTED)
     parts = criteria.parts_of(programme) or criteria.ensure_sheet(programme)
     form_class = sheet_form_class(parts)
     if request.method != "POST":
@@ -195,17 +191,17 @@ def sheet(path_id: int) -> Page:
     submit = form.submitting
     values = {cid: sheets.ScoreInput(points, text) for cid, (points, text) in form.values().items()}
     problems = sheets.check_values(parts, values, submit)
-    form.add_errors(_messages(problems))
+    form.add_errors(problems)
     if not valid or problems:
         return _render_sheet(assignment, form, 400)
     try:
         draft = sheets.get_or_create_draft(assignment)
         sheets.save(draft, values, submit, form.version.data)
     except sheets.SheetInvalid as invalid:
-        form.add_errors(_messages(invalid.errors))
+        form.add_errors(invalid.errors)
         return _render_sheet(assignment, form, 400)
     except sheets.SheetRefused as refused:
-        if refused.reason == sheets.STALE:
+        if refused.stale:
             # Keep what was typed, and let a second save replace the other window's values
             # knowingly: nothing typed is lost, nothing is overwritten unseen.
             current = sheets.assignment_for(current_user, path_id)
@@ -215,7 +211,7 @@ def sheet(path_id: int) -> Page:
                 "Karta została w międzyczasie zapisana w innym oknie lub na innym urządzeniu. "
                 "Poniżej są wartości wpisane przez Ciebie w tym oknie – nic nie zostało zapisane. "
                 "Zapisz je ponownie, jeśli mają zastąpić tamte."))
-        return _refused(assignment, refused.reason, refused.status)
+        return _render_sheet(assignment, form, refused.status, refused.reason)
     if submit:
         flash(_("Złożono kartę oceny. Dziękujemy!"), "success")
         return redirect(url_for("evaluator.application", path_id=path_id))

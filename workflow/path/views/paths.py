@@ -6,7 +6,7 @@ Who may do what is decided by the access helper (which paths you see) and the en
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, send_file
+from flask import Blueprint, current_app, flash, g, redirect, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -14,33 +14,46 @@ from werkzeug.wrappers import Response
 from forms.path import TransitionForm
 from workflow.audit import log as audit
 from workflow.extensions import db
+from workflow.models import Path, Role
 from workflow.path import access, documents
-from workflow.path.transitions import TransitionRefused, definition_of, fire
-from workflow.web.helpers import path_url
+from workflow.path.transitions import TransitionRefused, available_actions, definition_of, fire
+from workflow.refusal import Refused
+from workflow.web.helpers import PATH_ENDPOINT, path_url, show_again
 
 bp = Blueprint("paths", __name__)
 
 
 @bp.route("/paths/<int:path_id>/events/<event>", methods=["POST"])
 @login_required
-def fire_event(path_id: int, event: str) -> Response | tuple[str, int]:
+def fire_event(path_id: int, event: str) -> Response:
     path = access.get_path_or_404(current_user, path_id)
     form = TransitionForm()
+    comment = form.comment.data or ""
     if not form.validate_on_submit():
-        reasons = [msg for errors in form.errors.values() for msg in errors]
-        return render_template("web/errors/refused.html", path=path, reasons=reasons,
-                               back=path_url(path.id)), 400
+        invalid = Refused([msg for errors in form.errors.values() for msg in errors], status=400)
+        return _path_page_again(path, event, invalid, comment)
     try:
-        record = fire(path, event, current_user, form.comment.data or "",
-                      expected_version=form.version.data)
+        record = fire(path, event, current_user, comment, expected_version=form.version.data)
     except TransitionRefused as refused:
-        reasons = [r.get(g.locale) for r in refused.reasons]
-        return render_template("web/errors/refused.html", path=path, reasons=reasons,
-                               back=path_url(path.id)), 409
+        return _path_page_again(path, event, refused, comment)
     state = definition_of(path).state(record.to_state)
     audience = state.applicant if current_user.role == "town" else state.staff
     flash(_("Zapisano. Obecny etap: %(state)s.", state=audience.get(g.locale)), "success")
     return redirect(path_url(path.id))
+
+
+def _path_page_again(path: Path, event: str, refused: Refused, comment: str) -> Response:
+    """The path page the user pressed the button on, with the reasons next to that button and
+    the comment they typed still in its box; at the top of the page if the action is no
+    longer offered there (the path moved meanwhile). A role without a path page gets the
+    refusal page."""
+    endpoint = PATH_ENDPOINT.get(Role(current_user.role))
+    if endpoint is None:
+        raise refused
+    db.session.rollback()
+    offered = any(a.transition.event == event for a in available_actions(path, current_user))
+    return show_again(refused, endpoint, form=f"transition-{event}" if offered else None,
+                      typed={"comment": comment}, path_id=path.id)
 
 
 @bp.route("/documents/<int:document_id>")

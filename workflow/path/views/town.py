@@ -16,32 +16,10 @@ from workflow.models import Path, Role
 from workflow.path import access, deadlines, documents
 from workflow.path.summary import summary
 from workflow.path.transitions import definition_of
-from workflow.web.helpers import role_required
+from workflow.refusal import Refused
+from workflow.web.helpers import add_reasons, role_required, show_again
 
 bp = Blueprint("town", __name__, url_prefix="/town")
-
-def upload_message(code: str, mb: int) -> str:
-    messages = {
-        "empty": _("Wysłany plik jest pusty."),
-        "too_large": _("Plik jest za duży. Największy dopuszczalny rozmiar to %(mb)d MB.", mb=mb),
-        "type": _("Ten plik nie jest dokumentem PDF, DOCX, ODT, XLSX ani ODS. "
-                  "Sprawdź, czy wybrano właściwy plik."),
-        "mismatch": _("Zawartość pliku nie zgadza się z jego rozszerzeniem "
-                      "(np. plik PDF nazwany .docx). Zapisz dokument ponownie we właściwym formacie."),
-        "not_now": _("Na tym etapie nie można dodawać dokumentów."),
-        "zip_bomb": _("Plik po rozpakowaniu byłby zbyt duży albo jest podejrzanie silnie "
-                      "skompresowany (tzw. bomba ZIP), więc go nie przyjęliśmy. Zapisz dokument "
-                      "ponownie w edytorze i wyślij jeszcze raz."),
-        "zip_members": _("Plik składa się ze zbyt wielu części, by był zwykłym dokumentem. "
-                         "Zapisz dokument ponownie w edytorze i wyślij jeszcze raz."),
-        "zip_nested": _("Dokument zawiera w sobie inne archiwum (np. plik ZIP), a takich plików "
-                        "nie przyjmujemy. Usuń osadzone archiwum i wyślij dokument ponownie."),
-        "macros": _("Dokument zawiera makra (kod VBA, Basic lub skrypty), które mogłyby się "
-                    "uruchomić u osób otwierających plik, więc go nie przyjęliśmy. Zapisz go bez "
-                    "makr – jako zwykły plik DOCX, XLSX, ODT lub ODS – i wyślij ponownie."),
-    }
-    return messages.get(code, messages["type"])
-
 
 @bp.route("/")
 @role_required(Role.TOWN)
@@ -90,9 +68,8 @@ def amount(path_id: int) -> Response | tuple[str, int]:
     path = access.get_path_or_404(current_user, path_id)
     form = AmountForm()
     if not can_set_amount(path, ""):
-        return render_template("web/errors/refused.html", path=path,
-                               reasons=[_("Kwotę można zmieniać tylko podczas przygotowania wniosku.")],
-                               back=url_for("town.path", path_id=path.id)), 409
+        refused = Refused([_("Kwotę można zmieniać tylko podczas przygotowania wniosku.")])
+        return show_again(refused, "town.path", typed={"amount": form.amount.data or ""}, path_id=path.id)
     if not form.validate_on_submit():
         return render_path(path, UploadForm(), 400, amount_form=form)
     path.requested_amount = form.parsed
@@ -111,17 +88,14 @@ def upload(path_id: int) -> Response | tuple[str, int]:
         return render_path(path, form, 400)
     data = summary(path, current_user)
     if not data.can_upload:
-        return render_template("web/errors/refused.html", path=path,
-                               reasons=[upload_message("not_now", 0)],
-                               back=url_for("town.path", path_id=path.id)), 409
+        return show_again(documents.UploadRefused("not_now"), "town.path", path_id=path.id)
     file = form.document.data
     try:
         document = documents.store_upload(
             path, data.state.stage, file.filename or "", file.stream, current_user
         )
     except documents.UploadRefused as refused:
-        mb = current_app.config["UPLOAD_MAX_MB"]
-        form.document.errors = [upload_message(refused.code, mb)]
-        return render_path(path, form, 413 if refused.code == "too_large" else 400)
+        add_reasons(form, refused, "document")
+        return render_path(path, form, refused.status)
     flash(_("Dodano dokument „%(name)s”.", name=document.original_name), "success")
     return redirect(url_for("town.path", path_id=path.id))

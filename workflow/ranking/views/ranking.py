@@ -36,7 +36,7 @@ from workflow.models import Programme, RankingSnapshot, Role, User
 from workflow.ranking import rule as ranking
 from workflow.ranking import runs as ranking_runs
 from workflow.ranking.runs import RankingRefused
-from workflow.web.helpers import current_programme, role_required
+from workflow.web.helpers import current_programme, role_required, show_again, show_refusal
 
 bp = Blueprint("ranking", __name__, url_prefix="/coordinator/ranking")
 
@@ -101,11 +101,6 @@ def snapshot_or_404(snapshot_id: int) -> RankingSnapshot:
     if snapshot is None:
         abort(404)
     return snapshot
-
-
-def refused(reasons: list[Any], back: str) -> tuple[str, int]:
-    return render_template("ranking/runs/refused.html", reasons=[r.get(g.locale) for r in reasons],
-                           back=back), 409
 
 
 def what_if_defaults(programme: Programme) -> dict[str, Any]:
@@ -210,7 +205,7 @@ def approve(snapshot_id: int) -> WerkzeugResponse | tuple[str, int]:
     try:
         official = ranking_runs.approve(snap, current_user)
     except RankingRefused as exc:
-        return refused(exc.reasons, url_for("ranking.snapshot", snapshot_id=snap.id))
+        return show_again(exc, "ranking.snapshot", snapshot_id=snap.id)
     flash(_("Zatwierdzono ranking oficjalny #%(id)d.", id=official.id), "success")
     return redirect(url_for("ranking.snapshot", snapshot_id=official.id))
 
@@ -229,7 +224,9 @@ def announce(snapshot_id: int) -> WerkzeugResponse | str | tuple[str, int]:
     try:
         ranking_runs.announce(snap, current_user)
     except RankingRefused as exc:
-        return refused(exc.reasons, url_for("ranking.snapshot", snapshot_id=snap.id))
+        db.session.rollback()
+        show_refusal(exc)  # the announcement page again, the reasons at its top
+        return render_snapshot(snap, form, "ranking/runs/announce.html"), exc.status
     flash(_("Ogłoszono wyniki na podstawie rankingu #%(id)d.", id=snap.id), "success")
     return redirect(url_for("ranking.snapshot", snapshot_id=snap.id))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_decimal
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,7 +18,8 @@ from workflow.models import Path, Programme, Role
 from workflow.models.types import utcnow
 from workflow.path import access
 from workflow.ranking import appeals as appeal_service
-from workflow.web.helpers import role_required
+from workflow.refusal import Message
+from workflow.web.helpers import add_reasons, role_required
 
 bp = Blueprint("results", __name__)
 STATUSES = ("filed", "upheld", "rejected")
@@ -34,33 +35,6 @@ def points(value: Any) -> str:
 def outcome_names() -> dict[str, str]:
     return {"awarded": _("dofinansowanie przyznane"), "reserve": _("lista rezerwowa"),
             "not_eligible": _("wniosek nie spełnił warunków dofinansowania")}
-
-
-def refusal_text(refused: appeal_service.AppealRefused) -> str:
-    """The service's refusal as a sentence in the reader's language."""
-    v = refused.values
-    if refused.code == "window_closed":
-        return _("Termin na złożenie protestu minął %(date)s o godz. 23:59:59 (czasu warszawskiego).",
-                 date=format_date(v["last_day"], "long"))
-    if refused.code == "already_filed" and v.get("filed_on"):
-        return _("Protest od tego wyniku został już złożony %(date)s. Można złożyć tylko jeden protest.",
-                 date=format_date(v["filed_on"], "long"))
-    if refused.code == "too_short":
-        return _("Uzasadnienie protestu musi mieć co najmniej %(min)d znaków (wpisano %(n)d).",
-                 min=v["min"], n=v["n"])
-    if refused.code in ("too_long", "note_too_long"):
-        return _("Uzasadnienie może mieć najwyżej %(max)d znaków.", max=v["max"])
-    texts = {
-        "final": _("W tym programie wynik jest ostateczny – protest nie przysługuje."),
-        "not_announced": _("Wyniki nie zostały jeszcze ogłoszone."),
-        "awarded": _("Wniosek otrzymał dofinansowanie – protest przysługuje od wyniku negatywnego."),
-        "already_filed": _("Protest od tego wyniku został już złożony. Można złożyć tylko jeden protest."),
-        "already_decided": _("Ten protest został już rozpatrzony."),
-        "note_required": _("Podaj uzasadnienie rozstrzygnięcia."),
-        "path_changed": _("Wniosek zmienił w międzyczasie etap, więc nie można go przywrócić do oceny. "
-                          "Odśwież stronę i spróbuj ponownie."),
-    }
-    return texts[refused.code]
 
 
 def status_names() -> dict[str, str]:
@@ -85,7 +59,7 @@ def town_path(path_id: int) -> str | tuple[str, int]:
     return render_town(access.get_path_or_404(current_user, path_id), AppealForm())
 
 
-def render_town(path: Path, form: AppealForm, status: int = 200, refusal: str | None = None,
+def render_town(path: Path, form: AppealForm, status: int = 200, refusal: Message | None = None,
                 ) -> tuple[str, int]:
     found = appeal_service.outcome(path)
     now = utcnow()
@@ -93,7 +67,7 @@ def render_town(path: Path, form: AppealForm, status: int = 200, refusal: str | 
     try:
         appeal_service.check_can_file(found, now)
     except appeal_service.AppealRefused as refused:
-        can_file, why_not = False, refusal_text(refused)
+        can_file, why_not = False, refused.message
     return render_template("ranking/results/town.html",
                            o=found, form=form, can_file=can_file, why_not=why_not,
                            refusal=refusal, points=points, outcome_names=outcome_names(),
@@ -113,9 +87,9 @@ def file_appeal(path_id: int) -> Response | tuple[str, int]:
         abort(404)
     except appeal_service.AppealRefused as refused:
         if refused.field == "justification":
-            form.justification.errors = [refusal_text(refused)]
+            add_reasons(form, refused)
             return render_town(path, form, refused.status)
-        return render_town(path, form, refused.status, refusal=refusal_text(refused))
+        return render_town(path, form, refused.status, refusal=refused.message)
     flash(_("Złożono protest. Koordynator programu rozpatrzy go i powiadomi Was o rozstrzygnięciu."),
           "success")
     return redirect(url_for("results.town_path", path_id=path.id))
@@ -143,7 +117,7 @@ def _appeal_or_404(appeal_id: int) -> Any:
         abort(404)
 
 
-def render_appeal(appeal: Any, form: DecisionForm, status: int = 200, refusal: str | None = None,
+def render_appeal(appeal: Any, form: DecisionForm, status: int = 200, refusal: Message | None = None,
                   ) -> tuple[str, int]:
     found = appeal_service.outcome(appeal.path)
     return render_template("ranking/results/appeal.html", appeal=appeal, o=found, form=form, refusal=refusal,
@@ -169,9 +143,9 @@ def decide(appeal_id: int) -> Response | tuple[str, int]:
         appeal_service.decide(appeal_row, current_user, upheld, form.note.data)
     except appeal_service.AppealRefused as refused:
         if refused.field == "note":
-            form.note.errors = [refusal_text(refused)]
+            add_reasons(form, refused)
             return render_appeal(appeal_row, form, refused.status)
-        return render_appeal(appeal_row, form, refused.status, refusal=refusal_text(refused))
+        return render_appeal(appeal_row, form, refused.status, refusal=refused.message)
     if upheld:
         flash(_("Protest uwzględniony – miasto otrzymało powiadomienie, a wniosek wrócił do oceny "
                 "merytorycznej w nowej rundzie. Przydziel oceniających; po złożeniu ich kart uruchom "
