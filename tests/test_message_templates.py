@@ -10,6 +10,7 @@ from workflow.extensions import db
 from workflow.messaging import notifications
 from workflow.messaging.texts import SAMPLE_CONTEXT, TEXTS, Kind
 from workflow.models import Notification, NotificationTemplate
+from workflow.refusal import in_language
 
 KIND = Kind.ADVISOR_ASSIGNED
 
@@ -19,8 +20,8 @@ def url(world, kind: Kind = KIND) -> str:  # noqa: ANN001
 
 
 def texts(**changes: str) -> dict[str, str]:
-    subject_pl, body_pl = TEXTS[KIND][0].pl, TEXTS[KIND][1].pl
-    subject_en, body_en = TEXTS[KIND][0].en, TEXTS[KIND][1].en
+    (subject_pl, body_pl), (subject_en, body_en) = (
+        [in_language(text, locale) for text in TEXTS[KIND]] for locale in ("pl", "en"))
     data = {"subject_pl": subject_pl, "body_pl": body_pl,
             "subject_en": subject_en, "body_en": body_en}
     data.update(changes)
@@ -127,7 +128,7 @@ def test_reset_brings_back_the_default(world, coordinator):
     done = coordinator.post(url(world) + "/reset")
     assert done.status_code == 302 and templates() == 0
     page = coordinator.get(url(world)).get_data(as_text=True)
-    assert TEXTS[KIND][0].en.replace("{town}", "") in page
+    assert in_language(TEXTS[KIND][0], "en").replace("{town}", "") in page
     assert "Obowiązuje treść domyślna." in page
 
 

@@ -32,6 +32,9 @@ LOCALES = ("en", "pl")
 
 # Python %-format placeholders: %(name)s, %(num)d, %(mb).1f ...
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGc]")
+# The {name} fields of a message's default text (workflow/messaging/texts.py), filled by
+# str.format when the message is sent: a translation must keep them too.
+FIELD = re.compile(r"\{(\w+)\}")
 
 DAYS_LEFT = ("został %(num)d dzień", "zostało %(num)d dni")
 DAYS_AGO = ("termin minął %(num)d dzień temu", "termin minął %(num)d dni temu")
@@ -59,7 +62,7 @@ def _ids(message: Message) -> tuple[str, ...]:
 
 
 def _placeholders(text: str) -> set[str]:
-    return set(PLACEHOLDER.findall(text))
+    return set(PLACEHOLDER.findall(text)) | {"{%s}" % name for name in FIELD.findall(text)}
 
 
 def _sorted(keys: set[str | tuple[str, ...]]) -> list[str | tuple[str, ...]]:

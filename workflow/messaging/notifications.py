@@ -32,7 +32,7 @@ from workflow.messaging.texts import (  # noqa: F401  (re-exported)
     Kind,
 )
 from workflow.models import Notification, Path, PathTransition, Programme, Role, User
-from workflow.refusal import Refused, _l
+from workflow.refusal import Refused, _l, in_language
 
 log = logging.getLogger("sciezka.notifications")
 
@@ -122,7 +122,7 @@ def render(kind: Kind, locale: str, programme: Programme | None,
     full = {"programme": programme.title(locale) if programme else "", "link": ""}
     full.update({k: str(v) for k, v in context.items()})
     subject, body = TEXTS[kind]
-    default = (subject.get(locale), body.get(locale))
+    default = (in_language(subject, locale), in_language(body, locale))
     if overrides is not None:
         override = overrides.get((programme.id, kind.value, locale)) if programme else None
     else:

@@ -26,6 +26,7 @@ from workflow.extensions import db
 from workflow.messaging import notifications
 from workflow.messaging.texts import COMMON_PLACEHOLDERS, MANDATORY, SAMPLE_CONTEXT, TEXTS, Kind
 from workflow.models import NotificationPreference, NotificationTemplate, Programme, User
+from workflow.refusal import in_language
 
 LOCALES = ("pl", "en")
 
@@ -141,7 +142,7 @@ def save_preferences(user: User, wanted: dict[str, Choice]) -> None:
 def default_text(kind: Kind, locale: str) -> tuple[str, str]:
     """The built-in subject and body of a kind in a language."""
     subject, body = TEXTS[kind]
-    return subject.get(locale), body.get(locale)
+    return in_language(subject, locale), in_language(body, locale)
 
 
 def allowed_placeholders(kind: Kind) -> list[str]:
