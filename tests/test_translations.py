@@ -62,7 +62,7 @@ def _ids(message: Message) -> tuple[str, ...]:
 
 
 def _placeholders(text: str) -> set[str]:
-    return set(PLACEHOLDER.findall(text)) | {"{%s}" % name for name in FIELD.findall(text)}
+    return set(PLACEHOLDER.findall(text)) | {f"{{{name}}}" for name in FIELD.findall(text)}
 
 
 def _sorted(keys: set[str | tuple[str, ...]]) -> list[str | tuple[str, ...]]:

@@ -27,7 +27,6 @@ from workflow.advice.consultation_terms import (
     TOKEN_USED,
     ServiceInput,
     ServiceInvalid,
-    ServiceNotFound,
     ServiceRefused,
     window_closed,
 )
@@ -57,10 +56,8 @@ def duration_text(minutes: int) -> str:
 
 
 def _find(service_id: int) -> Service:
-    try:
-        return find(current_user, service_id)
-    except ServiceNotFound:
-        abort(404)
+    """The service if the user may see it; ServiceNotFound (the handler's 404) otherwise."""
+    return find(current_user, service_id)
 
 
 # --- the form -------------------------------------------------------------------------------
@@ -159,8 +156,6 @@ def new() -> Response | str | tuple[str, int]:
     try:
         service, created = log.create(path, current_user, _input(form), log=bool(form.log.data),
                                       client_token=form.client_token.data or None)
-    except ServiceNotFound:
-        abort(404)
     except ServiceInvalid as invalid:
         add_reasons(form, invalid)
         return _render_form(form, path, "new", action, status=invalid.status)
@@ -207,8 +202,6 @@ def edit(service_id: int) -> Response | str | tuple[str, int]:
         else:
             log.correct(service, current_user, _input(form), reason=form.reason.data or "",
                         expected_version=form.version.data)
-    except ServiceNotFound:
-        abort(404)
     except ServiceInvalid as invalid:
         add_reasons(form, invalid)
         return _render_form(form, service.path, mode, action, service=service, status=invalid.status)
@@ -276,8 +269,6 @@ def coordinator_edit(service_id: int) -> Response | str | tuple[str, int]:
     try:
         log.correct(service, current_user, _input(form), reason=form.reason.data or "",
                     expected_version=form.version.data)
-    except ServiceNotFound:
-        abort(404)
     except ServiceInvalid as invalid:
         add_reasons(form, invalid)
         return _render_form(form, service.path, "coordinator", action, service=service, status=invalid.status)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -83,8 +83,6 @@ def file_appeal(path_id: int) -> Response | tuple[str, int]:
         return render_town(path, form, 400)
     try:
         appeal_service.file(path, current_user, form.justification.data)
-    except appeal_service.AppealNotFound:
-        abort(404)
     except appeal_service.AppealRefused as refused:
         if refused.field == "justification":
             add_reasons(form, refused)
@@ -111,10 +109,8 @@ def appeals() -> str:
 
 
 def _appeal_or_404(appeal_id: int) -> Any:
-    try:
-        return appeal_service.get_for(current_user, appeal_id)
-    except appeal_service.AppealNotFound:
-        abort(404)
+    """The appeal if the user may see it; AppealNotFound (the handler's 404) otherwise."""
+    return appeal_service.get_for(current_user, appeal_id)
 
 
 def render_appeal(appeal: Any, form: DecisionForm, status: int = 200, refusal: Message | None = None,
