@@ -134,6 +134,11 @@ def shown_refusal() -> Refusal | None:
     return g.get("refusal")
 
 
+def forget_refusal() -> None:
+    """Before each request: no refusal shown yet."""
+    g.pop("refusal", None)
+
+
 def show_refusal(refused: Refused, *, form: str | None = None,
                  typed: Mapping[str, str] | None = None) -> None:
     """Let the page rendered next show `refused` (next to `form`, or at the top) with what

@@ -10,7 +10,7 @@ from flask_babel import format_currency, format_date, format_datetime, gettext, 
 
 from states.definition import Label
 from workflow.refusal import Message
-from workflow.web.helpers import shown_refusal
+from workflow.web.helpers import forget_refusal, shown_refusal
 
 
 def label(value: Label | Message | None) -> str:
@@ -64,5 +64,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["day"] = day
     app.jinja_env.globals["days_phrase"] = days_phrase
     app.jinja_env.globals["shown_refusal"] = shown_refusal
+    # A page shows only its own request's refusal (`g` outlives a request in a shared app context).
+    app.before_request(forget_refusal)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
