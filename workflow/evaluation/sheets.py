@@ -33,6 +33,7 @@ from states.definition import Label
 from workflow.audit import log as audit
 from workflow.evaluation import criteria as criteria_service
 from workflow.evaluation import manual_assignment
+from workflow.evaluation.conflicts import in_evaluation
 from workflow.extensions import db
 from workflow.models import (
     Applicant,
@@ -54,7 +55,6 @@ log = logging.getLogger("sciezka.sheets")
 MIN_JUSTIFICATION = 30
 JUSTIFICATION_MAX = 5000
 NOTE_MAX = 2000
-EVALUATION_STATE = "evaluation"
 DECLARATIONS = ("impartial", "conflict")
 
 CONFLICT_LABELS = {
@@ -76,6 +76,8 @@ NOT_IN_EVALUATION = Label("Wniosek nie jest już na etapie oceny merytorycznej, 
                           "zapisać ani złożyć.",
                           "The application is no longer in merit evaluation, so the sheet can be "
                           "neither saved nor submitted.")
+NO_SHEET = Label("Ten program nie ma jeszcze karty oceny. Koordynator musi ją najpierw utworzyć.",
+                 "This programme has no score sheet yet. The coordinator has to create it first.")
 EARLIER_ROUND = Label("Ta ocena należy do wcześniejszej rundy oceny wniosku i nie można jej już zmienić.",
                       "This evaluation belongs to an earlier evaluation round of the application and "
                       "can no longer be changed.")
@@ -312,7 +314,7 @@ def _check_can_score(assignment: EvaluatorAssignment) -> None:
         raise SheetRefused(CONFLICT, 403)
     if assignment.declaration != "impartial":
         raise SheetRefused(NOT_DECLARED, 403)
-    if assignment.path.state != EVALUATION_STATE:
+    if not in_evaluation(assignment.path):
         raise SheetRefused(NOT_IN_EVALUATION)
 
 
@@ -323,7 +325,6 @@ def get_or_create_draft(assignment: EvaluatorAssignment) -> ScoreSheet:
     if existing is not None:
         return existing
     _check_can_score(assignment)
-    criteria_service.ensure_sheet(assignment.path.programme)
     sheet = ScoreSheet(assignment_id=assignment.id, status="draft")
     db.session.add(sheet)
     try:

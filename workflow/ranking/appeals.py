@@ -303,7 +303,7 @@ def decide(appeal: Appeal, actor: User, upheld: bool, note: str, now: datetime |
     `reopen_event`, fired as `actor` with the note as its comment, if the path is in a state
     it leaves from: on the reserve list or not awarded) and its evaluation round goes up by
     one. The coordinator's next steps are evaluators for the new round
-    (evaluator_assignment.assign) and, with their sheets in, a new ranking. Rejected: no path changes."""
+    (manual_assignment.assign) and, with their sheets in, a new ranking. Rejected: no path changes."""
     if actor.role != Role.COORDINATOR:
         raise AppealNotFound(appeal.id)
     text = (note or "").strip()
