@@ -9,8 +9,8 @@ delays a message but never loses it: the outbox table is the truth.
 What a path's transition tells people is declared beside it in states/ (`Transition.notify`)
 and queued by the engine (path/transitions.py) in the transition's transaction.
 
-Texts: the defaults are in notification_texts; a coordinator may override a programme's
-subject and body per kind and language (NotificationTemplate, when that model exists).
+Texts: the defaults are in texts.py; a coordinator may override a programme's
+subject and body per kind and language (NotificationTemplate).
 A person may switch a kind's email or inbox off (NotificationPreference), except for the
 MANDATORY kinds.
 """
@@ -27,6 +27,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from workflow.extensions import db, send_task, tasks_run_in_process
+from workflow.messaging import mail
 from workflow.messaging.texts import (  # noqa: F401  (re-exported)
     COMMON_PLACEHOLDERS,
     MANDATORY,
@@ -35,6 +36,7 @@ from workflow.messaging.texts import (  # noqa: F401  (re-exported)
     Kind,
 )
 from workflow.models import Notification, Programme, User
+from workflow.models.notification_settings import NotificationPreference, NotificationTemplate
 
 log = logging.getLogger("sciezka.notifications")
 
@@ -76,10 +78,6 @@ def placeholders(kind: Kind) -> list[str]:
 def _override(kind: Kind, locale: str, programme_id: int | None) -> tuple[str, str] | None:
     if programme_id is None:
         return None
-    try:
-        from workflow.models.notification_settings import NotificationTemplate
-    except ImportError:  # the editable templates are not installed
-        return None
     row = db.session.scalar(select(NotificationTemplate).where(
         NotificationTemplate.programme_id == programme_id,
         NotificationTemplate.kind == kind.value, NotificationTemplate.locale == locale))
@@ -92,10 +90,6 @@ Overrides = dict[tuple[int, str, str], tuple[str, str]]
 def _overrides_of(programme_ids: set[int], kinds: set[Kind]) -> Overrides:
     """Every edited text of these programmes and kinds (one query)."""
     if not programme_ids:
-        return {}
-    try:
-        from workflow.models.notification_settings import NotificationTemplate
-    except ImportError:
         return {}
     rows = db.session.scalars(select(NotificationTemplate).where(
         NotificationTemplate.programme_id.in_(sorted(programme_ids)),
@@ -131,10 +125,6 @@ def render(kind: Kind, locale: str, programme: Programme | None,
 def preference(user_id: int, kind: Kind) -> tuple[bool, bool]:
     """(email, inbox): whether `user_id` wants `kind` by email and in the inbox."""
     if kind in MANDATORY:
-        return True, True
-    try:
-        from workflow.models.notification_settings import NotificationPreference
-    except ImportError:  # preferences are not installed: everything on
         return True, True
     row = db.session.scalar(select(NotificationPreference).where(
         NotificationPreference.user_id == user_id, NotificationPreference.kind == kind.value))
@@ -175,10 +165,6 @@ class Outgoing:
 
 def _preferences_of(kinds: set[Kind]) -> dict[tuple[int, str], tuple[bool, bool]]:
     """Every person's switches for these kinds (one query; most people have none)."""
-    try:
-        from workflow.models.notification_settings import NotificationPreference
-    except ImportError:
-        return {}
     rows = db.session.scalars(select(NotificationPreference).where(
         NotificationPreference.kind.in_(sorted(k.value for k in kinds))))
     return {(r.user_id, r.kind): (bool(r.email), bool(r.inbox)) for r in rows}
@@ -230,6 +216,4 @@ def dispatch(*, force: bool = False) -> None:
 
 def send_pending(limit: int = 200) -> int:
     """Deliver due pending rows here and now (the old synchronous call; tests use it)."""
-    from workflow.messaging import mail
-
     return mail.deliver_pending(limit=limit)
