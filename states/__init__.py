@@ -1,13 +1,17 @@
-"""Each programme's path as data: states, transitions, who may fire them, guards.
+"""Each programme's path as data: states, transitions, who may fire them, guards, what a
+transition causes, and the programme's own words (which states are the application, the
+evaluation and the outcomes; the score-sheet template its programmes start with).
 
 Pure Python: this package imports nothing of the project, no Flask and no database.
-The engine in workflow/services/transitions.py reads these definitions; a new programme
+The engine in workflow/path/transitions.py reads these definitions; a new programme
 is a new module here, registered in REGISTRY, with no change to the engine.
 """
 
 from states.definition import (
     Label,
+    Notify,
     PathDefinition,
+    Phases,
     Stage,
     State,
     Transition,
@@ -16,6 +20,7 @@ from states.guards import GUARDS, Guard, GuardFacts
 from states.mermaid import to_mermaid
 from states.partnership import PARTNERSHIP
 from states.rozwoj_lokalny import ROZWOJ_LOKALNY
+from states.sheet import CriterionSpec, PartSpec, SheetTemplate
 
 REGISTRY: dict[str, PathDefinition] = {
     ROZWOJ_LOKALNY.code: ROZWOJ_LOKALNY,
@@ -31,10 +36,15 @@ def get_definition(code: str) -> PathDefinition:
 __all__ = [
     "GUARDS",
     "REGISTRY",
+    "CriterionSpec",
     "Guard",
     "GuardFacts",
     "Label",
+    "Notify",
+    "PartSpec",
     "PathDefinition",
+    "Phases",
+    "SheetTemplate",
     "Stage",
     "State",
     "Transition",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from states.sheet import SheetTemplate
+
 # Roles a person can hold towards one path. "applicant" is a member of the applying town
 # (or of a partnership's municipalities); "advisor" is the path's city advisor (lead);
 # "expert" a field expert assigned to it, who sees the path but signs nothing off.
@@ -12,6 +14,9 @@ ROLES = frozenset({"applicant", "advisor", "expert", "coordinator", "system"})
 
 # Steps a stage can be in. A stage is "accepted" once the path has moved past it.
 STEPS = ("draft", "submitted", "returned", "in_progress", "final")
+
+# Whom a transition's message can go to: the applicant's members, or the path's lead advisor.
+RECIPIENTS = frozenset({"applicant", "advisor"})
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,17 @@ class State:
 
 
 @dataclass(frozen=True)
+class Notify:
+    """A message a transition sends: a notification kind (a value of
+    workflow.messaging.texts.Kind, e.g. "stage_returned") to the people of a role towards the
+    path ("applicant": the applicant's members; "advisor": its lead advisor). The engine
+    queues it in the transition's own database transaction; it leaves after the commit."""
+
+    kind: str
+    to: str = "applicant"
+
+
+@dataclass(frozen=True)
 class Transition:
     """An event that moves a path from one of `sources` to `target`."""
 
@@ -61,6 +77,7 @@ class Transition:
     comment_required: bool = False
     style: str = "primary"  # "primary", "secondary" or "danger": how a button looks
     history: Label | None = None  # what happened, in the past tense, for the timeline
+    notify: tuple[Notify, ...] = ()  # what the move causes besides itself: messages to people
 
     @property
     def done(self) -> Label:
@@ -69,8 +86,37 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class Phases:
+    """Which states play which part in a programme that ranks applications, so that the code
+    asks the definition ("is this state the merit evaluation?") instead of naming states.
+    A path without a formal check, evaluation or ranking leaves those parts empty."""
+
+    application: tuple[str, ...] = ()  # the applicant prepares or corrects the application
+    formal_check: tuple[str, ...] = ()  # submitted; the formal check is pending
+    rejected: tuple[str, ...] = ()  # rejected at the formal check
+    evaluation: tuple[str, ...] = ()  # in merit evaluation: evaluators score it
+    ranked: tuple[str, ...] = ()  # on the ranking; the result is not announced yet
+    # (the ranking's outcome, the state it puts a path in): see workflow/ranking/rule.OUTCOMES
+    outcomes: tuple[tuple[str, str], ...] = ()
+
+    def named(self) -> list[tuple[str, str]]:
+        """(part, state) for every state named, outcomes as part 'outcome'."""
+        named = [(part, code) for part in ("application", "formal_check", "rejected", "evaluation", "ranked")
+                 for code in getattr(self, part)]
+        return named + [("outcome", code) for _outcome, code in self.outcomes]
+
+
+@dataclass(frozen=True)
 class PathDefinition:
-    """A programme's whole path. Validated on construction, so a typo fails at import."""
+    """A programme's whole path. Validated on construction, so a typo fails at import.
+
+    Besides its states and transitions, a definition carries the programme's own words:
+    `phases` (which states are the application, the formal check, the evaluation, the
+    ranking and its outcomes), `submit_event` (the event that submits the application; its
+    moment is the submission time the ranking reads), `reopen_event` (an upheld appeal takes
+    the application back to evaluation), and `sheet`, the score-sheet template a programme
+    of this path starts with (None: it has no score sheet).
+    """
 
     code: str
     title: Label
@@ -79,6 +125,10 @@ class PathDefinition:
     states: tuple[State, ...]
     transitions: tuple[Transition, ...]
     initial: str
+    phases: Phases = Phases()
+    submit_event: str | None = None
+    reopen_event: str | None = None
+    sheet: SheetTemplate | None = None
     _states: dict[str, State] = field(init=False, repr=False, compare=False)
     _stages: dict[str, Stage] = field(init=False, repr=False, compare=False)
 
@@ -117,12 +167,39 @@ class PathDefinition:
             for guard in t.guards:
                 if guard not in GUARDS:
                     problems.append(f"{t.event}: unknown guard {guard!r}")
+            for note in t.notify:
+                if note.to not in RECIPIENTS:
+                    problems.append(f"{t.event}: notifies unknown recipients {note.to!r}")
+                if not note.kind:
+                    problems.append(f"{t.event}: a message without a kind")
+        problems += self._validate_words()
         reachable = self._reachable()
         for state in self.states:
             if state.code not in reachable:
                 problems.append(f"state {state.code!r} cannot be reached")
         if problems:
             raise ValueError(f"path {self.code}: " + "; ".join(problems))
+
+    def _validate_words(self) -> list[str]:
+        problems: list[str] = []
+        seen: dict[str, str] = {}
+        for part, code in self.phases.named():
+            if code not in self._states:
+                problems.append(f"phases.{part}: unknown state {code!r}")
+            elif seen.setdefault(code, part) != part:
+                problems.append(f"phases: state {code!r} is both {seen[code]} and {part}")
+        outcomes = [outcome for outcome, _code in self.phases.outcomes]
+        if len(set(outcomes)) != len(outcomes):
+            problems.append("phases.outcomes: an outcome named twice")
+        for name in ("submit_event", "reopen_event"):
+            event = getattr(self, name)
+            if event is not None and self.transition(event) is None:
+                problems.append(f"{name}: unknown event {event!r}")
+        if self.reopen_event is not None and self.transition(self.reopen_event):
+            target = self.transition(self.reopen_event).target  # type: ignore[union-attr]
+            if target not in self.phases.evaluation:
+                problems.append(f"reopen_event: leads to {target!r}, not to an evaluation state")
+        return problems
 
     def _reachable(self) -> set[str]:
         seen = {self.initial}
@@ -173,3 +250,77 @@ class PathDefinition:
     def states_of(self, stages: Iterable[str]) -> list[str]:
         wanted = set(stages)
         return [s.code for s in self.states if s.stage in wanted]
+
+    # --- the programme's words: questions the code asks instead of naming states ---------------
+
+    def is_application_open(self, state: str) -> bool:
+        """The applicant is preparing or correcting the application (and may state the amount)."""
+        return state in self.phases.application
+
+    def is_formal_check(self, state: str) -> bool:
+        return state in self.phases.formal_check
+
+    def is_rejected(self, state: str) -> bool:
+        """Rejected at the formal check."""
+        return state in self.phases.rejected
+
+    def in_evaluation(self, state: str) -> bool:
+        """Under merit evaluation: evaluators may score the application now."""
+        return state in self.phases.evaluation
+
+    @property
+    def evaluation_states(self) -> tuple[str, ...]:
+        return self.phases.evaluation
+
+    @property
+    def outcome_states(self) -> tuple[str, ...]:
+        return tuple(code for _outcome, code in self.phases.outcomes)
+
+    def evaluated_states(self) -> tuple[str, ...]:
+        """States of an application that passed the formal check: in evaluation, ranked, or
+        with an outcome."""
+        return (*self.phases.evaluation, *self.phases.ranked, *self.outcome_states)
+
+    def submitted_states(self) -> tuple[str, ...]:
+        """States of a submitted application (a withdrawn one is no application)."""
+        return (*self.phases.formal_check, *self.phases.rejected, *self.evaluated_states())
+
+    def formal_check_result(self, state: str) -> str:
+        """'passed', 'failed' or 'pending': where the application stands at the formal check."""
+        if state in self.evaluated_states():
+            return "passed"
+        return "failed" if state in self.phases.rejected else "pending"
+
+    def outcome_state(self, outcome: str) -> str | None:
+        """The state a ranking outcome ('awarded', 'reserve', 'not_eligible') puts a path in."""
+        return dict(self.phases.outcomes).get(outcome)
+
+    @property
+    def awarded_state(self) -> str | None:
+        """The state of an application that was awarded the grant."""
+        return self.outcome_state("awarded")
+
+    def can_reopen(self, state: str) -> bool:
+        """An upheld appeal can take an application in `state` back to evaluation."""
+        return self.reopen_event is not None and self.transition_from(state, self.reopen_event) is not None
+
+    def result_route(self, state: str, target: str) -> list[str] | None:
+        """The events the system fires to give a path in `state` its announced result `target`:
+        [] when it is there; the one move to it; or, from evaluation, onto the ranking first
+        and then to it. None when the result cannot be reached from `state` that way."""
+        if state == target:
+            return []
+
+        def system_move(source: str, to: tuple[str, ...]) -> Transition | None:
+            return next((t for t in self.transitions_from(source)
+                         if t.target in to and "system" in t.roles), None)
+
+        direct = system_move(state, (target,))
+        if direct is not None:
+            return [direct.event]
+        if state in self.phases.evaluation:
+            onto = system_move(state, self.phases.ranked)
+            then = system_move(onto.target, (target,)) if onto is not None else None
+            if onto is not None and then is not None:
+                return [onto.event, then.event]
+        return None

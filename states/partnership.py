@@ -3,12 +3,15 @@
 The applicant is a partnership of a town and its neighbouring municipalities. It exists
 to prove that a programme with another path needs no change to the engine; the tests
 drive it through the same `fire` as the Rozwój Lokalny path.
+
+Of the programme's words (see PathDefinition) it has only the messages its transitions
+send: no formal check, merit evaluation or ranking, so no phases, and no score sheet.
 """
 
 from __future__ import annotations
 
 from states.definition import Label as L
-from states.definition import PathDefinition, Stage, State, Transition
+from states.definition import Notify, PathDefinition, Stage, State, Transition
 
 APPLICANT = frozenset({"applicant"})
 ADVISOR = frozenset({"advisor", "coordinator"})
@@ -45,7 +48,8 @@ PARTNERSHIP = PathDefinition(
                    guards=("document_attached",)),
         Transition("accept_strategy", ("strategy.submitted",), "key_project.draft", ADVISOR,
                    L("Zatwierdź strategię", "Sign off the strategy"),
-                   L("Doradca zatwierdził strategię", "The advisor signed off the strategy")),
+                   L("Doradca zatwierdził strategię", "The advisor signed off the strategy"),
+                   notify=(Notify("stage_accepted", to="applicant"),)),
         Transition("submit_key_project", ("key_project.draft",), "done", APPLICANT,
                    L("Złożenie wniosku wstępnego", "Preliminary application submitted"),
                    L("Złóż wniosek wstępny", "Submit the preliminary application"),

@@ -10,12 +10,16 @@ advisor has signed it off; the coordinator runs the formal check and the results
 from __future__ import annotations
 
 from states.definition import Label as L
-from states.definition import PathDefinition, Stage, State, Transition
+from states.definition import Notify, PathDefinition, Phases, Stage, State, Transition
+from states.rozwoj_lokalny_sheet import RL_2020_SHEET
 
 A = frozenset({"applicant"})
 ADV = frozenset({"advisor", "coordinator"})
 CO = frozenset({"coordinator"})
 CO_SYS = frozenset({"coordinator", "system"})
+# What a stage's verdict tells the town's members (workflow/messaging/texts.py has the texts).
+ACCEPTED = (Notify("stage_accepted", to="applicant"),)
+RETURNED = (Notify("stage_returned", to="applicant"),)
 
 STAGES = (
     Stage("diagnosis", L("Diagnoza", "Diagnosis"), has_deadline=True, document_required=True),
@@ -161,6 +165,7 @@ def _plan_transitions() -> list[Transition]:
                 L(f"Zatwierdź {acc}", f"Sign off the {en}"),
                 L(f"Doradca zatwierdził {acc}", f"Your advisor signed off the {en}"),
                 history=L(f"Zatwierdzono {acc}", f"The {en} was signed off"),
+                notify=ACCEPTED,
             ),
             Transition(
                 f"return_{stage}",
@@ -172,6 +177,7 @@ def _plan_transitions() -> list[Transition]:
                 comment_required=True,
                 style="secondary",
                 history=L(f"Zwrócono {acc} do poprawy", f"The {en} was returned for correction"),
+                notify=RETURNED,
             ),
         ]
     return out
@@ -212,6 +218,7 @@ TRANSITIONS = (
         comment_required=True,
         style="secondary",
         history=L("Wniosek zwrócono do uzupełnienia", "The application was returned for correction"),
+        notify=RETURNED,
     ),
     Transition(
         "reject_formal",
@@ -297,4 +304,15 @@ ROZWOJ_LOKALNY = PathDefinition(
     states=STATES,
     transitions=TRANSITIONS,
     initial="diagnosis.draft",
+    phases=Phases(
+        application=("application.draft", "application.returned"),
+        formal_check=("formal_check",),
+        rejected=("rejected",),
+        evaluation=("evaluation",),
+        ranked=("ranked",),
+        outcomes=(("awarded", "awarded"), ("reserve", "reserve"), ("not_eligible", "not_awarded")),
+    ),
+    submit_event="submit_application",
+    reopen_event="reopen_evaluation",
+    sheet=RL_2020_SHEET,
 )

@@ -98,6 +98,13 @@ def read_facts(app) -> dict:
         "profiles": rows("SELECT u.email, ep.municipality_name FROM evaluator_profile ep "
                          "JOIN user_account u ON u.id = ep.user_id ORDER BY u.email"),
         "town names": {r[0] for r in rows("SELECT name FROM applicant")},
+        # The history was fired through the engine: an audit record per transition.
+        "audited moves": rows("""SELECT count(*) FROM audit_event e JOIN path p ON p.id = e.object_id
+                                 WHERE e.action = 'transition' AND e.object_type = 'path'
+                                   AND p.programme_id = :pid""", pid=pid)[0][0],
+        "RL-2020 criteria": rows("""SELECT count(*) FROM criterion c JOIN sheet_part sp ON sp.id = c.part_id
+                                    JOIN programme g ON g.id = sp.programme_id
+                                    WHERE g.code = 'RL-2020'""")[0][0],
     }
     facts["files missing"] = sum(not documents.stored_path(h).exists() for _, _, h in facts["documents"])
     runner = app.test_cli_runner()
@@ -255,6 +262,11 @@ def test_evaluators_carry_a_balanced_load(seeded):
     # Where they live is none of the 54 towns: no conflict to declare.
     assert len(seeded["profiles"]) == 12
     assert not {home for _, home in seeded["profiles"]} & seeded["town names"]
+
+
+def test_the_history_went_through_the_engine_and_both_programmes_have_their_sheet(seeded):
+    assert seeded["audited moves"] == len(seeded["transitions"]) > 400
+    assert seeded["RL-2020 criteria"] == 12  # created with the programme, not on a first visit
 
 
 def test_points_and_justifications(seeded):

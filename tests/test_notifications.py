@@ -153,6 +153,60 @@ def test_a_refused_transition_queues_nothing(world):
     assert notes() == []
 
 
+def test_every_message_a_definition_declares_is_a_known_kind():
+    import states
+
+    declared = {(d.code, t.event, n.kind) for d in states.REGISTRY.values() for t in d.transitions
+                for n in t.notify}
+    assert declared  # the RL path's verdicts and the partnership's sign-off
+    assert {kind for _code, _event, kind in declared} <= {k.value for k in Kind}
+
+
+def test_no_session_listener_queues_messages_behind_the_engines_back(world):
+    """A transition record written outside the engine causes nothing: what a move causes is
+    queued by `fire` itself, not by a listener on every session."""
+    from workflow.models import PathTransition
+
+    path = world.path("a")
+    db.session.add(PathTransition(path_id=path.id, seq=path.version, event="return_diagnosis",
+                                  from_state="diagnosis.submitted", to_state="diagnosis.returned",
+                                  actor_id=world.users["advisor_a"].id, comment="poza silnikiem"))
+    db.session.commit()
+    assert notes() == []
+
+
+def test_a_move_left_uncommitted_sends_nothing_until_its_caller_commits(world):
+    path = world.path("a")
+    path.state = "diagnosis.submitted"
+    db.session.commit()
+    transitions.fire(path, "return_diagnosis", world.user("advisor_a"), "Popraw.", commit=False)
+    db.session.rollback()  # the caller's transaction failed: the message goes with the move
+    assert notes() == [] and world.path("a").state == "diagnosis.submitted"
+    path = world.path("a")
+    transitions.fire(path, "return_diagnosis", world.user("advisor_a"), "Popraw.", commit=False)
+    db.session.commit()
+    [note] = notes(Kind.STAGE_RETURNED)
+    assert note.status == "pending"  # queued with the move, not yet handed to the worker
+    notifications.dispatch()
+    assert notes(Kind.STAGE_RETURNED)[0].status == "sent"
+
+
+def test_a_transition_can_tell_the_paths_lead_advisor(world, monkeypatch):
+    """Recipients are a role towards the path: here the lead advisor, on a definition whose
+    submission notifies them."""
+    import dataclasses
+
+    import states
+
+    rl = states.get_definition("rozwoj-lokalny")
+    told = tuple(dataclasses.replace(t, notify=(states.Notify("stage_returned", to="advisor"),))
+                 if t.event == "withdraw" else t for t in rl.transitions)
+    monkeypatch.setitem(states.REGISTRY, rl.code, dataclasses.replace(rl, transitions=told))
+    transitions.fire(world.path("b"), "withdraw", world.user("town_b"), "Rezygnujemy.")
+    [note] = notes(Kind.STAGE_RETURNED)
+    assert note.recipient_id == world.users["advisor_b"].id and "Rezygnujemy." in note.body
+
+
 # --- delivery over SMTP -------------------------------------------------------------------------
 
 def test_delivery_sends_over_smtp_with_a_message_id_from_the_row(world, mail_to):

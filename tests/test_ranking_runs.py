@@ -354,6 +354,23 @@ def test_announce_moves_every_path_records_transitions_and_notifies_each_town(bu
     assert snap.announced_at is not None and snap.announced_by_id == built.coordinator.id
 
 
+def test_the_announcement_moves_paths_through_the_engine_as_the_system(built):
+    """Each move of the announcement is the engine's: one audit record per transition, made
+    by the coordinator who announced, naming the system actor."""
+    from workflow.audit.log import detail_of
+    from workflow.models import AuditEvent
+
+    announce_built(built)
+    moves = db.session.execute(sa.select(PathTransition.path_id, PathTransition.event, PathTransition.seq)
+                               .where(PathTransition.event.in_(("rank", "award", "place_on_reserve",
+                                                                "not_award")))).all()
+    audited = [(e.object_id, detail_of(e)) for e in db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "transition",
+                                    AuditEvent.actor_id == built.coordinator.id))]
+    by_system = sorted((pid, d["event"], d["seq"]) for pid, d in audited if d.get("system") == "announcement")
+    assert by_system == sorted(tuple(m) for m in moves) and len(moves) == 8
+
+
 def test_announcing_twice_or_a_second_snapshot_is_refused_and_changes_nothing(built):
     official = announce_built(built)
     other = ranking_runs.run(built.programme, built.coordinator, kind="official")

@@ -10,6 +10,7 @@ import pytest
 from conftest import make_user
 from sqlalchemy import func, select
 
+from states import get_definition
 from workflow.evaluation import criteria, sheets
 from workflow.evaluation.sheets import ScoreInput
 from workflow.extensions import db
@@ -70,14 +71,17 @@ def submit(assignment: EvaluatorAssignment, values: dict[int, ScoreInput]) -> Sc
 
 # --- criteria -----------------------------------------------------------------------------------
 
+RL_CRITERIA = get_definition("rozwoj-lokalny").sheet.parts  # the template the RL path names
+
+
 def test_rl_criteria_sum_to_110_and_120():
-    prl, pri = criteria.RL_CRITERIA
+    prl, pri = RL_CRITERIA
     assert (prl.code, pri.code) == ("PRL", "PRI")
     assert sum(c.max_points for c in prl.criteria) == 110
     assert sum(c.max_points for c in pri.criteria) == 120
-    codes = [c.code for p in criteria.RL_CRITERIA for c in p.criteria]
+    codes = [c.code for p in RL_CRITERIA for c in p.criteria]
     assert len(codes) == len(set(codes)) == 12
-    for c in (c for p in criteria.RL_CRITERIA for c in p.criteria):
+    for c in (c for p in RL_CRITERIA for c in p.criteria):
         assert c.title_pl and c.title_en and c.description_pl.endswith(".") and c.description_en.endswith(".")
 
 

@@ -49,7 +49,8 @@ def test_rl_definition_validates_when_rebuilt_from_its_parts():
     # Constructing runs the validation; a rebuilt copy must validate too and be equal.
     copy = PathDefinition(code=RL.code, title=RL.title, applicant_kinds=RL.applicant_kinds,
                           stages=RL.stages, states=RL.states, transitions=RL.transitions,
-                          initial=RL.initial)
+                          initial=RL.initial, phases=RL.phases, submit_event=RL.submit_event,
+                          reopen_event=RL.reopen_event, sheet=RL.sheet)
     assert copy == RL
     assert RL.initial == "diagnosis.draft"
     assert RL.applicant_kinds == frozenset({"town"})
@@ -488,3 +489,93 @@ def test_every_rozwoj_lokalny_transition_says_what_happened_for_the_timeline():
     for t in get_definition("rozwoj-lokalny").transitions:
         assert t.history is not None, t.event
         assert t.done.pl and t.done.en
+
+
+# --- the programme's words: phases, events, messages, the sheet template ---------------------------
+
+
+def test_rl_phases_answer_what_the_code_asks():
+    assert RL.is_application_open("application.draft") and RL.is_application_open("application.returned")
+    assert not RL.is_application_open("pri.draft") and not RL.is_application_open("formal_check")
+    assert RL.evaluation_states == ("evaluation",) and RL.in_evaluation("evaluation")
+    assert not RL.in_evaluation("ranked")
+    assert set(RL.evaluated_states()) == {"evaluation", "ranked", "reserve", "awarded", "not_awarded"}
+    assert set(RL.submitted_states()) == {"formal_check", "rejected", "evaluation", "ranked", "reserve",
+                                          "awarded", "not_awarded"}
+    assert "withdrawn" not in RL.submitted_states()  # a withdrawn application is no application
+    assert [RL.formal_check_result(s) for s in ("formal_check", "rejected", "evaluation", "not_awarded")] == [
+        "pending", "failed", "passed", "passed"]
+    assert RL.outcome_state("awarded") == RL.awarded_state == "awarded"
+    assert (RL.outcome_state("reserve"), RL.outcome_state("not_eligible")) == ("reserve", "not_awarded")
+    assert RL.outcome_state("unknown") is None
+    assert RL.submit_event == "submit_application" and RL.reopen_event == "reopen_evaluation"
+    assert RL.can_reopen("reserve") and RL.can_reopen("not_awarded") and not RL.can_reopen("awarded")
+
+
+@pytest.mark.parametrize(("state", "target", "events"), [
+    ("evaluation", "awarded", ["rank", "award"]),
+    ("evaluation", "not_awarded", ["rank", "not_award"]),
+    ("ranked", "reserve", ["place_on_reserve"]),
+    ("reserve", "awarded", ["award"]),
+    ("awarded", "awarded", []),
+    ("awarded", "reserve", None),  # a grant once given is final
+    ("not_awarded", "awarded", None),  # only an upheld appeal reopens it, never the announcement
+    ("formal_check", "awarded", None),
+])
+def test_result_route_is_what_the_announcement_fires(state, target, events):
+    assert RL.result_route(state, target) == events
+    for event in events or ():
+        assert "system" in RL.transition(event).roles
+
+
+def test_stage_verdicts_declare_their_messages():
+    notes = {t.event: [(n.kind, n.to) for n in t.notify] for t in RL.transitions if t.notify}
+    for stage in PLAN_STAGES:
+        assert notes.pop(f"accept_{stage}") == [("stage_accepted", "applicant")]
+        assert notes.pop(f"return_{stage}") == [("stage_returned", "applicant")]
+    assert notes == {"return_application": [("stage_returned", "applicant")]}
+    # Every move into a 'returned' step tells the town (as the old session listener did).
+    for t in RL.transitions:
+        if RL.state(t.target).step == "returned":
+            assert t.notify, t.event
+
+
+def test_rl_names_its_sheet_template_and_the_partnership_none():
+    assert RL.sheet is not None and RL.sheet.code == "RL-2020"
+    assert [(p.code, p.max_points) for p in RL.sheet.parts] == [("PRL", 110), ("PRI", 120)]
+    assert PARTNERSHIP.sheet is None
+    assert PARTNERSHIP.phases == states.Phases() and PARTNERSHIP.submitted_states() == ()
+    assert PARTNERSHIP.result_route("strategy.draft", "done") is None
+    assert [(n.kind, n.to) for n in PARTNERSHIP.transition("accept_strategy").notify] == [
+        ("stage_accepted", "applicant")]
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"phases": states.Phases(evaluation=("nowhere",))}, "phases.evaluation: unknown state 'nowhere'"),
+    ({"phases": states.Phases(evaluation=("one.submitted",), ranked=("one.submitted",))},
+     "'one.submitted' is both evaluation and ranked"),
+    ({"phases": states.Phases(outcomes=(("awarded", "done"), ("awarded", "one.draft")))}, "named twice"),
+    ({"submit_event": "sbumit"}, "submit_event: unknown event 'sbumit'"),
+    ({"reopen_event": "accept"}, "reopen_event: leads to 'done', not to an evaluation state"),
+    ({"transitions": replace_transition(1, notify=(states.Notify("stage_accepted", to="mayor"),))},
+     "notifies unknown recipients 'mayor'"),
+], ids=["unknown-phase-state", "two-phases", "outcome-twice", "unknown-submit", "reopen-not-evaluation",
+        "unknown-recipient"])
+def test_broken_words_raise_value_error(changes, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        small(**changes)
+
+
+def test_a_sheet_template_validates_itself():
+    from states.sheet import CriterionSpec, PartSpec, SheetTemplate
+
+    good = CriterionSpec("1", "A", "A", "", "", 5)
+    assert SheetTemplate("T", (PartSpec("P", "P", "P", (good,)),)).max_points == 5
+    with pytest.raises(ValueError, match="no parts"):
+        SheetTemplate("T", ())
+    with pytest.raises(ValueError, match="part 'P' has no criteria"):
+        SheetTemplate("T", (PartSpec("P", "P", "P", ()),))
+    with pytest.raises(ValueError, match="duplicate criterion codes"):
+        SheetTemplate("T", (PartSpec("P", "P", "P", (good, good)),))
+    with pytest.raises(ValueError, match="max_points must be positive"):
+        SheetTemplate("T", (PartSpec("P", "P", "P", (dataclasses.replace(good, max_points=0),)),))

@@ -268,3 +268,33 @@ def test_a_field_expert_sees_the_path_but_signs_nothing_off(world):
     with pytest.raises(TransitionRefused):
         fire(world.path("a"), "accept_diagnosis", expert)
     assert roles_for(world.user("advisor_a"), world.path("a")) == frozenset({"advisor"})
+
+
+def test_a_system_move_is_checked_against_the_system_role_and_named_in_the_audit(world):
+    from workflow.audit.log import detail_of
+    from workflow.models import AuditEvent
+
+    path = world.path("a")
+    path.state = "ranked"
+    db.session.commit()
+    coordinator = world.user("coordinator")
+    with pytest.raises(TransitionRefused):  # withdrawing is the town's, never the system's
+        fire(path, "withdraw", coordinator, "x", as_system="announcement")
+    record = fire(path, "award", coordinator, "Ogłoszenie", as_system="announcement")
+    assert (record.actor_id, path.state) == (coordinator.id, "awarded")  # who set it off
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "transition")
+                               .order_by(AuditEvent.id.desc())).first()
+    assert detail_of(event) == {"event": "award", "from": "ranked", "to": "awarded", "seq": record.seq,
+                                "system": "announcement"}
+
+
+def test_a_persons_move_names_no_system(world):
+    from workflow.audit.log import detail_of
+    from workflow.models import AuditEvent
+
+    path = world.path("a")
+    path.state = "formal_check"
+    db.session.commit()
+    fire(path, "pass_formal_check", world.user("coordinator"))
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "transition")).one()
+    assert "system" not in detail_of(event)

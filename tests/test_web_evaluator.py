@@ -459,3 +459,35 @@ def test_coordinator_creates_the_rl_sheet_once(world, login):
     assert db.session.scalar(select(func.count()).select_from(Criterion)) == 12
     for email in ("evaluator@example.pl", "town-a@example.pl"):
         assert login(email).get("/coordinator/criteria/").status_code == 404
+
+
+# --- the sheet comes from the programme's template, never from reading a page ------------------------
+
+def test_a_programme_without_criteria_gets_none_on_an_evaluators_visit(world, login):
+    """The evaluator's sheet page of a programme without a sheet refuses (409) and writes no
+    criteria: they are created with the programme or by the coordinator, not on a GET."""
+    path = world.path("a")
+    path.state = "evaluation"
+    db.session.commit()
+    assign(path.id, world.users["evaluator"], declaration="impartial")
+    browser = login("evaluator@example.pl")
+    for method in (browser.get, browser.post):
+        page = method(f"/evaluator/applications/{path.id}/sheet")
+        assert page.status_code == 409
+        assert "nie ma jeszcze karty oceny" in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(SheetPart)) == 0
+    assert sheet_count() == 0
+
+
+def test_a_programme_whose_path_names_no_template_has_no_sheet_to_create(ctx, login):
+    from conftest import make_programme
+
+    programme = make_programme("CWD-TEST", path_code="partnerstwa")
+    make_user("coordinator@example.pl", "coordinator")
+    db.session.commit()
+    assert criteria.template_of(programme) is None and criteria.ensure_sheet(programme) == []
+    coordinator = login("coordinator@example.pl")
+    page = coordinator.get("/coordinator/criteria/?programme=CWD-TEST").get_data(as_text=True)
+    assert "Ten program nie ma jeszcze karty oceny." in page and "Utwórz kartę oceny" not in page
+    assert coordinator.post("/coordinator/criteria/create?programme=CWD-TEST").status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(SheetPart)) == 0

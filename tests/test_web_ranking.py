@@ -270,12 +270,12 @@ def test_anonymous_visitors_are_sent_to_log_in(built, browser):
 
 
 def test_a_run_that_cannot_be_queued_is_shown_as_failed(built, login, monkeypatch):
-    import worker.tasks
+    from workflow.ranking.views import ranking as ranking_views
 
     def broker_down(*args, **kwargs):  # noqa: ANN002, ANN003
         raise ConnectionError("redis is down")
 
-    monkeypatch.setattr(worker.tasks.run_ranking, "delay", broker_down)
+    monkeypatch.setattr(ranking_views, "send_task", broker_down)
     browser = login("coordinator@example.pl")
     response = run_preview(browser)
     snap = latest_snapshot()

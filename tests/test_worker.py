@@ -51,3 +51,48 @@ def test_the_tasks_are_registered_by_name():
     import worker.tasks  # noqa: F401
 
     assert {"ranking.run", "notifications.deliver", "reminders.sweep"} <= set(worker.celery.tasks)
+
+
+# --- the web reaches the tasks by name -------------------------------------------------------------
+
+def test_without_a_broker_a_task_sent_by_name_runs_in_process(world):
+    from workflow.extensions import db, send_task, tasks_run_in_process
+    from workflow.messaging import notifications
+    from workflow.messaging.texts import Kind
+
+    assert tasks_run_in_process()
+    row = notifications.queue(world.users["town_a"], Kind.PASSWORD_RESET, link="https://x.example/r/1")
+    db.session.commit()
+    send_task("notifications.deliver")
+    db.session.refresh(row)
+    assert row.status == "sent"
+
+
+def test_with_a_broker_a_task_is_handed_to_celery_by_name(app, monkeypatch):
+    from workflow import extensions
+
+    sent = []
+    celery = extensions.celery_app()
+    monkeypatch.setitem(celery.conf, "task_always_eager", False)
+    monkeypatch.setattr(celery, "send_task", lambda name, **kw: sent.append((name, kw)))
+    extensions.send_task("exports.run", 7, countdown=2)
+    assert sent == [("exports.run", {"args": (7,), "countdown": 2})]
+
+
+def test_no_module_of_the_application_imports_the_worker():
+    """Every module of workflow/ and forms/ imported, and worker/ is not among the modules
+    loaded: the web queues tasks by name (the import contract checks the same statically)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import importlib, pkgutil, sys\n"
+            "import workflow, forms\n"
+            "for package in (workflow, forms):\n"
+            "    for m in pkgutil.walk_packages(package.__path__, package.__name__ + '.'):\n"
+            "        importlib.import_module(m.name)\n"
+            "loaded = sorted(n for n in sys.modules if n == 'worker' or n.startswith('worker.'))\n"
+            "assert not loaded, loaded\n")
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -1,6 +1,8 @@
 """The Celery app, configured from config.py: `celery -A worker worker` / `celery -A worker beat`.
 
-Tasks are thin: they take ids, run inside the Flask app context, and call a service.
+Tasks are thin: they take ids, run inside the Flask app context, and call an operation.
+The app object itself is workflow.extensions.celery, configured here from config.py, so that
+the web queues tasks by name (extensions.send_task) without importing this package.
 Without REDIS_URL every task runs in-process and at once (task_always_eager), so `make run`
 needs nothing but Python.
 
@@ -19,10 +21,8 @@ from celery import Celery, Task, signals
 from flask import has_app_context
 
 import config
-
-# Longer than any countdown or ETA a task of ours is given, so Redis never hands an
-# unacknowledged task to a second worker while the first is still waiting to run it.
-VISIBILITY_TIMEOUT_S = 6 * 60 * 60
+from workflow import extensions
+from workflow.extensions import configure_celery
 
 
 class FlaskTask(Task):
@@ -45,46 +45,14 @@ class FlaskTask(Task):
 
 
 def make_celery(settings: dict | None = None) -> Celery:
+    """A new Celery app configured from `settings` (default: config.load()), its tasks run
+    by FlaskTask. The process's own app is `celery` below (workflow.extensions.celery)."""
     settings = settings if settings is not None else config.load()
-    redis_url = settings.get("REDIS_URL")
-    transport: dict[str, Any] = {"visibility_timeout": VISIBILITY_TIMEOUT_S}
-    if settings.get("REDIS_KEY_PREFIX"):
-        transport["global_keyprefix"] = settings["REDIS_KEY_PREFIX"]
-    queue = settings.get("CELERY_QUEUE") or "celery"
-    requeue_s = float(settings.get("OUTBOX_REQUEUE_S") or 60)
-    sweep_s = float(settings.get("REMINDER_SWEEP_S") or 900)
-    app = Celery("sciezka", task_cls=FlaskTask, include=["worker.tasks"])
-    app.conf.update(
-        broker_url=redis_url or "memory://",
-        result_backend=redis_url or None,
-        task_always_eager=not redis_url,
-        task_eager_propagates=True,
-        task_serializer="json",
-        result_serializer="json",
-        accept_content=["json"],
-        timezone=settings.get("TIMEZONE", "Europe/Warsaw"),
-        enable_utc=True,
-        task_acks_late=True,
-        task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=1,
-        task_time_limit=300,
-        task_soft_time_limit=240,
-        broker_transport_options=transport,
-        result_backend_transport_options=dict(transport),
-        task_default_queue=queue,
-        beat_schedule={
-            "outbox-requeue": {"task": "notifications.deliver", "schedule": requeue_s,
-                               "options": {"expires": requeue_s}},
-            "reminders-sweep": {"task": "reminders.sweep", "schedule": sweep_s,
-                                "options": {"expires": sweep_s}},
-        },
-        result_expires=7 * 24 * 60 * 60,
-        broker_connection_retry_on_startup=True,
-    )
-    return app
+    return configure_celery(Celery("sciezka", task_cls=FlaskTask), settings)
 
 
-celery = make_celery()
+# The one app of this process, the same object the web reaches by task name.
+celery = configure_celery(extensions.celery, config.load())
 app = celery
 
 

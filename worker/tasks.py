@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from worker import celery
+from worker import FlaskTask, celery
 from workflow.exports import jobs as exports
 from workflow.extensions import db
 from workflow.messaging import mail, notifications, reminders
@@ -19,7 +19,7 @@ from workflow.ranking import runs as ranking_runs
 DELIVER_BATCH = 200
 
 
-@celery.task(name="ranking.run")
+@celery.task(name="ranking.run", base=FlaskTask)
 def run_ranking(programme_id: int, actor_id: int | None, overrides: dict[str, Any] | None,
                 kind: str = "preview", snapshot_id: int | None = None) -> int | None:
     """Run the ranking of a programme; fills the queued snapshot `snapshot_id` if given.
@@ -40,7 +40,7 @@ def run_ranking(programme_id: int, actor_id: int | None, overrides: dict[str, An
         return None
 
 
-@celery.task(name="notifications.deliver", ignore_result=True)
+@celery.task(name="notifications.deliver", base=FlaskTask, ignore_result=True)
 def deliver_notifications() -> int:
     """Send the outbox's due pending rows (see services/mail.py); safe to run twice at once.
 
@@ -55,7 +55,7 @@ def deliver_notifications() -> int:
     return tried
 
 
-@celery.task(name="reminders.sweep", ignore_result=True)
+@celery.task(name="reminders.sweep", base=FlaskTask, ignore_result=True)
 def sweep_reminders() -> int:
     """Queue the deadline and sheet reminders due now (see services/reminders.py)."""
     queued = reminders.sweep()
@@ -63,7 +63,7 @@ def sweep_reminders() -> int:
     return queued
 
 
-@celery.task(name="exports.run", ignore_result=True, time_limit=1800, soft_time_limit=1740)
+@celery.task(name="exports.run", base=FlaskTask, ignore_result=True, time_limit=1800, soft_time_limit=1740)
 def run_export(job_id: int) -> str | None:
     """Write a prepared export's file (see services/exports.py); returns its final status."""
     job = db.session.get(ExportJob, job_id)

@@ -10,10 +10,10 @@ approve and announce straight away.
 - 29 applications reach 60 % on both parts (as the real committee's list did), one of
   them exactly at the threshold and one just below it; the best 15 ask for well under
   450 mln zł, so the programme's own settings award 15 and "--cap 54" a few more.
-- The history (plans accepted by the coordinator – the 2019 call had no advisors in the
-  demo – documents, the application's sign-off, the formal check) is written with bulk
-  INSERTs, consistent with what firing the transitions would have written: seq is the
-  version before each transition, the path's version follows the last one.
+- The documents and the application's sign-off are written with bulk INSERTs; the history
+  (plans accepted by the coordinator – the 2019 call had no advisors in the demo – the
+  submissions, the formal check) is fired through the engine at its past moments, as the
+  towns and the coordinator, so it obeys the path's rules and writes what any move writes.
 
 Deterministic: one random.Random(SEED) drives every choice; moments are computed in UTC
 from --today, so another --today shifts every moment by exactly that many days. The
@@ -37,6 +37,7 @@ import states
 from workflow.demo.parts import pdf_bytes, route_to
 from workflow.evaluation import criteria, scoring
 from workflow.extensions import db
+from workflow.messaging import notifications
 from workflow.models import (
     Applicant,
     Criterion,
@@ -44,7 +45,6 @@ from workflow.models import (
     EvaluatorAssignment,
     EvaluatorProfile,
     Path,
-    PathTransition,
     Programme,
     Score,
     ScoreSheet,
@@ -53,7 +53,7 @@ from workflow.models import (
     StageSignoff,
     User,
 )
-from workflow.path import documents
+from workflow.path import documents, transitions
 
 CODE = "RL-2019"
 SEED = 2019
@@ -148,12 +148,14 @@ class Application:
     applicant_id: int
     name: str
     user_id: int
-    kind: str  # the scoring category, or "rejected"
+    kind: str  # the scoring category, or FAILS_FORMAL_CHECK
     amount: Decimal = Decimal(0)
     sheets: list[dict[str, int]] = field(default_factory=list)  # part code -> points
     evaluators: list[int] = field(default_factory=list)  # evaluator indices, sheet order
 
 
+# The one application rejected at the formal check (it is never scored).
+FAILS_FORMAL_CHECK = "fails_formal_check"
 # Scoring categories of the 53 applications that passed the formal check:
 # (kind, count): eligible on both parts; failing PRL, PRI or both; a discrepancy whose
 # third sheet agrees with the first (eligible) or with the low second (not eligible);
@@ -230,7 +232,7 @@ def _shape_amounts(rng: random.Random, apps: list[Application], maxima: dict[str
         app.amount = Decimal(rng.randint(*AMOUNT_THOUSANDS) * 1000).quantize(Decimal("0.01"))
     ranked = []
     for app in apps:
-        if app.kind == "rejected":
+        if app.kind == FAILS_FORMAL_CHECK:
             continue
         eligible, total, parts = _final(app, maxima)
         if eligible:
@@ -249,7 +251,7 @@ def _shape_amounts(rng: random.Random, apps: list[Application], maxima: dict[str
 def _pair_evaluators(rng: random.Random, apps: list[Application], n_evaluators: int) -> None:
     """Two different regular evaluators per application, 8 or 9 sheets each; a third
     (the least loaded of the others) where the sheets differ too much."""
-    scored = [a for a in apps if a.kind != "rejected"]
+    scored = [a for a in apps if a.kind != FAILS_FORMAL_CHECK]
     slots_needed = 2 * len(scored)
     base, extra = divmod(slots_needed, n_evaluators)
     lucky = set(rng.sample(range(n_evaluators), extra))
@@ -282,11 +284,11 @@ def plan(apps: list[Application], maxima: dict[str, int], n_evaluators: int,
     kinds.remove("third_confirms_first")  # town01: three sheets, a high score
     rng.shuffle(kinds)
     apps[0].kind = "third_confirms_first"
-    apps[rejected].kind = "rejected"
+    apps[rejected].kind = FAILS_FORMAL_CHECK
     for app, kind in zip(others, kinds, strict=True):
         app.kind = kind
     for app in apps:
-        if app.kind != "rejected":
+        if app.kind != FAILS_FORMAL_CHECK:
             _plan_sheets(rng, app, maxima)
     _pair_evaluators(rng, apps, n_evaluators)
     _shape_amounts(rng, apps, maxima)
@@ -350,43 +352,45 @@ def seed_evaluation(today: date) -> Programme | None:
     path_ids = _write_paths(programme, apps, today, coordinator_id)
     _write_evaluation(programme, apps, path_ids, parts, evaluator_ids, coordinator_id, today, rng)
     db.session.commit()
+    notifications.dispatch()  # what the history's moves told the towns
     return programme
 
 
 def _write_paths(programme: Programme, apps: list[Application], today: date,
                  coordinator_id: int) -> list[int]:
-    """Paths, their documents, the application's sign-off and the history."""
+    """Paths, their documents and the application's sign-off (bulk INSERTs), then the
+    history, fired through the engine (see _fire_history)."""
     definition = states.get_definition(programme.path_code)
-    routes = {kind: route_to(definition, target)
-              for kind, target in (("evaluation", "evaluation"), ("rejected", "rejected"))}
+    routes = {failed: route_to(definition, target) for failed, target in (
+        (False, definition.evaluation_states[0]), (True, definition.phases.rejected[0]))}
     path_rows, plans = [], []
     for app in apps:
-        events = routes["rejected" if app.kind == "rejected" else "evaluation"]
+        events = routes[app.kind == FAILS_FORMAL_CHECK]
         moments = [_at(today, HISTORY[e], app.index) for e in events]
         state = definition.initial
         history = []
-        for seq, (event, when) in enumerate(zip(events, moments, strict=True), start=1):
+        for event, when in zip(events, moments, strict=True):
             transition = definition.transition_from(state, event)
             assert transition is not None  # noqa: S101
             actor = app.user_id if "applicant" in transition.roles else coordinator_id
-            history.append({"seq": seq, "event": event, "from_state": state, "to_state": transition.target,
-                            "actor_id": actor, "comment": REJECTION if transition.comment_required else "",
-                            "created_at": when, "_stage": definition.state(state).stage,
-                            "_guards": transition.guards})
+            history.append({"event": event, "actor_id": actor,
+                            "comment": REJECTION if transition.comment_required else "",
+                            "created_at": when, "stage": definition.state(state).stage,
+                            "guards": transition.guards})
             state = transition.target
         plans.append(history)
         created = _at(today, HISTORY["created"], app.index)
-        path_rows.append({"programme_id": programme.id, "applicant_id": app.applicant_id, "state": state,
-                          "version": len(history) + 1, "created_at": created, "updated_at": moments[-1],
-                          "requested_amount": app.amount})
+        path_rows.append({"programme_id": programme.id, "applicant_id": app.applicant_id,
+                          "state": definition.initial, "version": 1, "created_at": created,
+                          "updated_at": created, "requested_amount": app.amount})
     path_ids = _ids(Path.__table__, path_rows)
 
     doc_rows, doc_keys = [], []
     for app, pid, history in zip(apps, path_ids, plans, strict=True):
         for record in history:
-            if "document_attached" not in record["_guards"]:
+            if "document_attached" not in record["guards"]:
                 continue
-            stage, name = record["_stage"], DOC_NAMES[record["_stage"]]
+            stage, name = record["stage"], DOC_NAMES[record["stage"]]
             content = pdf_bytes(f"{app.name} - {name} 2019 (demo RL-2019, path {pid})")
             doc_rows.append({"path_id": pid, "stage": stage, "original_name": f"{name}.pdf",
                              "content_hash": _store(content), "mime_type": "application/pdf",
@@ -394,15 +398,29 @@ def _write_paths(programme: Programme, apps: list[Application], today: date,
                              "uploaded_at": record["created_at"] - timedelta(days=2)})
             doc_keys.append((pid, record))
     doc_ids = _ids(Document.__table__, doc_rows)
-    signoffs = [{"path_id": pid, "stage": record["_stage"], "document_id": did, "advisor_id": coordinator_id,
+    signoffs = [{"path_id": pid, "stage": record["stage"], "document_id": did, "advisor_id": coordinator_id,
                  "created_at": record["created_at"] - timedelta(days=1)}
                 for did, (pid, record) in zip(doc_ids, doc_keys, strict=True)
-                if "advisor_signed_off" in record["_guards"]]
+                if "advisor_signed_off" in record["guards"]]
     db.session.execute(insert(StageSignoff.__table__), signoffs)
-    db.session.execute(insert(PathTransition.__table__), [
-        {k: v for k, v in record.items() if not k.startswith("_")} | {"path_id": pid}
-        for pid, history in zip(path_ids, plans, strict=True) for record in history])
+    _fire_history(path_ids, plans)
     return path_ids
+
+
+def _fire_history(path_ids: list[int], plans: list[list[dict]]) -> None:
+    """Fire each path's planned events through the engine at their past moments, as the
+    town or the coordinator, step by step over all paths (a flush after each step: every
+    transition is one version of its path). Uncommitted: seed_evaluation commits."""
+    paths = {p.id: p for p in db.session.scalars(select(Path).where(Path.id.in_(path_ids)))}
+    actors = {u.id: u for u in db.session.scalars(select(User).where(
+        User.id.in_({r["actor_id"] for history in plans for r in history})))}
+    for step in range(max(len(history) for history in plans)):
+        for pid, history in zip(path_ids, plans, strict=True):
+            if step < len(history):
+                r = history[step]
+                transitions.fire(paths[pid], r["event"], actors[r["actor_id"]], r["comment"],
+                                 now=r["created_at"], commit=False)
+        db.session.flush()
 
 
 def _write_evaluation(programme: Programme, apps: list[Application], path_ids: list[int],
@@ -417,7 +435,7 @@ def _write_evaluation(programme: Programme, apps: list[Application], path_ids: l
 
     assignments, sheets = [], []
     for app, pid in zip(apps, path_ids, strict=True):
-        if app.kind == "rejected":
+        if app.kind == FAILS_FORMAL_CHECK:
             continue
         submitted = []
         for k, (e, _) in enumerate(zip(app.evaluators, app.sheets, strict=True)):

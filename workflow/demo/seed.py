@@ -26,6 +26,7 @@ from states.definition import PathDefinition
 from workflow.demo import advisory as demo_advisory
 from workflow.demo import evaluation as demo_evaluation
 from workflow.demo.parts import pdf_bytes, route_to
+from workflow.evaluation import criteria
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,
@@ -52,14 +53,13 @@ LARGE_CITIES = frozenset({
 N_TOWNS, N_ADVISORS, N_EVALUATORS = 54, 74, 12
 DEFAULT_PASSWORD = "demo"  # noqa: S105  (the documented demo password)
 
-# How many of the 54 towns stand in each state (town01 always at the very start).
-SPREAD = (
-    ("diagnosis.draft", 6), ("diagnosis.submitted", 4), ("diagnosis.returned", 2),
-    ("prl.draft", 5), ("prl.submitted", 4), ("prl.returned", 2),
-    ("pri.draft", 5), ("pri.submitted", 3), ("pri.returned", 2),
-    ("application.draft", 5), ("application.returned", 1), ("formal_check", 4),
-    ("evaluation", 7), ("ranked", 2), ("rejected", 1), ("withdrawn", 1),
-)
+PATH = states.get_definition("rozwoj-lokalny")
+# How many of the 54 towns stand in each state of the path, in the definition's order of
+# states (town01 always at the very start, the initial state): the three steps of each plan,
+# the application's draft and return, the formal check, evaluation, the ranking, no results
+# yet (reserve, awarded, not awarded), one rejected at the formal check, one withdrawn.
+TOWNS_PER_STATE = (6, 4, 2, 5, 4, 2, 5, 3, 2, 5, 1, 4, 7, 2, 0, 0, 0, 1, 1)
+SPREAD = tuple((state.code, n) for state, n in zip(PATH.states, TOWNS_PER_STATE, strict=True) if n)
 DEADLINE_DAYS = {"diagnosis": 14, "prl": 45, "pri": 75, "application": 105}
 
 FIRST = ("Anna", "Piotr", "Katarzyna", "Tomasz", "Magdalena", "Paweł", "Agnieszka", "Marcin",
@@ -119,7 +119,7 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
     if db.session.scalar(select(Programme.id).where(Programme.code == PROGRAMME_CODE)):
         return False, logins
 
-    definition = states.get_definition("rozwoj-lokalny")
+    definition = PATH
     zone = ZoneInfo("Europe/Warsaw")
     today = today or datetime.now(zone).date()
     hashed = generate_password_hash(password)  # one hash for every demo account: fast
@@ -167,6 +167,7 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
         db.session.add(AssignmentEvent(path_id=path.id, advisor_id=advisor.id, kind="lead",
                                        action="assigned", source="demo", created_at=start))
     db.session.commit()
+    criteria.ensure_sheet(programme)  # the score sheet its path starts with
 
     targets = [state for state, count in SPREAD for _ in range(count)]
     rest = targets[1:]

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, func, or_, select, union
 
+from states import get_definition
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,
@@ -38,12 +39,24 @@ from workflow.models import (
 )
 from workflow.refusal import Message, _l
 
-EVALUATION = "evaluation"
-# States whose applications were (or are being) evaluated: the coordinator's page lists them.
-EVALUATED_STATES = (EVALUATION, "ranked", "reserve", "awarded", "not_awarded")
 ROLES = ("regular", "third")
 SOURCES = ("manual", "proposal", "third_rule", "demo")
 LOAD_WEIGHT = 10
+
+
+def evaluation_states(programme: Programme) -> tuple[str, ...]:
+    """The states of the programme's path in which evaluators score an application."""
+    return get_definition(programme.path_code).evaluation_states
+
+
+def evaluated_states(programme: Programme) -> tuple[str, ...]:
+    """States whose applications were (or are being) evaluated: the coordinator's page lists them."""
+    return get_definition(programme.path_code).evaluated_states()
+
+
+def in_evaluation(path: Path) -> bool:
+    """The application is under merit evaluation now."""
+    return get_definition(path.programme.path_code).in_evaluation(path.state)
 
 # The kinds of conflict, as a table shows them.
 CONFLICT_LABELS = {

@@ -1,12 +1,11 @@
 """A programme's score sheet: its parts and criteria, and the coordinator's edits of them.
 
-The RL-2020 sheet has two parts, the local development plan (PRL, 110 points) and the
-institutional development plan (PRI, 120 points); the split into criteria below is our
-proposal from what the plans had to contain (a diagnosis, goals, projects, participation,
-money, monitoring; for the office: its diagnosis, goals, management, services,
-cooperation, people). The coordinator may change the criteria until the first sheet of
-the programme is submitted; from then on the sheet is locked, so that every submitted
-sheet was scored against the same criteria.
+A programme starts with the sheet its path definition names (`PathDefinition.sheet`, e.g.
+the RL-2020 sheet in states/rozwoj_lokalny_sheet.py): written when the programme is created
+or seeded, or when the coordinator asks for it, never as a side effect of reading a page.
+A path without a template gives its programmes no sheet. The coordinator may change the
+criteria until the first sheet of the programme is submitted; from then on the sheet is
+locked, so that every submitted sheet was scored against the same criteria.
 
 Messages (lazy gettext) are keyed by the form field they belong to.
 """
@@ -19,6 +18,8 @@ from sqlalchemy import delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from states import get_definition
+from states.sheet import SheetTemplate
 from workflow.extensions import db
 from workflow.models import (
     Criterion,
@@ -32,121 +33,6 @@ from workflow.models import (
 from workflow.refusal import Message, Refused, _l
 
 CODE_MAX, TITLE_MAX, DESCRIPTION_MAX, POINTS_MAX = 20, 300, 2000, 1000
-
-
-@dataclass(frozen=True)
-class CriterionSpec:
-    code: str
-    title_pl: str
-    title_en: str
-    description_pl: str
-    description_en: str
-    max_points: int
-
-
-@dataclass(frozen=True)
-class PartSpec:
-    code: str
-    title_pl: str
-    title_en: str
-    criteria: tuple[CriterionSpec, ...]
-
-    @property
-    def max_points(self) -> int:
-        return sum(c.max_points for c in self.criteria)
-
-
-RL_CRITERIA: tuple[PartSpec, ...] = (
-    PartSpec("PRL", "I. Plan Rozwoju Lokalnego", "I. Local development plan", (
-        CriterionSpec(
-            "I.1", "Jakość diagnozy i wykorzystanie danych", "Quality of the diagnosis and use of data",
-            "Diagnoza opiera się na aktualnych danych i trafnie wskazuje deficyty oraz potencjały "
-            "rozwojowe miasta.",
-            "The diagnosis rests on current data and correctly identifies the town's deficits and "
-            "development potential.",
-            20),
-        CriterionSpec(
-            "I.2", "Wizja i cele rozwoju", "Vision and development goals",
-            "Wizja i cele są jasne, mierzalne i wynikają bezpośrednio z diagnozy.",
-            "The vision and goals are clear, measurable and follow directly from the diagnosis.",
-            20),
-        CriterionSpec(
-            "I.3", "Spójność projektów z diagnozą i celami", "Coherence of the projects with the "
-            "diagnosis and goals",
-            "Zaplanowane projekty odpowiadają na zdiagnozowane problemy i razem prowadzą do "
-            "osiągnięcia celów planu.",
-            "The planned projects answer the problems diagnosed and together lead to the plan's "
-            "goals.",
-            25),
-        CriterionSpec(
-            "I.4", "Partycypacja społeczna w przygotowaniu planu", "Social participation in "
-            "preparing the plan",
-            "Mieszkańcy, przedsiębiorcy i organizacje pozarządowe realnie uczestniczyli w "
-            "przygotowaniu planu, a ich uwagi zostały uwzględnione.",
-            "Residents, businesses and NGOs took a real part in preparing the plan and their "
-            "comments were taken into account.",
-            15),
-        CriterionSpec(
-            "I.5", "Wykonalność finansowa i źródła finansowania", "Financial feasibility and "
-            "sources of funding",
-            "Budżet planu jest realistyczny, a źródła finansowania, w tym wkład własny, są "
-            "wskazane i zabezpieczone.",
-            "The plan's budget is realistic and its sources of funding, own contribution "
-            "included, are named and secured.",
-            15),
-        CriterionSpec(
-            "I.6", "Monitorowanie i zarządzanie ryzykiem", "Monitoring and risk management",
-            "Plan określa wskaźniki, sposób monitorowania postępów oraz główne ryzyka i "
-            "sposoby reagowania na nie.",
-            "The plan sets indicators, the way progress is monitored, and the main risks with "
-            "the responses to them.",
-            15),
-    )),
-    PartSpec("PRI", "II. Plan Rozwoju Instytucjonalnego", "II. Institutional development plan", (
-        CriterionSpec(
-            "II.1", "Diagnoza instytucji", "Diagnosis of the institution",
-            "Diagnoza rzetelnie opisuje mocne i słabe strony urzędu oraz jednostek miejskich.",
-            "The diagnosis gives a sound account of the strengths and weaknesses of the town "
-            "office and its municipal units.",
-            20),
-        CriterionSpec(
-            "II.2", "Cele doskonalenia instytucji", "Goals of institutional improvement",
-            "Cele doskonalenia są konkretne, mierzalne i odpowiadają na słabości wskazane w "
-            "diagnozie.",
-            "The improvement goals are specific, measurable and answer the weaknesses the "
-            "diagnosis found.",
-            20),
-        CriterionSpec(
-            "II.3", "Zarządzanie i planowanie strategiczne", "Management and strategic planning",
-            "Plan wzmacnia zarządzanie rozwojem, planowanie strategiczne i przestrzenne oraz "
-            "podejmowanie decyzji na podstawie danych.",
-            "The plan strengthens development management, strategic and spatial planning, and "
-            "decisions based on data.",
-            20),
-        CriterionSpec(
-            "II.4", "Usługi publiczne i e-administracja", "Public services and e-administration",
-            "Plan poprawia jakość i dostępność usług publicznych, w tym usług świadczonych "
-            "elektronicznie.",
-            "The plan improves the quality and accessibility of public services, electronic "
-            "services included.",
-            25),
-        CriterionSpec(
-            "II.5", "Współpraca i partnerstwa", "Cooperation and partnerships",
-            "Plan rozwija współpracę z sąsiednimi gminami, biznesem, organizacjami "
-            "pozarządowymi i mieszkańcami.",
-            "The plan develops cooperation with neighbouring municipalities, business, NGOs "
-            "and residents.",
-            15),
-        CriterionSpec(
-            "II.6", "Kompetencje kadr i zdolność do wdrożenia", "Staff competences and capacity "
-            "to implement",
-            "Urząd ma lub zdobędzie kompetencje, zasoby i strukturę potrzebne do wdrożenia obu "
-            "planów.",
-            "The office has, or will gain, the competences, resources and structure needed to "
-            "carry out both plans.",
-            20),
-    )),
-)
 
 LOCKED = _l("Kryteria są zablokowane – złożono już pierwszą kartę oceny w tym programie. "
             "Zmiana kryteriów po złożeniu karty zmieniłaby zasady oceny w trakcie naboru.")
@@ -218,16 +104,25 @@ def is_locked(programme: Programme) -> bool:
     ))))
 
 
-# --- creating the RL-2020 sheet ---------------------------------------------------------------
+# --- creating the sheet from the template ---------------------------------------------------
 
-def ensure_sheet(programme: Programme, spec: tuple[PartSpec, ...] = RL_CRITERIA) -> list[SheetPart]:
-    """Give the programme the RL-2020 sheet if it has no parts yet; idempotent.
+def template_of(programme: Programme) -> SheetTemplate | None:
+    """The score-sheet template the programme's path definition starts it with, if any."""
+    return get_definition(programme.path_code).sheet
+
+
+def ensure_sheet(programme: Programme) -> list[SheetPart]:
+    """Give the programme its definition's sheet template if it has no parts yet, and
+    return its parts (none when the definition has no template); idempotent. Called when
+    a programme is created or seeded, and by the coordinator's explicit action.
 
     Two requests doing this at once: the unique (programme, code) of a part lets one win,
     and the other reads what the winner wrote.
     """
-    if not db.session.scalar(select(exists().where(SheetPart.programme_id == programme.id))):
-        for p_pos, part_spec in enumerate(spec, 1):
+    template = template_of(programme)
+    if template is not None and not db.session.scalar(
+            select(exists().where(SheetPart.programme_id == programme.id))):
+        for p_pos, part_spec in enumerate(template.parts, 1):
             part = SheetPart(programme_id=programme.id, code=part_spec.code, title_pl=part_spec.title_pl,
                              title_en=part_spec.title_en, position=p_pos)
             part.criteria = [

@@ -21,7 +21,6 @@ from workflow.audit import log as audit
 from workflow.evaluation.conflicts import (
     ALREADY_ON,
     CONFLICT_KEPT,
-    EVALUATION,
     NO_THIRD_CANDIDATE,
     NOT_EVALUATOR,
     NOT_IN_EVALUATION,
@@ -34,6 +33,7 @@ from workflow.evaluation.conflicts import (
     conflicts_of,
     conflicts_where,
     evaluator_loads,
+    in_evaluation,
     regular_full,
 )
 from workflow.evaluation.scores import ApplicationScore, application_score, eligible
@@ -126,7 +126,7 @@ def unassign(assignment: EvaluatorAssignment, actor: User | None) -> None:
         problem: Message | None = SUBMITTED
     elif locked.declaration == "conflict":
         problem = CONFLICT_KEPT
-    elif locked.path.state != EVALUATION or locked.round != locked.path.evaluation_round:
+    elif not in_evaluation(locked.path) or locked.round != locked.path.evaluation_round:
         problem = NOT_IN_EVALUATION  # an earlier round's assignment is history
     else:
         problem = None

@@ -27,13 +27,13 @@ from sqlalchemy import select
 from workflow.advice.assignment import AssignmentRefused, one_transaction
 from workflow.evaluation.conflicts import (
     ALREADY_ON,
-    EVALUATION,
     LOAD_WEIGHT,
     NOT_IN_PROGRAMME,
     UNKNOWN_EVALUATOR,
     EvaluatorLoad,
     conflicts_found,
     conflicts_where,
+    evaluation_states,
     evaluator_loads,
     too_few,
 )
@@ -96,7 +96,7 @@ class Proposal:
 
 def load_instance(programme: Programme) -> tuple[Instance, list[ApplicationScore], dict[int, EvaluatorLoad]]:
     """What the proposal is computed from, and what it was read from (nine queries at most)."""
-    scores = application_scores(programme, [EVALUATION])
+    scores = application_scores(programme, evaluation_states(programme))
     evaluators = evaluator_loads(programme)
     loads = {e.id: e.load for e in evaluators.values() if e.active}
     excluded = set(conflicts_found(programme))

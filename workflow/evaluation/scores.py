@@ -15,10 +15,10 @@ from sqlalchemy.orm import aliased
 
 from workflow.evaluation import scoring
 from workflow.evaluation.conflicts import (
-    EVALUATION,
     EvaluatorLoad,
     conflicts_found,
     current_round,
+    evaluation_states,
     evaluator_loads,
 )
 from workflow.extensions import db
@@ -96,6 +96,7 @@ class ApplicationScore:
     sheets: tuple[scoring.SheetTotals, ...]
     final: scoring.FinalScore
     third: str  # 'not_needed' | 'needed' | 'assigned' | 'submitted'
+    evaluation_states: tuple[str, ...] = ()  # the states of its path's merit evaluation
 
     @property
     def evaluator_ids(self) -> set[int]:
@@ -126,7 +127,7 @@ class ApplicationScore:
 
     @property
     def in_evaluation(self) -> bool:
-        return self.state == EVALUATION
+        return self.state in self.evaluation_states
 
 
 def _third_status(rows: list[EvaluationRow], sheets: list[EvaluationRow], pct: int) -> str:
@@ -206,7 +207,7 @@ def _score_one(programme: Programme, codes: tuple[str, ...], path: Any, events: 
         path_id, programme.id, town, voivodeship, state, amount, events.get("submit_application"),
         "pass_formal_check" in events, codes, programme.evaluators_per_application,
         programme.discrepancy_pct, tuple(rows), tuple(sheets), final,
-        _third_status(rows, in_order, programme.discrepancy_pct))
+        _third_status(rows, in_order, programme.discrepancy_pct), evaluation_states(programme))
 
 
 def application_scores(programme: Programme, states: Sequence[str] | None = None) -> list[ApplicationScore]:

@@ -32,6 +32,7 @@ import states
 from workflow.audit import log as audit
 from workflow.evaluation import criteria as criteria_service
 from workflow.evaluation import manual_assignment
+from workflow.evaluation.conflicts import in_evaluation
 from workflow.extensions import db
 from workflow.models import (
     Applicant,
@@ -54,7 +55,6 @@ log = logging.getLogger("sciezka.sheets")
 MIN_JUSTIFICATION = 30
 JUSTIFICATION_MAX = 5000
 NOTE_MAX = 2000
-EVALUATION_STATE = "evaluation"
 DECLARATIONS = ("impartial", "conflict")
 
 CONFLICT_LABELS = {
@@ -69,6 +69,7 @@ STALE = _l("Karta została w międzyczasie zapisana w innym oknie lub na innym u
            "Otwórz ją ponownie, sprawdź zapisane wartości i wprowadź zmiany jeszcze raz.")
 NOT_IN_EVALUATION = _l("Wniosek nie jest już na etapie oceny merytorycznej, więc karty nie można "
                        "zapisać ani złożyć.")
+NO_SHEET = _l("Ten program nie ma jeszcze karty oceny. Koordynator musi ją najpierw utworzyć.")
 EARLIER_ROUND = _l("Ta ocena należy do wcześniejszej rundy oceny wniosku i nie można jej już zmienić.")
 NOT_DECLARED = _l("Zanim ocenisz wniosek, złóż deklarację bezstronności.")
 CONFLICT = _l("Zgłoszono konflikt interesów dla tego wniosku, więc nie masz do niego dostępu "
@@ -293,7 +294,7 @@ def _check_can_score(assignment: EvaluatorAssignment) -> None:
         raise SheetRefused(CONFLICT, 403)
     if assignment.declaration != "impartial":
         raise SheetRefused(NOT_DECLARED, 403)
-    if assignment.path.state != EVALUATION_STATE:
+    if not in_evaluation(assignment.path):
         raise SheetRefused(NOT_IN_EVALUATION)
 
 
@@ -304,7 +305,6 @@ def get_or_create_draft(assignment: EvaluatorAssignment) -> ScoreSheet:
     if existing is not None:
         return existing
     _check_can_score(assignment)
-    criteria_service.ensure_sheet(assignment.path.programme)
     sheet = ScoreSheet(assignment_id=assignment.id, status="draft")
     db.session.add(sheet)
     try:

@@ -2,12 +2,15 @@
 
 `queue` writes an outbox row in the caller's transaction, so a notification exists only
 if the change that caused it was committed. After the commit the caller calls `dispatch`,
-which hands delivery to the worker (`notifications.deliver`, see services/mail.py); the
+which hands delivery to the worker by task name (`notifications.deliver`, see mail.py); the
 worker's beat also re-queues delivery every minute, so a lost task or a restarted Redis
 delays a message but never loses it: the outbox table is the truth.
 
-Texts: the defaults are in notification_texts; a coordinator may override a programme's
-subject and body per kind and language (NotificationTemplate, when that model exists).
+What a path's transition tells people is declared beside it in states/ (`Transition.notify`)
+and queued by the engine (path/transitions.py) in the transition's transaction.
+
+Texts: the defaults are in texts.py; a coordinator may override a programme's
+subject and body per kind and language (NotificationTemplate).
 A person may switch a kind's email or inbox off (NotificationPreference), except for the
 MANDATORY kinds.
 """
@@ -20,10 +23,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from workflow.extensions import db
+from workflow.extensions import db, send_task, tasks_run_in_process
+from workflow.messaging import mail
 from workflow.messaging.texts import (  # noqa: F401  (re-exported)
     COMMON_PLACEHOLDERS,
     MANDATORY,
@@ -31,7 +35,8 @@ from workflow.messaging.texts import (  # noqa: F401  (re-exported)
     TEXTS,
     Kind,
 )
-from workflow.models import Notification, Path, PathTransition, Programme, Role, User
+from workflow.models import Notification, Programme, User
+from workflow.models.notification_settings import NotificationPreference, NotificationTemplate
 from workflow.refusal import Refused, _l, in_language
 
 log = logging.getLogger("sciezka.notifications")
@@ -84,10 +89,6 @@ def placeholders(kind: Kind) -> list[str]:
 def _override(kind: Kind, locale: str, programme_id: int | None) -> tuple[str, str] | None:
     if programme_id is None:
         return None
-    try:
-        from workflow.models.notification_settings import NotificationTemplate
-    except ImportError:  # the editable templates are not installed
-        return None
     row = db.session.scalar(select(NotificationTemplate).where(
         NotificationTemplate.programme_id == programme_id,
         NotificationTemplate.kind == kind.value, NotificationTemplate.locale == locale))
@@ -100,10 +101,6 @@ Overrides = dict[tuple[int, str, str], tuple[str, str]]
 def _overrides_of(programme_ids: set[int], kinds: set[Kind]) -> Overrides:
     """Every edited text of these programmes and kinds (one query)."""
     if not programme_ids:
-        return {}
-    try:
-        from workflow.models.notification_settings import NotificationTemplate
-    except ImportError:
         return {}
     rows = db.session.scalars(select(NotificationTemplate).where(
         NotificationTemplate.programme_id.in_(sorted(programme_ids)),
@@ -139,10 +136,6 @@ def render(kind: Kind, locale: str, programme: Programme | None,
 def preference(user_id: int, kind: Kind) -> tuple[bool, bool]:
     """(email, inbox): whether `user_id` wants `kind` by email and in the inbox."""
     if kind in MANDATORY:
-        return True, True
-    try:
-        from workflow.models.notification_settings import NotificationPreference
-    except ImportError:  # preferences are not installed: everything on
         return True, True
     row = db.session.scalar(select(NotificationPreference).where(
         NotificationPreference.user_id == user_id, NotificationPreference.kind == kind.value))
@@ -183,10 +176,6 @@ class Outgoing:
 
 def _preferences_of(kinds: set[Kind]) -> dict[tuple[int, str], tuple[bool, bool]]:
     """Every person's switches for these kinds (one query; most people have none)."""
-    try:
-        from workflow.models.notification_settings import NotificationPreference
-    except ImportError:
-        return {}
     rows = db.session.scalars(select(NotificationPreference).where(
         NotificationPreference.kind.in_(sorted(k.value for k in kinds))))
     return {(r.user_id, r.kind): (bool(r.email), bool(r.inbox)) for r in rows}
@@ -227,81 +216,15 @@ def dispatch(*, force: bool = False) -> None:
     delivers them. Without REDIS_URL the task runs here and now (in-process)."""
     if not (db.session.info.pop(QUEUED_FLAG, False) or force):
         return
-    from worker.tasks import deliver_notifications
-
     try:
-        deliver_notifications.apply_async(retry=True, retry_policy={
+        send_task("notifications.deliver", retry=True, retry_policy={
             "max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2})
     except Exception:  # noqa: BLE001  (the broker is down: the outbox keeps the rows)
-        if _eager():  # in-process delivery failed: a bug, not an outage
+        if tasks_run_in_process():  # in-process delivery failed: a bug, not an outage
             raise
         log.warning("could not queue delivery; the beat's re-queue will deliver", exc_info=True)
 
 
-def _eager() -> bool:
-    from worker import celery
-
-    return bool(celery.conf.task_always_eager)
-
-
 def send_pending(limit: int = 200) -> int:
     """Deliver due pending rows here and now (the old synchronous call; tests use it)."""
-    from workflow.messaging import mail
-
     return mail.deliver_pending(limit=limit)
-
-
-# --- stage returned / accepted: queued with the transition, in its transaction ---------------
-
-def _stage_kind(record: PathTransition, to_step: str) -> Kind | None:
-    if to_step == "returned":
-        return Kind.STAGE_RETURNED
-    if record.event.startswith("accept_"):  # an advisor's sign-off of the stage's document
-        return Kind.STAGE_ACCEPTED
-    return None
-
-
-@event.listens_for(Session, "before_flush")
-def _queue_stage_messages(session: Session, _context: Any, _instances: Any) -> None:
-    """A transition to a 'returned' state or an advisor's sign-off tells the town's members,
-    in the same flush (so in the same transaction) as the transition record."""
-    records = [o for o in session.new if isinstance(o, PathTransition)]
-    if not records:
-        return
-    from workflow.path.transitions import definition_of
-
-    for record in records:
-        path = record.path if record.path_id is None else session.get(Path, record.path_id)
-        if path is None:
-            continue
-        definition = definition_of(path)
-        try:
-            from_state = definition.state(record.from_state)
-            to_state = definition.state(record.to_state)
-        except KeyError:
-            continue
-        kind = _stage_kind(record, to_state.step)
-        if kind is None:
-            continue
-        stage = definition.stage(from_state.stage).label
-        members = session.scalars(select(User).where(
-            User.applicant_id == path.applicant_id, User.role == Role.TOWN,
-            User.active.is_(True)).order_by(User.id))
-        for user in members:
-            queue(user, kind, programme=path.programme, session=session,
-                  town=path.applicant.name, stage=stage.get(user.locale or "pl"),
-                  comment=record.comment or "—")
-
-
-def _dispatch_after_transition(_path: Path, _record: PathTransition) -> None:
-    dispatch()
-
-
-def _register() -> None:
-    from workflow.path import transitions
-
-    if _dispatch_after_transition not in transitions.after_commit_hooks:
-        transitions.after_commit_hooks.append(_dispatch_after_transition)
-
-
-_register()

@@ -12,7 +12,8 @@ and starts its reminders again.
 Who. A town's active members, for a path whose state is a 'draft' or 'returned' step of a
 stage with a deadline (the town's extension, if any, replaces the programme's deadline);
 and an evaluator whose sheet for the current evaluation round is not submitted (and who
-declared no conflict), before the programme's evaluation deadline.
+declared no conflict), while the path is in merit evaluation (its definition says which
+states those are), before the programme's evaluation deadline.
 
 Once. Each reminder is claimed by INSERT … ON CONFLICT DO NOTHING on the unique key
 (kind, path or assignment, D, k) in the same transaction that queues its messages: two
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -109,6 +110,12 @@ def _stage_of_state() -> dict[str, str]:
             if s.step in OPEN_STEPS}
 
 
+def _in_evaluation() -> ColumnElement[bool]:
+    """The path is in a merit-evaluation state of its own programme's definition."""
+    return or_(false(), *(and_(Programme.path_code == code, Path.state.in_(d.evaluation_states))
+                          for code, d in states.REGISTRY.items() if d.evaluation_states))
+
+
 def _horizon(programmes: dict[int, Programme], now: datetime) -> datetime:
     """No window opens earlier than the largest offset (plus a day for the clock change)."""
     longest = max((offsets(p)[0] for p in programmes.values()), default=DEFAULT_OFFSETS[0])
@@ -147,7 +154,7 @@ def _sheet_rows(now: datetime, horizon: datetime) -> list:
         .join(Applicant, Applicant.id == Path.applicant_id)
         .join(User, User.id == EvaluatorAssignment.evaluator_id)
         .outerjoin(ScoreSheet, ScoreSheet.assignment_id == EvaluatorAssignment.id)
-        .where(Path.state == "evaluation", User.active.is_(True),
+        .where(_in_evaluation(), User.active.is_(True),
                or_(EvaluatorAssignment.declaration.is_(None),
                    EvaluatorAssignment.declaration != "conflict"),
                or_(ScoreSheet.id.is_(None), ScoreSheet.status != "submitted"),

@@ -1,16 +1,19 @@
 """The transition engine: the only code that moves a path from one state to another.
 
 `fire` checks the actor's role and every guard, refuses a stale version, and writes the
-new state and one append-only PathTransition in a single database transaction. The
-rules come from the path definition in states/; nothing here knows a programme.
+new state, one append-only PathTransition, its audit record and the messages the transition
+declares (`Transition.notify`, queued in the outbox) in a single database transaction; the
+messages leave after the commit. The rules come from the path definition in states/;
+nothing here knows a programme. The system's moves (the announcement of results, the demo
+seed) are fired here too, under a named system actor, through the same checks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,7 +22,8 @@ from states.definition import Label, PathDefinition, Transition
 from states.guards import GuardFacts, failing
 from workflow.audit import log as audit
 from workflow.extensions import db
-from workflow.models import Path, PathTransition, User
+from workflow.messaging import notifications
+from workflow.models import AdvisorAssignment, Path, PathTransition, Role, User
 from workflow.models.types import utcnow
 from workflow.path import access, deadlines, documents
 from workflow.refusal import Message, Refused, _l, localized
@@ -37,11 +41,6 @@ class TransitionRefused(Refused):
 
     def __init__(self, reasons: list[Label | Message], *, stale: bool = False) -> None:
         super().__init__([localized(r) if isinstance(r, Label) else r for r in reasons], stale=stale)
-
-
-# Called after a successful commit with the new record; the notification service of a
-# later issue hooks in here without the engine importing it.
-after_commit_hooks: list[Callable[[Path, PathTransition], None]] = []
 
 
 def definition_of(path: Path) -> PathDefinition:
@@ -104,7 +103,7 @@ def fire(
     *,
     expected_version: int | None = None,
     now: datetime | None = None,
-    as_system: bool = False,
+    as_system: str | None = None,
     commit: bool = True,
 ) -> PathTransition:
     """Fire `event` on `path` as `actor`; raise TransitionRefused with the reasons.
@@ -114,9 +113,15 @@ def fire(
     never saw. Concurrent writers are stopped by the version check in the UPDATE and by
     the unique (path_id, seq) of the transition record.
 
-    With `commit=False` the transition is only added to the session: the caller commits it
-    with its own changes (one transaction), handles a failed commit, and then runs
-    `after_commit_hooks` itself.
+    `as_system` names the system actor of a move the programme makes itself ("announcement",
+    "demo"): the definition's 'system' role is checked instead of the actor's roles, and
+    the audit record says which system moved the path; `actor`, if given, is the person who
+    set it off (the coordinator who announced), recorded as the transition's actor.
+
+    The messages the transition declares are queued in the same transaction. With
+    `commit=False` the move is only added to the session: the caller flushes before firing
+    again on the same path (each move is one version), commits with its own changes (one
+    transaction), handles a failed commit, and then calls `notifications.dispatch()`.
     """
     now = now or utcnow()
     comment = (comment or "").strip()
@@ -128,7 +133,10 @@ def fire(
     transition = definition.transition_from(path.state, event)
     if transition is None:
         raise TransitionRefused([WRONG_STATE])
-    roles = frozenset({"system"}) if as_system else access.roles_for(actor, path) if actor else frozenset()
+    if as_system:
+        roles = frozenset({"system"})
+    else:
+        roles = access.roles_for(actor, path) if actor else frozenset()
     if not (transition.roles & roles):
         raise TransitionRefused([WRONG_ROLE])
     reasons: list[Label] = []
@@ -153,10 +161,12 @@ def fire(
     path.state = transition.target
     path.updated_at = now
     db.session.add(record)
+    detail = {"event": event, "from": record.from_state, "to": record.to_state, "seq": record.seq}
+    if as_system:
+        detail["system"] = as_system
     audit.record("transition", actor=actor, object_type="path", object_id=path.id,
-                 programme_id=path.programme_id,
-                 detail={"event": event, "from": record.from_state, "to": record.to_state,
-                         "seq": record.seq})
+                 programme_id=path.programme_id, detail=detail)
+    _queue_messages(path, definition, transition, record)
     if not commit:
         return record
     try:
@@ -164,6 +174,31 @@ def fire(
     except (StaleDataError, IntegrityError) as exc:
         db.session.rollback()
         raise TransitionRefused([STALE], stale=True) from exc
-    for hook in after_commit_hooks:
-        hook(path, record)
+    notifications.dispatch()
     return record
+
+
+def recipients(path: Path, role: str) -> list[User]:
+    """The active people who hold `role` (states.definition.RECIPIENTS) towards `path`."""
+    if role == "applicant":
+        query = select(User).where(User.applicant_id == path.applicant_id, User.role == Role.TOWN)
+    elif role == "advisor":
+        query = (select(User).join(AdvisorAssignment, AdvisorAssignment.advisor_id == User.id)
+                 .where(AdvisorAssignment.path_id == path.id, AdvisorAssignment.kind == "lead"))
+    else:
+        raise ValueError(f"no recipients for role {role!r}")
+    return list(db.session.scalars(query.where(User.active.is_(True)).order_by(User.id)))
+
+
+def _queue_messages(path: Path, definition: PathDefinition, transition: Transition,
+                    record: PathTransition) -> None:
+    """Queue the messages `transition` declares, in the caller's transaction: each to the
+    people of its role, naming the town, the stage the move left, and the comment."""
+    if not transition.notify:
+        return
+    stage = definition.stage(definition.state(record.from_state).stage).label
+    for note in transition.notify:
+        for user in recipients(path, note.to):
+            notifications.queue(user, notifications.Kind(note.kind), programme=path.programme,
+                                town=path.applicant.name, stage=stage.get(user.locale or "pl"),
+                                comment=record.comment or "—")

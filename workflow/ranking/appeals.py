@@ -26,11 +26,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import format_date
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, false, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+import states
 from workflow.audit import log as audit
 from workflow.evaluation import scoring
 from workflow.extensions import db
@@ -58,8 +59,6 @@ from workflow.refusal import LazyText, Message, NotFound, Refused, _l, either, i
 MIN_JUSTIFICATION, MAX_TEXT = 50, 5000
 UPHELD = _l("protest uwzględniony – wniosek zostanie ponownie oceniony")
 REJECTED = _l("protest odrzucony")
-REOPEN = "reopen_evaluation"
-REOPENABLE = ("reserve", "not_awarded")
 
 
 class AppealNotFound(NotFound):
@@ -339,11 +338,11 @@ def file(path: Path, user: User, justification: str, now: datetime | None = None
 def decide(appeal: Appeal, actor: User, upheld: bool, note: str, now: datetime | None = None) -> Appeal:
     """Decide a filed appeal once, with a note; notify the town's members; commits.
 
-    Upheld: in the same transaction the path goes back to evaluation (`reopen_evaluation`,
-    fired as `actor` with the note as its comment, if the path is on the reserve list or not
-    awarded) and its evaluation round goes up by one. The coordinator's next steps are
-    evaluators for the new round (evaluator_assignment.assign) and, with their sheets in, a
-    new ranking. Rejected: no path changes."""
+    Upheld: in the same transaction the path goes back to evaluation (the definition's
+    `reopen_event`, fired as `actor` with the note as its comment, if the path is in a state
+    it leaves from: on the reserve list or not awarded) and its evaluation round goes up by
+    one. The coordinator's next steps are evaluators for the new round
+    (manual_assignment.assign) and, with their sheets in, a new ranking. Rejected: no path changes."""
     if actor.role != Role.COORDINATOR:
         raise AppealNotFound(appeal.id)
     text = (note or "").strip()
@@ -365,10 +364,11 @@ def decide(appeal: Appeal, actor: User, upheld: bool, note: str, now: datetime |
         raise AppealRefused("already_decided")
     path = db.session.get(Path, appeal.path_id)
     assert path is not None  # noqa: S101
-    record = None
-    if upheld and path.state in REOPENABLE:
+    definition = transitions.definition_of(path)
+    if upheld and definition.can_reopen(path.state):
+        reopen = definition.reopen_event or ""  # can_reopen: there is one
         try:
-            record = transitions.fire(path, REOPEN, actor, comment=text, commit=False)
+            transitions.fire(path, reopen, actor, comment=text, commit=False)
         except transitions.TransitionRefused as exc:
             db.session.rollback()
             raise AppealRefused("path_changed") from exc
@@ -382,10 +382,7 @@ def decide(appeal: Appeal, actor: User, upheld: bool, note: str, now: datetime |
         db.session.rollback()
         raise AppealRefused("path_changed") from exc
     db.session.refresh(appeal)
-    if record is not None:
-        for hook in transitions.after_commit_hooks:
-            hook(path, record)
-    notifications.dispatch()
+    notifications.dispatch()  # the town's message, and any the reopening declares
     return appeal
 
 
@@ -432,6 +429,14 @@ def listing(programme_id: int | None = None, status: str | None = None) -> list[
 
 # --- the public results ------------------------------------------------------------------------------
 
+def _holds_grant(programme: Programme) -> ColumnElement[bool]:
+    """A path of `programme` in the state its definition gives an awarded application."""
+    awarded = states.get_definition(programme.path_code).awarded_state
+    if awarded is None:
+        return false()
+    return and_(Path.programme_id == programme.id, Path.state == awarded)
+
+
 @dataclass(frozen=True)
 class PublicResult:
     programme: Programme
@@ -456,7 +461,7 @@ def public_results() -> list[PublicResult]:
     holders: dict[int, set[str]] = {}
     for programme_id, name in db.session.execute(
         select(Path.programme_id, Applicant.name).join(Applicant, Applicant.id == Path.applicant_id)
-        .where(Path.state == "awarded", Path.programme_id.in_([p.id for _, p in rows]))
+        .where(or_(false(), *(_holds_grant(p) for _, p in rows)))
     ):
         holders.setdefault(programme_id, set()).add(name)
     out = []

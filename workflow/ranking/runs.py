@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -52,12 +52,6 @@ from workflow.refusal import fill as _fill
 from workflow.text import polish_key
 
 KINDS = ("preview", "official")
-# The states of a path whose application was submitted (a withdrawn one is no application).
-PASSED_STATES = ("evaluation", "ranked", "reserve", "awarded", "not_awarded")
-APPLICATION_STATES = ("formal_check", "rejected", *PASSED_STATES)
-# What each outcome of the ranking makes of a path, and the event that gets it there.
-OUTCOME_STATE = {"awarded": ("award", "awarded"), "reserve": ("place_on_reserve", "reserve"),
-                 "not_eligible": ("not_award", "not_awarded")}
 OVERRIDES = ("cap", "budget", "threshold", "policy")
 FUNDER = {"id": "PL-SCIEZKA-MFIPR", "name": "Ministerstwo Funduszy i Polityki Regionalnej"}
 
@@ -135,10 +129,11 @@ def load_inputs(programme: Programme) -> list[Application]:
     regular ones by assignment id, then the third.
     """
     codes = [code for code, _max in sheet_parts(programme)]
+    definition = states.get_definition(programme.path_code)
     submitted = (
         select(PathTransition.path_id, func.max(PathTransition.created_at).label("at"))
         .join(Path, Path.id == PathTransition.path_id)
-        .where(Path.programme_id == programme.id, PathTransition.event == "submit_application")
+        .where(Path.programme_id == programme.id, PathTransition.event == definition.submit_event)
         .group_by(PathTransition.path_id)
         .subquery()
     )
@@ -146,7 +141,7 @@ def load_inputs(programme: Programme) -> list[Application]:
         select(Path.id, Applicant.name, Path.requested_amount, Path.state, submitted.c.at)
         .join(Applicant, Applicant.id == Path.applicant_id)
         .outerjoin(submitted, submitted.c.path_id == Path.id)
-        .where(Path.programme_id == programme.id, Path.state.in_(APPLICATION_STATES))
+        .where(Path.programme_id == programme.id, Path.state.in_(definition.submitted_states()))
         .order_by(Path.id)
     ).all()
     third_last = case((EvaluatorAssignment.role == "third", 1), else_=0)
@@ -176,9 +171,8 @@ def load_inputs(programme: Programme) -> list[Application]:
         parts[code] = int(total or 0)
     out = []
     for path_id, town, requested, state, at in paths:
-        formal = "passed" if state in PASSED_STATES else "failed" if state == "rejected" else "pending"
         out.append(Application(
-            path_id=path_id, town=town, submitted_at=at, formal_check=formal,
+            path_id=path_id, town=town, submitted_at=at, formal_check=definition.formal_check_result(state),
             requested=Decimal(requested).quantize(ranking.CENT) if requested is not None else None,
             sheets=tuple(sheets.get(path_id, ())),
         ))
@@ -325,28 +319,9 @@ def announced_snapshot(programme_id: int) -> RankingSnapshot | None:
                                                            RankingSnapshot.superseded_at.is_(None)))
 
 
-def _record(path: Path, event: str, definition: states.PathDefinition, actor: User, comment: str,
-            now: datetime, town: str) -> PathTransition:
-    """Move `path` by `event` as the system would, by the definition's rules; no commit."""
-    transition = definition.transition_from(path.state, event)
-    if transition is None or "system" not in transition.roles:
-        name = definition.state(path.state).staff if definition.has_state(path.state) else None
-        raise RankingRefused([_fill(WRONG_STATE, town=town, state=localized(name) if name else path.state)])
-    record = PathTransition(path_id=path.id, seq=path.version, event=event, from_state=path.state,
-                            to_state=transition.target, actor_id=actor.id, comment=comment, created_at=now)
-    path.state = transition.target
-    path.updated_at = now
-    db.session.add(record)
-    audit.record("transition", actor=actor, object_type="path", object_id=path.id,
-                 programme_id=path.programme_id,
-                 detail={"event": event, "from": record.from_state, "to": record.to_state,
-                         "seq": record.seq})
-    return record
-
-
 def announce(official: RankingSnapshot, actor: User, now: datetime | None = None) -> RankingSnapshot:
     """Announce `official`: in one transaction every application path moves to awarded,
-    reserve or not awarded (through 'ranked'), the snapshot is stamped, and each town's
+    reserve or not awarded (through the ranking), the snapshot is stamped, and each town's
     members are notified. Refused, changing nothing, if anything stands in the way.
 
     With results already announced, only a corrected announcement is possible, and only
@@ -376,36 +351,69 @@ def announce(official: RankingSnapshot, actor: User, now: datetime | None = None
     rows = list(zip(path_ids(official), official.result["applications"], strict=True))
     paths = {p.id: p for p in db.session.scalars(
         select(Path).where(Path.programme_id == programme.id, Path.id.in_([pid for pid, _a in rows])))}
-    with _announcement() as records:
-        moving: list[tuple[Path, str, str]] = []
+    with _announcement():
+        moves: list[Move] = []
         for path_id, a in rows:
             path = paths[path_id]
-            event, target = OUTCOME_STATE[a["outcome"]]
-            if path.state == target or (path.state == "rejected" and a["outcome"] == "not_eligible"):
+            target = definition.outcome_state(a["outcome"])
+            if path.state == target or _stays_rejected(definition, path.state, a["outcome"]):
                 continue
-            moving.append((path, event, a["town"]))
-            if path.state == "evaluation":
-                records.append((path, _record(path, "rank", definition, actor, comment, now, a["town"])))
-        db.session.flush()  # each transition is one version of the path: seq stays unique
-        for path, event, town in moving:
-            records.append((path, _record(path, event, definition, actor, comment, now, town)))
+            moves.append(_move(path, definition, target, a["town"]))
+        _fire_all(moves, actor, comment, now)
         official.announced_at, official.announced_by_id = now, actor.id
         audit.record("ranking_announced", actor=actor, object_type="ranking_snapshot",
-                     object_id=official.id, programme_id=programme.id, detail={"moved": len(moving)})
+                     object_id=official.id, programme_id=programme.id, detail={"moved": len(moves)})
         db.session.flush()
-        _notify_towns(programme, definition, [(p, town) for p, _e, town in moving])
+        _notify_towns(programme, definition, [(m.path, m.town) for m in moves])
     return official
 
 
+def _stays_rejected(definition: states.PathDefinition, state: str, outcome: str) -> bool:
+    """An application rejected at the formal check that the ranking finds not eligible keeps
+    its state."""
+    return definition.is_rejected(state) and outcome == "not_eligible"
+
+
+@dataclass(frozen=True)
+class Move:
+    """One path's way to its announced result: the events the system fires, in order."""
+
+    path: Path
+    events: list[str]
+    town: str
+
+
+def _move(path: Path, definition: states.PathDefinition, target: str | None, town: str) -> Move:
+    """The path's way to `target` (the definition's result route); refused when there is none."""
+    events = definition.result_route(path.state, target) if target is not None else None
+    if events is None:
+        name = definition.state(path.state).staff if definition.has_state(path.state) else None
+        raise RankingRefused([_fill(WRONG_STATE, town=town, state=localized(name) if name else path.state)])
+    return Move(path, events, town)
+
+
+def _fire_all(moves: list[Move], actor: User, comment: str, now: datetime) -> None:
+    """Fire every move through the engine as the announcement, step by step: the first event
+    of every path, a flush, the second of those that have one, ... (each transition is one
+    version of its path, so seq stays unique). Nothing is committed here."""
+    for step in range(max((len(m.events) for m in moves), default=0)):
+        for move in moves:
+            if step < len(move.events):
+                try:
+                    transitions.fire(move.path, move.events[step], actor, comment, now=now,
+                                     as_system="announcement", commit=False)
+                except transitions.TransitionRefused as refused:
+                    raise RankingRefused(refused.reasons) from refused
+        db.session.flush()
+
+
 @contextmanager
-def _announcement() -> Iterator[list[tuple[Path, PathTransition]]]:
-    """One announcement, one transaction: the body prepares path moves in the session and
-    appends each transition record; on leaving, the whole is committed, and only then do
-    the engine's after-commit hooks run and the queued notifications go out. A refusal or a
-    concurrent change rolls everything back."""
-    records: list[tuple[Path, PathTransition]] = []
+def _announcement() -> Iterator[None]:
+    """One announcement, one transaction: the body fires the path moves (uncommitted) and
+    queues the messages; on leaving, the whole is committed, and only then are the queued
+    messages dispatched. A refusal or a concurrent change rolls everything back."""
     try:
-        yield records
+        yield
         db.session.commit()
     except RankingRefused:
         db.session.rollback()
@@ -413,10 +421,8 @@ def _announcement() -> Iterator[list[tuple[Path, PathTransition]]]:
     except (IntegrityError, StaleDataError) as exc:
         db.session.rollback()
         raise RankingRefused([CONFLICT]) from exc
-    for path, record in records:
-        for hook in transitions.after_commit_hooks:
-            hook(path, record)
     notifications.dispatch()
+
 
 def upheld_since(announced: RankingSnapshot) -> bool:
     """Whether an appeal of the programme was upheld after `announced` was announced."""
@@ -441,28 +447,25 @@ def _announce_correction(official: RankingSnapshot, earlier: RankingSnapshot, ac
     rows = list(zip(path_ids(official), official.result["applications"], strict=True))
     paths = {p.id: p for p in db.session.scalars(
         select(Path).where(Path.programme_id == programme.id, Path.id.in_([pid for pid, _a in rows]),
-                           Path.state == "evaluation"))}
-    with _announcement() as records:
-        moving: list[tuple[Path, str, str]] = []
-        for path_id, a in rows:
-            path = paths.get(path_id)
-            if path is None:  # not re-evaluated: keeps its announced state
-                continue
-            event, _target = OUTCOME_STATE[a["outcome"]]
-            moving.append((path, event, a["town"]))
-            records.append((path, _record(path, "rank", definition, actor, comment, now, a["town"])))
-        db.session.flush()
-        for path, event, town in moving:
-            records.append((path, _record(path, event, definition, actor, comment, now, town)))
+                           _in(Path.state, definition.evaluation_states)))}
+    with _announcement():
+        moves = [_move(paths[path_id], definition, definition.outcome_state(a["outcome"]), a["town"])
+                 for path_id, a in rows if path_id in paths]  # the others keep their announced state
+        _fire_all(moves, actor, comment, now)
         earlier.superseded_at = now
         db.session.flush()  # the old one out of the way of the one-announced index first
         official.announced_at, official.announced_by_id = now, actor.id
         audit.record("ranking_announced", actor=actor, object_type="ranking_snapshot",
                      object_id=official.id, programme_id=programme.id,
-                     detail={"moved": len(moving), "replaces": earlier.id})
+                     detail={"moved": len(moves), "replaces": earlier.id})
         db.session.flush()
-        _notify_towns(programme, definition, [(p, town) for p, _e, town in moving])
+        _notify_towns(programme, definition, [(m.path, m.town) for m in moves])
     return official
+
+
+def _in(column: Any, values: tuple[str, ...]) -> Any:
+    """`column IN values`, false for none (a path definition without those states)."""
+    return column.in_(values) if values else false()
 
 
 def _notify_towns(programme: Programme, definition: states.PathDefinition,

@@ -51,7 +51,7 @@ def index() -> str:
         "evaluation/criteria/index.html", programme=programme, parts=parts,
         programmes=list(db.session.scalars(select(Programme).order_by(Programme.id))),
         maxima=criteria.part_maxima(programme), locked=criteria.is_locked(programme),
-        create_form=ConfirmForm(), rl=criteria.RL_CRITERIA,
+        create_form=ConfirmForm(), template=criteria.template_of(programme),
     )
 
 
@@ -60,8 +60,8 @@ def index() -> str:
 def create() -> Response | tuple[str, int]:
     programme = current_programme()
     form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
+    if not form.validate_on_submit() or criteria.template_of(programme) is None:
+        abort(400)  # a programme whose path names no template has no sheet to create
     had = bool(criteria.parts_of(programme))
     criteria.ensure_sheet(programme)
     if had:

@@ -21,12 +21,12 @@ from workflow.advice.assignment import AssignmentRefused
 from workflow.evaluation import manual_assignment
 from workflow.evaluation.conflicts import (
     CONFLICT_LABELS,
-    EVALUATED_STATES,
     NO_THIRD_CANDIDATE,
     THIRD_NOT_NEEDED,
     EvaluatorLoad,
     conflicts_found,
     conflicts_of,
+    evaluated_states,
     evaluator_loads,
 )
 from workflow.evaluation.proposal import apply as apply_proposal
@@ -75,7 +75,7 @@ def _by_town(scores: list[ApplicationScore]) -> list[ApplicationScore]:
 @role_required(Role.COORDINATOR)
 def index() -> Page:
     programme = current_programme()
-    scores = _by_town(application_scores(programme, EVALUATED_STATES))
+    scores = _by_town(application_scores(programme, evaluated_states(programme)))
     evaluators = evaluator_loads(programme)
     conflicts = conflicts_found(programme)
     blocked = {s.path_id for s in scores

@@ -181,7 +181,9 @@ def sheet(path_id: int) -> Page:
         if request.method != "POST":  # the submitted sheet is shown on the application page
             return redirect(url_for("evaluator.application", path_id=path_id))
         raise sheets.SheetRefused(sheets.ALREADY_SUBMITTED)
-    parts = criteria.parts_of(programme) or criteria.ensure_sheet(programme)
+    parts = criteria.parts_of(programme)
+    if not parts:  # the programme has no score sheet yet: the coordinator creates it
+        raise sheets.SheetRefused(sheets.NO_SHEET)
     form_class = sheet_form_class(parts)
     if request.method != "POST":
         return _render_sheet(assignment, form_class(data=_initial(own)))

@@ -28,11 +28,10 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from forms.advice import ReportFilterForm
-from worker.tasks import run_export
 from workflow.advice.report_tables import MIMETYPES, template_helpers
 from workflow.audit.log import record_export
 from workflow.exports import jobs as exports
-from workflow.extensions import db
+from workflow.extensions import db, send_task
 from workflow.models import ExportJob, Programme, RankingSnapshot, Role
 from workflow.web.helpers import current_programme, role_required
 
@@ -85,7 +84,7 @@ def prepare(table: str, fmt: str) -> WerkzeugResponse | tuple[str, int]:
                                report=None, **template_helpers()), 400
     job = exports.queue(programme, current_user, fmt, table, form.report_filters(), g.locale)
     try:
-        run_export.delay(job.id)
+        send_task("exports.run", job.id)
     except Exception:  # the broker is down, or (in-process) something failed: the row says so
         current_app.logger.exception("export job %s could not be queued", job.id)
         exports.mark_failed(job, "not_queued")

@@ -59,7 +59,7 @@ def render_path(path: Path, upload_form: UploadForm, status: int = 200,
 
 def can_set_amount(path: Path, step: str) -> bool:
     """The amount is part of the application: set while the application is being prepared."""
-    return path.state in ("application.draft", "application.returned")
+    return definition_of(path).is_application_open(path.state)
 
 
 @bp.route("/paths/<int:path_id>/amount", methods=["POST"])

@@ -28,10 +28,9 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from forms.ranking import AnnounceForm, ApproveForm, CompareForm, WhatIfForm
-from worker.tasks import run_ranking
 from workflow import tabular
 from workflow.audit.log import record_export
-from workflow.extensions import db
+from workflow.extensions import db, send_task
 from workflow.models import Programme, RankingSnapshot, Role, User
 from workflow.ranking import rule as ranking
 from workflow.ranking import runs as ranking_runs
@@ -151,7 +150,7 @@ def run() -> WerkzeugResponse | tuple[str, int]:
     overrides = form.overrides()
     snapshot = ranking_runs.queue_run(programme, current_user, overrides, "preview")
     try:
-        run_ranking.delay(programme.id, current_user.id, overrides, "preview", snapshot.id)
+        send_task("ranking.run", programme.id, current_user.id, overrides, "preview", snapshot.id)
     except Exception:  # the broker is down, or (run in-process) the run failed: the row says so
         current_app.logger.exception("ranking run %s failed", snapshot.id)
         ranking_runs.mark_failed(snapshot, ranking_runs.NOT_QUEUED)
