@@ -23,7 +23,7 @@ from workflow.evaluation.manual_assignment import (
     unassign,
 )
 from workflow.evaluation.proposal import Instance, apply, load_instance, propose, solve
-from workflow.evaluation.scores import application_score, application_scores
+from workflow.evaluation.scores import application_score, application_scores, counted_sheets
 from workflow.extensions import db
 from workflow.models import (
     AssignmentEvent,
@@ -40,6 +40,7 @@ from workflow.models import (
     SheetPart,
     User,
 )
+from workflow.ranking import runs as ranking_runs
 from workflow.refusal import in_language
 
 NOW = datetime(2020, 11, 20, 10, 0, tzinfo=UTC)
@@ -488,6 +489,48 @@ def test_application_scores_show_every_step(setup):
     assert sa.submitted_at == NOW and sa.formal_check_passed
     assert sb.third == "not_needed" and sb.final.counted == (0, 1) and sb.final.total == 186.5
     assert sb.rows[0].parts == {"PRL": 91, "PRI": 97} and not sb.formal_check_passed
+
+
+def test_one_reader_gives_the_ranking_and_the_scores_the_same_sheets(setup):
+    """counted_sheets: submitted, current round, no declared conflict; regular ones by
+    assignment id, then the third; the ranking's inputs and the scores both read it."""
+    world, (e0, e1, e2, e3) = setup
+    a, b = world.path("a"), world.path("b")
+    add_sheet(put(a, e0), 100, 100)
+    add_sheet(put(a, e2, role="third"), 90, 95)  # assigned before the second regular: still last
+    add_sheet(put(a, e1), 40, 40)
+    add_sheet(put(a, e3), 50, 50, status="draft")  # a draft does not count
+    add_sheet(put(b, e0, declaration="impartial"), 110, 120)  # round 1
+    b.evaluation_round = 2  # an upheld appeal re-opened b: round 1 is history
+    current = put(b, e1, declaration="impartial")
+    conflicted = put(b, e2)  # a sheet in, then a conflict on record: it does not count
+    current.round = conflicted.round = 2
+    db.session.commit()
+    add_sheet(current, 91, 97)
+    add_sheet(conflicted, 60, 60)
+    conflicted.declaration, conflicted.conflict_type = "conflict", "family"
+    db.session.commit()
+
+    counted = counted_sheets(world.programme.id)
+    assert counted.part_codes == ("PRL", "PRI")
+    assert [(s.evaluator_email, s.role, s.parts, s.total) for s in counted.of(a.id)] == [
+        (e0.email, "regular", {"PRL": 100, "PRI": 100}, 200),
+        (e1.email, "regular", {"PRL": 40, "PRI": 40}, 80),
+        (e2.email, "third", {"PRL": 90, "PRI": 95}, 185)]
+    assert [(s.evaluator_email, s.total) for s in counted.of(b.id)] == [(e1.email, 188)]
+    assert [s.path_id for s in counted_sheets(world.programme.id, path_ids=[b.id]).of(b.id)] == [b.id]
+    assert counted_sheets(world.programme.id, path_ids=[b.id]).of(a.id) == ()
+    assert counted_sheets(world.programme.id, states=["ranked"]).by_path == {}
+
+    inputs = {app.path_id: app.sheets for app in ranking_runs.load_inputs(world.programme)}
+    scores = {s.path_id: s.sheets for s in application_scores(world.programme)}
+    for path in (a, b):
+        expected = tuple(s.totals() for s in counted.of(path.id))
+        assert inputs[path.id] == scores[path.id] == expected
+        assert application_score(path).sheets == expected
+    rows = {r.evaluator_id: r for r in application_score(b).rows}
+    assert rows[e2.id].submitted and rows[e2.id].parts is None and rows[e2.id].position is None
+    assert rows[e1.id].position == 0 and rows[e1.id].total == 188
 
 
 def test_application_scores_read_in_a_fixed_number_of_queries(setup):

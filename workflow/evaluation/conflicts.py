@@ -181,7 +181,8 @@ def current_round() -> ColumnElement[bool]:
     return EvaluatorAssignment.round == Path.evaluation_round
 
 
-def _not_conflict() -> ColumnElement[bool]:
+def not_conflicted() -> ColumnElement[bool]:
+    """The evaluator declared no conflict of interest (impartial, or not declared yet)."""
     return or_(EvaluatorAssignment.declaration.is_(None), EvaluatorAssignment.declaration != "conflict")
 
 
@@ -189,7 +190,7 @@ def evaluator_loads(programme: Programme) -> dict[int, EvaluatorLoad]:
     """Every evaluator account with their load in the programme (one query), by id."""
     load = (select(EvaluatorAssignment.evaluator_id, func.count().label("n"))
             .join(Path, Path.id == EvaluatorAssignment.path_id)
-            .where(Path.programme_id == programme.id, _not_conflict(), current_round())
+            .where(Path.programme_id == programme.id, not_conflicted(), current_round())
             .group_by(EvaluatorAssignment.evaluator_id).subquery())
     rows = db.session.execute(
         select(User.id, User.name, User.email, User.active, func.coalesce(load.c.n, 0))

@@ -165,7 +165,7 @@ def apply(programme: Programme, pairs: Iterable[Sequence[Any]], actor: User | No
     lock_paths(path_ids)
     paths = {p.id: p for p in db.session.scalars(
         select(Path).where(Path.id.in_(path_ids), Path.programme_id == programme.id))}
-    scores = {s.path_id: s for s in _scores(programme, Path.id.in_(path_ids))}
+    scores = {s.path_id: s for s in _scores(programme, path_ids=path_ids)}
     evaluators = {u.id: u for u in db.session.scalars(
         select(User).where(User.id.in_({e for _, e in wanted})))}
     conflicts = conflicts_where(Path.id.in_(path_ids), list(evaluators))

@@ -1,16 +1,20 @@
-"""Evaluator assignment, part 2: the read-only queries the pages show (application scores,
-sheet lines, earlier rounds, the evaluators table); kept apart from the writes."""
+"""Evaluator assignment, part 2: the read-only queries (the sheets that count, application
+scores, sheet lines, earlier rounds, the evaluators table); kept apart from the writes.
+
+`counted_sheets` is the one reader of which score sheets count for an application: the
+ranking's inputs (ranking.runs.load_inputs) and the evaluation pages (application_scores,
+the evaluator assignment's third-evaluator rule and proposal) all take their sheets from it."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 
 from workflow.evaluation import scoring
@@ -20,6 +24,7 @@ from workflow.evaluation.conflicts import (
     current_round,
     evaluation_states,
     evaluator_loads,
+    not_conflicted,
 )
 from workflow.extensions import db
 from workflow.models import (
@@ -35,6 +40,86 @@ from workflow.models import (
     SheetPart,
     User,
 )
+
+# --- the sheets that count ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountedSheet:
+    """A score sheet that counts for its application: submitted, of the path's current
+    evaluation round, by an evaluator who declared no conflict of interest. The final score
+    (scoring.final_score) is computed from an application's counted sheets, in their order."""
+
+    path_id: int
+    assignment_id: int
+    evaluator_email: str
+    role: str  # 'regular' | 'third'
+    parts: dict[str, int]  # points per part: every part of the programme's sheet, in its order
+
+    @property
+    def total(self) -> int:
+        return sum(self.parts.values())
+
+    def totals(self) -> scoring.SheetTotals:
+        """What the final score rule and the ranking read of the sheet."""
+        return scoring.SheetTotals(self.evaluator_email, dict(self.parts))
+
+
+@dataclass(frozen=True)
+class CountedSheets:
+    """The counted sheets of a programme's applications, by path id."""
+
+    part_codes: tuple[str, ...]  # the programme's sheet parts, in order
+    by_path: dict[int, tuple[CountedSheet, ...]]
+
+    def of(self, path_id: int) -> tuple[CountedSheet, ...]:
+        """The path's counted sheets in scoring order: the regular ones by assignment id, then
+        the third."""
+        return self.by_path.get(path_id, ())
+
+
+def counted_sheets(programme_id: int, path_ids: Collection[int] | None = None,
+                   states: Collection[str] | None = None) -> CountedSheets:
+    """The sheets that count for the programme's applications (only the paths of `path_ids`,
+    or in `states`, when given). The one reader of them: the ranking's inputs and the
+    evaluation pages both read their sheets here. Two queries whatever the number of
+    applications: the sheet's parts, and every counted sheet's points summed per part in SQL."""
+    codes = tuple(db.session.scalars(select(SheetPart.code).where(SheetPart.programme_id == programme_id)
+                                     .order_by(SheetPart.position, SheetPart.id)))
+    scope = [Path.programme_id == programme_id, current_round(), not_conflicted(),
+             ScoreSheet.status == "submitted"]
+    if path_ids is not None:
+        scope.append(Path.id.in_(list(path_ids)))
+    if states is not None:
+        scope.append(Path.state.in_(list(states)))
+    third_last = case((EvaluatorAssignment.role == "third", 1), else_=0)
+    rows = db.session.execute(
+        select(EvaluatorAssignment.path_id, EvaluatorAssignment.id, User.email, third_last, SheetPart.code,
+               func.coalesce(func.sum(Score.points), 0))
+        .join(Path, Path.id == EvaluatorAssignment.path_id)
+        .join(User, User.id == EvaluatorAssignment.evaluator_id)
+        .join(ScoreSheet, ScoreSheet.assignment_id == EvaluatorAssignment.id)
+        .join(Score, Score.sheet_id == ScoreSheet.id)
+        .join(Criterion, Criterion.id == Score.criterion_id)
+        .join(SheetPart, SheetPart.id == Criterion.part_id)
+        .where(*scope)
+        .group_by(EvaluatorAssignment.path_id, third_last, EvaluatorAssignment.id, User.email, SheetPart.code)
+        .order_by(EvaluatorAssignment.path_id, third_last, EvaluatorAssignment.id))
+    # The rows come grouped by sheet, in scoring order: one sheet per assignment, every part
+    # present (0 until its points are read), filled in place. (Unpacked rather than read by
+    # attribute: a Row's attributes cost ten times as much, at 20,000 rows a tenth of a second.
+    # The role comes from the sort key: grouping by the role column too made PostgreSQL sort
+    # on disk instead of hashing.)
+    by_path: dict[int, list[CountedSheet]] = {}
+    sheet: CountedSheet | None = None
+    for path_id, assignment_id, email, third, code, points in rows:
+        if sheet is None or sheet.assignment_id != assignment_id:
+            sheet = CountedSheet(path_id, assignment_id, email, "third" if third else "regular",
+                                 dict.fromkeys(codes, 0))
+            by_path.setdefault(path_id, []).append(sheet)
+        sheet.parts[code] = int(points)
+    return CountedSheets(codes, {path_id: tuple(sheets) for path_id, sheets in by_path.items()})
+
 
 # --- the scores of applications ----------------------------------------------------------------
 
@@ -56,9 +141,9 @@ class EvaluationRow:
     sheet_id: int | None
     sheet_status: str  # 'none' | 'draft' | 'submitted'
     submitted_at: datetime | None
-    parts: dict[str, int] | None  # per part, submitted sheets only
+    parts: dict[str, int] | None  # per part, counted sheets only (see counted_sheets)
     position: int | None = None  # index of the sheet in ApplicationScore.sheets
-    counted: bool = False  # one of the pair that counted
+    counted: bool = False  # one of the pair that counted in the final score
 
     @property
     def active(self) -> bool:
@@ -78,8 +163,8 @@ class EvaluationRow:
 class ApplicationScore:
     """An application's evaluation as far as it goes, every step kept for display.
 
-    `sheets` is exactly what scoring.final_score was given (submitted sheets without a
-    declared conflict: the regular ones by assignment id, then the third), `final` its answer."""
+    `sheets` is exactly what scoring.final_score was given (the counted sheets, in the order
+    of counted_sheets: the regular ones by assignment id, then the third), `final` its answer."""
 
     path_id: int
     programme_id: int
@@ -142,15 +227,20 @@ def _third_status(rows: list[EvaluationRow], sheets: list[EvaluationRow], pct: i
     return "assigned" if others else "needed"
 
 
-def _scores(programme: Programme, where: ColumnElement[bool] | None) -> list[ApplicationScore]:
-    """The scores of the programme's paths (those matching `where`), in five queries."""
+def _scores(programme: Programme, states: Collection[str] | None = None,
+            path_ids: Collection[int] | None = None) -> list[ApplicationScore]:
+    """The scores of the programme's paths (only those in `states`, or of `path_ids`, when
+    given), in five queries: the sheets that count (two), the paths, their submission and
+    formal check, and every assignment of the current round with its sheet."""
     scope = Path.programme_id == programme.id
-    if where is not None:
-        scope = scope & where
-    codes = tuple(db.session.scalars(select(SheetPart.code).where(SheetPart.programme_id == programme.id)
-                                     .order_by(SheetPart.position, SheetPart.id)))
+    if states is not None:
+        scope = scope & Path.state.in_(list(states))
+    if path_ids is not None:
+        scope = scope & Path.id.in_(list(path_ids))
+    counted = counted_sheets(programme.id, path_ids, states)
     paths = db.session.execute(
-        select(Path.id, Path.state, Path.requested_amount, Applicant.name, Applicant.voivodeship)
+        select(Path.id, Path.state, Path.requested_amount, Applicant.name.label("town"),
+               Applicant.voivodeship)
         .join(Applicant, Applicant.id == Path.applicant_id).where(scope).order_by(Path.id)).all()
     events: dict[int, dict[str, datetime]] = {}
     for path_id, event, at in db.session.execute(
@@ -159,54 +249,44 @@ def _scores(programme: Programme, where: ColumnElement[bool] | None) -> list[App
             .where(scope, PathTransition.event.in_(("submit_application", "pass_formal_check")))
             .group_by(PathTransition.path_id, PathTransition.event)):
         events.setdefault(path_id, {})[event] = at
-    totals: dict[int, dict[str, int]] = {}
-    for assignment_id, code, points in db.session.execute(
-            select(EvaluatorAssignment.id, SheetPart.code, func.coalesce(func.sum(Score.points), 0))
-            .join(Path, Path.id == EvaluatorAssignment.path_id)
-            .join(ScoreSheet, ScoreSheet.assignment_id == EvaluatorAssignment.id)
-            .join(Score, Score.sheet_id == ScoreSheet.id)
-            .join(Criterion, Criterion.id == Score.criterion_id)
-            .join(SheetPart, SheetPart.id == Criterion.part_id)
-            .where(scope, current_round(), ScoreSheet.status == "submitted")
-            .group_by(EvaluatorAssignment.id, SheetPart.code)):
-        totals.setdefault(assignment_id, {})[code] = int(points)
+    parts_of = {s.assignment_id: s.parts for sheets in counted.by_path.values() for s in sheets}
     rows_of: dict[int, list[EvaluationRow]] = {}
     for r in db.session.execute(
             select(EvaluatorAssignment.id, EvaluatorAssignment.path_id, EvaluatorAssignment.evaluator_id,
                    User.name, User.email, EvaluatorAssignment.role, EvaluatorAssignment.source,
                    EvaluatorAssignment.declaration, EvaluatorAssignment.conflict_type,
                    EvaluatorAssignment.conflict_note, EvaluatorAssignment.declared_at,
-                   ScoreSheet.id, ScoreSheet.status, ScoreSheet.submitted_at)
+                   ScoreSheet.id.label("sheet_id"), ScoreSheet.status, ScoreSheet.submitted_at)
             .join(Path, Path.id == EvaluatorAssignment.path_id)
             .join(User, User.id == EvaluatorAssignment.evaluator_id)
             .outerjoin(ScoreSheet, ScoreSheet.assignment_id == EvaluatorAssignment.id)
             .where(scope, current_round()).order_by(EvaluatorAssignment.id)):
-        status = r[12] or "none"
-        parts = None
-        if status == "submitted":
-            found = totals.get(r[0], {})
-            parts = {code: found.get(code, 0) for code in codes} | found
-        rows_of.setdefault(r[1], []).append(EvaluationRow(
-            r[0], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9] or "", r[10], r[11], status, r[13], parts))
-    return [_score_one(programme, codes, p, events.get(p[0], {}), rows_of.get(p[0], [])) for p in paths]
+        parts = parts_of.get(r.id)
+        rows_of.setdefault(r.path_id, []).append(EvaluationRow(
+            assignment_id=r.id, evaluator_id=r.evaluator_id, evaluator_name=r.name,
+            evaluator_email=r.email, role=r.role, source=r.source, declaration=r.declaration,
+            conflict_type=r.conflict_type, conflict_note=r.conflict_note or "",
+            declared_at=r.declared_at, sheet_id=r.sheet_id, sheet_status=r.status or "none",
+            submitted_at=r.submitted_at, parts=dict(parts) if parts is not None else None))
+    return [_score_one(programme, counted.part_codes, p, events.get(p.id, {}), rows_of.get(p.id, []),
+                       counted.of(p.id))
+            for p in paths]
 
 
 def _score_one(programme: Programme, codes: tuple[str, ...], path: Any, events: dict[str, datetime],
-               rows: list[EvaluationRow]) -> ApplicationScore:
-    path_id, state, amount, town, voivodeship = path
+               rows: list[EvaluationRow], counted: tuple[CountedSheet, ...]) -> ApplicationScore:
     rows = sorted(rows, key=lambda r: (r.role != "regular", r.assignment_id))
-    in_order = [r for r in rows if r.active and r.submitted]
-    sheets = [scoring.SheetTotals(r.evaluator_email, dict(r.parts or {})) for r in in_order]
+    sheets = [s.totals() for s in counted]
     final = scoring.final_score(sheets, programme.discrepancy_pct)
-    position = {r.assignment_id: i for i, r in enumerate(in_order)}
-    counted = {in_order[i].assignment_id for i in final.counted} if final.counted else set()
-    rows = [dataclasses.replace(r, position=position.get(r.assignment_id), counted=r.assignment_id in counted)
+    position = {s.assignment_id: i for i, s in enumerate(counted)}
+    pair = {counted[i].assignment_id for i in final.counted} if final.counted else set()
+    rows = [dataclasses.replace(r, position=position.get(r.assignment_id), counted=r.assignment_id in pair)
             for r in rows]
-    in_order = [r for r in rows if r.position is not None]
+    in_order = [r for r in rows if r.position is not None]  # the counted sheets' order too
     return ApplicationScore(
-        path_id, programme.id, town, voivodeship, state, amount, events.get("submit_application"),
-        "pass_formal_check" in events, codes, programme.evaluators_per_application,
-        programme.discrepancy_pct, tuple(rows), tuple(sheets), final,
+        path.id, programme.id, path.town, path.voivodeship, path.state, path.requested_amount,
+        events.get("submit_application"), "pass_formal_check" in events, codes,
+        programme.evaluators_per_application, programme.discrepancy_pct, tuple(rows), tuple(sheets), final,
         _third_status(rows, in_order, programme.discrepancy_pct), evaluation_states(programme))
 
 
@@ -214,11 +294,11 @@ def application_scores(programme: Programme, states: Sequence[str] | None = None
     """Every application of the programme (or those in `states`), by path id, with its
     evaluators, declarations, sheets, totals, spread, third evaluator and final score.
     Five queries whatever the number of applications."""
-    return _scores(programme, Path.state.in_(list(states)) if states is not None else None)
+    return _scores(programme, states=states)
 
 
 def application_score(path: Path) -> ApplicationScore:
-    return _scores(path.programme, Path.id == path.id)[0]
+    return _scores(path.programme, path_ids=[path.id])[0]
 
 
 @dataclass(frozen=True)
@@ -260,12 +340,14 @@ def earlier_rounds(path: Path) -> list[EarlierSheet]:
     newest round first (one query; none in round 1)."""
     if path.evaluation_round <= 1:
         return []
-    total = (select(func.sum(Score.points)).where(Score.sheet_id == ScoreSheet.id)
-             .correlate(ScoreSheet).scalar_subquery())
-    return [EarlierSheet(r[0], r[1], r[2], r[3], r[4] or "none", int(r[5]) if r[4] == "submitted" else None)
+    points = (select(func.sum(Score.points)).where(Score.sheet_id == ScoreSheet.id)
+              .correlate(ScoreSheet).scalar_subquery())
+    total = func.coalesce(points, 0).label("total")
+    return [EarlierSheet(r.round, r.name, r.role, r.declaration, r.status or "none",
+                         int(r.total) if r.status == "submitted" else None)
             for r in db.session.execute(
                 select(EvaluatorAssignment.round, User.name, EvaluatorAssignment.role,
-                       EvaluatorAssignment.declaration, ScoreSheet.status, func.coalesce(total, 0))
+                       EvaluatorAssignment.declaration, ScoreSheet.status, total)
                 .join(User, User.id == EvaluatorAssignment.evaluator_id)
                 .outerjoin(ScoreSheet, ScoreSheet.assignment_id == EvaluatorAssignment.id)
                 .where(EvaluatorAssignment.path_id == path.id,

@@ -19,13 +19,13 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, false, func, or_, select
+from sqlalchemy import false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 import states
 from workflow.audit import log as audit
-from workflow.evaluation.scoring import SheetTotals
+from workflow.evaluation.scores import counted_sheets
 from workflow.extensions import db
 from workflow.messaging import notifications
 from workflow.messaging.notifications import Kind
@@ -33,13 +33,10 @@ from workflow.models import (
     Appeal,
     Applicant,
     Criterion,
-    EvaluatorAssignment,
     Path,
     PathTransition,
     Programme,
     RankingSnapshot,
-    Score,
-    ScoreSheet,
     SheetPart,
     User,
 )
@@ -122,13 +119,12 @@ def settings_of(programme: Programme, parts: tuple[tuple[str, int], ...] | None 
 
 
 def load_inputs(programme: Programme) -> list[Application]:
-    """Every application of the programme with its submitted sheets: three queries.
+    """Every application of the programme with the sheets that count: three queries.
 
-    The sheets are those `evaluator_assignment.application_scores` gives scoring too:
-    submitted, without a declared conflict, of the path's current evaluation round, the
-    regular ones by assignment id, then the third.
+    The sheets are read by `scores.counted_sheets`, the reader the evaluation pages use
+    too, so the ranking and the coordinator's final scores always count the same sheets.
     """
-    codes = [code for code, _max in sheet_parts(programme)]
+    counted = counted_sheets(programme.id)
     definition = states.get_definition(programme.path_code)
     submitted = (
         select(PathTransition.path_id, func.max(PathTransition.created_at).label("at"))
@@ -144,37 +140,12 @@ def load_inputs(programme: Programme) -> list[Application]:
         .where(Path.programme_id == programme.id, Path.state.in_(definition.submitted_states()))
         .order_by(Path.id)
     ).all()
-    third_last = case((EvaluatorAssignment.role == "third", 1), else_=0)
-    points = db.session.execute(
-        select(EvaluatorAssignment.path_id, EvaluatorAssignment.id, User.email, SheetPart.code,
-               func.sum(Score.points))
-        .join(Path, Path.id == EvaluatorAssignment.path_id)
-        .join(User, User.id == EvaluatorAssignment.evaluator_id)
-        .join(ScoreSheet, ScoreSheet.assignment_id == EvaluatorAssignment.id)
-        .join(Score, Score.sheet_id == ScoreSheet.id)
-        .join(Criterion, Criterion.id == Score.criterion_id)
-        .join(SheetPart, SheetPart.id == Criterion.part_id)
-        .where(Path.programme_id == programme.id, ScoreSheet.status == "submitted",
-               EvaluatorAssignment.round == Path.evaluation_round,
-               or_(EvaluatorAssignment.declaration.is_(None), EvaluatorAssignment.declaration != "conflict"))
-        .group_by(EvaluatorAssignment.path_id, third_last, EvaluatorAssignment.id, User.email, SheetPart.code)
-        .order_by(EvaluatorAssignment.path_id, third_last, EvaluatorAssignment.id)
-    )
-    # Rows come grouped by sheet (ordered by path, role, assignment): one dict per sheet,
-    # every part present, filled in place.
-    sheets: dict[int, list[SheetTotals]] = {}
-    last, parts = None, {}
-    for path_id, assignment_id, email, code, total in points:
-        if assignment_id != last:
-            last, parts = assignment_id, dict.fromkeys(codes, 0)
-            sheets.setdefault(path_id, []).append(SheetTotals(email, parts))
-        parts[code] = int(total or 0)
     out = []
     for path_id, town, requested, state, at in paths:
         out.append(Application(
             path_id=path_id, town=town, submitted_at=at, formal_check=definition.formal_check_result(state),
             requested=Decimal(requested).quantize(ranking.CENT) if requested is not None else None,
-            sheets=tuple(sheets.get(path_id, ())),
+            sheets=tuple(sheet.totals() for sheet in counted.of(path_id)),
         ))
     return out
 
