@@ -28,8 +28,12 @@ from workflow.models import (
     AdvisorAssignment,
     ApplicantMember,
     AssignmentEvent,
+    ConflictType,
+    Declaration,
     EvaluatorAssignment,
     EvaluatorProfile,
+    EvaluatorRole,
+    EvaluatorSource,
     Municipality,
     Path,
     Programme,
@@ -39,8 +43,8 @@ from workflow.models import (
 )
 from workflow.refusal import Message, _l
 
-ROLES = ("regular", "third")
-SOURCES = ("manual", "proposal", "third_rule", "demo")
+ROLES = tuple(EvaluatorRole)
+SOURCES = tuple(EvaluatorSource)
 LOAD_WEIGHT = 10
 
 
@@ -88,11 +92,11 @@ NO_THIRD_CANDIDATE = _l(
 
 def conflict_refusal(kind: str, declared: bool = False) -> Message:
     """Why a pair with a conflict is refused: found automatically, or declared by the evaluator."""
-    if not declared and kind == "advised_town":
+    if not declared and kind == ConflictType.ADVISED_TOWN:
         return ADVISED
-    if not declared and kind == "municipality":
+    if not declared and kind == ConflictType.MUNICIPALITY:
         return LIVES_THERE
-    what = CONFLICT_LABELS.get(kind, CONFLICT_LABELS["other"])
+    what = CONFLICT_LABELS.get(kind, CONFLICT_LABELS[ConflictType.OTHER])
     return _l("Ta osoba zgłosiła konflikt interesów z tym wnioskiem (rodzaj: %(kind)s).", kind=what)
 
 
@@ -113,7 +117,7 @@ def _norm(name: str | None) -> str:
 
 
 def conflicts_where(scope: ColumnElement[bool], evaluator_ids: Iterable[int] | None = None
-                    ) -> dict[tuple[int, int], str]:
+                    ) -> dict[tuple[int, int], ConflictType]:
     """(path_id, evaluator_id) -> conflict type for the paths matching `scope` (a condition
     on Path); at most three queries whatever the number of paths and evaluators."""
     query = select(EvaluatorProfile.user_id, EvaluatorProfile.advisor_account_id,
@@ -121,7 +125,7 @@ def conflicts_where(scope: ColumnElement[bool], evaluator_ids: Iterable[int] | N
     if evaluator_ids is not None:
         query = query.where(EvaluatorProfile.user_id.in_(list(evaluator_ids)))
     profiles = db.session.execute(query).all()
-    found: dict[tuple[int, int], str] = {}
+    found: dict[tuple[int, int], ConflictType] = {}
     by_advisor: dict[int, list[int]] = {}
     by_municipality: dict[str, list[int]] = {}
     for user_id, advisor_id, municipality in profiles:
@@ -135,7 +139,7 @@ def conflicts_where(scope: ColumnElement[bool], evaluator_ids: Iterable[int] | N
                 .join(ApplicantMember, ApplicantMember.applicant_id == Path.applicant_id)
                 .join(Municipality, Municipality.id == ApplicantMember.municipality_id).where(scope)):
             for evaluator_id in by_municipality.get(_norm(name), ()):
-                found[(path_id, evaluator_id)] = "municipality"
+                found[(path_id, evaluator_id)] = ConflictType.MUNICIPALITY
     if by_advisor:
         advisors = list(by_advisor)
         advised = union(*(
@@ -144,21 +148,21 @@ def conflicts_where(scope: ColumnElement[bool], evaluator_ids: Iterable[int] | N
             for model in (AdvisorAssignment, AssignmentEvent, Service)))
         for path_id, advisor_id in db.session.execute(advised):
             for evaluator_id in by_advisor[advisor_id]:
-                found[(path_id, evaluator_id)] = "advised_town"
+                found[(path_id, evaluator_id)] = ConflictType.ADVISED_TOWN
     return found
 
 
-def conflicts_found(programme: Programme) -> dict[tuple[int, int], str]:
+def conflicts_found(programme: Programme) -> dict[tuple[int, int], ConflictType]:
     """Every automatic conflict in the programme: (path_id, evaluator_id) -> type."""
     return conflicts_where(Path.programme_id == programme.id)
 
 
-def conflicts_of(path: Path) -> dict[tuple[int, int], str]:
+def conflicts_of(path: Path) -> dict[tuple[int, int], ConflictType]:
     """The automatic conflicts of every evaluator with one application."""
     return conflicts_where(Path.id == path.id)
 
 
-def auto_conflict(evaluator: User, path: Path) -> str | None:
+def auto_conflict(evaluator: User, path: Path) -> ConflictType | None:
     """The automatic conflict of `evaluator` with `path` ('advised_town', 'municipality') or None."""
     return conflicts_where(Path.id == path.id, [evaluator.id]).get((path.id, evaluator.id))
 
@@ -183,7 +187,8 @@ def current_round() -> ColumnElement[bool]:
 
 def not_conflicted() -> ColumnElement[bool]:
     """The evaluator declared no conflict of interest (impartial, or not declared yet)."""
-    return or_(EvaluatorAssignment.declaration.is_(None), EvaluatorAssignment.declaration != "conflict")
+    return or_(EvaluatorAssignment.declaration.is_(None),
+               EvaluatorAssignment.declaration != Declaration.CONFLICT)
 
 
 def evaluator_loads(programme: Programme) -> dict[int, EvaluatorLoad]:

@@ -29,6 +29,7 @@ from workflow.models import (
     Score,
     ScoreSheet,
     SheetPart,
+    SheetStatus,
 )
 from workflow.refusal import Message, Refused, _l
 
@@ -97,7 +98,7 @@ def part_maxima(programme: Programme) -> dict[str, int]:
 def is_locked(programme: Programme) -> bool:
     """True once any sheet of the programme has been submitted."""
     return bool(db.session.scalar(select(exists().where(
-        ScoreSheet.status == "submitted",
+        ScoreSheet.status == SheetStatus.SUBMITTED,
         ScoreSheet.assignment_id == EvaluatorAssignment.id,
         EvaluatorAssignment.path_id == Path.id,
         Path.programme_id == programme.id,

@@ -40,7 +40,18 @@ from workflow.evaluation.scores import ApplicationScore, application_score, elig
 from workflow.extensions import db
 from workflow.messaging import notifications
 from workflow.messaging.texts import Kind
-from workflow.models import EvaluatorAssignment, Path, Role, ScoreSheet, User
+from workflow.models import (
+    ConflictType,
+    Declaration,
+    EvaluatorAssignment,
+    EvaluatorRole,
+    EvaluatorSource,
+    Path,
+    Role,
+    ScoreSheet,
+    SheetStatus,
+    User,
+)
 from workflow.refusal import Message
 
 # --- manual changes ----------------------------------------------------------------------------
@@ -54,8 +65,9 @@ def lock_paths(path_ids: Iterable[int]) -> None:
         db.session.execute(select(Path.id).where(Path.id.in_(ids)).order_by(Path.id).with_for_update())
 
 
-def assignment_problem(score: ApplicationScore, evaluator: User | None, role: str,
-                       conflicts: dict[tuple[int, int], str], taken_regular: int = 0) -> Message | None:
+def assignment_problem(score: ApplicationScore, evaluator: User | None, role: EvaluatorRole,
+                       conflicts: dict[tuple[int, int], ConflictType],
+                       taken_regular: int = 0) -> Message | None:
     """The first reason `evaluator` may not be assigned to the application as `role`, or None."""
     if evaluator is None or evaluator.role != Role.EVALUATOR or not evaluator.active:
         return NOT_EVALUATOR
@@ -65,24 +77,24 @@ def assignment_problem(score: ApplicationScore, evaluator: User | None, role: st
     if declared is not None:
         if declared.active:
             return ALREADY_ON
-        return conflict_refusal(declared.conflict_type or "other", declared=True)
+        return conflict_refusal(declared.conflict_type or ConflictType.OTHER, declared=True)
     kind = conflicts.get((score.path_id, evaluator.id))
     if kind is not None:
         return conflict_refusal(kind)
-    if role == "regular" and len(score.active_regular) + taken_regular >= score.required:
+    if role == EvaluatorRole.REGULAR and len(score.active_regular) + taken_regular >= score.required:
         return regular_full(score.required)
-    if role == "third" and score.third != "needed":
+    if role == EvaluatorRole.THIRD and score.third != "needed":
         return THIRD_NOT_NEEDED if score.third == "not_needed" else THIRD_TAKEN
     return None
 
 
-def write_assignment(path: Path, evaluator: User, role: str, source: str,
+def write_assignment(path: Path, evaluator: User, role: EvaluatorRole, source: EvaluatorSource,
                      actor: User | None) -> EvaluatorAssignment:
     """Add the assignment and the evaluator's notification to the session."""
     row = EvaluatorAssignment(path_id=path.id, evaluator_id=evaluator.id, round=path.evaluation_round,
                               role=role, source=source, created_by_id=actor.id if actor else None)
     db.session.add(row)
-    kind = Kind.THIRD_EVALUATOR_NEEDED if role == "third" else Kind.EVALUATOR_ASSIGNED
+    kind = Kind.THIRD_EVALUATOR_NEEDED if role == EvaluatorRole.THIRD else Kind.EVALUATOR_ASSIGNED
     notifications.queue(evaluator, kind, town=path.applicant.name, programme=path.programme)
     audit.record("evaluator_assigned", actor=actor, object_type="path", object_id=path.id,
                  programme_id=path.programme_id,
@@ -91,15 +103,15 @@ def write_assignment(path: Path, evaluator: User, role: str, source: str,
     return row
 
 
-def check_role_and_source(role: str, source: str) -> None:
+def check_role_and_source(role: EvaluatorRole, source: EvaluatorSource) -> None:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
 
 
-def assign(path: Path, evaluator: User, actor: User | None, role: str = "regular",
-           source: str = "manual") -> EvaluatorAssignment:
+def assign(path: Path, evaluator: User, actor: User | None, role: EvaluatorRole = EvaluatorRole.REGULAR,
+           source: EvaluatorSource = EvaluatorSource.MANUAL) -> EvaluatorAssignment:
     """Assign `evaluator` to evaluate `path`; commit, then notify. Refused with the reason."""
     check_role_and_source(role, source)
     lock_paths([path.id])
@@ -122,9 +134,9 @@ def unassign(assignment: EvaluatorAssignment, actor: User | None) -> None:
     if locked is None:
         db.session.rollback()
         raise AssignmentRefused([CHANGED])
-    if locked.sheet is not None and locked.sheet.status == "submitted":
+    if locked.sheet is not None and locked.sheet.status == SheetStatus.SUBMITTED:
         problem: Message | None = SUBMITTED
-    elif locked.declaration == "conflict":
+    elif locked.declaration == Declaration.CONFLICT:
         problem = CONFLICT_KEPT
     elif not in_evaluation(locked.path) or locked.round != locked.path.evaluation_round:
         problem = NOT_IN_EVALUATION  # an earlier round's assignment is history
@@ -178,7 +190,7 @@ def ensure_third(path: Path, actor: User | None = None) -> ThirdResult:
     evaluator = db.session.get(User, candidates[0].id)
     assert evaluator is not None
     with one_transaction():
-        row = write_assignment(path, evaluator, "third", "third_rule", actor)
+        row = write_assignment(path, evaluator, EvaluatorRole.THIRD, EvaluatorSource.THIRD_RULE, actor)
     return ThirdResult(row, None)
 
 

@@ -45,7 +45,7 @@ from workflow.evaluation.manual_assignment import (
 )
 from workflow.evaluation.scores import ApplicationScore, _scores, application_scores
 from workflow.extensions import db
-from workflow.models import EvaluatorAssignment, Path, Programme, User
+from workflow.models import EvaluatorAssignment, EvaluatorRole, EvaluatorSource, Path, Programme, User
 from workflow.refusal import Message, _l
 
 # --- the proposal ------------------------------------------------------------------------------
@@ -154,10 +154,10 @@ def propose(programme: Programme) -> Proposal:
 
 
 def apply(programme: Programme, pairs: Iterable[Sequence[Any]], actor: User | None,
-          source: str = "proposal") -> list[EvaluatorAssignment]:
+          source: EvaluatorSource = EvaluatorSource.PROPOSAL) -> list[EvaluatorAssignment]:
     """Save an approved proposal: every (path_id, evaluator_id) is checked again now; if any is
     invalid, nothing is saved and every reason is raised. One transaction, then notifications."""
-    check_role_and_source("regular", source)
+    check_role_and_source(EvaluatorRole.REGULAR, source)
     wanted = [(int(p[0]), int(p[1])) for p in pairs]
     if not wanted:
         return []
@@ -182,7 +182,8 @@ def apply(programme: Programme, pairs: Iterable[Sequence[Any]], actor: User | No
         elif (path_id, evaluator_id) in seen:
             problem = ALREADY_ON
         else:
-            problem = assignment_problem(scores[path_id], evaluator, "regular", conflicts, taken[path_id])
+            problem = assignment_problem(scores[path_id], evaluator, EvaluatorRole.REGULAR, conflicts,
+                                         taken[path_id])
         if problem is not None:
             reasons.append(_about(problem, scores.get(path_id), evaluator))
             continue
@@ -193,7 +194,8 @@ def apply(programme: Programme, pairs: Iterable[Sequence[Any]], actor: User | No
         db.session.rollback()
         raise AssignmentRefused(reasons)
     with one_transaction():
-        rows = [write_assignment(path, evaluator, "regular", source, actor) for path, evaluator in accepted]
+        rows = [write_assignment(path, evaluator, EvaluatorRole.REGULAR, source, actor)
+                for path, evaluator in accepted]
     return rows
 
 

@@ -29,15 +29,20 @@ from workflow.evaluation.conflicts import (
 from workflow.extensions import db
 from workflow.models import (
     Applicant,
+    ConflictType,
     Criterion,
+    Declaration,
     EvaluatorAssignment,
     EvaluatorProfile,
+    EvaluatorRole,
+    EvaluatorSource,
     Path,
     PathTransition,
     Programme,
     Score,
     ScoreSheet,
     SheetPart,
+    SheetStatus,
     User,
 )
 
@@ -53,7 +58,7 @@ class CountedSheet:
     path_id: int
     assignment_id: int
     evaluator_email: str
-    role: str  # 'regular' | 'third'
+    role: EvaluatorRole
     parts: dict[str, int]  # points per part: every part of the programme's sheet, in its order
 
     @property
@@ -87,12 +92,12 @@ def counted_sheets(programme_id: int, path_ids: Collection[int] | None = None,
     codes = tuple(db.session.scalars(select(SheetPart.code).where(SheetPart.programme_id == programme_id)
                                      .order_by(SheetPart.position, SheetPart.id)))
     scope = [Path.programme_id == programme_id, current_round(), not_conflicted(),
-             ScoreSheet.status == "submitted"]
+             ScoreSheet.status == SheetStatus.SUBMITTED]
     if path_ids is not None:
         scope.append(Path.id.in_(list(path_ids)))
     if states is not None:
         scope.append(Path.state.in_(list(states)))
-    third_last = case((EvaluatorAssignment.role == "third", 1), else_=0)
+    third_last = case((EvaluatorAssignment.role == EvaluatorRole.THIRD, 1), else_=0)
     rows = db.session.execute(
         select(EvaluatorAssignment.path_id, EvaluatorAssignment.id, User.email, third_last, SheetPart.code,
                func.coalesce(func.sum(Score.points), 0))
@@ -114,8 +119,8 @@ def counted_sheets(programme_id: int, path_ids: Collection[int] | None = None,
     sheet: CountedSheet | None = None
     for path_id, assignment_id, email, third, code, points in rows:
         if sheet is None or sheet.assignment_id != assignment_id:
-            sheet = CountedSheet(path_id, assignment_id, email, "third" if third else "regular",
-                                 dict.fromkeys(codes, 0))
+            role = EvaluatorRole.THIRD if third else EvaluatorRole.REGULAR
+            sheet = CountedSheet(path_id, assignment_id, email, role, dict.fromkeys(codes, 0))
             by_path.setdefault(path_id, []).append(sheet)
         sheet.parts[code] = int(points)
     return CountedSheets(codes, {path_id: tuple(sheets) for path_id, sheets in by_path.items()})
@@ -132,10 +137,10 @@ class EvaluationRow:
     evaluator_id: int
     evaluator_name: str
     evaluator_email: str
-    role: str  # 'regular' | 'third'
-    source: str
-    declaration: str | None  # None | 'impartial' | 'conflict'
-    conflict_type: str | None
+    role: EvaluatorRole
+    source: EvaluatorSource
+    declaration: Declaration | None  # None until declared
+    conflict_type: ConflictType | None
     conflict_note: str
     declared_at: datetime | None
     sheet_id: int | None
@@ -148,11 +153,11 @@ class EvaluationRow:
     @property
     def active(self) -> bool:
         """Evaluates the application (no declared conflict)."""
-        return self.declaration != "conflict"
+        return self.declaration != Declaration.CONFLICT
 
     @property
     def submitted(self) -> bool:
-        return self.sheet_status == "submitted"
+        return self.sheet_status == SheetStatus.SUBMITTED
 
     @property
     def total(self) -> int | None:
@@ -190,7 +195,7 @@ class ApplicationScore:
 
     @property
     def active_regular(self) -> list[EvaluationRow]:
-        return [r for r in self.rows if r.role == "regular" and r.active]
+        return [r for r in self.rows if r.role == EvaluatorRole.REGULAR and r.active]
 
     @property
     def missing_regular(self) -> int:
@@ -217,7 +222,7 @@ class ApplicationScore:
 
 def _third_status(rows: list[EvaluationRow], sheets: list[EvaluationRow], pct: int) -> str:
     """Whether a further sheet is needed and where it stands (see the module docstring)."""
-    regular = [r for r in sheets if r.role == "regular"]
+    regular = [r for r in sheets if r.role == EvaluatorRole.REGULAR]
     if len(regular) < 2 or not scoring.differ_too_much(regular[0].total or 0, regular[1].total or 0, pct):
         return "not_needed"
     first_two = {regular[0].assignment_id, regular[1].assignment_id}
@@ -275,7 +280,7 @@ def _scores(programme: Programme, states: Collection[str] | None = None,
 
 def _score_one(programme: Programme, codes: tuple[str, ...], path: Any, events: dict[str, datetime],
                rows: list[EvaluationRow], counted: tuple[CountedSheet, ...]) -> ApplicationScore:
-    rows = sorted(rows, key=lambda r: (r.role != "regular", r.assignment_id))
+    rows = sorted(rows, key=lambda r: (r.role != EvaluatorRole.REGULAR, r.assignment_id))
     sheets = [s.totals() for s in counted]
     final = scoring.final_score(sheets, programme.discrepancy_pct)
     position = {s.assignment_id: i for i, s in enumerate(counted)}
@@ -318,7 +323,7 @@ def sheet_lines(path: Path) -> dict[int, dict[int, ScoreLine]]:
             .join(EvaluatorAssignment, EvaluatorAssignment.id == ScoreSheet.assignment_id)
             .join(Path, Path.id == EvaluatorAssignment.path_id)
             .where(EvaluatorAssignment.path_id == path.id, current_round(),
-                   ScoreSheet.status == "submitted")):
+                   ScoreSheet.status == SheetStatus.SUBMITTED)):
         lines.setdefault(assignment_id, {})[criterion_id] = ScoreLine(criterion_id, points, justification)
     return lines
 
@@ -329,8 +334,8 @@ class EarlierSheet:
 
     round: int
     evaluator_name: str
-    role: str
-    declaration: str | None
+    role: EvaluatorRole
+    declaration: Declaration | None
     sheet_status: str  # 'none' | 'draft' | 'submitted'
     total: int | None
 
@@ -344,7 +349,7 @@ def earlier_rounds(path: Path) -> list[EarlierSheet]:
               .correlate(ScoreSheet).scalar_subquery())
     total = func.coalesce(points, 0).label("total")
     return [EarlierSheet(r.round, r.name, r.role, r.declaration, r.status or "none",
-                         int(r.total) if r.status == "submitted" else None)
+                         int(r.total) if r.status == SheetStatus.SUBMITTED else None)
             for r in db.session.execute(
                 select(EvaluatorAssignment.round, User.name, EvaluatorAssignment.role,
                        EvaluatorAssignment.declaration, ScoreSheet.status, total)
@@ -402,14 +407,14 @@ def evaluator_rows(programme: Programme) -> list[EvaluatorRow]:
         row = rows.get(evaluator_id)
         if row is None:
             continue
-        if declaration == "conflict":
-            row.declared.append((path_id, towns.get(path_id, "?"), kind or "other", note or ""))
+        if declaration == Declaration.CONFLICT:
+            row.declared.append((path_id, towns.get(path_id, "?"), kind or ConflictType.OTHER, note or ""))
             continue
-        if role == "third":
+        if role == EvaluatorRole.THIRD:
             row.third += 1
         else:
             row.regular += 1
-        if status == "submitted":
+        if status == SheetStatus.SUBMITTED:
             row.submitted += 1
     for (path_id, evaluator_id), kind in sorted(conflicts_found(programme).items()):
         if evaluator_id in rows:

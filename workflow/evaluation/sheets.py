@@ -46,7 +46,7 @@ from workflow.models import (
     SheetPart,
     User,
 )
-from workflow.models.evaluation import CONFLICT_TYPES
+from workflow.models.evaluation import CONFLICT_TYPES, ConflictType, Declaration, SheetStatus
 from workflow.models.types import utcnow
 from workflow.refusal import Message, Refused, _l
 
@@ -55,7 +55,7 @@ log = logging.getLogger("sciezka.sheets")
 MIN_JUSTIFICATION = 30
 JUSTIFICATION_MAX = 5000
 NOTE_MAX = 2000
-DECLARATIONS = ("impartial", "conflict")
+DECLARATIONS = tuple(Declaration)
 
 CONFLICT_LABELS = {
     "advised_town": _l("doradzałem/doradzałam temu miastu"),
@@ -127,7 +127,7 @@ class AssignmentRow:
     sheet: ScoreSheet | None
 
     @property
-    def sheet_status(self) -> str | None:
+    def sheet_status(self) -> SheetStatus | None:
         return self.sheet.status if self.sheet else None
 
     @property
@@ -196,9 +196,9 @@ def results_announced(programme_id: int) -> bool:
 
 def others_hidden_because(assignment: EvaluatorAssignment) -> Message | None:
     """Why the other evaluators' sheets are hidden from this evaluator, or None."""
-    if assignment.declaration != "impartial":
-        return CONFLICT if assignment.declaration == "conflict" else NOT_DECLARED
-    if assignment.sheet is None or assignment.sheet.status != "submitted":
+    if assignment.declaration != Declaration.IMPARTIAL:
+        return CONFLICT if assignment.declaration == Declaration.CONFLICT else NOT_DECLARED
+    if assignment.sheet is None or assignment.sheet.status != SheetStatus.SUBMITTED:
         return HIDDEN_UNTIL_OWN
     programme = assignment.path.programme
     if programme.hide_scores_until == "announcement" and not results_announced(programme.id):
@@ -218,7 +218,7 @@ def visible_other_sheets(assignment: EvaluatorAssignment) -> list[ScoreSheet]:
         .where(EvaluatorAssignment.path_id == assignment.path_id,
                EvaluatorAssignment.round == assignment.round,
                EvaluatorAssignment.id != assignment.id,
-               ScoreSheet.status == "submitted")
+               ScoreSheet.status == SheetStatus.SUBMITTED)
         .order_by(ScoreSheet.submitted_at, ScoreSheet.id)
     ))
 
@@ -238,7 +238,7 @@ def _locked(assignment: EvaluatorAssignment) -> EvaluatorAssignment:
 
 def _submitted_sheet_exists(assignment_id: int) -> bool:
     return bool(db.session.scalar(select(exists().where(
-        ScoreSheet.assignment_id == assignment_id, ScoreSheet.status == "submitted"))))
+        ScoreSheet.assignment_id == assignment_id, ScoreSheet.status == SheetStatus.SUBMITTED))))
 
 
 def declare(assignment: EvaluatorAssignment, declaration: str, conflict_type: str | None = None,
@@ -249,10 +249,10 @@ def declare(assignment: EvaluatorAssignment, declaration: str, conflict_type: st
     if declaration not in DECLARATIONS:
         errors["declaration"] = [
             _l("Wybierz: deklaracja bezstronności albo zgłoszenie konfliktu interesów.")]
-    elif declaration == "conflict":
+    elif declaration == Declaration.CONFLICT:
         if conflict_type not in CONFLICT_TYPES:
             errors["conflict_type"] = [_l("Wybierz rodzaj konfliktu interesów.")]
-        elif conflict_type == "other" and not note:
+        elif conflict_type == ConflictType.OTHER and not note:
             errors["note"] = [_l("Opisz krótko konflikt interesów.")]
     if len(note) > NOTE_MAX:
         errors.setdefault("note", []).append(
@@ -264,19 +264,19 @@ def declare(assignment: EvaluatorAssignment, declaration: str, conflict_type: st
     if not is_current(row):
         db.session.rollback()
         raise SheetRefused(EARLIER_ROUND)
-    if row.declaration == "conflict":
+    if row.declaration == Declaration.CONFLICT:
         db.session.rollback()
         raise SheetRefused(CONFLICT, 403)
-    if row.declaration == "impartial":
-        if declaration == "impartial":
+    if row.declaration == Declaration.IMPARTIAL:
+        if declaration == Declaration.IMPARTIAL:
             db.session.rollback()
             raise SheetRefused(ALREADY_IMPARTIAL)
         if _submitted_sheet_exists(row.id):
             db.session.rollback()
             raise SheetRefused(CONFLICT_AFTER_SUBMIT)
-    row.declaration = declaration
-    row.conflict_type = conflict_type if declaration == "conflict" else None
-    row.conflict_note = note if declaration == "conflict" else ""
+    row.declaration = Declaration(declaration)
+    row.conflict_type = ConflictType(conflict_type) if row.declaration == Declaration.CONFLICT else None
+    row.conflict_note = note if row.declaration == Declaration.CONFLICT else ""
     row.declared_at = now or utcnow()
     audit.record("declaration", actor=row.evaluator, object_type="path", object_id=row.path_id,
                  programme_id=row.path.programme_id,
@@ -290,9 +290,9 @@ def declare(assignment: EvaluatorAssignment, declaration: str, conflict_type: st
 def _check_can_score(assignment: EvaluatorAssignment) -> None:
     if not is_current(assignment):
         raise SheetRefused(EARLIER_ROUND)
-    if assignment.declaration == "conflict":
+    if assignment.declaration == Declaration.CONFLICT:
         raise SheetRefused(CONFLICT, 403)
-    if assignment.declaration != "impartial":
+    if assignment.declaration != Declaration.IMPARTIAL:
         raise SheetRefused(NOT_DECLARED, 403)
     if not in_evaluation(assignment.path):
         raise SheetRefused(NOT_IN_EVALUATION)
@@ -305,7 +305,7 @@ def get_or_create_draft(assignment: EvaluatorAssignment) -> ScoreSheet:
     if existing is not None:
         return existing
     _check_can_score(assignment)
-    sheet = ScoreSheet(assignment_id=assignment.id, status="draft")
+    sheet = ScoreSheet(assignment_id=assignment.id, status=SheetStatus.DRAFT)
     db.session.add(sheet)
     try:
         db.session.commit()
@@ -363,7 +363,7 @@ def save(sheet: ScoreSheet, values: Mapping[int, ScoreInput], submit: bool, expe
         fresh = db.session.scalar(select(ScoreSheet).where(ScoreSheet.id == sheet.id)
                                   .execution_options(populate_existing=True))
         assert fresh is not None
-        if fresh.status == "submitted":
+        if fresh.status == SheetStatus.SUBMITTED:
             raise SheetRefused(ALREADY_SUBMITTED)
         if fresh.version != expected_version:
             raise SheetRefused(STALE)
@@ -386,7 +386,7 @@ def save(sheet: ScoreSheet, values: Mapping[int, ScoreInput], submit: bool, expe
             score.justification = (value.justification or "").strip()
     fresh.updated_at = now
     if submit:
-        fresh.status = "submitted"
+        fresh.status = SheetStatus.SUBMITTED
         fresh.submitted_at = now
         audit.record("sheet_submitted", actor=assignment.evaluator, object_type="score_sheet",
                      object_id=fresh.id, programme_id=assignment.path.programme_id,

@@ -41,11 +41,13 @@ from workflow.messaging.texts import Kind
 from workflow.models import (
     Applicant,
     DeadlineExtension,
+    Declaration,
     EvaluatorAssignment,
     Path,
     Programme,
     Role,
     ScoreSheet,
+    SheetStatus,
     StageDeadline,
     User,
 )
@@ -156,8 +158,8 @@ def _sheet_rows(now: datetime, horizon: datetime) -> list:
         .outerjoin(ScoreSheet, ScoreSheet.assignment_id == EvaluatorAssignment.id)
         .where(_in_evaluation(), User.active.is_(True),
                or_(EvaluatorAssignment.declaration.is_(None),
-                   EvaluatorAssignment.declaration != "conflict"),
-               or_(ScoreSheet.id.is_(None), ScoreSheet.status != "submitted"),
+                   EvaluatorAssignment.declaration != Declaration.CONFLICT),
+               or_(ScoreSheet.id.is_(None), ScoreSheet.status != SheetStatus.SUBMITTED),
                Programme.evaluation_deadline > now, Programme.evaluation_deadline <= horizon)
         .order_by(EvaluatorAssignment.id)
     )

@@ -3,6 +3,7 @@ applications with their declarations, the sheets and scores, ranking snapshots, 
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
@@ -20,10 +21,62 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from workflow.extensions import db
 from workflow.models.path import Path
 from workflow.models.programme import Programme
-from workflow.models.types import UTCDateTime, utcnow
+from workflow.models.types import UTCDateTime, str_enum, utcnow
 from workflow.models.user import User
 
-CONFLICT_TYPES = ("advised_town", "municipality", "family", "other")
+
+class EvaluatorRole(enum.StrEnum):
+    """An evaluator's place on an application: one of the regular ones, or the third."""
+
+    REGULAR = "regular"
+    THIRD = "third"
+
+
+class EvaluatorSource(enum.StrEnum):
+    """Who put the evaluator on the application."""
+
+    MANUAL = "manual"
+    PROPOSAL = "proposal"
+    THIRD_RULE = "third_rule"
+    DEMO = "demo"
+
+
+class Declaration(enum.StrEnum):
+    IMPARTIAL = "impartial"
+    CONFLICT = "conflict"
+
+
+class ConflictType(enum.StrEnum):
+    ADVISED_TOWN = "advised_town"
+    MUNICIPALITY = "municipality"
+    FAMILY = "family"
+    OTHER = "other"
+
+
+CONFLICT_TYPES = tuple(t.value for t in ConflictType)
+
+
+class SheetStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+class RankingKind(enum.StrEnum):
+    PREVIEW = "preview"
+    OFFICIAL = "official"
+
+
+class RankingStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class AppealStatus(enum.StrEnum):
+    FILED = "filed"
+    UPHELD = "upheld"
+    REJECTED = "rejected"
 
 
 class SheetPart(db.Model):
@@ -92,10 +145,11 @@ class EvaluatorAssignment(db.Model):
     path_id: Mapped[int] = mapped_column(ForeignKey("path.id", ondelete="CASCADE"), index=True)
     evaluator_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     round: Mapped[int] = mapped_column(default=1, server_default="1")
-    role: Mapped[str] = mapped_column(String(10), default="regular")
-    source: Mapped[str] = mapped_column(String(12), default="manual")
-    declaration: Mapped[str | None] = mapped_column(String(10))
-    conflict_type: Mapped[str | None] = mapped_column(String(20))
+    role: Mapped[EvaluatorRole] = mapped_column(str_enum(EvaluatorRole, 10), default=EvaluatorRole.REGULAR)
+    source: Mapped[EvaluatorSource] = mapped_column(str_enum(EvaluatorSource, 12),
+                                                    default=EvaluatorSource.MANUAL)
+    declaration: Mapped[Declaration | None] = mapped_column(str_enum(Declaration, 10))
+    conflict_type: Mapped[ConflictType | None] = mapped_column(str_enum(ConflictType, 20))
     conflict_note: Mapped[str] = mapped_column(Text, default="")
     declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -119,7 +173,7 @@ class ScoreSheet(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
         ForeignKey("evaluator_assignment.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(10), default="draft")
+    status: Mapped[SheetStatus] = mapped_column(str_enum(SheetStatus, 10), default=SheetStatus.DRAFT)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -170,8 +224,8 @@ class RankingSnapshot(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(10), default="preview")
-    status: Mapped[str] = mapped_column(String(10), default="queued")
+    kind: Mapped[RankingKind] = mapped_column(str_enum(RankingKind, 10), default=RankingKind.PREVIEW)
+    status: Mapped[RankingStatus] = mapped_column(str_enum(RankingStatus, 10), default=RankingStatus.QUEUED)
     rule_version: Mapped[str] = mapped_column(String(40), default="")
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     inputs: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -204,7 +258,7 @@ class Appeal(db.Model):
     path_id: Mapped[int] = mapped_column(ForeignKey("path.id", ondelete="CASCADE"), index=True)
     snapshot_id: Mapped[int] = mapped_column(ForeignKey("ranking_snapshot.id"))
     justification: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="filed")
+    status: Mapped[AppealStatus] = mapped_column(str_enum(AppealStatus, 10), default=AppealStatus.FILED)
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -40,6 +41,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def str_enum(enum_class: type[enum.StrEnum], length: int) -> Enum:
+    """A column holding members of `enum_class`, stored as their values (the lowercase
+    strings) in a VARCHAR(length): no database enum type and no constraint of its own (the
+    table's CHECK constraint names the values), so the column is the String(length) it was
+    and needs no migration. Rows come back as members; a plain string that is one of the
+    values is accepted on the way in."""
+    return Enum(enum_class, native_enum=False, create_constraint=False, length=length,
+                values_callable=lambda members: [m.value for m in members])
 
 
 def utcnow() -> datetime:

@@ -10,7 +10,7 @@ from flask import abort
 from sqlalchemy import ColumnElement, Select, exists, false, select, true
 
 from workflow.extensions import db
-from workflow.models import AdvisorAssignment, Document, EvaluatorAssignment, Path, Role, User
+from workflow.models import AdvisorAssignment, Declaration, Document, EvaluatorAssignment, Path, Role, User
 from workflow.models.types import MAX_ROW_ID
 
 
@@ -47,7 +47,7 @@ def document_filter(user: User) -> ColumnElement[bool]:
         return exists().where(
             EvaluatorAssignment.path_id == Document.path_id,
             EvaluatorAssignment.evaluator_id == user.id,
-            EvaluatorAssignment.declaration == "impartial",
+            EvaluatorAssignment.declaration == Declaration.IMPARTIAL,
         )
     return path_filter(user)
 

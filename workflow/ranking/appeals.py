@@ -39,9 +39,12 @@ from workflow.messaging import notifications
 from workflow.messaging.notifications import Kind
 from workflow.models import (
     Appeal,
+    AppealStatus,
     Applicant,
     Criterion,
+    Declaration,
     EvaluatorAssignment,
+    EvaluatorRole,
     Path,
     Programme,
     RankingSnapshot,
@@ -49,6 +52,7 @@ from workflow.models import (
     Score,
     ScoreSheet,
     SheetPart,
+    SheetStatus,
     User,
 )
 from workflow.models.types import utcnow
@@ -236,14 +240,15 @@ def _sheets(path: Path, snapshot: RankingSnapshot, entry: dict[str, Any], discre
     final = scoring.final_score([scoring.SheetTotals(s["evaluator"], s["parts"]) for s in entry["sheets"]],
                                 discrepancy_pct)
     counted = set(final.counted or ())
-    third_last = case((EvaluatorAssignment.role == "third", 1), else_=0)
+    third_last = case((EvaluatorAssignment.role == EvaluatorRole.THIRD, 1), else_=0)
     sheet_rows = db.session.execute(
         select(ScoreSheet.id, User.email)
         .join(EvaluatorAssignment, EvaluatorAssignment.id == ScoreSheet.assignment_id)
         .join(User, User.id == EvaluatorAssignment.evaluator_id)
-        .where(EvaluatorAssignment.path_id == path.id, ScoreSheet.status == "submitted",
+        .where(EvaluatorAssignment.path_id == path.id, ScoreSheet.status == SheetStatus.SUBMITTED,
                ScoreSheet.submitted_at <= snapshot.created_at,
-               or_(EvaluatorAssignment.declaration.is_(None), EvaluatorAssignment.declaration != "conflict"))
+               or_(EvaluatorAssignment.declaration.is_(None),
+                   EvaluatorAssignment.declaration != Declaration.CONFLICT))
         .order_by(EvaluatorAssignment.round, third_last, EvaluatorAssignment.id)
     ).all()
     sheet_of = {email: sid for sid, email in sheet_rows}
@@ -322,8 +327,8 @@ def file(path: Path, user: User, justification: str, now: datetime | None = None
     if len(text) > MAX_TEXT:
         raise AppealRefused("too_long", max=MAX_TEXT)
     assert found.snapshot is not None  # noqa: S101  (checked above)
-    appeal = Appeal(path_id=path.id, snapshot_id=found.snapshot.id, justification=text, status="filed",
-                    filed_at=now, filed_by_id=user.id)
+    appeal = Appeal(path_id=path.id, snapshot_id=found.snapshot.id, justification=text,
+                    status=AppealStatus.FILED, filed_at=now, filed_by_id=user.id)
     db.session.add(appeal)
     audit.record("appeal_filed", actor=user, object_type="path", object_id=path.id,
                  programme_id=path.programme_id)
@@ -346,16 +351,16 @@ def decide(appeal: Appeal, actor: User, upheld: bool, note: str, now: datetime |
     if actor.role != Role.COORDINATOR:
         raise AppealNotFound(appeal.id)
     text = (note or "").strip()
-    if appeal.status != "filed":
+    if appeal.status != AppealStatus.FILED:
         raise AppealRefused("already_decided")
     if not text:
         raise AppealRefused("note_required")
     if len(text) > MAX_TEXT:
         raise AppealRefused("note_too_long", max=MAX_TEXT)
     now = now or utcnow()
-    status = "upheld" if upheld else "rejected"
+    status = AppealStatus.UPHELD if upheld else AppealStatus.REJECTED
     changed = db.session.execute(
-        update(Appeal).where(Appeal.id == appeal.id, Appeal.status == "filed")
+        update(Appeal).where(Appeal.id == appeal.id, Appeal.status == AppealStatus.FILED)
         .values(status=status, decided_at=now, decided_by_id=actor.id, decision_note=text)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -418,7 +423,7 @@ def listing(programme_id: int | None = None, status: str | None = None) -> list[
     query = (select(Appeal).join(Path, Path.id == Appeal.path_id)
              .options(joinedload(Appeal.path).joinedload(Path.applicant),
                       joinedload(Appeal.path).joinedload(Path.programme))
-             .order_by(case((Appeal.status == "filed", 0), else_=1), Appeal.filed_at.desc(),
+             .order_by(case((Appeal.status == AppealStatus.FILED, 0), else_=1), Appeal.filed_at.desc(),
                        Appeal.id.desc()))
     if programme_id is not None:
         query = query.where(Path.programme_id == programme_id)

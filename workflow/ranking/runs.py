@@ -31,12 +31,15 @@ from workflow.messaging import notifications
 from workflow.messaging.notifications import Kind
 from workflow.models import (
     Appeal,
+    AppealStatus,
     Applicant,
     Criterion,
     Path,
     PathTransition,
     Programme,
+    RankingKind,
     RankingSnapshot,
+    RankingStatus,
     SheetPart,
     User,
 )
@@ -48,7 +51,7 @@ from workflow.refusal import Message, Refused, _l, in_language, localized
 from workflow.refusal import fill as _fill
 from workflow.text import polish_key
 
-KINDS = ("preview", "official")
+KINDS = tuple(RankingKind)
 OVERRIDES = ("cap", "budget", "threshold", "policy")
 FUNDER = {"id": "PL-SCIEZKA-MFIPR", "name": "Ministerstwo Funduszy i Polityki Regionalnej"}
 
@@ -171,12 +174,12 @@ def official_problems(result: Result) -> list[Message]:
 # --- runs ----------------------------------------------------------------------------------------
 
 def queue_run(programme: Programme, actor: User | None, overrides: dict[str, Any] | None = None,
-              kind: str = "preview") -> RankingSnapshot:
+              kind: RankingKind = RankingKind.PREVIEW) -> RankingSnapshot:
     """A snapshot row waiting for its run (status 'queued'), committed, so a page can show it."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}")
     settings = settings_of(programme, **(overrides or {}))
-    snapshot = RankingSnapshot(programme_id=programme.id, kind=kind, status="queued",
+    snapshot = RankingSnapshot(programme_id=programme.id, kind=kind, status=RankingStatus.QUEUED,
                                settings=ranking.settings_json(settings),
                                created_by_id=actor.id if actor else None)
     db.session.add(snapshot)
@@ -187,8 +190,8 @@ def queue_run(programme: Programme, actor: User | None, overrides: dict[str, Any
 def mark_failed(snapshot: RankingSnapshot, reason: Message = FAILED) -> None:
     """A queued run that will never happen (e.g. the broker refused the task)."""
     db.session.rollback()
-    if snapshot.status in ("queued", "running"):
-        snapshot.status = "failed"
+    if snapshot.status in (RankingStatus.QUEUED, RankingStatus.RUNNING):
+        snapshot.status = RankingStatus.FAILED
         snapshot.error = in_language(reason, "pl")
         db.session.commit()
 
@@ -200,11 +203,11 @@ def _fill_snapshot(snapshot: RankingSnapshot, applications: list[Application], r
     snapshot.inputs_digest = ranking.digest(applications)
     snapshot.rule_version = result.rule_version
     snapshot.result = ranking.to_document(result, programme.code)
-    snapshot.status = "done"
+    snapshot.status = RankingStatus.DONE
 
 
 def run(programme: Programme, actor: User | None, overrides: dict[str, Any] | None = None,
-        kind: str = "preview", snapshot: RankingSnapshot | None = None,
+        kind: RankingKind = RankingKind.PREVIEW, snapshot: RankingSnapshot | None = None,
         now: datetime | None = None) -> RankingSnapshot:
     """Rank the programme's current inputs and keep the result as a snapshot.
 
@@ -217,24 +220,24 @@ def run(programme: Programme, actor: User | None, overrides: dict[str, Any] | No
     now = now or utcnow()
     settings = settings_of(programme, **(overrides or {}))
     if snapshot is not None:
-        snapshot.status = "running"
+        snapshot.status = RankingStatus.RUNNING
         db.session.commit()
     try:
         applications = load_inputs(programme)
         result = ranking.rank(applications, settings)
-        problems = official_problems(result) if kind == "official" else []
+        problems = official_problems(result) if kind == RankingKind.OFFICIAL else []
         if problems:
             raise RankingRefused(problems)
     except RankingRefused as refused:
         if snapshot is not None:
-            snapshot.status = "failed"
+            snapshot.status = RankingStatus.FAILED
             snapshot.error = "\n".join(in_language(r, "pl") for r in refused.reasons)
             db.session.commit()
         raise
     except Exception:
         db.session.rollback()
         if snapshot is not None:
-            snapshot.status = "failed"
+            snapshot.status = RankingStatus.FAILED
             snapshot.error = in_language(FAILED, "pl")
             db.session.commit()
         raise
@@ -243,7 +246,7 @@ def run(programme: Programme, actor: User | None, overrides: dict[str, Any] | No
                                    created_by_id=actor.id if actor else None, created_at=now)
         db.session.add(snapshot)
     _fill_snapshot(snapshot, applications, result, programme)
-    if kind == "official":  # running an official ranking is approving it
+    if kind == RankingKind.OFFICIAL:  # running an official ranking is approving it
         snapshot.approved_at, snapshot.approved_by_id = now, actor.id if actor else None
     db.session.flush()
     audit.record("ranking_run", actor=actor, object_type="ranking_snapshot", object_id=snapshot.id,
@@ -255,7 +258,7 @@ def run(programme: Programme, actor: User | None, overrides: dict[str, Any] | No
 def approve(preview_snapshot: RankingSnapshot, actor: User, now: datetime | None = None) -> RankingSnapshot:
     """A new official snapshot of the preview's settings, on the current inputs, which must be
     the preview's inputs (same digest); the preview itself is left as it was."""
-    if preview_snapshot.kind != "preview" or preview_snapshot.status != "done":
+    if preview_snapshot.kind != RankingKind.PREVIEW or preview_snapshot.status != RankingStatus.DONE:
         raise RankingRefused([NOT_A_PREVIEW])
     if preview_snapshot.rule_version != ranking.FULL_RULE_VERSION:
         raise RankingRefused([RULE_CHANGED])
@@ -269,7 +272,7 @@ def approve(preview_snapshot: RankingSnapshot, actor: User, now: datetime | None
     problems = official_problems(result)
     if problems:
         raise RankingRefused(problems)
-    official = RankingSnapshot(programme_id=programme.id, kind="official", created_at=now,
+    official = RankingSnapshot(programme_id=programme.id, kind=RankingKind.OFFICIAL, created_at=now,
                                created_by_id=actor.id, based_on_id=preview_snapshot.id,
                                approved_at=now, approved_by_id=actor.id)
     _fill_snapshot(official, applications, result, programme)
@@ -399,7 +402,7 @@ def upheld_since(announced: RankingSnapshot) -> bool:
     """Whether an appeal of the programme was upheld after `announced` was announced."""
     return bool(db.session.scalar(select(
         select(Appeal.id).join(Path, Path.id == Appeal.path_id)
-        .where(Path.programme_id == announced.programme_id, Appeal.status == "upheld",
+        .where(Path.programme_id == announced.programme_id, Appeal.status == AppealStatus.UPHELD,
                Appeal.decided_at > announced.announced_at).exists())))
 
 

@@ -41,7 +41,7 @@ from workflow.evaluation.scores import (
     sheet_lines,
 )
 from workflow.extensions import db
-from workflow.models import Path, Programme, Role, SheetPart, User
+from workflow.models import EvaluatorRole, Path, Programme, Role, SheetPart, User
 from workflow.path import access
 from workflow.refusal import Message
 from workflow.text import polish_key
@@ -137,7 +137,7 @@ def application(path_id: int) -> Page:
     return _render_application(access.get_path_or_404(current_user, path_id))
 
 
-def _assign(path: Path, form: AssignEvaluatorForm, role: str, render: dict[str, Any]) -> Page:
+def _assign(path: Path, form: AssignEvaluatorForm, role: EvaluatorRole, render: dict[str, Any]) -> Page:
     """Validate the form, find the evaluator, let the service decide; 400 or 409 with the reason."""
     if not form.validate():
         return _render_application(path, status=400, **render)
@@ -159,7 +159,7 @@ def _assign(path: Path, form: AssignEvaluatorForm, role: str, render: dict[str, 
 def assign(path_id: int) -> Page:
     path = access.get_path_or_404(current_user, path_id)
     form = AssignEvaluatorForm(prefix="regular")
-    return _assign(path, form, "regular", {"regular_form": form})
+    return _assign(path, form, EvaluatorRole.REGULAR, {"regular_form": form})
 
 
 @bp.route("/applications/<int:path_id>/third", methods=["POST"])
@@ -167,7 +167,7 @@ def assign(path_id: int) -> Page:
 def assign_third(path_id: int) -> Page:
     path = access.get_path_or_404(current_user, path_id)
     form = AssignEvaluatorForm(prefix="third")
-    return _assign(path, form, "third", {"third_form": form})
+    return _assign(path, form, EvaluatorRole.THIRD, {"third_form": form})
 
 
 @bp.route("/applications/<int:path_id>/third/auto", methods=["POST"])

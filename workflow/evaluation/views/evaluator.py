@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 import states
 from forms.evaluation import DeclarationForm, ScoreSheetForm, sheet_form_class
 from workflow.evaluation import criteria, sheets
-from workflow.models import EvaluatorAssignment, Role, ScoreSheet, SheetPart
+from workflow.models import Declaration, EvaluatorAssignment, Role, ScoreSheet, SheetPart, SheetStatus
 from workflow.path.deadlines import days_left
 from workflow.refusal import Message
 from workflow.web.helpers import add_reasons, role_required, show_refusal
@@ -52,7 +52,8 @@ def index() -> str:
 def _to_do(rows: list[sheets.AssignmentRow]) -> dict[str, object]:
     """What the page says first: how many sheets are still to submit, and the nearest deadline
     among them with the days left (in the programme's time zone)."""
-    open_rows = [r for r in rows if r.assignment.declaration != "conflict" and r.sheet_status != "submitted"]
+    open_rows = [r for r in rows if r.assignment.declaration != Declaration.CONFLICT
+                 and r.sheet_status != SheetStatus.SUBMITTED]
     dated = sorted((r for r in open_rows if r.deadline), key=lambda r: r.deadline)
     nearest = dated[0].deadline if dated else None
     now = datetime.now(UTC)
@@ -73,9 +74,9 @@ def _declaration_form() -> DeclarationForm:
 @role_required(Role.EVALUATOR)
 def declaration(path_id: int) -> Page:
     assignment = _assignment_or_404(path_id)
-    if assignment.declaration == "conflict":
+    if assignment.declaration == Declaration.CONFLICT:
         return _closed(assignment)
-    submitted = assignment.sheet is not None and assignment.sheet.status == "submitted"
+    submitted = assignment.sheet is not None and assignment.sheet.status == SheetStatus.SUBMITTED
     form = _declaration_form()
     status = 200
     if form.is_submitted():
@@ -89,7 +90,7 @@ def declaration(path_id: int) -> Page:
                 show_refusal(refused)  # the page again, the reason at its top
                 return _declaration_page(assignment, form, submitted, refused.status)
             else:
-                if form.declaration.data == "impartial":
+                if form.declaration.data == Declaration.IMPARTIAL:
                     flash(_("Złożono deklarację bezstronności. Możesz teraz zapoznać się z wnioskiem "
                             "i go ocenić."), "success")
                     return redirect(url_for("evaluator.application", path_id=path_id))
@@ -110,9 +111,9 @@ def _declaration_page(assignment: EvaluatorAssignment, form: DeclarationForm, su
 
 def _gate(assignment: EvaluatorAssignment) -> Page | None:
     """Where an evaluator who may not see the application goes instead, or None."""
-    if assignment.declaration == "conflict":
+    if assignment.declaration == Declaration.CONFLICT:
         return _closed(assignment)
-    if assignment.declaration != "impartial":
+    if assignment.declaration != Declaration.IMPARTIAL:
         flash(_("Zanim zobaczysz wniosek, złóż deklarację bezstronności albo zgłoś konflikt interesów."),
               "info")
         return redirect(url_for("evaluator.declaration", path_id=assignment.path_id))
@@ -147,7 +148,7 @@ def application(path_id: int) -> Page:
         own_scores=_scores_by_criterion(own), own_totals=_part_totals(parts, own) if own else {},
         others=[(s, _scores_by_criterion(s), _part_totals(parts, s)) for s in others],
         hidden=hidden,
-        can_declare_conflict=own is None or own.status != "submitted",
+        can_declare_conflict=own is None or own.status != SheetStatus.SUBMITTED,
     )
 
 
@@ -177,7 +178,7 @@ def sheet(path_id: int) -> Page:
         return gate
     programme = assignment.path.programme
     own = assignment.sheet
-    if own is not None and own.status == "submitted":
+    if own is not None and own.status == SheetStatus.SUBMITTED:
         if request.method != "POST":  # the submitted sheet is shown on the application page
             return redirect(url_for("evaluator.application", path_id=path_id))
         raise sheets.SheetRefused(sheets.ALREADY_SUBMITTED)

@@ -31,7 +31,7 @@ from forms.ranking import AnnounceForm, ApproveForm, CompareForm, WhatIfForm
 from workflow import tabular
 from workflow.audit.log import record_export
 from workflow.extensions import db, send_task
-from workflow.models import Programme, RankingSnapshot, Role, User
+from workflow.models import Programme, RankingKind, RankingSnapshot, RankingStatus, Role, User
 from workflow.ranking import rule as ranking
 from workflow.ranking import runs as ranking_runs
 from workflow.ranking.runs import RankingRefused
@@ -123,7 +123,8 @@ def compare_form_for(programme: Programme, snapshots: list[tuple[RankingSnapshot
                      formdata: Any = None) -> CompareForm:
     form = CompareForm(formdata=formdata)
     names = kind_names()
-    choices = [(str(s.id), f"#{s.id} – {names[s.kind]}") for s, _name in snapshots if s.status == "done"]
+    choices = [(str(s.id), f"#{s.id} – {names[s.kind]}") for s, _name in snapshots
+               if s.status == RankingStatus.DONE]
     form.a.choices = choices
     form.b.choices = choices
     if formdata is None and len(choices) >= 2:
@@ -148,7 +149,7 @@ def run() -> WerkzeugResponse | tuple[str, int]:
     if not form.validate_on_submit():
         return render_index(programme, form, 400)
     overrides = form.overrides()
-    snapshot = ranking_runs.queue_run(programme, current_user, overrides, "preview")
+    snapshot = ranking_runs.queue_run(programme, current_user, overrides, RankingKind.PREVIEW)
     try:
         send_task("ranking.run", programme.id, current_user.id, overrides, "preview", snapshot.id)
     except Exception:  # the broker is down, or (run in-process) the run failed: the row says so
@@ -213,7 +214,7 @@ def approve(snapshot_id: int) -> WerkzeugResponse | tuple[str, int]:
 @role_required(Role.COORDINATOR)
 def announce(snapshot_id: int) -> WerkzeugResponse | str | tuple[str, int]:
     snap = snapshot_or_404(snapshot_id)
-    if snap.kind != "official" or snap.status != "done":
+    if snap.kind != RankingKind.OFFICIAL or snap.status != RankingStatus.DONE:
         abort(404)  # only a finished official ranking has an announcement page
     form = AnnounceForm()
     if request.method == "GET":
@@ -238,7 +239,7 @@ def compare() -> tuple[str, int]:
     form = compare_form_for(programme, snapshots, request.args)
     if not form.validate():
         return render_template("ranking/runs/compare.html", programme=programme, form=form, changes=None), 400
-    done = {s.id: s for s, _name in snapshots if s.status == "done"}
+    done = {s.id: s for s, _name in snapshots if s.status == RankingStatus.DONE}
     a, b = done[int(form.a.data)], done[int(form.b.data)]
     return render_template("ranking/runs/compare.html", programme=programme, form=form, a=a, b=b,
                            changes=ranking_runs.compare(a, b), change_names=change_names()), 200
@@ -248,7 +249,7 @@ def compare() -> tuple[str, int]:
 
 def finished_or_404(snapshot_id: int) -> RankingSnapshot:
     snap = snapshot_or_404(snapshot_id)
-    if snap.status != "done" or not snap.result:
+    if snap.status != RankingStatus.DONE or not snap.result:
         abort(404)
     return snap
 

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from forms.ranking import AppealForm, DecisionForm
 from workflow.extensions import db
-from workflow.models import Path, Programme, Role
+from workflow.models import AppealStatus, Path, Programme, Role
 from workflow.models.types import utcnow
 from workflow.path import access
 from workflow.ranking import appeals as appeal_service
@@ -22,7 +22,7 @@ from workflow.refusal import Message
 from workflow.web.helpers import add_reasons, role_required
 
 bp = Blueprint("results", __name__)
-STATUSES = ("filed", "upheld", "rejected")
+STATUSES = tuple(AppealStatus)
 
 
 def points(value: Any) -> str:
@@ -134,7 +134,7 @@ def decide(appeal_id: int) -> Response | tuple[str, int]:
     form = DecisionForm()
     if not form.validate_on_submit():
         return render_appeal(appeal_row, form, 400)
-    upheld = form.decision.data == "upheld"
+    upheld = form.decision.data == AppealStatus.UPHELD
     try:
         appeal_service.decide(appeal_row, current_user, upheld, form.note.data)
     except appeal_service.AppealRefused as refused:
