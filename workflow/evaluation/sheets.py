@@ -38,6 +38,7 @@ from workflow.models import (
     Applicant,
     Document,
     EvaluatorAssignment,
+    HideScoresUntil,
     Path,
     Programme,
     RankingSnapshot,
@@ -201,7 +202,7 @@ def others_hidden_because(assignment: EvaluatorAssignment) -> Message | None:
     if assignment.sheet is None or assignment.sheet.status != SheetStatus.SUBMITTED:
         return HIDDEN_UNTIL_OWN
     programme = assignment.path.programme
-    if programme.hide_scores_until == "announcement" and not results_announced(programme.id):
+    if programme.hide_scores_until == HideScoresUntil.ANNOUNCEMENT and not results_announced(programme.id):
         return HIDDEN_UNTIL_ANNOUNCEMENT
     return None
 

@@ -40,7 +40,7 @@ from workflow.models.export import ExportJob
 from workflow.models.notification import Notification
 from workflow.models.notification_settings import NotificationPreference, NotificationTemplate
 from workflow.models.path import DeadlineExtension, Path, PathTransition
-from workflow.models.programme import Programme, StageDeadline
+from workflow.models.programme import HideScoresUntil, Programme, RankingPolicy, StageDeadline
 from workflow.models.user import Role, User
 
 __all__ = [
@@ -87,7 +87,9 @@ __all__ = [
     "Municipality",
     "Path",
     "PathTransition",
+    "HideScoresUntil",
     "Programme",
+    "RankingPolicy",
     "Role",
     "StageDeadline",
     "StageSignoff",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -9,7 +10,22 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
-from workflow.models.types import UTCDateTime
+from workflow.models.types import UTCDateTime, str_enum
+
+
+class RankingPolicy(enum.StrEnum):
+    """What the ranking does below an application that did not fit the budget: stop
+    awarding ('strict') or skip it and go on down the list ('skip')."""
+
+    STRICT = "strict"
+    SKIP = "skip"
+
+
+class HideScoresUntil(enum.StrEnum):
+    """When an evaluator may see the other evaluators' scores of an application."""
+
+    OWN_SUBMISSION = "own_submission"
+    ANNOUNCEMENT = "announcement"
 
 
 class Programme(db.Model):
@@ -46,13 +62,15 @@ class Programme(db.Model):
     budget: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     winners_cap: Mapped[int | None] = mapped_column()
     threshold_pct: Mapped[int] = mapped_column(default=60, server_default="60")
-    policy: Mapped[str] = mapped_column(String(10), default="strict", server_default="strict")
+    policy: Mapped[RankingPolicy] = mapped_column(str_enum(RankingPolicy, 10), default=RankingPolicy.STRICT,
+                                                  server_default=RankingPolicy.STRICT.value)
     discrepancy_pct: Mapped[int] = mapped_column(default=30, server_default="30")
     evaluators_per_application: Mapped[int] = mapped_column(default=2, server_default="2")
     # 'own_submission': an evaluator sees the others' scores once their own sheet is in;
     # 'announcement': only after the results are announced.
-    hide_scores_until: Mapped[str] = mapped_column(String(20), default="own_submission",
-                                                   server_default="own_submission")
+    hide_scores_until: Mapped[HideScoresUntil] = mapped_column(
+        str_enum(HideScoresUntil, 20), default=HideScoresUntil.OWN_SUBMISSION,
+        server_default=HideScoresUntil.OWN_SUBMISSION.value)
     appeal_days: Mapped[int | None] = mapped_column()  # None: the result is final
     appeal_decision_days: Mapped[int | None] = mapped_column()
     evaluation_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
