@@ -30,7 +30,7 @@ from workflow import tabular
 from workflow.advice import report_tables, reports
 from workflow.advice.reports import Filters
 from workflow.extensions import db
-from workflow.models import ExportJob, Programme, Role, User
+from workflow.models import ExportJob, ExportKind, ExportStatus, Programme, Role, User
 from workflow.models.types import utcnow
 
 PROGRESS_EVERY = 500
@@ -73,8 +73,8 @@ def queue(programme: Programme, user: User, fmt: str, table: str, filters: Filte
     if kind not in FORMATS or table not in TABLES:
         raise ValueError(f"unknown export {table}.{fmt}")
     params = {"table": table, "filters": encode_filters(filters), "locale": locale}
-    job = ExportJob(requested_by_id=user.id, programme_id=programme.id, kind=kind,
-                    params=json.dumps(params, ensure_ascii=False), status="queued")
+    job = ExportJob(requested_by_id=user.id, programme_id=programme.id, kind=ExportKind(kind),
+                    params=json.dumps(params, ensure_ascii=False), status=ExportStatus.QUEUED)
     db.session.add(job)
     db.session.commit()
     return job
@@ -91,7 +91,7 @@ def table_of(job: ExportJob) -> str:
 def mark_failed(job: ExportJob, code: str = "failed") -> None:
     """`code` ('failed', 'not_queued') is what the page explains, in the reader's language;
     the details go to the log."""
-    job.status = "failed"
+    job.status = ExportStatus.FAILED
     job.error = code
     job.finished_at = utcnow()
     db.session.commit()
@@ -135,12 +135,12 @@ def download_name(programme: Programme, table: str, fmt: str) -> str:
 def run(job: ExportJob, every: int = PROGRESS_EVERY) -> ExportJob:
     """Write the job's file. A job already finished is left alone (a task delivered twice);
     one left 'running' by a worker that died is run again from the start."""
-    if job.status in ("done", "failed"):
+    if job.status in (ExportStatus.DONE, ExportStatus.FAILED):
         return job
     params = json.loads(job.params or "{}")
     table, fmt, locale = table_of(job), FORMATS[job.kind], params.get("locale", "pl")
     programme = db.session.get(Programme, job.programme_id)
-    job.status, job.progress_done, job.error = "running", 0, ""
+    job.status, job.progress_done, job.error = ExportStatus.RUNNING, 0, ""
     db.session.commit()
     try:
         g.locale = locale
@@ -157,7 +157,7 @@ def run(job: ExportJob, every: int = PROGRESS_EVERY) -> ExportJob:
         db.session.rollback()
         mark_failed(job)
         return job
-    job.status = "done"
+    job.status = ExportStatus.DONE
     job.progress_done = tally[0]
     job.progress_total = max(job.progress_total, tally[0])
     job.finished_at = utcnow()

@@ -36,7 +36,7 @@ from workflow.models.evaluation import (
     SheetPart,
     SheetStatus,
 )
-from workflow.models.export import ExportJob
+from workflow.models.export import ExportJob, ExportKind, ExportStatus
 from workflow.models.notification import Notification
 from workflow.models.notification_settings import NotificationPreference, NotificationTemplate
 from workflow.models.path import DeadlineExtension, Path, PathTransition
@@ -83,6 +83,8 @@ __all__ = [
     "CalendarFeed",
     "DeadlineExtension",
     "ExportJob",
+    "ExportKind",
+    "ExportStatus",
     "Document",
     "Municipality",
     "Path",

@@ -7,15 +7,31 @@ anything the user typed.
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow.extensions import db
-from workflow.models.types import UTCDateTime, utcnow
+from workflow.models.types import UTCDateTime, str_enum, utcnow
 
-EXPORT_STATUSES = ("queued", "running", "done", "failed")
+
+class ExportKind(enum.StrEnum):
+    """What the file holds and its format."""
+
+    SERVICES_CSV = "services_csv"
+    SERVICES_XLSX = "services_xlsx"
+
+
+class ExportStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+EXPORT_STATUSES = tuple(s.value for s in ExportStatus)
 
 
 class ExportJob(db.Model):
@@ -29,9 +45,9 @@ class ExportJob(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(40))  # 'services_csv', 'services_xlsx'
+    kind: Mapped[ExportKind] = mapped_column(str_enum(ExportKind, 40))
     params: Mapped[str] = mapped_column(Text, default="{}")  # JSON: table, filters, locale
-    status: Mapped[str] = mapped_column(String(10), default="queued")
+    status: Mapped[ExportStatus] = mapped_column(str_enum(ExportStatus, 10), default=ExportStatus.QUEUED)
     progress_done: Mapped[int] = mapped_column(default=0)
     progress_total: Mapped[int] = mapped_column(default=0)
     file_name: Mapped[str] = mapped_column(String(200), default="")  # the name offered on download

@@ -32,7 +32,7 @@ from workflow.advice.report_tables import MIMETYPES, template_helpers
 from workflow.audit.log import record_export
 from workflow.exports import jobs as exports
 from workflow.extensions import db, send_task
-from workflow.models import ExportJob, Programme, RankingSnapshot, Role
+from workflow.models import ExportJob, ExportStatus, Programme, RankingSnapshot, RankingStatus, Role
 from workflow.web.helpers import current_programme, role_required
 
 bp = Blueprint("exports", __name__)
@@ -64,12 +64,14 @@ def job_or_404(job_id: int) -> ExportJob:
 
 
 def job_state(job: ExportJob) -> dict[str, Any]:
-    finished = job.status in ("done", "failed")
-    return {"status": job.status, "status_text": status_names()[job.status], "finished": finished,
+    status = job.status
+    finished = status in (ExportStatus.DONE, ExportStatus.FAILED)
+    return {"status": status, "status_text": status_names()[status], "finished": finished,
             "done": job.progress_done, "total": job.progress_total,
-            "text": rows_text(job.progress_done, job.progress_total) if job.status != "queued" else "",
-            "error": error_messages().get(job.error, "") if job.status == "failed" else "",
-            "download_url": url_for("exports.download", job_id=job.id) if job.status == "done" else None}
+            "text": rows_text(job.progress_done, job.progress_total) if status != ExportStatus.QUEUED else "",
+            "error": error_messages().get(job.error, "") if status == ExportStatus.FAILED else "",
+            "download_url": (url_for("exports.download", job_id=job.id)
+                             if status == ExportStatus.DONE else None)}
 
 
 @bp.route("/coordinator/reports/consultations/<any(log, programme, town, advisor, field, month):table>"
@@ -113,7 +115,7 @@ def status(job_id: int) -> Response:
 @login_required
 def download(job_id: int) -> Response:
     found = job_or_404(job_id)
-    path = exports.file_path(found) if found.status == "done" else None
+    path = exports.file_path(found) if found.status == ExportStatus.DONE else None
     if path is None or not path.is_file():
         abort(404)
     fmt = exports.FORMATS[found.kind]
@@ -129,7 +131,7 @@ def ranking_status(snapshot_id: int) -> Response:
     snap = db.session.get(RankingSnapshot, snapshot_id)
     if snap is None:
         abort(404)
-    finished = snap.status in ("done", "failed")
+    finished = snap.status in (RankingStatus.DONE, RankingStatus.FAILED)
     response = jsonify({"status": snap.status, "status_text": status_names()[snap.status],
                         "finished": finished, "done": None, "total": None, "text": ""})
     response.headers["Cache-Control"] = "no-store"
