@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from workflow.extensions import db
 from workflow.messaging import notifications
-from workflow.models import Notification, User
+from workflow.models import Notification, NotificationStatus, User
 from workflow.models.types import utcnow
 
 PER_PAGE = 20
@@ -98,7 +98,7 @@ def mark_all_read(user: User) -> int:
 
 # --- the coordinator's view of the outbox -----------------------------------------------------------
 
-STATUSES = ("pending", "sent", "failed", "skipped")
+STATUSES = tuple(NotificationStatus)
 
 
 def status_counts() -> dict[str, int]:
@@ -120,7 +120,7 @@ def _with_recipients(limit: int, *where: ColumnElement[bool]) -> list[Notificati
 
 def failed(limit: int = FAILED_SHOWN) -> list[Notification]:
     """The failed messages, newest first, with their recipients (one query)."""
-    return _with_recipients(limit, Notification.status == "failed")
+    return _with_recipients(limit, Notification.status == NotificationStatus.FAILED)
 
 
 def recent(limit: int = RECENT_SHOWN) -> list[Notification]:
@@ -138,11 +138,11 @@ def retry(notification_id: int) -> Notification:
     """
     row = db.session.scalar(
         select(Notification).where(Notification.id == notification_id,
-                                   Notification.status == "failed")
+                                   Notification.status == NotificationStatus.FAILED)
     )
     if row is None:
         abort(404)
-    row.status, row.next_attempt_at, row.claimed_until = "pending", None, None
+    row.status, row.next_attempt_at, row.claimed_until = NotificationStatus.PENDING, None, None
     db.session.commit()
     notifications.dispatch(force=True)
     return row

@@ -28,7 +28,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 
 from workflow.extensions import db
-from workflow.models import Notification, User
+from workflow.models import Notification, NotificationStatus, User
 from workflow.models.types import utcnow
 
 log = logging.getLogger("sciezka.mail")
@@ -55,7 +55,7 @@ def claim_one(now: datetime | None = None) -> int | None:
     """Take the oldest due pending row for this worker (one short transaction)."""
     now = now or utcnow()
     lease = timedelta(seconds=_setting("NOTIFICATION_LEASE_S", 300))
-    due = (Notification.status == "pending",
+    due = (Notification.status == NotificationStatus.PENDING,
            or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
            or_(Notification.claimed_until.is_(None), Notification.claimed_until < now))
     for _ in range(20):  # another worker may win a row between our SELECT and UPDATE
@@ -140,7 +140,7 @@ def deliver_one(row_id: int, transport: Transport) -> bool:
             log.info("notification %s %s to %s: %s", row.id, row.kind, recipient.email, row.subject)
     except (smtplib.SMTPException, OSError) as exc:
         return _failed(row, f"{type(exc).__name__}: {exc}")
-    row.status, row.sent_at, row.message_id = "sent", utcnow(), mid
+    row.status, row.sent_at, row.message_id = NotificationStatus.SENT, utcnow(), mid
     row.claimed_until, row.error = None, ""
     db.session.commit()
     return True
@@ -151,7 +151,7 @@ def _failed(row: Notification, error: str) -> bool:
     row.error = error[:2000]
     row.claimed_until = None
     if row.attempts >= _setting("NOTIFICATION_MAX_ATTEMPTS", 8):
-        row.status = "failed"
+        row.status = NotificationStatus.FAILED
         log.error("notification %s failed for good after %s tries: %s", row.id, row.attempts, error)
     else:
         row.next_attempt_at = now + backoff(row.attempts)

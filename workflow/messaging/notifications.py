@@ -35,7 +35,7 @@ from workflow.messaging.texts import (  # noqa: F401  (re-exported)
     TEXTS,
     Kind,
 )
-from workflow.models import Notification, Programme, User
+from workflow.models import Notification, NotificationStatus, Programme, User
 from workflow.models.notification_settings import NotificationPreference, NotificationTemplate
 from workflow.refusal import Refused, _l, in_language
 
@@ -156,7 +156,8 @@ def queue(recipient: User, kind: Kind, *, programme: Programme | str | None = No
     subject, body = render(kind, recipient.locale or "pl", programme, {"link": link, **context})
     row = Notification(recipient_id=recipient.id, kind=kind.value, programme_id=programme.id
                        if programme else None, subject=subject[:300], body=body, link=link,
-                       inbox=inbox, status="pending" if email else "skipped", attempts=0)
+                       inbox=inbox, attempts=0,
+                       status=NotificationStatus.PENDING if email else NotificationStatus.SKIPPED)
     session.add(row)
     session.info[QUEUED_FLAG] = True
     return row
@@ -201,7 +202,8 @@ def queue_many(items: Iterable[Outgoing]) -> int:
         rows.append({"recipient_id": item.recipient_id, "kind": item.kind.value,
                      "programme_id": item.programme.id if item.programme else None,
                      "subject": subject[:300], "body": body, "link": item.link, "inbox": inbox,
-                     "status": "pending" if email else "skipped", "attempts": 0, "error": "",
+                     "status": NotificationStatus.PENDING if email else NotificationStatus.SKIPPED,
+                     "attempts": 0, "error": "",
                      "message_id": ""})
     if rows:
         db.session.execute(insert(Notification.__table__), rows)  # Core: no ORM bulk overhead

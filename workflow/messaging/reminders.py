@@ -51,7 +51,7 @@ from workflow.models import (
     StageDeadline,
     User,
 )
-from workflow.models.notification import ReminderClaim
+from workflow.models.notification import ReminderClaim, ReminderKind
 from workflow.models.types import utcnow
 
 log = logging.getLogger("sciezka.reminders")
@@ -64,13 +64,13 @@ OPEN_STEPS = ("draft", "returned")
 class Due:
     """A reminder that is due: its claim key and who gets it."""
 
-    kind: str  # 'deadline' or 'sheet'
+    kind: ReminderKind
     subject_id: int  # the path's or the evaluator assignment's id
     due_at: datetime
     offset_days: int
 
     @property
-    def key(self) -> tuple[str, int, datetime, int]:
+    def key(self) -> tuple[ReminderKind, int, datetime, int]:
         return self.kind, self.subject_id, self.due_at, self.offset_days
 
 
@@ -199,8 +199,8 @@ def find_due(now: datetime) -> tuple[dict[tuple, Due], list[tuple[Due, Outgoing]
         k, when = moment(programme_id, due_at)
         if k is None:
             continue
-        reminder = due.setdefault(("deadline", path_id, due_at, k),
-                                  Due("deadline", path_id, due_at, k))
+        reminder = due.setdefault((ReminderKind.DEADLINE, path_id, due_at, k),
+                                  Due(ReminderKind.DEADLINE, path_id, due_at, k))
         if user_id is None:
             continue
         programme, locale = programmes[programme_id], locale or "pl"
@@ -214,8 +214,8 @@ def find_due(now: datetime) -> tuple[dict[tuple, Due], list[tuple[Due, Outgoing]
         k, when = moment(programme_id, due_at)
         if k is None:
             continue
-        reminder = due.setdefault(("sheet", assignment_id, due_at, k),
-                                  Due("sheet", assignment_id, due_at, k))
+        reminder = due.setdefault((ReminderKind.SHEET, assignment_id, due_at, k),
+                                  Due(ReminderKind.SHEET, assignment_id, due_at, k))
         out.append((reminder, Outgoing(user_id, locale or "pl", Kind.SHEET_REMINDER,
                                        programmes[programme_id], {"town": town, **when})))
     return due, out

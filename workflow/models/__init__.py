@@ -37,7 +37,7 @@ from workflow.models.evaluation import (
     SheetStatus,
 )
 from workflow.models.export import ExportJob, ExportKind, ExportStatus
-from workflow.models.notification import Notification
+from workflow.models.notification import Notification, NotificationStatus, ReminderKind
 from workflow.models.notification_settings import NotificationPreference, NotificationTemplate
 from workflow.models.path import DeadlineExtension, Path, PathTransition
 from workflow.models.programme import HideScoresUntil, Programme, RankingPolicy, StageDeadline
@@ -68,6 +68,7 @@ __all__ = [
     "AssignmentEvent",
     "ExpertiseField",
     "Notification",
+    "NotificationStatus",
     "NotificationPreference",
     "NotificationTemplate",
     "Person",
@@ -91,6 +92,7 @@ __all__ = [
     "PathTransition",
     "HideScoresUntil",
     "Programme",
+    "ReminderKind",
     "RankingPolicy",
     "Role",
     "StageDeadline",

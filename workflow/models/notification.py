@@ -4,14 +4,29 @@ make a sweep's reminders unique."""
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
-from workflow.models.types import UTCDateTime, utcnow
+from workflow.models.types import UTCDateTime, str_enum, utcnow
 from workflow.models.user import User
+
+
+class NotificationStatus(enum.StrEnum):
+    """Where the message's email stands (see Notification)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class ReminderKind(enum.StrEnum):
+    DEADLINE = "deadline"  # a town's stage deadline; the subject is a path
+    SHEET = "sheet"  # an evaluator's sheet; the subject is an evaluator assignment
 
 
 class Notification(db.Model):
@@ -43,7 +58,8 @@ class Notification(db.Model):
     body: Mapped[str] = mapped_column(Text)
     link: Mapped[str] = mapped_column(String(500), default="", server_default="")
     inbox: Mapped[bool] = mapped_column(default=True, server_default=true())
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[NotificationStatus] = mapped_column(str_enum(NotificationStatus, 10),
+                                                       default=NotificationStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str] = mapped_column(Text, default="")
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -73,7 +89,7 @@ class ReminderClaim(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[ReminderKind] = mapped_column(str_enum(ReminderKind, 10))
     subject_id: Mapped[int] = mapped_column()
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     offset_days: Mapped[int] = mapped_column()
