@@ -45,8 +45,11 @@ from workflow.messaging import notifications
 from workflow.messaging.texts import Kind
 from workflow.models import (
     AdvisorAssignment,
+    AdvisorKind,
     AdvisorProfile,
+    AdvisorSource,
     Applicant,
+    AssignmentAction,
     AssignmentEvent,
     ExpertiseField,
     Path,
@@ -61,8 +64,8 @@ from workflow.refusal import Message, Refused, _l, either, in_language
 LOAD_WEIGHT = 10  # per town already held: the k-th new town costs 10 * (load + k)
 REGION_PENALTY = 30  # an expert from another voivodeship; worth a load difference of 3
 UNCOVERED_COST = 1_000_000_000  # a need left without an expert; see the module docstring
-KINDS = ("lead", "expert")
-SOURCES = ("manual", "proposal", "demo")
+KINDS = tuple(AdvisorKind)
+SOURCES = tuple(AdvisorSource)
 
 
 class AssignmentRefused(Refused):
@@ -101,7 +104,7 @@ WHY_SHORT = _l("Doradcy z tą dziedziną mają za mało wolnych miejsc dla wszys
 
 
 def role_label(kind: str, field: ExpertiseField | None) -> Message:
-    if kind == "lead" or field is None:
+    if kind == AdvisorKind.LEAD or field is None:
         return _l("doradca miasta")
     return _l("ekspert – %(field)s", field=either(field.name_pl, field.name_en))
 
@@ -138,15 +141,15 @@ class _Facts:
             return NOT_ADVISOR
         if kind not in KINDS:
             return KIND_UNKNOWN
-        if kind == "lead" and field is not None:
+        if kind == AdvisorKind.LEAD and field is not None:
             return LEAD_HAS_NO_FIELD
-        if kind == "expert" and field is None:
+        if kind == AdvisorKind.EXPERT and field is None:
             return EXPERT_NEEDS_FIELD
         if not self.available(advisor_id):
             return UNAVAILABLE
         if (path_id, advisor_id) in self.on_town:
             return ALREADY_ON_TOWN
-        if kind == "lead" and path_id in self.leads:
+        if kind == AdvisorKind.LEAD and path_id in self.leads:
             return LEAD_TAKEN
         if field is not None:
             if not field.active:
@@ -163,7 +166,7 @@ class _Facts:
     def record(self, path_id: int, advisor_id: int, kind: str, field_id: int | None) -> None:
         self.loads[advisor_id] += 1
         self.on_town.add((path_id, advisor_id))
-        if kind == "lead":
+        if kind == AdvisorKind.LEAD:
             self.leads.add(path_id)
         elif field_id is not None:
             self.experts.add((path_id, field_id))
@@ -195,7 +198,7 @@ def _facts(path_ids: set[int], advisor_ids: set[int]) -> _Facts:
             select(AdvisorAssignment.path_id, AdvisorAssignment.advisor_id, AdvisorAssignment.kind,
                    AdvisorAssignment.field_id).where(AdvisorAssignment.path_id.in_(path_ids))):
         facts.on_town.add((path_id, advisor_id))
-        if kind == "lead":
+        if kind == AdvisorKind.LEAD:
             facts.leads.add(path_id)
         else:
             facts.experts.add((path_id, field_id))
@@ -215,7 +218,7 @@ def _write(path: Path, advisor: User, kind: str, field: ExpertiseField | None, a
                             field_id=field.id if field else None, created_by_id=actor_id)
     db.session.add(row)
     db.session.add(AssignmentEvent(path_id=path.id, advisor_id=advisor.id, kind=kind,
-                                   field_id=field.id if field else None, action="assigned",
+                                   field_id=field.id if field else None, action=AssignmentAction.ASSIGNED,
                                    source=source, actor_id=actor_id))
     _notify(advisor, Kind.ADVISOR_ASSIGNED, path, kind, field)
     audit.record("advisor_assigned", actor=actor, object_type="path", object_id=path.id,
@@ -245,7 +248,7 @@ def one_transaction() -> Iterator[None]:
 
 
 def assign(path: Path, advisor: User, kind: str, field: ExpertiseField | None, actor: User | None,
-           source: str = "manual") -> AdvisorAssignment:
+           source: AdvisorSource = AdvisorSource.MANUAL) -> AdvisorAssignment:
     """Assign `advisor` to `path` as lead or as the expert of `field`; commit, then notify."""
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
@@ -260,14 +263,15 @@ def assign(path: Path, advisor: User, kind: str, field: ExpertiseField | None, a
     return row
 
 
-def unassign(assignment: AdvisorAssignment, actor: User | None, source: str = "manual") -> None:
+def unassign(assignment: AdvisorAssignment, actor: User | None,
+             source: AdvisorSource = AdvisorSource.MANUAL) -> None:
     """End an assignment: the row goes, an 'unassigned' event stays; commit, then notify."""
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
     with one_transaction():
         db.session.add(AssignmentEvent(path_id=assignment.path_id, advisor_id=assignment.advisor_id,
                                        kind=assignment.kind, field_id=assignment.field_id,
-                                       action="unassigned", source=source,
+                                       action=AssignmentAction.UNASSIGNED, source=source,
                                        actor_id=actor.id if actor else None))
         _notify(assignment.advisor, Kind.ADVISOR_UNASSIGNED, assignment.path, assignment.kind,
                 assignment.field)
@@ -449,7 +453,7 @@ def propose(programme: Programme) -> Proposal:
 
 
 def apply(programme: Programme, pairs: Iterable[Sequence[Any]], actor: User | None,
-          source: str = "proposal") -> list[AdvisorAssignment]:
+          source: AdvisorSource = AdvisorSource.PROPOSAL) -> list[AdvisorAssignment]:
     """Save an approved proposal: every (path_id, field_id, advisor_id, ...) is checked again
     now; if any became invalid, nothing is saved and every reason is raised."""
     if source not in SOURCES:
@@ -479,17 +483,17 @@ def apply(programme: Programme, pairs: Iterable[Sequence[Any]], actor: User | No
         elif (path_id, field_id) not in facts.needs:
             problem = NOT_NEEDED
         else:
-            problem = facts.problem(path_id, advisor_id, "expert", field_row)
+            problem = facts.problem(path_id, advisor_id, AdvisorKind.EXPERT, field_row)
         if problem is not None:
             reasons.append(_about(problem, path, field_row, facts.advisors.get(advisor_id)))
             continue
-        facts.record(path_id, advisor_id, "expert", field_id)
+        facts.record(path_id, advisor_id, AdvisorKind.EXPERT, field_id)
         accepted.append((path, facts.advisors[advisor_id], field_row))  # type: ignore[arg-type]
     if reasons:
         db.session.rollback()
         raise AssignmentRefused(reasons)
     with one_transaction():
-        rows = [_write(path, advisor, "expert", field_row, actor, source)
+        rows = [_write(path, advisor, AdvisorKind.EXPERT, field_row, actor, source)
                 for path, advisor, field_row in accepted]
     return rows
 
@@ -535,7 +539,7 @@ def board(programme: Programme, path: Path | None = None) -> list[TownRow]:
             .options(joinedload(AdvisorAssignment.advisor), joinedload(AdvisorAssignment.field))
             .where(AdvisorAssignment.path_id.in_(list(rows)))
             .order_by(AdvisorAssignment.id)):
-        if a.kind == "lead":
+        if a.kind == AdvisorKind.LEAD:
             rows[a.path_id].lead = a
         elif a.field_id is not None:
             rows[a.path_id].experts[a.field_id] = a
@@ -556,7 +560,7 @@ def eligible(rows: Sequence[Any], path_id: int, kind: str, field_id: int | None,
     for r in rows:
         if not (r.user.active and r.available) or r.user.id in on_town or r.load >= r.capacity:
             continue
-        if kind == "expert" and not any(f.id == field_id and f.active for f in r.fields):
+        if kind == AdvisorKind.EXPERT and not any(f.id == field_id and f.active for f in r.fields):
             continue
         found.append(r)
     return found

@@ -19,7 +19,7 @@ from workflow.advice.consultation_terms import (
     ServiceInput,
 )
 from workflow.extensions import db
-from workflow.models import ExpertiseField, Path, Service, Study, User
+from workflow.models import ExpertiseField, Path, Service, ServiceKind, Study, StudyKind, User
 from workflow.models.advisory import MAX_DURATION_MINUTES, SERVICE_FORMATS, SERVICE_KINDS
 from workflow.refusal import Message, _l, either
 
@@ -96,7 +96,7 @@ def _parse_studies(text: str, errors: FieldErrors) -> list[tuple[str, str]]:
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        title, kind = line, "analysis"
+        title, kind = line, StudyKind.ANALYSIS
         if ";" in line:
             title, _sep, word = line.rpartition(";")
             kind = STUDY_WORDS.get(normalized(word).casefold(), "")
@@ -141,7 +141,7 @@ def clean_input(path: Path, data: ServiceInput, actor: User, errors: FieldErrors
     if logging and not people and "participants" not in errors and "new_people" not in errors:
         errors.add("participants", _l("Usługa zapisana w dzienniku musi mieć co najmniej jednego "
                                       "uczestnika: zaznacz osoby z listy albo dopisz nowe."))
-    if logging and kind == "study" and not studies and "studies" not in errors:
+    if logging and kind == ServiceKind.STUDY and not studies and "studies" not in errors:
         errors.add("studies", _l("Przy opracowaniu podaj tytuł co najmniej jednego opracowania."))
     if errors:
         return None

@@ -11,7 +11,16 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from workflow.advice.consultation_terms import ServiceNotFound
 from workflow.extensions import db
-from workflow.models import ExpertiseField, Path, Person, Role, Service, User, service_participant
+from workflow.models import (
+    ExpertiseField,
+    Path,
+    Person,
+    Role,
+    Service,
+    ServiceStatus,
+    User,
+    service_participant,
+)
 from workflow.path import access
 
 # --- who sees what ----------------------------------------------------------------------------
@@ -25,7 +34,7 @@ def service_filter(user: User) -> ColumnElement[bool]:
     if user.role == Role.EVALUATOR:
         return false()
     paths = select(Path.id).where(access.path_filter(user))
-    readable = Service.status == "logged"
+    readable = Service.status == ServiceStatus.LOGGED
     if user.role == Role.ADVISOR:
         readable = or_(readable, Service.advisor_id == user.id)
     return and_(Service.path_id.in_(paths), readable)
@@ -54,7 +63,7 @@ def listing(user: User, *, own: bool = False, path_id: int | None = None) -> Sel
         .where(service_filter(user))
         .options(joinedload(Service.path).joinedload(Path.applicant), joinedload(Service.field),
                  joinedload(Service.advisor), selectinload(Service.studies))
-        .order_by((Service.status == "logged"), Service.held_on.desc(), Service.id.desc())
+        .order_by((Service.status == ServiceStatus.LOGGED), Service.held_on.desc(), Service.id.desc())
     )
     if own:
         query = query.where(Service.advisor_id == user.id)
@@ -76,8 +85,9 @@ def log_status(user: User) -> LogStatus:
     """One query: the advisor's drafts, logged services and the day of the latest one."""
     mine = Service.advisor_id == user.id
     drafts, logged, last = db.session.execute(select(
-        func.count().filter(Service.status == "draft"), func.count().filter(Service.status == "logged"),
-        func.max(Service.held_on).filter(Service.status == "logged")).where(mine)).one()
+        func.count().filter(Service.status == ServiceStatus.DRAFT),
+        func.count().filter(Service.status == ServiceStatus.LOGGED),
+        func.max(Service.held_on).filter(Service.status == ServiceStatus.LOGGED)).where(mine)).one()
     return LogStatus(drafts or 0, logged or 0, last)
 
 

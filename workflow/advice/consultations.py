@@ -44,7 +44,7 @@ from workflow.advice.consultation_terms import (
 )
 from workflow.audit import log as audit
 from workflow.extensions import db
-from workflow.models import Path, Role, Service, ServiceRevision, User
+from workflow.models import Path, Role, Service, ServiceRevision, ServiceStatus, User
 from workflow.models.types import utcnow
 from workflow.path import access
 from workflow.refusal import _l
@@ -62,7 +62,7 @@ def is_author(user: User, service: Service) -> bool:
 
 
 def may_correct(user: User, service: Service, now: datetime | None = None) -> bool:
-    if service.status != "logged":
+    if service.status != ServiceStatus.LOGGED:
         return False
     if user.role == Role.COORDINATOR:
         return True
@@ -119,8 +119,8 @@ def create(path: Path, actor: User, data: ServiceInput, *, log: bool, client_tok
     if clean is None:
         raise ServiceInvalid(errors)
     service = Service(path_id=path.id, advisor_id=actor.id, client_token=client_token or None,
-                      status="logged" if log else "draft", logged_at=now if log else None,
-                      created_at=now)
+                      status=ServiceStatus.LOGGED if log else ServiceStatus.DRAFT,
+                      logged_at=now if log else None, created_at=now)
     apply_input(service, clean, now)
     db.session.add(service)
     try:
@@ -145,7 +145,7 @@ def update_draft(service: Service, actor: User, data: ServiceInput, *, log: bool
     if not is_author(actor, service):
         raise ServiceNotFound(service.id)
     _require_advisor_of(actor, service.path)
-    if service.status != "draft":
+    if service.status != ServiceStatus.DRAFT:
         raise ServiceRefused(NOT_DRAFT, 409)
     _check_version(service, expected_version)
     errors = FieldErrors()
@@ -154,7 +154,7 @@ def update_draft(service: Service, actor: User, data: ServiceInput, *, log: bool
         raise ServiceInvalid(errors)
     apply_input(service, clean, now)
     if log:
-        service.status, service.logged_at = "logged", now
+        service.status, service.logged_at = ServiceStatus.LOGGED, now
         audit.record("service_logged", actor=actor, object_type="service", object_id=service.id,
                      programme_id=service.path.programme_id,
                      detail={"path_id": service.path_id, "kind": service.kind, "held_on": service.held_on})
@@ -175,7 +175,7 @@ def correct(service: Service, actor: User, data: ServiceInput, *, reason: str,
         _require_advisor_of(actor, service.path)
     else:
         raise ServiceNotFound(service.id)
-    if service.status != "logged":
+    if service.status != ServiceStatus.LOGGED:
         raise ServiceRefused(NOT_LOGGED, 409)
     if not may_correct(actor, service, now):
         raise ServiceRefused(window_closed(service.path.programme.service_edit_days), 403)
@@ -203,7 +203,7 @@ def correct(service: Service, actor: User, data: ServiceInput, *, reason: str,
 def delete_draft(service: Service, actor: User, expected_version: int | None = None) -> None:
     if not is_author(actor, service):
         raise ServiceNotFound(service.id)
-    if service.status != "draft":
+    if service.status != ServiceStatus.DRAFT:
         raise ServiceRefused(LOGGED_NOT_DELETED, 409)
     _check_version(service, expected_version)
     db.session.delete(service)

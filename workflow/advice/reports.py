@@ -32,6 +32,7 @@ from workflow.models import (
     Programme,
     Role,
     Service,
+    ServiceStatus,
     Study,
     User,
     service_participant,
@@ -148,7 +149,7 @@ def _dialect() -> str:
 
 
 def _where(programme: Programme, filters: Filters, scope: Scope) -> list[ColumnElement[bool]]:
-    conditions = [Service.status == "logged", Path.programme_id == programme.id, scope.clause()]
+    conditions = [Service.status == ServiceStatus.LOGGED, Path.programme_id == programme.id, scope.clause()]
     if filters.date_from is not None:
         conditions.append(Service.held_on >= filters.date_from)
     if filters.date_to is not None:

@@ -3,6 +3,7 @@ of each town, and the log of services (consultations, workshops, studies) delive
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from typing import Any
 
@@ -23,12 +24,57 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from workflow.extensions import db
 from workflow.models.applicant import Applicant
 from workflow.models.path import Path
-from workflow.models.types import UTCDateTime, utcnow
+from workflow.models.types import UTCDateTime, str_enum, utcnow
 from workflow.models.user import User
 
-SERVICE_KINDS = ("consultation", "workshop", "study", "other")
-SERVICE_FORMATS = ("on_site", "online")
-STUDY_KINDS = ("analysis", "planning")
+
+class AdvisorKind(enum.StrEnum):
+    """An advisor's place on a path: the city advisor, or an expert in one field."""
+
+    LEAD = "lead"
+    EXPERT = "expert"
+
+
+class AssignmentAction(enum.StrEnum):
+    ASSIGNED = "assigned"
+    UNASSIGNED = "unassigned"
+
+
+class AdvisorSource(enum.StrEnum):
+    """Who made an advisor assignment change."""
+
+    MANUAL = "manual"
+    PROPOSAL = "proposal"
+    DEMO = "demo"
+
+
+class ServiceKind(enum.StrEnum):
+    CONSULTATION = "consultation"
+    WORKSHOP = "workshop"
+    STUDY = "study"
+    OTHER = "other"
+
+
+class ServiceFormat(enum.StrEnum):
+    ON_SITE = "on_site"
+    ONLINE = "online"
+
+
+class ServiceStatus(enum.StrEnum):
+    """A draft counts nowhere; a logged service counts in every report."""
+
+    DRAFT = "draft"
+    LOGGED = "logged"
+
+
+class StudyKind(enum.StrEnum):
+    ANALYSIS = "analysis"
+    PLANNING = "planning"
+
+
+SERVICE_KINDS = tuple(k.value for k in ServiceKind)
+SERVICE_FORMATS = tuple(f.value for f in ServiceFormat)
+STUDY_KINDS = tuple(k.value for k in StudyKind)
 MAX_DURATION_MINUTES = 24 * 60
 
 
@@ -107,7 +153,7 @@ class AdvisorAssignment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     path_id: Mapped[int] = mapped_column(ForeignKey("path.id", ondelete="CASCADE"))
     advisor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(10), default="lead")
+    kind: Mapped[AdvisorKind] = mapped_column(str_enum(AdvisorKind, 10), default=AdvisorKind.LEAD)
     field_id: Mapped[int | None] = mapped_column(ForeignKey("expertise_field.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -130,10 +176,10 @@ class AssignmentEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     path_id: Mapped[int] = mapped_column(ForeignKey("path.id", ondelete="CASCADE"), index=True)
     advisor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[AdvisorKind] = mapped_column(str_enum(AdvisorKind, 10))
     field_id: Mapped[int | None] = mapped_column(ForeignKey("expertise_field.id"))
-    action: Mapped[str] = mapped_column(String(12))
-    source: Mapped[str] = mapped_column(String(10), default="manual")
+    action: Mapped[AssignmentAction] = mapped_column(str_enum(AssignmentAction, 12))
+    source: Mapped[AdvisorSource] = mapped_column(str_enum(AdvisorSource, 10), default=AdvisorSource.MANUAL)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -195,13 +241,13 @@ class Service(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     path_id: Mapped[int] = mapped_column(ForeignKey("path.id", ondelete="CASCADE"))
     advisor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[ServiceKind] = mapped_column(str_enum(ServiceKind, 20))
     held_on: Mapped[date] = mapped_column(Date)
     duration_minutes: Mapped[int] = mapped_column()
     field_id: Mapped[int] = mapped_column(ForeignKey("expertise_field.id"), index=True)
     topic: Mapped[str] = mapped_column(String(300))
-    format: Mapped[str] = mapped_column(String(10), default="on_site")
-    status: Mapped[str] = mapped_column(String(10), default="draft")
+    format: Mapped[ServiceFormat] = mapped_column(str_enum(ServiceFormat, 10), default=ServiceFormat.ON_SITE)
+    status: Mapped[ServiceStatus] = mapped_column(str_enum(ServiceStatus, 10), default=ServiceStatus.DRAFT)
     # A random token from the form that created the row: a resubmitted form finds its
     # row instead of creating a second one.
     client_token: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -232,7 +278,7 @@ class Study(db.Model):
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"),
                                             index=True)
     title: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[str] = mapped_column(String(20), default="analysis")
+    kind: Mapped[StudyKind] = mapped_column(str_enum(StudyKind, 20), default=StudyKind.ANALYSIS)
 
     service: Mapped[Service] = relationship(back_populates="studies")
 

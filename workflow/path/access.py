@@ -10,7 +10,16 @@ from flask import abort
 from sqlalchemy import ColumnElement, Select, exists, false, select, true
 
 from workflow.extensions import db
-from workflow.models import AdvisorAssignment, Declaration, Document, EvaluatorAssignment, Path, Role, User
+from workflow.models import (
+    AdvisorAssignment,
+    AdvisorKind,
+    Declaration,
+    Document,
+    EvaluatorAssignment,
+    Path,
+    Role,
+    User,
+)
 from workflow.models.types import MAX_ROW_ID
 
 
@@ -76,8 +85,8 @@ def roles_for(user: User, path: Path) -> frozenset[str]:
                 AdvisorAssignment.path_id == path.id, AdvisorAssignment.advisor_id == user.id
             )
         )
-        if kind == "lead":
+        if kind == AdvisorKind.LEAD:
             roles.add("advisor")
-        elif kind == "expert":
+        elif kind == AdvisorKind.EXPERT:
             roles.add("expert")
     return frozenset(roles)

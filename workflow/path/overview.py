@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from states.definition import PathDefinition
 from workflow.extensions import db
-from workflow.models import AdvisorAssignment, Applicant, Path, Programme, User
+from workflow.models import AdvisorAssignment, AdvisorKind, Applicant, Path, Programme, User
 from workflow.text import polish_key
 
 
@@ -52,7 +52,7 @@ def overview(
             Path.updated_at,
         )
         .join(Applicant, Applicant.id == Path.applicant_id)
-        .outerjoin(lead, and_(lead.path_id == Path.id, lead.kind == "lead"))
+        .outerjoin(lead, and_(lead.path_id == Path.id, lead.kind == AdvisorKind.LEAD))
         .outerjoin(advisor, advisor.id == lead.advisor_id)
         .where(Path.programme_id == programme.id)
     )

@@ -16,7 +16,7 @@ from workflow.advice import assignment, profiles
 from workflow.advice.assignment import AssignmentRefused
 from workflow.advice.profiles import ProfileError
 from workflow.extensions import db
-from workflow.models import Applicant, ExpertiseField, Path, Programme, Role, User
+from workflow.models import AdvisorKind, Applicant, ExpertiseField, Path, Programme, Role, User
 from workflow.path import access
 from workflow.refusal import Message
 from workflow.text import polish_key
@@ -194,11 +194,13 @@ def _render_town(path: Path, *, needs_form: NeedsForm | None = None, lead_form: 
         for f in fields if f.active or f.id in needed
     ]
     lead_form = lead_form or AssignForm(formdata=None, prefix="lead")
-    lead_form.advisor.choices = _choices(assignment.eligible(advisors, path.id, "lead", None, on_town))
+    lead_form.advisor.choices = _choices(assignment.eligible(advisors, path.id, AdvisorKind.LEAD, None,
+                                                             on_town))
     forms = dict(expert_forms or {})
     for f in row.missing:
         form = forms.setdefault(f.id, AssignForm(formdata=None, prefix=f"expert{f.id}"))
-        form.advisor.choices = _choices(assignment.eligible(advisors, path.id, "expert", f.id, on_town))
+        form.advisor.choices = _choices(assignment.eligible(advisors, path.id, AdvisorKind.EXPERT, f.id,
+                                                            on_town))
     return render_template("advice/assignments/town.html", row=row, programme=path.programme,
                            needs_form=needs_form, lead_form=lead_form, expert_forms=forms,
                            history=assignment.history(path)), status
@@ -229,7 +231,7 @@ def needs(path_id: int) -> Page:
     return _render_town(path, needs_form=form, status=400)
 
 
-def _assign(path: Path, form: AssignForm, kind: str, target: ExpertiseField | None,
+def _assign(path: Path, form: AssignForm, kind: AdvisorKind, target: ExpertiseField | None,
             render: dict[str, Any]) -> Page:
     """Validate the form, find the advisor, let the service decide; 400 or 409 with the reason."""
     if not form.validate():
@@ -252,7 +254,7 @@ def _assign(path: Path, form: AssignForm, kind: str, target: ExpertiseField | No
 def assign_lead(path_id: int) -> Page:
     path = access.get_path_or_404(current_user, path_id)
     form = AssignForm(prefix="lead")
-    return _assign(path, form, "lead", None, {"lead_form": form})
+    return _assign(path, form, AdvisorKind.LEAD, None, {"lead_form": form})
 
 
 @bp.route("/paths/<int:path_id>/experts/<int:field_id>", methods=["POST"])
@@ -261,7 +263,7 @@ def assign_expert(path_id: int, field_id: int) -> Page:
     path = access.get_path_or_404(current_user, path_id)
     target = _field_or_404(field_id)
     form = AssignForm(prefix=f"expert{field_id}")
-    return _assign(path, form, "expert", target, {"expert_forms": {field_id: form}})
+    return _assign(path, form, AdvisorKind.EXPERT, target, {"expert_forms": {field_id: form}})
 
 
 @bp.route("/assignments/<int:assignment_id>/unassign", methods=["POST"])

@@ -31,7 +31,7 @@ from workflow.advice.consultation_terms import (
     window_closed,
 )
 from workflow.extensions import db
-from workflow.models import ExpertiseField, Path, Person, Role, Service
+from workflow.models import ExpertiseField, Path, Person, Role, Service, ServiceStatus
 from workflow.path import access
 from workflow.refusal import Message, _l
 from workflow.text import polish_key
@@ -108,7 +108,7 @@ def _render_form(form: ServiceForm, path: Path, mode: str, action: str, *, servi
 
 def _saved(service: Service, message: str) -> Response:
     flash(message, "success")
-    if service.status == "draft":
+    if service.status == ServiceStatus.DRAFT:
         return redirect(url_for("consultations.edit", service_id=service.id))
     return redirect(url_for("consultations.detail", service_id=service.id))
 
@@ -131,8 +131,8 @@ def advisor_list() -> str:
         abort(404)
     rows = db.session.execute(listing(current_user, own=True, path_id=path_id)).all()
     return render_template("advice/consultations/advisor_list.html", rows=rows, towns=towns, path_id=path_id,
-                           drafts=[r for r in rows if r[0].status == "draft"],
-                           logged=[r for r in rows if r[0].status == "logged"])
+                           drafts=[r for r in rows if r[0].status == ServiceStatus.DRAFT],
+                           logged=[r for r in rows if r[0].status == ServiceStatus.LOGGED])
 
 
 @bp.route("/advisor/consultations/new", methods=["GET", "POST"])
@@ -165,9 +165,9 @@ def new() -> Response | str | tuple[str, int]:
         return _render_form(form, path, "new", action, status=refused.status, refusal=refused.reason)
     if not created:
         flash(_("Ten formularz został już wysłany; nie utworzono drugiego wpisu."), "info")
-        return redirect(url_for("consultations.edit" if service.status == "draft" else "consultations.detail",
-                                service_id=service.id))
-    return _saved(service, _("Zapisano usługę w dzienniku.") if service.status == "logged"
+        return redirect(url_for("consultations.edit" if service.status == ServiceStatus.DRAFT
+                                else "consultations.detail", service_id=service.id))
+    return _saved(service, _("Zapisano usługę w dzienniku.") if service.status == ServiceStatus.LOGGED
                   else _("Zapisano szkic. Nie jest jeszcze widoczny w dzienniku ani w raportach."))
 
 
@@ -183,7 +183,7 @@ def edit(service_id: int) -> Response | str | tuple[str, int]:
     service = _find(service_id)
     if not log.is_author(current_user, service):
         abort(404)
-    mode = "draft" if service.status == "draft" else "correct"
+    mode = "draft" if service.status == ServiceStatus.DRAFT else "correct"
     if mode == "correct" and not log.may_correct(current_user, service):
         return _detail_again(service, ServiceRefused(
             window_closed(service.path.programme.service_edit_days), 403))
@@ -211,7 +211,7 @@ def edit(service_id: int) -> Response | str | tuple[str, int]:
                             refusal=refused.reason)
     if mode == "correct":
         return _saved(service, _("Zapisano poprawkę. Poprzednie wartości są w historii wpisu."))
-    return _saved(service, _("Zapisano usługę w dzienniku.") if service.status == "logged"
+    return _saved(service, _("Zapisano usługę w dzienniku.") if service.status == ServiceStatus.LOGGED
                   else _("Zapisano szkic."))
 
 
@@ -221,7 +221,7 @@ def delete(service_id: int) -> Response | str | tuple[str, int]:
     service = _find(service_id)
     if not log.is_author(current_user, service):
         abort(404)
-    if service.status != "draft":
+    if service.status != ServiceStatus.DRAFT:
         return _detail_again(service, ServiceRefused(LOGGED_NOT_DELETED, 409))
     form = DeleteDraftForm()
     if request.method == "POST" and form.validate_on_submit():
