@@ -36,11 +36,11 @@ from workflow.audit import log as audit
 from workflow.extensions import db
 from workflow.messaging import notifications
 from workflow.messaging.texts import Kind
-from workflow.models import LoginAttempt, PasswordResetToken, User
+from workflow.models import LoginAttempt, LoginReason, PasswordResetToken, User
 from workflow.models.types import utcnow
 
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parents[2] / "data" / "common-passwords.txt"
-COUNTED = ("bad_password", "unknown")  # the failures that lead to a lockout
+COUNTED = (LoginReason.BAD_PASSWORD, LoginReason.UNKNOWN)  # the failures that lead to a lockout
 
 
 class Outcome(enum.StrEnum):
@@ -112,8 +112,8 @@ def locked_until(email: str, user: User | None) -> datetime | None:
     return until if until > now else None
 
 
-def _record(email: str, user: User | None, reason: str) -> None:
-    success = reason == Outcome.OK
+def _record(email: str, user: User | None, reason: LoginReason) -> None:
+    success = reason == LoginReason.OK
     db.session.add(LoginAttempt(email=email, user_id=user.id if user else None, ip=_client_ip(),
                                 success=success, reason=reason))
     audit.record("login" if success else "login_failed", actor=user, object_type="user",
@@ -135,16 +135,16 @@ def authenticate(email_typed: str, password: str) -> LoginResult:
     until = locked_until(email, user)
     if until is not None:
         result = LoginResult(Outcome.LOCKED, retry_after=int((until - utcnow()).total_seconds()) + 1)
-        reason = "locked"
+        reason = LoginReason.LOCKED
     elif user is None:
         check_password_hash(_dummy_hash(), password)
-        result, reason = LoginResult(Outcome.INVALID), "unknown"
+        result, reason = LoginResult(Outcome.INVALID), LoginReason.UNKNOWN
     elif not user.check_password(password):
-        result, reason = LoginResult(Outcome.INVALID), "bad_password"
+        result, reason = LoginResult(Outcome.INVALID), LoginReason.BAD_PASSWORD
     elif not user.active:
-        result, reason = LoginResult(Outcome.INACTIVE), "inactive"
+        result, reason = LoginResult(Outcome.INACTIVE), LoginReason.INACTIVE
     else:
-        result, reason = LoginResult(Outcome.OK, user), "ok"
+        result, reason = LoginResult(Outcome.OK, user), LoginReason.OK
     if result.outcome in (Outcome.INVALID, Outcome.LOCKED):
         account_limit.hit()
         address_limit.hit()

@@ -1,6 +1,6 @@
 """SQLAlchemy 2.0 typed models, one module per aggregate."""
 
-from workflow.models.account import LoginAttempt, PasswordResetToken
+from workflow.models.account import LoginAttempt, LoginReason, PasswordResetToken
 from workflow.models.advisory import (
     AdvisorAssignment,
     AdvisorKind,
@@ -52,6 +52,7 @@ from workflow.models.user import Role, User
 
 __all__ = [
     "LoginAttempt",
+    "LoginReason",
     "PasswordResetToken",
     "AuditEvent",
     "Appeal",

@@ -7,13 +7,14 @@ answer never tells an attacker which addresses have accounts.
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow.extensions import db
-from workflow.models.types import UTCDateTime, utcnow
+from workflow.models.types import UTCDateTime, str_enum, utcnow
 
 
 class PasswordResetToken(db.Model):
@@ -31,9 +32,20 @@ class PasswordResetToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class LoginReason(enum.StrEnum):
+    """How a try at the login form ended."""
+
+    OK = "ok"
+    BAD_PASSWORD = "bad_password"  # noqa: S105  (a reason, not a password)
+    UNKNOWN = "unknown"  # no account with that e-mail
+    INACTIVE = "inactive"
+    LOCKED = "locked"
+    RATE_LIMITED = "rate_limited"
+
+
 class LoginAttempt(db.Model):
     """One try at the login form: who (the typed e-mail, normalised), from where, and how
-    it ended ('ok', 'bad_password', 'unknown', 'inactive', 'locked', 'rate_limited')."""
+    it ended (LoginReason)."""
 
     __tablename__ = "login_attempt"
     __table_args__ = (Index("ix_login_attempt_email_created", "email", "created_at"),)
@@ -44,5 +56,5 @@ class LoginAttempt(db.Model):
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     ip: Mapped[str] = mapped_column(String(45), default="")
     success: Mapped[bool] = mapped_column(default=False)
-    reason: Mapped[str] = mapped_column(String(20), default="")
+    reason: Mapped[LoginReason] = mapped_column(str_enum(LoginReason, 20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -13,6 +13,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
+from workflow.models.types import str_enum
 
 
 class ApplicantKind(enum.StrEnum):
@@ -39,7 +40,7 @@ class Applicant(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20), default=ApplicantKind.TOWN.value)
+    kind: Mapped[ApplicantKind] = mapped_column(str_enum(ApplicantKind, 20), default=ApplicantKind.TOWN)
     name: Mapped[str] = mapped_column(String(200))
     # The leading municipality, denormalised for listing and filtering without a join
     # through the member table (a town's only municipality, a partnership's leader).
