@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflow.extensions import db
-from workflow.models.types import UTCDateTime, utcnow
+from workflow.models.types import UTCDateTime, str_enum, utcnow
 
 
 class Role(enum.StrEnum):
@@ -41,7 +41,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(str_enum(Role, 20))
     applicant_id: Mapped[int | None] = mapped_column(ForeignKey("applicant.id"), index=True)
     locale: Mapped[str] = mapped_column(String(5), default="pl")
     active: Mapped[bool] = mapped_column(default=True)
