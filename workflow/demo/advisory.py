@@ -23,7 +23,9 @@ from workflow.advice import assignment, profiles
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,
+    AdvisorKind,
     AdvisorProfile,
+    AdvisorSource,
     Applicant,
     AssignmentEvent,
     Path,
@@ -238,7 +240,7 @@ def seed_advisory(programme: Programme, advisors: list[User], today: date) -> di
 
 
 def _towns(programme: Programme) -> list[Town]:
-    lead = (AdvisorAssignment.path_id == Path.id) & (AdvisorAssignment.kind == "lead")
+    lead = (AdvisorAssignment.path_id == Path.id) & (AdvisorAssignment.kind == AdvisorKind.LEAD)
     rows = db.session.execute(
         select(Path.id, Applicant.id, Applicant.name, Applicant.voivodeship, AdvisorAssignment.advisor_id)
         .join(Applicant, Applicant.id == Path.applicant_id).join(AdvisorAssignment, lead)
@@ -292,16 +294,16 @@ def _assign_experts(plan: Plan, programme: Programme) -> None:
     proposal = assignment.propose(programme)
     if proposal.uncovered:
         raise RuntimeError(f"the demo's needs are not all covered: {proposal.uncovered}")
-    assignment.apply(programme, proposal.pairs, actor=None, source="demo")
+    assignment.apply(programme, proposal.pairs, actor=None, source=AdvisorSource.DEMO)
     start = datetime.combine(plan.starts_on, time(10, 0), tzinfo=ZONE)
     path_ids = [t.path_id for t in plan.towns]
     db.session.execute(update(AdvisorAssignment).values(created_at=start).where(
-        AdvisorAssignment.path_id.in_(path_ids), AdvisorAssignment.kind == "expert"))
+        AdvisorAssignment.path_id.in_(path_ids), AdvisorAssignment.kind == AdvisorKind.EXPERT))
     db.session.execute(update(AssignmentEvent).values(created_at=start).where(
-        AssignmentEvent.path_id.in_(path_ids), AssignmentEvent.source == "demo"))
+        AssignmentEvent.path_id.in_(path_ids), AssignmentEvent.source == AdvisorSource.DEMO))
     for path_id, advisor_id, field_id in db.session.execute(
         select(AdvisorAssignment.path_id, AdvisorAssignment.advisor_id, AdvisorAssignment.field_id)
-        .where(AdvisorAssignment.path_id.in_(path_ids), AdvisorAssignment.kind == "expert")
+        .where(AdvisorAssignment.path_id.in_(path_ids), AdvisorAssignment.kind == AdvisorKind.EXPERT)
         .order_by(AdvisorAssignment.path_id, AdvisorAssignment.field_id, AdvisorAssignment.advisor_id)
     ):
         plan.experts.setdefault(path_id, []).append((advisor_id, field_id))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from states.definition import Label, PathDefinition, Stage, State
 from workflow.extensions import db
-from workflow.models import Document, Path, PathTransition, StageSignoff, User
+from workflow.models import Document, Path, PathTransition, Role, StageSignoff, User
 from workflow.models.types import utcnow
 from workflow.path import deadlines, documents
 from workflow.path.transitions import Action, available_actions, definition_of
@@ -79,7 +79,7 @@ def summary(path: Path, user: User, now: datetime | None = None) -> PathSummary:
         )
     )
     actions = available_actions(path, user, now, effective)
-    is_applicant = user.role == "town" and user.applicant_id == path.applicant_id
+    is_applicant = user.role == Role.TOWN and user.applicant_id == path.applicant_id
     current = effective.get(state.stage)
     missing = list(dict.fromkeys(reason for a in actions for reason in a.unmet))
     return PathSummary(

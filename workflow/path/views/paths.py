@@ -37,7 +37,7 @@ def fire_event(path_id: int, event: str) -> Response:
     except TransitionRefused as refused:
         return _path_page_again(path, event, refused, comment)
     state = definition_of(path).state(record.to_state)
-    audience = state.applicant if current_user.role == "town" else state.staff
+    audience = state.applicant if current_user.role == Role.TOWN else state.staff
     flash(_("Zapisano. Obecny etap: %(state)s.", state=audience.get(g.locale)), "success")
     return redirect(path_url(path.id))
 
