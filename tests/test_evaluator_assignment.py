@@ -525,7 +525,7 @@ def test_one_reader_gives_the_ranking_and_the_scores_the_same_sheets(setup):
     inputs = {app.path_id: app.sheets for app in ranking_runs.load_inputs(world.programme)}
     scores = {s.path_id: s.sheets for s in application_scores(world.programme)}
     for path in (a, b):
-        expected = tuple(s.totals() for s in counted.of(path.id))
+        expected = tuple(s.totals for s in counted.of(path.id))
         assert inputs[path.id] == scores[path.id] == expected
         assert application_score(path).sheets == expected
     rows = {r.evaluator_id: r for r in application_score(b).rows}

@@ -49,7 +49,7 @@ from workflow.models import (
 # --- the sheets that count ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CountedSheet:
     """A score sheet that counts for its application: submitted, of the path's current
     evaluation round, by an evaluator who declared no conflict of interest. The final score
@@ -57,17 +57,21 @@ class CountedSheet:
 
     path_id: int
     assignment_id: int
-    evaluator_email: str
     role: EvaluatorRole
-    parts: dict[str, int]  # points per part: every part of the programme's sheet, in its order
+    totals: scoring.SheetTotals  # what the final score rule and the ranking read of the sheet
+
+    @property
+    def evaluator_email(self) -> str:
+        return self.totals.evaluator
+
+    @property
+    def parts(self) -> dict[str, int]:
+        """Points per part: every part of the programme's sheet, in its order."""
+        return self.totals.parts
 
     @property
     def total(self) -> int:
-        return sum(self.parts.values())
-
-    def totals(self) -> scoring.SheetTotals:
-        """What the final score rule and the ranking read of the sheet."""
-        return scoring.SheetTotals(self.evaluator_email, dict(self.parts))
+        return self.totals.total
 
 
 @dataclass(frozen=True)
@@ -111,16 +115,17 @@ def counted_sheets(programme_id: int, path_ids: Collection[int] | None = None,
         .group_by(EvaluatorAssignment.path_id, third_last, EvaluatorAssignment.id, User.email, SheetPart.code)
         .order_by(EvaluatorAssignment.path_id, third_last, EvaluatorAssignment.id))
     # The rows come grouped by sheet, in scoring order: one sheet per assignment, every part
-    # present (0 until its points are read), filled in place. (Unpacked rather than read by
-    # attribute: a Row's attributes cost ten times as much, at 20,000 rows a tenth of a second.
-    # The role comes from the sort key: grouping by the role column too made PostgreSQL sort
-    # on disk instead of hashing.)
+    # present (0 until its points are read), filled in place. At 20,000 rows every object
+    # counts: the rows are unpacked (a Row's attributes cost ten times as much), each sheet is
+    # one slotted row around the SheetTotals the ranking takes as they are, and the role comes
+    # from the sort key (grouping by the role column too made PostgreSQL sort on disk).
     by_path: dict[int, list[CountedSheet]] = {}
     sheet: CountedSheet | None = None
     for path_id, assignment_id, email, third, code, points in rows:
         if sheet is None or sheet.assignment_id != assignment_id:
             role = EvaluatorRole.THIRD if third else EvaluatorRole.REGULAR
-            sheet = CountedSheet(path_id, assignment_id, email, role, dict.fromkeys(codes, 0))
+            sheet = CountedSheet(path_id, assignment_id, role,
+                                 scoring.SheetTotals(email, dict.fromkeys(codes, 0)))
             by_path.setdefault(path_id, []).append(sheet)
         sheet.parts[code] = int(points)
     return CountedSheets(codes, {path_id: tuple(sheets) for path_id, sheets in by_path.items()})
@@ -281,7 +286,7 @@ def _scores(programme: Programme, states: Collection[str] | None = None,
 def _score_one(programme: Programme, codes: tuple[str, ...], path: Any, events: dict[str, datetime],
                rows: list[EvaluationRow], counted: tuple[CountedSheet, ...]) -> ApplicationScore:
     rows = sorted(rows, key=lambda r: (r.role != EvaluatorRole.REGULAR, r.assignment_id))
-    sheets = [s.totals() for s in counted]
+    sheets = [s.totals for s in counted]
     final = scoring.final_score(sheets, programme.discrepancy_pct)
     position = {s.assignment_id: i for i, s in enumerate(counted)}
     pair = {counted[i].assignment_id for i in final.counted} if final.counted else set()

@@ -148,7 +148,7 @@ def load_inputs(programme: Programme) -> list[Application]:
         out.append(Application(
             path_id=path_id, town=town, submitted_at=at, formal_check=definition.formal_check_result(state),
             requested=Decimal(requested).quantize(ranking.CENT) if requested is not None else None,
-            sheets=tuple(sheet.totals() for sheet in counted.of(path_id)),
+            sheets=tuple(sheet.totals for sheet in counted.of(path_id)),
         ))
     return out
 
