@@ -23,7 +23,7 @@ from states.guards import GuardFacts, failing
 from workflow.audit import log as audit
 from workflow.extensions import db
 from workflow.messaging import notifications
-from workflow.models import AdvisorAssignment, Path, PathTransition, Role, User
+from workflow.models import AdvisorAssignment, AdvisorKind, Path, PathTransition, Role, User
 from workflow.models.types import utcnow
 from workflow.path import access, deadlines, documents
 from workflow.refusal import Message, Refused, _l, localized
@@ -184,7 +184,7 @@ def recipients(path: Path, role: str) -> list[User]:
         query = select(User).where(User.applicant_id == path.applicant_id, User.role == Role.TOWN)
     elif role == "advisor":
         query = (select(User).join(AdvisorAssignment, AdvisorAssignment.advisor_id == User.id)
-                 .where(AdvisorAssignment.path_id == path.id, AdvisorAssignment.kind == "lead"))
+                 .where(AdvisorAssignment.path_id == path.id, AdvisorAssignment.kind == AdvisorKind.LEAD))
     else:
         raise ValueError(f"no recipients for role {role!r}")
     return list(db.session.scalars(query.where(User.active.is_(True)).order_by(User.id)))

@@ -40,6 +40,7 @@ from workflow.models import (
     RankingKind,
     RankingSnapshot,
     RankingStatus,
+    Role,
     SheetPart,
     User,
 )
@@ -305,7 +306,8 @@ def announce(official: RankingSnapshot, actor: User, now: datetime | None = None
     # found every path already moved, moved none, and stamped the snapshot a second time.)
     official = db.session.scalar(select(RankingSnapshot).where(RankingSnapshot.id == official.id)
                                  .with_for_update().execution_options(populate_existing=True))
-    if official is None or official.kind != "official" or official.status != "done" or not official.result:
+    if (official is None or official.kind != RankingKind.OFFICIAL or official.status != RankingStatus.DONE
+            or not official.result):
         raise RankingRefused([NOT_OFFICIAL])
     earlier = announced_snapshot(official.programme_id)
     if earlier is not None:
@@ -449,7 +451,7 @@ def _notify_towns(programme: Programme, definition: states.PathDefinition,
     if not by_applicant:
         return
     members = db.session.scalars(
-        select(User).where(User.applicant_id.in_(list(by_applicant)), User.role == "town",
+        select(User).where(User.applicant_id.in_(list(by_applicant)), User.role == Role.TOWN,
                            User.active.is_(True)).order_by(User.id))
     for user in members:
         path, town = by_applicant[user.applicant_id]

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from forms.path import SignoffForm, TransitionForm
 from workflow.advice.consultation_queries import log_status
 from workflow.extensions import db
-from workflow.models import AdvisorAssignment, Applicant, Path, Role
+from workflow.models import AdvisorAssignment, AdvisorKind, Applicant, Path, Role
 from workflow.path import access, documents
 from workflow.path.summary import PathSummary, summary
 from workflow.path.transitions import definition_of
@@ -35,7 +35,7 @@ def index() -> str:
     for path, name, kind in sorted(rows, key=lambda r: polish_key(r[1])):
         state = definition_of(path).state(path.state)
         towns.append({"path": path, "name": name, "kind": kind, "state": state,
-                      "waiting": kind == "lead" and state.step == "submitted"})
+                      "waiting": kind == AdvisorKind.LEAD and state.step == "submitted"})
     waiting = [t for t in towns if t["waiting"]]
     return render_template("advice/advisor/index.html", towns=towns, waiting=waiting,
                            log=log_status(current_user))
