@@ -13,7 +13,7 @@ from worker import FlaskTask, celery
 from workflow.exports import jobs as exports
 from workflow.extensions import db
 from workflow.messaging import mail, notifications, reminders
-from workflow.models import ExportJob, Programme, RankingSnapshot, User
+from workflow.models import ExportJob, Programme, RankingKind, RankingSnapshot, RankingStatus, User
 from workflow.ranking import runs as ranking_runs
 
 DELIVER_BATCH = 200
@@ -21,7 +21,7 @@ DELIVER_BATCH = 200
 
 @celery.task(name="ranking.run", base=FlaskTask)
 def run_ranking(programme_id: int, actor_id: int | None, overrides: dict[str, Any] | None,
-                kind: str = "preview", snapshot_id: int | None = None) -> int | None:
+                kind: str = RankingKind.PREVIEW, snapshot_id: int | None = None) -> int | None:
     """Run the ranking of a programme; fills the queued snapshot `snapshot_id` if given.
 
     Returns the snapshot's id, or None when the run was refused (the snapshot then says
@@ -32,7 +32,7 @@ def run_ranking(programme_id: int, actor_id: int | None, overrides: dict[str, An
         return None
     actor = db.session.get(User, actor_id) if actor_id is not None else None
     snapshot = db.session.get(RankingSnapshot, snapshot_id) if snapshot_id is not None else None
-    if snapshot is not None and snapshot.status in ("done", "failed"):
+    if snapshot is not None and snapshot.status in (RankingStatus.DONE, RankingStatus.FAILED):
         return snapshot.id  # delivered twice: the first delivery finished it
     try:
         return ranking_runs.run(programme, actor, overrides, kind, snapshot=snapshot).id
