@@ -8,7 +8,6 @@ is a new module here, registered in REGISTRY, with no change to the engine.
 """
 
 from states.definition import (
-    Label,
     Notify,
     PathDefinition,
     Phases,
@@ -17,6 +16,7 @@ from states.definition import (
     Transition,
 )
 from states.guards import GUARDS, Guard, GuardFacts
+from states.label import Label
 from states.mermaid import to_mermaid
 from states.partnership import PARTNERSHIP
 from states.rozwoj_lokalny import ROZWOJ_LOKALNY

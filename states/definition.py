@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from states.guards import GUARDS
+from states.label import Label
 from states.sheet import SheetTemplate
 
 # Roles a person can hold towards one path. "applicant" is a member of the applying town
@@ -17,17 +19,6 @@ STEPS = ("draft", "submitted", "returned", "in_progress", "final")
 
 # Whom a transition's message can go to: the applicant's members, or the path's lead advisor.
 RECIPIENTS = frozenset({"applicant", "advisor"})
-
-
-@dataclass(frozen=True)
-class Label:
-    """A text in Polish and English."""
-
-    pl: str
-    en: str
-
-    def get(self, locale: str | None) -> str:
-        return self.en if (locale or "pl").startswith("en") else self.pl
 
 
 @dataclass(frozen=True)
@@ -138,8 +129,6 @@ class PathDefinition:
         self._validate()
 
     def _validate(self) -> None:
-        from states.guards import GUARDS
-
         problems: list[str] = []
         if len(self._states) != len(self.states):
             problems.append("duplicate state codes")

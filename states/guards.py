@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from states.definition import Label
+from states.label import Label
 
 
 @dataclass(frozen=True)

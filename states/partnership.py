@@ -10,8 +10,8 @@ send: no formal check, merit evaluation or ranking, so no phases, and no score s
 
 from __future__ import annotations
 
-from states.definition import Label as L
 from states.definition import Notify, PathDefinition, Stage, State, Transition
+from states.label import Label as L
 
 APPLICANT = frozenset({"applicant"})
 ADVISOR = frozenset({"advisor", "coordinator"})

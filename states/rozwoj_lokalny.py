@@ -9,8 +9,8 @@ advisor has signed it off; the coordinator runs the formal check and the results
 
 from __future__ import annotations
 
-from states.definition import Label as L
 from states.definition import Notify, PathDefinition, Phases, Stage, State, Transition
+from states.label import Label as L
 from states.rozwoj_lokalny_sheet import RL_2020_SHEET
 
 A = frozenset({"applicant"})

@@ -11,8 +11,9 @@ import pytest
 
 import states
 from states import GUARDS, REGISTRY, get_definition, to_mermaid
-from states.definition import ROLES, STEPS, Label, PathDefinition, Stage, State, Transition
+from states.definition import ROLES, STEPS, PathDefinition, Stage, State, Transition
 from states.guards import GuardFacts, failing
+from states.label import Label
 from states.partnership import PARTNERSHIP
 from states.rozwoj_lokalny import ROZWOJ_LOKALNY
 

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from states.definition import Label, PathDefinition, Stage, State
+from states.definition import PathDefinition, Stage, State
+from states.label import Label
 from workflow.extensions import db
 from workflow.models import Document, Path, PathTransition, Role, StageSignoff, User
 from workflow.models.types import utcnow

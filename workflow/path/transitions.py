@@ -18,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 import states
-from states.definition import Label, PathDefinition, Transition
+from states.definition import PathDefinition, Transition
 from states.guards import GuardFacts, failing
+from states.label import Label
 from workflow.audit import log as audit
 from workflow.extensions import db
 from workflow.messaging import notifications

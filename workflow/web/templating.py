@@ -8,7 +8,7 @@ from decimal import Decimal
 from flask import Flask, g
 from flask_babel import format_currency, format_date, format_datetime, gettext, ngettext
 
-from states.definition import Label
+from states.label import Label
 from workflow.refusal import Message
 from workflow.web.helpers import forget_refusal, shown_refusal
 
