@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import sqlalchemy as sa  # noqa: E402
-from querycount import Built, add_towns, build_programme, count_queries  # noqa: E402
+from factories.many_towns import Built, add_towns, build_programme  # noqa: E402
 from support import Browser, bench_main  # noqa: E402
+from support.querycount import count_queries  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from workflow.app import create_app  # noqa: E402

@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import sqlalchemy as sa  # noqa: E402
-from querycount import count_queries  # noqa: E402
 from support import bench_main  # noqa: E402
+from support.querycount import count_queries  # noqa: E402
 
 from workflow.app import create_app  # noqa: E402
 from workflow.extensions import db  # noqa: E402

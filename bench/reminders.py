@@ -30,8 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import sqlalchemy as sa  # noqa: E402
-from querycount import SPREAD, count_queries  # noqa: E402
+from factories.many_towns import SPREAD  # noqa: E402
 from support import bench_main  # noqa: E402
+from support.querycount import count_queries  # noqa: E402
 
 from workflow.app import create_app  # noqa: E402
 from workflow.extensions import db  # noqa: E402

@@ -29,8 +29,8 @@ ROOT = FsPath(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import sqlalchemy as sa  # noqa: E402
-from querycount import count_queries  # noqa: E402
 from support import Browser, bench_main  # noqa: E402
+from support.querycount import count_queries  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from workflow.advice import reports  # noqa: E402

@@ -1,51 +1,45 @@
-"""Fixtures: one real database per test run (SQLite, or PostgreSQL when
-TEST_DATABASE_URL is set), emptied after every test, and rows built by small factories.
+"""Fixtures only: one real database per test run (SQLite, or PostgreSQL when
+TEST_DATABASE_URL is set), emptied after every test; the `world` of towns A and B and the
+other fixtures several modules share. The rows are built by tests/factories/, the rest
+(clients, query counting, live server, workers) is in tests/support/.
 
 On PostgreSQL the run creates a database of its own with a random name and drops it at
 the end, so two runs never share tables. Under CI=true an unreachable PostgreSQL fails
 the run instead of skipping it.
+
+Every test marked `browser` is marked `slow` too (pytest_collection_modifyitems below):
+`pytest -m "not slow"` is the fast loop.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path as FsPath
 
 import pytest
+import redis
 import sqlalchemy as sa
+from alembic import command
+from factories.accounts import PASSWORD, as_user
+from factories.advice import add_fields
+from factories.path import World, build_world
+from factories.results import scored_world
 from flask import Flask
-from support import VERSION_RE, Browser, app_for_tests, empty_tables, postgres_database  # noqa: F401
-from werkzeug.security import generate_password_hash
+from support import Browser, app_for_tests, empty_tables
+from support.celery_worker import LEASE_S, SHARED_REDIS, Worker
+from support.migrations import alembic_config
+from support.skips import postgres_or_skip, redis_or_skip
 
-from workflow.demo.parts import pdf_bytes
 from workflow.extensions import db
-from workflow.models import (
-    AdvisorAssignment,
-    Applicant,
-    ApplicantMember,
-    Municipality,
-    Path,
-    Programme,
-    StageDeadline,
-    User,
-)
-
-PASSWORD = "correct horse battery staple"
-# A cheap hash: the tests log in often, and the hash's strength is not under test here.
-PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-def postgres_or_skip(base_url: str) -> Iterator[str]:
-    try:
-        with postgres_database(base_url) as url:
-            yield url
-    except sa.exc.OperationalError as exc:
-        if IN_CI:
-            raise RuntimeError(f"PostgreSQL at {base_url} is not reachable under CI") from exc
-        pytest.skip(f"PostgreSQL at {base_url} is not reachable: {exc.orig}")
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A browser test is a slow test (pyproject.toml's markers say which others are)."""
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -94,81 +88,21 @@ def ctx(app: Flask) -> Iterator[None]:
         db.session.remove()
 
 
-# --- factories -------------------------------------------------------------------------
-
-NOW = datetime.now(UTC)
-
-
-@dataclass
-class World:
-    """A small programme: towns A and B with members and advisors, a coordinator, an
-    evaluator, and an advisor assigned to nobody."""
-
-    programme: Programme
-    paths: dict[str, Path] = field(default_factory=dict)
-    users: dict[str, User] = field(default_factory=dict)
-
-    def path(self, key: str) -> Path:
-        """The path as the database has it now (requests write in sessions of their own)."""
-        db.session.expire_all()
-        return db.session.get(Path, self.paths[key].id)
-
-    def user(self, key: str) -> User:
-        db.session.expire_all()
-        return db.session.get(User, self.users[key].id)
-
-
-def make_user(email: str, role: str, applicant: Applicant | None = None) -> User:
-    user = User(email=email, name=email.split("@")[0], password_hash=PASSWORD_HASH, role=role,
-                applicant=applicant)
-    db.session.add(user)
-    return user
-
-
-def make_town(programme: Programme, name: str, voivodeship: str = "mazowieckie",
-              state: str = "diagnosis.draft", kind: str = "town") -> Path:
-    municipality = Municipality(name=name, voivodeship=voivodeship)
-    applicant = Applicant(kind=kind, name=name, voivodeship=voivodeship)
-    applicant.memberships.append(ApplicantMember(municipality=municipality, is_leader=True))
-    path = Path(programme=programme, applicant=applicant, state=state)
-    db.session.add_all([municipality, applicant, path])
-    return path
-
-
-def make_programme(code: str = "RL-TEST", path_code: str = "rozwoj-lokalny",
-                   deadline: datetime | None = None) -> Programme:
-    programme = Programme(code=code, title_pl="Rozwój Lokalny test", title_en="Local Development test",
-                          path_code=path_code)
-    db.session.add(programme)
-    db.session.flush()
-    due = deadline or NOW + timedelta(days=30)
-    for stage in ("diagnosis", "prl", "pri", "application", "strategy", "key_project"):
-        db.session.add(StageDeadline(programme_id=programme.id, stage=stage, due_at=due))
-    return programme
+@pytest.fixture
+def world(ctx: None) -> World:
+    return build_world()
 
 
 @pytest.fixture
-def world(ctx: None) -> World:
-    programme = make_programme()
-    world = World(programme=programme)
-    for key, name in (("a", "Ostrzeszów"), ("b", "Wałcz")):
-        path = make_town(programme, name)
-        world.paths[key] = path
-    db.session.flush()
-    for key in ("a", "b"):
-        world.users[f"town_{key}"] = make_user(f"town-{key}@example.pl", "town",
-                                               world.paths[key].applicant)
-        advisor = make_user(f"advisor-{key}@example.pl", "advisor")
-        world.users[f"advisor_{key}"] = advisor
-    world.users["advisor_none"] = make_user("advisor-none@example.pl", "advisor")
-    world.users["coordinator"] = make_user("coordinator@example.pl", "coordinator")
-    world.users["evaluator"] = make_user("evaluator@example.pl", "evaluator")
-    db.session.flush()
-    for key in ("a", "b"):
-        db.session.add(AdvisorAssignment(path_id=world.paths[key].id,
-                                         advisor_id=world.users[f"advisor_{key}"].id, kind="lead"))
-    db.session.commit()
-    return world
+def scored(world: World) -> World:
+    """Both applications in evaluation with two sheets each; nothing announced yet."""
+    return scored_world(world)
+
+
+@pytest.fixture
+def fields(world: World) -> dict[str, int]:
+    """Public finance and a withdrawn field (ids by code). test_assignment has its own."""
+    return add_fields()
 
 
 # --- web helpers -----------------------------------------------------------------------
@@ -178,16 +112,72 @@ def browser(app: Flask) -> Browser:
     return Browser(app, PASSWORD)
 
 
-def as_user(app: Flask, email: str) -> Browser:
-    b = Browser(app, PASSWORD)
-    response = b.login(email)
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return b
-
-
 @pytest.fixture
 def login(app: Flask):  # noqa: ANN201
     return lambda email: as_user(app, email)
 
 
-PDF = pdf_bytes("test document")
+# --- a database of its own, migrated by Alembic --------------------------------------------
+
+@pytest.fixture
+def empty_url(tmp_path: FsPath) -> Iterator[str]:
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        yield from postgres_or_skip(base)
+    else:
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+
+
+@pytest.fixture
+def migrated(empty_url: str) -> Iterator[sa.Engine]:
+    command.upgrade(alembic_config(empty_url), "head")
+    engine = sa.create_engine(empty_url, poolclass=sa.pool.NullPool)
+    yield engine
+    engine.dispose()
+
+
+# --- real Celery workers (tests/support/celery_worker.py) ----------------------------------
+
+@pytest.fixture
+def faults(app: Flask, database_url: str, tmp_path: FsPath) -> Iterator[Callable[..., dict]]:
+    """`faults(redis_url=..., smtp_port=...)` gives the environment of a worker for this
+    test; every worker started from it is killed, and its Redis keys deleted, at the end."""
+    if database_url.startswith("sqlite:///:memory:"):
+        pytest.skip("the worker needs a database file it can open")
+    client = redis_or_skip(SHARED_REDIS)
+    tag = f"sciezka-test-{secrets.token_hex(4)}"
+    workers: list[Worker] = []
+    used: list[str] = [SHARED_REDIS]
+
+    def env_for(smtp_port: int, redis_url: str = SHARED_REDIS) -> dict:
+        used.append(redis_url)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "REDIS", "CELERY"))}
+        env.update({
+            "APP_ENV": "testing", "SECRET_KEY": secrets.token_hex(32),
+            "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path),
+            "REDIS_URL": redis_url, "CELERY_QUEUE": tag, "REDIS_KEY_PREFIX": f"{tag}:",
+            "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_port),
+            "MAIL_FROM": "Ścieżka <sciezka@example.pl>",
+            "NOTIFICATION_LEASE_S": str(LEASE_S), "NOTIFICATION_BACKOFF_S": "1",
+            "OUTBOX_REQUEUE_S": "1", "REMINDER_SWEEP_S": "3600",
+        })
+        return env
+
+    def start(env: dict, name: str) -> Worker:
+        w = Worker(env, tmp_path, name)
+        workers.append(w)
+        return w.start()
+
+    env_for.start = start  # type: ignore[attr-defined]
+    env_for.tag = tag  # type: ignore[attr-defined]
+    yield env_for
+    for w in workers:
+        w.kill()
+    for url in set(used):
+        try:
+            c = redis.Redis.from_url(url, socket_connect_timeout=1)
+            for key in c.scan_iter(match=f"{tag}*"):
+                c.delete(key)
+        except redis.exceptions.ConnectionError:
+            pass
+    client.close()

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD, make_town, make_user
-from querycount import count_queries
+from factories.accounts import PASSWORD, make_user
+from factories.path import make_town
 from sqlalchemy import select
-from support_accounts import Client, form_error
+from support.accounts import Client, form_error
+from support.querycount import count_queries
 
 from workflow.extensions import db
 from workflow.models import AuditEvent, LoginAttempt

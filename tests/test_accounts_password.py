@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from conftest import PASSWORD
+from factories.accounts import PASSWORD
 from sqlalchemy import select
-from support_accounts import Client
+from support.accounts import Client
 
 from workflow.accounts.operations import common_passwords, password_problems
 from workflow.extensions import db

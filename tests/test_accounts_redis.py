@@ -8,10 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from conftest import IN_CI, PASSWORD
+from factories.accounts import PASSWORD
 from flask import Flask
 from support import app_for_tests
-from support_accounts import REDIS_URL, Client, form_error
+from support.accounts import REDIS_URL, Client, form_error
+from support.skips import IN_CI
 
 from workflow.accounts.security import LIMITER_KEY
 

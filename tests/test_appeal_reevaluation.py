@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from factories.results import ANNOUNCED, LONG_ENOUGH, announce, spread
 from sqlalchemy import func, select
-from test_appeals import ANNOUNCED, LONG_ENOUGH, announce, scored, spread  # noqa: F401  (scored: fixture)
 
 from workflow.advice.assignment import AssignmentRefused
 from workflow.evaluation import criteria, sheets
@@ -37,7 +37,7 @@ NOTE = "Oceniający pominęli rozdział 4 planu – wniosek zostanie oceniony po
 
 
 @pytest.fixture
-def appealed(scored) -> Appeal:  # noqa: F811
+def appealed(scored) -> Appeal:
     announce(scored)
     path, user = scored.path("b"), scored.user("town_b")
     assert path.state == "not_awarded"
@@ -71,7 +71,7 @@ def reopened(world, appeal: Appeal) -> Path:
     return path
 
 
-def test_upheld_appeal_sends_the_path_back_to_evaluation_in_round_two(scored, appealed):  # noqa: F811
+def test_upheld_appeal_sends_the_path_back_to_evaluation_in_round_two(scored, appealed):
     before = db.session.scalar(select(func.count()).select_from(ScoreSheet))
     path = reopened(scored, appealed)
     assert (path.state, path.evaluation_round) == ("evaluation", 2)
@@ -93,7 +93,7 @@ def test_upheld_appeal_sends_the_path_back_to_evaluation_in_round_two(scored, ap
     assert (scored.path("a").state, scored.path("a").evaluation_round) == ("awarded", 1)
 
 
-def test_round_one_evaluator_may_be_assigned_again_in_round_two(scored, appealed):  # noqa: F811
+def test_round_one_evaluator_may_be_assigned_again_in_round_two(scored, appealed):
     path = reopened(scored, appealed)
     again = assign(path, evaluator(2), scored.user("coordinator"))  # scored round 1
     fresh = assign(path, evaluator(1), scored.user("coordinator"))
@@ -115,7 +115,7 @@ def test_round_one_evaluator_may_be_assigned_again_in_round_two(scored, appealed
     assert db.session.get(EvaluatorAssignment, old.id).declaration == "impartial"
 
 
-def test_a_new_ranking_counts_only_the_round_two_sheets(scored, appealed):  # noqa: F811
+def test_a_new_ranking_counts_only_the_round_two_sheets(scored, appealed):
     path = reopened(scored, appealed)
     coordinator = scored.user("coordinator")
     first = assign(path, evaluator(2), coordinator)
@@ -135,7 +135,7 @@ def test_a_new_ranking_counts_only_the_round_two_sheets(scored, appealed):  # no
     assert [s.total for s in found.sheets] == [130, 136]
 
 
-def test_rejected_appeal_changes_no_path(scored, appealed):  # noqa: F811
+def test_rejected_appeal_changes_no_path(scored, appealed):
     path = scored.path("b")
     version, moves = path.version, len(path.transitions)
     appeals.decide(appealed, scored.user("coordinator"), False, "Ocena jest zgodna z kryteriami.")
@@ -162,7 +162,7 @@ def history(path: Path) -> list[str]:
                                    .order_by(PathTransition.seq)))
 
 
-def test_corrected_announcement_moves_only_the_re_evaluated_path(scored, appealed):  # noqa: F811
+def test_corrected_announcement_moves_only_the_re_evaluated_path(scored, appealed):
     coordinator = scored.user("coordinator")
     first = ranking_runs.announced_snapshot(scored.programme.id)
     path = rescored(scored, appealed)
@@ -191,7 +191,7 @@ def test_corrected_announcement_moves_only_the_re_evaluated_path(scored, appeale
     assert db.session.get(type(again), again.id).announced_at is None
 
 
-def test_no_correction_without_an_upheld_appeal(scored, appealed):  # noqa: F811
+def test_no_correction_without_an_upheld_appeal(scored, appealed):
     coordinator = scored.user("coordinator")
     appeals.decide(appealed, coordinator, False, "Ocena jest zgodna z kryteriami.")
     first = ranking_runs.announced_snapshot(scored.programme.id)
@@ -203,7 +203,7 @@ def test_no_correction_without_an_upheld_appeal(scored, appealed):  # noqa: F811
     assert db.session.get(type(first), first.id).superseded_at is None
 
 
-def test_coordinator_page_lists_the_earlier_round_as_history(scored, appealed, login):  # noqa: F811
+def test_coordinator_page_lists_the_earlier_round_as_history(scored, appealed, login):
     path = reopened(scored, appealed)
     page = login("coordinator@example.pl").get(f"/coordinator/evaluation/applications/{path.id}")
     html = page.get_data(as_text=True)
@@ -214,7 +214,7 @@ def test_coordinator_page_lists_the_earlier_round_as_history(scored, appealed, l
     assert ">130<" in html and ">136<" in html  # the round-1 totals, kept
 
 
-def test_coordinator_announces_the_correction_through_the_pages(scored, appealed, login):  # noqa: F811
+def test_coordinator_announces_the_correction_through_the_pages(scored, appealed, login):
     first = ranking_runs.announced_snapshot(scored.programme.id)
     path = rescored(scored, appealed)
     official = ranking_runs.run(scored.programme, scored.user("coordinator"), kind="official")

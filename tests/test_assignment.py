@@ -6,8 +6,10 @@ import random
 import threading
 
 import pytest
-from conftest import make_programme, make_town, make_user
+from factories.advice import make_advisor
+from factories.path import make_programme, make_town
 from sqlalchemy import func, select
+from support import count
 
 from workflow.advice import assignment, profiles
 from workflow.advice.assignment import LOAD_WEIGHT, REGION_PENALTY, UNCOVERED_COST, AssignmentRefused
@@ -22,21 +24,6 @@ from workflow.models import (
     User,
 )
 from workflow.refusal import in_language
-
-
-def count(model) -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def make_advisor(email: str, region: str | None = "mazowieckie", capacity: int = 3,
-                 fields: list[ExpertiseField] = (), available: bool = True) -> User:
-    user = make_user(email, "advisor")
-    db.session.flush()
-    db.session.add(AdvisorProfile(user_id=user.id, region=region, capacity=capacity,
-                                  available=available, fields=list(fields)))
-    db.session.flush()
-    return user
 
 
 @pytest.fixture

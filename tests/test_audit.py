@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
-from conftest import PDF, make_town, make_user
-from querycount import count_queries
+from factories.accounts import make_user
+from factories.path import PDF, make_town
+from factories.ranking import build as build_ranking
 from sqlalchemy import func, select
-from test_migrations import alembic_config, empty_url, insert, user  # noqa: F401  (fixture)
-from test_ranking_runs import build as build_ranking
+from support.migrations import insert, user
+from support.querycount import count_queries
 
 from workflow.audit import log as audit
 from workflow.evaluation import sheets
@@ -75,15 +75,6 @@ def test_the_ip_comes_from_the_request(app, world, login):
 
 
 # --- append-only in the migrated database ------------------------------------------------------
-
-
-@pytest.fixture
-def migrated(empty_url):  # noqa: F811
-    command.upgrade(alembic_config(empty_url), "head")
-    engine = sa.create_engine(empty_url, poolclass=sa.pool.NullPool)
-    yield engine
-    engine.dispose()
-
 
 def test_the_database_refuses_to_change_or_delete_an_event(migrated):
     with migrated.begin() as conn:

@@ -10,22 +10,27 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any
 
 import pytest
-from conftest import PDF
+from factories.advice import form_data, open_new
+from factories.authz import MARKERS
+from factories.evaluation import application_in_evaluation, impartial, post_sheet, sheet_data, submit_directly
+from factories.path import PDF
 from flask import Flask, url_for
-from sqlalchemy import func, select
-from support_authz import MARKERS
-from test_authz_matrix import ENTRIES, OK, fetch, readable
-from test_web_evaluator import impartial, post_sheet, setup, sheet_data, submit_directly  # noqa: F401
-from test_web_services import form_data, open_new
+from sqlalchemy import select
+from support import count
+from support.authz import ENTRIES, OK, fetch, readable
 
 from workflow.extensions import db
 from workflow.models import Document, ExpertiseField, Person, Service, StageSignoff, service_participant
 from workflow.path import documents
 
 SECRET = "Ocena drugiego eksperta: plan spójny, ale finansowanie niepewne."
+
+
+@pytest.fixture
+def setup(world):
+    return application_in_evaluation(world)
 
 
 def evaluator_pages(app: Flask, path_id: int, document_id: int) -> list[str]:
@@ -42,14 +47,9 @@ def evaluator_pages(app: Flask, path_id: int, document_id: int) -> list[str]:
     return urls
 
 
-def count(model: Any) -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
 # --- the evaluator -------------------------------------------------------------------------------
 
-def test_before_the_declaration_no_page_shows_the_application(app, setup, login):  # noqa: F811
+def test_before_the_declaration_no_page_shows_the_application(app, setup, login):
     a = setup.paths["a"].id
     document_id = db.session.scalar(select(Document.id).where(Document.path_id == a))
     evaluator = login("evaluator@example.pl")
@@ -64,7 +64,7 @@ def test_before_the_declaration_no_page_shows_the_application(app, setup, login)
 
 
 @pytest.mark.parametrize("hide_until", ["own_submission", "announcement"])
-def test_no_page_shows_another_sheet_before_the_programme_allows(app, setup, login, hide_until):  # noqa: F811
+def test_no_page_shows_another_sheet_before_the_programme_allows(app, setup, login, hide_until):
     setup.programme.hide_scores_until = hide_until
     db.session.commit()
     a = setup.paths["a"].id

@@ -16,218 +16,31 @@ in one test that collects every failure and names each as route × method × rol
 
 from __future__ import annotations
 
-import io
-import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from factories.authz import MARKERS, ROLES, AuthzWorld, build
+from factories.results import EVALUATOR_NAMES
 from flask import Flask, url_for
-from support import CSRF_RE, Browser
-from support_authz import MARKERS, ROLES, AuthzWorld, browsers, build, database_rows
-from test_appeals import EVALUATOR_NAMES
+from support import Browser
+from support.authz import (
+    DENIED,
+    ENTRIES,
+    FORBIDDEN,
+    HIDDEN,
+    LOGIN,
+    MOVED_TO,
+    OK,
+    Entry,
+    browsers,
+    database_rows,
+    fetch,
+    readable,
+    routes,
+)
 
 from workflow.web.redirects import KEPT, KEPT_PREFIX, MOVED, MOVED_PREFIX
-from workflow.web.views.help import DOCS
 
-OK, LOGIN, HIDDEN, FORBIDDEN, DENIED = "ok", "login", "hidden (404)", "forbidden (403)", "denied (403/404)"
-MOVED_TO = "moved (301 to GET, 308 to POST)"
-SKIPPED_METHODS = {"HEAD", "OPTIONS"}
-
-Expect = Callable[[str, str], str]
-Args = Callable[[Callable[[str], int]], dict[str, Any] | list[dict[str, Any]]]
-
-
-# --- expectations ------------------------------------------------------------------------------
-
-def only(*roles: str) -> Expect:
-    """Routes of a role without an object of a town: its users get in, others are refused."""
-    return lambda role, _which: OK if role in roles else LOGIN if role == "anonymous" else DENIED
-
-
-def per_object(table: dict[str, str | dict[str, str]], default: str = DENIED) -> Expect:
-    """Routes naming an object: `table[role]` is the answer, or {"a": …, "b": …} per town."""
-    def expect(role: str, which: str) -> str:
-        if role == "anonymous":
-            return LOGIN
-        answer = table.get(role, default)
-        return answer[which] if isinstance(answer, dict) else answer
-    return expect
-
-
-def everyone(_role: str, _which: str) -> str:
-    return OK
-
-
-def logged_in(role: str, _which: str) -> str:
-    return LOGIN if role == "anonymous" else OK
-
-
-MINE_A = {"a": OK, "b": HIDDEN}
-MINE_B = {"a": HIDDEN, "b": OK}
-COORDINATOR = only("coordinator")
-TOWNS = only("town_a", "town_b")
-ADVISORS = only("advisor_a", "advisor_none")
-EVALUATORS = only("eval_a", "eval_conflict", "eval_none")
-OWN_TOWN = per_object({"town_a": MINE_A, "town_b": MINE_B})
-ADVISED_TOWN = per_object({"advisor_a": MINE_A, "advisor_none": HIDDEN})
-EVALUATED = per_object({"eval_a": MINE_A, "eval_conflict": {"a": FORBIDDEN, "b": HIDDEN},
-                        "eval_none": HIDDEN})
-SEEN_PATH = {"town_a": MINE_A, "town_b": MINE_B, "advisor_a": MINE_A, "advisor_none": HIDDEN,
-             "coordinator": OK}
-# Firing a transition: who sees the path (evaluators see none through this route).
-FIRE = per_object(SEEN_PATH, default=HIDDEN)
-# A document: who sees the path, and the evaluator who declared impartiality.
-DOCUMENT = per_object({**SEEN_PATH, "eval_a": MINE_A}, default=HIDDEN)
-
-
-# --- the table -----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Entry:
-    args: Args
-    expect: Expect
-
-
-def no_args(_o: Callable[[str], int]) -> dict[str, Any]:
-    return {}
-
-
-def arg(name: str, kind: str, **more: Any) -> Args:
-    return lambda o: {name: o(kind), **more}
-
-
-def coordinator_with(**kinds: str) -> Entry:
-    return Entry(lambda o: {name: o(kind) for name, kind in kinds.items()}, COORDINATOR)
-
-
-ENTRIES: dict[str, Entry] = {
-    # everyone
-    "auth.home": Entry(no_args, logged_in),
-    "auth.login": Entry(no_args, everyone),
-    "auth.logout": Entry(no_args, lambda _r, _w: LOGIN),  # back to the login page, whoever you were
-    "auth.forgot_password": Entry(no_args, everyone),
-    "auth.reset_password": Entry(lambda _o: {"token": "not-a-token"}, everyone),
-    "auth.change_password": Entry(no_args, logged_in),
-    "health.healthz": Entry(no_args, everyone),
-    "help.index": Entry(no_args, everyone),
-    "help.guide": Entry(no_args, everyone),
-    "help.screenshot": Entry(lambda _o: {"name": "town-pl.png"},
-                             lambda _r, _w: OK if (DOCS / "screenshots" / "town-pl.png").is_file()
-                             else HIDDEN),
-    # a calendar link is a secret: whoever holds it reads that one town's deadlines
-    "calendar.feed": Entry(lambda o: {"token": o("calendar_token")}, everyone),
-    # every signed-in person's own notifications
-    "inbox.index": Entry(no_args, logged_in),
-    "inbox.mark_all_read": Entry(no_args, logged_in),
-    "inbox.settings": Entry(no_args, logged_in),
-    "inbox.mark_read": Entry(arg("notification_id", "notification"),
-                             per_object({"town_a": MINE_A, "town_b": MINE_B}, default=HIDDEN)),
-    # an export file: who asked for it, and the coordinator
-    "exports.job": Entry(arg("job_id", "export_job"), per_object({"coordinator": OK}, default=HIDDEN)),
-    "exports.status": Entry(arg("job_id", "export_job"), per_object({"coordinator": OK}, default=HIDDEN)),
-    "exports.download": Entry(arg("job_id", "export_job"), per_object({"coordinator": OK}, default=HIDDEN)),
-    "auth.language": Entry(no_args, everyone),
-    "reports.public": Entry(no_args, everyone),
-    "results.public": Entry(no_args, everyone),
-    # any role that sees the path or document
-    "paths.fire_event": Entry(arg("path_id", "path", event="submit"), FIRE),
-    "paths.download": Entry(arg("document_id", "document"), DOCUMENT),
-    # the town
-    "town.dashboard": Entry(no_args, TOWNS),
-    "town.path": Entry(arg("path_id", "path"), OWN_TOWN),
-    "town.amount": Entry(arg("path_id", "path"), OWN_TOWN),
-    "town.upload": Entry(arg("path_id", "path"), OWN_TOWN),
-    "results.town": Entry(no_args, TOWNS),
-    "results.town_path": Entry(arg("path_id", "path"), OWN_TOWN),
-    "results.file_appeal": Entry(arg("path_id", "path"), OWN_TOWN),
-    "consultations.town_list": Entry(no_args, TOWNS),
-    "calendar.town": Entry(no_args, TOWNS),
-    "calendar.create": Entry(no_args, TOWNS),
-    "calendar.revoke": Entry(arg("feed_id", "calendar_feed"),
-                             per_object({"town_a": MINE_A, "town_b": MINE_B, "coordinator": OK})),
-    # the advisor
-    "advisor.index": Entry(no_args, ADVISORS),
-    "advisor.path": Entry(arg("path_id", "path"), ADVISED_TOWN),
-    "advisor.signoff": Entry(arg("path_id", "path"), ADVISED_TOWN),
-    "consultations.advisor_list": Entry(arg("path", "path"), ADVISED_TOWN),
-    "consultations.new": Entry(arg("path", "path"), ADVISED_TOWN),
-    "consultations.detail": Entry(arg("service_id", "service"), ADVISED_TOWN),
-    "consultations.edit": Entry(arg("service_id", "service"), ADVISED_TOWN),
-    "consultations.delete": Entry(arg("service_id", "service"), ADVISED_TOWN),
-    # the evaluator
-    "evaluator.index": Entry(no_args, EVALUATORS),
-    "evaluator.application": Entry(arg("path_id", "path"), EVALUATED),
-    "evaluator.declaration": Entry(arg("path_id", "path"), EVALUATED),
-    "evaluator.sheet": Entry(arg("path_id", "path"), EVALUATED),
-    # the coordinator
-    "coordinator.overview": Entry(no_args, COORDINATOR),
-    "coordinator.diagram": Entry(no_args, COORDINATOR),
-    "coordinator.edit_deadlines": Entry(no_args, COORDINATOR),
-    "coordinator.path": coordinator_with(path_id="path"),
-    "coordinator.extend": coordinator_with(path_id="path"),
-    "coordinator.revoke": Entry(arg("path_id", "path", stage="diagnosis"), COORDINATOR),
-    "assignments.index": Entry(no_args, COORDINATOR),
-    "assignments.add_field": Entry(no_args, COORDINATOR),
-    "assignments.profile": coordinator_with(user_id="advisor"),
-    "assignments.unassign": coordinator_with(assignment_id="advisor_assignment"),
-    "assignments.rename_field": coordinator_with(field_id="field"),
-    "assignments.restore_field": coordinator_with(field_id="field"),
-    "assignments.withdraw_field": coordinator_with(field_id="field"),
-    "assignments.town": coordinator_with(path_id="path"),
-    "assignments.assign_expert": coordinator_with(path_id="path", field_id="field"),
-    "assignments.assign_lead": coordinator_with(path_id="path"),
-    "assignments.needs": coordinator_with(path_id="path"),
-    "assignments.programme_board": coordinator_with(programme_id="programme"),
-    "assignments.proposal": coordinator_with(programme_id="programme"),
-    "results.appeals": Entry(no_args, COORDINATOR),
-    "results.appeal": coordinator_with(appeal_id="appeal"),
-    "results.decide": coordinator_with(appeal_id="appeal"),
-    "criteria.index": Entry(no_args, COORDINATOR),
-    "criteria.create": Entry(no_args, COORDINATOR),
-    "criteria.new": coordinator_with(part_id="part"),
-    "criteria.edit": coordinator_with(criterion_id="criterion"),
-    "criteria.delete": coordinator_with(criterion_id="criterion"),
-    "evaluation.index": Entry(no_args, COORDINATOR),
-    "evaluation.evaluators": Entry(no_args, COORDINATOR),
-    "evaluation.proposal": Entry(no_args, COORDINATOR),
-    "evaluation.application": coordinator_with(path_id="path"),
-    "evaluation.assign": coordinator_with(path_id="path"),
-    "evaluation.assign_third": coordinator_with(path_id="path"),
-    "evaluation.third_auto": coordinator_with(path_id="path"),
-    "evaluation.unassign": coordinator_with(assignment_id="evaluator_assignment"),
-    "ranking.index": Entry(no_args, COORDINATOR),
-    "ranking.compare": Entry(no_args, COORDINATOR),
-    "ranking.run": Entry(no_args, COORDINATOR),
-    "ranking.snapshot": coordinator_with(snapshot_id="snapshot"),
-    "ranking.announce": coordinator_with(snapshot_id="snapshot"),
-    "ranking.approve": coordinator_with(snapshot_id="snapshot"),
-    "ranking.grants": coordinator_with(snapshot_id="snapshot"),
-    "ranking.download": Entry(lambda o: [{"snapshot_id": o("snapshot"), "fmt": f}
-                                         for f in ("json", "csv", "xlsx")],
-                              COORDINATOR),
-    "reports.consultations": Entry(no_args, COORDINATOR),
-    "reports.export": Entry(lambda _o: [{"table": t, "fmt": f}
-                                        for t in ("log", "programme", "town", "advisor", "field", "month")
-                                        for f in ("csv", "xlsx")], COORDINATOR),
-    "consultations.coordinator_detail": coordinator_with(service_id="service"),
-    "calendar.coordinator": coordinator_with(applicant_id="applicant"),
-    "audit.index": Entry(no_args, COORDINATOR),
-    "audit.export": Entry(no_args, COORDINATOR),
-    "exports.prepare": Entry(lambda _o: {"table": "log", "fmt": "csv"}, COORDINATOR),
-    "exports.ranking_status": coordinator_with(snapshot_id="snapshot"),
-    "users.index": Entry(no_args, COORDINATOR),
-    "users.activate": coordinator_with(user_id="user"),
-    "users.deactivate": coordinator_with(user_id="user"),
-    "message_templates.index": Entry(no_args, COORDINATOR),
-    "message_templates.outbox": Entry(no_args, COORDINATOR),
-    "message_templates.edit": Entry(lambda o: {"code": o("programme_code"), "kind": o("kind")}, COORDINATOR),
-    "message_templates.reset": Entry(lambda o: {"code": o("programme_code"), "kind": o("kind")}, COORDINATOR),
-    "message_templates.retry": coordinator_with(notification_id="failed_notification"),
-    "consultations.coordinator_edit": coordinator_with(service_id="service"),
-}
-# An old address that still serves its page itself answers as the new one does.
-ENTRIES.update({KEPT_PREFIX + old: ENTRIES[endpoint] for old, endpoint in KEPT.items()})
 # An old address that moved: the values of its new endpoint fill it; every role is redirected.
 MOVED_ENTRIES: dict[str, Entry] = {MOVED_PREFIX + old: Entry(ENTRIES[endpoint].args, lambda _r, _w: MOVED_TO)
                                    for old, endpoint in MOVED.items()}
@@ -236,7 +49,7 @@ PUBLIC = {"auth.login", "auth.home", "reports.public", "results.public", "calend
 # Sent last: they change the session of the browser that sends them.
 LAST = ("auth.language", "auth.logout")
 # What each role must never read on a page it is given (public pages aside).
-# Other evaluators' justifications (" pkt za ", see test_appeals.add_sheet) and names are
+# Other evaluators' justifications (" pkt za ", see factories/results.py add_sheet) and names are
 # hidden from an evaluator who has not submitted, and evaluators' names from every town.
 OTHER_SHEETS = (" pkt za ", *EVALUATOR_NAMES)
 MUST_NOT_READ = {
@@ -273,11 +86,6 @@ class Case:
     def __str__(self) -> str:
         target = f"object of town {self.which.upper()}" if self.which != "-" else "no object"
         return f"{self.method} {self.endpoint} as {self.role}, {target} ({self.url})"
-
-
-def routes(app: Flask) -> list[tuple[str, str]]:
-    return sorted({(rule.endpoint, method) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
-                   for method in rule.methods - SKIPPED_METHODS})
 
 
 def missing_entries(app: Flask) -> list[str]:
@@ -327,15 +135,6 @@ def answer(response: Any) -> str:
     return {404: HIDDEN, 403: FORBIDDEN}.get(response.status_code, OK)
 
 
-def readable(response: Any) -> str:
-    """The text of a page or a file: an XLSX/ODS/DOCX's XML members, decoded."""
-    data = response.get_data()
-    if data[:2] == b"PK":
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return "".join(archive.read(name).decode("utf-8", "ignore") for name in archive.namelist())
-    return data.decode("utf-8", "ignore")
-
-
 def check(case: Case, response: Any) -> list[str]:
     got = answer(response)
     wrong = got != case.expected and not (case.expected == DENIED and got in (HIDDEN, FORBIDDEN))
@@ -361,16 +160,6 @@ def send(browser: Browser, case: Case) -> Any:
     if case.method == "GET":
         return fetch(browser, case.url)
     return browser.post(case.url, {})
-
-
-def fetch(browser: Browser, url: str, **kw: Any) -> Any:
-    """Browser.get for any answer, files too (keeps the CSRF token of an HTML page)."""
-    with browser.app.app_context():
-        response = browser.client.get(url, **kw)
-    if response.mimetype == "text/html":
-        match = CSRF_RE.search(response.get_data(as_text=True))
-        browser.token = match.group(1) if match else browser.token
-    return response
 
 
 def run_matrix(app: Flask, built: AuthzWorld) -> tuple[list[Case], list[str]]:
@@ -412,7 +201,7 @@ def run_matrix(app: Flask, built: AuthzWorld) -> tuple[list[Case], list[str]]:
 
 def test_every_route_has_an_entry(app: Flask) -> None:
     missing = missing_entries(app)
-    assert not missing, ("routes without an entry in tests/test_authz_matrix.py ENTRIES "
+    assert not missing, ("routes without an entry in tests/support/authz.py ENTRIES "
                          f"(say who may use them): {', '.join(missing)}")
     stale = sorted(set(ENTRIES) - {endpoint for endpoint, _m in routes(app)})
     assert not stale, f"ENTRIES names routes that no longer exist: {', '.join(stale)}"

@@ -23,12 +23,13 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
-from conftest import IN_CI, PASSWORD_HASH, PDF, make_programme, make_town, make_user, postgres_or_skip
+from factories.accounts import PASSWORD_HASH, make_user
+from factories.path import PDF, docx, make_programme, make_town
 from flask import Flask
 from sqlalchemy.engine import make_url
 from support import app_for_tests
-from test_migrations import alembic_config
-from test_uploads import docx
+from support.migrations import alembic_config
+from support.skips import IN_CI, postgres_or_skip
 
 from workflow.advice import consultations
 from workflow.advice.consultation_terms import ServiceInput

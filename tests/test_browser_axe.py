@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from browser_support import (
+from support.browser import (
     ADVISOR,
     COORDINATOR,
     EVALUATOR,
@@ -20,7 +20,7 @@ from browser_support import (
     town_path_id,
 )
 
-pytest_plugins = ["browser_fixtures"]
+pytest_plugins = ["support.browser_fixtures"]
 pytestmark = pytest.mark.browser
 
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from browser_support import (
+from support.browser import (
     ADVISOR,
     COORDINATOR,
     EVALUATOR,
@@ -25,7 +25,7 @@ from browser_support import (
 
 from workflow.demo.parts import pdf_bytes
 
-pytest_plugins = ["browser_fixtures"]
+pytest_plugins = ["support.browser_fixtures"]
 pytestmark = pytest.mark.browser
 
 MARKUP = '<script>alert(1)</script><img src=x id=injected onerror="alert(2)"><b id=bold>b</b>'

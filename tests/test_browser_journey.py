@@ -9,7 +9,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from browser_support import (
+from support.browser import (
     ADVISOR,
     COORDINATOR,
     EVALUATOR,
@@ -23,7 +23,7 @@ from browser_support import (
 
 from workflow.demo.parts import pdf_bytes
 
-pytest_plugins = ["browser_fixtures"]
+pytest_plugins = ["support.browser_fixtures"]
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("pristine")]
 
 JUSTIFICATION = "Diagnoza jest rzetelna, oparta na danych GUS i badaniu ankietowym mieszkańców."

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-from browser_support import (
+from support.browser import (
     ADVISOR,
     COORDINATOR,
     EVALUATOR,
@@ -22,7 +22,7 @@ from browser_support import (
     town_path_id,
 )
 
-pytest_plugins = ["browser_fixtures"]
+pytest_plugins = ["support.browser_fixtures"]
 pytestmark = pytest.mark.browser
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"

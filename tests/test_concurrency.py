@@ -14,13 +14,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from conftest import PDF
+from factories.advice import NOW as SERVICE_DAY
+from factories.advice import entry
+from factories.path import PDF
+from factories.ranking import build as build_ranking
 from flask import Flask
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
-from test_consultations import NOW as SERVICE_DAY
-from test_consultations import entry
-from test_ranking_runs import build as build_ranking
 
 from workflow.advice import consultations
 from workflow.evaluation import criteria, sheets

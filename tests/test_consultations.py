@@ -2,45 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
+from factories.advice import NOW, entry
 from sqlalchemy import func, select, update
 
 from workflow.advice import consultations as log
 from workflow.advice.consultation_history import history
 from workflow.advice.consultation_queries import find, service_filter
-from workflow.advice.consultation_terms import ServiceInput, ServiceInvalid, ServiceNotFound, ServiceRefused
+from workflow.advice.consultation_terms import ServiceInvalid, ServiceNotFound, ServiceRefused
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,
-    ExpertiseField,
     Person,
     Service,
     ServiceRevision,
     Study,
 )
 from workflow.refusal import in_language
-
-# 16 June 2020, 00:30 in Warsaw (CEST): still the 15th in UTC.
-NOW = datetime(2020, 6, 15, 22, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def fields(world):
-    finance = ExpertiseField(code="finance", name_pl="Finanse publiczne", name_en="Public finance")
-    old = ExpertiseField(code="old", name_pl="Dawna dziedzina", name_en="Former field", active=False)
-    db.session.add_all([finance, old])
-    db.session.commit()
-    return {"finance": finance.id, "old": old.id}
-
-
-def entry(fields, **changes) -> ServiceInput:
-    values = dict(kind="workshop", held_on="2020-06-10", duration="90", field_id=fields["finance"],
-                  topic="Budżet obywatelski", format="on_site",
-                  new_people="Anna Nowak; Urząd Miasta; a.nowak@um.pl")
-    values.update(changes)
-    return ServiceInput(**values)
 
 
 def messages(caught: pytest.ExceptionInfo, key: str) -> str:

@@ -62,7 +62,7 @@ def test_advisor01_logs_a_workshop_for_town01_seen_by_the_town_and_the_report(ap
 def test_report_page_query_count_is_the_same_on_the_demo_log_and_ten_times_it(app, ctx):
     """The report is computed in SQL: ten times the rows, the same statements."""
     import sqlalchemy as sa
-    from querycount import count_queries
+    from support.querycount import count_queries
 
     demo.seed("demo", today=TODAY)
     coordinator = Browser(app, "demo")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from conftest import PDF, Browser
-from support import version_on
+from factories.path import PDF
+from support import Browser, version_on
 
 from workflow.demo import seed as demo
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import itertools
 import random
 import threading
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
-from conftest import make_programme, make_town, make_user
-from querycount import count_queries
+from factories.evaluation import NOW, add_sheet, make_evaluator, make_parts, put
+from factories.path import make_programme, make_town
 from sqlalchemy import func, select
+from support import count
+from support.querycount import count_queries
 
 from workflow.advice.assignment import AssignmentRefused
 from workflow.evaluation.conflicts import LOAD_WEIGHT, NO_THIRD_CANDIDATE, auto_conflict, conflicts_found
@@ -27,7 +29,6 @@ from workflow.evaluation.scores import application_score, application_scores, co
 from workflow.extensions import db
 from workflow.models import (
     AssignmentEvent,
-    Criterion,
     EvaluatorAssignment,
     EvaluatorProfile,
     ExpertiseField,
@@ -37,72 +38,10 @@ from workflow.models import (
     Score,
     ScoreSheet,
     Service,
-    SheetPart,
     User,
 )
 from workflow.ranking import runs as ranking_runs
 from workflow.refusal import in_language
-
-NOW = datetime(2020, 11, 20, 10, 0, tzinfo=UTC)
-
-
-def count(model) -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def make_parts(programme) -> dict[str, Criterion]:
-    """PRL: I.1 (60) + I.2 (50) = 110; PRI: II.1 (60) + II.2 (60) = 120."""
-    criteria = {}
-    for position, (code, items) in enumerate((("PRL", (("I.1", 60), ("I.2", 50))),
-                                              ("PRI", (("II.1", 60), ("II.2", 60))))):
-        part = SheetPart(programme_id=programme.id, code=code, title_pl=code, title_en=code,
-                         position=position)
-        for i, (c, most) in enumerate(items):
-            criteria[c] = Criterion(code=c, title_pl=f"Kryterium {c}", title_en=f"Criterion {c}",
-                                    max_points=most, position=i)
-            part.criteria.append(criteria[c])
-        db.session.add(part)
-    db.session.flush()
-    return criteria
-
-
-def make_evaluator(email: str, name: str | None = None, municipality: str = "",
-                   advisor: User | None = None) -> User:
-    user = make_user(email, "evaluator")
-    if name:
-        user.name = name
-    db.session.flush()
-    if municipality or advisor:
-        db.session.add(EvaluatorProfile(user_id=user.id, municipality_name=municipality,
-                                        advisor_account_id=advisor.id if advisor else None))
-    return user
-
-
-def add_sheet(assignment: EvaluatorAssignment, prl: int, pri: int, status: str = "submitted") -> ScoreSheet:
-    """A sheet written straight into the database: PRL and PRI split over their criteria."""
-    programme_id = db.session.get(Path, assignment.path_id).programme_id
-    crit = {c.code: c for c in db.session.scalars(
-        select(Criterion).join(SheetPart).where(SheetPart.programme_id == programme_id))}
-    sheet = ScoreSheet(assignment_id=assignment.id, status=status,
-                       submitted_at=NOW if status == "submitted" else None)
-    for first, second, points in (("I.1", "I.2", prl), ("II.1", "II.2", pri)):
-        a = min(points, crit[first].max_points)
-        sheet.scores += [Score(criterion_id=crit[first].id, points=a, justification=f"Uzasadnienie {first}"),
-                         Score(criterion_id=crit[second].id, points=points - a,
-                               justification=f"Uzasadnienie {second}")]
-    db.session.add(sheet)
-    db.session.commit()
-    return sheet
-
-
-def put(path: Path, evaluator: User, role: str = "regular", declaration: str | None = None,
-        conflict_type: str | None = None) -> EvaluatorAssignment:
-    row = EvaluatorAssignment(path_id=path.id, evaluator_id=evaluator.id, role=role, source="demo",
-                              declaration=declaration, conflict_type=conflict_type)
-    db.session.add(row)
-    db.session.commit()
-    return row
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ import io
 import re
 
 import pytest
+from factories.services_log import build_log, generate
 from openpyxl import load_workbook
 from sqlalchemy import event, select
-from support_worker import free_port
-from test_reports import build_log, generate
-from test_worker_faults import faults, wait_until  # noqa: F401  (the real worker's fixture)
+from support.celery_worker import wait_until
+from support.smtp import free_port
 
 import config
 import worker
@@ -178,7 +178,7 @@ def test_a_queued_ranking_run_shows_its_progress(world, login):
 
 # --- with a real worker on Redis ------------------------------------------------------------------
 
-def test_a_real_worker_writes_the_file_the_web_then_sends(log, login, faults, app):  # noqa: F811
+def test_a_real_worker_writes_the_file_the_web_then_sends(log, login, faults, app):
     """The web queues, a `celery -A worker worker` process on Redis writes the file into the
     shared EXPORT_DIR and the row; the web shows the job done and sends that file."""
     env = faults(smtp_port=free_port())

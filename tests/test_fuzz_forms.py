@@ -24,12 +24,12 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
+from factories.authz import ROLES, AuthzWorld, build
 from flask import Flask, url_for
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from support import Browser
-from support_authz import ROLES, AuthzWorld, browsers, build, database_rows
-from test_authz_matrix import ENTRIES, OK, fetch, routes
+from support.authz import ENTRIES, OK, browsers, database_rows, fetch, routes
 from wtforms.fields.core import UnboundField
 
 from workflow.extensions import db

@@ -6,9 +6,9 @@ from __future__ import annotations
 import socket
 
 import pytest
-from conftest import IN_CI
 from flask import Flask
 from support import app_for_tests
+from support.skips import IN_CI
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

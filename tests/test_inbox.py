@@ -4,23 +4,15 @@ the unread ones on every page, and can mark them read; and the coordinator's out
 from __future__ import annotations
 
 import pytest
-from querycount import count_queries
+from factories.messaging import failed_row, tell
+from factories.path import submit_diagnosis
 from sqlalchemy import func, select
 from support import version_on
+from support.querycount import count_queries
 
 from workflow.extensions import db
-from workflow.messaging import notifications
 from workflow.messaging.texts import Kind
 from workflow.models import Notification
-
-
-def tell(world, user_key: str, town: str = "Ostrzeszów", **extra) -> Notification:  # noqa: ANN001
-    """A notification queued the way the application queues them, and committed."""
-    row = notifications.queue(world.users[user_key], Kind.ADVISOR_ASSIGNED,
-                              programme=world.programme, town=town, role="doradca prowadzący",
-                              **extra)
-    db.session.commit()
-    return row
 
 
 def bell(html: str) -> str:
@@ -89,8 +81,6 @@ def test_an_email_only_kind_stays_out_of_the_inbox(world, login):
 
 def test_a_returned_stage_rings_the_town_s_bell(world, login):
     """The whole way: the advisor returns the diagnosis, the town sees it in its inbox."""
-    from test_web_advisor import submit_diagnosis
-
     town = submit_diagnosis(world, login)
     assert bell(town.get("/town/").get_data(as_text=True)) == "0"
     advisor = login("advisor-a@example.pl")
@@ -145,14 +135,6 @@ def test_the_inbox_needs_a_login(browser):
 
 
 # --- the coordinator's outbox -----------------------------------------------------------------------
-
-def failed_row(world) -> Notification:  # noqa: ANN001
-    row = tell(world, "advisor_a")
-    row.status, row.attempts = "failed", 8
-    row.error = "SMTPServerDisconnected: Connection unexpectedly closed"
-    db.session.commit()
-    return row
-
 
 def test_the_outbox_shows_counts_and_failed_messages_with_their_error(world, login):
     failed = failed_row(world)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from conftest import make_programme, make_town
+from factories.path import make_programme, make_town
 
 from workflow.extensions import db
 from workflow.models import ApplicantMember, EvaluatorAssignment, Programme, Service, StageDeadline

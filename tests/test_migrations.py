@@ -7,40 +7,17 @@ for the run's database).
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from conftest import postgres_or_skip
 from sqlalchemy.exc import IntegrityError
+from support.migrations import NOW, alembic_config, insert, user
 
 from workflow import models  # noqa: F401  (register every table)
 from workflow.extensions import db
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def empty_url(tmp_path: Path) -> Iterator[str]:
-    base = os.environ.get("TEST_DATABASE_URL")
-    if base:
-        yield from postgres_or_skip(base)
-    else:
-        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-
-
-def alembic_config(url: str) -> Config:
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.attributes["url"] = url
-    cfg.attributes["configure_logger"] = False
-    return cfg
 
 
 def schema_diff(url: str) -> list:
@@ -115,31 +92,6 @@ def test_the_diff_check_notices_a_missing_index(empty_url):
 
 
 # --- constraints live in the migrated database, not only in the models -----------------------------
-
-
-@pytest.fixture
-def migrated(empty_url) -> Iterator[sa.Engine]:
-    command.upgrade(alembic_config(empty_url), "head")
-    engine = sa.create_engine(empty_url, poolclass=sa.pool.NullPool)
-    yield engine
-    engine.dispose()
-
-
-NOW = "2026-11-28 10:00:00"
-
-
-def insert(conn: sa.Connection, table: str, **values: object) -> int:
-    columns = ", ".join(values)
-    params = ", ".join(f":{k}" for k in values)
-    return conn.execute(
-        sa.text(f'INSERT INTO "{table}" ({columns}) VALUES ({params}) RETURNING id'), values
-    ).scalar_one()
-
-
-def user(conn: sa.Connection, email: str, role: str, applicant_id: int | None = None,
-         locale: str = "pl") -> int:
-    return insert(conn, "user_account", email=email, name=email, password_hash="x", role=role,
-                  applicant_id=applicant_id, locale=locale, active=True, created_at=NOW)
 
 
 @pytest.fixture

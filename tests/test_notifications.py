@@ -15,7 +15,7 @@ from pathlib import Path as FsPath
 import pytest
 from flask import Flask
 from sqlalchemy import select
-from support_worker import SmtpCapture, free_port
+from support.smtp import SmtpCapture, free_port
 
 from workflow.extensions import db
 from workflow.messaging import mail, notifications

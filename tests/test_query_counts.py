@@ -9,17 +9,10 @@ from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, PASSWORD_HASH, Browser
-from querycount import (
-    RL,
-    SPREAD,
-    VOIVODESHIPS,
-    Built,
-    QueryLog,
-    add_towns,
-    build_programme,
-    count_queries,
-)
+from factories.accounts import PASSWORD, PASSWORD_HASH
+from factories.many_towns import RL, SPREAD, VOIVODESHIPS, Built, add_towns, build_programme
+from support import Browser
+from support.querycount import QueryLog, count_queries
 
 from workflow.extensions import db
 

@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import make_town, make_user
-from querycount import count_queries
+from factories.accounts import make_user
+from factories.path import make_town, set_deadline
 from sqlalchemy import func, select
+from support.querycount import count_queries
 
 from workflow.demo import seed as demo
 from workflow.extensions import db
@@ -21,7 +22,6 @@ from workflow.models import (
     Path,
     Programme,
     ScoreSheet,
-    StageDeadline,
     User,
 )
 from workflow.models.notification import ReminderClaim
@@ -36,13 +36,6 @@ def reminder_notes(kind: str = "deadline_reminder") -> list[Notification]:
     db.session.expire_all()
     return list(db.session.scalars(select(Notification).where(Notification.kind == kind)
                                    .order_by(Notification.id)))
-
-
-def set_deadline(programme: Programme, due: datetime, stage: str = "diagnosis") -> None:
-    row = db.session.scalar(select(StageDeadline).where(StageDeadline.programme_id == programme.id,
-                                                        StageDeadline.stage == stage))
-    row.due_at = due.astimezone(UTC)
-    db.session.commit()
 
 
 # --- what "due" means ------------------------------------------------------------------------

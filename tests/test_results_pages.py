@@ -10,9 +10,10 @@ import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from conftest import make_programme, make_town, make_user
+from factories.accounts import make_user
+from factories.path import make_programme, make_town
+from factories.results import add_sheet, announce
 from sqlalchemy import select
-from test_appeals import EVALUATOR_NAMES, add_sheet, announce, evaluators, scored  # noqa: F401
 
 from workflow.extensions import db
 from workflow.models import Path, Score, User
@@ -31,14 +32,14 @@ def evaluator_identities() -> list[str]:
     return [p.name for p in people] + [p.email for p in people] + [p.email.split("@")[0] for p in people]
 
 
-def test_before_the_announcement_the_town_reads_that_results_are_not_out(scored, login):  # noqa: F811
+def test_before_the_announcement_the_town_reads_that_results_are_not_out(scored, login):
     html = text(login("town-a@example.pl").get("/town/results/"))
     assert "Wyniki nie zostały jeszcze ogłoszone." in html
     assert "Oceniający 1" not in html and "Karty oceny" not in html
     assert "Wałcz" not in html
 
 
-def test_town_sees_its_outcome_points_and_justifications_but_no_evaluator(scored, login):  # noqa: F811
+def test_town_sees_its_outcome_points_and_justifications_but_no_evaluator(scored, login):
     announce(scored)
     html = text(login("town-a@example.pl").get("/town/results/"))
     assert "Ostrzeszów" in html and "dofinansowanie przyznane" in html
@@ -61,7 +62,7 @@ def test_town_sees_its_outcome_points_and_justifications_but_no_evaluator(scored
     assert "Wałcz" not in html
 
 
-def test_not_eligible_town_reads_why_and_may_appeal(scored, login):  # noqa: F811
+def test_not_eligible_town_reads_why_and_may_appeal(scored, login):
     announce(scored, at=datetime.now(UTC) - timedelta(hours=3))
     html = text(login("town-b@example.pl").get("/town/results/"))
     assert "wniosek nie spełnił warunków dofinansowania" in html
@@ -73,7 +74,7 @@ def test_not_eligible_town_reads_why_and_may_appeal(scored, login):  # noqa: F81
         assert identity not in html, identity
 
 
-def test_programme_without_appeals_says_the_result_is_final(scored, login):  # noqa: F811
+def test_programme_without_appeals_says_the_result_is_final(scored, login):
     scored.programme.appeal_days = None
     db.session.commit()
     announce(scored, at=datetime.now(UTC) - timedelta(hours=3))
@@ -82,7 +83,7 @@ def test_programme_without_appeals_says_the_result_is_final(scored, login):  # n
     assert "<textarea" not in html
 
 
-def test_third_sheet_shows_which_pair_counted(scored, login):  # noqa: F811
+def test_third_sheet_shows_which_pair_counted(scored, login):
     """Two sheets far apart, a third close to the first: the lowest did not count."""
     world = scored
     town = make_town(world.programme, "Kępno", state="evaluation")
@@ -102,7 +103,7 @@ def test_third_sheet_shows_which_pair_counted(scored, login):  # noqa: F811
     assert 'id="total">192,5<' in html  # (195 + 190) / 2
 
 
-def test_public_page_lists_awarded_towns_with_amounts_and_no_evaluators(scored, browser):  # noqa: F811
+def test_public_page_lists_awarded_towns_with_amounts_and_no_evaluators(scored, browser):
     announce(scored)
     html = text(browser.get("/public/results/"))
     assert "Rozwój Lokalny test" in html
@@ -116,7 +117,7 @@ def test_public_page_lists_awarded_towns_with_amounts_and_no_evaluators(scored, 
     assert "Oceniający" not in html and "Uzasadnienie" not in html
 
 
-def test_public_page_lists_only_announced_programmes(scored, browser):  # noqa: F811
+def test_public_page_lists_only_announced_programmes(scored, browser):
     html = text(browser.get("/public/results/"))
     assert "Nie ogłoszono jeszcze wyników żadnego naboru." in html
     assert "Ostrzeszów" not in html
@@ -128,7 +129,7 @@ def test_public_page_lists_only_announced_programmes(scored, browser):  # noqa: 
     assert "Ostrzeszów" in html and "Drugi nabór" not in html
 
 
-def test_town_in_two_programmes_chooses_one(scored, login):  # noqa: F811
+def test_town_in_two_programmes_chooses_one(scored, login):
     other = make_programme("RL-OTHER")
     other.title_pl = "Drugi nabór"
     db.session.flush()
@@ -141,7 +142,7 @@ def test_town_in_two_programmes_chooses_one(scored, login):  # noqa: F811
     assert "dofinansowanie przyznane" in html and "Wyniki nie zostały jeszcze ogłoszone." in html
 
 
-def test_results_pages_refuse_others_with_404(scored, login, browser):  # noqa: F811
+def test_results_pages_refuse_others_with_404(scored, login, browser):
     announce(scored)
     a, b = scored.paths["a"].id, scored.paths["b"].id
     assert login("town-a@example.pl").get(f"/town/results/{b}").status_code == 404
@@ -155,7 +156,7 @@ def test_results_pages_refuse_others_with_404(scored, login, browser):  # noqa: 
     assert browser.get("/public/results/").status_code == 200
 
 
-def test_public_page_lists_who_holds_a_grant_not_only_the_latest_document(scored, browser):  # noqa: F811
+def test_public_page_lists_who_holds_a_grant_not_only_the_latest_document(scored, browser):
     """A corrected announcement never withdraws a grant: the public list follows the
     paths' state (here Wałcz holds a grant the document does not show as awarded)."""
     announce(scored)

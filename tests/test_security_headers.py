@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 
 import pytest
-from conftest import PDF
+from factories.path import PDF
 from sqlalchemy import select
 from support import app_for_tests
 

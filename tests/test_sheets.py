@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from conftest import make_user
+from factories.accounts import make_user
+from factories.evaluation import assign
 from sqlalchemy import func, select
 
 from states import get_definition
@@ -44,23 +45,14 @@ class Evaluation:
                 for c in self.criteria()}
 
 
-def assign(path_id: int, user: User, declaration: str | None = "impartial", role: str = "regular",
-           ) -> EvaluatorAssignment:
-    a = EvaluatorAssignment(path_id=path_id, evaluator_id=user.id, role=role, declaration=declaration,
-                            declared_at=datetime.now(UTC) if declaration else None)
-    db.session.add(a)
-    db.session.commit()
-    return a
-
-
 @pytest.fixture
 def ev(world) -> Evaluation:
     path = world.path("a")
     path.state = "evaluation"
     second = make_user("evaluator-2@example.pl", "evaluator")
     db.session.commit()
-    first = assign(path.id, world.users["evaluator"])
-    other = assign(path.id, second)
+    first = assign(path.id, world.users["evaluator"], declaration="impartial")
+    other = assign(path.id, second, declaration="impartial")
     return Evaluation(world, path.id, first, other, criteria.ensure_sheet(world.programme))
 
 

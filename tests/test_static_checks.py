@@ -7,6 +7,7 @@ own command line; the network run itself is `make audit-deps`.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -73,3 +74,69 @@ def test_audited_packages_without_vulnerabilities_pass(tmp_path, skipped):
     code, said = classify(tmp_path, [{"name": "flask", "version": "3.1.0", "vulns": []}, *skipped])
     assert code == 0
     assert "1 packages audited, no known vulnerability" in said
+
+
+# --- the tests' own layout: builders in tests/factories/, the rest in tests/support/ -------------
+# A test module imports builders and support, never another test module (whose fixtures and
+# helpers would then run, or be shadowed, in a module that did not ask for them); conftest.py
+# holds fixtures and hooks only.
+
+TESTS = ROOT / "tests"
+
+
+def imported_test_modules(source: str) -> list[str]:
+    """The test modules (test_*.py) that `source` imports, however it spells the import."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            modules = [base] + [f"{base}.{alias.name}".lstrip(".") for alias in node.names]
+        else:
+            continue
+        for module in modules:
+            parts = module.split(".")
+            if parts[0].startswith("test_") or (parts[0] == "tests" and parts[1:2]
+                                                 and parts[1].startswith("test_")):
+                found.append(module)
+    return sorted(set(found))
+
+
+def test_the_import_check_sees_every_spelling():
+    for source in ("from test_appeals import announce", "import test_appeals",
+                   "from tests.test_appeals import announce", "from tests import test_appeals",
+                   "import tests.test_appeals as appeals", "from . import test_appeals"):
+        assert imported_test_modules(source), source
+    assert imported_test_modules("from factories.results import announce\nimport testing") == []
+
+
+def test_no_test_module_imports_another():
+    wrong = [f"{path.relative_to(TESTS)} imports {module}"
+             for path in sorted(TESTS.rglob("*.py"))
+             for module in imported_test_modules(path.read_text(encoding="utf-8"))]
+    assert not wrong, ("move what is shared to tests/factories/ (builders of rows) or tests/support/ "
+                       "(fixtures: tests/conftest.py):\n" + "\n".join(wrong))
+
+
+def test_the_tests_folder_holds_test_modules_conftest_factories_and_support():
+    loose = sorted(p.name for p in TESTS.glob("*.py")
+                   if p.name != "conftest.py" and not p.name.startswith("test_"))
+    assert not loose, f"put these in tests/factories/ or tests/support/: {loose}"
+    for package in ("factories", "support"):
+        assert (TESTS / package / "__init__.py").is_file(), package
+
+
+def test_conftest_holds_fixtures_and_hooks_only():
+    tree = ast.parse((TESTS / "conftest.py").read_text(encoding="utf-8"))
+    other = []
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):  # the docstring
+            continue
+        if isinstance(node, ast.FunctionDef) and (node.name.startswith("pytest_") or any(
+                "fixture" in ast.unparse(d) for d in node.decorator_list)):
+            continue
+        other.append(f"line {node.lineno}: {ast.unparse(node).splitlines()[0]}")
+    assert not other, "builders belong in tests/factories/, helpers in tests/support/:\n" + "\n".join(other)

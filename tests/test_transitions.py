@@ -7,7 +7,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import NOW, PDF, make_programme, make_town, make_user
+from factories.accounts import make_user
+from factories.path import NOW, PDF, attach, make_programme, make_town
 from sqlalchemy import func, select
 
 import states
@@ -24,11 +25,6 @@ from workflow.path.transitions import TransitionRefused, available_actions, fire
 from workflow.refusal import in_language
 
 RL = states.get_definition("rozwoj-lokalny")
-
-
-def attach(path: Path, user, stage: str | None = None) -> None:
-    stage = stage or RL.state(path.state).stage
-    documents.store_upload(path, stage, f"{stage}.pdf", io.BytesIO(PDF + stage.encode()), user)
 
 
 def actor_for(world, transition):

@@ -8,38 +8,18 @@ from __future__ import annotations
 
 import io
 import struct
-import zipfile
 import zlib
 
 import pytest
-from conftest import PDF
+from factories.path import DOCX_TYPES, PDF, docx, zip_bytes
 
 from workflow.extensions import db
 from workflow.models import Document
 from workflow.path import documents, upload_checks
 from workflow.path.documents import UploadRefused
 
-DOCX_TYPES = ('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-              'content-types"><Override PartName="/word/document.xml" ContentType="application/'
-              'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
 MACRO_TYPES = DOCX_TYPES.replace("document.main+xml", "document.macroEnabled.main+xml")
 XLSX_TYPES = DOCX_TYPES.replace("/word/document.xml", "/xl/workbook.xml")
-
-
-def zip_bytes(members: dict[str, bytes | str], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression) as archive:
-        for name, data in members.items():
-            kind = zipfile.ZIP_STORED if name == "mimetype" else compression
-            archive.writestr(name, data, compress_type=kind)
-    return buffer.getvalue()
-
-
-def docx(**extra: bytes | str) -> bytes:
-    members: dict[str, bytes | str] = {"[Content_Types].xml": DOCX_TYPES,
-                                       "word/document.xml": "<w:document>Plan rozwoju</w:document>"}
-    members.update({k.replace("__", "/").replace("_dot_", "."): v for k, v in extra.items()})
-    return zip_bytes(members)
 
 
 def xlsx(**extra: bytes | str) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import PDF
+from factories.path import PDF
 from sqlalchemy import select
 
 from workflow.extensions import db

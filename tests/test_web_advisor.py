@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from conftest import PDF
+from factories.path import PDF, submit_diagnosis
 from sqlalchemy import select
 from support import version_on
 
 from workflow.extensions import db
 from workflow.models import Document, PathTransition, StageSignoff
-
-
-def submit_diagnosis(world, login):
-    town = login("town-a@example.pl")
-    town.upload(world.paths["a"].id, "diagnoza.pdf", PDF)
-    assert town.fire(world.paths["a"].id, "submit_diagnosis",
-                     version_on(town.get("/town/"))).status_code == 302
-    return town
 
 
 def test_submitted_town_waits_for_the_advisor_who_signs_it_off(world, login):

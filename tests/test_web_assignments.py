@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import make_town, make_user
-from querycount import count_queries
-from sqlalchemy import func, select
+from factories.advice import make_expert
+from factories.path import make_town
+from sqlalchemy import select
+from support import count
+from support.querycount import count_queries
 
 from workflow.advice import profiles
 from workflow.extensions import db
@@ -17,27 +19,11 @@ from workflow.models import (
     AssignmentEvent,
     ExpertiseField,
     Notification,
-    User,
 )
-
-
-def count(model) -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def snapshot() -> tuple[int, int, int]:
     return count(AdvisorAssignment), count(AssignmentEvent), count(Notification)
-
-
-def make_expert(email: str, name: str, fields: list[ExpertiseField], capacity: int = 3,
-                region: str | None = "mazowieckie") -> User:
-    user = make_user(email, "advisor")
-    user.name = name
-    db.session.flush()
-    db.session.add(AdvisorProfile(user_id=user.id, region=region, capacity=capacity, fields=fields))
-    db.session.commit()
-    return user
 
 
 @pytest.fixture

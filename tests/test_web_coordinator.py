@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import PDF
+from factories.path import PDF
 from sqlalchemy import select
 from support import version_on
 

@@ -7,18 +7,14 @@ import html as htmllib
 import re
 
 import pytest
-from conftest import make_town
-from querycount import count_queries
-from sqlalchemy import func, select
-from test_evaluator_assignment import add_sheet, make_evaluator, make_parts, put
+from factories.evaluation import add_sheet, make_evaluator, make_parts, put
+from factories.path import make_town
+from sqlalchemy import select
+from support import count
+from support.querycount import count_queries
 
 from workflow.extensions import db
 from workflow.models import EvaluatorAssignment, EvaluatorProfile, Notification, ScoreSheet
-
-
-def count(model) -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def snapshot() -> tuple[int, int, int]:

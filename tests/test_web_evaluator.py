@@ -3,17 +3,25 @@ coordinator's criteria pages, through the browser-like test client."""
 
 from __future__ import annotations
 
-import io
-import re
 from datetime import UTC, datetime
 
 import pytest
-from conftest import PDF, make_town, make_user
-from querycount import count_queries
+from factories.accounts import make_user
+from factories.evaluation import (
+    GOOD,
+    all_criteria,
+    application_in_evaluation,
+    assign,
+    impartial,
+    post_sheet,
+    sheet_data,
+    submit_directly,
+    version_of,
+)
+from factories.path import make_town
 from sqlalchemy import func, select
+from support.querycount import count_queries
 
-from workflow.evaluation import criteria, sheets
-from workflow.evaluation.sheets import ScoreInput
 from workflow.extensions import db
 from workflow.models import (
     Criterion,
@@ -21,77 +29,15 @@ from workflow.models import (
     RankingSnapshot,
     Score,
     ScoreSheet,
-    SheetPart,
-    User,
 )
 from workflow.path import documents
 
-VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')
-GOOD = "Diagnoza jest rzetelna, oparta na danych GUS i badaniu ankietowym mieszkańców."
 CONFIRM = "Rozumiem, że złożonej karty nie można zmienić"
-
-
-def assign(path_id: int, user: User, declaration: str | None = None) -> EvaluatorAssignment:
-    a = EvaluatorAssignment(path_id=path_id, evaluator_id=user.id, declaration=declaration,
-                            conflict_type="family" if declaration == "conflict" else None,
-                            declared_at=datetime.now(UTC) if declaration else None)
-    db.session.add(a)
-    db.session.commit()
-    return a
 
 
 @pytest.fixture
 def setup(world):
-    """Town A's application is in evaluation, with its documents; `evaluator@` and
-    `evaluator-2@` are assigned to it (not yet declared); town B's is assigned to nobody."""
-    path, other = world.path("a"), world.path("b")  # (world.path expires the session)
-    path.state = other.state = "evaluation"
-    world.users["evaluator2"] = make_user("evaluator-2@example.pl", "evaluator")
-    db.session.commit()
-    town = world.user("town_a")
-    for stage, name in (("diagnosis", "diagnoza-ostrzeszow.pdf"), ("prl", "prl-ostrzeszow.pdf"),
-                        ("application", "wniosek-ostrzeszow.pdf")):
-        documents.store_upload(path, stage, name, io.BytesIO(PDF), town)
-    assign(path.id, world.users["evaluator"])
-    assign(path.id, world.users["evaluator2"])
-    criteria.ensure_sheet(world.programme)
-    return world
-
-
-def all_criteria() -> list[Criterion]:
-    return list(db.session.scalars(select(Criterion).join(SheetPart)
-                                   .order_by(SheetPart.position, Criterion.position)))
-
-
-def sheet_data(points: int | None = None, text: str = GOOD, **override: str) -> dict[str, object]:
-    data: dict[str, object] = {}
-    for c in all_criteria():
-        data[f"points_{c.id}"] = "" if points is None else str(min(points, c.max_points))
-        data[f"justification_{c.id}"] = text
-    data.update(override)
-    return data
-
-
-def version_of(page) -> int:  # noqa: ANN001
-    match = VERSION.search(page.get_data(as_text=True))
-    assert match, "no sheet form on the page"
-    return int(match.group(1))
-
-
-def impartial(browser, path_id: int) -> None:  # noqa: ANN001
-    browser.get(f"/evaluator/applications/{path_id}/declaration")
-    response = browser.post(f"/evaluator/applications/{path_id}/declaration", {"declaration": "impartial"})
-    assert response.status_code == 302
-
-
-def post_sheet(browser, path_id: int, data: dict, submit: bool = False):  # noqa: ANN001, ANN201
-    page = browser.get(f"/evaluator/applications/{path_id}/sheet")
-    payload = {"version": version_of(page), **data}
-    if submit:
-        payload.update({"submit_sheet": "Złóż kartę oceny", "confirm": "y"})
-    else:
-        payload["save_draft"] = "Zapisz szkic"
-    return browser.post(f"/evaluator/applications/{path_id}/sheet", payload)
+    return application_in_evaluation(world)
 
 
 def sheet_count() -> int:
@@ -371,16 +317,6 @@ def test_no_saving_once_the_application_left_evaluation(setup, login):
 
 
 # --- the other evaluators' sheets ---------------------------------------------------------------------
-
-def submit_directly(path_id: int, user: User, points: int, text: str) -> None:
-    a = db.session.scalar(select(EvaluatorAssignment).where(EvaluatorAssignment.path_id == path_id,
-                                                            EvaluatorAssignment.evaluator_id == user.id))
-    if a.declaration is None:
-        sheets.declare(a, "impartial")
-    sheet = sheets.get_or_create_draft(a)
-    values = {c.id: ScoreInput(min(points, c.max_points), text) for c in all_criteria()}
-    sheets.save(sheet, values, True, sheet.version)
-
 
 def test_others_sheets_hidden_until_own_submission(setup, login):
     a = setup.paths["a"].id

@@ -11,8 +11,8 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from factories.ranking import TOWNS, TownSpec, add_town, build
 from openpyxl import load_workbook
-from test_ranking_runs import TOWNS, TownSpec, add_town, build
 
 from workflow.extensions import db
 from workflow.models import Notification, Path, RankingSnapshot

@@ -9,19 +9,22 @@ import io
 import re
 
 import pytest
-from conftest import PASSWORD, Browser
-from openpyxl import load_workbook
-from querycount import count_queries
-from test_reports import (
+from factories.accounts import PASSWORD
+from factories.path import make_programme, make_town
+from factories.services_log import (
     ADVISORS,
     DRAFT_ONLY_NAME,
     SHARED_NAME,
     TOWNS,
+    add_services,
     build_log,
     expected,
     expected_by,
     generate,
 )
+from openpyxl import load_workbook
+from support import Browser
+from support.querycount import count_queries
 
 from workflow.extensions import db
 
@@ -155,8 +158,6 @@ def test_bad_filters_are_a_400_with_the_message_next_to_the_field(log, login, qu
 
 
 def test_a_town_of_another_programme_is_refused(log, login):
-    from conftest import make_programme, make_town
-
     other = make_programme("RL-OTHER")
     path = make_town(other, "Kolno")
     db.session.commit()
@@ -280,8 +281,6 @@ def test_the_public_page_without_a_programme(app):
 # --- the page's SQL statements do not grow with the log -------------------------------------
 
 def test_the_report_page_issues_the_same_queries_for_a_log_ten_times_larger(app, world):
-    from test_reports import add_services
-
     services = generate(600, seed=11)
     log = build_log(world, services[:60])
     coordinator = Browser(app, PASSWORD)

@@ -3,46 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-import pytest
-from querycount import count_queries
-from sqlalchemy import func, select
+from factories.advice import DAY, TODAY, form_data, open_new
+from sqlalchemy import select
+from support import count
+from support.querycount import count_queries
 
 from workflow.advice import consultations as log
 from workflow.advice.consultation_terms import ServiceInput
 from workflow.extensions import db
-from workflow.models import ExpertiseField, Person, Service, ServiceRevision
+from workflow.models import Person, Service, ServiceRevision
 
-TODAY = datetime.now(ZoneInfo("Europe/Warsaw")).date()
-DAY = (TODAY - timedelta(days=3)).isoformat()
-TOKEN_RE = re.compile(r'name="client_token" type="hidden" value="([^"]+)"')
 VERSION_RE = re.compile(r'name="version" type="hidden" value="(\d+)"')
-
-
-@pytest.fixture
-def fields(world):
-    finance = ExpertiseField(code="finance", name_pl="Finanse publiczne", name_en="Public finance")
-    old = ExpertiseField(code="old", name_pl="Dawna dziedzina", name_en="Former field", active=False)
-    db.session.add_all([finance, old])
-    db.session.commit()
-    return {"finance": finance.id, "old": old.id}
-
-
-def form_data(fields, **changes) -> dict:
-    data = {"kind": "consultation", "held_on": DAY, "duration": "90", "field_id": str(fields["finance"]),
-            "topic": "Budżet obywatelski", "format": "on_site",
-            "new_people": "Anna Nowak; Urząd Miasta; a.nowak@um.pl", "studies": "",
-            "log": "Zapisz w dzienniku"}
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def open_new(browser, path_id: int) -> str:
-    page = browser.get(f"/advisor/consultations/new?path={path_id}")
-    assert page.status_code == 200, page.status_code
-    return TOKEN_RE.search(page.get_data(as_text=True)).group(1)
 
 
 def log_service(browser, world, fields, key: str = "a", **changes):
@@ -55,11 +28,6 @@ def log_service(browser, world, fields, key: str = "a", **changes):
 def only_service() -> Service:
     db.session.expire_all()
     return db.session.scalars(select(Service)).one()
-
-
-def count(model) -> int:  # noqa: ANN001
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def test_journey_a_workshop_with_12_participants_is_seen_by_its_town_only(world, fields, login):

@@ -7,7 +7,7 @@ import zipfile
 from datetime import timedelta
 from decimal import Decimal
 
-from conftest import NOW, PDF
+from factories.path import NOW, PDF
 from sqlalchemy import select
 from support import version_on
 

@@ -14,12 +14,9 @@ Under CI=true a missing Redis fails the tests instead of skipping them.
 
 from __future__ import annotations
 
-import os
-import secrets
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,10 +25,12 @@ from pathlib import Path as FsPath
 
 import pytest
 import redis
-from conftest import IN_CI, make_town, make_user
-from flask import Flask
+from factories.accounts import make_user
+from factories.path import make_town
 from sqlalchemy import select
-from support_worker import SmtpCapture, free_port
+from support.celery_worker import wait_until
+from support.skips import IN_CI
+from support.smtp import SmtpCapture, free_port
 
 import config
 import worker
@@ -39,99 +38,6 @@ from workflow.extensions import db
 from workflow.messaging import notifications, reminders
 from workflow.messaging.texts import Kind
 from workflow.models import Notification, StageDeadline
-
-ROOT = FsPath(__file__).resolve().parent.parent
-CELERY = str(FsPath(sys.executable).parent / "celery")
-SHARED_REDIS = "redis://127.0.0.1:6379/11"
-LEASE_S = 4
-
-
-def redis_or_skip(url: str) -> redis.Redis:
-    client = redis.Redis.from_url(url, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError as exc:
-        if IN_CI:
-            raise RuntimeError(f"Redis at {url} is not reachable under CI") from exc
-        pytest.skip(f"Redis at {url} is not reachable: {exc}")
-    return client
-
-
-class Worker:
-    """One `celery -A worker worker -B` process (solo pool: the task runs in this process,
-    so SIGKILL kills it mid-task), with beat re-queueing delivery every second."""
-
-    def __init__(self, env: dict[str, str], work: FsPath, name: str) -> None:
-        self.env, self.work, self.name = env, work, name
-        self.log = work / f"{name}.log"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self, timeout: float = 60) -> Worker:
-        queue = self.env["CELERY_QUEUE"]
-        cmd = [CELERY, "-A", "worker", "worker", "-B", "-s", str(self.work / f"{self.name}-beat"),
-               "--pool=solo", "-Q", queue, "-n", f"{self.name}@{queue}", "--without-gossip",
-               "--without-mingle", "--without-heartbeat", "--loglevel=INFO"]
-        with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=out,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if "ready." in self.log.read_text(errors="replace"):
-                return self
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.2)
-        raise AssertionError(f"worker {self.name} did not start:\n{self.log.read_text()[-3000:]}")
-
-    def kill(self, sig: int = signal.SIGKILL) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, sig)
-            self.proc.wait(timeout=30)
-
-
-@pytest.fixture
-def faults(app: Flask, database_url: str, tmp_path: FsPath) -> Iterator[Callable[..., dict]]:
-    """`faults(redis_url=..., smtp_port=...)` gives the environment of a worker for this
-    test; every worker started from it is killed, and its Redis keys deleted, at the end."""
-    if database_url.startswith("sqlite:///:memory:"):
-        pytest.skip("the worker needs a database file it can open")
-    client = redis_or_skip(SHARED_REDIS)
-    tag = f"sciezka-test-{secrets.token_hex(4)}"
-    workers: list[Worker] = []
-    used: list[str] = [SHARED_REDIS]
-
-    def env_for(smtp_port: int, redis_url: str = SHARED_REDIS) -> dict:
-        used.append(redis_url)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "REDIS", "CELERY"))}
-        env.update({
-            "APP_ENV": "testing", "SECRET_KEY": secrets.token_hex(32),
-            "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path),
-            "REDIS_URL": redis_url, "CELERY_QUEUE": tag, "REDIS_KEY_PREFIX": f"{tag}:",
-            "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_port),
-            "MAIL_FROM": "Ścieżka <sciezka@example.pl>",
-            "NOTIFICATION_LEASE_S": str(LEASE_S), "NOTIFICATION_BACKOFF_S": "1",
-            "OUTBOX_REQUEUE_S": "1", "REMINDER_SWEEP_S": "3600",
-        })
-        return env
-
-    def start(env: dict, name: str) -> Worker:
-        w = Worker(env, tmp_path, name)
-        workers.append(w)
-        return w.start()
-
-    env_for.start = start  # type: ignore[attr-defined]
-    env_for.tag = tag  # type: ignore[attr-defined]
-    yield env_for
-    for w in workers:
-        w.kill()
-    for url in set(used):
-        try:
-            c = redis.Redis.from_url(url, socket_connect_timeout=1)
-            for key in c.scan_iter(match=f"{tag}*"):
-                c.delete(key)
-        except redis.exceptions.ConnectionError:
-            pass
-    client.close()
 
 
 def send(env: dict, task: str) -> None:
@@ -147,15 +53,6 @@ def outbox() -> list[Notification]:
     rows = list(db.session.scalars(select(Notification).order_by(Notification.id)))
     db.session.commit()  # end the read transaction: the worker writes meanwhile
     return rows
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 30, what: str = "") -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def queue_resets(world, n: int) -> list[int]:  # noqa: ANN001

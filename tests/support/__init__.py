@@ -1,5 +1,9 @@
-"""Helpers shared by the tests and the benchmarks: throwaway databases and a client that
-behaves like a person with a browser. Imports no pytest, so bench/ can use it too."""
+"""Helpers shared by the tests and the benchmarks: the test app, throwaway databases, and a
+client that behaves like a person with a browser. Imports no pytest, so bench/ can use it
+too. The other modules of this package: skips (a service the machine lacks), querycount,
+browser and browser_fixtures (Chromium against a live server), celery_worker and smtp (real
+worker processes and a real SMTP server), accounts (a client with its own address),
+migrations (Alembic), authz (the authorization matrix's table). Rows: tests/factories/."""
 
 from __future__ import annotations
 
@@ -78,6 +82,12 @@ def empty_tables() -> None:
             calls = [f"setval(pg_get_serial_sequence('{t.name}', 'id'), 1, false)"
                      for t in tables if "id" in t.c and t.c.id.autoincrement]
             conn.execute(sa.text("SELECT " + ", ".join(calls)))
+
+
+def count(model) -> int:  # noqa: ANN001
+    """The rows of a model (or a table) as the database has them now."""
+    db.session.expire_all()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 def version_on(page) -> int:  # noqa: ANN001

@@ -22,13 +22,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from support import empty_tables
 
+from support import empty_tables
+from support.skips import IN_CI
 from workflow.extensions import db
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-IN_CI = os.environ.get("CI", "").lower() == "true"
 TODAY = date(2026, 11, 28)
 PASSWORD = "demo"
 PHONE = {"width": 375, "height": 812}
@@ -124,7 +124,7 @@ class Live:
 
     app: Flask
     url: str
-    snapshot: Snapshot | None = None  # the seeded demo, to put back (browser_fixtures.seeded)
+    snapshot: Snapshot | None = None  # the seeded demo, to put back (support/browser_fixtures.py seeded)
 
     def __call__(self, path: str) -> str:
         return self.url + path

@@ -9,6 +9,7 @@ import re
 from html import unescape
 
 from flask import Flask
+
 from support import Browser
 
 _addresses = itertools.count(1)

@@ -1,8 +1,8 @@
 """The world the authorization matrix and the fuzz tests run in: two towns, A (Ostrzeszów)
-and B (Wałcz), each with an object of every kind a URL can name, and one logged-in browser
-per role of the matrix.
+and B (Wałcz), each with an object of every kind a URL can name, and the people of every
+role of the matrix (one logged-in browser per role: support/authz.py `browsers`).
 
-Built on conftest's `world` (towns, members, advisors, coordinator, one evaluator assigned
+Built on factories/path.py's `World` (towns, members, advisors, coordinator, one evaluator assigned
 to nothing), then through the services, as a person would have built it: services logged by
 each town's advisor, documents uploaded, sheets submitted, a ranking announced and an appeal
 filed by town B. Each object kind is kept as {"a": id, "b": id} so that a matrix row can fill
@@ -19,11 +19,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from conftest import PASSWORD, World, as_user, make_user
-from flask import Flask
-from support import Browser
-from test_appeals import LONG_ENOUGH, add_sheet, evaluators
 
+from factories.accounts import make_user
+from factories.path import World
+from factories.results import LONG_ENOUGH, add_sheet, evaluators
 from worker.tasks import run_export
 from workflow.advice import consultations as log
 from workflow.advice.consultation_terms import ServiceInput
@@ -192,33 +191,3 @@ def _failed_copy(notification_id: int) -> int:
     new_id = db.session.execute(sa.insert(table).values(**row).returning(table.c.id)).scalar_one()
     db.session.commit()
     return new_id
-
-
-def browsers(app: Flask) -> dict[str, Browser]:
-    """One browser per role, logged in through the login form (so each holds a CSRF token)."""
-    out: dict[str, Browser] = {}
-    for role, email in ROLES.items():
-        if email is None:
-            anonymous = Browser(app, PASSWORD)
-            anonymous.get("/login")
-            out[role] = anonymous
-        else:
-            out[role] = as_user(app, email)
-    return out
-
-
-def database_rows(skip: tuple[str, ...] = ("audit", "login", "session", "rate")) -> dict[str, object]:
-    """Every row of every table (but logs a refused request may rightly append to), as
-    something equal before and after a refused request, or the request changed something.
-
-    PostgreSQL answers with one digest per table in a single query (a round trip per table
-    costs more than all the rows); SQLite with the sorted rows themselves.
-    """
-    db.session.expire_all()
-    tables = [t for t in db.metadata.sorted_tables if not any(word in t.name for word in skip)]
-    with db.engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            parts = [f"SELECT '{t.name}', md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) "
-                     f'FROM "{t.name}" r' for t in tables]
-            return dict(conn.execute(sa.text(" UNION ALL ".join(parts))).all())
-        return {t.name: sorted(map(tuple, conn.execute(t.select())), key=repr) for t in tables}

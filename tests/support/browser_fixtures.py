@@ -1,5 +1,5 @@
-"""The fixtures of the real-browser tests (helpers and the why: tests/browser_support.py).
-A test module uses them with `pytest_plugins = ["browser_fixtures"]`."""
+"""The fixtures of the real-browser tests (helpers and the why: tests/support/browser.py).
+A test module uses them with `pytest_plugins = ["support.browser_fixtures"]`."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from browser_support import CHROMIUM, IN_CI, LAUNCH_ARGS, Live, Snapshot, chromium_or_skip, reseed
 from flask import Flask
-from support import app_for_tests, postgres_database
 from werkzeug.serving import make_server
 
+from support import app_for_tests
+from support.browser import CHROMIUM, LAUNCH_ARGS, Live, Snapshot, chromium_or_skip, reseed
+from support.skips import postgres_or_skip
 from workflow.extensions import db
 
 
@@ -23,13 +24,7 @@ def live_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not base:
         yield f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
         return
-    try:
-        with postgres_database(base, "sciezka_live") as url:
-            yield url
-    except sa.exc.OperationalError as exc:
-        if IN_CI:
-            raise RuntimeError(f"PostgreSQL at {base} is not reachable under CI") from exc
-        pytest.skip(f"PostgreSQL at {base} is not reachable: {exc.orig}")
+    yield from postgres_or_skip(base, "sciezka_live")
 
 
 @pytest.fixture(scope="session")

@@ -1,27 +1,12 @@
-"""Count the SQL statements an engine executes inside a `with` block.
-
-    with count_queries(db.engine) as queries:
-        client.get("/coordinator/")
-    assert queries.count == 5, queries
-
-Only statements sent to the database driver are counted (SQLAlchemy's
-"before_cursor_execute" event): a query answered from the session's identity map costs
-nothing, and one executemany() is one statement.
-
-`build_programme` and `add_towns` make a programme of many towns fast (one commit), for
-tests/test_query_counts.py and bench/queries.py. Call them inside an app context.
-"""
+"""A programme of many towns, built fast (one commit), for tests/test_query_counts.py and
+bench/: every town stands somewhere on the path, town 0 has a history. Call the builders
+inside an app context."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
-
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 import states
 from workflow.demo.parts import pdf_bytes
@@ -38,37 +23,6 @@ from workflow.models import (
     User,
 )
 from workflow.path import documents, transitions
-
-
-@dataclass
-class QueryLog:
-    statements: list[str] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return len(self.statements)
-
-    def __str__(self) -> str:
-        lines = [f"{self.count} statements:"]
-        lines += [f"  {n}. {' '.join(s.split())[:300]}" for n, s in enumerate(self.statements, 1)]
-        return "\n".join(lines)
-
-
-@contextmanager
-def count_queries(engine: Engine) -> Iterator[QueryLog]:
-    log = QueryLog()
-
-    def before(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
-        log.statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield log
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-
-
-# --- a programme of many towns --------------------------------------------------------------------
 
 VOIVODESHIPS = (
     "dolnośląskie", "kujawsko-pomorskie", "lubelskie", "lubuskie", "łódzkie", "małopolskie",
