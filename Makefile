@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app wsgi
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres install translations messages migrate seed lint lock audit-deps bench clean screenshots
+.PHONY: run test test-fast test-sqlite test-postgres install translations messages migrate seed lint lock audit-deps bench clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ test: test-sqlite test-postgres
 
 test-sqlite: install
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q
+
+# The fast loop while working: SQLite, without the tests marked slow (browsers, worker
+# processes, the backup drill, form fuzzing, the full authz walk, the seeded demo).
+test-fast: install
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q -m "not slow"
 
 test-postgres: install
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -q

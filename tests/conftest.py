@@ -7,8 +7,8 @@ On PostgreSQL the run creates a database of its own with a random name and drops
 the end, so two runs never share tables. Under CI=true an unreachable PostgreSQL fails
 the run instead of skipping it.
 
-Every test marked `browser` is marked `slow` too (pytest_collection_modifyitems below):
-`pytest -m "not slow"` is the fast loop.
+`pytest -m "not slow"` is the fast loop: pytest_collection_modifyitems below marks every
+browser test and every test on the seeded demo `slow`; the others say so themselves.
 """
 
 from __future__ import annotations
@@ -36,9 +36,13 @@ from workflow.extensions import db
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A browser test is a slow test (pyproject.toml's markers say which others are)."""
+    """Slow, without a mark of their own: every browser test, and every test on the demo
+    seeded by a `seeded` fixture (seconds on SQLite, once per module). The other slow tests
+    carry @pytest.mark.slow (worker processes, backup, fuzzing, the full authz walk)."""
     for item in items:
-        if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
+        if item.get_closest_marker("slow"):
+            continue
+        if item.get_closest_marker("browser") or "seeded" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
 
 

@@ -371,6 +371,7 @@ def brute_force(needs, info, on_town, region_of) -> tuple[int, int]:
 SEEDS = range(40)
 
 
+@pytest.mark.slow  # a brute force over many instances
 def test_proposal_cost_is_the_brute_force_optimum(ctx):
     """40 seeded random instances, each a programme with advisors of its own (one test: the
     tables are emptied once, which on PostgreSQL is what costs time)."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from factories.authz import MARKERS, ROLES, AuthzWorld, build
 from factories.results import EVALUATOR_NAMES
 from flask import Flask, url_for
@@ -228,6 +229,7 @@ def test_the_pages_of_one_audience_share_its_prefix(app: Flask) -> None:
     assert not wrong, "routes outside their audience's prefix: " + ", ".join(wrong)
 
 
+@pytest.mark.slow  # the full walk
 def test_every_route_answers_every_role_as_the_matrix_says(app: Flask, world: Any,
                                                            record_property: Any) -> None:
     built = build(world)

@@ -39,6 +39,8 @@ from workflow.models import AdvisorAssignment, Document, EvaluatorAssignment, Ex
 from workflow.path import documents, transitions
 from workflow.ranking import runs as ranking_runs
 
+pytestmark = pytest.mark.slow  # pg_dump, pg_restore and rsync of a filled database
+
 TOOLS = ("pg_dump", "pg_restore", "rsync")
 
 

@@ -337,6 +337,7 @@ def test_seed_is_deterministic_and_only_the_calendar_follows_today(seeded, ctx):
 # --- the flask commands ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # seeds the demo twice
 def test_cli_demo_seed_prints_logins_and_refuses_a_second_seed(app, ctx):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["demo", "seed", "--today", "2026-11-28"])

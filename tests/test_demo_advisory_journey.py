@@ -7,11 +7,14 @@ import json
 import re
 from datetime import date, timedelta
 
+import pytest
 from support import Browser
 
 from workflow.demo import seed as demo
 from workflow.extensions import db
 from workflow.models import ExpertiseField
+
+pytestmark = pytest.mark.slow  # the demo is seeded in each test (seconds)
 
 TODAY = date(2026, 11, 28)
 TOKEN_RE = re.compile(r'name="client_token" type="hidden" value="([^"]+)"')

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from factories.path import PDF
 from support import Browser, version_on
 
 from workflow.demo import seed as demo
+
+pytestmark = pytest.mark.slow  # the demo is seeded (seconds)
 
 
 def stage_count(html: str, stage_label: str) -> int:

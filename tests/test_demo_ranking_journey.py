@@ -9,11 +9,14 @@ import re
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from support import Browser
 
 from workflow.demo import seed as demo
 from workflow.extensions import db
 from workflow.models import Path, Programme, RankingSnapshot, User
+
+pytestmark = pytest.mark.slow  # the demo is seeded in each test (seconds)
 
 TODAY = date(2026, 11, 28)
 

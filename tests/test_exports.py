@@ -178,6 +178,7 @@ def test_a_queued_ranking_run_shows_its_progress(world, login):
 
 # --- with a real worker on Redis ------------------------------------------------------------------
 
+@pytest.mark.slow  # a real Celery worker
 def test_a_real_worker_writes_the_file_the_web_then_sends(log, login, faults, app):
     """The web queues, a `celery -A worker worker` process on Redis writes the file into the
     shared EXPORT_DIR and the row; the web shows the job done and sends that file."""

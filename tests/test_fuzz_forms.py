@@ -241,6 +241,7 @@ class _Summary:
         terminalreporter.write_line(f"fuzz: {EXAMPLES['count']} generated examples sent to the forms")
 
 
+@pytest.mark.slow  # hypothesis on every form
 def test_no_input_breaks_a_form(app: Flask, world: Any, request: pytest.FixtureRequest,
                                 record_property: Callable[[str, object], None]) -> None:
     manager = request.config.pluginmanager

@@ -269,6 +269,7 @@ def test_without_mail_server_messages_are_logged_and_marked_sent(world, caplog):
 
 
 
+@pytest.mark.slow  # a flask subprocess
 def test_with_redis_down_the_command_still_commits_and_the_rows_wait(world, database_url, tmp_path):
     """`reminders send-due` in a process whose REDIS_URL answers nothing: the reminders are
     committed and stay pending for the beat's re-queue; the command does not fail."""

@@ -154,6 +154,7 @@ def test_the_sweep_has_a_fixed_number_of_queries(world):
 
 # --- the command, on the demo ---------------------------------------------------------------
 
+@pytest.mark.slow  # the demo is seeded
 def test_send_due_on_the_demo_queues_the_expected_reminders_once(app, ctx):
     demo.seed("demo", today=date(2026, 11, 28))
     programme = db.session.scalar(select(Programme).where(Programme.code == "RL-2020"))

@@ -39,6 +39,8 @@ from workflow.messaging import notifications, reminders
 from workflow.messaging.texts import Kind
 from workflow.models import Notification, StageDeadline
 
+pytestmark = pytest.mark.slow  # real worker, Redis and SMTP processes, killed and restarted
+
 
 def send(env: dict, task: str) -> None:
     """Queue `task` as the web app or beat would: through the broker the worker reads."""
