@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import PASSWORD
+from factories.accounts import PASSWORD
 from flask import Flask
 from support import Browser
 
