@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import PDF
+from factories.path import PDF
 from flask import Flask, render_template_string
 from support import Browser, app_for_tests, version_on
 

@@ -18,10 +18,11 @@ from factories.evaluation import (
     submit_directly,
     version_of,
 )
-from factories.path import make_town
+from factories.path import make_programme, make_town
 from sqlalchemy import func, select
 from support.querycount import count_queries
 
+from workflow.evaluation import criteria
 from workflow.extensions import db
 from workflow.models import (
     Criterion,
@@ -29,6 +30,7 @@ from workflow.models import (
     RankingSnapshot,
     Score,
     ScoreSheet,
+    SheetPart,
 )
 from workflow.path import documents
 
@@ -416,8 +418,6 @@ def test_a_programme_without_criteria_gets_none_on_an_evaluators_visit(world, lo
 
 
 def test_a_programme_whose_path_names_no_template_has_no_sheet_to_create(ctx, login):
-    from conftest import make_programme
-
     programme = make_programme("CWD-TEST", path_code="partnerstwa")
     make_user("coordinator@example.pl", "coordinator")
     db.session.commit()
