@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 
 import sqlalchemy as sa
-from conftest import make_town
+from factories.path import make_town
 
 from workflow.extensions import db
 from workflow.models import (
