@@ -121,6 +121,14 @@ def _account_security(env: os._Environ, app_env: str) -> dict:
             "RESET_LIMIT_PER_ACCOUNT", "10000 per minute" if testing else "3 per hour"),
         "RESET_LIMIT_PER_ADDRESS": env.get(
             "RESET_LIMIT_PER_ADDRESS", "10000 per minute" if testing else "20 per hour"),
+        # Wrong current passwords on the change-password form (a stolen session guessing it).
+        "PASSWORD_LIMIT_PER_ACCOUNT": env.get(
+            "PASSWORD_LIMIT_PER_ACCOUNT", "10000 per minute" if testing else "5 per minute;30 per hour"),
+        "PASSWORD_LIMIT_PER_ADDRESS": env.get(
+            "PASSWORD_LIMIT_PER_ADDRESS", "10000 per minute" if testing else "30 per 10 minutes;300 per day"),
+        # A session ends after this long without a request, and this long after its login.
+        "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", "60")),
+        "SESSION_MAX_HOURS": int(env.get("SESSION_MAX_HOURS", "12")),
         "LOGIN_LOCKOUT_FAILURES": int(env.get("LOGIN_LOCKOUT_FAILURES", "10")),
         "LOGIN_LOCKOUT_MINUTES": int(env.get("LOGIN_LOCKOUT_MINUTES", "15")),
         "PASSWORD_MIN_LENGTH": int(env.get("PASSWORD_MIN_LENGTH", "12")),

@@ -48,7 +48,7 @@ MOVED_ENTRIES: dict[str, Entry] = {MOVED_PREFIX + old: Entry(ENTRIES[endpoint].a
 PUBLIC = {"auth.login", "auth.home", "reports.public", "results.public", "calendar.feed", "help.guide",
           *(KEPT_PREFIX + old for old, endpoint in KEPT.items() if endpoint == "calendar.feed")}
 # Sent last: they change the session of the browser that sends them.
-LAST = ("auth.language", "auth.logout")
+LAST = ("auth.language", "auth.logout", "auth.end_sessions")
 # What each role must never read on a page it is given (public pages aside).
 # Other evaluators' justifications (" pkt za ", see factories/results.py add_sheet) and names are
 # hidden from an evaluator who has not submitted, and evaluators' names from every town.

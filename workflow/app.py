@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, abort, current_app, g, has_request_context, request, session
-from flask_babel import lazy_gettext, refresh
-from flask_login import current_user
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext, lazy_gettext, refresh
+from flask_login import current_user, logout_user
+from werkzeug.wrappers import Response
 
 import config
+from workflow.accounts import operations as accounts
 from workflow.accounts import security
 from workflow.accounts.operations import load_session_user
 from workflow.blueprints import register_blueprints
@@ -68,6 +81,22 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_template_helpers(app)
     register_cli(app)
+
+    @app.before_request
+    def _session_in_time() -> Response | None:
+        """An idle or too old session ends here, with a word on the login page (the user
+        loader refuses it too, whichever runs first)."""
+        if request.endpoint == "static" or "_user_id" not in session:
+            return None
+        if accounts.session_in_time():
+            accounts.touch_session()
+            return None
+        logout_user()
+        flash(gettext("Sesja wygasła. Zaloguj się ponownie."), "info")
+        if request.endpoint == "auth.login":
+            return None
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("auth.login", next=target))
 
     @app.before_request
     def _locale_for_templates() -> None:

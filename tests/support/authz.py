@@ -110,6 +110,7 @@ ENTRIES: dict[str, Entry] = {
     "auth.forgot_password": Entry(no_args, everyone),
     "auth.reset_password": Entry(lambda _o: {"token": "not-a-token"}, everyone),
     "auth.change_password": Entry(no_args, logged_in),
+    "auth.end_sessions": Entry(no_args, lambda _r, _w: LOGIN),  # everyone ends on the login page
     "health.healthz": Entry(no_args, everyone),
     "help.index": Entry(no_args, everyone),
     "help.guide": Entry(no_args, everyone),

@@ -10,8 +10,14 @@ Why each piece is shaped as it is:
   LoginAttempt rows, which exist for unknown e-mails too, so they lock alike).
 - Reset links carry a random token stored only as a hash: a leaked database holds no
   working links. A token works once, for an hour, and a newer one spends the older ones.
-- A new password or a deactivation raises User.session_version, which is part of the
-  session's user id, so every session opened before stops at its next request.
+- A new password, a deactivation, a logout and "log out everywhere" raise
+  User.session_version, which is part of the session's user id (and of any remember-me
+  cookie), so every session opened before stops at its next request: a copied cookie
+  replayed after a logout opens nothing. A logout therefore ends the account's sessions on
+  every device (the server keeps no table of sessions; see docs/decisions/0018).
+- A session also ends SESSION_IDLE_MINUTES after its last request and SESSION_MAX_HOURS
+  after its login (two timestamps in the signed session cookie). A session that did not
+  start at our login form (a remember-me cookie; we issue none) has no login time: refused.
 """
 
 from __future__ import annotations
@@ -19,13 +25,14 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
-from flask import current_app, request
+from flask import current_app, request, session
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
@@ -154,8 +161,44 @@ def authenticate(email_typed: str, password: str) -> LoginResult:
 
 
 def record_logout(user: User) -> None:
+    """Record a logout and end the account's sessions on the server (committed)."""
+    user.end_sessions()
     audit.record("logout", actor=user, object_type="user", object_id=user.id)
     db.session.commit()
+
+
+def end_all_sessions(user: User) -> None:
+    """"Log out everywhere": every session of the account, this one too (committed)."""
+    user.end_sessions()
+    audit.record("sessions_ended", actor=user, object_type="user", object_id=user.id)
+    db.session.commit()
+
+
+# --- the session's lifetime ---------------------------------------------------------------
+
+SESSION_STARTED = "_started"  # seconds since the epoch, set at the login form
+SESSION_SEEN = "_seen"  # seconds since the epoch, the last request of the session
+
+
+def start_session() -> None:
+    """Stamp a session that has just logged in."""
+    now = int(time.time())
+    session[SESSION_STARTED] = now
+    session[SESSION_SEEN] = now
+
+
+def session_in_time() -> bool:
+    """Whether the current session started at our login and has not run out (idle or old)."""
+    started, seen = session.get(SESSION_STARTED), session.get(SESSION_SEEN)
+    if not isinstance(started, int | float) or not isinstance(seen, int | float):
+        return False
+    config, now = current_app.config, time.time()
+    return (now - seen <= config["SESSION_IDLE_MINUTES"] * 60
+            and now - started <= config["SESSION_MAX_HOURS"] * 3600)
+
+
+def touch_session() -> None:
+    session[SESSION_SEEN] = int(time.time())
 
 
 # --- the password policy ------------------------------------------------------------------
@@ -191,14 +234,23 @@ def set_password(user: User, password: str) -> None:
     audit.record("password_changed", actor=user, object_type="user", object_id=user.id)
 
 
-def change_password(user: User, current: str, new: str) -> bool:
-    """Change a logged-in user's password (committed); False when `current` is wrong.
-    The caller has checked `new` against password_problems()."""
+def change_password(user: User, current: str, new: str) -> LoginResult:
+    """Change a logged-in user's password (committed): OK, INVALID when `current` is wrong,
+    RATE_LIMITED after too many wrong ones (throttled like the login, per account and per
+    address). The caller has checked `new` against password_problems()."""
+    account_limit, address_limit = _throttles(normalise_email(user.email), "password")
+    for throttle in (account_limit, address_limit):
+        if throttle.exceeded():
+            current_app.logger.warning("password change rate limited (%s) from %s",
+                                       throttle.scope, _client_ip())
+            return LoginResult(Outcome.RATE_LIMITED, user, retry_after=throttle.retry_after())
     if not user.check_password(current):
-        return False
+        account_limit.hit()
+        address_limit.hit()
+        return LoginResult(Outcome.INVALID, user)
     set_password(user, new)
     db.session.commit()
-    return True
+    return LoginResult(Outcome.OK, user)
 
 
 # --- reset links --------------------------------------------------------------------------
@@ -275,7 +327,10 @@ def set_active(user: User, active: bool, by: User) -> None:
 
 
 def load_session_user(user_id: str) -> User | None:
-    """Flask-Login's user loader: "id-version" must match an active account's version."""
+    """Flask-Login's user loader: "id-version" must match an active account's version, and
+    the session must have started at the login form and still be in time."""
+    if not session_in_time():
+        return None
     ident, _sep, version = user_id.partition("-")
     if not ident.isdigit() or not version.isdigit():
         return None

@@ -55,6 +55,7 @@ def login() -> Response | str | tuple:
     result = accounts.authenticate(form.email.data or "", form.password.data or "")
     if result.outcome == Outcome.OK:
         login_user(result.user)
+        accounts.start_session()
         session["lang"] = result.user.locale
         flash(_("Zalogowano."), "success")
         return redirect(safe_next(request.args.get("next")) or home_url())
@@ -88,6 +89,19 @@ def logout() -> Response:
         logout_user()
         flash(_("Wylogowano."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/logout", methods=["POST"])
+@login_required
+def end_sessions() -> Response:
+    """"Log out everywhere": for a device left logged in elsewhere (or a cookie stolen)."""
+    form = LogoutForm()
+    if form.validate_on_submit():
+        accounts.end_all_sessions(current_user._get_current_object())
+        logout_user()
+        flash(_("Wylogowano na wszystkich urządzeniach."), "info")
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.change_password"))
 
 
 @bp.route("/language", methods=["POST"])
@@ -150,11 +164,18 @@ def change_password() -> Response | str | tuple:
         for problem in problems:
             add_error(form.password, problem)
         if not problems:
-            if accounts.change_password(user, form.current.data, form.password.data):
+            result = accounts.change_password(user, form.current.data, form.password.data)
+            if result.outcome == Outcome.OK:
                 login_user(user)  # this session goes on with the new session version
                 flash(_("Hasło zostało zmienione. Inne zalogowane sesje zostały zakończone."),
                       "success")
                 return redirect(home_url())
+            if result.outcome == Outcome.RATE_LIMITED:
+                add_error(form.current, _("Zbyt wiele błędnych haseł. Spróbuj ponownie za %(wait)s.",
+                                          wait=_minutes(result.retry_after)))
+                return (render_template("accounts/change_password.html", form=form,
+                                        end_form=LogoutForm()),
+                        429, _retry_headers(result.retry_after))
             add_error(form.current, _("Obecne hasło jest nieprawidłowe."))
     status = 400 if request.method == "POST" else 200
-    return render_template("accounts/change_password.html", form=form), status
+    return render_template("accounts/change_password.html", form=form, end_form=LogoutForm()), status
