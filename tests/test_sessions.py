@@ -132,7 +132,9 @@ def test_an_idle_session_ends_with_a_word_on_the_login_page(world, app):
     idle = app.config["SESSION_IDLE_MINUTES"] * 60
     town = logged_in(app, TOWN)
     shift(town, seen=idle - 60)
-    assert town.get("/town/").status_code == 200  # a request in time resets the idle clock
+    touched = town.get("/town/")  # a request in time resets the idle clock
+    assert touched.status_code == 200 and "session=" in touched.headers.get("Set-Cookie", "")
+    assert "Set-Cookie" not in town.get("/town/").headers  # not rewritten again within a minute
     shift(town, seen=idle + 60)
     expired = town.get("/town/")
     assert sent_to_login(expired)

@@ -198,7 +198,10 @@ def session_in_time() -> bool:
 
 
 def touch_session() -> None:
-    session[SESSION_SEEN] = int(time.time())
+    """Note the request; at most once a minute, so most responses do not rewrite the cookie."""
+    now = int(time.time())
+    if now - session.get(SESSION_SEEN, 0) >= 60:
+        session[SESSION_SEEN] = now
 
 
 # --- the password policy ------------------------------------------------------------------
