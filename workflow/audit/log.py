@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from flask import has_request_context, request
 from sqlalchemy import ColumnElement, Select, func, select
 
+from workflow import keyset
 from workflow.extensions import db
 from workflow.models.audit import AuditEvent
 from workflow.models.user import User
@@ -128,9 +129,13 @@ def page(filters: Filters, number: int = 1, size: int = 50) -> Page:
     return Page(events, total, number, size)
 
 
-def rows(filters: Filters) -> Iterator[AuditEvent]:
-    """Every event of the filtered log, newest first, read in batches (for the CSV export)."""
-    return iter(db.session.scalars(_ordered(filters).execution_options(yield_per=500)))
+def rows(filters: Filters, size: int = keyset.PAGE_SIZE) -> Iterator[AuditEvent]:
+    """Every event of the filtered log, newest first, read in keyset pages (for the CSV
+    export, which reads them while the body is sent: no cursor outlives a page)."""
+    query = select(AuditEvent).where(*_where(filters))
+    for (event,) in keyset.pages(query, [AuditEvent.created_at, AuditEvent.id],
+                                 lambda row: (row[0].created_at, row[0].id), descending=True, size=size):
+        yield event
 
 
 def actions_in_log() -> list[str]:
