@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from factories.path import build_world
+from factories.services_log import build_log, expected, generate
 from flask import Flask
 from sqlalchemy import insert
 
@@ -51,6 +52,12 @@ def csv_rows(body: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(body.decode("utf-8").lstrip("\ufeff"))))
 
 
+def connections_in_use(app: Flask) -> int:
+    """Connections still checked out of the pool: a streamed body must give back its own."""
+    with app.app_context():
+        return db.engine.pool.checkedout()  # type: ignore[attr-defined]
+
+
 @pytest.mark.slow
 def test_the_audit_csv_streams_100000_rows_to_the_end(app, built, login):
     add_events_fast(app, ROWS)
@@ -63,4 +70,25 @@ def test_the_audit_csv_streams_100000_rows_to_the_end(app, built, login):
     # newest first: the first data row is the last one inserted, the last row the first one
     assert rows[1][1] == f"user{ROWS - 1}@example.pl" and rows[1][4] == str(ROWS)
     assert rows[-1][1] == "user0@example.pl" and rows[-1][4] == "1"
+    assert connections_in_use(app) == 0
 
+
+
+SERVICES = 5_000  # three keyset pages and more
+
+
+def test_the_services_log_csv_streams_every_logged_service_oldest_first(app, login):
+    services = generate(SERVICES, seed=7)
+    with app.app_context():
+        build_log(build_world(), services)
+        db.session.remove()
+    coordinator = login("coordinator@example.pl")
+    response = coordinator.client.get("/coordinator/reports/consultations/log.csv")
+    assert response.status_code == 200
+    rows = csv_rows(response.get_data())
+    logged = sorted((s.held_on, i, s.topic) for i, s in enumerate(services) if s.status == "logged")
+    assert len(rows) == expected(services)["services"] + 1 == len(logged) + 1
+    assert rows[0][:2] == ["data", "miasto"]
+    assert [r[7] for r in rows[1:]] == [topic for _day, _i, topic in logged]  # every one, in order
+    assert rows[-1][0] == logged[-1][0].isoformat()
+    assert connections_in_use(app) == 0

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, distinct, false, func, literal_column, select, true
 
+from workflow import keyset
 from workflow.extensions import db
 from workflow.models import (
     Applicant,
@@ -332,27 +333,27 @@ class LogRow:
 
 
 def log_rows(programme: Programme, filters: Filters | None = None, scope: Scope = FULL_SCOPE,
-             locale: str = "pl", batch: int = 1000) -> Iterator[LogRow]:
-    """Every logged service matching the filters, oldest first, streamed from a server-side
-    cursor in batches: one query, and never the whole log in memory."""
+             locale: str = "pl", batch: int = keyset.PAGE_SIZE) -> Iterator[LogRow]:
+    """Every logged service matching the filters, oldest first, read in keyset pages of
+    `batch` rows (held_on, id): never the whole log in memory, and no cursor outlives a
+    page, so a streamed download may read them after the request's session is gone."""
     name = ExpertiseField.name_en if locale.startswith("en") else ExpertiseField.name_pl
     participants = (select(func.count()).select_from(service_participant)
                     .where(service_participant.c.service_id == Service.id).scalar_subquery())
     studies = select(func.count(Study.id)).where(Study.service_id == Service.id).scalar_subquery()
     query = (
         select(Service.held_on, Applicant.name, User.name, name, Service.kind, Service.format,
-               Service.duration_minutes, Service.topic, participants, studies)
+               Service.duration_minutes, Service.topic, participants, studies, Service.id)
         .select_from(Service)
         .join(Path, Path.id == Service.path_id)
         .join(Applicant, Applicant.id == Path.applicant_id)
         .join(User, User.id == Service.advisor_id)
         .join(ExpertiseField, ExpertiseField.id == Service.field_id)
         .where(*_where(programme, filters or Filters(), scope))
-        .order_by(Service.held_on, Service.id)
-        .execution_options(yield_per=batch)
     )
-    for row in db.session.execute(query):
-        yield LogRow(*row)
+    # The query is built now, in the request; only the pages are read later.
+    pages = keyset.pages(query, [Service.held_on, Service.id], lambda r: (r[0], r[-1]), size=batch)
+    return (LogRow(*row[:-1]) for row in pages)
 
 
 # --- what the filters offer -------------------------------------------------------------------
