@@ -119,9 +119,7 @@ def table_rows(programme: Programme, table: str, filters: Filters,
     if table == "log":
         header, rows = report_tables.log_table(programme, filters, locale)
         total = reports.totals(programme, filters).services
-        if db.engine.dialect.name == "sqlite":
-            rows = list(rows)
-        return header, rows, total
+        return header, rows, total  # keyset pages: no read open while progress is written
     header, metric_rows = report_tables.metrics_table(table, programme, filters, locale)
     listed = list(metric_rows)
     return header, listed, len(listed)
