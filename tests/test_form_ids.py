@@ -29,7 +29,8 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import NumberRange
 
 import forms
-from forms import RowIdField, RowIdSelectField, RowIdsField
+from forms import ROW_ID_MESSAGE, RowIdField, RowIdSelectField, RowIdsField
+from forms.advice import CheckboxesField
 from forms.advice import PairsField as AdvisorPairsField
 from forms.audit import AuditFilterForm
 from forms.evaluation import PairsField as EvaluatorPairsField
@@ -50,7 +51,11 @@ FORM_RE = re.compile(r"\b([A-Z]\w*Form)\(")
 BUILT_AT_RUN_TIME = {"evaluator.sheet": {ScoreSheetForm}}
 # Forms a view builds only to show them (the town's page of needs shows the assign forms, which
 # post to routes of their own): posting their fields to this route tests nothing.
-SHOWN_ONLY = {("assignments.needs", "AssignForm")}
+SHOWN_ONLY = {("assignments.needs", "AssignForm"), ("coordinator.extend", "TransitionForm"),
+              ("town.amount", "TransitionForm"), ("town.upload", "TransitionForm"),
+              ("evaluation.unassign", "AssignEvaluatorForm")}
+# A form the view builds with a prefix (several on one page): its fields are posted as prefix-name.
+PREFIX_RE = re.compile(r'\bprefix=f?"([^"]*)"')
 
 
 # --- the forms and their id fields ---------------------------------------------------------------
@@ -85,6 +90,25 @@ def view_forms(app: Flask, endpoint: str) -> set[type]:
             sources.append(inspect.getsource(helper))
     return {scope[n] for n in FORM_RE.findall("\n".join(sources))
             if isinstance(scope.get(n), type)} | BUILT_AT_RUN_TIME.get(endpoint, set())
+
+
+def messages(form_name: str, name: str) -> list[str]:
+    """What the page may say about a bad id in the field: its own message or the general one."""
+    cls = next(c for c in all_forms() if c.__name__ == form_name)
+    field = unbound_fields(cls)[name]
+    own = field.kwargs.get("message")
+    if issubclass(field.field_class, CheckboxesField):
+        own = "Wybierz dziedziny z listy."
+    if issubclass(field.field_class, (AdvisorPairsField, EvaluatorPairsField)):
+        own = "Propozycja jest niepoprawna. Przygotuj ją ponownie."
+    return [str(m) for m in (own, ROW_ID_MESSAGE) if m]
+
+
+def prefix_of(app: Flask, endpoint: str, values: dict[str, Any]) -> str:
+    """'lead-' for AssignForm(prefix="lead"), 'expert7-' for prefix=f"expert{field_id}"."""
+    found = PREFIX_RE.findall(inspect.getsource(inspect.unwrap(app.view_functions[endpoint])))
+    assert len(found) <= 1, (endpoint, found)
+    return f"{found[0].format(**values)}-" if found else ""
 
 
 def allowed_role(endpoint: str) -> str:
@@ -137,6 +161,8 @@ def test_every_id_field_of_every_form_refuses_ids_no_row_has(app: Flask, world: 
     app.logger.addHandler(errors)
     reached: set[tuple[str, str]] = set()
     failures, tried = [], 0
+    unexplained: set[str] = set()
+    not_shown: set[str] = set()  # the page again, but without the form (so without its message)
     plan = sorted((e, m) for e, m in routes(app) if m == "POST" and e in ENTRIES)
     for endpoint, _method in plan:
         with app.app_context():
@@ -145,26 +171,37 @@ def test_every_id_field_of_every_form_refuses_ids_no_row_has(app: Flask, world: 
         if not fields:
             continue
         found = ENTRIES[endpoint].args(lambda kind: built.ids[kind]["a"])
+        values = found[0] if isinstance(found, list) else found
         with app.test_request_context():
-            url = url_for(endpoint, **(found[0] if isinstance(found, list) else found))
+            url = url_for(endpoint, **values)
         browser = people[allowed_role(endpoint)]
+        prefix = prefix_of(app, endpoint, values)
         for (form_name, name), kind in sorted(fields.items(), key=lambda item: item[0]):
             reached.add((form_name, name))
             for bad in BAD_IDS:
                 value = ":".join([bad] + ["1"] * (PARTS[kind] - 1)) if kind in PARTS else bad
-                response = browser.post(url, {name: value, "submit": "x", "log": "x"})
+                response = browser.post(url, {prefix + name: value, "submit": "x", "log": "x"})
                 tried += 1
                 html = response.get_data(as_text=True)
                 if not (400 <= response.status_code < 500 and response.status_code != 404
                         and response.mimetype == "text/html" and "<form" in html):
                     failures.append(f"POST {url} ({endpoint}) {name}={value} as {allowed_role(endpoint)}: "
                                     f"{response.status_code}")
+                elif any(message in html for message in messages(form_name, name)):
+                    pass
+                elif f'name="{prefix}{name}"' not in html:
+                    not_shown.add(f"{endpoint} {name}")  # e.g. no lead form once the town has a lead
+                else:
+                    unexplained.add(f"{endpoint} {name}")
     app.logger.removeHandler(errors)
     every = {(cls.__name__, name) for cls in all_forms() for name in id_fields(cls)}
     assert every - reached == set(), "id fields no POST route's walk reached"
     assert tried >= 5 * len(every)
     assert not errors.seen, errors.seen
     assert not failures, "\n".join(failures)
+    assert not unexplained, "\n".join(sorted(unexplained))
+    print(f"\nform ids: {tried} posts to {len(reached)} id fields; form not shown again: {sorted(not_shown)}")
+    assert len(not_shown) <= len(reached) // 4, sorted(not_shown)
 
 
 @pytest.mark.parametrize("bad", BAD_IDS)
