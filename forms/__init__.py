@@ -8,6 +8,9 @@ on every form that the fuzz tests (tests/test_fuzz_forms.py) found:
   body into form data (ValueError while unpacking a JSON list);
 - NumberRange on a number too large for a float (OverflowError in math.isnan());
 - a NUL character, which PostgreSQL refuses in text (DataError), is dropped from the input.
+
+It also holds the fields every form uses for the id of a row (RowIdField, RowIdSelectField,
+RowIdsField, row_ids_of): an id no INTEGER column holds is an error on the form, not a 500.
 """
 
 from __future__ import annotations
