@@ -8,6 +8,9 @@ on every form that the fuzz tests (tests/test_fuzz_forms.py) found:
   body into form data (ValueError while unpacking a JSON list);
 - NumberRange on a number too large for a float (OverflowError in math.isnan());
 - a NUL character, which PostgreSQL refuses in text (DataError), is dropped from the input.
+
+It also holds the fields every form uses for the id of a row (RowIdField, RowIdSelectField,
+RowIdsField, row_ids_of): an id no INTEGER column holds is an error on the form, not a 500.
 """
 
 from __future__ import annotations
@@ -16,11 +19,20 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS, _Auto
 from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict, MultiDict
-from wtforms import FileField  # Flask-WTF's FileField is a subclass
-from wtforms.validators import NumberRange
+from wtforms import (
+    FileField,  # Flask-WTF's FileField is a subclass
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+)
+from wtforms.validators import NumberRange, StopValidation
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+
+from workflow.models.types import row_id, row_id_or_none
 
 
 def _json_form(document: Any) -> ImmutableMultiDict | None:
@@ -76,3 +88,95 @@ def _number_range_call(self: NumberRange, form: Any, field: Any) -> None:
 
 
 NumberRange.__call__ = _number_range_call
+
+
+# --- ids of rows ---------------------------------------------------------------------------------
+# Every field that carries the id of a row (hidden ids, selects and checkboxes of rows, the pairs
+# of a proposal) reads it through workflow.models.types.row_id: a value that is not a whole number
+# from 1 to MAX_ROW_ID is an error shown on the form (the page again, 400), never a query with a
+# number no INTEGER column holds (NumericValueOutOfRange on PostgreSQL: a 500).
+
+ROW_ID_MESSAGE = _l("Formularz przesłał niepoprawny numer. Odśwież stronę i spróbuj ponownie.")
+
+
+def _row_id_typed(raw: Any, message: Any) -> int | None:
+    """A posted id: None when empty, else the id, or a ValueError with `message`."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        return row_id(raw)
+    except ValueError:
+        raise ValueError(str(message or ROW_ID_MESSAGE)) from None
+
+
+class RowIdField(IntegerField):
+    """A hidden id (the document the page showed, the version it read); empty is None."""
+
+    widget = HiddenInput()
+
+    def __init__(self, label: Any = None, validators: Any = None, message: Any = None, **kw: Any) -> None:
+        super().__init__(label, validators, **kw)
+        self.message = message
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        if valuelist:
+            self.data = _row_id_typed(valuelist[0], self.message)
+
+    def pre_validate(self, form: Any) -> None:
+        if self.process_errors:  # one message for a bad id, not another from InputRequired
+            raise StopValidation()
+
+
+class RowIdSelectField(SelectField):
+    """A select of rows ('' for none chosen, read as None). The view or the operation checks
+    that the id is one it may use, so the choice is not validated against the list here."""
+
+    def __init__(self, label: Any = None, validators: Any = None, message: Any = None, **kw: Any) -> None:
+        super().__init__(label, validators, coerce=row_id_or_none, validate_choice=False, **kw)
+        self.message = message
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        if valuelist:
+            self.data = _row_id_typed(valuelist[0], self.message)
+
+    def pre_validate(self, form: Any) -> None:
+        if self.process_errors:
+            raise StopValidation()
+
+
+class RowIdsField(SelectMultipleField):
+    """Checkboxes of rows; every checked value must be an id (whether it is one of the choices
+    is for a subclass or the operation to say)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, label: Any = None, validators: Any = None, message: Any = None, **kw: Any) -> None:
+        kw.setdefault("validate_choice", False)
+        super().__init__(label, validators, coerce=row_id_or_none, **kw)
+        self.message = message
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            self.data = [_row_id_typed(v, self.message) for v in valuelist if str(v).strip()]
+        except ValueError:
+            self.data = []
+            raise
+
+    def pre_validate(self, form: Any) -> None:
+        if self.process_errors:
+            raise StopValidation()
+        super().pre_validate(form)
+
+
+def row_ids_of(value: str, count: int, message: Any) -> tuple[int, ...]:
+    """`count` ids joined by ':' (the pairs of a proposal), or a ValueError with `message`."""
+    parts = value.split(":")
+    try:
+        if len(parts) != count:
+            raise ValueError(value)
+        return tuple(row_id(p) for p in parts)
+    except ValueError:
+        raise ValueError(str(message)) from None

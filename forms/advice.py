@@ -30,7 +30,6 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -43,9 +42,11 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    StopValidation,
 )
-from wtforms.widgets import CheckboxInput, DateInput, HiddenInput, ListWidget, TextInput
+from wtforms.widgets import DateInput, TextInput
 
+from forms import RowIdField, RowIdSelectField, RowIdsField, row_ids_of
 from workflow.advice import report_tables, reports
 from workflow.advice.reports import Filters
 from workflow.models import Programme
@@ -54,19 +55,15 @@ from workflow.models.advisory import SERVICE_KINDS
 NAME_MAX = 120
 
 
-class CheckboxesField(SelectMultipleField):
-    """A list of checkboxes; a value outside the choices is an error, not a crash."""
+class CheckboxesField(RowIdsField):
+    """A list of checkboxes of fields; a value outside the choices is an error, not a crash."""
 
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if not all(v.isdigit() and len(v) < 10 for v in valuelist):
-            self.data = []
-            raise ValueError(_l("Wybierz dziedziny z listy."))
-        self.data = [int(v) for v in valuelist]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, message=_l("Wybierz dziedziny z listy."), **kwargs)
 
     def pre_validate(self, form: Any) -> None:
+        if self.process_errors:
+            raise StopValidation()
         allowed = {value for value, _ in (self.choices or [])}
         if any(value not in allowed for value in self.data or []):
             raise ValidationError(_l("Wybierz dziedziny z listy."))
@@ -82,15 +79,6 @@ class ListSelectField(SelectField):
     def pre_validate(self, form: Any) -> None:
         if self.data not in {value for value, _ in (self.choices or [])}:
             raise ValidationError(self.message)
-
-
-def _id_or_none(value: Any) -> int | None:
-    """An id typed into a form; anything else is None (the view says what to do)."""
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit() and len(value) < 10:
-        return int(value)
-    return None
 
 
 def _name(label: str) -> StringField:
@@ -125,7 +113,7 @@ class RenameFieldForm(FlaskForm):
 class ProfileForm(FlaskForm):
     """An advisor's profile: fields as checkboxes, a voivodeship, a town limit, availability."""
 
-    fields = CheckboxesField(_l("Dziedziny"), coerce=int)
+    fields = CheckboxesField(_l("Dziedziny"))
     region = ListSelectField(_l("Województwo, w którym pracuje"),
                              message=_l("Wybierz województwo z listy."))
     capacity = IntegerField(
@@ -142,7 +130,7 @@ class ProfileForm(FlaskForm):
 class NeedsForm(FlaskForm):
     """The fields a town needs experts in."""
 
-    fields = CheckboxesField(_l("Dziedziny, w których miasto potrzebuje eksperta"), coerce=int)
+    fields = CheckboxesField(_l("Dziedziny, w których miasto potrzebuje eksperta"))
     submit = SubmitField(_l("Zapisz potrzeby miasta"))
 
 
@@ -152,8 +140,8 @@ class AssignForm(FlaskForm):
     The select lists only eligible advisors, but a typed id is checked by the view and the
     service, so the choice is not validated against the list here."""
 
-    advisor = SelectField(_l("Doradca"), coerce=_id_or_none, validate_choice=False,
-                          validators=[InputRequired(_l("Wybierz doradcę z listy."))])
+    advisor = RowIdSelectField(_l("Doradca"), message=_l("Wybierz doradcę z listy."),
+                               validators=[InputRequired(_l("Wybierz doradcę z listy."))])
     submit = SubmitField(_l("Przydziel"))
 
 
@@ -163,14 +151,9 @@ class PairsField(Field):
     widget = HiddenField.widget
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        pairs: list[tuple[int, int, int]] = []
-        for value in valuelist:
-            parts = value.split(":")
-            if len(parts) != 3 or not all(p.isdigit() and len(p) < 10 for p in parts):
-                self.data = []
-                raise ValueError(_l("Propozycja jest niepoprawna. Przygotuj ją ponownie."))
-            pairs.append((int(parts[0]), int(parts[1]), int(parts[2])))
-        self.data = pairs
+        self.data = []
+        self.data = [row_ids_of(value, 3, _l("Propozycja jest niepoprawna. Przygotuj ją ponownie."))
+                     for value in valuelist]
 
 
 class ApproveForm(FlaskForm):
@@ -185,21 +168,6 @@ class ApproveForm(FlaskForm):
 TEXT_MAX = 20000
 
 
-def int_or_none(value: Any) -> int | None:
-    """A posted id as an int; anything else (empty, garbage) as None, for a clear message."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A list of checkboxes, each with its own label."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
 def _too_long(limit: int) -> Length:
     return Length(max=limit, message=_l("Ten tekst jest za długi (najwyżej %(max)d znaków).", max=limit))
 
@@ -209,17 +177,17 @@ class ServiceForm(FlaskForm):
     held_on = StringField(_l("Data usługi"), widget=DateInput(), validators=[_too_long(40)])
     duration = StringField(_l("Czas trwania w minutach"), validators=[_too_long(40)],
                            render_kw={"inputmode": "numeric", "size": 8})
-    field_id = SelectField(_l("Dziedzina"), coerce=int_or_none, validate_choice=False)
+    field_id = RowIdSelectField(_l("Dziedzina"), message=_l("Wybierz dziedzinę z listy."))
     topic = TextAreaField(_l("Temat"), validators=[_too_long(TEXT_MAX)], render_kw={"rows": 2})
     format = RadioField(_l("Forma"), default="on_site", validate_choice=False)
-    participants = MultiCheckboxField(_l("Uczestnicy z listy osób miasta"), coerce=int,
-                                      validate_choice=False)
+    participants = RowIdsField(_l("Uczestnicy z listy osób miasta"),
+                               message=_l("Zaznacz uczestników z listy osób miasta."))
     new_people = TextAreaField(_l("Nowi uczestnicy (jedna osoba w wierszu)"),
                                validators=[_too_long(TEXT_MAX)], render_kw={"rows": 5})
     studies = TextAreaField(_l("Opracowania (jedno w wierszu)"), validators=[_too_long(TEXT_MAX)],
                             render_kw={"rows": 3})
     client_token = HiddenField(validators=[Length(max=64)])
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    version = RowIdField()
     reason = TextAreaField(_l("Powód poprawki"), validators=[_too_long(TEXT_MAX)], render_kw={"rows": 3})
     save_draft = SubmitField(_l("Zapisz szkic"))
     log = SubmitField(_l("Zapisz w dzienniku"))
@@ -227,7 +195,7 @@ class ServiceForm(FlaskForm):
 
 
 class DeleteDraftForm(FlaskForm):
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    version = RowIdField()
     submit = SubmitField(_l("Usuń szkic"))
 
 

@@ -13,6 +13,7 @@ from wtforms import DateField, IntegerField, StringField, ValidationError
 from wtforms.validators import Length, NumberRange, Optional
 
 from forms.advice import ChoiceField, PolishDateField
+from workflow.models.types import MAX_ROW_ID
 
 
 class WholeNumberField(IntegerField):
@@ -41,7 +42,7 @@ class AuditFilterForm(FlaskForm):
     object_type = ChoiceField(_l("Rodzaj obiektu"), message=_l("Wybierz rodzaj obiektu z listy."))
     object_id = WholeNumberField(_l("Numer obiektu"), validators=[
         Optional(),
-        NumberRange(min=1, max=2_147_483_647, message=_l("Podaj numer – liczbę całkowitą od 1."))])
+        NumberRange(min=1, max=MAX_ROW_ID, message=_l("Podaj numer – liczbę całkowitą od 1."))])
     page = WholeNumberField(_l("Strona"), default=1, validators=[
         Optional(), NumberRange(min=1, max=1_000_000, message=_l("Podaj numer strony – liczbę od 1."))])
 

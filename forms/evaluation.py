@@ -27,24 +27,15 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
-    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
-from wtforms.widgets import HiddenInput, TextInput
+from wtforms.widgets import TextInput
 
+from forms import RowIdField, RowIdSelectField, row_ids_of
 from workflow.models import Criterion, SheetPart
-
-
-def id_or_none(value: Any) -> int | None:
-    """An id typed into a form; anything else is None (the view says what to do)."""
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit() and len(value) < 10:
-        return int(value)
-    return None
 
 
 class AssignEvaluatorForm(FlaskForm):
@@ -53,8 +44,8 @@ class AssignEvaluatorForm(FlaskForm):
     The select lists only eligible evaluators, but a typed id is checked by the view and
     the service, so the choice is not validated against the list here."""
 
-    evaluator = SelectField(_l("Oceniający"), coerce=id_or_none, validate_choice=False,
-                            validators=[InputRequired(_l("Wybierz oceniającego z listy."))])
+    evaluator = RowIdSelectField(_l("Oceniający"), message=_l("Wybierz oceniającego z listy."),
+                                 validators=[InputRequired(_l("Wybierz oceniającego z listy."))])
     submit = SubmitField(_l("Przydziel"))
 
 
@@ -64,14 +55,9 @@ class PairsField(Field):
     widget = HiddenField.widget
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        pairs: list[tuple[int, int]] = []
-        for value in valuelist:
-            parts = value.split(":")
-            if len(parts) != 2 or not all(p.isdigit() and len(p) < 10 for p in parts):
-                self.data = []
-                raise ValueError(_l("Propozycja jest niepoprawna. Przygotuj ją ponownie."))
-            pairs.append((int(parts[0]), int(parts[1])))
-        self.data = pairs
+        self.data = []
+        self.data = [row_ids_of(value, 2, _l("Propozycja jest niepoprawna. Przygotuj ją ponownie."))
+                     for value in valuelist]
 
 
 class ApproveEvaluatorsForm(FlaskForm):
@@ -138,7 +124,7 @@ class PartRow:
 class ScoreSheetForm(FlaskForm):
     """The fixed fields; `sheet_form_class` adds two fields per criterion."""
 
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1)])
+    version = RowIdField(validators=[InputRequired()])
     confirm = BooleanField(_l("Rozumiem, że złożonej karty nie można zmienić"))
     save_draft = SubmitField(_l("Zapisz szkic"))
     submit_sheet = SubmitField(_l("Złóż kartę oceny"))

@@ -14,16 +14,15 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateTimeLocalField,
-    HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length
 
+from forms import RowIdField
 from workflow.text import parse_amount
 
 COMMENT_MAX = 4000
@@ -32,7 +31,7 @@ COMMENT_MAX = 4000
 class TransitionForm(FlaskForm):
     """One button of the path. `version` is the path version the page showed."""
 
-    version = IntegerField(widget=HiddenField.widget, validators=[InputRequired(), NumberRange(min=1)])
+    version = RowIdField(validators=[InputRequired()])
     comment = TextAreaField(
         _l("Komentarz"),
         validators=[Length(max=COMMENT_MAX, message=_l("Komentarz może mieć najwyżej %(max)d znaków."))],
@@ -48,7 +47,7 @@ class UploadForm(FlaskForm):
 
 
 class SignoffForm(FlaskForm):
-    document_id = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
+    document_id = RowIdField(validators=[InputRequired()])
     submit = SubmitField(_l("Zatwierdź najnowszą wersję dokumentu"))
 
 

@@ -59,6 +59,7 @@ from workflow.models import (
     advisor_expertise,
     path_need,
 )
+from workflow.models.types import row_id
 from workflow.refusal import Message, Refused, _l, either, in_language
 
 LOAD_WEIGHT = 10  # per town already held: the k-th new town costs 10 * (load + k)
@@ -458,7 +459,7 @@ def apply(programme: Programme, pairs: Iterable[Sequence[Any]], actor: User | No
     now; if any became invalid, nothing is saved and every reason is raised."""
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
-    triples = [(int(p[0]), int(p[1]), int(p[2])) for p in pairs]
+    triples = [(row_id(p[0]), row_id(p[1]), row_id(p[2])) for p in pairs]  # guarded before any query
     if not triples:
         return []
     path_ids = {p for p, _, _ in triples}

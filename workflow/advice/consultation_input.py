@@ -21,6 +21,7 @@ from workflow.advice.consultation_terms import (
 from workflow.extensions import db
 from workflow.models import ExpertiseField, Path, Service, ServiceKind, Study, StudyKind, User
 from workflow.models.advisory import MAX_DURATION_MINUTES, SERVICE_FORMATS, SERVICE_KINDS
+from workflow.models.types import row_id_or_none
 from workflow.refusal import Message, _l, either
 
 # --- reading the form ---------------------------------------------------------------------------
@@ -125,7 +126,8 @@ def clean_input(path: Path, data: ServiceInput, actor: User, errors: FieldErrors
         errors.add("format", _l("Wybierz formę: stacjonarnie albo online."))
     held_on = _parse_date(data.held_on, path, errors, now)
     duration = _parse_duration(data.duration, errors)
-    chosen_field = db.session.get(ExpertiseField, data.field_id) if data.field_id else None
+    field_id = row_id_or_none(data.field_id)  # never an id no INTEGER column holds into the query
+    chosen_field = db.session.get(ExpertiseField, field_id) if field_id else None
     if chosen_field is None:
         errors.add("field_id", _l("Wybierz dziedzinę z listy."))
     elif not chosen_field.active and not (current and current.field_id == chosen_field.id):

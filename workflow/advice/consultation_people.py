@@ -13,6 +13,7 @@ from workflow.advice.consultation_terms import (
     ServiceNotFound,
 )
 from workflow.models import Path, Person, User
+from workflow.models.types import row_id_or_none
 from workflow.refusal import _l
 
 
@@ -40,7 +41,7 @@ def resolve_people(path: Path, data: ServiceInput, actor: User, errors: FieldErr
             errors.add(where, _l("Ta osoba jest już na liście uczestników: %(name)s.", name=person.name))
 
     for person_id in data.person_ids:
-        person = by_id.get(person_id)
+        person = by_id.get(row_id_or_none(person_id))
         if person is None:  # another town's person, or no one: not ours to touch
             raise ServiceNotFound(person_id)
         if any(p is person for p in chosen):

@@ -46,6 +46,7 @@ from workflow.evaluation.manual_assignment import (
 from workflow.evaluation.scores import ApplicationScore, _scores, application_scores
 from workflow.extensions import db
 from workflow.models import EvaluatorAssignment, EvaluatorRole, EvaluatorSource, Path, Programme, User
+from workflow.models.types import row_id
 from workflow.refusal import Message, _l
 
 # --- the proposal ------------------------------------------------------------------------------
@@ -158,7 +159,7 @@ def apply(programme: Programme, pairs: Iterable[Sequence[Any]], actor: User | No
     """Save an approved proposal: every (path_id, evaluator_id) is checked again now; if any is
     invalid, nothing is saved and every reason is raised. One transaction, then notifications."""
     check_role_and_source(EvaluatorRole.REGULAR, source)
-    wanted = [(int(p[0]), int(p[1])) for p in pairs]
+    wanted = [(row_id(p[0]), row_id(p[1])) for p in pairs]  # posted ids, guarded before any query
     if not wanted:
         return []
     path_ids = {p for p, _ in wanted}

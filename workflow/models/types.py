@@ -14,6 +14,31 @@ from sqlalchemy.types import TypeDecorator
 MAX_ROW_ID = 2**31 - 1
 
 
+def row_id(value: object) -> int:
+    """`value` (an int, or decimal digits as posted) as the id of a row: a whole number from 1 to
+    MAX_ROW_ID. Anything else, however it was typed, is a ValueError raised before any query, so
+    an id from a form or from posted data never reaches the database out of range.
+    The forms (forms.RowIdField and its kin) and the operations that parse posted ids use it."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() \
+            and len(value.strip()) <= len(str(MAX_ROW_ID)):
+        number = int(value.strip())
+    else:
+        raise ValueError(f"not the id of a row: {value!r:.40}")
+    if not 0 < number <= MAX_ROW_ID:
+        raise ValueError(f"not the id of a row: {str(number)[:40]}")
+    return number
+
+
+def row_id_or_none(value: object) -> int | None:
+    """`value` as the id of a row (row_id), or None for anything else."""
+    try:
+        return row_id(value)
+    except ValueError:
+        return None
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A moment, stored in UTC and always returned timezone-aware.
 

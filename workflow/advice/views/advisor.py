@@ -71,7 +71,8 @@ def signoff(path_id: int) -> Response | tuple[str, int]:
     definition = definition_of(p)
     stage = definition.state(p.state).stage
     if not form.validate_on_submit() or "advisor" not in access.roles_for(current_user, p):
-        refused = Refused([_("Nie można zatwierdzić tego dokumentu.")], status=400)
+        refused = Refused([_("Nie można zatwierdzić tego dokumentu."),
+                           *(m for errors in form.errors.values() for m in errors)], status=400)
         return show_again(refused, "advisor.path", path_id=p.id)
     try:
         documents.sign_off(p, stage, current_user, form.document_id.data)
