@@ -168,6 +168,28 @@ def test_parallel_logging_with_one_form_token_logs_one_service(app, world, postg
     assert audit_count(app, "service_logged") == 1
 
 
+def test_ten_parallel_approvals_of_one_preview_make_one_official_ranking(app, ctx, postgres_only):
+    built = build_ranking(code="RL-APPROVE-RACE")
+    preview = ranking_runs.run(built.programme, built.coordinator)
+    preview_id, coordinator_id = preview.id, built.coordinator.id
+    db.session.remove()
+    barrier = threading.Barrier(10)
+
+    def press() -> str:
+        snap = db.session.get(RankingSnapshot, preview_id)
+        coordinator = db.session.get(User, coordinator_id)
+        barrier.wait()
+        official, made = ranking_runs.approve_once(snap, coordinator)
+        return f"{'approved' if made else 'approved already'} #{official.id}"
+
+    outcomes = at_once(app, press, threads=10)
+    with app.app_context():
+        [official_id] = db.session.scalars(select(RankingSnapshot.id)
+                                           .where(RankingSnapshot.kind == "official")).all()
+    assert outcomes == [f"approved #{official_id}"] + [f"approved already #{official_id}"] * 9
+    assert audit_count(app, "ranking_approved") == 1
+
+
 ROUNDS = 3  # the race is a matter of timing: several programmes, each announced by 8 at once
 
 

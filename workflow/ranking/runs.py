@@ -258,7 +258,36 @@ def run(programme: Programme, actor: User | None, overrides: dict[str, Any] | No
 
 def approve(preview_snapshot: RankingSnapshot, actor: User, now: datetime | None = None) -> RankingSnapshot:
     """A new official snapshot of the preview's settings, on the current inputs, which must be
-    the preview's inputs (same digest); the preview itself is left as it was."""
+    the preview's inputs (same digest); the preview itself is left as it was. A preview approved
+    before gives back its official snapshot (see approve_once)."""
+    return approve_once(preview_snapshot, actor, now)[0]
+
+
+def approval_of(preview_id: int) -> RankingSnapshot | None:
+    """The official snapshot approved from the preview `preview_id`, if any (the first one)."""
+    return db.session.scalar(select(RankingSnapshot)
+                             .where(RankingSnapshot.based_on_id == preview_id,
+                                    RankingSnapshot.kind == RankingKind.OFFICIAL)
+                             .order_by(RankingSnapshot.id).limit(1))
+
+
+def approve_once(preview_snapshot: RankingSnapshot, actor: User,
+                 now: datetime | None = None) -> tuple[RankingSnapshot, bool]:
+    """approve(), idempotent: (official, True) when this call made it, (official, False) when the
+    preview was approved already (a double click, ten tabs): the one official snapshot, no second.
+
+    The preview is read again under a row lock (SELECT ... FOR UPDATE on PostgreSQL): a second
+    approval of the same preview waits here until the first commits, then finds its official
+    snapshot. (SQLite serialises writers on its own.)"""
+    locked = db.session.scalar(select(RankingSnapshot).where(RankingSnapshot.id == preview_snapshot.id)
+                               .with_for_update().execution_options(populate_existing=True))
+    if locked is None:
+        raise RankingRefused([NOT_A_PREVIEW])
+    preview_snapshot = locked
+    earlier = approval_of(preview_snapshot.id)
+    if earlier is not None and preview_snapshot.kind == RankingKind.PREVIEW:
+        db.session.commit()  # ends the transaction, releasing the lock
+        return earlier, False
     if preview_snapshot.kind != RankingKind.PREVIEW or preview_snapshot.status != RankingStatus.DONE:
         raise RankingRefused([NOT_A_PREVIEW])
     if preview_snapshot.rule_version != ranking.FULL_RULE_VERSION:
@@ -282,7 +311,7 @@ def approve(preview_snapshot: RankingSnapshot, actor: User, now: datetime | None
     audit.record("ranking_approved", actor=actor, object_type="ranking_snapshot", object_id=official.id,
                  programme_id=programme.id, detail={"preview": preview_snapshot.id})
     db.session.commit()
-    return official
+    return official, True
 
 
 # --- the announcement ------------------------------------------------------------------------------

@@ -203,10 +203,14 @@ def approve(snapshot_id: int) -> WerkzeugResponse | tuple[str, int]:
     if not ApproveForm().validate_on_submit():
         abort(400)
     try:
-        official = ranking_runs.approve(snap, current_user)
+        official, made = ranking_runs.approve_once(snap, current_user)
     except RankingRefused as exc:
         return show_again(exc, "ranking.snapshot", snapshot_id=snap.id)
-    flash(_("Zatwierdzono ranking oficjalny #%(id)d.", id=official.id), "success")
+    if made:
+        flash(_("Zatwierdzono ranking oficjalny #%(id)d.", id=official.id), "success")
+    else:
+        flash(_("Ten podgląd był już zatwierdzony: to jest jego ranking oficjalny #%(id)d.", id=official.id),
+              "info")
     return redirect(url_for("ranking.snapshot", snapshot_id=official.id))
 
 
