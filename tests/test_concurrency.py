@@ -11,26 +11,32 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from factories.advice import NOW as SERVICE_DAY
 from factories.advice import entry
 from factories.path import PDF
 from factories.ranking import build as build_ranking
+from factories.results import ANNOUNCED, LONG_ENOUGH, announce
+from factories.services_log import build_log, generate
 from flask import Flask
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from workflow.advice import consultations
 from workflow.evaluation import criteria, sheets
+from workflow.exports import jobs as exports
 from workflow.extensions import db
 from workflow.models import (
+    Appeal,
     AuditEvent,
     EvaluatorAssignment,
     ExpertiseField,
+    ExportJob,
     Path,
     PathTransition,
+    Programme,
     RankingSnapshot,
     ScoreSheet,
     Service,
@@ -38,6 +44,7 @@ from workflow.models import (
 )
 from workflow.path import documents
 from workflow.path.transitions import TransitionRefused, fire
+from workflow.ranking import appeals
 from workflow.ranking import runs as ranking_runs
 from workflow.refusal import in_language
 
@@ -188,6 +195,51 @@ def test_ten_parallel_approvals_of_one_preview_make_one_official_ranking(app, ct
                                            .where(RankingSnapshot.kind == "official")).all()
     assert outcomes == [f"approved #{official_id}"] + [f"approved already #{official_id}"] * 9
     assert audit_count(app, "ranking_approved") == 1
+
+
+def test_parallel_requests_for_one_export_queue_one_job(app, world, postgres_only):
+    log = build_log(world, generate(10))
+    programme_id, coordinator_id = log.programme.id, world.users["coordinator"].id
+    db.session.remove()
+    barrier = threading.Barrier(THREADS)
+
+    def press() -> str:
+        programme = db.session.get(Programme, programme_id)
+        coordinator = db.session.get(User, coordinator_id)
+        barrier.wait()
+        job, new = exports.queue_once(programme, coordinator, "csv", "log", exports.Filters(), "pl")
+        return f"{'queued' if new else 'queued already'} #{job.id}"
+
+    outcomes = at_once(app, press)
+    with app.app_context():
+        [job_id] = db.session.scalars(select(ExportJob.id)).all()
+    assert outcomes == [f"queued #{job_id}"] + [f"queued already #{job_id}"] * (THREADS - 1)
+
+
+def test_parallel_decisions_of_one_appeal_decide_it_once(app, scored, postgres_only):
+    announce(scored)
+    path = scored.path("b")
+    appeal = appeals.file(path, scored.user("town_b"), LONG_ENOUGH, now=ANNOUNCED + timedelta(days=1))
+    appeal_id, path_id, round_before = appeal.id, path.id, path.evaluation_round
+    coordinator_id = scored.users["coordinator"].id
+    db.session.remove()
+    barrier = threading.Barrier(THREADS)
+
+    def press() -> str:
+        fresh = db.session.get(Appeal, appeal_id)
+        coordinator = db.session.get(User, coordinator_id)
+        barrier.wait()
+        try:
+            appeals.decide(fresh, coordinator, True, "Pominięto rozdział 4.")
+            return "ok"
+        except appeals.AppealRefused as refused:
+            return refused.code
+
+    assert at_once(app, press) == ["already_decided"] * (THREADS - 1) + ["ok"]
+    with app.app_context():
+        assert db.session.get(Appeal, appeal_id).status == "upheld"
+        assert db.session.get(Path, path_id).evaluation_round == round_before + 1
+    assert audit_count(app, "appeal_decided") == 1
 
 
 ROUNDS = 3  # the race is a matter of timing: several programmes, each announced by 8 at once

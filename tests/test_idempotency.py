@@ -5,12 +5,19 @@ The races with threads, on PostgreSQL, are in test_concurrency.py."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 from factories.ranking import build
+from factories.results import ANNOUNCED, LONG_ENOUGH, announce
+from factories.services_log import build_log, generate
 
+from workflow.exports import jobs as exports
+from workflow.exports.views import exports as export_views
 from workflow.extensions import db
-from workflow.models import AuditEvent, RankingSnapshot
+from workflow.models import Appeal, AuditEvent, ExportJob, Path, RankingSnapshot, User
+from workflow.ranking import appeals
 from workflow.ranking import runs as ranking_runs
 
 BASE = "/coordinator/ranking/"
@@ -80,3 +87,80 @@ def test_announcing_twice_announces_once_and_refuses_the_second_politely(built, 
     assert audit_count("ranking_announced") == 1
     db.session.expire_all()
     assert db.session.get(RankingSnapshot, official_id).announced_at is not None
+
+
+# --- prepared exports ------------------------------------------------------------------------------
+
+EXPORTS = "/coordinator/reports/consultations"
+
+
+@pytest.fixture
+def unsent(monkeypatch):
+    """The task is not run (as when a worker has not picked it up yet): the job stays queued.
+    Gives the list of job ids sent to the queue."""
+    sent: list[int] = []
+    monkeypatch.setattr(export_views, "send_task", lambda name, job_id: sent.append(job_id))
+    return sent
+
+
+def jobs() -> list[ExportJob]:
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(ExportJob).order_by(ExportJob.id)))
+
+
+def test_asking_twice_for_an_export_still_queued_gives_back_the_queued_job(world, login, unsent):
+    build_log(world, generate(20))
+    browser = login("coordinator@example.pl")
+    first = browser.post(f"{EXPORTS}/log.csv/prepare")
+    second = browser.post(f"{EXPORTS}/log.csv/prepare")
+    [job] = jobs()
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert first.headers["Location"].endswith(f"/coordinator/exports/{job.id}")
+    assert unsent == [job.id]  # queued for the worker once
+    page = browser.get(second.headers["Location"]).get_data(as_text=True)
+    assert "Ten plik jest już przygotowywany – to jego postęp." in page
+    other = browser.post(f"{EXPORTS}/log.xlsx/prepare")  # another file is another job
+    assert other.status_code == 302 and len(jobs()) == 2
+
+
+def test_a_finished_or_stale_export_is_not_reused(world):
+    log = build_log(world, generate(10))
+    coordinator = db.session.scalar(sa.select(User).where(User.email == "coordinator@example.pl"))
+    first, new = exports.queue_once(log.programme, coordinator, "csv", "log", exports.Filters(), "pl")
+    assert new
+    again, new_again = exports.queue_once(log.programme, coordinator, "csv", "log", exports.Filters(), "pl")
+    assert (again.id, new_again) == (first.id, False)
+    english, new_english = exports.queue_once(log.programme, coordinator, "csv", "log", exports.Filters(),
+                                              "en")
+    assert new_english and english.id != first.id  # another language is another file
+    later = first.created_at + exports.PENDING_FOR + timedelta(minutes=1)
+    stale, new_stale = exports.queue_once(log.programme, coordinator, "csv", "log", exports.Filters(), "pl",
+                                          now=later)
+    assert new_stale and stale.id not in (first.id, english.id)
+    exports.run(stale)
+    assert stale.status == "done"
+    fresh, new_fresh = exports.queue_once(log.programme, coordinator, "csv", "log", exports.Filters(), "pl",
+                                          now=later)
+    assert new_fresh and fresh.id != stale.id
+
+
+# --- appeal decisions ------------------------------------------------------------------------------
+
+def test_deciding_an_appeal_twice_keeps_the_first_decision_and_refuses_the_second(scored, login):
+    announce(scored)
+    path = scored.path("b")
+    appeal = appeals.file(path, scored.user("town_b"), LONG_ENOUGH, now=ANNOUNCED + timedelta(days=1))
+    appeal_id, path_id, round_before = appeal.id, path.id, path.evaluation_round
+    coordinator = login("coordinator@example.pl")
+    url = f"/coordinator/appeals/{appeal_id}/decide"
+    first = coordinator.post(url, {"decision": "upheld", "note": "Pominięto rozdział 4."})
+    second = coordinator.post(url, {"decision": "upheld", "note": "Pominięto rozdział 4."})
+    assert first.status_code == 302
+    assert second.status_code == 409
+    assert "Ten protest został już rozpatrzony." in second.get_data(as_text=True)
+    db.session.expire_all()
+    decided = db.session.get(Appeal, appeal_id)
+    assert (decided.status, decided.decision_note) == ("upheld", "Pominięto rozdział 4.")
+    assert db.session.get(Path, path_id).evaluation_round == round_before + 1
+    assert audit_count("appeal_decided") == 1

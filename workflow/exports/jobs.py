@@ -17,14 +17,14 @@ import json
 import os
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g
 from flask_babel import force_locale
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from workflow import tabular
 from workflow.advice import report_tables, reports
@@ -34,6 +34,7 @@ from workflow.models import ExportJob, ExportKind, ExportStatus, Programme, Role
 from workflow.models.types import utcnow
 
 PROGRESS_EVERY = 500
+PENDING_FOR = timedelta(hours=1)  # a queued or running job this young answers a second request
 FORMATS = {"services_csv": "csv", "services_xlsx": "xlsx"}
 TABLES = ("log", "programme", *reports.BREAKDOWNS)
 
@@ -78,6 +79,34 @@ def queue(programme: Programme, user: User, fmt: str, table: str, filters: Filte
     db.session.add(job)
     db.session.commit()
     return job
+
+
+def queue_once(programme: Programme, user: User, fmt: str, table: str, filters: Filters,
+               locale: str, now: datetime | None = None) -> tuple[ExportJob, bool]:
+    """queue(), idempotent: (job, True) for a new job, (job, False) when the same person asked
+    for the same file (programme, table, format, filters, language) and that job is still queued
+    or running (a double click, two tabs): the existing job, not a second one. A job older than
+    PENDING_FOR is not waited for (its worker may be gone); a finished one is not reused.
+
+    The requester's row is read under a lock (SELECT ... FOR UPDATE on PostgreSQL), so two
+    requests of one person are checked one after the other; SQLite serialises writers anyway."""
+    kind = f"services_{fmt}"
+    if kind not in FORMATS or table not in TABLES:
+        raise ValueError(f"unknown export {table}.{fmt}")
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    params = json.dumps({"table": table, "filters": encode_filters(filters), "locale": locale},
+                        ensure_ascii=False)
+    since = (now or utcnow()) - PENDING_FOR
+    pending = db.session.scalar(
+        select(ExportJob).where(ExportJob.requested_by_id == user.id, ExportJob.programme_id == programme.id,
+                                ExportJob.kind == ExportKind(kind), ExportJob.params == params,
+                                ExportJob.status.in_((ExportStatus.QUEUED, ExportStatus.RUNNING)),
+                                ExportJob.created_at >= since)
+        .order_by(ExportJob.id).limit(1))
+    if pending is not None:
+        db.session.commit()  # ends the transaction, releasing the lock
+        return pending, False
+    return queue(programme, user, fmt, table, filters, locale), True
 
 
 def may_see(user: User, job: ExportJob) -> bool:

@@ -84,7 +84,10 @@ def prepare(table: str, fmt: str) -> WerkzeugResponse | tuple[str, int]:
     if not form.validate():
         return render_template("advice/reports/services.html", programme=programme, form=form,
                                report=None, **template_helpers()), 400
-    job = exports.queue(programme, current_user, fmt, table, form.report_filters(), g.locale)
+    job, new = exports.queue_once(programme, current_user, fmt, table, form.report_filters(), g.locale)
+    if not new:
+        flash(_("Ten plik jest już przygotowywany – to jego postęp."), "info")
+        return redirect(url_for("exports.job", job_id=job.id))
     try:
         send_task("exports.run", job.id)
     except Exception:  # the broker is down, or (in-process) something failed: the row says so
