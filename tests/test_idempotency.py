@@ -9,16 +9,20 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from factories.evaluation import make_evaluator, make_parts
 from factories.ranking import build
 from factories.results import ANNOUNCED, LONG_ENOUGH, announce
 from factories.services_log import build_log, generate
 
+from workflow.advice.assignment import AssignmentRefused
+from workflow.evaluation import proposal
 from workflow.exports import jobs as exports
 from workflow.exports.views import exports as export_views
 from workflow.extensions import db
-from workflow.models import Appeal, AuditEvent, ExportJob, Path, RankingSnapshot, User
+from workflow.models import Appeal, AuditEvent, EvaluatorAssignment, ExportJob, Path, RankingSnapshot, User
 from workflow.ranking import appeals
 from workflow.ranking import runs as ranking_runs
+from workflow.refusal import in_language
 
 BASE = "/coordinator/ranking/"
 
@@ -164,3 +168,23 @@ def test_deciding_an_appeal_twice_keeps_the_first_decision_and_refuses_the_secon
     assert (decided.status, decided.decision_note) == ("upheld", "Pominięto rozdział 4.")
     assert db.session.get(Path, path_id).evaluation_round == round_before + 1
     assert audit_count("appeal_decided") == 1
+
+
+# --- the evaluators' proposal ----------------------------------------------------------------------
+
+def test_applying_the_evaluators_proposal_twice_adds_nobody_the_second_time(world):
+    for key in ("a", "b"):
+        world.paths[key].state = "evaluation"
+    make_parts(world.programme)
+    for i in range(1, 4):
+        make_evaluator(f"oceniajacy{i}@example.pl", f"Oceniający {i}")
+    db.session.commit()
+    pairs = [(p.path_id, p.evaluator_id) for p in proposal.propose(world.programme).pairs]
+    coordinator = world.users["coordinator"]
+    rows = proposal.apply(world.programme, pairs, coordinator)
+    assert len(rows) == len(pairs) == 4
+    with pytest.raises(AssignmentRefused) as refused:
+        proposal.apply(world.programme, pairs, coordinator)
+    said = [in_language(r, "pl") for r in refused.value.reasons]
+    assert len(said) == 4 and all("już" in s for s in said), said
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(EvaluatorAssignment)) == 4
