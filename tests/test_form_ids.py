@@ -24,6 +24,7 @@ from flask import Flask, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from support.authz import ENTRIES, OK, browsers, routes
+from support.view_source import form_classes
 from wtforms import IntegerField, SelectFieldBase
 from wtforms.fields.core import UnboundField
 from wtforms.validators import NumberRange
@@ -46,7 +47,6 @@ BAD_IDS = [str(2**31), str(2**63), "-1", str(10**30), "abc"]
 ID_TYPES = (RowIdField, RowIdSelectField, RowIdsField, AdvisorPairsField, EvaluatorPairsField)
 # How many ids one value of a field carries ('path:field:advisor' for the advisors' proposal).
 PARTS = {AdvisorPairsField: 3, EvaluatorPairsField: 2}
-FORM_RE = re.compile(r"\b([A-Z]\w*Form)\(")
 # Forms a view builds from a class made at run time (the score sheet adds a field per criterion).
 BUILT_AT_RUN_TIME = {"evaluator.sheet": {ScoreSheetForm}}
 # Forms a view builds only to show them (the town's page of needs shows the assign forms, which
@@ -81,15 +81,7 @@ def id_fields(cls: type) -> dict[str, type]:
 
 def view_forms(app: Flask, endpoint: str) -> set[type]:
     """The form classes the view (or a helper of its module it calls) builds."""
-    view = inspect.unwrap(app.view_functions[endpoint])
-    scope = view.__globals__
-    sources = [inspect.getsource(view)]
-    for name in view.__code__.co_names:
-        helper = scope.get(name)
-        if inspect.isfunction(helper) and helper.__module__ == view.__module__:
-            sources.append(inspect.getsource(helper))
-    return {scope[n] for n in FORM_RE.findall("\n".join(sources))
-            if isinstance(scope.get(n), type)} | BUILT_AT_RUN_TIME.get(endpoint, set())
+    return form_classes(app, endpoint) | BUILT_AT_RUN_TIME.get(endpoint, set())
 
 
 def messages(form_name: str, name: str) -> list[str]:

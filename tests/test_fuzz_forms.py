@@ -13,12 +13,10 @@ the end of the session (and recorded as a property of the test).
 
 from __future__ import annotations
 
-import inspect
 import io
 import json
 import logging
 import os
-import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -30,6 +28,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from support import Browser
 from support.authz import ENTRIES, OK, browsers, database_rows, fetch, routes
+from support.view_source import form_classes, read_args
 from wtforms.fields.core import UnboundField
 
 from workflow.extensions import db
@@ -112,8 +111,6 @@ def post_json(browser: Browser, url: str, document: Any) -> Any:
 
 # --- the fields of a route --------------------------------------------------------------------------
 
-FORM_RE = re.compile(r"\b([A-Z]\w*Form)\(")
-ARGS_RE = re.compile(r"request\.(?:args|form|values)\.get(?:list)?\(\s*[\"'](\w+)[\"']")
 # Query arguments read by shared helpers (views.helpers.find_programme, pagination, next pages).
 COMMON_ARGS = {"programme", "page", "path", "next"}
 
@@ -125,18 +122,9 @@ def _form_fields(cls: type) -> set[str]:
 def view_fields(app: Flask, endpoint: str) -> set[str]:
     """The fields of every form class the view (or a helper of its module it calls) builds,
     and the request arguments they read by name."""
-    view = inspect.unwrap(app.view_functions[endpoint])
-    scope = view.__globals__
-    sources = [inspect.getsource(view)]
-    for name in view.__code__.co_names:
-        helper = scope.get(name)
-        if inspect.isfunction(helper) and helper.__module__ == view.__module__:
-            sources.append(inspect.getsource(helper))
-    names: set[str] = set(ARGS_RE.findall("\n".join(sources)))
-    for form_name in FORM_RE.findall("\n".join(sources)):
-        cls = scope.get(form_name)
-        if isinstance(cls, type):
-            names |= _form_fields(cls)
+    names = read_args(app, endpoint)
+    for cls in form_classes(app, endpoint):
+        names |= _form_fields(cls)
     return names
 
 
