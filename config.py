@@ -93,6 +93,7 @@ def load(overrides: dict | None = None) -> dict:
         "REDIS_KEY_PREFIX": env.get("REDIS_KEY_PREFIX") or "",
     }
     settings.update(overrides)
+    settings["TOTP_REQUIRED_ROLES"] = _roles(settings["TOTP_REQUIRED_ROLES"])
     settings["MAX_CONTENT_LENGTH"] = settings["UPLOAD_MAX_MB"] * 1024 * 1024 + 64 * 1024
     check(settings)
     return settings
@@ -133,14 +134,42 @@ def _account_security(env: os._Environ, app_env: str) -> dict:
         "LOGIN_LOCKOUT_MINUTES": int(env.get("LOGIN_LOCKOUT_MINUTES", "15")),
         "PASSWORD_MIN_LENGTH": int(env.get("PASSWORD_MIN_LENGTH", "12")),
         "PASSWORD_RESET_MINUTES": int(env.get("PASSWORD_RESET_MINUTES", "60")),
+        # The second factor (docs/decisions/0020). Roles that must use it: in production the
+        # coordinator by default; elsewhere none, so the demo accounts log in with the
+        # password alone. Comma-separated role names ("coordinator,evaluator"); "" for none.
+        "TOTP_REQUIRED_ROLES": env.get(
+            "TOTP_REQUIRED_ROLES", "coordinator" if app_env == "production" else ""),
+        # Wrong codes at the login's second step (and on the settings page), per account
+        # and per address, like the login's limits.
+        "TOTP_LIMIT_PER_ACCOUNT": env.get(
+            "TOTP_LIMIT_PER_ACCOUNT", "10000 per minute" if testing else "5 per minute;20 per hour;50 per day"),
+        "TOTP_LIMIT_PER_ADDRESS": env.get(
+            "TOTP_LIMIT_PER_ADDRESS", "10000 per minute" if testing else "30 per 10 minutes;300 per day"),
+        # The key the TOTP secrets are derived with (their seeds are in the database, the key
+        # is not). Unset: derived from SECRET_KEY, so a new SECRET_KEY ends every enrolment.
+        "TOTP_KEY": env.get("TOTP_KEY") or None,
     }
+
+
+ROLES = ("town", "advisor", "evaluator", "coordinator")  # workflow.models.user.Role's values
+
+
+def _roles(value: str | tuple | list | frozenset) -> frozenset[str]:
+    """"coordinator, evaluator" (or a collection) as a set of role names."""
+    items = value.split(",") if isinstance(value, str) else value
+    return frozenset(str(item).strip().lower() for item in items if str(item).strip())
 
 
 WEAK_SECRETS = {"", "dev", "change-me", "changeme", "secret", "development"}
 
 
 def check(settings: dict) -> None:
-    """Refuse to start outside development with a missing or well-known secret key."""
+    """Refuse to start outside development with a missing or well-known secret key, and
+    anywhere with a role name that does not exist in TOTP_REQUIRED_ROLES."""
+    unknown = sorted(settings["TOTP_REQUIRED_ROLES"] - set(ROLES))
+    if unknown:
+        raise ConfigError(f"TOTP_REQUIRED_ROLES names unknown roles: {', '.join(unknown)} "
+                          f"(known: {', '.join(ROLES)}).")
     if settings["APP_ENV"] != "development":
         key = settings.get("SECRET_KEY") or ""
         if key in WEAK_SECRETS or len(key) < 16:

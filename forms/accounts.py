@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SubmitField
+from wtforms import EmailField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
 
 
@@ -84,3 +84,47 @@ class ChangePasswordForm(FlaskForm):
 
 class UserActiveForm(FlaskForm):
     """Deactivate or activate one person (the button's label comes from the template)."""
+
+
+# --- the second factor (workflow/accounts/two_factor.py) ------------------------------------
+
+def _one_time_code(label: str, hint_required: str) -> StringField:
+    return StringField(
+        label,
+        validators=[DataRequired(hint_required), Length(max=40)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false",
+                   "autocapitalize": "off"},
+    )
+
+
+class TwoFactorStartForm(FlaskForm):
+    submit = SubmitField(_l("Włącz weryfikację dwuetapową"))
+
+
+class TwoFactorConfirmForm(FlaskForm):
+    code = StringField(
+        _l("Kod z aplikacji"),
+        validators=[DataRequired(_l("Wpisz 6-cyfrowy kod z aplikacji.")), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField(_l("Potwierdź i włącz"))
+
+
+class LoginCodeForm(FlaskForm):
+    """The login's second step: a code from the app or a recovery code."""
+
+    code = _one_time_code(_l("Kod z aplikacji lub kod zapasowy"),
+                          _l("Wpisz kod z aplikacji albo jeden z kodów zapasowych."))
+    submit = SubmitField(_l("Dalej"))
+
+
+class TwoFactorProofForm(FlaskForm):
+    """Before new recovery codes or switching the factor off: a current code or the password.
+    The two buttons say which of the two actions it is (the template names the form)."""
+
+    proof = PasswordField(
+        _l("Kod z aplikacji albo hasło"),
+        validators=[DataRequired(_l("Wpisz aktualny kod z aplikacji albo swoje hasło.")),
+                    Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )

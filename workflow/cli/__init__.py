@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 
 import states
+from workflow.cli.accounts import accounts_cli
 from workflow.cli.rank import rank_cli
 from workflow.cli.reminders import reminders_cli
 from workflow.cli.report import report_cli
@@ -21,6 +22,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(report_cli)
     app.cli.add_command(rank_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(accounts_cli)
 
 
 @click.group(help="Demo programme RL-2020.")

@@ -1,6 +1,6 @@
 """SQLAlchemy 2.0 typed models, one module per aggregate."""
 
-from workflow.models.account import LoginAttempt, LoginReason, PasswordResetToken
+from workflow.models.account import LoginAttempt, LoginReason, PasswordResetToken, RecoveryCode
 from workflow.models.advisory import (
     AdvisorAssignment,
     AdvisorKind,
@@ -54,6 +54,7 @@ __all__ = [
     "LoginAttempt",
     "LoginReason",
     "PasswordResetToken",
+    "RecoveryCode",
     "AuditEvent",
     "Appeal",
     "AppealStatus",

@@ -58,3 +58,18 @@ class LoginAttempt(db.Model):
     success: Mapped[bool] = mapped_column(default=False)
     reason: Mapped[LoginReason] = mapped_column(str_enum(LoginReason, 20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RecoveryCode(db.Model):
+    """One of the ten one-time codes that stand in for the second factor when the phone is
+    lost: shown once at enrolment (or regeneration), stored only as a SHA-256 hash of the
+    user's id and the code, spent (`used_at`) by its one use."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
+                                         index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

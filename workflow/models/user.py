@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -50,6 +50,13 @@ class User(UserMixin, db.Model):
     # makes every session opened before stop working at its next request.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The second factor (workflow/accounts/two_factor.py, docs/decisions/0020): a random
+    # seed from which, with a server key kept outside the database, the TOTP secret is
+    # derived; the moment enrolment was confirmed (None while it is pending or off); and
+    # the last time step whose code was accepted (a code is never accepted twice).
+    totp_seed: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger())
 
     applicant: Mapped[Applicant | None] = relationship(back_populates="members")  # noqa: F821
 
@@ -64,6 +71,11 @@ class User(UserMixin, db.Model):
     def end_sessions(self) -> None:
         """Log this person out everywhere (their next request finds a stale version)."""
         self.session_version = (self.session_version or 1) + 1
+
+    @property
+    def has_totp(self) -> bool:
+        """Whether logging in asks for a code after the password."""
+        return self.totp_enabled_at is not None and self.totp_seed is not None
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -20,6 +20,7 @@ from forms.accounts import (
     ResetPasswordForm,
 )
 from workflow.accounts import operations as accounts
+from workflow.accounts import two_factor
 from workflow.accounts.operations import Outcome
 from workflow.extensions import db
 from workflow.web.helpers import add_error, home_url, safe_next
@@ -53,7 +54,12 @@ def login() -> Response | str | tuple:
         return render_template("accounts/login.html", form=form), status
 
     result = accounts.authenticate(form.email.data or "", form.password.data or "")
+    if result.outcome == Outcome.OK and result.user.has_totp:
+        # The password was right; the code comes next. Until then nobody is logged in.
+        two_factor.hold(result.user, safe_next(request.args.get("next")))
+        return redirect(url_for("two_factor.login_code"))
     if result.outcome == Outcome.OK:
+        two_factor.release()
         login_user(result.user)
         accounts.start_session()
         session["lang"] = result.user.locale

@@ -58,6 +58,11 @@ ACTION_LABELS: dict[str, Any] = {
     "password_reset": _l("Zresetowanie hasła"),
     "user_deactivated": _l("Dezaktywacja konta"),
     "user_activated": _l("Aktywacja konta"),
+    "totp_enabled": _l("Włączenie weryfikacji dwuetapowej"),
+    "totp_disabled": _l("Wyłączenie weryfikacji dwuetapowej"),
+    "totp_failed": _l("Błędny kod weryfikacji dwuetapowej"),
+    "recovery_code_used": _l("Logowanie kodem zapasowym"),
+    "recovery_codes_regenerated": _l("Nowe kody zapasowe"),
 }
 
 OBJECT_LABELS: dict[str, Any] = {
