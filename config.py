@@ -142,7 +142,8 @@ def _account_security(env: os._Environ, app_env: str) -> dict:
         # Wrong codes at the login's second step (and on the settings page), per account
         # and per address, like the login's limits.
         "TOTP_LIMIT_PER_ACCOUNT": env.get(
-            "TOTP_LIMIT_PER_ACCOUNT", "10000 per minute" if testing else "5 per minute;20 per hour;50 per day"),
+            "TOTP_LIMIT_PER_ACCOUNT",
+            "10000 per minute" if testing else "5 per minute;20 per hour;50 per day"),
         "TOTP_LIMIT_PER_ADDRESS": env.get(
             "TOTP_LIMIT_PER_ADDRESS", "10000 per minute" if testing else "30 per 10 minutes;300 per day"),
         # The key the TOTP secrets are derived with (their seeds are in the database, the key

@@ -9,15 +9,16 @@ import re
 import time
 from html import unescape
 
-import config
 import pyotp
 import pytest
+import segno
 from factories.accounts import PASSWORD
 from flask import Flask
 from sqlalchemy import select
 from support.accounts import Client
 from support.querycount import count_queries
 
+import config
 from workflow.extensions import db
 from workflow.models import AuditEvent, RecoveryCode, User
 
@@ -43,6 +44,7 @@ def error_of(response, name: str = "code") -> str:  # noqa: ANN001
 def logged_in(app: Flask, email: str) -> Client:
     client = Client(app, PASSWORD)
     assert client.login(email).status_code == 302
+    client.email = email  # type: ignore[attr-defined]
     return client
 
 
@@ -52,10 +54,10 @@ def enrol(client: Client) -> tuple[pyotp.TOTP, list[str]]:
     page = client.get("/account/two-factor")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert '<svg role="img"' in html and "<title>Kod QR" in html  # the QR code, named
     secret = SECRET_RE.search(html).group(1)
     assert re.fullmatch(r"([A-Z2-7]{4} )+[A-Z2-7]{4}", secret)  # in groups of four
     totp = pyotp.TOTP(secret.replace(" ", ""))
+    assert qr_modules(html) == expected_modules(totp, client)
     done = client.post("/account/two-factor/confirm", {"code": totp.now()})
     assert done.status_code == 200, error_of(done)
     assert done.headers["Cache-Control"] == "no-store"
@@ -63,6 +65,22 @@ def enrol(client: Client) -> tuple[pyotp.TOTP, list[str]]:
     assert len(codes) == 10 and len(set(codes)) == 10
     assert "Zapisz te kody teraz: więcej ich nie zobaczysz." in text(done)
     return totp, codes
+
+
+def qr_modules(html: str) -> set[tuple[int, int]]:
+    """The dark modules the page's QR code draws (its one path, "M x y h n v1 h-n z" a run)."""
+    assert re.search(r'<svg class="qr" role="img"[^>]*>\s*<title>Kod QR', html)  # an image, named
+    path = re.search(r'<path d="([^"]*)"', html).group(1)
+    return {(x + i, y) for x, y, n in (map(int, m) for m in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\3z", path))
+            for i in range(n)}
+
+
+def expected_modules(totp: pyotp.TOTP, client: Client) -> set[tuple[int, int]]:
+    """The modules of a QR code of the otpauth:// address of this secret and account."""
+    email = client.email  # type: ignore[attr-defined]
+    uri = totp.provisioning_uri(name=email, issuer_name="Ścieżka")
+    rows = segno.make(uri, error="m").matrix_iter(scale=1, border=4)
+    return {(x, y) for y, row in enumerate(rows) for x, dark in enumerate(row) if dark}
 
 
 def next_code(totp: pyotp.TOTP) -> str:
@@ -111,7 +129,8 @@ def test_enrolment_with_a_real_code_then_the_login_asks_for_one(world, app):
     assert totp.secret not in settings and not SECRET_RE.search(settings)
     assert "Nieużyte kody zapasowe: 10 z 10." in unescape(settings)
     assert account.totp_seed and totp.secret not in account.totp_seed
-    stored = list(db.session.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == account.id)))
+    stored = list(db.session.scalars(select(RecoveryCode.code_hash)
+                                     .where(RecoveryCode.user_id == account.id)))
     assert len(stored) == 10 and not set(stored) & {c.replace("-", "") for c in codes}
 
     # The login is now two steps.
@@ -244,7 +263,8 @@ def test_throttled_like_the_login(world, app, monkeypatch):
 def test_a_role_that_requires_it_is_sent_to_enrolment_and_reaches_nothing_else(world, app, monkeypatch):
     monkeypatch.setitem(app.config, "TOTP_REQUIRED_ROLES", frozenset({"coordinator"}))
     coordinator = logged_in(app, COORDINATOR)
-    for page in ("/", "/coordinator/", "/coordinator/users/", "/coordinator/audit/", "/account/password", "/inbox/"):
+    for page in ("/", "/coordinator/", "/coordinator/users/", "/coordinator/audit/", "/account/password",
+                 "/inbox/"):
         assert sent_to(coordinator.get(page), "/account/two-factor"), page
     assert sent_to(coordinator.post(f"/coordinator/users/{world.users['town_a'].id}/deactivate"),
                    "/account/two-factor")

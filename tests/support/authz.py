@@ -111,6 +111,14 @@ ENTRIES: dict[str, Entry] = {
     "auth.reset_password": Entry(lambda _o: {"token": "not-a-token"}, everyone),
     "auth.change_password": Entry(no_args, logged_in),
     "auth.end_sessions": Entry(no_args, lambda _r, _w: LOGIN),  # everyone ends on the login page
+    # the second factor: one's own settings; the login's code step (without a password typed
+    # first, it sends even an anonymous visitor back to the login page)
+    "two_factor.login_code": Entry(no_args, logged_in),
+    "two_factor.settings": Entry(no_args, logged_in),
+    "two_factor.start": Entry(no_args, logged_in),
+    "two_factor.confirm": Entry(no_args, logged_in),
+    "two_factor.regenerate": Entry(no_args, logged_in),
+    "two_factor.disable": Entry(no_args, logged_in),
     "health.healthz": Entry(no_args, everyone),
     "help.index": Entry(no_args, everyone),
     "help.guide": Entry(no_args, everyone),

@@ -111,8 +111,7 @@ def _settings_page(status: int = 200, *, confirm_form: TwoFactorConfirmForm | No
                        regen_form=regen_form or TwoFactorProofForm(prefix="regen"),
                        disable_form=disable_form or TwoFactorProofForm(prefix="disable"))
     elif user.totp_seed:
-        title = _("Kod QR do zeskanowania aplikacją uwierzytelniającą; ten sam klucz jest wypisany obok.")
-        context.update(enrolment=two_factor.enrolment(user, title),
+        context.update(enrolment=two_factor.enrolment(user),
                        confirm_form=confirm_form or TwoFactorConfirmForm())
     return (render_template("accounts/two_factor.html", **context), status,
             {**NO_STORE, **(headers or {})})
