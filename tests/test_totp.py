@@ -6,6 +6,7 @@ wrong codes throttled; a code never accepted twice; the audit log; secrets nowhe
 from __future__ import annotations
 
 import re
+import threading
 import time
 from html import unescape
 
@@ -371,3 +372,25 @@ def test_the_pages_cost_a_fixed_number_of_queries(world, app):
     with count_queries(db.engine) as code_page:
         assert client.get("/login/code").status_code == 200
     assert (pending.count, enrolled.count, code_page.count) == (2, 3, 1)
+
+
+def test_the_same_code_sent_at_once_from_many_places_passes_once(world, app):
+    """A replay raced against the real login: six sessions past the password send the same
+    code at once (PostgreSQL runs them truly in parallel; on SQLite the writers queue, and
+    the answer must be the same), then the same recovery code."""
+    totp, codes = enrol(logged_in(app, TOWN))
+
+    def send(client: Client, typed: str, barrier: threading.Barrier, results: list[int]) -> None:
+        barrier.wait()
+        results.append(client.post("/login/code", {"code": typed}).status_code)
+
+    for typed in (next_code(totp), codes[0]):
+        clients = [password_step(app, TOWN) for _ in range(6)]
+        barrier, results = threading.Barrier(len(clients)), []
+        threads = [threading.Thread(target=send, args=(c, typed, barrier, results)) for c in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert sorted(results) == [302] + [401] * 5, (typed, results)
+    assert actions(TOWN).count("recovery_code_used") == 1
