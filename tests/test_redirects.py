@@ -72,6 +72,7 @@ events experts exports extensions feeds fields file forgot grants guide healthz 
 language lead login logout messages needs new outbox parts password paths prepare profile programmes
 proposal public ranking read reports reset restore results retry revoke run screenshots settings
 sheet signoff static third town unassign users withdraw xlsx
+code codes confirm disable factor recovery start two
 """.split())
 
 
