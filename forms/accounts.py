@@ -107,6 +107,11 @@ class TwoFactorConfirmForm(FlaskForm):
         validators=[DataRequired(_l("Wpisz 6-cyfrowy kod z aplikacji.")), Length(max=20)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
+    password = PasswordField(
+        _l("Twoje hasło"),
+        validators=[DataRequired(_l("Podaj swoje hasło.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
     submit = SubmitField(_l("Potwierdź i włącz"))
 
 

@@ -74,12 +74,14 @@ def test_enrolment_and_code_pages_on_a_phone(chromium, live, person, lang):
         totp = pyotp.TOTP(secret)
 
         page.locator("input[name=code]").fill("000000" if totp.now() != "000000" else "111111")
+        page.locator("input[name=password]").fill(PASSWORD)
         page.locator("form[action$='/two-factor/confirm'] [type=submit]").click()
         page.wait_for_load_state()
         assert page.locator(".error-summary").is_visible()
         problems += problems_on(page, "enrolment, wrong code")
 
         page.locator("input[name=code]").fill(totp.now())
+        page.locator("input[name=password]").fill(PASSWORD)
         page.locator("form[action$='/two-factor/confirm'] [type=submit]").click()
         page.wait_for_load_state()
         assert page.locator(".recovery-codes li").count() == 10

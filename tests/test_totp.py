@@ -59,7 +59,7 @@ def enrol(client: Client) -> tuple[pyotp.TOTP, list[str]]:
     assert re.fullmatch(r"([A-Z2-7]{4} )+[A-Z2-7]{4}", secret)  # in groups of four
     totp = pyotp.TOTP(secret.replace(" ", ""))
     assert qr_modules(html) == expected_modules(totp, client)
-    done = client.post("/account/two-factor/confirm", {"code": totp.now()})
+    done = client.post("/account/two-factor/confirm", {"code": totp.now(), "password": PASSWORD})
     assert done.status_code == 200, error_of(done)
     assert done.headers["Cache-Control"] == "no-store"
     codes = CODES_RE.findall(done.get_data(as_text=True))
@@ -151,14 +151,33 @@ def test_a_wrong_code_at_enrolment_is_refused_on_the_same_page(world, app):
     page = town.get("/account/two-factor").get_data(as_text=True)
     secret = SECRET_RE.search(page).group(1).replace(" ", "")
     wrong = f"{(int(pyotp.TOTP(secret).now()) + 1) % 1_000_000:06d}"
-    refused = town.post("/account/two-factor/confirm", {"code": wrong})
+    refused = town.post("/account/two-factor/confirm", {"code": wrong, "password": PASSWORD})
     assert refused.status_code == 422
     assert "Ten kod się nie zgadza" in error_of(refused)
     assert f'value="{wrong}"' in refused.get_data(as_text=True)  # what was typed stays
     assert SECRET_RE.search(refused.get_data(as_text=True)).group(1).replace(" ", "") == secret
     assert not user(TOWN).has_totp
-    empty = town.post("/account/two-factor/confirm", {"code": ""})
+    empty = town.post("/account/two-factor/confirm", {"code": "", "password": PASSWORD})
     assert empty.status_code == 422 and "Wpisz 6-cyfrowy kod z aplikacji." in error_of(empty)
+
+
+def test_a_stolen_session_cannot_enrol_without_the_password(world, app, monkeypatch):
+    """Else a thief with a copied cookie could put their own phone on the account."""
+    town = logged_in(app, TOWN)
+    town.post("/account/two-factor/start")
+    secret = SECRET_RE.search(town.get("/account/two-factor").get_data(as_text=True)).group(1)
+    totp = pyotp.TOTP(secret.replace(" ", ""))
+    refused = town.post("/account/two-factor/confirm", {"code": totp.now(), "password": "a guess"})
+    assert refused.status_code == 422
+    assert error_of(refused, "password") == "Hasło jest nieprawidłowe."
+    assert not user(TOWN).has_totp
+    assert town.post("/account/two-factor/confirm", {"code": totp.now()}).status_code == 422
+    monkeypatch.setitem(app.config, "TOTP_LIMIT_PER_ACCOUNT", "2 per 62 seconds")
+    town.post("/account/two-factor/confirm", {"code": totp.now(), "password": "another guess"})
+    town.post("/account/two-factor/confirm", {"code": totp.now(), "password": "a third guess"})
+    limited = town.post("/account/two-factor/confirm", {"code": totp.now(), "password": PASSWORD})
+    assert limited.status_code == 429
+    assert not user(TOWN).has_totp
 
 
 # --- the login's second step --------------------------------------------------------------------

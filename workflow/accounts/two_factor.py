@@ -3,8 +3,8 @@ and ten one-time recovery codes for the day the phone is lost. Why it is shaped 
 docs/decisions/0020.
 
 - Enrolment is two steps: `begin` draws a random seed (pending), the page shows the QR
-  code, and `confirm` accepts a current code from the app; only then does the login ask
-  for codes, and the ten recovery codes are made and shown once.
+  code, and `confirm` accepts a current code from the app, with the password typed again;
+  only then does the login ask for codes, and the ten recovery codes are made and shown once.
 - The TOTP secret is never stored: the database holds a random seed, and the secret is
   HMAC-SHA256(TOTP key, seed), the key being TOTP_KEY or one derived from SECRET_KEY, both
   kept outside the database. A copy of the database (a backup, a dump) alone cannot make
@@ -258,11 +258,24 @@ def check_proof(user: User, typed: str) -> Checked:
     return _failed(user, "settings")
 
 
+def check_password(user: User, typed: str) -> Checked:
+    """The password, asked once more before an enrolment is confirmed (a session cookie
+    stolen from someone without the factor must not be enough to put the thief's phone on
+    their account). Throttled like the codes (committed)."""
+    limited = _throttled(user)
+    if limited is not None:
+        return limited
+    if typed and user.check_password(typed):
+        return Checked(Check.PASSWORD)
+    return _failed(user, "enrolment")
+
+
 # --- enrolment, recovery codes, switching off ---------------------------------------------
 
 def confirm(user: User, typed: str) -> list[str] | None:
-    """Finish the enrolment with a current code from the app: the factor is in force and
-    the ten recovery codes are returned, to be shown once (committed). None: wrong code."""
+    """Finish the enrolment with a current code from the app (the caller checked the
+    password): the factor is in force and the ten recovery codes are returned, to be shown
+    once (committed). None: wrong code."""
     if user.has_totp or not user.totp_seed or not _accept_code(user, typed):
         db.session.rollback()
         return None

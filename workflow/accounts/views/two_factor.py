@@ -140,6 +140,13 @@ def confirm() -> Response | tuple:
     form = TwoFactorConfirmForm()
     if not form.validate_on_submit():
         return _settings_page(422, confirm_form=form)
+    checked = two_factor.check_password(user, form.password.data or "")
+    if checked.outcome == Check.RATE_LIMITED:
+        add_error(form.password, _limited(checked))
+        return _settings_page(429, confirm_form=form, headers=_retry(checked))
+    if not checked.ok:
+        add_error(form.password, _("Hasło jest nieprawidłowe."))
+        return _settings_page(422, confirm_form=form)
     codes = two_factor.confirm(user, form.code.data or "")
     if codes is None:
         add_error(form.code, _("Ten kod się nie zgadza. Sprawdź, czy zegar telefonu jest "
