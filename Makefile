@@ -31,7 +31,11 @@ run: seed
 	@echo ""
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: test-sqlite test-postgres
+# The two halves run side by side, one pytest process each (they share nothing but the Redis
+# on 6379, where every test has its own queue and key prefix); each half's output is printed
+# whole when it ends. `make test-sqlite` or `make test-postgres` runs one.
+test: install
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: install
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q
