@@ -59,6 +59,12 @@ def load(overrides: dict | None = None) -> dict:
         "REDIS_URL": env.get("REDIS_URL") or None,
         "UPLOAD_MAX_MB": int(env.get("UPLOAD_MAX_MB", "20")),
         "UPLOAD_DIR": env.get("UPLOAD_DIR") or str(instance_dir / "uploads"),
+        # Where an upload is written before its row commits; moved into UPLOAD_DIR after.
+        # Must be on the same filesystem as UPLOAD_DIR (the move is a rename); default: a
+        # sibling folder, <UPLOAD_DIR>-incoming (docs/decisions/0021).
+        "UPLOAD_TMP_DIR": env.get("UPLOAD_TMP_DIR") or None,
+        # The daily check of the upload store (`flask documents check`), in TIMEZONE, HH:MM.
+        "DOCUMENT_CHECK_AT": env.get("DOCUMENT_CHECK_AT") or "03:30",
         # Prepared exports, written by a worker and sent by the web: shared by both.
         "EXPORT_DIR": env.get("EXPORT_DIR") or str(instance_dir / "exports"),
         "TIMEZONE": env.get("TIMEZONE", "Europe/Warsaw"),
@@ -94,6 +100,9 @@ def load(overrides: dict | None = None) -> dict:
     }
     settings.update(overrides)
     settings["TOTP_REQUIRED_ROLES"] = _roles(settings["TOTP_REQUIRED_ROLES"])
+    if not settings.get("UPLOAD_TMP_DIR"):
+        uploads = Path(settings["UPLOAD_DIR"])
+        settings["UPLOAD_TMP_DIR"] = str(uploads.with_name(uploads.name + "-incoming"))
     settings["MAX_CONTENT_LENGTH"] = settings["UPLOAD_MAX_MB"] * 1024 * 1024 + 64 * 1024
     check(settings)
     return settings

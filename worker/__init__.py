@@ -7,9 +7,10 @@ Without REDIS_URL every task runs in-process and at once (task_always_eager), so
 needs nothing but Python.
 
 Beat (exactly one per deployment) re-queues delivery of the outbox every OUTBOX_REQUEUE_S
-(60 s) and sweeps deadline reminders every REMINDER_SWEEP_S (15 min). Both entries expire
-after one interval, so a beat that ran while no worker was up does not leave a pile of
-identical tasks behind. CELERY_QUEUE and REDIS_KEY_PREFIX let several deployments (or
+(60 s), sweeps deadline reminders every REMINDER_SWEEP_S (15 min) and checks the upload
+store daily at DOCUMENT_CHECK_AT (03:30). The first two expire after one interval (the
+check after six hours), so a beat that ran while no worker was up does not leave a pile
+of identical tasks behind. CELERY_QUEUE and REDIS_KEY_PREFIX let several deployments (or
 test runs) share one Redis without taking each other's tasks.
 """
 

@@ -14,6 +14,7 @@ from workflow.exports import jobs as exports
 from workflow.extensions import db
 from workflow.messaging import mail, notifications, reminders
 from workflow.models import ExportJob, Programme, RankingKind, RankingSnapshot, RankingStatus, User
+from workflow.path import store_check
 from workflow.ranking import runs as ranking_runs
 
 DELIVER_BATCH = 200
@@ -68,3 +69,11 @@ def run_export(job_id: int) -> str | None:
     """Write a prepared export's file (see services/exports.py); returns its final status."""
     job = db.session.get(ExportJob, job_id)
     return exports.run(job).status if job is not None else None
+
+
+@celery.task(name="documents.check", base=FlaskTask, ignore_result=True,
+             time_limit=3600, soft_time_limit=3540)
+def check_documents() -> bool:
+    """The daily check of the upload store (see workflow/path/store_check.py): removes the
+    debris, finishes interrupted moves, records the result; True when files and rows agree."""
+    return store_check.run(repair_debris=True, trigger="beat").ok

@@ -7,6 +7,7 @@ from typing import Any
 
 from celery import Celery
 from celery.result import AsyncResult
+from celery.schedules import crontab
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
@@ -96,6 +97,9 @@ def configure_celery(app: Celery, settings: dict) -> Celery:
                                "options": {"expires": requeue_s}},
             "reminders-sweep": {"task": "reminders.sweep", "schedule": sweep_s,
                                 "options": {"expires": sweep_s}},
+            # Do the upload store and the document rows agree? Daily, at a quiet hour.
+            "documents-check": {"task": "documents.check", "schedule": daily_at(settings),
+                                "options": {"expires": DAILY_EXPIRES_S}},
         },
         result_expires=7 * 24 * 60 * 60,
         broker_connection_retry_on_startup=True,
@@ -105,6 +109,13 @@ def configure_celery(app: Celery, settings: dict) -> Celery:
 
 
 _configured: set[int] = set()
+DAILY_EXPIRES_S = 6 * 60 * 60  # a daily task beat queued while no worker ran: dropped by then
+
+
+def daily_at(settings: dict) -> crontab:
+    """DOCUMENT_CHECK_AT ("HH:MM", in TIMEZONE) as a daily crontab."""
+    hour, _, minute = str(settings.get("DOCUMENT_CHECK_AT") or "03:30").partition(":")
+    return crontab(hour=int(hour), minute=int(minute or 0))
 
 
 def celery_app() -> Celery:

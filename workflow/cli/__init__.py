@@ -1,4 +1,4 @@
-"""`flask` commands: the demo programme, path diagrams."""
+"""`flask` commands: the demo programme, path diagrams (the other groups: one module each)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flask import Flask, current_app
 
 import states
 from workflow.cli.accounts import accounts_cli
+from workflow.cli.documents import documents_cli
 from workflow.cli.rank import rank_cli
 from workflow.cli.reminders import reminders_cli
 from workflow.cli.report import report_cli
@@ -23,6 +24,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(rank_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(accounts_cli)
+    app.cli.add_command(documents_cli)
 
 
 @click.group(help="Demo programme RL-2020.")

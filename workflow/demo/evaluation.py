@@ -22,10 +22,7 @@ module is longer than most because it carries its own justification phrases.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import random
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -307,19 +304,6 @@ def _ids(table: object, rows: list[dict]) -> list[int]:
     return list(db.session.scalars(statement, rows))
 
 
-def _store(content: bytes) -> str:
-    """Put the bytes in the upload store (as the upload service does) and return their hash."""
-    digest = hashlib.sha256(content).hexdigest()
-    target = documents.stored_path(digest)
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent)
-        with os.fdopen(fd, "wb") as out:
-            out.write(content)
-        os.replace(tmp, target)
-    return digest
-
-
 def seed_evaluation(today: date) -> Programme | None:
     """Create RL-2019 once (None if it exists); commits."""
     if db.session.scalar(select(Programme.id).where(Programme.code == CODE)):
@@ -349,17 +333,21 @@ def seed_evaluation(today: date) -> Programme | None:
     apps = [Application(i, aid, name, uid, "") for i, (aid, name, uid) in enumerate(towns)]
     plan(apps, maxima, len(evaluator_ids), rng)
 
-    path_ids = _write_paths(programme, apps, today, coordinator_id)
+    files: list[documents.Incoming] = []
+    path_ids = _write_paths(programme, apps, today, coordinator_id, files)
     _write_evaluation(programme, apps, path_ids, parts, evaluator_ids, coordinator_id, today, rng)
     db.session.commit()
+    for incoming in files:  # into the store once their rows have committed, as an upload
+        documents.move_in(incoming)
     notifications.dispatch()  # what the history's moves told the towns
     return programme
 
 
 def _write_paths(programme: Programme, apps: list[Application], today: date,
-                 coordinator_id: int) -> list[int]:
+                 coordinator_id: int, files: list[documents.Incoming]) -> list[int]:
     """Paths, their documents and the application's sign-off (bulk INSERTs), then the
-    history, fired through the engine (see _fire_history)."""
+    history, fired through the engine (see _fire_history). The documents' files are written
+    to the temporary folder and added to `files`, for the caller to move in after commit."""
     definition = states.get_definition(programme.path_code)
     routes = {failed: route_to(definition, target) for failed, target in (
         (False, definition.evaluation_states[0]), (True, definition.phases.rejected[0]))}
@@ -392,8 +380,9 @@ def _write_paths(programme: Programme, apps: list[Application], today: date,
                 continue
             stage, name = record["stage"], DOC_NAMES[record["stage"]]
             content = pdf_bytes(f"{app.name} - {name} 2019 (demo RL-2019, path {pid})")
+            files.append(documents.write_incoming(content))
             doc_rows.append({"path_id": pid, "stage": stage, "original_name": f"{name}.pdf",
-                             "content_hash": _store(content), "mime_type": "application/pdf",
+                             "content_hash": files[-1].digest, "mime_type": "application/pdf",
                              "size_bytes": len(content), "uploaded_by_id": app.user_id,
                              "uploaded_at": record["created_at"] - timedelta(days=2)})
             doc_keys.append((pid, record))

@@ -1,10 +1,12 @@
-"""Documents a town uploads for a stage, and advisors' sign-offs of them."""
+"""Documents a town uploads for a stage, advisors' sign-offs of them, and the checks that
+the upload store and the rows agree."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
@@ -54,3 +56,19 @@ class StageSignoff(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     advisor: Mapped[User] = relationship()
+
+
+class DocumentCheck(db.Model):
+    """One run of `documents check` (by hand or by beat): when, what it found, whether the
+    store and the rows agree afterwards. The coordinator's overview shows the latest."""
+
+    __tablename__ = "document_check"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    trigger: Mapped[str] = mapped_column(String(20))  # "beat" or "command"
+    repaired: Mapped[bool] = mapped_column(default=False)
+    ok: Mapped[bool] = mapped_column()
+    # What was found and done, by kind (workflow/path/store_check.py: COUNTS).
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -4,6 +4,13 @@ The uploaded name is kept only for display; it never becomes a path on disk. Sni
 our own small reader of the formats we accept (PDF, and the ZIP containers of DOCX, XLSX,
 ODT and ODS): it looks at the container's own manifest, which a renamed file cannot fake
 (see docs/decisions/0004-upload-sniffing.md).
+
+Files and rows agree (docs/decisions/0021-files-and-rows-agree.md): an accepted upload is
+written, whole and flushed to disk, into the temporary folder UPLOAD_TMP_DIR (outside the
+store, on the same filesystem); the Document row commits; only then is the file renamed
+into the store. So the store never holds a file without its row, and a committed row's
+bytes are on disk even if the process dies before the rename (`documents check --repair`
+finishes that move; see workflow/path/store_check.py).
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ ODF_TYPES = {
 }
 ACCEPTED = ("pdf", "docx", "odt", "xlsx", "ods")
 MAX_ZIP_ENTRIES = 10_000
+TEMP_SUFFIX = ".part"  # an upload in the temporary folder, before it moves into the store
 
 
 MESSAGES = {
@@ -139,34 +147,100 @@ def store_upload(path: Path, stage: str, filename: str, stream: BinaryIO, user: 
         except upload_checks.ContentRefused as refused:
             raise UploadRefused(refused.code) from refused
 
-    digest = hashlib.sha256(data).hexdigest()
-    target = stored_path(digest)
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # Write to a temporary file and rename: a crash never leaves half a file.
-        fd, tmp = tempfile.mkstemp(dir=target.parent)
+    incoming = write_incoming(data)
+    try:
+        document = Document(
+            path_id=path.id,
+            stage=stage,
+            original_name=clean_name(filename),
+            content_hash=incoming.digest,
+            mime_type=found.mime_type,
+            size_bytes=incoming.size,
+            uploaded_by_id=user.id,
+            flags=",".join(flags),
+        )
+        db.session.add(document)
+        db.session.flush()
+        audit.record("document_uploaded", actor=user, object_type="document", object_id=document.id,
+                     programme_id=path.programme_id,
+                     detail={"path_id": path.id, "stage": stage, "name": document.original_name,
+                             "sha256": incoming.digest, "flags": document.flags})
+        db.session.commit()
+    except BaseException:
+        incoming.path.unlink(missing_ok=True)  # no row: the file must not stay either
+        raise
+    move_in(incoming)
+    return document
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """An upload's bytes in the temporary folder, flushed to disk, not yet in the store."""
+
+    path: FsPath
+    digest: str  # sha256, hex: its name in the store
+    size: int
+
+
+def incoming_dir() -> FsPath:
+    return FsPath(current_app.config["UPLOAD_TMP_DIR"])
+
+
+def same_filesystem() -> bool:
+    """Are the temporary folder and the store on one filesystem (so a move is a rename)?
+    Creates both folders if they are missing."""
+    store, incoming = upload_dir(), incoming_dir()
+    store.mkdir(parents=True, exist_ok=True)
+    incoming.mkdir(parents=True, exist_ok=True)
+    return store.stat().st_dev == incoming.stat().st_dev
+
+
+def write_incoming(data: bytes) -> Incoming:
+    """Write `data` to a new file in the temporary folder and flush it to disk (fsync)."""
+    if not same_filesystem():
+        # A configuration error, loud on the first upload: a move across filesystems is a
+        # copy, which a crash can leave half done inside the store.
+        raise RuntimeError(f"UPLOAD_TMP_DIR ({incoming_dir()}) and UPLOAD_DIR ({upload_dir()}) "
+                           "must be on the same filesystem")
+    fd, name = tempfile.mkstemp(dir=incoming_dir(), prefix="upload-", suffix=TEMP_SUFFIX)
+    try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
-        os.replace(tmp, target)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        FsPath(name).unlink(missing_ok=True)
+        raise
+    return Incoming(FsPath(name), hashlib.sha256(data).hexdigest(), len(data))
 
-    document = Document(
-        path_id=path.id,
-        stage=stage,
-        original_name=clean_name(filename),
-        content_hash=digest,
-        mime_type=found.mime_type,
-        size_bytes=len(data),
-        uploaded_by_id=user.id,
-        flags=",".join(flags),
-    )
-    db.session.add(document)
-    db.session.flush()
-    audit.record("document_uploaded", actor=user, object_type="document", object_id=document.id,
-                 programme_id=path.programme_id,
-                 detail={"path_id": path.id, "stage": stage, "name": document.original_name,
-                         "sha256": digest, "flags": document.flags})
-    db.session.commit()
-    return document
+
+def move_in(incoming: Incoming) -> FsPath:
+    """Rename the file into the store under its hash (atomic: the same filesystem).
+
+    Called after its row has committed. The same bytes may be there already (another row
+    with the same content): the rename replaces them with identical ones. If the check's
+    repair has just moved this very file in (see store_check), there is nothing left to do.
+    """
+    target = stored_path(incoming.digest)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(incoming.path, target)
+    except FileNotFoundError:
+        if not target.exists():
+            raise
+    _sync_folder(target.parent)
+    return target
+
+
+def _sync_folder(folder: FsPath) -> None:
+    """Make a rename into `folder` durable (fsync of the directory; POSIX only)."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def latest_document(path: Path, stage: str) -> Document | None:

@@ -15,7 +15,7 @@ import states
 from forms.path import DeadlineForm, ExtensionForm, TransitionForm
 from workflow.extensions import db
 from workflow.models import Programme, Role
-from workflow.path import access, deadlines
+from workflow.path import access, deadlines, store_check
 from workflow.path.attention import attention
 from workflow.path.overview import overview as build_overview
 from workflow.path.summary import summary
@@ -52,6 +52,8 @@ def overview() -> str:
         deadlines=due,
         # What is late and what waits for a decision: the whole programme, so only unfiltered.
         attention=None if stage or voivodeship else attention(programme, definition, due),
+        # The last check that the upload store and the rows agree (no health page of its own).
+        store_check=None if stage or voivodeship else {"last": store_check.latest()},
     )
 
 
