@@ -7,14 +7,26 @@ the end kills a real gunicorn worker in the middle of uploads."""
 from __future__ import annotations
 
 import hashlib
+import http.client
 import io
 import json
 import os
+import re
+import signal
+import socket
+import subprocess  # nosec B404  (gunicorn and flask, with fixed arguments)
+import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path as FsPath
 
 import pytest
+import requests
 import sqlalchemy as sa
+from factories.accounts import PASSWORD
 from factories.path import PDF, docx
 from flask import Flask
 
@@ -53,7 +65,8 @@ def test_an_upload_moves_into_the_store_and_leaves_nothing_behind(world, store):
     document = upload(world)
     stored = documents.stored_path(document.content_hash)
     assert stored.is_relative_to(store)
-    assert hashlib.sha256(stored.read_bytes()).hexdigest() == document.content_hash == hashlib.sha256(PDF).hexdigest()
+    assert document.content_hash == hashlib.sha256(PDF).hexdigest()
+    assert hashlib.sha256(stored.read_bytes()).hexdigest() == document.content_hash
     assert list(documents.incoming_dir().iterdir()) == []
     assert not documents.incoming_dir().is_relative_to(store)  # the temporary folder is outside
 
@@ -168,8 +181,8 @@ def test_a_row_whose_rename_never_happened_gets_its_file(world, store):
     assert documents.stored_path(document.content_hash).read_bytes() == PDF
     assert not incoming.path.exists()
     assert store_check.run(repair_debris=False, trigger="command").findings == []
-    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "document_store_repaired")).all()
-    assert len(events) == 1
+    repairs = sa.select(AuditEvent).where(AuditEvent.action == "document_store_repaired")
+    assert len(db.session.scalars(repairs).all()) == 1
 
 
 def test_the_move_after_a_repair_got_there_first_is_no_error(world, store):
@@ -263,3 +276,214 @@ def test_a_temporary_folder_on_another_filesystem_is_refused(app, world, store, 
         for path in sorted(elsewhere.rglob("*"), reverse=True):
             path.unlink() if path.is_file() else path.rmdir()
         elsewhere.rmdir()
+
+
+# --- a real server, its worker killed mid-upload ------------------------------------------------
+
+ROOT = FsPath(__file__).resolve().parent.parent
+GUNICORN = str(FsPath(sys.executable).parent / "gunicorn")
+FLASK = str(FsPath(sys.executable).parent / "flask")
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def big_pdf(label: bytes, megabytes: int) -> bytes:
+    """A PDF of about `megabytes` MB (the bytes after %%EOF are a comment to a reader)."""
+    return PDF.replace(b"test document", label) + b"\n%" + os.urandom(megabytes * 512 * 1024).hex().encode()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (gunicorn's workers), from /proc."""
+    found = []
+    for stat in FsPath("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":  # a killed worker not yet reaped: gone
+            found.append(int(stat.parent.name))
+    return found
+
+
+class Server:
+    """`gunicorn -w 1 wsgi:app` on a port of its own: the master restarts a killed worker."""
+
+    def __init__(self, env: dict[str, str], work: FsPath) -> None:
+        self.env, self.port = env, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = work / "gunicorn.log"
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(  # noqa: S603  (fixed arguments)
+                [GUNICORN, "-w", "1", "-b", f"127.0.0.1:{self.port}", "--timeout", "120", "wsgi:app"],
+                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def worker(self, killed: tuple[int, ...] = (), timeout: float = 60) -> int:
+        """The pid of the worker (not one of `killed`) once it answers."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            assert self.proc.poll() is None, self.log.read_text()[-3000:]
+            workers = [pid for pid in children(self.proc.pid) if pid not in killed]
+            if len(workers) == 1:
+                try:
+                    if requests.get(self.url + "/healthz", timeout=5).status_code == 200:
+                        return workers[0]
+                except requests.ConnectionError:
+                    pass
+            time.sleep(0.2)
+        raise AssertionError("gunicorn did not answer:\n" + self.log.read_text()[-3000:])
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=30)
+
+    def check(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([FLASK, "--app", "wsgi", "documents", "check", *args],  # noqa: S603
+                              cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120)
+
+
+class Town:
+    """A town's member in a `requests` session: logs in, uploads, downloads."""
+
+    def __init__(self, url: str, path_id: int) -> None:
+        self.url, self.path_id = url, path_id
+        self.session = requests.Session()
+        self.token = CSRF.search(self.session.get(url + "/login", timeout=30).text).group(1)
+        form = {"csrf_token": self.token, "email": "town-a@example.pl", "password": PASSWORD}
+        login = self.session.post(url + "/login", data=form, allow_redirects=False, timeout=30)
+        assert login.status_code == 302, login.text[:500]
+        self.token = CSRF.search(self.session.get(f"{url}/town/paths/{path_id}", timeout=30).text).group(1)
+
+    def upload(self, name: str, content: bytes) -> requests.Response:
+        return self.session.post(f"{self.url}/town/paths/{self.path_id}/documents",
+                                 data={"csrf_token": self.token}, files={"document": (name, content)},
+                                 allow_redirects=False, timeout=120)
+
+    def half_upload(self, content: bytes) -> http.client.HTTPConnection:
+        """Start an upload and send only the first half of its body."""
+        boundary = "sciezka-" + os.urandom(8).hex()
+        head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n"
+                f"{self.token}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"document\"; "
+                f"filename=\"duzy.pdf\"\r\nContent-Type: application/pdf\r\n\r\n")
+        body = head.encode() + content + f"\r\n--{boundary}--\r\n".encode()
+        conn = http.client.HTTPConnection(self.url.removeprefix("http://"), timeout=30)
+        conn.putrequest("POST", f"/town/paths/{self.path_id}/documents")
+        conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+        conn.putheader("Content-Length", str(len(body)))
+        conn.putheader("Cookie", "; ".join(f"{c.name}={c.value}" for c in self.session.cookies))
+        conn.endheaders()
+        conn.send(body[: len(body) // 2])
+        return conn
+
+
+@contextmanager
+def inserts_blocked(database_url: str) -> Iterator[None]:
+    """Hold a lock that makes an INSERT into `document` wait (reads still pass)."""
+    sqlite = database_url.startswith("sqlite")
+    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool,
+                              isolation_level="AUTOCOMMIT" if sqlite else "READ COMMITTED")
+    with engine.connect() as conn:
+        if sqlite:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock; the worker waits up to 5 s
+        else:
+            conn.execute(sa.text("LOCK TABLE document IN SHARE MODE"))
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql("ROLLBACK") if sqlite else conn.rollback()
+    engine.dispose()
+
+
+def files_in(folder: FsPath) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_upload_leaves_debris_that_repair_clears(app, world, store, database_url,
+                                                                     tmp_path):
+    if database_url.startswith("sqlite:///:memory:"):
+        pytest.skip("the server needs a database file it can open")
+    incoming = documents.incoming_dir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "REDIS", "CELERY", "UPLOAD"))}
+    env.update({"APP_ENV": "testing", "SECRET_KEY": os.urandom(32).hex(), "DATABASE_URL": database_url,
+                "INSTANCE_PATH": str(tmp_path / "instance"), "UPLOAD_DIR": str(store),
+                "UPLOAD_TMP_DIR": str(incoming), "UPLOAD_MAX_MB": "8"})
+    server = Server(env, tmp_path)
+    try:
+        first_worker = server.worker()
+        town = Town(server.url, world.paths["a"].id)
+
+        # Complete uploads, before any trouble.
+        kept = {"plan.pdf": big_pdf(b"plan", 3), "diagnoza.docx": docx()}
+        for name, content in kept.items():
+            assert town.upload(name, content).status_code == 302
+        before = files_in(store)
+        assert sorted(before.values()) == sorted(kept.values())
+
+        # 1. Killed while the body is still arriving: nothing of ours was written yet.
+        conn = town.half_upload(big_pdf(b"half", 6))
+        time.sleep(0.5)
+        os.kill(first_worker, signal.SIGKILL)
+        conn.close()
+        second_worker = server.worker(killed=(first_worker,))
+        assert files_in(store) == before and files_in(incoming) == {}
+
+        # 2. Killed after the file was written and before its row committed (the INSERT
+        # waits for a lock this test holds): a whole temporary file, and no row.
+        doomed = big_pdf(b"doomed", 4)
+        errors: list[BaseException] = []
+
+        def send() -> None:
+            try:
+                town.upload("wniosek.pdf", doomed)
+            except requests.RequestException as exc:  # the connection dies with the worker
+                errors.append(exc)
+
+        with inserts_blocked(database_url):
+            sender = threading.Thread(target=send)
+            sender.start()
+            end = time.monotonic() + 30
+            while not any(len(b) == len(doomed) for b in files_in(incoming).values()):
+                assert time.monotonic() < end, "the upload never reached the temporary folder"
+                time.sleep(0.02)
+            os.kill(second_worker, signal.SIGKILL)
+            sender.join(30)
+        assert errors, "the upload should have died with its worker"
+        assert list(files_in(incoming).values()) == [doomed]
+        assert files_in(store) == before
+        with app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 2
+        third_worker = server.worker(killed=(first_worker, second_worker))
+
+        # The check sees the debris: left alone within the hour, reported after it.
+        now = server.check()
+        assert now.returncode == 0, now.stdout + now.stderr
+        assert "świeży plik tymczasowy (pominięty) / fresh temporary file (left alone): 1" in now.stdout
+        later = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+        found = server.check("--now", later)
+        assert found.returncode == 1, found.stdout + found.stderr
+        assert "stary plik tymczasowy / old temporary file: 1" in found.stdout
+        assert "plik bez wiersza / file with no row: 0" in found.stdout
+        assert "wiersz bez pliku / row with no file: 0" in found.stdout
+
+        repaired = server.check("--repair", "--json", "--now", later)
+        assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+        assert json.loads(repaired.stdout)["counts"]["removed"] == 1
+        again = server.check("--now", later)
+        assert again.returncode == 0 and "problemy / problems: 0" in again.stdout, again.stdout
+
+        # The complete uploads are untouched, and the restarted worker serves them.
+        assert files_in(store) == before and files_in(incoming) == {}
+        with app.app_context():
+            rows = db.session.scalars(sa.select(Document).order_by(Document.id)).all()
+            assert [r.original_name for r in rows] == list(kept)
+            for row in rows:
+                got = town.session.get(f"{server.url}/documents/{row.id}", timeout=30)
+                assert got.status_code == 200 and got.content == kept[row.original_name]
+    finally:
+        server.stop()
