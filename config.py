@@ -175,11 +175,15 @@ WEAK_SECRETS = {"", "dev", "change-me", "changeme", "secret", "development"}
 
 def check(settings: dict) -> None:
     """Refuse to start outside development with a missing or well-known secret key, and
-    anywhere with a role name that does not exist in TOTP_REQUIRED_ROLES."""
+    anywhere with a role name that does not exist in TOTP_REQUIRED_ROLES, or a
+    DOCUMENT_CHECK_AT that is not a time of day."""
     unknown = sorted(settings["TOTP_REQUIRED_ROLES"] - set(ROLES))
     if unknown:
         raise ConfigError(f"TOTP_REQUIRED_ROLES names unknown roles: {', '.join(unknown)} "
                           f"(known: {', '.join(ROLES)}).")
+    hour, _, minute = str(settings.get("DOCUMENT_CHECK_AT", "03:30")).partition(":")
+    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+        raise ConfigError(f"DOCUMENT_CHECK_AT must be HH:MM (got {settings.get('DOCUMENT_CHECK_AT')!r}).")
     if settings["APP_ENV"] != "development":
         key = settings.get("SECRET_KEY") or ""
         if key in WEAK_SECRETS or len(key) < 16:

@@ -10,7 +10,8 @@ import config
 from workflow.app import create_app
 
 ENV_VARS = ("APP_ENV", "SECRET_KEY", "DATABASE_URL", "INSTANCE_PATH", "UPLOAD_MAX_MB", "UPLOAD_DIR",
-            "SESSION_COOKIE_SECURE", "REDIS_URL", "TIMEZONE", "DEMO_PASSWORD")
+            "UPLOAD_TMP_DIR", "DOCUMENT_CHECK_AT", "SESSION_COOKIE_SECURE", "REDIS_URL", "TIMEZONE",
+            "DEMO_PASSWORD")
 STRONG = "4f1c0e9b7d2a48e3a5b6c7d8e9f0a1b2"  # 32 characters
 
 
@@ -162,6 +163,22 @@ def test_upload_limit_override_also_sets_max_content_length():
 def test_upload_dir_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("UPLOAD_DIR", str(tmp_path / "files"))
     assert config.load()["UPLOAD_DIR"] == str(tmp_path / "files")
+
+
+@pytest.mark.parametrize("value", ["3", "25:00", "03:75", "o3:30", "03:30:00"])
+def test_a_daily_check_time_that_is_not_a_time_of_day_is_refused(monkeypatch, value):
+    monkeypatch.setenv("DOCUMENT_CHECK_AT", value)
+    with pytest.raises(config.ConfigError, match="DOCUMENT_CHECK_AT"):
+        config.load()
+
+
+def test_the_temporary_upload_folder_is_beside_the_store_unless_set(monkeypatch, tmp_path):
+    assert config.load()["UPLOAD_TMP_DIR"] == str(tmp_path / "instance" / "uploads-incoming")
+    monkeypatch.setenv("UPLOAD_DIR", str(tmp_path / "files"))
+    assert config.load()["UPLOAD_TMP_DIR"] == str(tmp_path / "files-incoming")
+    assert config.load({"UPLOAD_DIR": "/srv/store"})["UPLOAD_TMP_DIR"] == "/srv/store-incoming"
+    monkeypatch.setenv("UPLOAD_TMP_DIR", str(tmp_path / "volume" / "incoming"))
+    assert config.load()["UPLOAD_TMP_DIR"] == str(tmp_path / "volume" / "incoming")
 
 
 @pytest.mark.parametrize(("value", "expected"), [("1", True), ("true", True), ("Yes", True),

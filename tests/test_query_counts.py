@@ -32,10 +32,11 @@ PAGES = {
 #   documents, sign-offs, timeline with actors, latest document, its sign-off, applicant;
 # advisor: user, assigned paths with names, the programme (once, however many towns).
 # Every page: + 1 for the unread count on the bell in the header (one COUNT, H-inbox).
-# Coordinator, unfiltered: + 2 for "Wymaga uwagi" (paths with their states, extensions);
+# Coordinator, unfiltered: + 2 for "Wymaga uwagi" (paths with their states, extensions),
+#   + 1 for the last check of the document files (store_check.latest);
 # advisor: + 1 for the service log's drafts and latest entry (H-browser).
 EXPECTED = {
-    "coordinator overview": 10,
+    "coordinator overview": 11,
     "coordinator overview, filtered": 8,
     "town dashboard": 12,
     "advisor page, one town": 5,

@@ -76,4 +76,4 @@ def run_export(job_id: int) -> str | None:
 def check_documents() -> bool:
     """The daily check of the upload store (see workflow/path/store_check.py): removes the
     debris, finishes interrupted moves, records the result; True when files and rows agree."""
-    return store_check.run(repair_debris=True, trigger="beat").ok
+    return store_check.run(repair_debris=True, source="beat").ok

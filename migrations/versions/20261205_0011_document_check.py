@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('started_at', workflow.models.types.UTCDateTime(), nullable=False),
         sa.Column('finished_at', workflow.models.types.UTCDateTime(), nullable=False),
-        sa.Column('trigger', sa.String(length=20), nullable=False),
+        sa.Column('source', sa.String(length=20), nullable=False),
         sa.Column('repaired', sa.Boolean(), nullable=False),
         sa.Column('ok', sa.Boolean(), nullable=False),
         sa.Column('counts', sa.JSON(), nullable=False),

@@ -67,7 +67,7 @@ class DocumentCheck(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    trigger: Mapped[str] = mapped_column(String(20))  # "beat" or "command"
+    source: Mapped[str] = mapped_column(String(20))  # "beat" or "command"
     repaired: Mapped[bool] = mapped_column(default=False)
     ok: Mapped[bool] = mapped_column()
     # What was found and done, by kind (workflow/path/store_check.py: COUNTS).

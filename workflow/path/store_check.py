@@ -239,7 +239,7 @@ def _remove_empty_folders(folder: FsPath, store: FsPath) -> None:
         folder = folder.parent
 
 
-def run(*, repair_debris: bool, trigger: str, now: datetime | None = None) -> Report:
+def run(*, repair_debris: bool, source: str, now: datetime | None = None) -> Report:
     """Check (and with `repair_debris`, repair), then record the result (a DocumentCheck row,
     and an audit event when files were removed or moved in); commits."""
     report = inspect(now)
@@ -248,12 +248,12 @@ def run(*, repair_debris: bool, trigger: str, now: datetime | None = None) -> Re
     report.finished_at = utcnow()
     counts = report.counts()
     db.session.add(DocumentCheck(started_at=report.started_at, finished_at=report.finished_at,
-                                 trigger=trigger[:20], repaired=report.repair, ok=report.ok,
+                                 source=source[:20], repaired=report.repair, ok=report.ok,
                                  counts=counts))
     if counts["removed"] or counts["moved_in"]:
         audit.record("document_store_repaired", object_type="document_store",
                      detail={"removed": counts["removed"], "moved_in": counts["moved_in"],
-                             "trigger": trigger})
+                             "source": source})
     db.session.commit()
     return report
 
