@@ -31,7 +31,7 @@ from factories.path import PDF, docx
 from flask import Flask
 
 from workflow.extensions import db, send_task
-from workflow.models import AuditEvent, Document, DocumentCheck, Path
+from workflow.models import AuditEvent, CheckSource, Document, DocumentCheck, Path
 from workflow.path import documents, store_check
 from workflow.path.store_check import Kind
 
@@ -70,7 +70,7 @@ def test_an_upload_moves_into_the_store_and_leaves_nothing_behind(world, store):
     assert list(documents.incoming_dir().iterdir()) == []
     assert not documents.incoming_dir().is_relative_to(store)  # the temporary folder is outside
 
-    report = store_check.run(repair_debris=False, source="command")
+    report = store_check.run(repair_debris=False, source=CheckSource.COMMAND)
     assert report.ok and report.exit_code == 0 and report.findings == []
     assert report.counts()["store_files"] == 1 and report.counts()["document_rows"] == 1
 
@@ -79,7 +79,7 @@ def test_the_same_content_twice_is_one_file_for_two_rows(world, store):
     first, second = upload(world), upload(world, name="diagnoza-kopia.pdf")
     assert first.content_hash == second.content_hash
     assert [p for p in store.rglob("*") if p.is_file()] == [documents.stored_path(first.content_hash)]
-    assert store_check.run(repair_debris=False, source="command").ok
+    assert store_check.run(repair_debris=False, source=CheckSource.COMMAND).ok
 
 
 def test_an_upload_whose_row_fails_leaves_no_file(world, store):
@@ -100,18 +100,18 @@ def test_an_orphan_file_is_found_and_repair_removes_it(world, store):
     stray = documents.stored_path(kept.content_hash).parent / "tmpk3x9a1"
     stray.write_bytes(PDF[:100])
 
-    report = store_check.run(repair_debris=False, source="command")
+    report = store_check.run(repair_debris=False, source=CheckSource.COMMAND)
     assert kinds(report) == {Kind.ORPHAN: 2}
     assert {f.file for f in report.of(Kind.ORPHAN)} == {str(orphan), str(stray)}
     assert report.exit_code == 1 and not report.ok
     assert orphan.exists()  # without --repair nothing changes
 
-    repaired = store_check.run(repair_debris=True, source="command")
+    repaired = store_check.run(repair_debris=True, source=CheckSource.COMMAND)
     assert repaired.counts()["removed"] == 2 and repaired.ok and repaired.exit_code == 0
     assert not orphan.exists() and not stray.exists()
     assert not orphan.parent.exists()  # its now empty folders went with it
     assert documents.stored_path(kept.content_hash).read_bytes() == PDF
-    assert store_check.run(repair_debris=False, source="command").findings == []
+    assert store_check.run(repair_debris=False, source=CheckSource.COMMAND).findings == []
 
 
 def test_a_row_without_its_file_is_reported_for_a_person_and_kept(world, store):
@@ -119,7 +119,7 @@ def test_a_row_without_its_file_is_reported_for_a_person_and_kept(world, store):
     documents.stored_path(document.content_hash).unlink()
 
     for repair in (False, True):
-        report = store_check.run(repair_debris=repair, source="command")
+        report = store_check.run(repair_debris=repair, source=CheckSource.COMMAND)
         assert kinds(report) == {Kind.MISSING: 1}
         assert report.of(Kind.MISSING)[0].document_ids == [document.id]
         assert report.exit_code == 2 and report.needs_a_human
@@ -133,7 +133,7 @@ def test_a_file_with_the_wrong_content_is_reported_and_left_as_it_is(world, stor
     damaged = stored.read_bytes()
 
     for repair in (False, True):
-        report = store_check.run(repair_debris=repair, source="command")
+        report = store_check.run(repair_debris=repair, source=CheckSource.COMMAND)
         assert kinds(report) == {Kind.WRONG_HASH: 1}
         assert report.of(Kind.WRONG_HASH)[0].document_ids == [document.id]
         assert report.exit_code == 2
@@ -149,15 +149,15 @@ def test_old_temporary_files_are_removed_and_fresh_ones_left_alone(world, store)
     fresh.write_bytes(PDF[:500])  # perhaps one in progress
     age(old, HOURS_AGO_2)
 
-    report = store_check.run(repair_debris=False, source="command")
+    report = store_check.run(repair_debris=False, source=CheckSource.COMMAND)
     assert kinds(report) == {Kind.OLD_TEMP: 1, Kind.FRESH_TEMP: 1}
     assert report.of(Kind.OLD_TEMP)[0].file == str(old)
     assert report.counts()["problems"] == 1 and report.exit_code == 1
 
-    repaired = store_check.run(repair_debris=True, source="command")
+    repaired = store_check.run(repair_debris=True, source=CheckSource.COMMAND)
     assert repaired.ok and repaired.counts()["removed"] == 1
     assert not old.exists() and fresh.exists()
-    again = store_check.run(repair_debris=False, source="command")
+    again = store_check.run(repair_debris=False, source=CheckSource.COMMAND)
     assert again.ok and kinds(again) == {Kind.FRESH_TEMP: 1}
 
 
@@ -173,14 +173,14 @@ def test_a_row_whose_rename_never_happened_gets_its_file(world, store):
     db.session.commit()
     age(incoming.path, HOURS_AGO_2)  # found by the next night's run, say
 
-    report = store_check.run(repair_debris=False, source="command")
+    report = store_check.run(repair_debris=False, source=CheckSource.COMMAND)
     assert kinds(report) == {Kind.PENDING: 1} and report.exit_code == 1
 
-    repaired = store_check.run(repair_debris=True, source="command")
+    repaired = store_check.run(repair_debris=True, source=CheckSource.COMMAND)
     assert repaired.ok and repaired.counts()["moved_in"] == 1
     assert documents.stored_path(document.content_hash).read_bytes() == PDF
     assert not incoming.path.exists()
-    assert store_check.run(repair_debris=False, source="command").findings == []
+    assert store_check.run(repair_debris=False, source=CheckSource.COMMAND).findings == []
     repairs = sa.select(AuditEvent).where(AuditEvent.action == "document_store_repaired")
     assert len(db.session.scalars(repairs).all()) == 1
 
@@ -245,13 +245,13 @@ def test_the_coordinators_overview_shows_the_last_check(app, world, store, login
     assert "Sprawdzenie plików dokumentów jeszcze się nie odbyło" in html
 
     document = upload(world)
-    store_check.run(repair_debris=True, source="beat")
+    store_check.run(repair_debris=True, source=CheckSource.BEAT)
     html = coordinator.get("/coordinator/").get_data(as_text=True)
     assert "Pliki dokumentów" in html and "Wszystko w porządku." in html
     assert "pliki w magazynie: 1, dokumenty w bazie: 1" in html
 
     documents.stored_path(document.content_hash).unlink()
-    store_check.run(repair_debris=True, source="beat")
+    store_check.run(repair_debris=True, source=CheckSource.BEAT)
     html = coordinator.get("/coordinator/").get_data(as_text=True)
     assert "Znaleziono problemy: 1." in html
     assert "dokumenty bez pliku lub z uszkodzonym plikiem: 1" in html
@@ -269,7 +269,7 @@ def test_a_temporary_folder_on_another_filesystem_is_refused(app, world, store, 
     try:
         with pytest.raises(RuntimeError, match="same filesystem"):
             upload(world)
-        report = store_check.run(repair_debris=True, source="command")
+        report = store_check.run(repair_debris=True, source=CheckSource.COMMAND)
         assert kinds(report) == {Kind.SETUP: 1} and report.exit_code == 2
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 0
     finally:

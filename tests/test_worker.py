@@ -39,6 +39,15 @@ def test_beat_requeues_the_outbox_and_sweeps_reminders():
     assert schedule["reminders-sweep"]["options"]["expires"] == 15 * 60
 
 
+def test_beat_checks_the_upload_store_daily_at_the_set_time():
+    app = worker.make_celery({"REDIS_URL": "redis://127.0.0.1:6379/5", "TIMEZONE": "Europe/Warsaw",
+                              "DOCUMENT_CHECK_AT": "01:05"})
+    entry = app.conf.beat_schedule["documents-check"]
+    assert entry["task"] == "documents.check"
+    assert entry["schedule"].hour == {1} and entry["schedule"].minute == {5}
+    assert entry["options"]["expires"] == 6 * 3600
+
+
 def test_a_queue_name_and_key_prefix_keep_deployments_apart():
     app = worker.make_celery({"REDIS_URL": "redis://127.0.0.1:6379/5", "TIMEZONE": "Europe/Warsaw",
                               "CELERY_QUEUE": "sciezka-b", "REDIS_KEY_PREFIX": "b:"})
@@ -50,7 +59,8 @@ def test_a_queue_name_and_key_prefix_keep_deployments_apart():
 def test_the_tasks_are_registered_by_name():
     import worker.tasks  # noqa: F401
 
-    assert {"ranking.run", "notifications.deliver", "reminders.sweep"} <= set(worker.celery.tasks)
+    names = {"ranking.run", "notifications.deliver", "reminders.sweep", "documents.check"}
+    assert names <= set(worker.celery.tasks)
 
 
 # --- the web reaches the tasks by name -------------------------------------------------------------

@@ -13,7 +13,15 @@ from worker import FlaskTask, celery
 from workflow.exports import jobs as exports
 from workflow.extensions import db
 from workflow.messaging import mail, notifications, reminders
-from workflow.models import ExportJob, Programme, RankingKind, RankingSnapshot, RankingStatus, User
+from workflow.models import (
+    CheckSource,
+    ExportJob,
+    Programme,
+    RankingKind,
+    RankingSnapshot,
+    RankingStatus,
+    User,
+)
 from workflow.path import store_check
 from workflow.ranking import runs as ranking_runs
 
@@ -76,4 +84,4 @@ def run_export(job_id: int) -> str | None:
 def check_documents() -> bool:
     """The daily check of the upload store (see workflow/path/store_check.py): removes the
     debris, finishes interrupted moves, records the result; True when files and rows agree."""
-    return store_check.run(repair_debris=True, source="beat").ok
+    return store_check.run(repair_debris=True, source=CheckSource.BEAT).ok

@@ -19,6 +19,7 @@ from datetime import datetime
 import click
 
 from workflow.cli.reminders import Moment
+from workflow.models import CheckSource
 from workflow.path import store_check
 from workflow.path.store_check import Kind
 
@@ -57,7 +58,7 @@ def documents_cli() -> None:
                    "the check's moment, for the age of temporary files.")
 def check(repair: bool, as_json: bool, now: datetime | None) -> None:
     """List files with no row, rows with no file or a wrong hash, and old temporary files."""
-    report = store_check.run(repair_debris=repair, source="command", now=now)
+    report = store_check.run(repair_debris=repair, source=CheckSource.COMMAND, now=now)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:

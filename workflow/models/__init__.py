@@ -24,7 +24,7 @@ from workflow.models.advisory import (
 from workflow.models.applicant import Applicant, ApplicantKind, ApplicantMember, Municipality
 from workflow.models.audit import AuditEvent
 from workflow.models.calendar import CalendarFeed
-from workflow.models.document import Document, DocumentCheck, StageSignoff
+from workflow.models.document import CheckSource, Document, DocumentCheck, StageSignoff
 from workflow.models.evaluation import (
     Appeal,
     AppealStatus,
@@ -104,6 +104,7 @@ __all__ = [
     "ExportStatus",
     "Document",
     "DocumentCheck",
+    "CheckSource",
     "Municipality",
     "Path",
     "PathTransition",

@@ -3,6 +3,7 @@ the upload store and the rows agree."""
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
 from workflow.models.path import Path
-from workflow.models.types import UTCDateTime, utcnow
+from workflow.models.types import UTCDateTime, str_enum, utcnow
 from workflow.models.user import User
 
 
@@ -58,6 +59,13 @@ class StageSignoff(db.Model):
     advisor: Mapped[User] = relationship()
 
 
+class CheckSource(enum.StrEnum):
+    """Who ran a check of the upload store."""
+
+    BEAT = "beat"  # the daily run
+    COMMAND = "command"  # `flask documents check` by hand
+
+
 class DocumentCheck(db.Model):
     """One run of `documents check` (by hand or by beat): when, what it found, whether the
     store and the rows agree afterwards. The coordinator's overview shows the latest."""
@@ -67,7 +75,7 @@ class DocumentCheck(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    source: Mapped[str] = mapped_column(String(20))  # "beat" or "command"
+    source: Mapped[CheckSource] = mapped_column(str_enum(CheckSource, 20))
     repaired: Mapped[bool] = mapped_column(default=False)
     ok: Mapped[bool] = mapped_column()
     # What was found and done, by kind (workflow/path/store_check.py: COUNTS).

@@ -165,10 +165,13 @@ def store_upload(path: Path, stage: str, filename: str, stream: BinaryIO, user: 
                      programme_id=path.programme_id,
                      detail={"path_id": path.id, "stage": stage, "name": document.original_name,
                              "sha256": incoming.digest, "flags": document.flags})
-        db.session.commit()
     except BaseException:
         incoming.path.unlink(missing_ok=True)  # no row: the file must not stay either
         raise
+    # A commit that raises may still have committed (its reply lost): then the file is left
+    # in the temporary folder, and `documents check --repair` moves it in if the row exists,
+    # or removes it after an hour if not.
+    db.session.commit()
     move_in(incoming)
     return document
 

@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 from workflow.audit import log as audit
 from workflow.extensions import db
-from workflow.models import Document, DocumentCheck
+from workflow.models import CheckSource, Document, DocumentCheck
 from workflow.models.types import utcnow
 from workflow.path import documents
 
@@ -239,7 +239,7 @@ def _remove_empty_folders(folder: FsPath, store: FsPath) -> None:
         folder = folder.parent
 
 
-def run(*, repair_debris: bool, source: str, now: datetime | None = None) -> Report:
+def run(*, repair_debris: bool, source: CheckSource, now: datetime | None = None) -> Report:
     """Check (and with `repair_debris`, repair), then record the result (a DocumentCheck row,
     and an audit event when files were removed or moved in); commits."""
     report = inspect(now)
@@ -248,12 +248,12 @@ def run(*, repair_debris: bool, source: str, now: datetime | None = None) -> Rep
     report.finished_at = utcnow()
     counts = report.counts()
     db.session.add(DocumentCheck(started_at=report.started_at, finished_at=report.finished_at,
-                                 source=source[:20], repaired=report.repair, ok=report.ok,
+                                 source=source, repaired=report.repair, ok=report.ok,
                                  counts=counts))
     if counts["removed"] or counts["moved_in"]:
         audit.record("document_store_repaired", object_type="document_store",
                      detail={"removed": counts["removed"], "moved_in": counts["moved_in"],
-                             "source": source})
+                             "source": str(source)})
     db.session.commit()
     return report
 
