@@ -13,8 +13,7 @@ import json
 import os
 import re
 import signal
-import socket
-import subprocess  # nosec B404  (gunicorn and flask, with fixed arguments)
+import subprocess  # nosec B404  (flask, with fixed arguments)
 import sys
 import threading
 import time
@@ -29,6 +28,7 @@ import sqlalchemy as sa
 from factories.accounts import PASSWORD
 from factories.path import PDF, docx
 from flask import Flask
+from support.gunicorn import ROOT, Server
 
 from workflow.extensions import db, send_task
 from workflow.models import AuditEvent, CheckSource, Document, DocumentCheck, Path
@@ -280,8 +280,6 @@ def test_a_temporary_folder_on_another_filesystem_is_refused(app, world, store, 
 
 # --- a real server, its worker killed mid-upload ------------------------------------------------
 
-ROOT = FsPath(__file__).resolve().parent.parent
-GUNICORN = str(FsPath(sys.executable).parent / "gunicorn")
 FLASK = str(FsPath(sys.executable).parent / "flask")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -291,60 +289,10 @@ def big_pdf(label: bytes, megabytes: int) -> bytes:
     return PDF.replace(b"test document", label) + b"\n%" + os.urandom(megabytes * 512 * 1024).hex().encode()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (gunicorn's workers), from /proc."""
-    found = []
-    for stat in FsPath("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":  # a killed worker not yet reaped: gone
-            found.append(int(stat.parent.name))
-    return found
-
-
-class Server:
-    """`gunicorn -w 1 wsgi:app` on a port of its own: the master restarts a killed worker."""
-
-    def __init__(self, env: dict[str, str], work: FsPath) -> None:
-        self.env, self.port = env, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = work / "gunicorn.log"
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(  # noqa: S603  (fixed arguments)
-                [GUNICORN, "-w", "1", "-b", f"127.0.0.1:{self.port}", "--timeout", "120", "wsgi:app"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def worker(self, killed: tuple[int, ...] = (), timeout: float = 60) -> int:
-        """The pid of the worker (not one of `killed`) once it answers."""
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            assert self.proc.poll() is None, self.log.read_text()[-3000:]
-            workers = [pid for pid in children(self.proc.pid) if pid not in killed]
-            if len(workers) == 1:
-                try:
-                    if requests.get(self.url + "/healthz", timeout=5).status_code == 200:
-                        return workers[0]
-                except requests.ConnectionError:
-                    pass
-            time.sleep(0.2)
-        raise AssertionError("gunicorn did not answer:\n" + self.log.read_text()[-3000:])
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=30)
-
-    def check(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([FLASK, "--app", "wsgi", "documents", "check", *args],  # noqa: S603
-                              cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120)
+def documents_check(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`flask --app wsgi documents check ARGS` in a process of its own, with the server's settings."""
+    return subprocess.run([FLASK, "--app", "wsgi", "documents", "check", *args],  # noqa: S603
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
 class Town:
@@ -461,20 +409,20 @@ def test_a_worker_killed_mid_upload_leaves_debris_that_repair_clears(app, world,
         server.worker(killed=(first_worker, second_worker))  # the master started a third
 
         # The check sees the debris: left alone within the hour, reported after it.
-        now = server.check()
+        now = documents_check(env)
         assert now.returncode == 0, now.stdout + now.stderr
         assert "świeży plik tymczasowy (pominięty) / fresh temporary file (left alone): 1" in now.stdout
         later = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
-        found = server.check("--now", later)
+        found = documents_check(env, "--now", later)
         assert found.returncode == 1, found.stdout + found.stderr
         assert "stary plik tymczasowy / old temporary file: 1" in found.stdout
         assert "plik bez wiersza / file with no row: 0" in found.stdout
         assert "wiersz bez pliku / row with no file: 0" in found.stdout
 
-        repaired = server.check("--repair", "--json", "--now", later)
+        repaired = documents_check(env, "--repair", "--json", "--now", later)
         assert repaired.returncode == 0, repaired.stdout + repaired.stderr
         assert json.loads(repaired.stdout)["counts"]["removed"] == 1
-        again = server.check("--now", later)
+        again = documents_check(env, "--now", later)
         assert again.returncode == 0 and "problemy / problems: 0" in again.stdout, again.stdout
 
         # The complete uploads are untouched, and the restarted worker serves them.
