@@ -3,7 +3,8 @@ client that behaves like a person with a browser. Imports no pytest, so bench/ c
 too. The other modules of this package: skips (a service the machine lacks), querycount,
 browser and browser_fixtures (Chromium against a live server), celery_worker and smtp (real
 worker processes and a real SMTP server), gunicorn (a real web server whose worker a test
-kills), accounts (a client with its own address), migrations (Alembic), authz (the authorization matrix's table). Rows: tests/factories/."""
+kills), accounts (a client with its own address), migrations (Alembic), authz (the
+authorization matrix's table). Rows: tests/factories/."""
 
 from __future__ import annotations
 
