@@ -239,6 +239,16 @@ def test_the_beat_task_repairs_and_records_its_result(app, world, store):
     assert not old.exists()
 
 
+def test_the_beat_task_loads_no_view():
+    """The worker reaches the check through operations, never through a blueprint."""
+    probe = ("import sys, worker.tasks; "
+             "print(sorted(m for m in sys.modules if m.startswith(('forms', 'workflow')) and '.views' in m "
+             "or m == 'forms'))")
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,  # noqa: S603
+                            timeout=120, check=True)
+    assert loaded.stdout.strip() == "[]", loaded.stdout
+
+
 def test_the_coordinators_overview_shows_the_last_check(app, world, store, login):
     coordinator = login("coordinator@example.pl")
     html = coordinator.get("/coordinator/").get_data(as_text=True)
