@@ -4,7 +4,7 @@ One row per run: when, whether it repaired, whether the upload store and the doc
 agree afterwards, and the counts by kind. The coordinator's overview shows the latest.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-05 05:30:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import workflow.models.types
 
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
