@@ -20,10 +20,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from http.cookies import SimpleCookie
 from pathlib import Path as FsPath
+from urllib.parse import urlencode
 
 import pytest
-import requests
 import sqlalchemy as sa
 from factories.accounts import PASSWORD
 from factories.path import PDF, docx
@@ -306,34 +307,61 @@ def documents_check(env: dict[str, str], *args: str) -> subprocess.CompletedProc
 
 
 class Town:
-    """A town's member in a `requests` session: logs in, uploads, downloads."""
+    """A town's member over plain HTTP (http.client, its own cookie): logs in, uploads,
+    downloads, or starts an upload and stops halfway."""
 
     def __init__(self, url: str, path_id: int) -> None:
-        self.url, self.path_id = url, path_id
-        self.session = requests.Session()
-        self.token = CSRF.search(self.session.get(url + "/login", timeout=30).text).group(1)
-        form = {"csrf_token": self.token, "email": "town-a@example.pl", "password": PASSWORD}
-        login = self.session.post(url + "/login", data=form, allow_redirects=False, timeout=30)
-        assert login.status_code == 302, login.text[:500]
-        self.token = CSRF.search(self.session.get(f"{url}/town/paths/{path_id}", timeout=30).text).group(1)
+        self.host, self.path_id = url.removeprefix("http://"), path_id
+        self.cookies: dict[str, str] = {}
+        self.token = self.token_on("/login")
+        form = urlencode({"csrf_token": self.token, "email": "town-a@example.pl", "password": PASSWORD})
+        status, page = self.request("POST", "/login", form.encode(), "application/x-www-form-urlencoded")
+        assert status == 302, page[:500]
+        self.token = self.token_on(f"/town/paths/{path_id}")
 
-    def upload(self, name: str, content: bytes) -> requests.Response:
-        return self.session.post(f"{self.url}/town/paths/{self.path_id}/documents",
-                                 data={"csrf_token": self.token}, files={"document": (name, content)},
-                                 allow_redirects=False, timeout=120)
+    def headers(self, content_type: str | None = None) -> dict[str, str]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+        return headers | ({"Content-Type": content_type} if content_type else {})
 
-    def half_upload(self, content: bytes) -> http.client.HTTPConnection:
-        """Start an upload and send only the first half of its body."""
+    def request(self, method: str, target: str, body: bytes | None = None,
+                content_type: str | None = None) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection(self.host, timeout=120)
+        try:
+            conn.request(method, target, body=body, headers=self.headers(content_type))
+            response = conn.getresponse()
+            data = response.read()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                self.cookies.update({name: morsel.value for name, morsel in SimpleCookie(header).items()})
+            return response.status, data
+        finally:
+            conn.close()
+
+    def token_on(self, target: str) -> str:
+        match = CSRF.search(self.request("GET", target)[1].decode())
+        assert match, f"no form on {target}"
+        return match.group(1)
+
+    def form(self, name: str, content: bytes) -> tuple[bytes, str]:
+        """The upload form's multipart body, and its content type."""
         boundary = "sciezka-" + os.urandom(8).hex()
         head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n"
                 f"{self.token}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"document\"; "
-                f"filename=\"duzy.pdf\"\r\nContent-Type: application/pdf\r\n\r\n")
-        body = head.encode() + content + f"\r\n--{boundary}--\r\n".encode()
-        conn = http.client.HTTPConnection(self.url.removeprefix("http://"), timeout=30)
+                f"filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+        return (head.encode() + content + f"\r\n--{boundary}--\r\n".encode(),
+                f"multipart/form-data; boundary={boundary}")
+
+    def upload(self, name: str, content: bytes) -> int:
+        body, content_type = self.form(name, content)
+        return self.request("POST", f"/town/paths/{self.path_id}/documents", body, content_type)[0]
+
+    def half_upload(self, content: bytes) -> http.client.HTTPConnection:
+        """Start an upload and send only the first half of its body."""
+        body, content_type = self.form("duzy.pdf", content)
+        conn = http.client.HTTPConnection(self.host, timeout=30)
         conn.putrequest("POST", f"/town/paths/{self.path_id}/documents")
-        conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+        for key, value in self.headers(content_type).items():
+            conn.putheader(key, value)
         conn.putheader("Content-Length", str(len(body)))
-        conn.putheader("Cookie", "; ".join(f"{c.name}={c.value}" for c in self.session.cookies))
         conn.endheaders()
         conn.send(body[: len(body) // 2])
         return conn
@@ -379,7 +407,7 @@ def test_a_worker_killed_mid_upload_leaves_debris_that_repair_clears(app, world,
         # Complete uploads, before any trouble.
         kept = {"plan.pdf": big_pdf(b"plan", 3), "diagnoza.docx": docx()}
         for name, content in kept.items():
-            assert town.upload(name, content).status_code == 302
+            assert town.upload(name, content) == 302
         before = files_in(store)
         assert sorted(before.values()) == sorted(kept.values())
 
@@ -399,7 +427,7 @@ def test_a_worker_killed_mid_upload_leaves_debris_that_repair_clears(app, world,
         def send() -> None:
             try:
                 town.upload("wniosek.pdf", doomed)
-            except requests.RequestException as exc:  # the connection dies with the worker
+            except (OSError, http.client.HTTPException) as exc:  # the connection dies with the worker
                 errors.append(exc)
 
         with inserts_blocked(database_url):
@@ -441,7 +469,6 @@ def test_a_worker_killed_mid_upload_leaves_debris_that_repair_clears(app, world,
             rows = db.session.scalars(sa.select(Document).order_by(Document.id)).all()
             assert [r.original_name for r in rows] == list(kept)
             for row in rows:
-                got = town.session.get(f"{server.url}/documents/{row.id}", timeout=30)
-                assert got.status_code == 200 and got.content == kept[row.original_name]
+                assert town.request("GET", f"/documents/{row.id}") == (200, kept[row.original_name])
     finally:
         server.stop()

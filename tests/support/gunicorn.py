@@ -10,9 +10,8 @@ import socket
 import subprocess  # nosec B404  (gunicorn with fixed arguments)
 import sys
 import time
+import urllib.request
 from pathlib import Path as FsPath
-
-import requests
 
 ROOT = FsPath(__file__).resolve().parent.parent.parent
 GUNICORN = str(FsPath(sys.executable).parent / "gunicorn")
@@ -57,9 +56,10 @@ class Server:
             workers = [pid for pid in children(self.proc.pid) if pid not in killed]
             if len(workers) == 1:
                 try:
-                    if requests.get(self.url + "/healthz", timeout=5).status_code == 200:
-                        return workers[0]
-                except requests.ConnectionError:
+                    with urllib.request.urlopen(self.url + "/healthz", timeout=5) as answer:  # noqa: S310
+                        if answer.status == 200:
+                            return workers[0]
+                except OSError:  # not listening yet (URLError, a refused connection)
                     pass
             time.sleep(0.2)
         raise AssertionError("gunicorn did not answer:\n" + self.log.read_text()[-3000:])
