@@ -48,7 +48,12 @@
       var mine = ++asked;
       results.setAttribute("aria-busy", "true");
       window.fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
-        .then(function (response) { return response.text(); })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error(String(response.status)); /* a message for the form: show the page */
+          }
+          return response.text();
+        })
         .then(function (html) {
           if (mine !== asked) {
             return; /* an answer to an older search arrived late */

@@ -170,8 +170,9 @@ def _programme_or_404(programme_id: int) -> Programme:
 @role_required(Role.COORDINATOR)
 def programme_board(programme_id: int) -> Page:
     programme = _programme_or_404(programme_id)
-    rows = sorted(assignment.board(programme), key=lambda r: (polish_key(r.path.applicant.name), r.path.id))
-    return render_template("advice/assignments/programme.html", programme=programme, rows=rows)
+    page = assignment.board_page(programme, listing.parse(request.args, assignment.BOARD))
+    return render_template("advice/assignments/programme.html", programme=programme, page=page,
+                           counts=assignment.board_counts(programme))
 
 
 def _choices(rows: list[Any]) -> list[tuple[Any, str]]:
