@@ -21,8 +21,8 @@ from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 import config
-from workflow.accounts import operations as accounts
 from workflow import text
+from workflow.accounts import operations as accounts
 from workflow.accounts import security
 from workflow.accounts.operations import load_session_user
 from workflow.blueprints import register_blueprints

@@ -28,10 +28,10 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from flask import current_app, request, session
 from flask_babel import gettext as _
@@ -44,9 +44,9 @@ from workflow.audit import log as audit
 from workflow.extensions import db
 from workflow.messaging import notifications
 from workflow.messaging.texts import Kind
-from workflow.web import listing
 from workflow.models import Applicant, LoginAttempt, LoginReason, PasswordResetToken, User
 from workflow.models.types import utcnow
+from workflow.web import listing
 
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parents[2] / "data" / "common-passwords.txt"
 COUNTED = (LoginReason.BAD_PASSWORD, LoginReason.UNKNOWN)  # the failures that lead to a lockout

@@ -39,7 +39,6 @@ from workflow.advice.consultation_terms import (
     ServiceRefused,
     window_closed,
 )
-from workflow.extensions import db
 from workflow.models import ExpertiseField, Path, Person, Role, Service, ServiceStatus
 from workflow.path import access
 from workflow.refusal import Message, _l
