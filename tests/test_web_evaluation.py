@@ -124,6 +124,22 @@ def test_the_third_is_shown_as_needed_with_the_reason_when_nobody_is_free(setup,
     assert count(EvaluatorAssignment) == 2
 
 
+def test_the_overview_filters_what_needs_a_third_evaluator(setup, login):
+    world, (e0, e1, e2, e3) = setup
+    add_sheet(put(world.path("a"), e0), 100, 100)
+    add_sheet(put(world.path("a"), e1), 10, 10)  # 90 % of the higher total apart: a third
+    add_sheet(put(world.path("b"), e2), 91, 97)
+    add_sheet(put(world.path("b"), e3), 90, 95)  # 1,6 %: within the rule
+    coordinator = login("coordinator@example.pl")
+    every = text(coordinator.get("/coordinator/evaluation/?sort=spread"))
+    assert "Rozrzut (% wyższej sumy)" in every
+    assert re.search(r"Ostrzeszów .*? 90% \(ponad 30%\) trzecia ocena potrzebna.*Wałcz .*? 1,6% ", every)
+    needed = coordinator.get("/coordinator/evaluation/?need=third")
+    assert "Ostrzeszów" in text(needed) and "Wałcz" not in text(needed).split("Pokazano", 1)[1]
+    assert "Pokazano 1–1 z 1" in text(needed)
+    assert '<option value="third" selected>potrzebny trzeci oceniający</option>' in needed.get_data(as_text=True)
+
+
 def test_the_third_is_assigned_from_the_page(setup, login):
     world, (e0, e1, e2, e3) = setup
     a = world.paths["a"].id

@@ -16,9 +16,18 @@ POLISH_ALPHABET = "aąbcćdeęfghijklłmnńoóprsśtuwxyzźż"
 _ORDER = {ch: i for i, ch in enumerate(POLISH_ALPHABET)}
 
 
+def _rank(ch: str) -> int:
+    found = _ORDER.get(ch)
+    if found is not None:
+        return found
+    # Letters of other alphabets after ours; spaces, punctuation and digits before every letter
+    # ("Nowa Sól" before "Nowak"), as PostgreSQL's ICU collation orders them (decision 0026).
+    return 100 + ord(ch) if ch.isalpha() else ord(ch) - 0x110000
+
+
 def polish_key(text: str) -> tuple[int, ...]:
     """Sort key that puts 'Łobez' after 'Limanowa' and before 'Maków', as a Pole expects."""
-    return tuple(_ORDER.get(ch, 100 + ord(ch)) for ch in text.lower())
+    return tuple(_rank(ch) for ch in text.lower())
 
 
 def parse_amount(text: str) -> Decimal | None:

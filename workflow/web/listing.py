@@ -78,8 +78,8 @@ class Params:
         return self.q.lower().split()[:MAX_WORDS]
 
 
-def _page_number(raw: str | None) -> int:
-    text = (raw or "").strip()
+def _page_number(raw: object) -> int:
+    text = str(raw or "").strip()
     if not text.isascii() or not text.isdigit():
         return 1
     if len(text) > 9:
