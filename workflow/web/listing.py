@@ -17,7 +17,7 @@ templates/listing.html (search box, sortable headers with aria-sort, pager).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from flask import request, url_for
@@ -232,4 +232,4 @@ def paged_rows(rows: Sequence[T], spec: Spec, params: Params, *,
     number, pages = _clamp(params, len(ordered), spec.size)
     start = (number - 1) * spec.size
     return Page(ordered[start:start + spec.size], len(ordered), number, pages, spec.size,
-                replace(params), spec, dict(keep or {}))
+                params, spec, dict(keep or {}))
