@@ -43,8 +43,6 @@ class AuditFilterForm(FlaskForm):
     object_id = WholeNumberField(_l("Numer obiektu"), validators=[
         Optional(),
         NumberRange(min=1, max=MAX_ROW_ID, message=_l("Podaj numer – liczbę całkowitą od 1."))])
-    page = WholeNumberField(_l("Strona"), default=1, validators=[
-        Optional(), NumberRange(min=1, max=1_000_000, message=_l("Podaj numer strony – liczbę od 1."))])
 
     def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:

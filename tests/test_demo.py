@@ -361,7 +361,7 @@ def test_cli_demo_seed_prints_logins_and_refuses_a_second_seed(app, ctx):
     coordinator = Browser(app)
     assert coordinator.login("coordinator@demo.sciezka.pl", "demo").status_code == 302
     overview = coordinator.get("/coordinator/").get_data(as_text=True)
-    assert "RL-2020" in overview and "Pokazano miast: 54" in overview
+    assert "RL-2020" in overview and "Pokazano 1–25 z 54" in overview
 
 
 def test_cli_rejects_a_malformed_date(app, ctx):

@@ -49,7 +49,7 @@ def test_advisor01_logs_a_workshop_for_town01_seen_by_the_town_and_the_report(ap
 
     town = Browser(app, "demo")
     assert town.login("town01@demo.sciezka.pl").status_code == 302
-    received = town.get("/town/consultations/").get_data(as_text=True)
+    received = town.get("/town/consultations/?q=zadaniowy").get_data(as_text=True)
     assert "Warsztat: budżet zadaniowy miasta" in received
 
     coordinator = Browser(app, "demo")

@@ -5,6 +5,7 @@ town move in the overview."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote
 
 import pytest
 from factories.path import PDF
@@ -54,7 +55,7 @@ def test_town01_diagnosis_from_upload_to_sign_off(app, ctx):
     page = advisor.get(f"/advisor/paths/{path_id}")
     assert advisor.fire(path_id, "accept_diagnosis", version_on(page)).status_code == 302
 
-    overview = coordinator.get("/coordinator/").get_data(as_text=True)
+    overview = coordinator.get("/coordinator/?q=" + quote("dąbrowa")).get_data(as_text=True)
     assert stage_count(overview, ">Diagnoza</a>") == diagnosis_before - 1
     assert stage_count(overview, ">Plan Rozwoju Lokalnego</a>") == prl_before + 1
     row = overview.split("Dąbrowa Tarnowska", 1)[1].split("</tr>", 1)[0]

@@ -4,13 +4,14 @@ page shows up here and has to be accepted on purpose."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
 from factories.accounts import PASSWORD, PASSWORD_HASH
-from factories.many_towns import RL, SPREAD, VOIVODESHIPS, Built, add_towns, build_programme
+from factories.many_towns import RL, SPREAD, VOIVODESHIPS, Built, add_list_rows, add_towns, build_programme
 from support import Browser
 from support.querycount import QueryLog, count_queries
 
@@ -24,9 +25,27 @@ PAGES = {
     "advisor page, one town": (Built.lead, "/advisor/"),
     "advisor page, every tenth town": (Built.busy, "/advisor/"),
 }
+# The paged lists (docs/decisions/0026), at their first page and their last: page=999999
+# is clamped to the last page, whatever it is (3 of 54 towns, 22 of 540).
+LAST = "page=999999"
+LISTS = {
+    "towns": (Built.coordinator, "/coordinator/?"),
+    "towns by advisor": (Built.coordinator, "/coordinator/?sort=advisor&dir=desc&"),
+    "towns searched": (Built.coordinator, "/coordinator/?q=" + quote("łobez") + "&"),
+    "users": (Built.coordinator, "/coordinator/users/?"),
+    "advisors": (Built.coordinator, "/coordinator/advisors/?sort=load&"),
+    "advisors' board": (Built.coordinator, "/coordinator/advisors/programmes/{programme_id}?"),
+    "audit log": (Built.coordinator, "/coordinator/audit/?sort=actor&"),
+    "evaluation overview": (Built.coordinator, "/coordinator/evaluation/?sort=spread&"),
+    "services log": (Built.busy, "/advisor/consultations/?sort=town&"),
+}
+for name, (email, url) in list(LISTS.items()):
+    PAGES[f"{name}, page 1"] = (email, url.rstrip("?&"))
+    PAGES[f"{name}, last page"] = (email, url + LAST)
 
 # Measured on SQLite and PostgreSQL alike (2026-11-28). What they are:
-# coordinator: user, programme, rows, counts per state, voivodeships, programme list, deadlines
+# coordinator: user, programme, rows (how many, then the page), counts per state, voivodeships,
+#   programme list, deadlines
 #   (the programme is read twice: current_programme() and the list of programmes);
 # town: user, paths, programme, deadlines + extensions (read once, shared with the guards),
 #   documents, sign-offs, timeline with actors, latest document, its sign-off, applicant;
@@ -36,12 +55,25 @@ PAGES = {
 #   + 1 for the last check of the document files (store_check.latest);
 # advisor: + 1 for the service log's drafts and latest entry (H-browser).
 EXPECTED = {
-    "coordinator overview": 11,
-    "coordinator overview, filtered": 8,
+    "coordinator overview": 12,
+    "coordinator overview, filtered": 9,
     "town dashboard": 12,
     "advisor page, one town": 5,
     "advisor page, every tenth town": 5,
 }
+# user, the bell, and the list's own: COUNT and the page (workflow/web/listing.py), and
+# towns: + programme, counts per state, voivodeships, programme list, deadlines
+#   (+ 2 for "Wymaga uwagi" and + 1 for the last document check when not searched);
+# users: nothing more; advisors: + the page's fields, the programme list, the fields' table
+#   and their use; board: + programme, the page's leads and experts, its needs, the counts;
+# audit: + the actions in the log (the filter's choices);
+# evaluation (sorted in Python after the final score rule; not COUNT + page): programme,
+#   programme list, parts, applications, their evaluators, counted sheets, loads, conflicts;
+# services: + the advisor's towns, drafts, the page's studies.
+PAGED = {"towns": 12, "towns by advisor": 12, "towns searched": 9, "users": 4, "advisors": 8,
+         "advisors' board": 8, "audit log": 5, "evaluation overview": 11, "services log": 7}
+for name, count in PAGED.items():
+    EXPECTED[f"{name}, page 1"] = EXPECTED[f"{name}, last page"] = count
 
 
 @dataclass(frozen=True)
@@ -50,9 +82,10 @@ class Measured:
     html: str
 
 
-def measure(app) -> dict[str, Measured]:  # noqa: ANN001
+def measure(app, built: Built) -> dict[str, Measured]:  # noqa: ANN001
     out = {}
     for page, (email, url) in PAGES.items():
+        url = url.format(programme_id=built.programme_id)
         browser = Browser(app, PASSWORD)
         assert browser.login(email).status_code == 302
         with count_queries(db.engine) as log:  # only the GET, not the login
@@ -80,9 +113,11 @@ def measured(app) -> dict[int, dict[str, Measured]]:
     with app.app_context():
         try:
             built = build_programme(54, PASSWORD_HASH)
-            small = measure(app)
+            add_list_rows(built.programme_id, 0, 54, PASSWORD_HASH)
+            small = measure(app, built)
             add_towns(built.programme_id, 54, 540, PASSWORD_HASH)
-            large = measure(app)
+            add_list_rows(built.programme_id, 54, 540, PASSWORD_HASH)
+            large = measure(app, built)
         finally:
             empty_tables()
     return {54: small, 540: large}
@@ -116,17 +151,42 @@ def test_the_measured_pages_show_all_the_towns(measured):
     """The counts above are of pages that really listed 54 and 540 towns."""
     for size in (54, 540):
         overview = measured[size]["coordinator overview"].html
-        assert f"Pokazano miast: {size}" in overview
-        assert overview.count("/coordinator/paths/") == size
+        assert f"Pokazano 1–25 z {size}" in overview
+        assert overview.count('<tr id="path-') == 25
         filtered = measured[size]["coordinator overview, filtered"].html
         in_filter = [i for i in range(1, size) if RL.state(SPREAD[i % len(SPREAD)]).stage == "result"
                      and VOIVODESHIPS[i % len(VOIVODESHIPS)] == "małopolskie"]
         assert in_filter  # 2 towns of 54, 7 of 540
-        assert f"Pokazano miast: {len(in_filter)}" in filtered
-        assert filtered.count("/coordinator/paths/") == len(in_filter)
+        assert f"Pokazano 1–{len(in_filter)} z {len(in_filter)}" in filtered
+        assert filtered.count('<tr id="path-') == len(in_filter)
         busy = measured[size]["advisor page, every tenth town"].html.split('id="all-h"', 1)[1]
         assert busy.count("/advisor/paths/") == len(range(0, size, 10))
         lead = measured[size]["advisor page, one town"].html.split('id="all-h"', 1)[1]
         assert lead.count("/advisor/paths/") == 1
         town = measured[size]["town dashboard"].html
         assert "diagnoza-v2.pdf" in town and "Proszę uzupełnić dane demograficzne." in town
+
+
+STATUS = re.compile(r"Pokazano (\d+)–(\d+) z (\d+)")
+PAGER = re.compile(r"Strona (\d+) z (\d+)")
+
+
+@pytest.mark.parametrize("name", list(LISTS))
+def test_the_paged_lists_show_their_first_and_last_pages(measured, name):
+    """Page 1 shows rows 1–25; page=999999 shows the last page, with the rows left over."""
+    for size in (54, 540):
+        first = STATUS.search(measured[size][f"{name}, page 1"].html).groups()
+        last_html = measured[size][f"{name}, last page"].html
+        last = STATUS.search(last_html).groups()
+        total = int(last[2])  # the audit log has grown by the login before the second request
+        per_page = 50 if name == "audit log" else 25
+        pages = -(-total // per_page)
+        assert (int(first[0]), int(first[1])) == (1, min(per_page, int(first[2]))), (size, first)
+        assert (int(last[0]), int(last[1])) == ((pages - 1) * per_page + 1, total)
+        if pages > 1:
+            assert PAGER.search(last_html).groups() == (str(pages), str(pages))
+            assert 'rel="next"' not in last_html and 'rel="prev"' in last_html
+        expected = {"towns": size, "towns by advisor": size, "towns searched": -(-size // 12),
+                    "advisors": size + 1, "advisors' board": size, "services log": -(-size // 10)}
+        if name in expected:
+            assert total == expected[name], (name, size, total)

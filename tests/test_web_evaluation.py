@@ -93,15 +93,15 @@ def test_index_shows_every_step_of_the_score(setup, login):
     assert page.status_code == 200
     body = text(page)
     a_row = re.search(r"Ostrzeszów.*?(?=Wałcz)", body).group(0)
-    for expected in ("Ewa Oceniająca: brak deklaracji; karta złożona", "suma 200", "suma 80", "suma 185",
-                     "Piotr Zieliński: konflikt interesów: powiązania rodzinne – "
-                     "Brat pracuje w urzędzie miasta.",
-                     "trzecia ocena złożona", "Ewa Oceniająca (200) + Anna Nowak (185)", "95 97,5 192,5",
-                     " 120 "):
+    # One compact row per application: each evaluator with their total (the counted pair
+    # marked), the spread in % of the higher total against the rule, the third, the final score.
+    for expected in ("Ewa Oceniająca: 200 (liczona) ; Jan Kowalski: 80 ; "
+                     "Piotr Zieliński: konflikt interesów ; Anna Nowak (trzeci): 185 (liczona)",
+                     "60% (ponad 30%)", "trzecia ocena złożona", "192,5"):
         assert expected in a_row, expected
     b_row = body[body.index("Wałcz"):]
-    assert "Anna Nowak: brak deklaracji; karta nierozpoczęta" in b_row
-    assert "suma 188" in b_row and "brak" in b_row  # one sheet: no final score yet
+    assert "Anna Nowak: karta nierozpoczęta ; Piotr Zieliński: 188" in b_row
+    assert "brak dwóch złożonych ocen brak Ścieżka" in b_row  # one sheet: no final score yet
     assert "Z wynikiem końcowym: 1" in body
 
 
@@ -122,6 +122,23 @@ def test_the_third_is_shown_as_needed_with_the_reason_when_nobody_is_free(setup,
     assert response.status_code == 302
     assert "Nie ma kogo przydzielić" in text(coordinator.get(response.location))
     assert count(EvaluatorAssignment) == 2
+
+
+def test_the_overview_filters_what_needs_a_third_evaluator(setup, login):
+    world, (e0, e1, e2, e3) = setup
+    add_sheet(put(world.path("a"), e0), 100, 100)
+    add_sheet(put(world.path("a"), e1), 10, 10)  # 90 % of the higher total apart: a third
+    add_sheet(put(world.path("b"), e2), 91, 97)
+    add_sheet(put(world.path("b"), e3), 90, 95)  # 1,6 %: within the rule
+    coordinator = login("coordinator@example.pl")
+    every = text(coordinator.get("/coordinator/evaluation/?sort=spread"))
+    assert "Rozrzut (% wyższej sumy)" in every
+    assert re.search(r"Ostrzeszów .*? 90% \(ponad 30%\) trzecia ocena potrzebna.*Wałcz .*? 1,6% ", every)
+    needed = coordinator.get("/coordinator/evaluation/?need=third")
+    assert "Ostrzeszów" in text(needed) and "Wałcz" not in text(needed).split("Pokazano", 1)[1]
+    assert "Pokazano 1–1 z 1" in text(needed)
+    chosen = '<option value="third" selected>potrzebny trzeci oceniający</option>'
+    assert chosen in needed.get_data(as_text=True)
 
 
 def test_the_third_is_assigned_from_the_page(setup, login):
@@ -335,4 +352,4 @@ def test_pages_read_in_a_fixed_number_of_queries(setup, login):
     grow(30)
     many = measure()
     assert many == few, (few, many)
-    assert "Gmina 4-30-29" in text(coordinator.get("/coordinator/evaluation/"))
+    assert "Gmina 4-30-29" in text(coordinator.get("/coordinator/evaluation/?q=4-30-29"))

@@ -88,7 +88,8 @@ def test_a_preview_runs_and_its_page_shows_the_ranking(built, login):
     assert '<dd id="awarded-sum">68\xa0000\xa0000,00\xa0zł</dd>' in page
     assert "negatywna ocena formalna" in page and "PRL poniżej progu: 61 z 110 pkt" in page
     assert "<td class=\"num\">90,5</td>" in page and "<td class=\"num\">186,5</td>" in page
-    assert "oceniajacy0@example.pl: PRL 91, PRI 97, razem 188" in page  # every sheet, line by line
+    # every sheet, line by line; the evaluator named as on the evaluation pages (by name)
+    assert "oceniajacy0: PRL 91, PRI 97, razem 188" in page
     listing = html(browser.get(INDEX))
     assert f">#{snap.id}</a>" in listing and "podgląd" in listing and "gotowy" in listing
 

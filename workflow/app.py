@@ -21,6 +21,7 @@ from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 import config
+from workflow import text
 from workflow.accounts import operations as accounts
 from workflow.accounts import security
 from workflow.accounts.operations import load_session_user
@@ -60,6 +61,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
+    with app.app_context():  # Polish order and search in SQL on SQLite too (decision 0026)
+        text.register_sqlite(db.engine)
     csrf.init_app(app)
     babel.init_app(
         app,

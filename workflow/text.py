@@ -1,16 +1,33 @@
-"""Small text helpers: Polish alphabetical order, amounts of money as Poles type them."""
+"""Small text helpers: Polish alphabetical order (in Python and in SQL), amounts of money as
+Poles type them."""
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import String, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 POLISH_ALPHABET = "aąbcćdeęfghijklłmnńoóprsśtuwxyzźż"
 _ORDER = {ch: i for i, ch in enumerate(POLISH_ALPHABET)}
 
 
+def _rank(ch: str) -> int:
+    found = _ORDER.get(ch)
+    if found is not None:
+        return found
+    # Letters of other alphabets after ours; spaces, punctuation and digits before every letter
+    # ("Nowa Sól" before "Nowak"), as PostgreSQL's ICU collation orders them (decision 0026).
+    return 100 + ord(ch) if ch.isalpha() else ord(ch) - 0x110000
+
+
 def polish_key(text: str) -> tuple[int, ...]:
     """Sort key that puts 'Łobez' after 'Limanowa' and before 'Maków', as a Pole expects."""
-    return tuple(_ORDER.get(ch, 100 + ord(ch)) for ch in text.lower())
+    return tuple(_rank(ch) for ch in text.lower())
 
 
 def parse_amount(text: str) -> Decimal | None:
@@ -25,3 +42,67 @@ def parse_amount(text: str) -> Decimal | None:
         return value.quantize(Decimal("0.01"))
     except InvalidOperation:  # not a number, or more digits than a Decimal holds (quantize)
         return None
+
+
+# --- the same order and search in SQL (docs/decisions/0026) -----------------------------------
+#
+# A list sorted and paged by the database must sort as polish_key does and find "Łobez" when
+# "łob" is typed. PostgreSQL has both (the ICU collation "pl-x-icu"; lower() under a UTF-8
+# ctype); SQLite has neither for letters beyond ASCII, so create_app gives each of its
+# connections a collation and a function of the same names (register_sqlite).
+
+POLISH_COLLATION = "pl-x-icu"
+
+
+def polish_compare(a: str, b: str) -> int:
+    ka, kb = polish_key(a), polish_key(b)
+    return (ka > kb) - (ka < kb)
+
+
+def casefold(value: object) -> str | None:
+    return None if value is None else str(value).lower()
+
+
+class polish_order(FunctionElement):  # noqa: N801 (an SQL construct, named as a function)
+    """A text column in Polish alphabetical order: `ORDER BY polish_order(Applicant.name)`."""
+
+    type = String()
+    inherit_cache = True
+
+
+class folded(FunctionElement):  # noqa: N801
+    """A text column in lower case, every letter (Ł too), to match a lower-cased search term."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(polish_order)
+def _polish_order_sqlite(element: polish_order, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)}) COLLATE polish"
+
+
+@compiles(polish_order, "postgresql")
+def _polish_order_postgresql(element: polish_order, compiler: SQLCompiler, **kw: Any) -> str:
+    return f'({compiler.process(element.clauses, **kw)}) COLLATE "{POLISH_COLLATION}"'
+
+
+@compiles(folded)
+def _folded_sqlite(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"casefold({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "postgresql")
+def _folded_postgresql(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+def _sqlite_functions(dbapi_connection: Any, connection_record: object) -> None:
+    dbapi_connection.create_collation("polish", polish_compare)
+    dbapi_connection.create_function("casefold", 1, casefold, deterministic=True)
+
+
+def register_sqlite(engine: Engine) -> None:
+    """Give every new SQLite connection of `engine` the collation and function above."""
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_functions)

@@ -5,7 +5,7 @@ inside an app context."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 
 import states
@@ -15,10 +15,18 @@ from workflow.models import (
     AdvisorAssignment,
     Applicant,
     ApplicantMember,
+    AuditEvent,
+    Criterion,
+    EvaluatorAssignment,
     ExpertiseField,
     Municipality,
     Path,
+    Person,
     Programme,
+    Score,
+    ScoreSheet,
+    Service,
+    SheetPart,
     StageDeadline,
     User,
 )
@@ -109,3 +117,59 @@ def _history_of_town0(programme_id: int) -> None:
     transitions.fire(path, "submit_diagnosis", town)
     transitions.fire(path, "return_diagnosis", lead, "Proszę uzupełnić dane demograficzne.")
     documents.store_upload(path, "diagnosis", "diagnoza-v2.pdf", BytesIO(pdf_bytes("diagnoza 2")), town)
+
+
+EVALUATORS = 4  # evaluators of the applications past the formal check, two per application
+
+
+def add_list_rows(programme_id: int, start: int, stop: int, password_hash: str) -> None:
+    """What the paged lists show, for towns `start` to `stop - 1` (tests/test_query_counts.py):
+    an audit event per town; a logged service by the busy expert, with one participant, in
+    each of their towns; two evaluators on each application past the formal check, the first
+    with a submitted sheet. One commit."""
+    evaluated = set(RL.evaluated_states())
+    busy = db.session.scalar(db.select(User).where(User.email == Built.busy))
+    field = db.session.scalar(db.select(ExpertiseField).where(ExpertiseField.code == "bench"))
+    evaluators = list(db.session.scalars(db.select(User).where(User.role == "evaluator").order_by(User.id)))
+    for n in range(len(evaluators), EVALUATORS):
+        evaluators.append(User(email=f"evaluator{n}@bench.example", name=f"Oceniający {n}",
+                               password_hash=password_hash, role="evaluator"))
+    db.session.add_all(evaluators)
+    db.session.flush()
+    parts = list(db.session.scalars(db.select(SheetPart).where(SheetPart.programme_id == programme_id)))
+    if not parts:
+        parts = [SheetPart(programme_id=programme_id, code="PRL", title_pl="Część L", title_en="Part L",
+                           position=1)]
+        db.session.add_all(parts)
+        db.session.flush()
+        db.session.add(Criterion(part_id=parts[0].id, code="L1", title_pl="Kryterium", title_en="Criterion",
+                                 max_points=100, position=1))
+        db.session.flush()
+    criterion = db.session.scalar(db.select(Criterion).where(Criterion.part_id == parts[0].id))
+    paths = db.session.execute(
+        db.select(Path, Applicant.name).join(Applicant, Applicant.id == Path.applicant_id)
+        .where(Path.programme_id == programme_id)).all()
+    number = {name: int(name.rsplit(" ", 1)[1]) for _p, name in paths}
+    for path, name in paths:
+        i = number[name]
+        if not start <= i < stop:
+            continue
+        db.session.add(AuditEvent(action="export", actor_label=Built.coordinator, object_type="path",
+                                  object_id=path.id, ip="10.0.0.1", detail=""))
+        if i % BUSY_EVERY == 0:
+            service = Service(path_id=path.id, advisor_id=busy.id, kind="consultation",
+                              held_on=date(2026, 1, 1) + timedelta(days=i % 300), duration_minutes=60,
+                              field_id=field.id, topic=f"Budżet {name}", status="logged",
+                              logged_at=datetime.now(UTC))
+            service.participants.append(Person(applicant_id=path.applicant_id, name=f"Osoba {name}"))
+            db.session.add(service)
+        if path.state in evaluated:
+            first, second = evaluators[i % EVALUATORS], evaluators[(i + 1) % EVALUATORS]
+            scored = EvaluatorAssignment(path_id=path.id, evaluator_id=first.id, source="demo",
+                                         declaration="impartial", declared_at=datetime.now(UTC))
+            sheet = ScoreSheet(assignment=scored, status="submitted", submitted_at=datetime.now(UTC))
+            db.session.add_all([scored, EvaluatorAssignment(path_id=path.id, evaluator_id=second.id,
+                                                            source="demo"),
+                                sheet, Score(sheet=sheet, criterion=criterion, points=50 + i % 50,
+                                             justification="Uzasadnienie oceny kryterium.")])
+    db.session.commit()

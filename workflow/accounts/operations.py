@@ -31,11 +31,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from flask import current_app, request, session
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, contains_eager
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflow.accounts.security import Throttle
@@ -43,8 +44,9 @@ from workflow.audit import log as audit
 from workflow.extensions import db
 from workflow.messaging import notifications
 from workflow.messaging.texts import Kind
-from workflow.models import LoginAttempt, LoginReason, PasswordResetToken, User
+from workflow.models import Applicant, LoginAttempt, LoginReason, PasswordResetToken, User
 from workflow.models.types import utcnow
+from workflow.web import listing
 
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parents[2] / "data" / "common-passwords.txt"
 COUNTED = (LoginReason.BAD_PASSWORD, LoginReason.UNKNOWN)  # the failures that lead to a lockout
@@ -343,12 +345,31 @@ def load_session_user(user_id: str) -> User | None:
     return user
 
 
-def people() -> list[tuple[User, datetime | None]]:
-    """Every account with its last successful login, for the coordinator's list."""
-    last = (select(LoginAttempt.user_id, func.max(LoginAttempt.created_at).label("at"))
-            .where(LoginAttempt.success.is_(True)).group_by(LoginAttempt.user_id).subquery())
-    rows = db.session.execute(
-        select(User, last.c.at).outerjoin(last, last.c.user_id == User.id)
-        .options(selectinload(User.applicant))
-        .order_by(User.role, func.lower(User.email)))
-    return [(user, at) for user, at in rows]
+_LAST_LOGIN = (select(LoginAttempt.user_id, func.max(LoginAttempt.created_at).label("at"))
+               .where(LoginAttempt.success.is_(True)).group_by(LoginAttempt.user_id)
+               .subquery("last_login"))
+_TOWN = aliased(Applicant)
+
+PEOPLE = listing.Spec(
+    columns=(
+        listing.Column("name", User.name, text=True),
+        listing.Column("email", User.email),
+        listing.Column("role", User.role),
+        listing.Column("login", _LAST_LOGIN.c.at, first=listing.DESC),
+        listing.Column("active", User.active, first=listing.DESC),
+    ),
+    default="name", search=(User.name, User.email, _TOWN.name), tiebreak=User.id,
+)
+
+
+def people(params: listing.Params, *, role: str | None = None,
+           keep: dict[str, str] | None = None) -> listing.Page[Any]:
+    """A page of accounts with their last successful login, for the coordinator's list (two
+    queries; the town's name joined in)."""
+    query = (select(User, _LAST_LOGIN.c.at)
+             .outerjoin(_LAST_LOGIN, _LAST_LOGIN.c.user_id == User.id)
+             .outerjoin(_TOWN, _TOWN.id == User.applicant_id)
+             .options(contains_eager(User.applicant.of_type(_TOWN))))
+    if role:
+        query = query.where(User.role == role)
+    return listing.paged(query, PEOPLE, params, keep=keep)

@@ -34,9 +34,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import networkx as nx
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from workflow.advice.profiles import DEFAULT_CAPACITY, MAX_CAPACITY
 from workflow.audit import log as audit
@@ -61,6 +61,7 @@ from workflow.models import (
 )
 from workflow.models.types import row_id
 from workflow.refusal import Message, Refused, _l, either, in_language
+from workflow.web import listing
 
 LOAD_WEIGHT = 10  # per town already held: the k-th new town costs 10 * (load + k)
 REGION_PENALTY = 30  # an expert from another voivodeship; worth a load difference of 3
@@ -534,7 +535,12 @@ def board(programme: Programme, path: Path | None = None) -> list[TownRow]:
              .options(joinedload(Path.applicant)).where(Path.programme_id == programme.id))
     if path is not None:
         query = query.where(Path.id == path.id)
-    rows = {p.id: TownRow(p) for p in db.session.scalars(query)}
+    return _filled([TownRow(p) for p in db.session.scalars(query)])
+
+
+def _filled(towns: list[TownRow]) -> list[TownRow]:
+    """The towns' leads, experts and needs: two queries, whatever the number of towns."""
+    rows = {r.path.id: r for r in towns}
     for a in db.session.scalars(
             select(AdvisorAssignment).join(Path, Path.id == AdvisorAssignment.path_id)
             .options(joinedload(AdvisorAssignment.advisor), joinedload(AdvisorAssignment.field))
@@ -549,7 +555,57 @@ def board(programme: Programme, path: Path | None = None) -> list[TownRow]:
             .join(ExpertiseField, ExpertiseField.id == path_need.c.field_id)
             .where(path_need.c.path_id.in_(list(rows))).order_by(ExpertiseField.id)):
         rows[path_id].needs.append(f)
-    return list(rows.values())
+    return towns
+
+
+_LEAD = aliased(AdvisorAssignment)
+_LEAD_ADVISOR = aliased(User)
+
+BOARD = listing.Spec(
+    columns=(
+        listing.Column("town", Applicant.name, text=True),
+        listing.Column("voivodeship", Applicant.voivodeship, text=True),
+        listing.Column("lead", _LEAD_ADVISOR.name, text=True),
+    ),
+    default="town", search=(Applicant.name, Applicant.voivodeship, _LEAD_ADVISOR.name),
+    tiebreak=Path.id,
+)
+
+
+def board_page(programme: Programme, params: listing.Params,
+               keep: dict[str, str] | None = None) -> listing.Page[TownRow]:
+    """A page of the programme's towns (BOARD) with leads, needs and experts: four queries."""
+    query = (select(Path).join(Applicant, Applicant.id == Path.applicant_id)
+             .outerjoin(_LEAD, and_(_LEAD.path_id == Path.id, _LEAD.kind == AdvisorKind.LEAD))
+             .outerjoin(_LEAD_ADVISOR, _LEAD_ADVISOR.id == _LEAD.advisor_id)
+             .options(contains_eager(Path.applicant)).where(Path.programme_id == programme.id))
+    page = listing.paged(query, BOARD, params, keep=keep)
+    return dataclasses.replace(page, rows=_filled([TownRow(p) for p in page.rows]))
+
+
+@dataclass(frozen=True)
+class BoardCounts:
+    towns: int
+    without_lead: int
+    needs_without_expert: int
+
+
+def board_counts(programme: Programme) -> BoardCounts:
+    """The programme's towns, those without a lead advisor, and needs without an expert (one
+    query)."""
+    in_programme = Path.programme_id == programme.id
+    lead = select(AdvisorAssignment.id).where(AdvisorAssignment.path_id == Path.id,
+                                              AdvisorAssignment.kind == AdvisorKind.LEAD)
+    expert = select(AdvisorAssignment.id).where(AdvisorAssignment.path_id == path_need.c.path_id,
+                                                AdvisorAssignment.field_id == path_need.c.field_id,
+                                                AdvisorAssignment.kind == AdvisorKind.EXPERT)
+    towns = select(func.count()).select_from(Path).where(in_programme).scalar_subquery()
+    leadless = (select(func.count()).select_from(Path).where(in_programme, ~lead.exists())
+                .scalar_subquery())
+    missing = (select(func.count()).select_from(path_need).join(Path, Path.id == path_need.c.path_id)
+               .where(in_programme, ~expert.exists()).scalar_subquery())
+    n, without, needs = db.session.execute(select(towns, leadless, missing)).one()
+    return BoardCounts(int(n), int(without), int(needs))
 
 
 def eligible(rows: Sequence[Any], path_id: int, kind: str, field_id: int | None,

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from workflow.advice.consultation_terms import ServiceNotFound
 from workflow.extensions import db
 from workflow.models import (
+    Applicant,
     ExpertiseField,
     Path,
     Person,
@@ -22,6 +24,7 @@ from workflow.models import (
     service_participant,
 )
 from workflow.path import access
+from workflow.web import listing
 
 # --- who sees what ----------------------------------------------------------------------------
 
@@ -54,22 +57,68 @@ def find(user: User, service_id: int) -> Service:
     return service
 
 
-def listing(user: User, *, own: bool = False, path_id: int | None = None) -> Select[tuple[Service, int]]:
-    """Services `user` may read with their participant counts; drafts first, newest first."""
-    count = (select(func.count()).select_from(service_participant)
-             .where(service_participant.c.service_id == Service.id).scalar_subquery())
+_PARTICIPANTS = (select(func.count()).select_from(service_participant)
+                 .where(service_participant.c.service_id == Service.id).scalar_subquery())
+_PATH = aliased(Path)  # not Path itself: service_filter's subquery reads Path uncorrelated
+_TOWN = aliased(Applicant)
+
+SERVICES = listing.Spec(
+    columns=(
+        listing.Column("held_on", Service.held_on, first=listing.DESC),
+        listing.Column("town", _TOWN.name, text=True),
+        listing.Column("kind", Service.kind),
+        listing.Column("topic", Service.topic, text=True),
+        listing.Column("advisor", User.name, text=True),
+        listing.Column("duration", Service.duration_minutes, first=listing.DESC),
+        listing.Column("participants", _PARTICIPANTS, first=listing.DESC),
+    ),
+    default="held_on", default_dir=listing.DESC, search=(Service.topic, _TOWN.name, User.name),
+    tiebreak=Service.id,
+)
+
+
+def _services(user: User, *, own: bool, path_id: int | None) -> Select[tuple[Service, int]]:
     query = (
-        select(Service, count.label("participants"))
+        select(Service, _PARTICIPANTS.label("participants"))
+        .join(_PATH, _PATH.id == Service.path_id).join(_TOWN, _TOWN.id == _PATH.applicant_id)
+        .join(User, User.id == Service.advisor_id)
         .where(service_filter(user))
-        .options(joinedload(Service.path).joinedload(Path.applicant), joinedload(Service.field),
-                 joinedload(Service.advisor), selectinload(Service.studies))
-        .order_by((Service.status == ServiceStatus.LOGGED), Service.held_on.desc(), Service.id.desc())
+        .options(contains_eager(Service.path.of_type(_PATH)).contains_eager(_PATH.applicant.of_type(_TOWN)),
+                 contains_eager(Service.advisor), joinedload(Service.field),
+                 selectinload(Service.studies))
     )
     if own:
         query = query.where(Service.advisor_id == user.id)
     if path_id is not None:
         query = query.where(Service.path_id == path_id)
     return query
+
+
+def drafts(user: User, *, path_id: int | None = None) -> list[Any]:
+    """The advisor's own drafts with their participant counts, newest first (a short list:
+    a draft is finished or deleted within days)."""
+    query = _services(user, own=True, path_id=path_id).where(Service.status == ServiceStatus.DRAFT)
+    return list(db.session.execute(query.order_by(Service.held_on.desc(), Service.id.desc())))
+
+
+def logged_page(user: User, params: listing.Params, *, own: bool = False, path_id: int | None = None,
+                keep: dict[str, str] | None = None) -> listing.Page[Any]:
+    """A page of the logged services `user` may read (SERVICES): three queries whatever the
+    page (count, rows, their studies)."""
+    query = _services(user, own=own, path_id=path_id).where(Service.status == ServiceStatus.LOGGED)
+    return listing.paged(query, SERVICES, params, keep=keep)
+
+
+def totals(user: User) -> tuple[int, int]:
+    """The logged services `user` may read, and the participations in them (one person at
+    two workshops counts twice): one query."""
+    per_service = (select(service_participant.c.service_id, func.count().label("n"))
+                   .group_by(service_participant.c.service_id).subquery())
+    services, people = db.session.execute(
+        select(func.count(Service.id), func.coalesce(func.sum(per_service.c.n), 0))
+        .outerjoin(per_service, per_service.c.service_id == Service.id)
+        .where(service_filter(user), Service.status == ServiceStatus.LOGGED)).one()
+    return int(services or 0), int(people or 0)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Select, delete, func, insert, select
 
 from workflow.extensions import db
 from workflow.models import (
@@ -27,6 +28,7 @@ from workflow.models import (
 )
 from workflow.refusal import Message, Refused, _l
 from workflow.text import polish_key
+from workflow.web import listing
 
 # (code, name_pl, name_en): the eight fields the programme's experts worked in.
 DEFAULT_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -248,26 +250,56 @@ class AdvisorRow:
         return self.load > self.capacity
 
 
-def advisor_rows() -> list[AdvisorRow]:
-    """Every advisor with profile, fields and load, in Polish order of names: two queries."""
-    load = (select(AdvisorAssignment.advisor_id, func.count().label("n"))
-            .group_by(AdvisorAssignment.advisor_id).subquery())
-    rows = db.session.execute(
-        select(User, AdvisorProfile, func.coalesce(load.c.n, 0))
-        .outerjoin(AdvisorProfile, AdvisorProfile.user_id == User.id)
-        .outerjoin(load, load.c.advisor_id == User.id)
-        .where(User.role == Role.ADVISOR.value)
-    ).all()
+_LOAD = (select(AdvisorAssignment.advisor_id, func.count().label("n"))
+         .group_by(AdvisorAssignment.advisor_id).subquery("advisor_load"))
+
+
+def _advisors() -> Select[Any]:
+    return (select(User, AdvisorProfile, func.coalesce(_LOAD.c.n, 0))
+            .outerjoin(AdvisorProfile, AdvisorProfile.user_id == User.id)
+            .outerjoin(_LOAD, _LOAD.c.advisor_id == User.id)
+            .where(User.role == Role.ADVISOR.value))
+
+
+def _with_fields(rows: Iterable[Any]) -> list[AdvisorRow]:
+    """The rows with each advisor's fields: one query for all of them."""
+    rows = list(rows)
     fields: dict[int, list[ExpertiseField]] = {}
     for advisor_id, field in db.session.execute(
         select(advisor_expertise.c.advisor_id, ExpertiseField)
         .join(ExpertiseField, ExpertiseField.id == advisor_expertise.c.field_id)
+        .where(advisor_expertise.c.advisor_id.in_([user.id for user, _p, _n in rows]))
         .order_by(ExpertiseField.id)
     ):
         fields.setdefault(advisor_id, []).append(field)
-    result = [AdvisorRow(user, profile, fields.get(user.id, []), int(n)) for user, profile, n in rows]
+    return [AdvisorRow(user, profile, fields.get(user.id, []), int(n)) for user, profile, n in rows]
+
+
+def advisor_rows() -> list[AdvisorRow]:
+    """Every advisor with profile, fields and load, in Polish order of names: two queries."""
+    result = _with_fields(db.session.execute(_advisors()).all())
     result.sort(key=lambda r: (polish_key(r.user.name), r.user.id))
     return result
+
+
+ADVISORS = listing.Spec(
+    columns=(
+        listing.Column("name", User.name, text=True),
+        listing.Column("region", AdvisorProfile.region, text=True),
+        listing.Column("capacity", func.coalesce(AdvisorProfile.capacity, DEFAULT_CAPACITY),
+                       first=listing.DESC),
+        listing.Column("load", func.coalesce(_LOAD.c.n, 0), first=listing.DESC),
+        listing.Column("available", func.coalesce(AdvisorProfile.available, True) & User.active,
+                       first=listing.DESC),
+    ),
+    default="name", search=(User.name, User.email, AdvisorProfile.region), tiebreak=User.id,
+)
+
+
+def advisor_page(params: listing.Params) -> listing.Page[AdvisorRow]:
+    """A page of the advisors' table (ADVISORS): three queries, whatever the page."""
+    page = listing.paged(_advisors(), ADVISORS, params)
+    return replace(page, rows=_with_fields(page.rows))
 
 
 # --- a town's needs ----------------------------------------------------------------------------

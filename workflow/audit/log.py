@@ -15,12 +15,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import has_request_context, request
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, select
 
 from workflow import keyset
 from workflow.extensions import db
 from workflow.models.audit import AuditEvent
 from workflow.models.user import User
+from workflow.web import listing
 
 
 def record(action: str, *, actor: User | None = None, object_type: str = "",
@@ -81,18 +82,6 @@ class Filters:
     timezone: str = "Europe/Warsaw"
 
 
-@dataclass(frozen=True)
-class Page:
-    events: list[AuditEvent]
-    total: int
-    number: int
-    size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
-
-
 def _local_midnight(day: date, tz: str) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(tz))
 
@@ -116,17 +105,24 @@ def _where(filters: Filters) -> list[ColumnElement[bool]]:
     return clauses
 
 
-def _ordered(filters: Filters) -> Select[tuple[AuditEvent]]:
-    return (select(AuditEvent).where(*_where(filters))
-            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()))
+EVENTS = listing.Spec(
+    columns=(
+        listing.Column("when", AuditEvent.created_at, first=listing.DESC),
+        listing.Column("actor", AuditEvent.actor_label),
+        listing.Column("action", AuditEvent.action),
+        listing.Column("object", AuditEvent.object_type),
+        listing.Column("ip", AuditEvent.ip),
+    ),
+    default="when", default_dir=listing.DESC,
+    search=(AuditEvent.actor_label, AuditEvent.ip, AuditEvent.detail), size=50, tiebreak=AuditEvent.id,
+)
 
 
-def page(filters: Filters, number: int = 1, size: int = 50) -> Page:
-    """One page of the filtered log, newest first: two queries, whatever the page."""
-    number = max(1, number)
-    total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(*_where(filters))) or 0
-    events = list(db.session.scalars(_ordered(filters).limit(size).offset((number - 1) * size)))
-    return Page(events, total, number, size)
+def page(filters: Filters, params: listing.Params,
+         keep: dict[str, str] | None = None) -> listing.Page[AuditEvent]:
+    """One page of the filtered log (EVENTS; newest first unless sorted otherwise): two
+    queries, whatever the page."""
+    return listing.paged(select(AuditEvent).where(*_where(filters)), EVENTS, params, keep=keep)
 
 
 def rows(filters: Filters, size: int = keyset.PAGE_SIZE) -> Iterator[AuditEvent]:

@@ -224,6 +224,23 @@ class ApplicationScore:
     def in_evaluation(self) -> bool:
         return self.state in self.evaluation_states
 
+    @property
+    def spread_pct(self) -> Decimal | None:
+        """The spread of the counted sheets' totals in % of the highest (the rule: more than
+        `discrepancy_pct` between the first two calls a third); None below two sheets."""
+        totals = [s.total for s in self.sheets]
+        if len(totals) < 2:
+            return None
+        high = max(totals)
+        if high <= 0:
+            return Decimal(0)
+        return (Decimal(100) * (high - min(totals)) / high).quantize(Decimal("0.1"))
+
+    @property
+    def over_rule(self) -> bool:
+        """The first two totals differ by more than the programme allows."""
+        return self.final.needs_third
+
 
 def _third_status(rows: list[EvaluationRow], sheets: list[EvaluationRow], pct: int) -> str:
     """Whether a further sheet is needed and where it stands (see the module docstring)."""

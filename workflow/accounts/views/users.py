@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -11,6 +11,7 @@ from forms.accounts import UserActiveForm
 from workflow.accounts import operations as accounts
 from workflow.extensions import db
 from workflow.models import Role, User
+from workflow.web import listing
 from workflow.web.helpers import role_required
 
 bp = Blueprint("users", __name__, url_prefix="/coordinator/users")
@@ -18,7 +19,12 @@ bp = Blueprint("users", __name__, url_prefix="/coordinator/users")
 def _list(status: int = 200, error: str = "") -> tuple[str, int]:
     roles = {Role.TOWN: _("miasto"), Role.ADVISOR: _("doradca"),
              Role.EVALUATOR: _("oceniający"), Role.COORDINATOR: _("koordynator")}
-    return render_template("accounts/users.html", people=accounts.people(), roles=roles,
+    role = request.args.get("role") or ""
+    if role not in roles:
+        role = ""
+    page = accounts.people(listing.parse(request.args, accounts.PEOPLE), role=role or None,
+                           keep={"role": role})
+    return render_template("accounts/users.html", page=page, roles=roles, role=role,
                            form=UserActiveForm(), error=error), status
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from workflow.models import AdvisorKind, Applicant, ExpertiseField, Path, Progra
 from workflow.path import access
 from workflow.refusal import Message
 from workflow.text import polish_key
+from workflow.web import listing
 from workflow.web.helpers import add_error, add_reasons, role_required
 
 bp = Blueprint("assignments", __name__, url_prefix="/coordinator/advisors")
@@ -39,7 +40,9 @@ def _field_name(f: ExpertiseField) -> str:
 def _render_index(field_form: FieldForm | None = None, status: int = 200) -> tuple[str, int]:
     programmes = list(db.session.scalars(select(Programme).order_by(Programme.id)))
     return render_template(
-        "advice/assignments/index.html", advisors=profiles.advisor_rows(), fields=profiles.all_fields(),
+        "advice/assignments/index.html",
+        advisors=profiles.advisor_page(listing.parse(request.args, profiles.ADVISORS)),
+        fields=profiles.all_fields(),
         usage=profiles.field_usage(), programmes=programmes, field_form=field_form or FieldForm(),
     ), status
 
@@ -167,8 +170,9 @@ def _programme_or_404(programme_id: int) -> Programme:
 @role_required(Role.COORDINATOR)
 def programme_board(programme_id: int) -> Page:
     programme = _programme_or_404(programme_id)
-    rows = sorted(assignment.board(programme), key=lambda r: (polish_key(r.path.applicant.name), r.path.id))
-    return render_template("advice/assignments/programme.html", programme=programme, rows=rows)
+    page = assignment.board_page(programme, listing.parse(request.args, assignment.BOARD))
+    return render_template("advice/assignments/programme.html", programme=programme, page=page,
+                           counts=assignment.board_counts(programme))
 
 
 def _choices(rows: list[Any]) -> list[tuple[Any, str]]:

@@ -17,7 +17,16 @@ from werkzeug.wrappers import Response
 from forms.advice import DeleteDraftForm, ServiceForm
 from workflow.advice import consultations as log
 from workflow.advice.consultation_history import RevisionView, history
-from workflow.advice.consultation_queries import active_fields, advisor_towns, find, listing, town_people
+from workflow.advice.consultation_queries import (
+    SERVICES,
+    active_fields,
+    advisor_towns,
+    drafts,
+    find,
+    logged_page,
+    totals,
+    town_people,
+)
 from workflow.advice.consultation_terms import (
     FORMAT_LABELS,
     KIND_LABELS,
@@ -30,11 +39,11 @@ from workflow.advice.consultation_terms import (
     ServiceRefused,
     window_closed,
 )
-from workflow.extensions import db
 from workflow.models import ExpertiseField, Path, Person, Role, Service, ServiceStatus
 from workflow.path import access
 from workflow.refusal import Message, _l
 from workflow.text import polish_key
+from workflow.web import listing
 from workflow.web.helpers import add_reasons, role_required, show_again
 
 bp = Blueprint("consultations", __name__)
@@ -129,10 +138,10 @@ def advisor_list() -> str:
     path_id = request.args.get("path", type=int)
     if path_id is not None and path_id not in {p.id for p in towns}:
         abort(404)
-    rows = db.session.execute(listing(current_user, own=True, path_id=path_id)).all()
-    return render_template("advice/consultations/advisor_list.html", rows=rows, towns=towns, path_id=path_id,
-                           drafts=[r for r in rows if r[0].status == ServiceStatus.DRAFT],
-                           logged=[r for r in rows if r[0].status == ServiceStatus.LOGGED])
+    page = logged_page(current_user, listing.parse(request.args, SERVICES), own=True, path_id=path_id,
+                       keep={"path": str(path_id or "")})
+    return render_template("advice/consultations/advisor_list.html", towns=towns, path_id=path_id,
+                           drafts=drafts(current_user, path_id=path_id), page=page)
 
 
 @bp.route("/advisor/consultations/new", methods=["GET", "POST"])
@@ -241,9 +250,10 @@ def delete(service_id: int) -> Response | str | tuple[str, int]:
 @bp.route("/town/consultations/")
 @role_required(Role.TOWN)
 def town_list() -> str:
-    rows = db.session.execute(listing(current_user)).all()
-    return render_template("advice/consultations/town_list.html", rows=rows,
-                           participations=sum(n for _s, n in rows))
+    page = logged_page(current_user, listing.parse(request.args, SERVICES))
+    services, participations = totals(current_user)
+    return render_template("advice/consultations/town_list.html", page=page, services=services,
+                           participations=participations)
 
 
 # --- the coordinator ------------------------------------------------------------------------

@@ -20,11 +20,10 @@ from workflow import tabular
 from workflow.audit import log as audit
 from workflow.models import Role
 from workflow.models.audit import AuditEvent
+from workflow.web import listing
 from workflow.web.templating import moment
 
 bp = Blueprint("audit", __name__, url_prefix="/coordinator/audit")
-
-PAGE_SIZE = 50
 
 # Polish names of the actions (msgids are Polish; see docs/decisions/0001).
 ACTION_LABELS: dict[str, Any] = {
@@ -121,15 +120,20 @@ def detail_text(event: AuditEvent) -> str:
     return "; ".join(f"{k}: {v}" for k, v in audit.detail_of(event).items() if v not in (None, ""))
 
 
+FILTERS = ("action", "actor", "date_from", "date_to", "object_type", "object_id")
+
+
 def _query_args() -> dict[str, str]:
-    names = ("action", "actor", "date_from", "date_to", "object_type", "object_id")
-    return {n: request.args[n] for n in names if request.args.get(n)}
+    return {n: request.args[n] for n in FILTERS if request.args.get(n)}
 
 
-def _render(form: AuditFilterForm, found: audit.Page | None, status: int) -> tuple[str, int]:
-    return render_template("audit/index.html", form=form, page=found,
-                           args=_query_args() if found else {}, action_label=action_label,
-                           object_label=object_label, detail_text=detail_text), status
+def _render(form: AuditFilterForm, found: listing.Page[AuditEvent] | None, status: int) -> tuple[str, int]:
+    args = _query_args() if found else {}
+    if found and found.params.q:
+        args["q"] = found.params.q
+    return render_template("audit/index.html", form=form, page=found, args=args,
+                           action_label=action_label, object_label=object_label,
+                           detail_text=detail_text), status
 
 
 @bp.route("/")
@@ -139,7 +143,8 @@ def index() -> tuple[str, int]:
     form = _form()
     if request.args and not form.validate():
         return _render(form, None, 400)
-    return _render(form, audit.page(_filters(form), form.page.data or 1, PAGE_SIZE), 200)
+    params = listing.parse(request.args, audit.EVENTS)
+    return _render(form, audit.page(_filters(form), params, keep=_query_args()), 200)
 
 
 def _csv_row(e: AuditEvent) -> list[object]:

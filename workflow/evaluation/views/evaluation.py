@@ -8,8 +8,8 @@ from decimal import Decimal
 from itertools import combinations
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import format_decimal
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -45,6 +45,7 @@ from workflow.models import EvaluatorRole, Path, Programme, Role, SheetPart, Use
 from workflow.path import access
 from workflow.refusal import Message
 from workflow.text import polish_key
+from workflow.web import listing
 from workflow.web.helpers import add_error, add_reasons, current_programme, role_required
 
 bp = Blueprint("evaluation", __name__, url_prefix="/coordinator/evaluation")
@@ -58,9 +59,14 @@ def _num(value: Decimal | int | None) -> str:
     return "–" if value is None else format_decimal(value, "0.##")
 
 
+def _pct(value: Decimal | None) -> str:
+    """A share in the page's language: '35,2 %' in Polish, '35.2%' in English."""
+    return "–" if value is None else format_percent(value / 100, "#,##0.#%")
+
+
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"num": _num, "conflict_labels": CONFLICT_LABELS}
+    return {"num": _num, "pct": _pct, "conflict_labels": CONFLICT_LABELS}
 
 
 
@@ -69,6 +75,28 @@ def _by_town(scores: list[ApplicationScore]) -> list[ApplicationScore]:
 
 
 # --- the applications ----------------------------------------------------------------------------
+
+
+THIRD_ORDER = {"needed": 0, "assigned": 1, "submitted": 2, "not_needed": 3}
+
+# The overview's table (docs/decisions/0026): the final score rule runs in Python over every
+# application (a fixed number of queries), so the list is searched, sorted and paged after it.
+APPLICATIONS = listing.Spec(
+    columns=(
+        listing.Column("town", lambda s: s.town, text=True),
+        listing.Column("spread", lambda s: s.spread_pct, first=listing.DESC),
+        listing.Column("third", lambda s: THIRD_ORDER.get(s.third, 9) if len(s.sheets) >= 2 else None),
+        listing.Column("final", lambda s: s.final.total, first=listing.DESC),
+    ),
+    default="town", tiebreak=lambda s: s.path_id,
+    search=(lambda s: s.town, lambda s: s.voivodeship,
+            lambda s: " ".join(r.evaluator_name for r in s.rows)),
+)
+NEEDS = {
+    "third": lambda s: s.third == "needed" and s.in_evaluation,
+    "evaluators": lambda s: s.in_evaluation and s.missing_regular > 0,
+    "final": lambda s: s.final.total is not None,
+}
 
 
 @bp.route("/")
@@ -81,8 +109,15 @@ def index() -> Page:
     blocked = {s.path_id for s in scores
                if s.third == "needed" and s.in_evaluation and not eligible(s, evaluators, conflicts)}
     programmes = list(db.session.scalars(select(Programme).order_by(Programme.id)))
+    need = request.args.get("need") or ""
+    if need not in NEEDS:
+        need = ""
+    page = listing.paged_rows(scores, APPLICATIONS, listing.parse(request.args, APPLICATIONS),
+                              keep={"programme": programme.code, "need": need},
+                              where=NEEDS.get(need))
     return render_template("evaluation/coordinator/index.html", programme=programme, programmes=programmes,
-                           scores=scores, blocked=blocked, no_third=NO_THIRD_CANDIDATE)
+                           scores=scores, page=page, need=need, blocked=blocked,
+                           no_third=NO_THIRD_CANDIDATE)
 
 
 def _options(candidates: list[EvaluatorLoad]) -> list[tuple[Any, str]]:

@@ -18,7 +18,9 @@ from workflow.models import Programme, Role
 from workflow.path import access, deadlines, store_check
 from workflow.path.attention import attention
 from workflow.path.overview import overview as build_overview
+from workflow.path.overview import towns_spec
 from workflow.path.summary import summary
+from workflow.web import listing
 from workflow.web.helpers import current_programme, role_required
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
@@ -43,7 +45,10 @@ def overview() -> str:
     if stage and stage not in {s.code for s in definition.stages}:
         stage = None
     voivodeship = request.args.get("voivodeship") or None
-    data = build_overview(programme, definition, stage=stage, voivodeship=voivodeship)
+    params = listing.parse(request.args, towns_spec(definition))
+    keep = {"programme": programme.code, "stage": stage or "", "voivodeship": voivodeship or ""}
+    data = build_overview(programme, definition, params, stage=stage, voivodeship=voivodeship,
+                          keep=keep)
     programmes = list(db.session.scalars(select(Programme).order_by(Programme.id)))
     due = deadlines.programme_deadlines(programme.id)
     return render_template(
@@ -51,9 +56,9 @@ def overview() -> str:
         definition=definition, data=data, stage=stage, voivodeship=voivodeship,
         deadlines=due,
         # What is late and what waits for a decision: the whole programme, so only unfiltered.
-        attention=None if stage or voivodeship else attention(programme, definition, due),
+        attention=None if stage or voivodeship or params.q else attention(programme, definition, due),
         # The last check that the upload store and the rows agree (no health page of its own).
-        store_check=None if stage or voivodeship else {"last": store_check.latest()},
+        store_check=None if stage or voivodeship or params.q else {"last": store_check.latest()},
     )
 
 

@@ -187,8 +187,15 @@ def render_snapshot(snap: RankingSnapshot, announce_form: AnnounceForm | None = 
                     template: str = "ranking/runs/snapshot.html") -> str:
     ids = [i for i in (snap.created_by_id, snap.approved_by_id, snap.announced_by_id) if i]
     people = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+    # The snapshot keeps each sheet's evaluator by e-mail; pages name them as every
+    # evaluation page does, by the account's name (one query).
+    emails = {s["evaluator"] for a in (snap.result or {}).get("applications", [])
+              for s in a.get("sheets") or []}
+    evaluators = dict(db.session.execute(
+        select(User.email, User.name).where(User.email.in_(sorted(emails)))).all()) if emails else {}
     announced = ranking_runs.announced_snapshot(snap.programme_id)
     return render_template(template, snap=snap, programme=snap.programme, people=people,
+                           evaluators=evaluators,
                            doc=snap.result, totals=document_totals(snap.result) if snap.result else None,
                            announced=announced,
                            correctable=announced is not None and ranking_runs.upheld_since(announced),
