@@ -96,6 +96,17 @@ def load(overrides: dict | None = None) -> dict:
         "OUTBOX_REQUEUE_S": float(env.get("OUTBOX_REQUEUE_S") or "60"),
         "REMINDER_SWEEP_S": float(env.get("REMINDER_SWEEP_S") or "900"),
         "CELERY_QUEUE": env.get("CELERY_QUEUE") or "celery",
+        # Personal data (docs/personal-data.md): how long login attempts and prepared export
+        # files are kept, how many years after a programme's end its participants' names and
+        # e-mail addresses are kept before they are pseudonymised, and how often beat checks.
+        "LOGIN_ATTEMPTS_RETENTION_DAYS": int(env.get("LOGIN_ATTEMPTS_RETENTION_DAYS") or "90"),
+        "EXPORT_FILES_RETENTION_DAYS": int(env.get("EXPORT_FILES_RETENTION_DAYS") or "7"),
+        "PARTICIPANTS_ARCHIVE_YEARS": int(env.get("PARTICIPANTS_ARCHIVE_YEARS") or "5"),
+        "RETENTION_SWEEP_S": float(env.get("RETENTION_SWEEP_S") or "86400"),
+        # Who the privacy notice names as the controller, and how to reach its data
+        # protection officer (free text; empty: the notice says to ask the programme's operator).
+        "DATA_CONTROLLER": env.get("DATA_CONTROLLER", ""),
+        "DATA_PROTECTION_CONTACT": env.get("DATA_PROTECTION_CONTACT", ""),
         "REDIS_KEY_PREFIX": env.get("REDIS_KEY_PREFIX") or "",
     }
     settings.update(overrides)

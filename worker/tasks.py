@@ -7,6 +7,7 @@ queues a ranking sees the snapshot it filled.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from worker import FlaskTask, celery
@@ -23,6 +24,7 @@ from workflow.models import (
     User,
 )
 from workflow.path import store_check
+from workflow.privacy import retention
 from workflow.ranking import runs as ranking_runs
 
 DELIVER_BATCH = 200
@@ -85,3 +87,10 @@ def check_documents() -> bool:
     """The daily check of the upload store (see workflow/path/store_check.py): removes the
     debris, finishes interrupted moves, records the result; True when files and rows agree."""
     return store_check.run(repair_debris=True, source=CheckSource.BEAT).ok
+
+
+@celery.task(name="privacy.retention", base=FlaskTask, ignore_result=True)
+def sweep_retention() -> dict[str, int]:
+    """Prune old login attempts and export files, pseudonymise the participants of programmes
+    past their archive period (see workflow/privacy/retention.py); what it did, by kind."""
+    return dataclasses.asdict(retention.sweep())

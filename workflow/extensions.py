@@ -73,6 +73,7 @@ def configure_celery(app: Celery, settings: dict) -> Celery:
         transport["global_keyprefix"] = settings["REDIS_KEY_PREFIX"]
     requeue_s = float(settings.get("OUTBOX_REQUEUE_S") or 60)
     sweep_s = float(settings.get("REMINDER_SWEEP_S") or 900)
+    retention_s = float(settings.get("RETENTION_SWEEP_S") or 86400)
     app.conf.update(
         include=list(TASK_MODULES),
         broker_url=redis_url or "memory://",
@@ -100,6 +101,8 @@ def configure_celery(app: Celery, settings: dict) -> Celery:
             # Do the upload store and the document rows agree? Daily, at a quiet hour.
             "documents-check": {"task": "documents.check", "schedule": daily_at(settings),
                                 "options": {"expires": DAILY_EXPIRES_S}},
+            "privacy-retention": {"task": "privacy.retention", "schedule": retention_s,
+                                  "options": {"expires": retention_s}},
         },
         result_expires=7 * 24 * 60 * 60,
         broker_connection_retry_on_startup=True,

@@ -235,6 +235,15 @@ ENTRIES: dict[str, Entry] = {
     "message_templates.reset": Entry(lambda o: {"code": o("programme_code"), "kind": o("kind")}, COORDINATOR),
     "message_templates.retry": coordinator_with(notification_id="failed_notification"),
     "consultations.coordinator_edit": coordinator_with(service_id="service"),
+    # personal data: the notice is public; a person's data is the coordinator's alone
+    "privacy.notice": Entry(no_args, everyone),
+    "privacy.index": Entry(no_args, COORDINATOR),
+    "privacy.record": Entry(lambda o: [{"kind": "account", "record_id": o("user")},
+                                       {"kind": "participant", "record_id": o("person")}], COORDINATOR),
+    "privacy.download": Entry(lambda o: [{"kind": "account", "record_id": o("user")},
+                                         {"kind": "participant", "record_id": o("person")}], COORDINATOR),
+    "privacy.erase": Entry(lambda o: [{"kind": "account", "record_id": o("user")},
+                                      {"kind": "participant", "record_id": o("person")}], COORDINATOR),
 }
 # An old address that still serves its page itself answers as the new one does.
 ENTRIES.update({KEPT_PREFIX + old: ENTRIES[endpoint] for old, endpoint in KEPT.items()})

@@ -11,6 +11,7 @@ from flask import Flask, current_app
 import states
 from workflow.cli.accounts import accounts_cli
 from workflow.cli.documents import documents_cli
+from workflow.cli.privacy import privacy_cli
 from workflow.cli.rank import rank_cli
 from workflow.cli.reminders import reminders_cli
 from workflow.cli.report import report_cli
@@ -25,6 +26,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(reminders_cli)
     app.cli.add_command(accounts_cli)
     app.cli.add_command(documents_cli)
+    app.cli.add_command(privacy_cli)
 
 
 @click.group(help="Demo programme RL-2020.")

@@ -57,7 +57,8 @@ class LoginAttempt(db.Model):
     ip: Mapped[str] = mapped_column(String(45), default="")
     success: Mapped[bool] = mapped_column(default=False)
     reason: Mapped[LoginReason] = mapped_column(str_enum(LoginReason, 20))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Indexed: the retention task deletes attempts older than LOGIN_ATTEMPTS_RETENTION_DAYS.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
 class RecoveryCode(db.Model):

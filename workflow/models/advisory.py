@@ -206,6 +206,9 @@ class Person(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # When the name and e-mail were replaced by a pseudonym (workflow/privacy): the row and
+    # its services stay, so every report counts the person as before.
+    pseudonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     applicant: Mapped[Applicant] = relationship()
 

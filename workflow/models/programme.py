@@ -56,6 +56,9 @@ class Programme(db.Model):
     # The advisory period: services may be logged with a date inside it (none: no limit).
     advice_starts_on: Mapped[date | None] = mapped_column(Date)
     advice_ends_on: Mapped[date | None] = mapped_column(Date)
+    # The day the programme ended: its participants' names and e-mail addresses are
+    # pseudonymised PARTICIPANTS_ARCHIVE_YEARS after it (none: still running, nothing is).
+    ends_on: Mapped[date | None] = mapped_column(Date)
     # How long an advisor may correct a logged service before only a coordinator can.
     service_edit_days: Mapped[int] = mapped_column(default=14, server_default="14")
     # Evaluation and ranking settings (the RL-2020 defaults).

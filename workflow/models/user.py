@@ -57,6 +57,9 @@ class User(UserMixin, db.Model):
     totp_seed: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger())
+    # When the name and e-mail were replaced by a pseudonym on the person's request
+    # (workflow/privacy): the account is off for good, its history kept.
+    pseudonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     applicant: Mapped[Applicant | None] = relationship(back_populates="members")  # noqa: F821
 

@@ -62,6 +62,8 @@ ACTION_LABELS: dict[str, Any] = {
     "totp_failed": _l("Błędny kod weryfikacji dwuetapowej"),
     "recovery_code_used": _l("Logowanie kodem zapasowym"),
     "recovery_codes_regenerated": _l("Nowe kody zapasowe"),
+    "personal_data_erased": _l("Usunięcie danych osobowych (pseudonim)"),
+    "retention": _l("Usunięcie lub pseudonimizacja danych po okresie przechowywania"),
 }
 
 OBJECT_LABELS: dict[str, Any] = {
@@ -74,6 +76,8 @@ OBJECT_LABELS: dict[str, Any] = {
     "report": _l("raport"),
     "audit_log": _l("dziennik zdarzeń"),
     "user": _l("konto użytkownika"),
+    "person": _l("uczestnik usług doradczych"),
+    "personal_data": _l("dane osobowe"),
 }
 
 
