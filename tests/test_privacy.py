@@ -204,12 +204,14 @@ def test_the_json_holds_the_persons_data_and_nothing_of_anyone_elses(world, logi
 def test_an_accounts_data_brings_its_logins_messages_and_the_records_with_its_address(world, login):
     _log_people(world)
     town_a = world.user("town_a")
-    db.session.add(Person(applicant_id=town_a.applicant_id, name="Tomasz z urzędu", email="TOWN-A@example.pl"))
+    db.session.add(Person(applicant_id=town_a.applicant_id, name="Tomasz z urzędu",
+                          email="TOWN-A@example.pl"))
     db.session.commit()
     login("town-a@example.pl")
     login("town-b@example.pl")
     coordinator = login("coordinator@example.pl")
-    held = json.loads(coordinator.get(f"/coordinator/privacy/account/{town_a.id}/data.json").get_data(as_text=True))
+    url = f"/coordinator/privacy/account/{town_a.id}/data.json"
+    held = json.loads(coordinator.get(url).get_data(as_text=True))
     [account] = held["accounts"]
     assert account["account"]["email"] == "town-a@example.pl" and account["account"]["town"] == "Ostrzeszów"
     assert [a["success"] for a in account["login_attempts"]] == [True]

@@ -31,7 +31,6 @@ from workflow.models import (
     LoginAttempt,
     Notification,
     PasswordResetToken,
-    Person,
     User,
 )
 from workflow.models.types import utcnow
@@ -72,7 +71,8 @@ def erase(found: Subject, actor: User, reason: str) -> int:
             count += 1
     for person in found.participants:
         if person.pseudonymised_at is None:
-            person.name, person.email, person.pseudonymised_at = pseudonyms.participant_name(person.id), None, now
+            person.name, person.email = pseudonyms.participant_name(person.id), None
+            person.pseudonymised_at = now
             audit.record("personal_data_erased", actor=actor, object_type="person", object_id=person.id,
                          detail={"reason": reason})
             count += 1

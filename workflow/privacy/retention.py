@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path as FsPath
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 
 from workflow.audit import log as audit
 from workflow.exports import jobs as exports
@@ -112,7 +112,7 @@ def _orphan_files(folder: FsPath, cutoff: datetime) -> int:
     return removed
 
 
-def participants_due(cutoff: date) -> select:
+def participants_due(cutoff: date) -> Select[tuple[int]]:
     """Ids of the participants not yet pseudonymised whose town takes part in programmes and
     all of them (and every programme of a service they attended) ended on or before `cutoff`."""
     live = or_(Programme.ends_on.is_(None), Programme.ends_on > cutoff)

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from workflow.extensions import db
@@ -162,6 +162,11 @@ def _grouped(pairs: Iterable[tuple[int, dict[str, Any]]]) -> dict[int, list[dict
     return out
 
 
+def _in_town(query: Select[Any], path_id: ColumnElement[int]) -> Select[Any]:
+    """`query` joined to the path `path_id` and its town (Applicant)."""
+    return query.join(Path, Path.id == path_id).join(Applicant, Applicant.id == Path.applicant_id)
+
+
 def data(found: Subject, now: datetime | None = None) -> dict[str, Any]:
     """Everything held about the subject, as JSON-ready values (see the module's docstring)."""
     return {
@@ -195,8 +200,8 @@ def _accounts(accounts: list[User]) -> list[dict[str, Any]]:
     advised = _grouped(
         (a.advisor_id, _row(town=town, programme=code, kind=a.kind, field=field or "", since=a.created_at))
         for a, town, code, field in db.session.execute(
-            select(AdvisorAssignment, Applicant.name, Programme.code, ExpertiseField.name_pl)
-            .join(Path, Path.id == AdvisorAssignment.path_id).join(Applicant, Applicant.id == Path.applicant_id)
+            _in_town(select(AdvisorAssignment, Applicant.name, Programme.code, ExpertiseField.name_pl),
+                     AdvisorAssignment.path_id)
             .join(Programme, Programme.id == Path.programme_id)
             .outerjoin(ExpertiseField, ExpertiseField.id == AdvisorAssignment.field_id)
             .where(AdvisorAssignment.advisor_id.in_(ids)).order_by(AdvisorAssignment.id)))
@@ -204,39 +209,38 @@ def _accounts(accounts: list[User]) -> list[dict[str, Any]]:
         (s.advisor_id, _row(held_on=s.held_on, town=town, kind=s.kind, topic=s.topic,
                             duration_minutes=s.duration_minutes, status=s.status))
         for s, town in db.session.execute(
-            select(Service, Applicant.name).join(Path, Path.id == Service.path_id)
-            .join(Applicant, Applicant.id == Path.applicant_id)
+            _in_town(select(Service, Applicant.name), Service.path_id)
             .where(Service.advisor_id.in_(ids)).order_by(Service.held_on, Service.id)))
     evaluator = {p.user_id: _row(municipality=p.municipality_name)
-                 for p in db.session.scalars(select(EvaluatorProfile).where(EvaluatorProfile.user_id.in_(ids)))}
+                 for p in db.session.scalars(
+                     select(EvaluatorProfile).where(EvaluatorProfile.user_id.in_(ids)))}
     declarations = _grouped(
         (a.evaluator_id, _row(town=town, programme=code, round=a.round, declaration=a.declaration or "",
                               conflict_type=a.conflict_type or "", conflict_note=a.conflict_note,
                               declared_at=a.declared_at, sheet=sheet_status or "", submitted_at=submitted))
         for a, town, code, sheet_status, submitted in db.session.execute(
-            select(EvaluatorAssignment, Applicant.name, Programme.code, ScoreSheet.status, ScoreSheet.submitted_at)
-            .join(Path, Path.id == EvaluatorAssignment.path_id).join(Applicant, Applicant.id == Path.applicant_id)
+            _in_town(select(EvaluatorAssignment, Applicant.name, Programme.code, ScoreSheet.status,
+                            ScoreSheet.submitted_at), EvaluatorAssignment.path_id)
             .join(Programme, Programme.id == Path.programme_id)
             .outerjoin(ScoreSheet, ScoreSheet.assignment_id == EvaluatorAssignment.id)
             .where(EvaluatorAssignment.evaluator_id.in_(ids)).order_by(EvaluatorAssignment.id)))
     documents = _grouped(
-        (d.uploaded_by_id or 0, _row(uploaded_at=d.uploaded_at, town=town, stage=d.stage, file=d.original_name))
+        (d.uploaded_by_id or 0,
+         _row(uploaded_at=d.uploaded_at, town=town, stage=d.stage, file=d.original_name))
         for d, town in db.session.execute(
-            select(Document, Applicant.name).join(Path, Path.id == Document.path_id)
-            .join(Applicant, Applicant.id == Path.applicant_id)
+            _in_town(select(Document, Applicant.name), Document.path_id)
             .where(Document.uploaded_by_id.in_(ids)).order_by(Document.uploaded_at, Document.id)))
     moves = _grouped(
         (t.actor_id or 0, _row(at=t.created_at, town=town, event=t.event, from_state=t.from_state,
                                to_state=t.to_state, comment=t.comment))
         for t, town in db.session.execute(
-            select(PathTransition, Applicant.name).join(Path, Path.id == PathTransition.path_id)
-            .join(Applicant, Applicant.id == Path.applicant_id)
+            _in_town(select(PathTransition, Applicant.name), PathTransition.path_id)
             .where(PathTransition.actor_id.in_(ids)).order_by(PathTransition.created_at, PathTransition.id)))
     appeals = _grouped(
-        (a.filed_by_id or 0, _row(filed_at=a.filed_at, town=town, status=a.status, justification=a.justification))
+        (a.filed_by_id or 0,
+         _row(filed_at=a.filed_at, town=town, status=a.status, justification=a.justification))
         for a, town in db.session.execute(
-            select(Appeal, Applicant.name).join(Path, Path.id == Appeal.path_id)
-            .join(Applicant, Applicant.id == Path.applicant_id)
+            _in_town(select(Appeal, Applicant.name), Appeal.path_id)
             .where(Appeal.filed_by_id.in_(ids)).order_by(Appeal.filed_at, Appeal.id)))
     events = _grouped(
         (e.actor_id or 0, _row(at=e.created_at, action=e.action, object_type=e.object_type,
@@ -268,13 +272,13 @@ def _participants(people: list[Person]) -> list[dict[str, Any]]:
         (person_id, _row(held_on=s.held_on, town=town, programme=code, kind=s.kind, topic=s.topic,
                          duration_minutes=s.duration_minutes, status=s.status))
         for person_id, s, town, code in db.session.execute(
-            select(service_participant.c.person_id, Service, Applicant.name, Programme.code)
-            .join(Service, Service.id == service_participant.c.service_id)
-            .join(Path, Path.id == Service.path_id).join(Applicant, Applicant.id == Path.applicant_id)
+            _in_town(select(service_participant.c.person_id, Service, Applicant.name, Programme.code)
+                     .join(Service, Service.id == service_participant.c.service_id), Service.path_id)
             .join(Programme, Programme.id == Path.programme_id)
             .where(service_participant.c.person_id.in_(ids)).order_by(Service.held_on, Service.id)))
     return [{
         "participant": _row(id=p.id, name=p.name, institution=p.institution, email=p.email or "",
-                            town=p.applicant.name, created_at=p.created_at, pseudonymised_at=p.pseudonymised_at),
+                            town=p.applicant.name, created_at=p.created_at,
+                            pseudonymised_at=p.pseudonymised_at),
         "services": attended.get(p.id, []),
     } for p in people]

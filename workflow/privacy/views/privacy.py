@@ -129,8 +129,9 @@ def download(kind: str, record_id: int) -> Response:
     found = _subject(kind, record_id)
     audit.record_export(current_user, "personal_data", "json", None, kind=kind, record_id=record_id)
     body = json.dumps(subjects.data(found), ensure_ascii=False, indent=2)
+    name = f"dane-osobowe-{kind}-{record_id}.json"
     return Response(body, mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="dane-osobowe-{kind}-{record_id}.json"',
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
                              "X-Content-Type-Options": "nosniff"})
 
 
