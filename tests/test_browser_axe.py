@@ -32,7 +32,7 @@ def pages_of(role: str, live: Live, ids: dict[str, int]) -> list[str]:
     """The main pages of a role (public: the pages anyone may open)."""
     town, rl2019, evaluated = ids["town"], ids["rl2019"], ids["evaluated"]
     return {
-        "public": ["/login", "/public/results/", "/public/", "/no-such-page", "/help"],
+        "public": ["/login", "/public/results/", "/public/", "/no-such-page", "/help", "/privacy"],
         "town": ["/town/", f"/town/paths/{town}", "/town/consultations/", "/town/results/",
                  f"/town/results/{rl2019}", "/help"],
         "advisor": ["/advisor/", f"/advisor/paths/{town}", "/advisor/consultations/",
@@ -42,7 +42,9 @@ def pages_of(role: str, live: Live, ids: dict[str, int]) -> list[str]:
                       f"/evaluator/applications/{ids['declared']}/sheet"],
         "coordinator": ["/coordinator/", f"/coordinator/paths/{town}", "/coordinator/advisors/",
                         "/coordinator/reports/consultations", "/coordinator/ranking/?programme=RL-2019",
-                        "/coordinator/evaluation/", "/coordinator/deadlines"],
+                        "/coordinator/evaluation/", "/coordinator/deadlines",
+                        "/coordinator/privacy/?q=example.pl", "/coordinator/privacy/?q=x",
+                        "/coordinator/privacy/account/1", "/coordinator/privacy/account/1/erase"],
     }[role]
 
 

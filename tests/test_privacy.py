@@ -335,3 +335,39 @@ def test_the_notice_in_english(world, browser):
     browser.post("/language", {"lang": "en", "next": "/privacy"})
     text = browser.get("/privacy").get_data(as_text=True)
     assert "Personal data protection" in text and "90 days" in text
+
+
+# --- the commands ----------------------------------------------------------------------------------
+
+def test_the_administrator_sets_a_programmes_end_and_runs_the_sweep_by_hand(app, world):
+    log = build_log(world, generate(20))
+    runner = app.test_cli_runner()
+    ended = runner.invoke(args=["privacy", "programme-end", log.programme.code, "2020-06-30"])
+    assert ended.exit_code == 0, ended.output
+    db.session.expire_all()
+    assert db.session.get(Programme, log.programme.id).ends_on == date(2020, 6, 30)
+
+    early = runner.invoke(args=["privacy", "retention", "--now", "2025-06-29T12:00Z"])
+    assert early.exit_code == 0 and "participants: 0" in early.output
+    late = runner.invoke(args=["privacy", "retention", "--now", "2025-06-30T12:00Z"])
+    assert f"participants: {len(log.persons)}" in late.output
+
+    unknown = runner.invoke(args=["privacy", "programme-end", "NO-SUCH", "2020-06-30"])
+    assert unknown.exit_code != 0 and "NO-SUCH" in unknown.output
+    cleared = runner.invoke(args=["privacy", "programme-end", log.programme.code, "--clear"])
+    assert cleared.exit_code == 0
+    db.session.expire_all()
+    assert db.session.get(Programme, log.programme.id).ends_on is None
+
+
+def test_the_search_page_costs_the_same_queries_for_one_match_or_many(app, world, login):
+    log = build_log(world, generate(20))  # 25 participants named "Uczestnik <town> <n>", one Janina
+    assert len(log.persons) > 20
+    coordinator = login("coordinator@example.pl")
+    counts = []
+    for q in ("Janina", "Uczestnik"):
+        with app.app_context(), count_queries(db.engine) as queries:
+            page = coordinator.client.get(f"/coordinator/privacy/?q={q}")
+        assert page.status_code == 200
+        counts.append(queries.count)
+    assert counts[0] == counts[1] <= 6, counts
