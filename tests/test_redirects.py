@@ -73,6 +73,7 @@ language lead login logout messages needs new outbox parts password paths prepar
 proposal public ranking read reports reset restore results retry revoke run screenshots settings
 sheet signoff static third town unassign users withdraw xlsx
 code codes confirm disable factor recovery start two
+data erase privacy
 """.split())
 
 

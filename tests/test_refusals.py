@@ -22,6 +22,7 @@ from workflow.advice import consultations as log
 from workflow.evaluation import criteria, sheets
 from workflow.messaging.notifications import TemplateError
 from workflow.path import documents, transitions, upload_checks
+from workflow.privacy import erasure
 from workflow.ranking import appeals, runs
 from workflow.refusal import NotFound, Refused, _l, in_language
 
@@ -157,6 +158,7 @@ EXAMPLES: dict[type[Refused], Callable[[], Refused]] = {
     appeals.AppealNotFound: lambda: appeals.AppealNotFound(7),
     runs.RankingRefused: lambda: runs.RankingRefused([runs.CONFLICT, runs.NOT_OFFICIAL]),
     TemplateError: lambda: TemplateError("unknown placeholder: {x}"),
+    erasure.ErasureRefused: lambda: erasure.ErasureRefused([erasure.OWN_ACCOUNT], status=403),
 }
 
 
