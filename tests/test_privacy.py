@@ -371,3 +371,9 @@ def test_the_search_page_costs_the_same_queries_for_one_match_or_many(app, world
         assert page.status_code == 200
         counts.append(queries.count)
     assert counts[0] == counts[1] <= 6, counts
+
+
+def test_the_coordinator_sees_when_each_programmes_participants_will_be_pseudonymised(world, login):
+    set_end(world.programme, date(2027, 6, 30))
+    page = login("coordinator@example.pl").get("/coordinator/privacy/").get_data(as_text=True)
+    assert "30 czerwca 2027" in page and "30 czerwca 2032" in page and "5 lat od zakończenia" in page

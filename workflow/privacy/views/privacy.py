@@ -4,6 +4,8 @@ request (find them, show and download what is held, erase it by pseudonymisation
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -18,10 +20,12 @@ from workflow.extensions import db
 from workflow.models import Programme, Role
 from workflow.privacy import erasure, retention, subjects
 from workflow.web.helpers import add_reasons, role_required
+from workflow.web.templating import moment
 
 bp = Blueprint("privacy", __name__)
 
 KIND = "<any(account, participant):kind>"
+MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")  # a datetime's isoformat(), not a date's
 
 # Headings of the page's tables: the keys of subjects.data(), in Polish (msgids).
 SECTIONS: dict[str, Any] = {
@@ -65,11 +69,17 @@ def column(key: str) -> str:
 
 
 def shown(value: Any) -> str:
+    """A value of subjects.data() for a reader: yes/no, a moment in the programme's time zone
+    (the data hold ISO 8601 text, as the JSON file does), a dash for nothing."""
     if value is True:
         return _("tak")
     if value is False:
         return _("nie")
-    return "–" if value in (None, "") else str(value)
+    if value in (None, ""):
+        return "–"
+    if isinstance(value, str) and MOMENT.match(value):
+        return moment(datetime.fromisoformat(value), "d MMM y, HH:mm:ss")
+    return str(value)
 
 
 def _subject(kind: str, record_id: int) -> subjects.Subject:
