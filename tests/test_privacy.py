@@ -35,6 +35,7 @@ from workflow.models import (
     Notification,
     Person,
     Programme,
+    RecoveryCode,
     User,
     service_participant,
 )
@@ -269,6 +270,9 @@ def test_erasing_an_account_switches_it_off_and_forgets_its_logins_and_messages(
     town = login("town-a@example.pl")
     user_id = world.users["town_a"].id
     db.session.add(Notification(recipient_id=user_id, kind="x", subject="Dzień dobry", body="Anna"))
+    db.session.add(RecoveryCode(user_id=user_id, code_hash="a" * 64))
+    enrolled = db.session.get(User, user_id)
+    enrolled.totp_seed, enrolled.totp_enabled_at = "b" * 64, NOW
     db.session.commit()
     coordinator = login("coordinator@example.pl")
     response = coordinator.post(f"/coordinator/privacy/account/{user_id}/erase",
@@ -282,6 +286,9 @@ def test_erasing_an_account_switches_it_off_and_forgets_its_logins_and_messages(
         func.lower(LoginAttempt.email) == "town-a@example.pl")) == 0
     assert db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.recipient_id == user_id)) == 0
+    assert db.session.scalar(select(func.count()).select_from(RecoveryCode).where(
+        RecoveryCode.user_id == user_id)) == 0
+    assert user.totp_seed is None and user.totp_enabled_at is None
     assert town.get("/town/").status_code == 302  # the old session is over
     assert Browser(app, PASSWORD).login("town-a@example.pl").status_code != 302
     assert "Nie znaleziono nikogo" in coordinator.get("/coordinator/privacy/?q=town-a@example.pl").get_data(

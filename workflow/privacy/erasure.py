@@ -5,9 +5,10 @@ services, who evaluated which application, who moved a path) for its archive per
 every report must keep counting them.
 
 For an account it also: switches the account off for good (an unusable password, every
-session ended), deletes its login attempts, password-reset links and inbox messages (whose
-text may greet the person by name), and blanks the free-text notes about the person (the
-advisor's profile note, the evaluator's place of residence or work). What the person wrote
+session ended, the second factor and its recovery codes gone), deletes its login attempts,
+password-reset links and inbox messages (whose text may greet the person by name), and
+blanks the free-text notes about the person (the advisor's profile note, the evaluator's
+place of residence or work). What the person wrote
 in the programme's own records (comments on transitions, an appeal's justification, a
 conflict-of-interest note) and the audit log, which is append-only and keeps the e-mail the
 actor had, stay: they are kept for the programme's legal obligations (art. 17(3)(b) and (e)).
@@ -31,6 +32,7 @@ from workflow.models import (
     LoginAttempt,
     Notification,
     PasswordResetToken,
+    RecoveryCode,
     User,
 )
 from workflow.models.types import utcnow
@@ -85,8 +87,9 @@ def _erase_account(user: User, now: datetime) -> None:
     db.session.execute(delete(LoginAttempt).where(or_(LoginAttempt.user_id == user.id,
                                                       func.lower(LoginAttempt.email) == old_email))
                        .execution_options(synchronize_session=False))
-    db.session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id)
-                       .execution_options(synchronize_session=False))
+    for table in (PasswordResetToken, RecoveryCode):
+        db.session.execute(delete(table).where(table.user_id == user.id)
+                           .execution_options(synchronize_session=False))
     db.session.execute(delete(Notification).where(Notification.recipient_id == user.id)
                        .execution_options(synchronize_session=False))
     advisor = db.session.get(AdvisorProfile, user.id)
@@ -97,6 +100,7 @@ def _erase_account(user: User, now: datetime) -> None:
         evaluator.municipality_name = ""
     user.name, user.email = pseudonyms.account_name(user.id), pseudonyms.account_email(user.id)
     user.password_hash = generate_password_hash(secrets.token_urlsafe(32))
+    user.totp_seed = user.totp_enabled_at = user.totp_last_step = None
     user.active = False
     user.end_sessions()
     user.pseudonymised_at = now

@@ -251,7 +251,7 @@ def _accounts(accounts: list[User]) -> list[dict[str, Any]]:
         "account": _row(id=a.id, email=a.email, name=a.name, role=a.role,
                         town=a.applicant.name if a.applicant is not None else "", language=a.locale,
                         active=a.active, created_at=a.created_at, password_changed_at=a.password_changed_at,
-                        pseudonymised_at=a.pseudonymised_at),
+                        two_factor_since=a.totp_enabled_at, pseudonymised_at=a.pseudonymised_at),
         "advisor_profile": profiles.get(a.id),
         "evaluator_profile": evaluator.get(a.id),
         "login_attempts": attempts.get(a.id, []),

@@ -46,6 +46,7 @@ COLUMNS: dict[str, Any] = {
     "id": _l("numer"), "email": _l("e-mail"), "name": _l("imię i nazwisko"), "role": _l("rola"),
     "town": _l("miasto"), "language": _l("język"), "active": _l("aktywne"),
     "created_at": _l("utworzono"), "password_changed_at": _l("zmiana hasła"),
+    "two_factor_since": _l("weryfikacja dwuetapowa od"),
     "pseudonymised_at": _l("zastąpiono pseudonimem"), "institution": _l("instytucja"),
     "region": _l("województwo"), "capacity": _l("limit miast"), "available": _l("dostępny"),
     "note": _l("uwagi"), "fields": _l("dziedziny"), "municipality": _l("gmina"),
