@@ -10,7 +10,7 @@ login_attempt.created_at: the retention task deletes attempts older than
 LOGIN_ATTEMPTS_RETENTION_DAYS.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-05 06:00:00
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 import workflow.models.types
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
