@@ -87,6 +87,10 @@ def load(overrides: dict | None = None) -> dict:
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_FROM": env.get("MAIL_FROM") or "Ścieżka <sciezka@localhost>",
+        # Who answers accessibility requests (the accessibility statement names them).
+        "ACCESSIBILITY_CONTACT": env.get("ACCESSIBILITY_CONTACT") or "Koordynator do spraw dostępności",
+        "ACCESSIBILITY_EMAIL": env.get("ACCESSIBILITY_EMAIL") or "dostepnosc@localhost",
+        "ACCESSIBILITY_PHONE": env.get("ACCESSIBILITY_PHONE") or "",
         # The outbox: a worker's hold on a row it is sending, retries and their backoff.
         "NOTIFICATION_LEASE_S": int(env.get("NOTIFICATION_LEASE_S") or "300"),
         "NOTIFICATION_MAX_ATTEMPTS": int(env.get("NOTIFICATION_MAX_ATTEMPTS") or "8"),

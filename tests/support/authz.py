@@ -122,6 +122,8 @@ ENTRIES: dict[str, Entry] = {
     "health.healthz": Entry(no_args, everyone),
     "help.index": Entry(no_args, everyone),
     "help.guide": Entry(no_args, everyone),
+    "help.accessibility": Entry(no_args, everyone),
+    "help.favicon": Entry(no_args, everyone),
     "help.screenshot": Entry(lambda _o: {"name": "town-pl.png"},
                              lambda _r, _w: OK if (DOCS / "screenshots" / "town-pl.png").is_file()
                              else HIDDEN),

@@ -178,7 +178,7 @@ def run(job: ExportJob, every: int = PROGRESS_EVERY) -> ExportJob:
             job.file_name = download_name(programme, table, fmt)
             db.session.commit()
             tally = [0]
-            write_file(file_path(job), fmt, table, header, counted(rows, job.id, every, tally))
+            write_file(file_path(job), fmt, table, header, counted(rows, job.id, every, tally), locale)
     except Exception:
         current_app.logger.exception("export job %s failed", job.id)
         db.session.rollback()
@@ -193,7 +193,7 @@ def run(job: ExportJob, every: int = PROGRESS_EVERY) -> ExportJob:
 
 
 def write_file(target: Path, fmt: str, title: str, header: Sequence[str],
-               rows: Iterable[Sequence[object]]) -> None:
+               rows: Iterable[Sequence[object]], locale: str) -> None:
     """Write to a temporary name and rename: a reader never sees half a file, and two
     deliveries of the same task leave one whole file."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -201,7 +201,7 @@ def write_file(target: Path, fmt: str, title: str, header: Sequence[str],
     try:
         if fmt == "csv":
             with temporary.open("w", encoding="utf-8", newline="") as out:
-                for line in tabular.csv_stream(header, rows):
+                for line in tabular.csv_stream(header, rows, locale=locale):
                     out.write(line)
         else:
             temporary.write_bytes(tabular.xlsx_bytes([(report_tables.FILE_STEMS[title], header, rows)]))

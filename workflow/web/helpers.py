@@ -79,12 +79,16 @@ def safe_next(target: str | None) -> str | None:
 
 
 def find_programme() -> Programme | None:
-    """The programme chosen by ?programme=CODE, else the first one."""
+    """The programme chosen by ?programme=CODE, else the first one.
+
+    Every programme is read in the same one query (they are few): base.html shows them in
+    the one programme picker of every page that is about a programme (`g.programme_choices`).
+    """
     code = request.args.get("programme")
-    query = select(Programme).order_by(Programme.id)
-    if code:
-        query = query.where(Programme.code == code)
-    return db.session.scalar(query.limit(1))
+    programmes = list(db.session.scalars(select(Programme).order_by(Programme.id)))
+    chosen = next((p for p in programmes if p.code == code), None) if code else next(iter(programmes), None)
+    g.programme_choices, g.programme = programmes, chosen
+    return chosen
 
 
 def current_programme() -> Programme:
@@ -135,8 +139,10 @@ def shown_refusal() -> Refusal | None:
 
 
 def forget_refusal() -> None:
-    """Before each request: no refusal shown yet."""
+    """Before each request: no refusal shown yet, and no programme picker (find_programme)."""
     g.pop("refusal", None)
+    g.pop("programme_choices", None)
+    g.pop("programme", None)
 
 
 def show_refusal(refused: Refused, *, form: str | None = None,

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask import Flask, g
-from flask_babel import format_currency, format_date, format_datetime, gettext, ngettext
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, gettext, ngettext
 
 from states.label import Label
 from workflow.refusal import Message
@@ -50,15 +50,30 @@ def days_phrase(days: int, overdue: bool = False) -> str:
     return gettext("termin upływa dzisiaj")
 
 
-def money(value: Decimal | None) -> str:
-    """Polish złoty: '40 000 000,00 zł' (Babel, in the current language)."""
+def money(value: Decimal | str | int | None) -> str:
+    """Złoty in the page's language: '40 000 000,00 zł' in Polish, 'PLN 40,000,000.00' in English."""
     if value is None:
         return ""
-    return format_currency(value, "PLN")
+    text = format_currency(Decimal(value), "PLN")
+    # Babel's English pattern glues the code to the digits ('PLN332,716,000.00').
+    if text.startswith("PLN") and text[3:4].isdigit():
+        text = "PLN\xa0" + text[3:]
+    return text
+
+
+def number(value: Decimal | float | int | str | None, places: int = 2) -> str:
+    """A number in the page's language, at most `places` decimals and no trailing zeros:
+    93.5 → '93,5' in Polish and '93.5' in English; 1234 → '1234' / '1,234'; None → '–'."""
+    if value is None or value == "":
+        return "–"
+    pattern = "#,##0" + ("." + "#" * places if places > 0 else "")
+    return format_decimal(Decimal(str(value)), pattern)
 
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.globals["number"] = number
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["moment"] = moment
     app.jinja_env.filters["day"] = day

@@ -186,7 +186,7 @@ def export(table: str, fmt: str) -> Response | tuple[str, int]:
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if fmt == "csv":
         body = stream_with_context(
-            line.encode("utf-8") for line in tabular.csv_stream(header, rows))
+            line.encode("utf-8") for line in tabular.csv_stream(header, rows, locale=g.locale))
         return Response(body, mimetype=MIMETYPES["csv"], headers=headers)
     title = FILE_STEMS[table]
     return Response(tabular.xlsx_bytes([(title, header, rows)]), mimetype=MIMETYPES["xlsx"],

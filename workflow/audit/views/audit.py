@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, current_app, g, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -171,7 +171,7 @@ def export() -> Response | tuple[str, int]:
     rows = (_csv_row(e) for e in audit.rows(filters))
     tz = ZoneInfo(current_app.config.get("TIMEZONE", "Europe/Warsaw"))
     filename = f"dziennik-zdarzen-{datetime.now(tz).date().isoformat()}.csv"
-    body = stream_with_context(line.encode("utf-8") for line in tabular.csv_stream(header, rows))
+    body = stream_with_context(line.encode("utf-8") for line in tabular.csv_stream(header, rows, locale=g.locale))
     return Response(body, mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "X-Content-Type-Options": "nosniff"})

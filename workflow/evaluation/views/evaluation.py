@@ -9,7 +9,7 @@ from itertools import combinations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, format_percent
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -47,6 +47,7 @@ from workflow.refusal import Message
 from workflow.text import polish_key
 from workflow.web import listing
 from workflow.web.helpers import add_error, add_reasons, current_programme, role_required
+from workflow.web.templating import number
 
 bp = Blueprint("evaluation", __name__, url_prefix="/coordinator/evaluation")
 
@@ -55,8 +56,8 @@ Page = str | tuple[str, int] | Response
 
 
 def _num(value: Decimal | int | None) -> str:
-    """A score as a Pole writes it: 90,5; 96."""
-    return "–" if value is None else format_decimal(value, "0.##")
+    """A score in the page's language: 90,5 in Polish, 90.5 in English; 96."""
+    return number(value)
 
 
 def _pct(value: Decimal | None) -> str:

@@ -35,6 +35,7 @@ from workflow.models import Programme, RankingKind, RankingSnapshot, RankingStat
 from workflow.ranking import rule as ranking
 from workflow.ranking import runs as ranking_runs
 from workflow.ranking.runs import RankingRefused
+from workflow.web import templating
 from workflow.web.helpers import current_programme, role_required, show_again, show_refusal
 
 bp = Blueprint("ranking", __name__, url_prefix="/coordinator/ranking")
@@ -71,14 +72,11 @@ def change_names() -> dict[str, str]:
 def money(value: Decimal | str | None) -> str:
     if value is None:
         return _("bez limitu")
-    return ranking.pl_money(Decimal(value)) + "\xa0zł"
+    return templating.money(Decimal(value))
 
 
 def points(value: float | Decimal | None) -> str:
-    if value is None:
-        return "–"
-    text = ranking.pl_number(Decimal(str(value)))
-    return text if g.get("locale", "pl") == "pl" else text.replace(",", ".")
+    return templating.number(value)
 
 
 def local_moment(iso: str | None, tz: str) -> str:
@@ -304,7 +302,7 @@ def download(snapshot_id: int, fmt: str) -> Response:
         return attachment(json_text(snap.result), "json", f"{stem(snap)}.json")
     header, rows = table(snap)
     if fmt == "csv":
-        body = "".join(tabular.csv_stream(header, rows)).encode("utf-8")
+        body = "".join(tabular.csv_stream(header, rows, locale=g.locale)).encode("utf-8")
         return attachment(body, "csv", f"{stem(snap)}.csv")
     return attachment(tabular.xlsx_bytes([(_("Ranking"), header, rows)]), "xlsx", f"{stem(snap)}.xlsx")
 

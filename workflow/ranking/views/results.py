@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -20,6 +19,7 @@ from workflow.path import access
 from workflow.ranking import appeals as appeal_service
 from workflow.refusal import Message
 from workflow.web.helpers import add_reasons, role_required
+from workflow.web.templating import number
 
 bp = Blueprint("results", __name__)
 STATUSES = tuple(AppealStatus)
@@ -27,9 +27,7 @@ STATUSES = tuple(AppealStatus)
 
 def points(value: Any) -> str:
     """A score as people write it: 66 → '66', 62.5 → '62,5' (in Polish)."""
-    if value is None:
-        return "–"
-    return format_decimal(value, format="#,##0.#")
+    return number(value)
 
 
 def outcome_names() -> dict[str, str]:

@@ -4,9 +4,10 @@ works on a town's network without internet access."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, abort, g, render_template, send_from_directory
+from flask import Blueprint, abort, current_app, g, render_template, send_from_directory
 from werkzeug.wrappers import Response
 
 bp = Blueprint("help", __name__)
@@ -39,3 +40,25 @@ def screenshot(name: str) -> Response:
     if name not in {f"{role}-{lang}.png" for role in ROLES for lang in ("pl", "en")}:
         abort(404)
     return send_from_directory(DOCS / "screenshots", name, mimetype="image/png")
+
+
+# The dates of the accessibility statement (the official template asks for all three).
+PUBLISHED_ON, UPDATED_ON, STATEMENT_ON = date(2026, 10, 1), date(2026, 12, 5), date(2026, 12, 5)
+
+
+@bp.route("/deklaracja-dostepnosci")
+def accessibility() -> str:
+    """The accessibility statement (deklaracja dostępności), in the structure of the official
+    template for Polish public bodies (the a11y-* ids), in the page's language."""
+    config = current_app.config
+    return render_template("web/help/accessibility.html", published=PUBLISHED_ON, updated=UPDATED_ON,
+                           prepared=STATEMENT_ON, contact=config.get("ACCESSIBILITY_CONTACT", ""),
+                           email=config.get("ACCESSIBILITY_EMAIL", ""),
+                           phone=config.get("ACCESSIBILITY_PHONE", ""))
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico whatever the page says; pages link the SVG and PNG too."""
+    static = Path(current_app.static_folder or "")
+    return send_from_directory(static, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400)
