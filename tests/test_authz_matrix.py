@@ -45,7 +45,8 @@ from workflow.web.redirects import KEPT, KEPT_PREFIX, MOVED, MOVED_PREFIX
 # An old address that moved: the values of its new endpoint fill it; every role is redirected.
 MOVED_ENTRIES: dict[str, Entry] = {MOVED_PREFIX + old: Entry(ENTRIES[endpoint].args, lambda _r, _w: MOVED_TO)
                                    for old, endpoint in MOVED.items()}
-PUBLIC = {"auth.login", "auth.home", "reports.public", "results.public", "calendar.feed", "help.guide",
+PUBLIC = {"auth.login", "auth.home", "reports.public", "results.public", "results.public_download",
+          "calendar.feed", "help.guide", "help.accessibility", "help.favicon",
           *(KEPT_PREFIX + old for old, endpoint in KEPT.items() if endpoint == "calendar.feed")}
 # Sent last: they change the session of the browser that sends them.
 LAST = ("auth.language", "auth.logout", "auth.end_sessions")

@@ -142,6 +142,8 @@ ENTRIES: dict[str, Entry] = {
     "auth.language": Entry(no_args, everyone),
     "reports.public": Entry(no_args, everyone),
     "results.public": Entry(no_args, everyone),
+    "results.public_download": Entry(lambda o: [{"code": o("programme_code"), "fmt": f}
+                                                for f in ("csv", "xlsx", "json")], everyone),
     # any role that sees the path or document
     "paths.fire_event": Entry(arg("path_id", "path", event="submit"), FIRE),
     "paths.download": Entry(arg("document_id", "document"), DOCUMENT),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import abort
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, and_, case, func, select, update
 from sqlalchemy.orm import joinedload
 
 from workflow.extensions import db
@@ -99,14 +99,21 @@ def mark_all_read(user: User) -> int:
 # --- the coordinator's view of the outbox -----------------------------------------------------------
 
 STATUSES = tuple(NotificationStatus)
+LOGGED = "logged"  # sent without a mail server: written to the log only
+
+
+def logged_only(notification: Notification) -> bool:
+    """'Sent' without a mail server: written to the log only (no Message-ID, see mail.py)."""
+    return notification.status == NotificationStatus.SENT and not notification.message_id
 
 
 def status_counts() -> dict[str, int]:
-    """How many rows are in each status (one GROUP BY); every known status is present."""
-    counts = dict.fromkeys(STATUSES, 0)
-    for status, n in db.session.execute(
-        select(Notification.status, func.count(Notification.id)).group_by(Notification.status)
-    ):
+    """How many rows are in each status, and 'logged' apart from 'sent' (one GROUP BY);
+    every known status is present."""
+    counts = dict.fromkeys((*STATUSES, LOGGED), 0)
+    logged = and_(Notification.status == NotificationStatus.SENT, Notification.message_id == "")
+    bucket = case((logged, LOGGED), else_=Notification.status)
+    for status, n in db.session.execute(select(bucket, func.count(Notification.id)).group_by(bucket)):
         counts[status] = n
     return counts
 

@@ -9,7 +9,8 @@ finishes (or gives up) before its lease ends.
 A failed send counts an attempt, records the error and waits `NOTIFICATION_BACKOFF_S * 2^n`
 (capped at six hours) before the next try; after `NOTIFICATION_MAX_ATTEMPTS` tries the row
 is 'failed' and shown to the coordinator with its error. Without MAIL_SERVER a message is
-written to the log and marked sent.
+written to the log and marked sent without a Message-ID (the outbox shows it as "written to
+the log", not as sent).
 
 Guarantee: at least once, with duplicates limited to one narrow window (the SMTP server
 accepted the message, then the worker died before its UPDATE committed). The Message-ID is
@@ -132,7 +133,9 @@ def deliver_one(row_id: int, transport: Transport) -> bool:
     if row is None or recipient is None:
         db.session.rollback()
         return False
-    mid = message_id(row.id)
+    # Without a mail server nothing leaves: the message is written to the log, and the row
+    # keeps no Message-ID, which is how the outbox tells "written to the log" from "sent".
+    mid = message_id(row.id) if transport.server else ""
     try:
         if transport.server:
             transport.send(build(row, recipient, transport.sender))

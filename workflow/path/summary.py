@@ -49,6 +49,26 @@ def can_upload(path: Path, definition: PathDefinition, roles_applicant: bool) ->
     return roles_applicant and stage.document_required and state.step in ("draft", "returned")
 
 
+def accepted_document_ids(definition: PathDefinition, docs: list[Document],
+                          timeline: list[PathTransition]) -> set[int]:
+    """The documents an advisor signed off by accepting a submitted stage (a plan's sign-off
+    is the acceptance itself, not a separate StageSignoff row): for each such move, the
+    stage's newest document uploaded before it. No query: the history and documents are loaded."""
+    accepted: set[int] = set()
+    for t in timeline:
+        transition = definition.transition(t.event)
+        if not (definition.has_state(t.from_state) and definition.has_state(t.to_state)):
+            continue
+        source, target = definition.state(t.from_state), definition.state(t.to_state)
+        if (transition is None or "advisor" not in transition.roles or source.step != "submitted"
+                or target.step == "returned"):
+            continue
+        before = [d for d in docs if d.stage == source.stage and d.uploaded_at <= t.created_at]
+        if before:
+            accepted.add(max(before, key=lambda d: (d.uploaded_at, d.id)).id)
+    return accepted
+
+
 def summary(path: Path, user: User, now: datetime | None = None) -> PathSummary:
     now = now or utcnow()
     definition = definition_of(path)
@@ -79,6 +99,7 @@ def summary(path: Path, user: User, now: datetime | None = None) -> PathSummary:
             .order_by(PathTransition.seq.desc())
         )
     )
+    signed |= accepted_document_ids(definition, docs, timeline)
     actions = available_actions(path, user, now, effective)
     is_applicant = user.role == Role.TOWN and user.applicant_id == path.applicant_id
     current = effective.get(state.stage)

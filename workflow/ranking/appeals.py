@@ -434,50 +434,65 @@ def listing(programme_id: int | None = None, status: str | None = None) -> list[
 
 # --- the public results ------------------------------------------------------------------------------
 
-def _holds_grant(programme: Programme) -> ColumnElement[bool]:
-    """A path of `programme` in the state its definition gives an awarded application."""
-    awarded = states.get_definition(programme.path_code).awarded_state
-    if awarded is None:
+def _in_states(programme: Programme, outcomes: tuple[str, ...]) -> ColumnElement[bool]:
+    """A path of `programme` in the state its definition gives one of `outcomes`."""
+    definition = states.get_definition(programme.path_code)
+    codes = [code for code in (definition.outcome_state(o) for o in outcomes) if code is not None]
+    if not codes:
         return false()
-    return and_(Path.programme_id == programme.id, Path.state == awarded)
+    return and_(Path.programme_id == programme.id, Path.state.in_(codes))
 
 
 @dataclass(frozen=True)
 class PublicResult:
     programme: Programme
+    snapshot_id: int
     announced_at: datetime
     budget: Decimal | None
-    awarded: list[dict[str, Any]]  # rank, town, amount, total
+    parts: list[str]  # the codes of the score sheet's parts, in order
+    awarded: list[dict[str, Any]]  # rank, town, voivodeship, amount, total, parts {code: points}
+    reserve: list[dict[str, Any]]  # the same, for the reserve list
     awarded_sum: Decimal
 
 
-def public_results() -> list[PublicResult]:
-    """Every programme with an announced ranking, the latest announcement first (two queries).
+def public_results(code: str | None = None) -> list[PublicResult]:
+    """Every programme with an announced ranking (or only the one of `code`), the latest
+    announcement first (two queries): the awarded towns and the reserve list.
 
-    Who holds a grant is the paths' state, not only the latest document: a corrected
-    announcement never withdraws a grant announced earlier, even where the corrected
-    ranking would now place that town lower.
+    Who holds a grant, or a place on the reserve list, is the paths' state, not only the
+    latest document: a corrected announcement never withdraws a grant announced earlier,
+    even where the corrected ranking would now place that town lower.
     """
-    rows = db.session.execute(
-        select(RankingSnapshot, Programme).join(Programme, Programme.id == RankingSnapshot.programme_id)
-        .where(RankingSnapshot.announced_at.is_not(None), RankingSnapshot.superseded_at.is_(None))
-        .order_by(RankingSnapshot.announced_at.desc(), Programme.id)
-    ).all()
-    holders: dict[int, set[str]] = {}
-    for programme_id, name in db.session.execute(
-        select(Path.programme_id, Applicant.name).join(Applicant, Applicant.id == Path.applicant_id)
-        .where(or_(false(), *(_holds_grant(p) for _, p in rows)))
+    query = (select(RankingSnapshot, Programme).join(Programme, Programme.id == RankingSnapshot.programme_id)
+             .where(RankingSnapshot.announced_at.is_not(None), RankingSnapshot.superseded_at.is_(None))
+             .order_by(RankingSnapshot.announced_at.desc(), Programme.id))
+    if code is not None:
+        query = query.where(Programme.code == code)
+    rows = db.session.execute(query).all()
+    placed: dict[tuple[int, str], tuple[str, str]] = {}  # (programme, town) -> (state, voivodeship)
+    for programme_id, name, state, voivodeship in db.session.execute(
+        select(Path.programme_id, Applicant.name, Path.state, Applicant.voivodeship)
+        .join(Applicant, Applicant.id == Path.applicant_id)
+        .where(or_(false(), *(_in_states(p, ("awarded", "reserve")) for _, p in rows)))
     ):
-        holders.setdefault(programme_id, set()).add(name)
+        placed[(programme_id, name)] = (state, voivodeship)
     out = []
     for snapshot, programme in rows:
+        definition = states.get_definition(programme.path_code)
         doc = snapshot.result or {}
-        granted = holders.get(programme.id, set())
-        awarded = [{"rank": a["rank"], "town": a["town"], "amount": Decimal(a["requested"]),
-                    "total": a["total"]}
-                   for a in doc.get("applications", []) if a["town"] in granted]
+        parts = [p["code"] for p in (doc.get("settings") or {}).get("parts", [])]
+        lists: dict[str, list[dict[str, Any]]] = {"awarded": [], "reserve": []}
+        for a in doc.get("applications", []):
+            state, voivodeship = placed.get((programme.id, a["town"]), ("", ""))
+            for outcome in lists:
+                if state and state == definition.outcome_state(outcome):
+                    lists[outcome].append({
+                        "rank": a["rank"], "town": a["town"], "voivodeship": voivodeship,
+                        "amount": Decimal(a["requested"]), "total": a["total"],
+                        "parts": {c: (a.get("final") or {}).get(c) for c in parts}})
         budget = (doc.get("settings") or {}).get("budget")
-        out.append(PublicResult(programme, snapshot.announced_at,
-                                Decimal(budget) if budget is not None else None, awarded,
-                                sum((a["amount"] for a in awarded), Decimal("0.00"))))
+        out.append(PublicResult(programme, snapshot.id, snapshot.announced_at,
+                                Decimal(budget) if budget is not None else None, parts,
+                                lists["awarded"], lists["reserve"],
+                                sum((a["amount"] for a in lists["awarded"]), Decimal("0.00"))))
     return out

@@ -171,7 +171,8 @@ def export() -> Response | tuple[str, int]:
     rows = (_csv_row(e) for e in audit.rows(filters))
     tz = ZoneInfo(current_app.config.get("TIMEZONE", "Europe/Warsaw"))
     filename = f"dziennik-zdarzen-{datetime.now(tz).date().isoformat()}.csv"
-    body = stream_with_context(line.encode("utf-8") for line in tabular.csv_stream(header, rows, locale=g.locale))
+    lines = tabular.csv_stream(header, rows, locale=g.locale)
+    body = stream_with_context(line.encode("utf-8") for line in lines)
     return Response(body, mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "X-Content-Type-Options": "nosniff"})

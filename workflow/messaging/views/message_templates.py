@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -132,7 +132,8 @@ def reset(code: str, kind: str) -> Response:
 @coordinator_only
 def outbox() -> str:
     return render_template("messaging/texts/outbox.html", counts=inbox.status_counts(),
-                           failed=inbox.failed(), recent=inbox.recent(),
+                           failed=inbox.failed(), recent=inbox.recent(), logged_only=inbox.logged_only,
+                           mail_server=bool(current_app.config.get("MAIL_SERVER")),
                            kind_name=notification_settings.kind_name)
 
 

@@ -3,15 +3,19 @@ coordinator's appeals, and the public list of awarded towns."""
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from forms.ranking import AppealForm, DecisionForm
+from workflow import tabular
+from workflow.advice.report_tables import MIMETYPES
 from workflow.extensions import db
 from workflow.models import AppealStatus, Path, Programme, Role
 from workflow.models.types import utcnow
@@ -155,4 +159,57 @@ def decide(appeal_id: int) -> Response | tuple[str, int]:
 @bp.route("/public/results/")
 def public() -> str:
     return render_template("ranking/results/public.html",
-                           results=appeal_service.public_results(), points=points)
+                           results=appeal_service.public_results(), points=points,
+                           list_names=public_list_names())
+
+
+def public_list_names() -> dict[str, str]:
+    return {"awarded": _("dofinansowanie"), "reserve": _("lista rezerwowa")}
+
+
+def public_table(result: appeal_service.PublicResult) -> tuple[list[str], list[list[object]]]:
+    """The awarded towns, then the reserve list: one row each, the scores per part."""
+    header = [_("Lista"), _("Miejsce"), _("Miasto"), _("Województwo"), _("Kwota (zł)"), *result.parts,
+              _("Razem (pkt)")]
+    names = public_list_names()
+    rows: list[list[object]] = []
+    for outcome, entries in (("awarded", result.awarded), ("reserve", result.reserve)):
+        for e in entries:
+            rows.append([names[outcome], e["rank"], e["town"], e["voivodeship"], e["amount"],
+                         *(_decimal(e["parts"][c]) for c in result.parts), _decimal(e["total"])])
+    return header, rows
+
+
+def _decimal(value: Any) -> Any:
+    return "" if value is None else Decimal(str(value))
+
+
+def public_json(result: appeal_service.PublicResult) -> dict[str, Any]:
+    def entry(e: dict[str, Any]) -> dict[str, Any]:
+        return {"rank": e["rank"], "town": e["town"], "voivodeship": e["voivodeship"],
+                "amount": str(e["amount"]), "total": e["total"], "parts": e["parts"]}
+    return {"programme": result.programme.code, "title": result.programme.title(g.locale),
+            "announced_at": result.announced_at.isoformat(), "ranking": result.snapshot_id,
+            "budget": str(result.budget) if result.budget is not None else None,
+            "awarded_sum": str(result.awarded_sum), "parts": result.parts,
+            "awarded": [entry(e) for e in result.awarded], "reserve": [entry(e) for e in result.reserve]}
+
+
+@bp.route("/public/results/<code>.<any(csv, xlsx, json):fmt>")
+def public_download(code: str, fmt: str) -> Response:
+    """The announced results of one programme as a file (no names of people)."""
+    found = appeal_service.public_results(code)
+    if not found:
+        abort(404)
+    result = found[0]
+    stem = f"wyniki-{result.programme.code}"
+    headers = {"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'}
+    if fmt == "json":
+        body = json.dumps(public_json(result), ensure_ascii=False, indent=2) + "\n"
+        return Response(body, mimetype="application/json; charset=utf-8", headers=headers)
+    header, rows = public_table(result)
+    if fmt == "csv":
+        text = "".join(tabular.csv_stream(header, rows, locale=g.locale))
+        return Response(text.encode("utf-8"), mimetype=MIMETYPES["csv"], headers=headers)
+    return Response(tabular.xlsx_bytes([(_("Wyniki"), header, rows)]), mimetype=MIMETYPES["xlsx"],
+                    headers=headers)
