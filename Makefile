@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app wsgi
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# `make run PORT=5050` serves on another port.
+PORT ?= 5000
 
-.PHONY: run test test-fast test-sqlite test-postgres install translations messages migrate seed lint lock audit-deps bench clean screenshots
+.PHONY: run reset-demo test test-fast test-sqlite test-postgres install translations messages migrate seed lint lock audit-deps bench clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +29,14 @@ seed: migrate
 
 run: seed
 	@echo ""
-	@echo "Ścieżka: http://127.0.0.1:5000/login  (np. coordinator@demo.sciezka.pl / demo)"
+	@echo "Ścieżka: http://127.0.0.1:$(PORT)/login  (np. coordinator@demo.sciezka.pl / demo)"
 	@echo ""
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Erase the database (every row, also what you did in the demo), migrate it and seed the demo
+# again: `flask --app wsgi demo reset` (refused with APP_ENV=production).
+reset-demo: install
+	$(FLASK) demo reset --yes
 
 # The two halves run side by side, one pytest process each (they share nothing but the Redis
 # on 6379, where every test has its own queue and key prefix); each half's output is printed

@@ -6,6 +6,8 @@ from datetime import date
 from pathlib import Path
 
 import click
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 
 import states
@@ -16,6 +18,7 @@ from workflow.cli.rank import rank_cli
 from workflow.cli.reminders import reminders_cli
 from workflow.cli.report import report_cli
 from workflow.demo import seed as demo_service
+from workflow.extensions import db
 
 
 def register_cli(app: Flask) -> None:
@@ -45,6 +48,30 @@ def demo_seed(today: object) -> None:
         click.echo("Utworzono program demonstracyjny RL-2020 / Demo programme RL-2020 created.")
     else:
         click.echo("Program demonstracyjny już istnieje / The demo programme already exists.")
+    for line in logins:
+        click.echo("  " + line)
+
+
+@demo.command("reset")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Anchor the new demo calendar on this day (default: today in Warsaw).")
+def demo_reset(yes: bool, today: object) -> None:
+    """Erase EVERY row of the database, migrate it afresh and seed the demo again."""
+    if current_app.config.get("APP_ENV") == "production":
+        raise click.ClickException("Nie w produkcji / not with APP_ENV=production.")
+    url = db.engine.url
+    if not yes:
+        click.confirm(f"Usunąć wszystkie dane z {url.render_as_string(hide_password=True)} "
+                      "i wczytać demo od nowa? / Erase every row and seed the demo again?", abort=True)
+    demo_service.erase_database()
+    alembic_cfg = AlembicConfig(str(Path(current_app.root_path).parent / "alembic.ini"))
+    alembic_cfg.attributes["url"] = url.render_as_string(hide_password=False)
+    alembic_cfg.attributes["configure_logger"] = False
+    alembic_command.upgrade(alembic_cfg, "head")
+    anchor: date | None = today.date() if today is not None else None  # type: ignore[attr-defined]
+    _created, logins = demo_service.seed(current_app.config["DEMO_PASSWORD"], anchor)
+    click.echo("Demo wczytane od nowa / The demo was seeded afresh.")
     for line in logins:
         click.echo("  " + line)
 
