@@ -32,12 +32,13 @@ from sqlalchemy import insert, select
 
 import states
 from workflow.demo.parts import pdf_bytes, route_to
-from workflow.evaluation import criteria, scoring
+from workflow.evaluation import criteria, manual_assignment, scoring, sheets
 from workflow.extensions import db
 from workflow.messaging import notifications
 from workflow.models import (
     Applicant,
     Criterion,
+    Declaration,
     Document,
     EvaluatorAssignment,
     EvaluatorProfile,
@@ -57,6 +58,10 @@ SEED = 2019
 ZONE = ZoneInfo("Europe/Warsaw")
 BUDGET = Decimal("450000000.00")
 CAP, THRESHOLD, DISCREPANCY = 15, 60, 30
+# Appeals are allowed: the window opens when the coordinator announces the results.
+APPEAL_DAYS, APPEAL_DECISION_DAYS = 14, 30
+# RL-2020's evaluation: the deadline of its sheets, days after --today.
+OPEN_SHEETS_DEADLINE_DAYS = 21
 # The best 15 ask for at most this much, so that "--cap 54" funds a few more.
 TOP15_LIMIT = Decimal("400000000.00")
 AMOUNT_THOUSANDS = (10_000, 40_000)  # requests between 10 and 40 mln zł, in whole thousands
@@ -312,7 +317,8 @@ def seed_evaluation(today: date) -> Programme | None:
     programme = Programme(code=CODE, title_pl="Rozwój Lokalny 2019", title_en="Local Development 2019",
                           path_code=definition.code, timezone="Europe/Warsaw", budget=BUDGET,
                           winners_cap=CAP, threshold_pct=THRESHOLD, policy="strict",
-                          discrepancy_pct=DISCREPANCY, evaluators_per_application=2, appeal_days=None)
+                          discrepancy_pct=DISCREPANCY, evaluators_per_application=2,
+                          appeal_days=APPEAL_DAYS, appeal_decision_days=APPEAL_DECISION_DAYS)
     db.session.add(programme)
     db.session.flush()
     for stage, days in DEADLINES.items():
@@ -457,3 +463,45 @@ def _write_evaluation(programme: Programme, apps: list[Application], path_ids: l
                         "justification": justification(rng, c.code, p, c.max_points)}
                        for c, p in zip(crits, points, strict=True)]
     db.session.execute(insert(Score.__table__), scores)
+
+
+# --- RL-2020: sheets still to fill -----------------------------------------------------------------
+
+def seed_open_sheets(programme: Programme, coordinator: User, today: date) -> int:
+    """RL-2020's applications in merit evaluation get two of the demo evaluators each, so that
+    the evaluator's journey can be tried: every evaluator has at least one application still to
+    declare and score. In the first two, the first evaluator has already submitted a sheet (the
+    second one has not); in the third, the first evaluator saved a draft. Returns how many
+    assignments were made; commits."""
+    definition = states.get_definition(programme.path_code)
+    paths = list(db.session.scalars(
+        select(Path).where(Path.programme_id == programme.id, Path.state.in_(definition.evaluation_states))
+        .order_by(Path.id)))
+    evaluators = list(db.session.scalars(
+        select(User).where(User.role == "evaluator", User.email.like("evaluator%@demo.sciezka.pl"))
+        .order_by(User.email)))
+    if not paths or len(evaluators) < 2:
+        return 0
+    programme.evaluation_deadline = datetime.combine(today + timedelta(days=OPEN_SHEETS_DEADLINE_DAYS),
+                                                     time(23, 59), tzinfo=ZONE)
+    db.session.commit()
+    parts = criteria.parts_of(programme)
+    rng = random.Random(SEED + 1)  # noqa: S311  (a fixed demo order, not security)
+    made = 0
+    for i, path in enumerate(paths):
+        pair = [evaluators[(2 * i) % len(evaluators)], evaluators[(2 * i + 1) % len(evaluators)]]
+        rows = [manual_assignment.assign(path, e, coordinator) for e in pair]
+        made += len(rows)
+        if i < 3:
+            first = sheets.declare(rows[0], Declaration.IMPARTIAL)
+            sheet = sheets.get_or_create_draft(first)
+            criteria_list = [c for p in parts for c in p.criteria]
+            if i == 2:  # a draft: half of the criteria scored
+                criteria_list = criteria_list[: len(criteria_list) // 2]
+            values = {}
+            for c in criteria_list:
+                points = max(0, min(c.max_points, round(c.max_points * rng.uniform(0.55, 0.9))))
+                values[c.id] = sheets.ScoreInput(points, justification(rng, c.code, points, c.max_points))
+            sheets.save(sheet, values, submit=i < 2, expected_version=sheet.version)
+    notifications.dispatch()
+    return made

@@ -189,6 +189,8 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
     demo_advisory.seed_advisory(programme, advisors, today)
     # The second programme, RL-2019: the same towns, scored and ready to rank (issue 4).
     demo_evaluation.seed_evaluation(today)
+    # RL-2020's applications in evaluation: sheets still to fill, for the evaluator's journey.
+    demo_evaluation.seed_open_sheets(programme, coordinator, today)
     return True, logins
 
 
