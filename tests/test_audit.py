@@ -173,7 +173,7 @@ def test_the_csv_export_has_the_filtered_rows_and_is_itself_recorded(world, logi
     response = coordinator.get("/coordinator/audit/events.csv?action=transition")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith('attachment; filename="dziennik-zdarzen-')
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     assert rows[0][:3] == ["kiedy", "kto", "czynność"]
     assert [r[2] for r in rows[1:]] == ["Zmiana etapu ścieżki"] * 2
     [export] = events("export")[-1:]

@@ -256,9 +256,10 @@ DANGEROUS = ['=HYPERLINK("http://x","y")', "+48 600 100 200", "-2+3", "@SUM(A1:A
 
 
 def test_csv_cells_that_look_like_formulas_get_a_leading_quote():
-    lines = list(tabular.csv_stream(["temat", "liczba"], [[v, -5] for v in DANGEROUS] + [["Zwykły", 3]]))
+    lines = list(tabular.csv_stream(["temat", "liczba"], [[v, -5] for v in DANGEROUS] + [["Zwykły", 3]],
+                                     locale="pl"))
     assert lines[0].startswith("\ufeff")
-    rows = list(csv.reader(io.StringIO("".join(lines).lstrip("\ufeff"))))
+    rows = list(csv.reader(io.StringIO("".join(lines).lstrip("\ufeff")), delimiter=";"))
     assert rows[0] == ["temat", "liczba"]
     assert [r[0] for r in rows[1:-1]] == ["'" + v for v in DANGEROUS]
     assert [r[1] for r in rows[1:]] == ["-5"] * len(DANGEROUS) + ["3"]  # numbers stay numbers

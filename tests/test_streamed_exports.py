@@ -49,7 +49,7 @@ def add_events_fast(app: Flask, n: int, action: str = "document_downloaded") -> 
 
 
 def csv_rows(body: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(body.decode("utf-8").lstrip("\ufeff"))))
+    return list(csv.reader(io.StringIO(body.decode("utf-8").lstrip("\ufeff")), delimiter=";"))
 
 
 def connections_in_use(app: Flask) -> int:

@@ -216,9 +216,9 @@ def test_downloads_json_csv_xlsx_and_360giving(app, built, login):
 
     response = download(browser, f"{BASE}{snap.id}/ranking.csv")
     assert response.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     assert rows[0][:6] == ["Miejsce", "Miasto", "Wnioskowana kwota (zł)", "PRL", "PRI", "Razem"]
-    assert rows[1][:7] == ["1", "Ostrzeszów", "38000000.00", "90.5", "96.0", "186.5", "dofinansowanie"]
+    assert rows[1][:7] == ["1", "Ostrzeszów", "38000000,00", "90,5", "96,0", "186,5", "dofinansowanie"]
     assert ["'=SUMA(1;2)"] == [r[1] for r in rows if "SUMA" in r[1]]  # no formula
     assert len(rows) == 1 + len(TOWNS) + 1
 
