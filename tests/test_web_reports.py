@@ -102,7 +102,7 @@ def test_the_chart_is_an_svg_with_a_summary_and_its_numbers_in_a_table(log, logi
     total = expected(log.services)["services"]
     assert f"razem {shown(total)}" in svg
     assert svg.count("<rect") >= 4 * 3  # stacked: several kinds in each of three months
-    assert "<script" not in html.split("<main", 1)[1]  # the chart needs no script (the menu's is in the header)
+    assert "<script" not in html.split("<main", 1)[1]  # no script for the chart (the menu's is above)
     data = html.split('id="chart-data"', 1)[1].split("</table>", 1)[0]
     assert "styczeń 2020" in data  # a month without services is a zero, not a gap
     logged_dec = [s for s in log.services if s.status == "logged" and s.held_on.month == 12]
