@@ -11,6 +11,7 @@ from support.browser import (
     EVALUATOR,
     PHONE,
     TOWN,
+    WCAG,
     Live,
     log_in,
     new_page,
@@ -23,8 +24,6 @@ from support.browser import (
 pytest_plugins = ["support.browser_fixtures"]
 pytestmark = pytest.mark.browser
 
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-        "resultTypes": ["violations"]}
 AXE = Axe()
 
 

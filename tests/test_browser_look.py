@@ -14,6 +14,7 @@ from support.browser import (
     EVALUATOR,
     PHONE,
     TOWN,
+    WCAG,
     Live,
     log_in,
     new_page,
@@ -27,8 +28,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("pristine")]
 
 LONG = "https://example.pl/" + "x" * 281  # 300 characters, not one place to break
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-        "resultTypes": ["violations"]}
 
 # For each radio button and checkbox shown in <main>: is the first line of its label's text
 # beside it (vertical centres within half a line, the text to its right)?

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
-from support.browser import COORDINATOR, TOWN, Live, log_in, new_page
+from support.browser import COORDINATOR, TOWN, WCAG, Live, log_in, new_page
 
 from workflow.exports import jobs as exports
 from workflow.extensions import db
@@ -17,8 +17,6 @@ from workflow.models import ExportJob, Programme, User
 pytest_plugins = ["support.browser_fixtures"]
 pytestmark = pytest.mark.browser
 
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-        "resultTypes": ["violations"]}
 
 
 def running_job(live: Live) -> int:

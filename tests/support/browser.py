@@ -33,6 +33,9 @@ TODAY = date(2026, 11, 28)
 PASSWORD = "demo"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
+# axe-core's options for WCAG 2.1 A and AA, the level every page must meet.
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+        "resultTypes": ["violations"]}
 
 # The demo's people, by role (workflow/services/demo.py).
 TOWN = "town01@demo.sciezka.pl"
