@@ -196,7 +196,7 @@ def rank(applications: Iterable[Application], settings: Settings) -> Result:
         elif blocked:
             why = BELOW_MISFIT
         elif left is not None and app.requested > left:
-            why = _fill(OVER_BUDGET, left=pl_money(left))
+            why = _fill(OVER_BUDGET, left=either(pl_money(left), f"{left:,.2f}"))
             blocked = settings.policy == "strict"
         else:
             awarded += 1
