@@ -434,7 +434,11 @@ def listing(programme_id: int | None = None, status: str | None = None) -> list[
 
 # --- the public results ------------------------------------------------------------------------------
 
-def _in_states(programme: Programme, outcomes: tuple[str, ...]) -> ColumnElement[bool]:
+# The outcomes the public results list: the awarded towns and the reserve list.
+PUBLIC_LISTS = ("awarded", "reserve")
+
+
+def _holding(programme: Programme, outcomes: tuple[str, ...]) -> ColumnElement[bool]:
     """A path of `programme` in the state its definition gives one of `outcomes`."""
     definition = states.get_definition(programme.path_code)
     codes = [code for code in (definition.outcome_state(o) for o in outcomes) if code is not None]
@@ -473,7 +477,7 @@ def public_results(code: str | None = None) -> list[PublicResult]:
     for programme_id, name, state, voivodeship in db.session.execute(
         select(Path.programme_id, Applicant.name, Path.state, Applicant.voivodeship)
         .join(Applicant, Applicant.id == Path.applicant_id)
-        .where(or_(false(), *(_in_states(p, ("awarded", "reserve")) for _, p in rows)))
+        .where(or_(false(), *(_holding(p, PUBLIC_LISTS) for _, p in rows)))
     ):
         placed[(programme_id, name)] = (state, voivodeship)
     out = []
@@ -481,7 +485,7 @@ def public_results(code: str | None = None) -> list[PublicResult]:
         definition = states.get_definition(programme.path_code)
         doc = snapshot.result or {}
         parts = [p["code"] for p in (doc.get("settings") or {}).get("parts", [])]
-        lists: dict[str, list[dict[str, Any]]] = {"awarded": [], "reserve": []}
+        lists: dict[str, list[dict[str, Any]]] = {outcome: [] for outcome in PUBLIC_LISTS}
         for a in doc.get("applications", []):
             state, voivodeship = placed.get((programme.id, a["town"]), ("", ""))
             for outcome in lists:
