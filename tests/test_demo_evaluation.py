@@ -105,6 +105,12 @@ def read_facts(app) -> dict:
         "RL-2020 criteria": rows("""SELECT count(*) FROM criterion c JOIN sheet_part sp ON sp.id = c.part_id
                                     JOIN programme g ON g.id = sp.programme_id
                                     WHERE g.code = 'RL-2020'""")[0][0],
+        "RL-2020 sheets": rows("""SELECT u.email, p.state, ea.declaration, s.status
+                                  FROM evaluator_assignment ea JOIN path p ON p.id = ea.path_id
+                                  JOIN programme g ON g.id = p.programme_id
+                                  JOIN user_account u ON u.id = ea.evaluator_id
+                                  LEFT JOIN score_sheet s ON s.assignment_id = ea.id
+                                  WHERE g.code = 'RL-2020'"""),
     }
     facts["files missing"] = sum(not documents.stored_path(h).exists() for _, _, h in facts["documents"])
     runner = app.test_cli_runner()
@@ -179,10 +185,21 @@ def eligible_towns(facts: dict) -> set[str]:
 def test_programme_settings(seeded):
     _id, budget, cap, threshold, policy, discrepancy, appeal_days, path_code = seeded["programme"]
     assert Decimal(budget) == BUDGET
-    assert (cap, threshold, policy, discrepancy, appeal_days, path_code) == (15, 60, "strict", 30, None,
+    assert (cap, threshold, policy, discrepancy, appeal_days, path_code) == (15, 60, "strict", 30, 14,
                                                                              "rozwoj-lokalny")
     assert seeded["parts"] == {"PRL": 110, "PRI": 120}
     assert seeded["criteria per part"] == {"PRL": 6, "PRI": 6}
+
+
+def test_rl_2020_leaves_sheets_to_fill_for_every_evaluator(seeded):
+    """The evaluator's journey can be tried on RL-2020: its applications in evaluation have
+    two evaluators each; two sheets are submitted, one is a draft, the rest are untouched."""
+    found = seeded["RL-2020 sheets"]
+    assert {state for _e, state, _d, _s in found} == {"evaluation"}
+    assert len(found) == 2 * 7
+    assert Counter(status for *_rest, status in found) == {None: 11, "submitted": 2, "draft": 1}
+    open_by = {email for email, _state, _d, status in found if status != "submitted"}
+    assert len(open_by) == 12  # every demo evaluator has an application still to score
 
 
 def test_the_same_54_towns_each_with_a_new_path(seeded):

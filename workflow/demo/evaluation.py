@@ -489,12 +489,19 @@ def seed_open_sheets(programme: Programme, coordinator: User, today: date) -> in
     rng = random.Random(SEED + 1)  # noqa: S311  (a fixed demo order, not security)
     made = 0
     for i, path in enumerate(paths):
+        # Every moment from --today, as in the rest of the demo (the same seed, the same rows).
+        assigned, worked = _at(today, 6, i), _at(today, 2, i)
         pair = [evaluators[(2 * i) % len(evaluators)], evaluators[(2 * i + 1) % len(evaluators)]]
         rows = [manual_assignment.assign(path, e, coordinator) for e in pair]
+        for row in rows:
+            row.created_at = assigned
+        db.session.commit()
         made += len(rows)
         if i < 3:
-            first = sheets.declare(rows[0], Declaration.IMPARTIAL)
+            first = sheets.declare(rows[0], Declaration.IMPARTIAL, now=worked)
             sheet = sheets.get_or_create_draft(first)
+            sheet.created_at = sheet.updated_at = worked
+            db.session.commit()
             criteria_list = [c for p in parts for c in p.criteria]
             if i == 2:  # a draft: half of the criteria scored
                 criteria_list = criteria_list[: len(criteria_list) // 2]
@@ -502,6 +509,6 @@ def seed_open_sheets(programme: Programme, coordinator: User, today: date) -> in
             for c in criteria_list:
                 points = max(0, min(c.max_points, round(c.max_points * rng.uniform(0.55, 0.9))))
                 values[c.id] = sheets.ScoreInput(points, justification(rng, c.code, points, c.max_points))
-            sheets.save(sheet, values, submit=i < 2, expected_version=sheet.version)
+            sheets.save(sheet, values, submit=i < 2, expected_version=sheet.version, now=worked)
     notifications.dispatch()
     return made
