@@ -190,7 +190,7 @@ def test_the_coordinators_phone_menu_is_one_button_that_opens_the_links(live, ch
 
 def test_the_new_public_pages_pass_axe_and_fit_a_phone(live, chromium):
     page = new_page(chromium, live, PHONE)
-    for url in ("/deklaracja-dostepnosci", "/public/results/", "/public/?programme=RL-2019"):
+    for url in ("/accessibility", "/public/results/", "/public/?programme=RL-2019"):
         assert overflow(page, url) is None
         violations = Axe().run(page, options=WCAG).response["violations"]
         assert not violations, (url, violations)

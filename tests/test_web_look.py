@@ -91,7 +91,7 @@ def test_every_page_links_the_favicons_and_the_footer_names_the_funder_and_the_s
         assert '<link rel="icon" href="/static/favicon-32.png" type="image/png" sizes="32x32">' in html
         footer = html.split('<footer class="site-footer wrap">', 1)[1]
         assert "Fundusze EOG i Fundusze norweskie" in footer
-        assert '<a href="/deklaracja-dostepnosci">Deklaracja dostępności</a>' in footer
+        assert '<a href="/accessibility">Deklaracja dostępności</a>' in footer
     svg = raw(browser, "/static/favicon.svg")
     assert svg.status_code == 200 and b"<svg" in svg.get_data()
     ico = raw(browser, "/favicon.ico")
@@ -102,7 +102,7 @@ def test_every_page_links_the_favicons_and_the_footer_names_the_funder_and_the_s
 
 
 def test_the_accessibility_statement_follows_the_official_template(browser, app):
-    html = page(browser.get("/deklaracja-dostepnosci"))
+    html = page(browser.get("/accessibility"))
     for id_ in ("a11y-wstep", "a11y-podmiot", "a11y-url", "a11y-data-publikacja", "a11y-data-aktualizacja",
                 "a11y-status", "a11y-data-sporzadzenie", "a11y-ocena", "a11y-kontakt", "a11y-email",
                 "a11y-procedura", "a11y-architektura", "a11y-aplikacje"):
@@ -110,7 +110,7 @@ def test_the_accessibility_statement_follows_the_official_template(browser, app)
     assert "ustawą z dnia 4 kwietnia 2019 r. o dostępności cyfrowej" in html
     assert "częściowo zgodna" in html and "Rzecznika Praw Obywatelskich" in html
     assert app.config["ACCESSIBILITY_EMAIL"] in html
-    en = page(english(browser).get("/deklaracja-dostepnosci"))
+    en = page(english(browser).get("/accessibility"))
     assert "<h1" in en and "Accessibility statement" in en and "partially compliant" in en
 
 

@@ -46,7 +46,7 @@ def screenshot(name: str) -> Response:
 PUBLISHED_ON, UPDATED_ON, STATEMENT_ON = date(2026, 10, 1), date(2026, 12, 5), date(2026, 12, 5)
 
 
-@bp.route("/deklaracja-dostepnosci")
+@bp.route("/accessibility")
 def accessibility() -> str:
     """The accessibility statement (deklaracja dostępności), in the structure of the official
     template for Polish public bodies (the a11y-* ids), in the page's language."""
