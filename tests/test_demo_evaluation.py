@@ -87,7 +87,9 @@ def read_facts(app) -> dict:
         "part points": part_points,
         "scores out of range": rows("""
             SELECT count(*) FROM score sc JOIN criterion c ON c.id = sc.criterion_id
-            WHERE sc.points IS NULL OR sc.points < 0 OR sc.points > c.max_points""")[0][0],
+            JOIN score_sheet s ON s.id = sc.sheet_id
+            WHERE s.status = 'submitted' AND (sc.points IS NULL OR sc.points < 0
+                                              OR sc.points > c.max_points)""")[0][0],
         "shortest justification": rows("SELECT min(length(justification)) FROM score")[0][0],
         "justifications": [r[0] for r in rows("SELECT justification FROM score ORDER BY id")],
         "transitions": rows("""SELECT t.path_id, t.event, t.to_state, t.created_at, t.comment

@@ -65,13 +65,13 @@ EXAMPLES: list[tuple[str, str, str]] = [
 # Every word of every address the app serves (what a new address may use without a review
 # of its language); the old addresses of redirects.py aside.
 ENGLISH = set("""
-360giving accessibility account activate advisor advisors amount announce appeal appeals applicants applications
-approve assignments audit auto calendar compare consultations coordinator create criteria csv
-deactivate deadlines decide declaration delete diagram documents edit evaluation evaluator evaluators
-events experts exports extensions favicon feeds fields file forgot grants guide healthz help ico ics inbox json
-language lead login logout messages needs new outbox parts password paths prepare profile programmes
-proposal public ranking read reports reset restore results retry revoke run screenshots settings
-sheet signoff static third town unassign users withdraw xlsx
+360giving accessibility account activate advisor advisors amount announce appeal appeals applicants
+applications approve assignments audit auto calendar compare consultations coordinator create
+criteria csv deactivate deadlines decide declaration delete diagram documents edit evaluation
+evaluator evaluators events experts exports extensions favicon feeds fields file forgot grants guide
+healthz help ico ics inbox json language lead login logout messages needs new outbox parts password
+paths prepare profile programmes proposal public ranking read reports reset restore results retry
+revoke run screenshots settings sheet signoff static third town unassign users withdraw xlsx
 code codes confirm disable factor recovery start two
 data erase privacy
 """.split())

@@ -17,7 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Same in every language: the brand, each language's own name on the switch, units.
-ALLOWED = {"Ścieżka", "Polski", "English", "zł", "MB", "PDF", "CSV", "XLSX", "JSON", "ICS", "RL", "ID", "kB", "%"}
+ALLOWED = {"Ścieżka", "Polski", "English", "zł", "MB", "PDF", "CSV", "XLSX", "JSON", "ICS", "RL", "ID", "kB",
+           "%"}
 
 JINJA = re.compile(r"\{#.*?#\}|\{%-?\s*trans\b.*?\{%-?\s*endtrans\s*-?%\}|\{%.*?%\}|\{\{.*?\}\}", re.S)
 TRANS = re.compile(r"\{%-?\s*trans\b.*?\{%-?\s*endtrans\s*-?%\}", re.S)

@@ -467,12 +467,17 @@ def _write_evaluation(programme: Programme, apps: list[Application], path_ids: l
 
 # --- RL-2020: sheets still to fill -----------------------------------------------------------------
 
+# Which application's sheet is already worked on: its index -> (which of its two evaluators,
+# submitted or only a draft). With seven applications and twelve evaluators, evaluator01 and
+# evaluator02 have two applications each; each of them submitted one sheet and still has one.
+WORKED = {0: (0, True), 6: (1, True), 2: (0, False)}
+
 def seed_open_sheets(programme: Programme, coordinator: User, today: date) -> int:
     """RL-2020's applications in merit evaluation get two of the demo evaluators each, so that
     the evaluator's journey can be tried: every evaluator has at least one application still to
-    declare and score. In the first two, the first evaluator has already submitted a sheet (the
-    second one has not); in the third, the first evaluator saved a draft. Returns how many
-    assignments were made; commits."""
+    declare and score. Two sheets are submitted (by the two evaluators who have two
+    applications, one each) and one is a saved draft. Returns how many assignments were
+    made; commits."""
     definition = states.get_definition(programme.path_code)
     paths = list(db.session.scalars(
         select(Path).where(Path.programme_id == programme.id, Path.state.in_(definition.evaluation_states))
@@ -497,18 +502,20 @@ def seed_open_sheets(programme: Programme, coordinator: User, today: date) -> in
             row.created_at = assigned
         db.session.commit()
         made += len(rows)
-        if i < 3:
-            first = sheets.declare(rows[0], Declaration.IMPARTIAL, now=worked)
+        work = WORKED.get(i)
+        if work is not None:
+            who, submit = work
+            first = sheets.declare(rows[who], Declaration.IMPARTIAL, now=worked)
             sheet = sheets.get_or_create_draft(first)
             sheet.created_at = sheet.updated_at = worked
             db.session.commit()
             criteria_list = [c for p in parts for c in p.criteria]
-            if i == 2:  # a draft: half of the criteria scored
+            if not submit:  # a draft: half of the criteria scored
                 criteria_list = criteria_list[: len(criteria_list) // 2]
             values = {}
             for c in criteria_list:
                 points = max(0, min(c.max_points, round(c.max_points * rng.uniform(0.55, 0.9))))
                 values[c.id] = sheets.ScoreInput(points, justification(rng, c.code, points, c.max_points))
-            sheets.save(sheet, values, submit=i < 2, expected_version=sheet.version, now=worked)
+            sheets.save(sheet, values, submit=submit, expected_version=sheet.version, now=worked)
     notifications.dispatch()
     return made
