@@ -90,8 +90,12 @@ def read_facts(app) -> dict:
             JOIN score_sheet s ON s.id = sc.sheet_id
             WHERE s.status = 'submitted' AND (sc.points IS NULL OR sc.points < 0
                                               OR sc.points > c.max_points)""")[0][0],
-        "shortest justification": rows("SELECT min(length(justification)) FROM score")[0][0],
-        "justifications": [r[0] for r in rows("SELECT justification FROM score ORDER BY id")],
+        "shortest justification": rows("SELECT min(length(sc.justification)) FROM score sc "
+                                       "JOIN score_sheet s ON s.id = sc.sheet_id "
+                                       "WHERE s.status = 'submitted'")[0][0],
+        "justifications": [r[0] for r in rows("SELECT sc.justification FROM score sc "
+                                              "JOIN score_sheet s ON s.id = sc.sheet_id "
+                                              "WHERE s.status = 'submitted' ORDER BY sc.id")],
         "transitions": rows("""SELECT t.path_id, t.event, t.to_state, t.created_at, t.comment
                                FROM path_transition t JOIN path p ON p.id = t.path_id
                                WHERE p.programme_id = :pid ORDER BY t.path_id, t.seq""", pid=pid),
