@@ -31,6 +31,7 @@ from support import Browser, app_for_tests, empty_tables
 from support.celery_worker import LEASE_S, SHARED_REDIS, Worker
 from support.migrations import alembic_config
 from support.skips import postgres_or_skip, redis_or_skip
+from support.smtp import SmtpCapture
 
 from workflow.extensions import db
 
@@ -138,6 +139,21 @@ def migrated(empty_url: str) -> Iterator[sa.Engine]:
     engine = sa.create_engine(empty_url, poolclass=sa.pool.NullPool)
     yield engine
     engine.dispose()
+
+
+# --- a real SMTP server (tests/support/smtp.py) ---------------------------------------------
+
+@pytest.fixture
+def mail_to(app: Flask) -> Iterator[SmtpCapture]:
+    """Point the app's MAIL_* at a capturing SMTP server for one test (and its lease,
+    which a test may shorten, back afterwards)."""
+    saved = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_FROM",
+                                             "NOTIFICATION_MAX_ATTEMPTS", "NOTIFICATION_LEASE_S")}
+    with SmtpCapture() as smtp:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port,
+                          MAIL_FROM="Ścieżka <sciezka@example.pl>")
+        yield smtp
+    app.config.update(saved)
 
 
 # --- real Celery workers (tests/support/celery_worker.py) ----------------------------------
