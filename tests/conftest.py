@@ -30,7 +30,8 @@ from flask import Flask
 from support import Browser, app_for_tests, empty_tables
 from support.celery_worker import LEASE_S, SHARED_REDIS, Worker
 from support.migrations import alembic_config
-from support.skips import postgres_or_skip, redis_or_skip
+from support.redis_server import PrivateRedis, redis_server_path
+from support.skips import IN_CI, postgres_or_skip, redis_or_skip
 from support.smtp import SmtpCapture
 
 from workflow.extensions import db
@@ -154,6 +155,21 @@ def mail_to(app: Flask) -> Iterator[SmtpCapture]:
                           MAIL_FROM="Ścieżka <sciezka@example.pl>")
         yield smtp
     app.config.update(saved)
+
+
+# --- a private redis-server (tests/support/redis_server.py) ------------------------------------
+
+@pytest.fixture
+def private_redis(tmp_path: FsPath) -> Iterator[PrivateRedis]:
+    """A redis-server of this test's own (no persistence), killed at the end; `.stop()`,
+    `.start()` and `.restart()` (empty, on the same port)."""
+    if redis_server_path() is None:
+        if IN_CI:
+            raise RuntimeError("redis-server is not installed")
+        pytest.skip("redis-server is not installed")
+    server = PrivateRedis(tmp_path).start()
+    yield server
+    server.stop()
 
 
 # --- real Celery workers (tests/support/celery_worker.py) ----------------------------------

@@ -68,6 +68,19 @@ def postgres_database(base_url: str, prefix: str = "sciezka_test") -> Iterator[s
         admin.dispose()
 
 
+def kill_connections(database_url: str) -> int:
+    """What a PostgreSQL restart does to the app: every other connection to the database of
+    `database_url` ends (pg_terminate_backend). Returns how many there were."""
+    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            return len(conn.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()")).all())
+    finally:
+        admin.dispose()
+
+
 def empty_tables() -> None:
     """Delete every row of every table (in an app context), children first.
 
