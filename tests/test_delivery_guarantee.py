@@ -67,7 +67,7 @@ def test_a_normal_send_arrives_once_and_is_sending_while_data_runs(app: Flask, w
     assert {(r.status, r.attempts, r.error, r.claimed_until) for r in rows()} == {("sent", 1, "", None)}
 
 
-def test_a_lost_reply_is_sent_again_once_after_the_lease_never_within_it(app: Flask, world,
+def test_a_lost_reply_is_sent_again_once_after_the_lease_never_within_it(app: Flask, world, login,
                                                                         mail_to: SmtpCapture):
     app.config["NOTIFICATION_LEASE_S"] = LEASE_S
     [first, second] = queue_resets(world, 2)
@@ -80,6 +80,8 @@ def test_a_lost_reply_is_sent_again_once_after_the_lease_never_within_it(app: Fl
     assert lost.error.startswith("unconfirmed: SMTPServerDisconnected")
     assert started <= lost.sending_at and lost.claimed_until == lost.sending_at + timedelta(seconds=LEASE_S)
     assert fine.status == "sent"
+    page = login("coordinator@example.pl").get("/coordinator/outbox").get_data(as_text=True)
+    assert "wysyłana (czeka na potwierdzenie)" in page
 
     # Within the lease: however often a worker looks, nothing goes again.
     while utcnow() < lost.claimed_until - timedelta(seconds=0.3):
