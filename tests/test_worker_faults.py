@@ -27,7 +27,7 @@ from factories.accounts import make_user
 from factories.path import make_town
 from sqlalchemy import select
 from support import kill_connections
-from support.celery_worker import wait_until
+from support.celery_worker import LEASE_S, wait_until
 from support.smtp import SmtpCapture
 
 import config
@@ -126,6 +126,43 @@ def test_a_worker_killed_mid_delivery_is_replaced_and_nothing_goes_twice(world, 
         time.sleep(1)
         assert_each_once(smtp, ids)
         assert next(r for r in outbox() if r.id == stuck[0].id).attempts == 2
+
+
+def test_a_worker_killed_after_the_server_took_the_message_sends_it_again_once_after_the_lease(
+        world, faults):
+    """The one duplicate of decision 0022: the whole message reached the server, the worker
+    died before the "250" reached it. The row stays 'sending'; no worker sends it within its
+    lease; after the lease it goes once more, with the same Message-ID."""
+    ids = queue_resets(world, 1)
+    with SmtpCapture() as smtp:
+        arrived, answer = threading.Event(), threading.Event()
+
+        def hold(_envelope: object) -> None:  # stored; the answer waits
+            arrived.set()
+            answer.wait(30)
+
+        smtp.handler.on_data = hold
+        env = faults(smtp.port)
+        first = faults.start(env, "w1")
+        wait_until(arrived.is_set, what="the message stored at the server")
+        first.kill(signal.SIGKILL)  # before it heard the "250"
+        smtp.handler.on_data = None
+        answer.set()
+        assert len(smtp.received) == 1
+        [row] = outbox()
+        assert (row.status, row.attempts) == ("sending", 1)
+        lease_ends = row.claimed_until
+        assert lease_ends == row.sending_at + timedelta(seconds=LEASE_S)
+        faults.start(env, "w2")  # its start and its beat (every second) look at the outbox
+        while datetime.now(UTC) < lease_ends - timedelta(seconds=0.5):
+            assert len(smtp.received) == 1, "sent again within the lease"
+            time.sleep(0.1)
+        smtp.wait_for(2, timeout=30)
+        assert datetime.now(UTC) >= lease_ends
+        time.sleep(2)  # a third copy would come within a beat or two
+        assert smtp.count_by_message_id() == {f"<notification-{ids[0]}@example.pl>": 2}
+        [row] = outbox()
+        assert (row.status, row.attempts, row.error) == ("sent", 2, "")
 
 
 def test_messages_wait_while_smtp_is_down_and_arrive_when_it_is_back(world, faults):

@@ -13,7 +13,8 @@ Faults after the content arrived (decision 0022): `handler.drop_after_storing = 
 the next n messages and then drops the connection instead of answering (the reply is
 lost: the client cannot know the message was kept); `handler.refuse_data = "554 …"`
 answers DATA with a refusal and keeps nothing; `handler.on_data(envelope)` runs when a
-message's content has arrived, before the server answers.
+message has been stored, before the server answers (a client killed meanwhile never
+hears that its message was kept).
 """
 
 from __future__ import annotations
@@ -64,8 +65,6 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        if self.on_data is not None:
-            await asyncio.to_thread(self.on_data, envelope)
         if self.refuse_data:
             return self.refuse_data
         msg = message_from_bytes(envelope.content, policy=policy.default)
@@ -74,6 +73,8 @@ class Handler:
                                           str(msg["Subject"]), msg.get_content()))
             drop = self.drop_after_storing > 0
             self.drop_after_storing -= drop
+        if self.on_data is not None:
+            await asyncio.to_thread(self.on_data, envelope)
         if drop:  # stored, and the answer never leaves: the connection just ends
             server.transport.abort()
             return "421 closing"
