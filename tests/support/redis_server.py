@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import kombu.pools
 import redis
 
 from support.celery_worker import wait_until
@@ -68,9 +69,10 @@ class PrivateRedis:
 
 
 def _drop_connections() -> None:
+    """Close the broker connections and producers of the old settings (kombu keeps them in
+    process-wide pools keyed by broker URL) and let the app build new ones on first use."""
+    kombu.pools.reset()
     app = extensions.celery
-    if app._pool is not None:  # noqa: SLF001  (the broker connections of the old settings)
-        app._pool.force_close_all()  # noqa: SLF001
     app._pool = None  # noqa: SLF001
     app.amqp._producer_pool = None  # noqa: SLF001
 
