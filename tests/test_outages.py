@@ -1,5 +1,7 @@
 """Services that fail and come back (docs/decisions/0022, docs/operations.md "Outages").
 
+- A Redis that accepts connections and never answers: every socket to it gives up within
+  seconds, so no request waits for gunicorn's timeout.
 - Redis stopped (a private redis-server, killed): every page of every role still serves,
   logins go on (the limits count in the process), /healthz says "degraded" and names
   Redis, a password reset's message waits in the outbox, an export says it could not be
@@ -12,7 +14,9 @@
 
 from __future__ import annotations
 
+import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path as FsPath
 
 import pytest
@@ -87,6 +91,44 @@ def test_every_request_after_the_database_drops_its_connections_succeeds(app, wo
 
 
 # --- Redis ----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def silent_redis() -> Iterator[str]:
+    """A "Redis" that accepts connections and never answers (overloaded, paused, cut off
+    behind a firewall that keeps the connection open): its URL."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+    listener.close()
+
+
+@pytest.mark.slow  # seconds of socket timeouts
+def test_a_redis_that_never_answers_holds_no_request_for_long(app: Flask, world, silent_redis: str,
+                                                              tmp_path: FsPath) -> None:
+    """The web's sockets to Redis give up (limiter 1 s, queueing 2 × 3 s, /healthz 2 s), so a
+    hung Redis slows a page that queues mail by seconds, never by gunicorn's timeout."""
+    web = app_for_tests(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, REDIS_URL=silent_redis)
+    settings = config.load({"APP_ENV": "testing", "SECRET_KEY": STRONG, "REDIS_URL": silent_redis})
+    with web_celery(settings):
+        started = time.monotonic()
+        health = web.test_client().get("/healthz")
+        assert health.status_code == 200 and health.get_json()["redis"] == "error: TimeoutError"
+        assert time.monotonic() - started < 5
+
+        started = time.monotonic()
+        person = Client(web, PASSWORD)
+        assert person.login("town-a@example.pl").status_code == 302  # the limiter: 1 s, then memory
+        assert person.get("/town/").status_code == 200
+        assert time.monotonic() - started < 5
+
+        started = time.monotonic()
+        anonymous = Client(web)
+        anonymous.get("/password/forgot")
+        assert anonymous.post("/password/forgot", {"email": "town-b@example.pl"}).status_code == 200
+        assert time.monotonic() - started < 15  # two tries to queue delivery, 3 s each, at most
+    assert [n.status for n in outbox()] == ["pending"]
+
 
 @pytest.mark.slow  # a redis-server, a real worker with beat, an SMTP server
 def test_with_redis_stopped_every_page_serves_and_mail_waits_until_it_is_back(
