@@ -1,10 +1,10 @@
 """Helpers shared by the tests and the benchmarks: the test app, throwaway databases, and a
 client that behaves like a person with a browser. Imports no pytest, so bench/ can use it
 too. The other modules of this package: skips (a service the machine lacks), querycount,
-browser and browser_fixtures (Chromium against a live server), celery_worker and smtp (real
-worker processes and a real SMTP server), gunicorn (a real web server whose worker a test
-kills), accounts (a client with its own address), migrations (Alembic), authz (the
-authorization matrix's table). Rows: tests/factories/."""
+browser and browser_fixtures (Chromium against a live server), celery_worker, smtp and
+redis_server (real worker processes, a real SMTP server, a private redis-server), gunicorn
+(a real web server whose worker a test kills), accounts (a client with its own address),
+migrations (Alembic), authz (the authorization matrix's table). Rows: tests/factories/."""
 
 from __future__ import annotations
 
