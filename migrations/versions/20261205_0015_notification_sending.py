@@ -6,7 +6,7 @@ until its lease (claimed_until) has run out (docs/decisions/0022).
 notification.sending_at: when that last DATA began.
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-05 05:30:00
 """
 
@@ -21,7 +21,7 @@ OLD_STATUSES = "status IN ('pending', 'sent', 'failed', 'skipped')"
 NEW_STATUSES = "status IN ('pending', 'sending', 'sent', 'failed', 'skipped')"
 
 revision = '0015'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
