@@ -98,6 +98,8 @@ def load(overrides: dict | None = None) -> dict:
         # The worker: how often beat re-queues pending mail and sweeps reminders, and (for
         # several deployments or test runs on one Redis) a queue name and key prefix.
         "OUTBOX_REQUEUE_S": float(env.get("OUTBOX_REQUEUE_S") or "60"),
+        # /healthz says the outbox is "late" when a message has waited longer than this.
+        "OUTBOX_LATE_S": int(env.get("OUTBOX_LATE_S") or "900"),
         "REMINDER_SWEEP_S": float(env.get("REMINDER_SWEEP_S") or "900"),
         "CELERY_QUEUE": env.get("CELERY_QUEUE") or "celery",
         # Personal data (docs/personal-data.md): how long login attempts and prepared export
@@ -118,6 +120,11 @@ def load(overrides: dict | None = None) -> dict:
     if not settings.get("UPLOAD_TMP_DIR"):
         uploads = Path(settings["UPLOAD_DIR"])
         settings["UPLOAD_TMP_DIR"] = str(uploads.with_name(uploads.name + "-incoming"))
+    # Every engine built from these settings (web, worker, CLI) checks a pooled connection
+    # before lending it out, so a database restart costs no request after it: an override
+    # of the engine options keeps that unless it says otherwise (docs/decisions/0022).
+    settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True,
+                                             **(settings.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
     settings["MAX_CONTENT_LENGTH"] = settings["UPLOAD_MAX_MB"] * 1024 * 1024 + 64 * 1024
     check(settings)
     return settings
@@ -135,6 +142,9 @@ def _account_security(env: os._Environ, app_env: str) -> dict:
         # Where Flask-Limiter keeps its counters: Redis when there is one, else this process.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or None,
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "sciezka"),
+        # Without the store (Redis down) the limits count in each process's memory; the
+        # store is tried again this many seconds after a failure (docs/decisions/0022).
+        "RATELIMIT_STORE_RETRY_S": float(env.get("RATELIMIT_STORE_RETRY_S") or "30"),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed;
         # 0 trusts none (then every client seems to come from the proxy's address).
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),

@@ -30,7 +30,9 @@ from flask import Flask
 from support import Browser, app_for_tests, empty_tables
 from support.celery_worker import LEASE_S, SHARED_REDIS, Worker
 from support.migrations import alembic_config
-from support.skips import postgres_or_skip, redis_or_skip
+from support.redis_server import PrivateRedis, redis_server_path
+from support.skips import IN_CI, postgres_or_skip, redis_or_skip
+from support.smtp import SmtpCapture
 
 from workflow.extensions import db
 
@@ -138,6 +140,36 @@ def migrated(empty_url: str) -> Iterator[sa.Engine]:
     engine = sa.create_engine(empty_url, poolclass=sa.pool.NullPool)
     yield engine
     engine.dispose()
+
+
+# --- a real SMTP server (tests/support/smtp.py) ---------------------------------------------
+
+@pytest.fixture
+def mail_to(app: Flask) -> Iterator[SmtpCapture]:
+    """Point the app's MAIL_* at a capturing SMTP server for one test (and its lease,
+    which a test may shorten, back afterwards)."""
+    saved = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_FROM",
+                                             "NOTIFICATION_MAX_ATTEMPTS", "NOTIFICATION_LEASE_S")}
+    with SmtpCapture() as smtp:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port,
+                          MAIL_FROM="Ścieżka <sciezka@example.pl>")
+        yield smtp
+    app.config.update(saved)
+
+
+# --- a private redis-server (tests/support/redis_server.py) ------------------------------------
+
+@pytest.fixture
+def private_redis(tmp_path: FsPath) -> Iterator[PrivateRedis]:
+    """A redis-server of this test's own (no persistence), killed at the end; `.stop()`,
+    `.start()` and `.restart()` (empty, on the same port)."""
+    if redis_server_path() is None:
+        if IN_CI:
+            raise RuntimeError("redis-server is not installed")
+        pytest.skip("redis-server is not installed")
+    server = PrivateRedis(tmp_path).start()
+    yield server
+    server.stop()
 
 
 # --- real Celery workers (tests/support/celery_worker.py) ----------------------------------

@@ -62,19 +62,29 @@ def test_login_limits_live_in_redis_and_are_shared_by_processes(world, app, redi
     assert not any("town-a" in k for k in keys)  # the e-mail is hashed, never stored
 
 
-def test_logins_go_on_when_the_limit_store_is_down(world, app, tmp_path, caplog):
-    """A cache outage must not lock the programme out: the throttle lets logins through
-    (and logs it); the lockout in the database still counts failures."""
-    down = app_for_tests(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, REDIS_URL="redis://127.0.0.1:1/0",
-                       LOGIN_LIMIT_PER_ACCOUNT="1 per minute", LOGIN_LOCKOUT_FAILURES=3)
-    client = Client(down, PASSWORD)
-    assert client.login("town-a@example.pl", "wrong password here").status_code == 401
-    assert client.login("town-a@example.pl", "wrong password here").status_code == 401
-    assert client.login("town-a@example.pl").status_code == 302
+def test_without_the_limit_store_each_process_counts_on_its_own(world, app, tmp_path, caplog):
+    """Decision 0022: a cache outage must not lock the programme out, nor switch the limits
+    off. Without Redis the limiter fails open to counters in each process's memory (logged);
+    the lockout in the database still counts failures across processes."""
+    def down_app(name: str) -> Flask:
+        return app_for_tests(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / name,
+                             REDIS_URL="redis://127.0.0.1:1/0", LOGIN_LIMIT_PER_ACCOUNT="2 per minute",
+                             LOGIN_LOCKOUT_FAILURES=3)
+
+    first, second = down_app("one"), down_app("two")
+    one = Client(first, PASSWORD)
+    assert one.login("town-a@example.pl", "wrong password here").status_code == 401
+    assert one.login("town-a@example.pl", "wrong password here").status_code == 401
+    refused = one.login("town-a@example.pl")  # this process's count is full
+    assert refused.status_code == 429
+    assert "Zbyt wiele nieudanych prób logowania" in form_error(refused)
     assert "rate limit store unavailable" in caplog.text
-    client.post("/logout")
-    for _ in range(3):
-        client.login("town-b@example.pl", "wrong password here")
-    locked = client.login("town-b@example.pl")
+    assert Client(second, PASSWORD).login("town-a@example.pl").status_code == 302  # counted apart
+
+    # The database lockout: three failures through both processes lock the account.
+    assert Client(first, PASSWORD).login("town-b@example.pl", "wrong password here").status_code == 401
+    assert Client(second, PASSWORD).login("town-b@example.pl", "wrong password here").status_code == 401
+    assert Client(first, PASSWORD).login("town-b@example.pl", "wrong password here").status_code == 401
+    locked = Client(second, PASSWORD).login("town-b@example.pl")
     assert locked.status_code == 429
     assert "logowanie na ten adres jest wstrzymane" in form_error(locked)

@@ -16,10 +16,10 @@ from factories.advice import form_data, open_new
 from factories.authz import MARKERS
 from factories.evaluation import application_in_evaluation, impartial, post_sheet, sheet_data, submit_directly
 from factories.path import PDF
-from flask import Flask, url_for
+from flask import Flask
 from sqlalchemy import select
 from support import count
-from support.authz import ENTRIES, OK, fetch, readable
+from support.authz import fetch, open_pages, readable
 
 from workflow.extensions import db
 from workflow.models import Document, ExpertiseField, Person, Service, StageSignoff, service_participant
@@ -36,15 +36,7 @@ def setup(world):
 def evaluator_pages(app: Flask, path_id: int, document_id: int) -> list[str]:
     """Every GET URL the matrix lets an evaluator assigned to town A open."""
     ids = {"path": path_id, "document": document_id}
-    urls = []
-    with app.test_request_context():
-        for rule in app.url_map.iter_rules():
-            entry = ENTRIES.get(rule.endpoint)
-            if entry is None or "GET" not in rule.methods or entry.expect("eval_a", "a") != OK:
-                continue
-            found = entry.args(lambda kind: ids.get(kind, 0))
-            urls += [url_for(rule.endpoint, **v) for v in (found if isinstance(found, list) else [found])]
-    return urls
+    return open_pages(app, "eval_a", lambda kind: ids.get(kind, 0))
 
 
 # --- the evaluator -------------------------------------------------------------------------------

@@ -8,14 +8,12 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path as FsPath
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
-from support.smtp import SmtpCapture, free_port
+from support.smtp import free_port
 
 from workflow.extensions import db
 from workflow.messaging import mail, notifications
@@ -32,18 +30,6 @@ from workflow.models.types import utcnow
 from workflow.path import transitions
 
 ROOT = FsPath(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def mail_to(app: Flask) -> Iterator[SmtpCapture]:
-    """Point the app's MAIL_* at a capturing SMTP server for one test."""
-    saved = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_FROM",
-                                             "NOTIFICATION_MAX_ATTEMPTS")}
-    with SmtpCapture() as smtp:
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port,
-                          MAIL_FROM="Ścieżka <sciezka@example.pl>")
-        yield smtp
-    app.config.update(saved)
 
 
 def notes(kind: Kind | None = None) -> list[Notification]:
@@ -254,8 +240,9 @@ def test_a_claimed_row_is_left_alone_until_its_lease_runs_out(world, mail_to):
     assert claimed is not None
     assert mail.deliver_pending() == 0 and mail_to.received == []
     later = utcnow() + timedelta(seconds=301)
-    assert mail.claim_one(now=later) == claimed  # the lease ran out: another worker takes it
-    assert mail.deliver_one(claimed, mail.Transport())
+    again = mail.claim_one(now=later)  # the lease ran out: another worker takes it
+    assert again is not None and again[0] == claimed[0]
+    assert mail.deliver_one(again[0], mail.Transport(), again[1])
     assert len(mail_to.wait_for(1)) == 1 and notes()[0].attempts == 2
 
 

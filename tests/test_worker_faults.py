@@ -5,7 +5,9 @@ REAL Redis, delivering to a REAL SMTP server (aiosmtpd), and counts what arrived
 - a worker killed with SIGKILL mid-delivery: a new worker delivers the rest, none twice;
 - the SMTP server down for a while: messages wait (pending, tried) and arrive later;
 - Redis restarted (a private redis-server) after the sweep, losing the queued task: the
-  beat's re-queue delivers everything from the outbox.
+  beat's re-queue delivers everything from the outbox;
+- PostgreSQL dropping the worker's connections (pg_terminate_backend, as a restart does):
+  the worker's engine checks a pooled connection before use and delivers the next ones.
 
 Isolation: other test runs share the Redis on 6379, so each test uses a queue name and a
 key prefix of its own (REDIS_KEY_PREFIX, CELERY_QUEUE) and deletes its keys afterwards.
@@ -14,23 +16,19 @@ Under CI=true a missing Redis fails the tests instead of skipping them.
 
 from __future__ import annotations
 
-import shutil
 import signal
-import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path as FsPath
 
 import pytest
 import redis
 from factories.accounts import make_user
 from factories.path import make_town
 from sqlalchemy import select
-from support.celery_worker import wait_until
-from support.skips import IN_CI
-from support.smtp import SmtpCapture, free_port
+from support import kill_connections
+from support.celery_worker import LEASE_S, wait_until
+from support.smtp import SmtpCapture
 
 import config
 import worker
@@ -130,6 +128,43 @@ def test_a_worker_killed_mid_delivery_is_replaced_and_nothing_goes_twice(world, 
         assert next(r for r in outbox() if r.id == stuck[0].id).attempts == 2
 
 
+def test_a_worker_killed_after_the_server_took_the_message_sends_it_again_once_after_the_lease(
+        world, faults):
+    """The one duplicate of decision 0022: the whole message reached the server, the worker
+    died before the "250" reached it. The row stays 'sending'; no worker sends it within its
+    lease; after the lease it goes once more, with the same Message-ID."""
+    ids = queue_resets(world, 1)
+    with SmtpCapture() as smtp:
+        arrived, answer = threading.Event(), threading.Event()
+
+        def hold(_envelope: object) -> None:  # stored; the answer waits
+            arrived.set()
+            answer.wait(30)
+
+        smtp.handler.on_data = hold
+        env = faults(smtp.port)
+        first = faults.start(env, "w1")
+        wait_until(arrived.is_set, what="the message stored at the server")
+        first.kill(signal.SIGKILL)  # before it heard the "250"
+        smtp.handler.on_data = None
+        answer.set()
+        assert len(smtp.received) == 1
+        [row] = outbox()
+        assert (row.status, row.attempts) == ("sending", 1)
+        lease_ends = row.claimed_until
+        assert lease_ends == row.sending_at + timedelta(seconds=LEASE_S)
+        faults.start(env, "w2")  # its start and its beat (every second) look at the outbox
+        while datetime.now(UTC) < lease_ends - timedelta(seconds=0.5):
+            assert len(smtp.received) == 1, "sent again within the lease"
+            time.sleep(0.1)
+        smtp.wait_for(2, timeout=30)
+        assert datetime.now(UTC) >= lease_ends
+        time.sleep(2)  # a third copy would come within a beat or two
+        assert smtp.count_by_message_id() == {f"<notification-{ids[0]}@example.pl>": 2}
+        [row] = outbox()
+        assert (row.status, row.attempts, row.error) == ("sent", 2, "")
+
+
 def test_messages_wait_while_smtp_is_down_and_arrive_when_it_is_back(world, faults):
     ids = queue_resets(world, 3)
     smtp = SmtpCapture()  # not started: nothing listens on its port
@@ -147,45 +182,6 @@ def test_messages_wait_while_smtp_is_down_and_arrive_when_it_is_back(world, faul
     assert all(r.error == "" for r in outbox())
 
 
-@pytest.fixture
-def private_redis(tmp_path: FsPath) -> Iterator[Callable[[], None]]:
-    """A redis-server of this test's own (no persistence); calling the fixture's value
-    restarts it, empty, on the same port."""
-    server = shutil.which("redis-server")
-    if server is None:
-        if IN_CI:
-            raise RuntimeError("redis-server is not installed")
-        pytest.skip("redis-server is not installed")
-    port = free_port()
-    procs: list[subprocess.Popen] = []
-
-    def start() -> None:
-        procs.append(subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1",
-                                       "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        wait_until(lambda: _pings(port), timeout=10, what="redis-server")
-
-    def restart() -> None:
-        procs[-1].kill()
-        procs[-1].wait()
-        start()
-
-    start()
-    restart.url = f"redis://127.0.0.1:{port}/0"  # type: ignore[attr-defined]
-    yield restart
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-
-
-def _pings(port: int) -> bool:
-    try:
-        return bool(redis.Redis(port=port, socket_connect_timeout=0.5).ping())
-    except redis.exceptions.ConnectionError:
-        return False
-
-
 def test_a_redis_restart_after_the_sweep_loses_the_task_but_not_the_messages(
         world, faults, private_redis):
     ids = queue_resets(world, 4)  # the sweep's (or any change's) outbox rows, committed
@@ -194,7 +190,7 @@ def test_a_redis_restart_after_the_sweep_loses_the_task_but_not_the_messages(
         send(env, "notifications.deliver")  # queued while no worker is up
         client = redis.Redis.from_url(private_redis.url)
         assert client.llen(f"{faults.tag}:{faults.tag}") == 1
-        private_redis()  # Redis restarts empty: the queued task is gone
+        private_redis.restart()  # Redis restarts empty: the queued task is gone
         client = redis.Redis.from_url(private_redis.url)
         assert client.llen(f"{faults.tag}:{faults.tag}") == 0
         assert {r.status for r in outbox()} == {"pending"}
@@ -202,3 +198,26 @@ def test_a_redis_restart_after_the_sweep_loses_the_task_but_not_the_messages(
         smtp.wait_for(4, timeout=60)
         time.sleep(1)
         assert_each_once(smtp, ids)
+
+
+@pytest.mark.postgres
+def test_the_worker_reconnects_after_the_database_drops_its_connections(world, faults, is_postgres,
+                                                                        database_url):
+    if not is_postgres:
+        pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL); make test runs it there")
+    first = queue_resets(world, 2)
+    with SmtpCapture() as smtp:
+        env = faults(smtp.port)
+        faults.start(env, "w1")
+        smtp.wait_for(2)  # the worker's start delivers the outbox: its pool holds a connection
+        db.session.commit()  # (and this test's session holds none)
+        assert kill_connections(database_url) >= 1
+        users = [make_user(f"late{i}@example.pl", "advisor") for i in range(2)]
+        db.session.flush()
+        rows = [notifications.queue(u, Kind.PASSWORD_RESET, link="l") for u in users]
+        db.session.commit()
+        second = [r.id for r in rows]
+        send(env, "notifications.deliver")
+        smtp.wait_for(4)
+        time.sleep(1)
+        assert_each_once(smtp, first + second)

@@ -57,6 +57,13 @@ babel = Babel()
 # Long enough for any countdown or ETA a task of ours is given, so Redis never hands an
 # unacknowledged task to a second worker while the first is still waiting to run it.
 VISIBILITY_TIMEOUT_S = 6 * 60 * 60
+# A Redis that accepts connections but does not answer (overloaded, paused, cut off) must
+# not hold a web request: every socket to it gives up after this long (decision 0022).
+REDIS_CONNECT_TIMEOUT_S = 2
+REDIS_SOCKET_TIMEOUT_S = 3
+# Queueing from a request: one quick retry, then the caller's fallback (the outbox waits,
+# a job says it could not be queued).
+PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 # The modules that define the tasks, loaded by name: by a worker at start, and here when a
 # task runs in-process (no REDIS_URL, no broker).
 TASK_MODULES = ("worker.tasks",)
@@ -68,7 +75,9 @@ def configure_celery(app: Celery, settings: dict) -> Celery:
     """Set `app` up from `settings` (config.load()): Redis as broker and result store when
     REDIS_URL is set; without it every task runs in-process and at once (eager)."""
     redis_url = settings.get("REDIS_URL")
-    transport: dict[str, Any] = {"visibility_timeout": VISIBILITY_TIMEOUT_S}
+    transport: dict[str, Any] = {"visibility_timeout": VISIBILITY_TIMEOUT_S,
+                                 "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_S,
+                                 "socket_timeout": REDIS_SOCKET_TIMEOUT_S}
     if settings.get("REDIS_KEY_PREFIX"):
         transport["global_keyprefix"] = settings["REDIS_KEY_PREFIX"]
     requeue_s = float(settings.get("OUTBOX_REQUEUE_S") or 60)
@@ -105,6 +114,8 @@ def configure_celery(app: Celery, settings: dict) -> Celery:
                                   "options": {"expires": retention_s}},
         },
         result_expires=7 * 24 * 60 * 60,
+        redis_socket_connect_timeout=REDIS_CONNECT_TIMEOUT_S,
+        redis_socket_timeout=REDIS_SOCKET_TIMEOUT_S,
         broker_connection_retry_on_startup=True,
     )
     _configured.add(id(app))
@@ -138,9 +149,16 @@ def send_task(name: str, *args: Any, **options: Any) -> AsyncResult:
 
     Without a broker (no REDIS_URL) the task runs here and now, in the caller's application
     context, from the task modules Celery loads by name as a worker does; an exception it
-    raises reaches the caller. `options` are Celery's (retry, retry_policy, countdown...)."""
+    raises reaches the caller. `options` are Celery's (retry, retry_policy, countdown...).
+
+    Nobody waits for a task's result (the rows it writes say how it went), so none is
+    subscribed to: a Redis that hangs costs the caller at most the socket timeouts of two
+    tries (PUBLISH_RETRY), never the request."""
     app = celery_app()
     if app.conf.task_always_eager:
         app.loader.import_default_modules()
         return app.tasks[name].apply_async(args, **options)
+    options.setdefault("ignore_result", True)
+    options.setdefault("retry", True)
+    options.setdefault("retry_policy", PUBLISH_RETRY)
     return app.send_task(name, args=args, **options)

@@ -1,10 +1,10 @@
 """Helpers shared by the tests and the benchmarks: the test app, throwaway databases, and a
 client that behaves like a person with a browser. Imports no pytest, so bench/ can use it
 too. The other modules of this package: skips (a service the machine lacks), querycount,
-browser and browser_fixtures (Chromium against a live server), celery_worker and smtp (real
-worker processes and a real SMTP server), gunicorn (a real web server whose worker a test
-kills), accounts (a client with its own address), migrations (Alembic), authz (the
-authorization matrix's table). Rows: tests/factories/."""
+browser and browser_fixtures (Chromium against a live server), celery_worker, smtp and
+redis_server (real worker processes, a real SMTP server, a private redis-server), gunicorn
+(a real web server whose worker a test kills), accounts (a client with its own address),
+migrations (Alembic), authz (the authorization matrix's table). Rows: tests/factories/."""
 
 from __future__ import annotations
 
@@ -65,6 +65,19 @@ def postgres_database(base_url: str, prefix: str = "sciezka_test") -> Iterator[s
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def kill_connections(database_url: str) -> int:
+    """What a PostgreSQL restart does to the app: every other connection to the database of
+    `database_url` ends (pg_terminate_backend). Returns how many there were."""
+    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            return len(conn.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()")).all())
+    finally:
         admin.dispose()
 
 

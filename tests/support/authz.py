@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from factories.accounts import PASSWORD, as_user
 from factories.authz import ROLES
-from flask import Flask
+from flask import Flask, url_for
 
 from support import CSRF_RE, Browser
 from workflow.extensions import db
@@ -258,6 +258,20 @@ ENTRIES.update({KEPT_PREFIX + old: ENTRIES[endpoint] for old, endpoint in KEPT.i
 def routes(app: Flask) -> list[tuple[str, str]]:
     return sorted({(rule.endpoint, method) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
                    for method in rule.methods - SKIPPED_METHODS})
+
+
+def open_pages(app: Flask, role: str, ids: Callable[[str], Any], which: str = "a") -> list[str]:
+    """Every GET URL the matrix lets `role` open with an object of town `which`, its
+    values filled in by `ids(kind)`."""
+    urls: list[str] = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            entry = ENTRIES.get(rule.endpoint)
+            if entry is None or "GET" not in rule.methods or entry.expect(role, which) != OK:
+                continue
+            found = entry.args(ids)
+            urls += [url_for(rule.endpoint, **v) for v in (found if isinstance(found, list) else [found])]
+    return urls
 
 
 def readable(response: Any) -> str:

@@ -45,6 +45,9 @@ class Worker:
             time.sleep(0.2)
         raise AssertionError(f"worker {self.name} did not start:\n{self.log.read_text()[-3000:]}")
 
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
     def kill(self, sig: int = signal.SIGKILL) -> None:
         if self.proc is not None and self.proc.poll() is None:
             os.killpg(self.proc.pid, sig)

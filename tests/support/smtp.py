@@ -8,6 +8,13 @@
 `delay` makes the server slow (it sleeps before accepting each recipient, i.e. before the
 message's content is sent, so a client killed in that sleep has not delivered it);
 `stop()` / `start()` take it down and bring it back on the same port.
+
+Faults after the content arrived (decision 0022): `handler.drop_after_storing = n` stores
+the next n messages and then drops the connection instead of answering (the reply is
+lost: the client cannot know the message was kept); `handler.refuse_data = "554 …"`
+answers DATA with a refusal and keeps nothing; `handler.on_data(envelope)` runs when a
+message has been stored, before the server answers (a client killed meanwhile never
+hears that its message was kept).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import socket
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from typing import Any
@@ -44,6 +52,9 @@ class Handler:
     received: list[Received] = field(default_factory=list)
     rcpt_started: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    drop_after_storing: int = 0
+    refuse_data: str = ""
+    on_data: Callable[[Any], None] | None = None
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
                           rcpt_options: list) -> str:
@@ -54,10 +65,19 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.refuse_data:
+            return self.refuse_data
         msg = message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             self.received.append(Received(str(msg["Message-ID"]), str(msg["To"]),
                                           str(msg["Subject"]), msg.get_content()))
+            drop = self.drop_after_storing > 0
+            self.drop_after_storing -= drop
+        if self.on_data is not None:
+            await asyncio.to_thread(self.on_data, envelope)
+        if drop:  # stored, and the answer never leaves: the connection just ends
+            server.transport.abort()
+            return "421 closing"
         return "250 Message accepted for delivery"
 
 

@@ -219,8 +219,7 @@ def dispatch(*, force: bool = False) -> None:
     if not (db.session.info.pop(QUEUED_FLAG, False) or force):
         return
     try:
-        send_task("notifications.deliver", retry=True, retry_policy={
-            "max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2})
+        send_task("notifications.deliver")
     except Exception:  # noqa: BLE001  (the broker is down: the outbox keeps the rows)
         if tasks_run_in_process():  # in-process delivery failed: a bug, not an outage
             raise

@@ -19,6 +19,7 @@ class NotificationStatus(enum.StrEnum):
     """Where the message's email stands (see Notification)."""
 
     PENDING = "pending"
+    SENDING = "sending"  # handed to the SMTP server (DATA under way); the outcome not yet recorded
     SENT = "sent"
     FAILED = "failed"
     SKIPPED = "skipped"
@@ -33,16 +34,19 @@ class Notification(db.Model):
     """One message to one person: an inbox item and/or an email.
 
     `status` is the email's: 'pending' (to be sent; `next_attempt_at` says when, NULL means
-    now), 'sent', 'failed' (after the last try; `error` says why) or 'skipped' (the person
-    switched this kind's email off). `inbox` says whether the message shows in the in-app
-    inbox. A worker that is sending the row holds it until `claimed_until`; a worker killed
-    mid-send loses the claim when that moment passes. `message_id` is derived from `id`,
-    so a receiving server (or a person) can tell a rare duplicate from a second message.
+    now), 'sending' (committed right before the SMTP DATA command, at `sending_at`: the
+    server may have the message, and until `claimed_until` nobody sends it again), 'sent',
+    'failed' (after the last try; `error` says why) or 'skipped' (the person switched this
+    kind's email off). `inbox` says whether the message shows in the in-app inbox. A worker
+    that is sending the row holds it until `claimed_until` (its lease); a worker killed
+    mid-send loses the claim when that moment passes, and a 'sending' row whose lease ran
+    out is sent again. `message_id` is derived from `id`, so a receiving server (or a
+    person) can tell that rare duplicate from a second message (docs/decisions/0022).
     """
 
     __tablename__ = "notification"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'sent', 'failed', 'skipped')", name="status_known"),
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'skipped')", name="status_known"),
         CheckConstraint("attempts >= 0", name="attempts_positive"),
         Index("ix_notification_status", "status", "created_at"),
         Index("ix_notification_due", "status", "next_attempt_at"),
@@ -64,6 +68,7 @@ class Notification(db.Model):
     error: Mapped[str] = mapped_column(Text, default="")
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message_id: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
