@@ -17,6 +17,7 @@ from workflow.messaging.views import inbox, message_templates
 from workflow.path.views import calendar, coordinator, paths, town
 from workflow.privacy.views import privacy
 from workflow.ranking.views import ranking, results
+from workflow.ranking.views import settings as programme_settings
 from workflow.web.helpers import RowIdConverter
 from workflow.web.redirects import register_redirects
 from workflow.web.views import health, help
@@ -26,7 +27,6 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter  # before any rule: every <int:…> is an id
     for module in (auth, town, advisor, evaluator, coordinator, paths, assignments, consultations,
                    reports, criteria, evaluation, ranking, results, inbox, message_templates,
-                   calendar, exports, health, help, audit, users, two_factor,
-                   privacy):
+                   calendar, exports, health, help, audit, users, two_factor, privacy, programme_settings):
         app.register_blueprint(module.bp)
     register_redirects(app)  # the old addresses, once the rules they lead to exist

@@ -230,6 +230,7 @@ ENTRIES: dict[str, Entry] = {
     "audit.export": Entry(no_args, COORDINATOR),
     "exports.prepare": Entry(lambda _o: {"table": "log", "fmt": "csv"}, COORDINATOR),
     "exports.ranking_status": coordinator_with(snapshot_id="snapshot"),
+    "programme_settings.edit": Entry(no_args, COORDINATOR),
     "users.index": Entry(no_args, COORDINATOR),
     "users.activate": coordinator_with(user_id="user"),
     "users.deactivate": coordinator_with(user_id="user"),

@@ -22,6 +22,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
@@ -49,7 +50,7 @@ from workflow.models import (
 )
 from workflow.models.evaluation import CONFLICT_TYPES, ConflictType, Declaration, SheetStatus
 from workflow.models.types import utcnow
-from workflow.refusal import Message, Refused, _l
+from workflow.refusal import Message, Refused, _l, fill
 
 log = logging.getLogger("sciezka.sheets")
 
@@ -78,6 +79,9 @@ CONFLICT = _l("Zgłoszono konflikt interesów dla tego wniosku, więc nie masz d
 ALREADY_IMPARTIAL = _l("Deklarację bezstronności dla tego wniosku już złożono.")
 CONFLICT_AFTER_SUBMIT = _l("Karta oceny tego wniosku została już złożona, więc nie można już zgłosić "
                            "konfliktu interesów. Skontaktuj się z koordynatorem.")
+PAST_DEADLINE = _l("Termin oceny w tym programie minął %(when)s, więc karty nie można już złożyć. "
+                   "Szkic zostaje zapisany; jeśli potrzebujesz więcej czasu, skontaktuj się z "
+                   "koordynatorem, który może przesunąć termin oceny.")
 HIDDEN_UNTIL_OWN = _l("Oceny pozostałych ekspertów zobaczysz po złożeniu własnej karty.")
 HIDDEN_UNTIL_ANNOUNCEMENT = _l("W tym programie oceny pozostałych ekspertów są widoczne dopiero po "
                                "ogłoszeniu wyników.")
@@ -299,6 +303,18 @@ def _check_can_score(assignment: EvaluatorAssignment) -> None:
         raise SheetRefused(NOT_IN_EVALUATION)
 
 
+def past_deadline(programme: Programme, now: datetime) -> bool:
+    """The programme's evaluation deadline has passed: no sheet may be submitted."""
+    return programme.evaluation_deadline is not None and now > programme.evaluation_deadline
+
+
+def _check_deadline(programme: Programme, now: datetime) -> None:
+    if past_deadline(programme, now):
+        assert programme.evaluation_deadline is not None
+        when = programme.evaluation_deadline.astimezone(ZoneInfo(programme.timezone))
+        raise SheetRefused(fill(PAST_DEADLINE, when=when.strftime("%Y-%m-%d %H:%M")))
+
+
 def get_or_create_draft(assignment: EvaluatorAssignment) -> ScoreSheet:
     """The assignment's one sheet; a new draft the first time. Two requests at once: the
     unique assignment_id lets one insert, and the other reads the row it wrote."""
@@ -368,6 +384,8 @@ def save(sheet: ScoreSheet, values: Mapping[int, ScoreInput], submit: bool, expe
             raise SheetRefused(ALREADY_SUBMITTED)
         if fresh.version != expected_version:
             raise SheetRefused(STALE)
+        if submit:
+            _check_deadline(assignment.path.programme, now)
         parts = criteria_service.parts_of(assignment.path.programme)
         errors = check_values(parts, values, submit)
         if errors:

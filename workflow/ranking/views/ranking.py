@@ -60,8 +60,9 @@ def kind_names() -> dict[str, str]:
 
 
 def policy_names() -> dict[str, str]:
-    return {"strict": _("strict (pierwszy niemieszczący się i wszystkie niżej – rezerwa)"),
-            "skip": _("skip (wniosek, który się nie mieści, jest pomijany; brane są kolejne)")}
+    return {"strict": _("zatrzymaj przyznawanie: pierwszy wniosek, na który nie starcza budżetu, "
+                        "i wszystkie niżej trafiają na listę rezerwową"),
+            "skip": _("pomiń wniosek, na który nie starcza budżetu, i przyznaj kolejnym, które się mieszczą")}
 
 
 def change_names() -> dict[str, str]:
