@@ -183,6 +183,8 @@ def _account_security(env: os._Environ, app_env: str) -> dict:
         # The key the TOTP secrets are derived with (their seeds are in the database, the key
         # is not). Unset: derived from SECRET_KEY, so a new SECRET_KEY ends every enrolment.
         "TOTP_KEY": env.get("TOTP_KEY") or None,
+        # How long the link of an invitation to a new account works (docs/operations.md).
+        "INVITATION_DAYS": int(env.get("INVITATION_DAYS", "7")),
     }
 
 

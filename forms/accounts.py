@@ -8,10 +8,12 @@ switch that deactivates a person.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, StringField, SubmitField
-from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField, ValidationError
+from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Length, Regexp
 
 
 def email_field() -> EmailField:
@@ -133,3 +135,50 @@ class TwoFactorProofForm(FlaskForm):
                     Length(max=200)],
         render_kw={"autocomplete": "current-password"},
     )
+
+
+def _stripped(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class InviteForm(FlaskForm):
+    """The coordinator invites a person: a new account with a role, a town for a town's
+    team member, and the language of the account (its e-mails and pages)."""
+
+    name = StringField(_l("Imię i nazwisko"), filters=[_stripped], validators=[
+        DataRequired(_l("Podaj imię i nazwisko.")), Length(max=200, message=_l("Najwyżej 200 znaków."))])
+    email = EmailField(_l("Adres e-mail"), filters=[_stripped], validators=[
+        DataRequired(_l("Podaj adres e-mail.")), Length(max=254),
+        Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+               message=_l("To nie jest adres e-mail. Wpisz np. jan.kowalski@gmina.pl."))])
+    role = SelectField(_l("Rola"), choices=[], validators=[InputRequired(_l("Wybierz rolę."))])
+    applicant = SelectField(_l("Miasto (dla członka zespołu miasta)"), choices=[], validate_choice=False)
+    locale = SelectField(_l("Język konta"), choices=[], validators=[InputRequired(_l("Wybierz język."))])
+    submit = SubmitField(_l("Wyślij zaproszenie"))
+
+    def __init__(self, *args: Any, roles: dict[str, Any], towns: list[tuple[int, str]],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = list(roles.items())
+        self.locale.choices = [("pl", "polski"), ("en", "English")]
+        self.applicant.choices = [("", _l("– nie dotyczy –")), *((str(i), n) for i, n in towns)]
+        self.town_ids = {str(i) for i, _n in towns}
+
+    def validate_applicant(self, field: Any) -> None:
+        if self.role.data == "town":
+            if not field.data:
+                raise ValidationError(_l("Wybierz miasto, do którego zespołu należy ta osoba."))
+            if field.data not in self.town_ids:
+                raise ValidationError(_l("Nie ma takiego miasta. Wybierz miasto z listy."))
+
+    @property
+    def applicant_id(self) -> int | None:
+        return int(self.applicant.data) if self.role.data == "town" and self.applicant.data else None
+
+
+class SetPasswordForm(FlaskForm):
+    """The invited person's own password."""
+
+    password = _new_password()
+    confirm = _confirm()
+    submit = SubmitField(_l("Ustaw hasło i zakończ zakładanie konta"))

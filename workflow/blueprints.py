@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from workflow.accounts.views import auth, two_factor, users
+from workflow.accounts.views import auth, invitations, two_factor, users
 from workflow.advice.views import advisor, assignments, consultations, reports
 from workflow.audit.views import audit
 from workflow.evaluation.views import criteria, evaluation, evaluator
@@ -27,6 +27,6 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter  # before any rule: every <int:…> is an id
     for module in (auth, town, advisor, evaluator, coordinator, paths, assignments, consultations,
                    reports, criteria, evaluation, ranking, results, inbox, message_templates,
-                   calendar, exports, health, help, audit, users, two_factor, privacy, programme_settings):
+                   calendar, exports, health, help, audit, users, two_factor, privacy, programme_settings, invitations):
         app.register_blueprint(module.bp)
     register_redirects(app)  # the old addresses, once the rules they lead to exist

@@ -109,6 +109,7 @@ ENTRIES: dict[str, Entry] = {
     "auth.logout": Entry(no_args, lambda _r, _w: LOGIN),  # back to the login page, whoever you were
     "auth.forgot_password": Entry(no_args, everyone),
     "auth.reset_password": Entry(lambda _o: {"token": "not-a-token"}, everyone),
+    "invitations.accept": Entry(lambda _o: {"token": "not-a-token"}, everyone),
     "auth.change_password": Entry(no_args, logged_in),
     "auth.end_sessions": Entry(no_args, lambda _r, _w: LOGIN),  # everyone ends on the login page
     # the second factor: one's own settings; the login's code step (without a password typed
@@ -232,6 +233,7 @@ ENTRIES: dict[str, Entry] = {
     "exports.ranking_status": coordinator_with(snapshot_id="snapshot"),
     "programme_settings.edit": Entry(no_args, COORDINATOR),
     "users.index": Entry(no_args, COORDINATOR),
+    "users.invite": Entry(no_args, COORDINATOR),
     "users.activate": coordinator_with(user_id="user"),
     "users.deactivate": coordinator_with(user_id="user"),
     "message_templates.index": Entry(no_args, COORDINATOR),

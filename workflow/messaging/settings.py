@@ -43,9 +43,10 @@ KIND_NAMES = {
     "deadline_reminder": _l("Przypomnienie o terminie etapu"),
     "sheet_reminder": _l("Przypomnienie o karcie oceny"),
     "password_reset": _l("Ustawienie nowego hasła"),
+    "invitation": _l("Zaproszenie do konta"),
 }
 # Sent outside any programme, so a programme's wording of it would never be used.
-NOT_PER_PROGRAMME = frozenset({Kind.PASSWORD_RESET})
+NOT_PER_PROGRAMME = frozenset({Kind.PASSWORD_RESET, Kind.INVITATION})
 
 
 def kind_name(kind: str) -> str:

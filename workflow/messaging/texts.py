@@ -26,12 +26,13 @@ class Kind(enum.StrEnum):
     RESULTS_ANNOUNCED = "results_announced"
     APPEAL_DECIDED = "appeal_decided"
     PASSWORD_RESET = "password_reset"  # noqa: S105  (a kind, not a password)
+    INVITATION = "invitation"
 
 
-# Messages a person cannot switch off: official decisions of the call, and the password
-# reset they asked for themselves.
+# Messages a person cannot switch off: official decisions of the call, the password
+# reset they asked for themselves, and the invitation to their account.
 MANDATORY: frozenset[Kind] = frozenset({Kind.RESULTS_ANNOUNCED, Kind.APPEAL_DECIDED,
-                                        Kind.PASSWORD_RESET})
+                                        Kind.PASSWORD_RESET, Kind.INVITATION})
 
 HELLO = _l("Dzień dobry,\n\n")
 
@@ -100,6 +101,12 @@ TEXTS: dict[Kind, tuple[LazyText, LazyText]] = {
         _l("ktoś (zapewne Ty) poprosił o ustawienie nowego hasła do Ścieżki. Otwórz ten odnośnik "
            "w ciągu godziny:\n{link}\nJeśli to nie Ty, zignoruj tę wiadomość.\n"),
     ),
+    Kind.INVITATION: _t(
+        _l("Zaproszenie do Ścieżki"),
+        _l("zapraszamy Cię do Ścieżki – systemu programu, w którym będziesz pracować jako: {role}.\n"
+           "Otwórz ten odnośnik i ustaw własne hasło (odnośnik działa raz, przez {days} dni):\n"
+           "{link}\nJeśli nie spodziewasz się tego zaproszenia, zignoruj tę wiadomość.\n"),
+    ),
 }
 
 # Example values for a preview of each kind (and the placeholders it offers, besides
@@ -119,5 +126,6 @@ SAMPLE_CONTEXT: dict[Kind, dict[str, str]] = {
     Kind.APPEAL_DECIDED: {"town": "Ostrzeszów", "decision": "protest uwzględniony",
                           "note": "Wniosek wraca do oceny merytorycznej."},
     Kind.PASSWORD_RESET: {},
+    Kind.INVITATION: {"role": "doradca", "days": "7"},
 }
 COMMON_PLACEHOLDERS = {"programme": "Rozwój Lokalny 2027", "link": "https://sciezka.example/…"}

@@ -1,6 +1,6 @@
 """SQLAlchemy 2.0 typed models, one module per aggregate."""
 
-from workflow.models.account import LoginAttempt, LoginReason, PasswordResetToken, RecoveryCode
+from workflow.models.account import Invitation, LoginAttempt, LoginReason, PasswordResetToken, RecoveryCode
 from workflow.models.advisory import (
     AdvisorAssignment,
     AdvisorKind,
@@ -53,6 +53,7 @@ from workflow.models.user import Role, User
 __all__ = [
     "LoginAttempt",
     "LoginReason",
+    "Invitation",
     "PasswordResetToken",
     "RecoveryCode",
     "AuditEvent",

@@ -64,6 +64,10 @@ ACTION_LABELS: dict[str, Any] = {
     "recovery_codes_regenerated": _l("Nowe kody zapasowe"),
     "personal_data_erased": _l("Usunięcie danych osobowych (pseudonim)"),
     "retention": _l("Usunięcie lub pseudonimizacja danych po okresie przechowywania"),
+    "user_invited": _l("Zaproszenie nowej osoby"),
+    "user_reinvited": _l("Ponowne zaproszenie (poprzednie wygasło)"),
+    "invitation_accepted": _l("Przyjęcie zaproszenia (ustawienie hasła)"),
+    "programme_settings_changed": _l("Zmiana ustawień programu"),
 }
 
 OBJECT_LABELS: dict[str, Any] = {
@@ -78,6 +82,7 @@ OBJECT_LABELS: dict[str, Any] = {
     "user": _l("konto użytkownika"),
     "person": _l("uczestnik usług doradczych"),
     "personal_data": _l("dane osobowe"),
+    "programme": _l("program"),
 }
 
 
