@@ -218,6 +218,7 @@ ENTRIES: dict[str, Entry] = {
     "ranking.announce": coordinator_with(snapshot_id="snapshot"),
     "ranking.approve": coordinator_with(snapshot_id="snapshot"),
     "ranking.grants": coordinator_with(snapshot_id="snapshot"),
+    "ranking.protocol_pdf": coordinator_with(snapshot_id="snapshot"),
     "ranking.download": Entry(lambda o: [{"snapshot_id": o("snapshot"), "fmt": f}
                                          for f in ("json", "csv", "xlsx")],
                               COORDINATOR),

@@ -32,6 +32,8 @@ from workflow import tabular
 from workflow.audit.log import record_export
 from workflow.extensions import db, send_task
 from workflow.models import Programme, RankingKind, RankingSnapshot, RankingStatus, Role, User
+from workflow.models.types import utcnow
+from workflow.ranking import protocol
 from workflow.ranking import rule as ranking
 from workflow.ranking import runs as ranking_runs
 from workflow.ranking.runs import RankingRefused
@@ -41,6 +43,7 @@ from workflow.web.helpers import current_programme, role_required, show_again, s
 bp = Blueprint("ranking", __name__, url_prefix="/coordinator/ranking")
 
 MIMETYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8",
+             "pdf": "application/pdf",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
@@ -314,3 +317,60 @@ def grants(snapshot_id: int) -> Response:
     snap = finished_or_404(snapshot_id)
     record_export(current_user, "ranking/360giving", "json", snap.programme_id, snapshot=snap.id)
     return attachment(json_text(ranking_runs.grants_360(snap)), "json", f"{stem(snap)}-360giving.json")
+
+
+def protocol_labels(snap: RankingSnapshot, header: list[str]) -> protocol.Labels:
+    """The protocol's words in the reader's language (workflow/ranking/protocol.py draws them)."""
+    doc = snap.result or {}
+    settings = doc.get("settings", {})
+    totals = document_totals(doc)
+    parts = ", ".join(_("%(code)s (maks. %(n)d pkt)", code=p["code"], n=p["max"]) for p in settings.get("parts", []))
+    evaluators = (snap.settings or {}).get("evaluators")
+    return protocol.Labels(
+        title=_("Protokół rankingu"), programme=_("Program"), snapshot=_("Ranking oficjalny"),
+        approved=_("Zatwierdzono"), approver=_("Zatwierdził(a)"), announced=_("Ogłoszono"),
+        digest=_("Skrót danych wejściowych (SHA-256)"), rule=_("Wersja reguły rankingu"),
+        settings=_("Ustawienia"),
+        settings_rows=[
+            (_("Budżet"), money(settings.get("budget"))),
+            (_("Limit liczby dofinansowań"),
+             _("bez limitu") if settings.get("cap") is None else str(settings["cap"])),
+            (_("Próg dla każdej części oceny"), f"{settings.get('threshold')}\xa0%"),
+            (_("Zasada, gdy wniosek nie mieści się w budżecie"),
+             policy_names().get(settings.get("policy"), str(settings.get("policy")))),
+            (_("Rozbieżność ocen, od której potrzebna jest trzecia ocena"), f"{settings.get('discrepancy')}\xa0%"),
+            *([(_("Liczba oceniających na wniosek"), str(evaluators))] if evaluators else []),
+            (_("Części karty oceny"), parts or "–"),
+        ],
+        summary=_("Podsumowanie"),
+        summary_rows=[
+            (_("Dofinansowane wnioski"), str(totals["awarded"])),
+            (_("Wykorzystany budżet (suma dofinansowań)"), money(totals["awarded_sum"])),
+            (_("Budżet"), money(totals["budget"])),
+            *([(_("Pozostało z budżetu"), money(totals["left"]))] if totals["left"] is not None else []),
+            (_("Lista rezerwowa"), str(totals["reserve"])),
+            (_("Niespełnione warunki"), str(totals["not_eligible"])),
+        ],
+        list_title=_("Lista rankingowa"), header=header, outcomes=outcome_names(),
+        money=money, points=points, page=_("Strona {n} z {of}"),
+        generated=_("Wygenerowano w Ścieżce {when} z zapisanego rankingu; te same dane są w plikach JSON, CSV i XLSX."),
+    )
+
+
+@bp.route("/<int:snapshot_id>/protocol.pdf")
+@role_required(Role.COORDINATOR)
+def protocol_pdf(snapshot_id: int) -> Response:
+    """The protocol of an approved (official) ranking; a preview has none (404)."""
+    snap = finished_or_404(snapshot_id)
+    if snap.kind != RankingKind.OFFICIAL:
+        abort(404)
+    codes = [p["code"] for p in snap.result["settings"]["parts"]]
+    header = [_("Miejsce"), _("Miasto"), _("Wnioskowana kwota"), *codes, _("Razem"), _("Wynik"),
+              _("Uzasadnienie")]
+    approver = db.session.execute(select(User.name, User.email)
+                                  .where(User.id == snap.approved_by_id)).first()
+    who = f"{approver.name} ({approver.email})" if approver else "–"
+    record_export(current_user, "ranking", "pdf", snap.programme_id, snapshot=snap.id)
+    body = protocol.render(snap, protocol_labels(snap, header), who,
+                           snap.programme.title(g.get("locale", "pl")), utcnow())
+    return attachment(body, "pdf", f"protokol-{stem(snap)}.pdf")
