@@ -12,7 +12,15 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField, ValidationError
+from wtforms import (
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    ValidationError,
+)
 from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Length, Regexp
 
 

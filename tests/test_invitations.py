@@ -61,7 +61,8 @@ def test_the_coordinator_invites_a_town_member_who_sets_their_own_password(world
     assert "anna@ostrzeszow.pl" in listing and "zaproszenie czeka do" in listing
 
     user = db.session.scalar(sa.select(User).where(User.email == "anna@ostrzeszow.pl"))
-    assert (user.role, user.applicant_id, user.name, user.locale) == ("town", town.id, "Anna Żółkiewska", "pl")
+    assert (user.role, user.applicant_id, user.name, user.locale) == (
+        "town", town.id, "Anna Żółkiewska", "pl")
     [mail] = mails_to("anna@ostrzeszow.pl")
     assert mail.subject == "Zaproszenie do Ścieżki"
     assert "przedstawiciel miasta" in mail.body and "przez 7 dni" in mail.body
@@ -144,7 +145,7 @@ def test_bad_input_is_refused_on_the_same_page_and_kept(world, login):
     for data, field, message in (
         ({"email": "nie-adres"}, "email", "To nie jest adres e-mail."),
         ({"name": "  "}, "name", "Podaj imię i nazwisko."),
-        ({"role": "town", "applicant": ""}, "applicant", "Wybierz miasto, do którego zespołu należy ta osoba."),
+        ({"role": "town", "applicant": ""}, "applicant", "Wybierz miasto, do którego zespołu należy"),
         ({"role": "town", "applicant": "999999"}, "applicant", "Nie ma takiego miasta."),
     ):
         response = invite(coordinator, **data)

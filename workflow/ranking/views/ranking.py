@@ -324,7 +324,8 @@ def protocol_labels(snap: RankingSnapshot, header: list[str]) -> protocol.Labels
     doc = snap.result or {}
     settings = doc.get("settings", {})
     totals = document_totals(doc)
-    parts = ", ".join(_("%(code)s (maks. %(n)d pkt)", code=p["code"], n=p["max"]) for p in settings.get("parts", []))
+    parts = ", ".join(_("%(code)s (maks. %(n)d pkt)", code=p["code"], n=p["max"])
+                      for p in settings.get("parts", []))
     evaluators = (snap.settings or {}).get("evaluators")
     return protocol.Labels(
         title=_("Protokół rankingu"), programme=_("Program"), snapshot=_("Ranking oficjalny"),
@@ -338,7 +339,8 @@ def protocol_labels(snap: RankingSnapshot, header: list[str]) -> protocol.Labels
             (_("Próg dla każdej części oceny"), f"{settings.get('threshold')}\xa0%"),
             (_("Zasada, gdy wniosek nie mieści się w budżecie"),
              policy_names().get(settings.get("policy"), str(settings.get("policy")))),
-            (_("Rozbieżność ocen, od której potrzebna jest trzecia ocena"), f"{settings.get('discrepancy')}\xa0%"),
+            (_("Rozbieżność ocen, od której potrzebna jest trzecia ocena"),
+             f"{settings.get('discrepancy')}\xa0%"),
             *([(_("Liczba oceniających na wniosek"), str(evaluators))] if evaluators else []),
             (_("Części karty oceny"), parts or "–"),
         ],
@@ -353,7 +355,8 @@ def protocol_labels(snap: RankingSnapshot, header: list[str]) -> protocol.Labels
         ],
         list_title=_("Lista rankingowa"), header=header, outcomes=outcome_names(),
         money=money, points=points, page=_("Strona {n} z {of}"),
-        generated=_("Wygenerowano w Ścieżce {when} z zapisanego rankingu; te same dane są w plikach JSON, CSV i XLSX."),
+        generated=_("Wygenerowano w Ścieżce {when} z zapisanego rankingu; te same dane są w plikach "
+                    "JSON, CSV i XLSX."),
     )
 
 
