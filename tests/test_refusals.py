@@ -17,13 +17,14 @@ from flask import Flask, render_template_string
 from support import Browser, app_for_tests, version_on
 
 import workflow
+from workflow.accounts import invitations
 from workflow.advice import assignment, profiles
 from workflow.advice import consultations as log
 from workflow.evaluation import criteria, sheets
 from workflow.messaging.notifications import TemplateError
 from workflow.path import documents, transitions, upload_checks
 from workflow.privacy import erasure
-from workflow.ranking import appeals, runs
+from workflow.ranking import appeals, programme_settings, runs
 from workflow.refusal import NotFound, Refused, _l, in_language
 
 
@@ -159,6 +160,10 @@ EXAMPLES: dict[type[Refused], Callable[[], Refused]] = {
     runs.RankingRefused: lambda: runs.RankingRefused([runs.CONFLICT, runs.NOT_OFFICIAL]),
     TemplateError: lambda: TemplateError("unknown placeholder: {x}"),
     erasure.ErasureRefused: lambda: erasure.ErasureRefused([erasure.OWN_ACCOUNT], status=403),
+    programme_settings.SettingsRefused: lambda: programme_settings.SettingsRefused(
+        [programme_settings.locked_message(3)], {"budget": [programme_settings.LOCKED_FIELD]}),
+    invitations.InvitationRefused: lambda: invitations.InvitationRefused(
+        {"email": [invitations.exists_message("<ola@example.pl>")]}),
 }
 
 
