@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from support.accounts import Client
+from support.querycount import count_queries
 
 from workflow.extensions import db
 from workflow.models import AdvisorProfile, AuditEvent, Invitation, Notification, User
@@ -184,3 +185,16 @@ def test_deactivating_an_invited_account_spends_its_link(world, login, app):
     coordinator.get("/coordinator/users/")
     assert coordinator.post(f"/coordinator/users/{user.id}/deactivate", {}).status_code == 302
     assert Client(app).get(link).status_code == 410
+
+
+def test_the_list_of_people_costs_the_same_whatever_their_number(world, login):
+    coordinator = login("coordinator@example.pl")
+    with count_queries(db.engine) as few:
+        coordinator.get("/coordinator/users/")
+    for n in range(6):
+        invite(coordinator, email=f"osoba{n}@example.pl", role="evaluator")
+    with count_queries(db.engine) as many:
+        page = html(coordinator.get("/coordinator/users/"))
+    assert page.count("zaproszenie czeka do") == 6
+    assert few.count == many.count == 5, many  # the user, the people with their last login, their
+    # towns, their pending invitations, the unread count
