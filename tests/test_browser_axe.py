@@ -43,7 +43,8 @@ def pages_of(role: str, live: Live, ids: dict[str, int]) -> list[str]:
                         "/coordinator/reports/consultations", "/coordinator/ranking/?programme=RL-2019",
                         "/coordinator/evaluation/", "/coordinator/deadlines",
                         "/coordinator/privacy/?q=example.pl", "/coordinator/privacy/?q=x",
-                        "/coordinator/privacy/account/1", "/coordinator/privacy/account/1/erase"],
+                        "/coordinator/privacy/account/1", "/coordinator/privacy/account/1/erase",
+                        "/coordinator/programme-settings/?programme=RL-2019", "/coordinator/users/invite"],
     }[role]
 
 
