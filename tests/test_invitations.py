@@ -7,14 +7,17 @@ language; deactivation ends the sessions."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from support.accounts import Client
 from support.querycount import count_queries
 
+from workflow.accounts import invitations
 from workflow.extensions import db
-from workflow.models import AdvisorProfile, AuditEvent, Invitation, Notification, User
+from workflow.models import AdvisorProfile, AuditEvent, Invitation, Notification, Role, User
 
 URL = "/coordinator/users/invite"
 NEW = "zielony rower pod lipą"
@@ -198,3 +201,76 @@ def test_the_list_of_people_costs_the_same_whatever_their_number(world, login):
     assert page.count("zaproszenie czeka do") == 6
     assert few.count == many.count == 5, many  # the user, the people with their last login, their
     # towns, their pending invitations, the unread count
+
+
+# --- at the same moment (PostgreSQL: requests really run in parallel) ---------------------------
+
+THREADS = 8
+
+
+def at_once(app, press) -> list[str]:  # noqa: ANN001
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                result = press()
+            except Exception as exc:  # noqa: BLE001  (shown in the assertion)
+                result = f"unexpected {type(exc).__name__}: {exc}"
+            finally:
+                db.session.remove()
+        with lock:
+            outcomes.append(result)
+
+    workers = [threading.Thread(target=run) for _ in range(THREADS)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join(timeout=60)
+    return sorted(outcomes)
+
+
+def test_parallel_invitations_of_one_address_make_one_account_and_one_mail(app, world, is_postgres):
+    if not is_postgres:
+        pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL); SQLite serialises writers")
+    coordinator_id = world.users["coordinator"].id
+    db.session.remove()
+    barrier = threading.Barrier(THREADS)
+
+    def press() -> str:
+        by = db.session.get(User, coordinator_id)
+        barrier.wait()
+        with app.test_request_context():
+            invited = invitations.invite(email="rownoczesna@example.pl", name="Ola", role=Role.EVALUATOR,
+                                         locale="pl", by=by, link_for=lambda raw: f"http://localhost/i/{raw}")
+        return "sent" if invited.created else "pending"
+
+    assert at_once(app, press) == ["pending"] * (THREADS - 1) + ["sent"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)
+                                 .where(User.email == "rownoczesna@example.pl")) == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 1
+        assert len(mails_to("rownoczesna@example.pl")) == 1
+
+
+def test_parallel_uses_of_one_link_set_the_password_once(app, world, login, is_postgres):
+    if not is_postgres:
+        pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL); SQLite serialises writers")
+    invite(login("coordinator@example.pl"), email="raz@example.pl", role="evaluator")
+    token = link_in(mails_to("raz@example.pl")[0]).rsplit("/", 1)[1]
+    db.session.remove()
+    barrier = threading.Barrier(THREADS)
+
+    def press() -> str:
+        found = invitations.valid_invitation(token)
+        barrier.wait()
+        if found is None:
+            return "gone"
+        with app.test_request_context():
+            return "set" if invitations.accept(found[0], f"{NEW} {threading.get_ident()}") else "gone"
+
+    assert at_once(app, press) == ["gone"] * (THREADS - 1) + ["set"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action == "invitation_accepted")) == 1
