@@ -202,6 +202,7 @@ def test_the_evaluator_is_told_on_the_sheet_page(ev, login):
     browser = login("evaluator@example.pl")
     url = f"/evaluator/applications/{assignment.path_id}/sheet"
     page = html(browser.get(url))
+    assert "Termin oceny minął" in page and "karty nie można już złożyć, ale szkic możesz zapisać" in page
     data = {f"points_{cid}": str(v.points) for cid, v in values.items()}
     data.update({f"justification_{cid}": v.justification for cid, v in values.items()})
     version = re.search(r'name="version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="version"', page)

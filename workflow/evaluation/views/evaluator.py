@@ -165,8 +165,11 @@ def _initial(sheet: ScoreSheet | None) -> dict[str, object]:
 
 def _render_sheet(assignment: EvaluatorAssignment, form: ScoreSheetForm, status: int = 200,
                   refusal: Message | None = None) -> tuple[str, int]:
+    programme = assignment.path.programme
+    late = sheets.past_deadline(programme, datetime.now(UTC))
     return render_template("evaluation/evaluator/sheet.html", assignment=assignment, path=assignment.path,
-                           form=form, refusal=refusal, min_justification=sheets.MIN_JUSTIFICATION), status
+                           form=form, refusal=refusal, min_justification=sheets.MIN_JUSTIFICATION,
+                           late=late, deadline=programme.evaluation_deadline), status
 
 
 @bp.route("/applications/<int:path_id>/sheet", methods=["GET", "POST"])
