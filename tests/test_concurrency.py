@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,6 +22,7 @@ from factories.services_log import build_log, generate
 from flask import Flask
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
+from support.concurrency import THREADS, at_once
 
 from workflow.advice import consultations
 from workflow.evaluation import criteria, sheets
@@ -48,39 +48,11 @@ from workflow.ranking import appeals
 from workflow.ranking import runs as ranking_runs
 from workflow.refusal import in_language
 
-THREADS = 8
-
 
 @pytest.fixture
 def postgres_only(is_postgres):
     if not is_postgres:
         pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL); make test runs it there")
-
-
-def at_once(app: Flask, press: Callable[[], str], threads: int = THREADS) -> list[str]:
-    """Run `press` in `threads` threads (it waits on the test's barrier, so they go together);
-    each returns what it saw. An exception nobody expected is reported by its class name,
-    so the test fails on it and shows it."""
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                result = press()
-            except Exception as exc:  # noqa: BLE001  (shown in the assertion)
-                result = f"unexpected {type(exc).__name__}: {exc}"
-            finally:
-                db.session.remove()
-        with lock:
-            outcomes.append(result)
-
-    workers = [threading.Thread(target=run) for _ in range(threads)]
-    for t in workers:
-        t.start()
-    for t in workers:
-        t.join(timeout=60)
-    return sorted(outcomes)
 
 
 def audit_count(app: Flask, action: str) -> int:

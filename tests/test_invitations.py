@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from support.accounts import Client
+from support.concurrency import THREADS, at_once
 from support.querycount import count_queries
 
 from workflow.accounts import invitations
@@ -204,32 +205,6 @@ def test_the_list_of_people_costs_the_same_whatever_their_number(world, login):
 
 
 # --- at the same moment (PostgreSQL: requests really run in parallel) ---------------------------
-
-THREADS = 8
-
-
-def at_once(app, press) -> list[str]:  # noqa: ANN001
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                result = press()
-            except Exception as exc:  # noqa: BLE001  (shown in the assertion)
-                result = f"unexpected {type(exc).__name__}: {exc}"
-            finally:
-                db.session.remove()
-        with lock:
-            outcomes.append(result)
-
-    workers = [threading.Thread(target=run) for _ in range(THREADS)]
-    for t in workers:
-        t.start()
-    for t in workers:
-        t.join(timeout=60)
-    return sorted(outcomes)
-
 
 def test_parallel_invitations_of_one_address_make_one_account_and_one_mail(app, world, is_postgres):
     if not is_postgres:
