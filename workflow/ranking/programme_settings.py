@@ -100,6 +100,8 @@ def _json(value: Any) -> Any:
 
 
 def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, datetime) and isinstance(new, datetime):  # the form types whole minutes
+        return old.replace(second=0, microsecond=0) == new.replace(second=0, microsecond=0)
     if isinstance(old, Decimal) or isinstance(new, Decimal):
         return (old is None) == (new is None) and (old is None or Decimal(old) == Decimal(new))
     return _json(old) == _json(new)
