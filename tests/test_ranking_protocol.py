@@ -5,6 +5,7 @@ with its points per part and outcome, the budget used, the input digest, the app
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +14,9 @@ from pypdf import PdfReader
 
 from workflow.extensions import db
 from workflow.models import AuditEvent, RankingSnapshot, User
+from workflow.ranking import protocol
 from workflow.ranking import runs as ranking_runs
+from workflow.ranking.views import ranking as ranking_view
 
 BASE = "/coordinator/ranking/"
 
@@ -83,3 +86,28 @@ def test_the_protocol_in_english(approved, login):
     browser.post("/language", {"lang": "en", "next": "/"})
     text, _pages = text_of(download(browser, f"{BASE}{official.id}/protocol.pdf").get_data())
     assert "Ranking protocol" in text and "Łobez" in text
+
+
+def test_a_long_list_runs_over_pages_with_the_header_on_each(approved, app):
+    """54 towns (the programme's size): every one is in the protocol, the list's header is
+    repeated on every page it runs over."""
+    _preview, official = approved
+    snap = db.session.get(RankingSnapshot, official.id)
+    first = snap.result["applications"][0]
+    names = [f"Gmina Źródło-Śląskie {n:02d} – Łęczyca Żółć" for n in range(54)]
+    many = {**snap.result, "applications": [{**first, "town": name, "rank": n + 1}
+                                            for n, name in enumerate(names)]}
+    assert snap.programme.code == "RL-RANK"  # loaded before the row leaves the session
+    db.session.expunge(snap)
+    snap.result = many
+    with app.test_request_context():
+        labels = ranking_view.protocol_labels(snap, ["Miejsce", "Miasto", "Kwota", "PRL", "PRI", "Razem",
+                                                     "Wynik", "Uzasadnienie"])
+        data = protocol.render(snap, labels, "Koordynatorka", "Rozwój Lokalny", datetime.now(UTC))
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) >= 3
+    pages = [page.extract_text() for page in reader.pages]
+    text = "\n".join(pages)
+    assert all(name in text for name in names)
+    listed = [p for p in pages if "Gmina" in p]
+    assert len(listed) >= 2 and all("Uzasadnienie" in p for p in listed)
