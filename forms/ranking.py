@@ -194,10 +194,13 @@ class DecisionForm(FlaskForm):
 
 def plain_policy_choices() -> list[tuple[str, Any]]:
     """The budget policy in plain words (the values stay 'strict' and 'skip')."""
-    return [("strict", _l("Zatrzymaj przyznawanie: pierwszy wniosek, na który nie starcza budżetu, "
-                          "i wszystkie niżej trafiają na listę rezerwową")),
-            ("skip", _l("Pomiń wniosek, na który nie starcza budżetu, i przyznaj kolejnym, "
-                        "które się mieszczą"))]
+    return [("strict", _l("Zatrzymaj przyznawanie")),
+            ("skip", _l("Pomiń ten wniosek i przyznaj kolejnym, które się mieszczą"))]
+
+
+POLICY_HINT = _l("„Zatrzymaj przyznawanie”: pierwszy wniosek, na który nie starcza budżetu, i wszystkie "
+                 "niżej trafiają na listę rezerwową. „Pomiń ten wniosek”: trafia on na listę rezerwową, "
+                 "a dofinansowanie dostają kolejne wnioski, które mieszczą się w budżecie.")
 
 
 def visibility_choices() -> list[tuple[str, Any]]:

@@ -1,4 +1,5 @@
-"""The user guide's screenshots: each role's landing page in Polish and English.
+"""The user guide's screenshots: each role's landing page in Polish and English, and the
+coordinator's settings and invitation screens.
 
 `SCREENSHOTS=1 .venv/bin/pytest tests/test_browser_screenshots.py` (or `make screenshots`)
 writes docs/screenshots/<role>-<lang>.png from a freshly seeded demo. Without the variable
@@ -60,5 +61,29 @@ def test_landing_page_of_each_role(chromium, demo, role, lang):
         if WRITE:
             OUT.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(OUT / f"{role}-{lang}.png"))
+    finally:
+        page.context.close()
+
+
+# The coordinator's screens of issue 13 the guide shows: the programme's settings (RL-2019, its
+# ranking approved, so the locked fields show) and the invitation of a new person.
+SCREENS = {"coordinator-settings": "/coordinator/programme-settings/?programme=RL-2019",
+           "coordinator-invite": "/coordinator/users/invite"}
+
+
+@pytest.mark.parametrize("lang", ["pl", "en"])
+@pytest.mark.parametrize("name", list(SCREENS))
+def test_screens_of_the_coordinator(chromium, demo, name, lang):
+    page = new_page(chromium, demo, SIZE)
+    try:
+        log_in(page, COORDINATOR)
+        set_language(page, lang)
+        response = page.goto(SCREENS[name])
+        assert response.status == 200
+        assert page.locator("main h1").is_visible() and page.locator("main form").first.is_visible()
+        assert not page.server_errors and not page.dialogs.seen
+        if WRITE:
+            OUT.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(OUT / f"{name}-{lang}.png"))
     finally:
         page.context.close()

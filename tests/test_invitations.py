@@ -70,7 +70,7 @@ def test_the_coordinator_invites_a_town_member_who_sets_their_own_password(world
         "town", town.id, "Anna Żółkiewska", "pl")
     [mail] = mails_to("anna@ostrzeszow.pl")
     assert mail.subject == "Zaproszenie do Ścieżki"
-    assert "przedstawiciel miasta" in mail.body and "przez 7 dni" in mail.body
+    assert "jako: członek zespołu miasta" in mail.body and "przez 7 dni" in mail.body
     assert mail.status in ("pending", "sent")
     link = link_in(mail)
     # Nobody can log in to the account before the invited person sets a password.

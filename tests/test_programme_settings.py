@@ -68,7 +68,8 @@ def test_the_page_shows_every_setting_in_plain_words(built, login):
         response = browser.get(URL)
     page = html(response)
     assert response.status_code == 200
-    assert "Zatrzymaj przyznawanie: pierwszy wniosek, na który nie starcza budżetu" in page
+    assert ">Zatrzymaj przyznawanie</option>" in page
+    assert "„Zatrzymaj przyznawanie”: pierwszy wniosek, na który nie starcza budżetu" in page
     assert ">strict<" not in page and "skip –" not in page
     data = form_of(page)
     assert data["budget"] == "100\xa0000\xa0000,00" and data["winners_cap"] == "2"

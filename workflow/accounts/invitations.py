@@ -39,7 +39,7 @@ from workflow.models.types import utcnow
 from workflow.refusal import Message, Refused, _l, in_language
 
 ROLE_NAMES: dict[str, Message] = {
-    Role.TOWN: _l("przedstawiciel miasta"),
+    Role.TOWN: _l("członek zespołu miasta"),
     Role.ADVISOR: _l("doradca"),
     Role.EVALUATOR: _l("oceniający"),
     Role.COORDINATOR: _l("koordynator"),

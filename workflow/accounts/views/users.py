@@ -81,7 +81,8 @@ def _set_active(user_id: int, active: bool) -> Response | tuple[str, int]:
 def _invite_form() -> InviteForm:
     towns = sorted(db.session.execute(select(Applicant.id, Applicant.name)).all(),
                    key=lambda row: polish_key(row[1]))
-    return InviteForm(roles=role_names(), towns=[(i, n) for i, n in towns])
+    roles = {role: str(name) for role, name in invitations.ROLE_NAMES.items()}
+    return InviteForm(roles=roles, towns=[(i, n) for i, n in towns])
 
 
 def _invite_page(form: InviteForm, status: int = 200) -> tuple[str, int]:

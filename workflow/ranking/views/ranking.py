@@ -27,7 +27,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from forms.ranking import AnnounceForm, ApproveForm, CompareForm, WhatIfForm
+from forms.ranking import POLICY_HINT, AnnounceForm, ApproveForm, CompareForm, WhatIfForm
 from workflow import tabular
 from workflow.audit.log import record_export
 from workflow.extensions import db, send_task
@@ -117,7 +117,7 @@ def render_index(programme: Programme, form: WhatIfForm, status: int = 200) -> t
     compare_form = compare_form_for(programme, snapshots, request.args if "a" in request.args else None)
     return render_template("ranking/runs/index.html", programme=programme, programmes=programmes,
                            settings=ranking.settings_document(settings), evaluators=settings.evaluators,
-                           form=form, snapshots=snapshots,
+                           form=form, snapshots=snapshots, policy_hint=POLICY_HINT,
                            compare_form=compare_form), status
 
 

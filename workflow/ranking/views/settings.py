@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from forms.ranking import ProgrammeSettingsForm
+from forms.ranking import POLICY_HINT, ProgrammeSettingsForm
 from workflow.audit.log import detail_of
 from workflow.extensions import db
 from workflow.models import Programme, Role
@@ -29,7 +29,7 @@ def render(programme: Programme, form: ProgrammeSettingsForm, status: int = 200,
                for event in programme_settings.history(programme)]
     return render_template("ranking/settings.html", programme=programme, programmes=programmes,
                            form=form, approved=approved, locked=programme_settings.RANKING_FIELDS,
-                           labels=labels, history=history,
+                           labels=labels, history=history, policy_hint=POLICY_HINT,
                            reasons=refused.reasons if refused else []), status
 
 
