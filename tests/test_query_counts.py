@@ -64,13 +64,13 @@ EXPECTED = {
 # user, the bell, and the list's own: COUNT and the page (workflow/web/listing.py), and
 # towns: + programme, counts per state, voivodeships, programme list, deadlines
 #   (+ 2 for "Wymaga uwagi" and + 1 for the last document check when not searched);
-# users: nothing more; advisors: + the page's fields, the programme list, the fields' table
+# users: + the page's pending invitations; advisors: + the page's fields, the programme list, the fields' table
 #   and their use; board: + programme, the page's leads and experts, its needs, the counts;
 # audit: + the actions in the log (the filter's choices);
 # evaluation (sorted in Python after the final score rule; not COUNT + page): programme,
 #   programme list, parts, applications, their evaluators, counted sheets, loads, conflicts;
 # services: + the advisor's towns, drafts, the page's studies.
-PAGED = {"towns": 12, "towns by advisor": 12, "towns searched": 9, "users": 4, "advisors": 8,
+PAGED = {"towns": 12, "towns by advisor": 12, "towns searched": 9, "users": 5, "advisors": 8,
          "advisors' board": 8, "audit log": 5, "evaluation overview": 11, "services log": 7}
 for name, count in PAGED.items():
     EXPECTED[f"{name}, page 1"] = EXPECTED[f"{name}, last page"] = count
