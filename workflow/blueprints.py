@@ -27,6 +27,7 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter  # before any rule: every <int:…> is an id
     for module in (auth, town, advisor, evaluator, coordinator, paths, assignments, consultations,
                    reports, criteria, evaluation, ranking, results, inbox, message_templates,
-                   calendar, exports, health, help, audit, users, two_factor, privacy, programme_settings, invitations):
+                   calendar, exports, health, help, audit, users, two_factor, privacy, invitations,
+                   programme_settings):
         app.register_blueprint(module.bp)
     register_redirects(app)  # the old addresses, once the rules they lead to exist
