@@ -65,7 +65,8 @@ EXPECTED = {
 # towns: + programme, counts per state, voivodeships, programme list, deadlines
 #   (+ 2 for "Wymaga uwagi" and + 1 for the last document check when not searched);
 # users: + the page's pending invitations;
-# advisors: + the page's fields, the programme list, the fields' table and their use; board: + programme, the page's leads and experts, its needs, the counts;
+# advisors: + the page's fields, the programme list, the fields' table and their use;
+#   board: + programme, the page's leads and experts, its needs, the counts;
 # audit: + the actions in the log (the filter's choices);
 # evaluation (sorted in Python after the final score rule; not COUNT + page): programme,
 #   programme list, parts, applications, their evaluators, counted sheets, loads, conflicts;
