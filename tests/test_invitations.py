@@ -181,6 +181,20 @@ def test_each_account_of_a_town_has_its_own_language(world, login, app):
     assert 'lang="pl"' in html(second.get("/town/"))
 
 
+def test_erasing_an_invited_account_forgets_its_invitation(world, login, app):
+    coordinator = login("coordinator@example.pl")
+    invite(coordinator, email="zapomnij@example.pl", role="evaluator")
+    link = link_in(mails_to("zapomnij@example.pl")[0])
+    user_id = db.session.scalar(sa.select(User.id).where(User.email == "zapomnij@example.pl"))
+    coordinator.get(f"/coordinator/privacy/account/{user_id}/erase")
+    response = coordinator.post(f"/coordinator/privacy/account/{user_id}/erase",
+                                {"reason": "Wniosek osoby", "confirm": "y"})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)
+                             .where(Invitation.user_id == user_id)) == 0
+    assert Client(app).get(link).status_code == 410
+
+
 def test_deactivating_an_invited_account_spends_its_link(world, login, app):
     coordinator = login("coordinator@example.pl")
     invite(coordinator, email="ola@example.pl", role="evaluator")

@@ -29,6 +29,7 @@ from workflow.extensions import db
 from workflow.models import (
     AdvisorProfile,
     EvaluatorProfile,
+    Invitation,
     LoginAttempt,
     Notification,
     PasswordResetToken,
@@ -87,7 +88,7 @@ def _erase_account(user: User, now: datetime) -> None:
     db.session.execute(delete(LoginAttempt).where(or_(LoginAttempt.user_id == user.id,
                                                       func.lower(LoginAttempt.email) == old_email))
                        .execution_options(synchronize_session=False))
-    for table in (PasswordResetToken, RecoveryCode):
+    for table in (PasswordResetToken, RecoveryCode, Invitation):
         db.session.execute(delete(table).where(table.user_id == user.id)
                            .execution_options(synchronize_session=False))
     db.session.execute(delete(Notification).where(Notification.recipient_id == user.id)
