@@ -4,7 +4,7 @@ invitation: a one-time link by e-mail with which an invited person sets their ow
 (stored only as a SHA-256 hash; expires; spent by its first use or by a newer invitation).
 
 Revision ID: 0013
-Revises: 0012
+Revises: 0015
 Create Date: 2026-12-05 05:30:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import workflow.models.types
 
 revision = '0013'
-down_revision = '0012'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
