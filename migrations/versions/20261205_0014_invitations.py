@@ -3,8 +3,8 @@
 invitation: a one-time link by e-mail with which an invited person sets their own password
 (stored only as a SHA-256 hash; expires; spent by its first use or by a newer invitation).
 
-Revision ID: 0013
-Revises: 0015
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05 05:30:00
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 import workflow.models.types
 
-revision = '0013'
-down_revision = '0015'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

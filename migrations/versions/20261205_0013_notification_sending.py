@@ -5,7 +5,7 @@ before the SMTP DATA command, so a message the server may already hold is not se
 until its lease (claimed_until) has run out (docs/decisions/0022).
 notification.sending_at: when that last DATA began.
 
-Revision ID: 0015
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-05 05:30:00
 """
@@ -20,7 +20,7 @@ import workflow.models.types
 OLD_STATUSES = "status IN ('pending', 'sent', 'failed', 'skipped')"
 NEW_STATUSES = "status IN ('pending', 'sending', 'sent', 'failed', 'skipped')"
 
-revision = '0015'
+revision = '0013'
 down_revision = '0012'
 branch_labels = None
 depends_on = None
