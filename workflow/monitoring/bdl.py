@@ -19,7 +19,7 @@ import io
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 YEAR_RE = re.compile(r"^(?:rok_)?(\d{4})$")
 LONG_HEADER = ["teryt7", "year", "var", "value"]
@@ -53,8 +53,7 @@ REASONS = {
 }
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     code: str
     year: int
     variable: str  # a variable's code (long form) or its BDL label (wide form)
@@ -62,8 +61,7 @@ class Record:
     line: int
 
 
-@dataclass(frozen=True)
-class Rejection:
+class Rejection(NamedTuple):
     line: int
     reason: str
     detail: str
@@ -122,6 +120,7 @@ def _year(text: str) -> int | None:
 def _parse_long(text: str) -> Iterator[Record | Rejection]:
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     next(reader)
+    seen: dict[str, str] = {}
     for line, row in enumerate(reader, start=2):
         if not row:
             continue
@@ -129,21 +128,28 @@ def _parse_long(text: str) -> Iterator[Record | Rejection]:
             yield Rejection(line, Reason.BAD_VALUE, f"{len(row)} kolumn zamiast 4")
             continue
         raw_code, raw_year, var, raw_value = row
-        code = pad_code(raw_code)
+        # The common case first, cheaply: seven digits, four digits, a plain number.
+        code = raw_code if len(raw_code) == 7 and raw_code.isdigit() else pad_code(raw_code)
         if code is None:
             yield Rejection(line, Reason.BAD_CODE, raw_code[:20])
             continue
-        year = _year(raw_year)
-        if year is None:
+        year = int(raw_year) if len(raw_year) == 4 and raw_year.isdigit() else _year(raw_year)
+        if year is None or not 1990 <= year <= 2100:
             yield Rejection(line, Reason.BAD_YEAR, raw_year[:20])
             continue
-        if not raw_value.strip():
-            continue
-        value = parse_number(raw_value)
-        if value is None:
+        try:
+            value = float(raw_value)
+        except ValueError:
+            if not raw_value.strip():
+                continue
+            value = parse_number(raw_value)  # type: ignore[assignment]
+        if value is None or not math.isfinite(value):
             yield Rejection(line, Reason.BAD_VALUE, raw_value[:20])
             continue
-        yield Record(code, year, var.strip(), value, line)
+        name = seen.get(var)
+        if name is None:
+            name = seen[var] = var.strip()
+        yield Record(code, year, name, value, line)
 
 
 def _parse_wide(text: str, variable: str | None) -> Iterator[Record | Rejection]:
