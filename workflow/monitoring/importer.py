@@ -17,6 +17,7 @@ before (data/geo/README.md). Parts of gminas (RODZ 4, 5, 8, 9) are rejected with
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -83,9 +84,17 @@ def import_bytes(raw: bytes, name: str, *, status: ValueStatus = ValueStatus.FIN
                  user_id: int | None = None) -> ImportReport:
     """Import a file's bytes; raises bdl.FormatError (nothing written) when it is not one."""
     report = ImportReport()
-    records = _resolve(bdl.parse(bdl.decode(raw), variable), variable, report)
-    variable_ids = sorted({key[0] for key in records})
-    existing = _existing(variable_ids)
+    # Hundreds of thousands of small objects and no cycles among them: the cyclic garbage
+    # collector would only walk them again and again (a third of the time, measured).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        records = _resolve(bdl.parse(bdl.decode(raw), variable), variable, report)
+        variable_ids = sorted({key[0] for key in records})
+        existing = _existing(variable_ids)
+    finally:
+        if collecting:
+            gc.enable()
     source = ValueSource(kind=kind, name=name[:300], sha256=hashlib.sha256(raw).hexdigest(),
                          user_id=user_id)
     db.session.add(source)
