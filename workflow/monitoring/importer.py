@@ -40,6 +40,9 @@ from workflow.monitoring import bdl
 from workflow.monitoring.bdl import Reason, Record, Rejection
 
 COLUMNS = ("variable_id", "year", "unit_id", "value", "status", "source_id", "revision")
+COPY_SQL = "COPY variable_value (variable_id, year, unit_id, value, status, source_id, revision) FROM STDIN"
+INSERT_SQL = ("INSERT INTO variable_value (variable_id, year, unit_id, value, status, source_id, revision) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?)")
 GMINA_PART_KINDS = frozenset("4589")
 EXAMPLES_PER_REASON = 5
 
@@ -201,13 +204,11 @@ def bulk_insert(rows: list[tuple[Any, ...]]) -> None:
     cursor = dbapi.cursor()
     try:
         if connection.dialect.name == "postgresql":
-            with cursor.copy(f"COPY variable_value ({', '.join(COLUMNS)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            with cursor.copy(COPY_SQL) as copy:  # type: ignore[attr-defined]
                 for row in rows:
                     copy.write_row(row)
         else:
-            marks = ", ".join("?" for _ in COLUMNS)
-            cursor.executemany(f"INSERT INTO variable_value ({', '.join(COLUMNS)}) VALUES ({marks})",  # noqa: S608
-                               rows)
+            cursor.executemany(INSERT_SQL, rows)
     finally:
         cursor.close()
 
