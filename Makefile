@@ -8,7 +8,7 @@ TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # `make run PORT=5050` serves on another port.
 PORT ?= 5000
 
-.PHONY: run reset-demo test test-fast test-sqlite test-postgres install translations messages migrate seed lint lock audit-deps bench clean screenshots
+.PHONY: run reset-demo test test-fast test-sqlite test-postgres install translations messages migrate seed lint lock audit-deps bench clean screenshots indicators
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,14 @@ migrate: install
 seed: migrate
 	$(FLASK) demo seed
 
-run: seed
+# The indicator base: TERYT units and boundaries, the definitions, the GUS BDL values
+# (docs/operations.md). Idempotent; about 20 s on SQLite, most of it the 416,370 values.
+indicators: migrate
+	$(FLASK) units load
+	$(FLASK) indicators define
+	$(FLASK) indicators import data/bdl/bdl_gminy_2010-2019_long_compact.csv
+
+run: seed indicators
 	@echo ""
 	@echo "Ścieżka: http://127.0.0.1:$(PORT)/login  (np. coordinator@demo.sciezka.pl / demo)"
 	@echo ""
