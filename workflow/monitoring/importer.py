@@ -20,7 +20,7 @@ from __future__ import annotations
 import gc
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -69,9 +69,11 @@ class ImportReport:
             examples.append(example)
 
     def summary(self) -> dict[str, Any]:
-        return {"read": self.read, "inserted": self.inserted, "updated": self.updated,
-                "unchanged": self.unchanged, "rejected": self.rejected,
-                "reasons": dict(self.reasons), "by_six_digits": self.by_six_digits}
+        """The counts (read, inserted, updated, unchanged, rejected, by six digits) and the
+        rejections by reason, as kept in value_source.summary."""
+        counts = {f.name: getattr(self, f.name) for f in fields(self)
+                  if f.type == "int" and f.name != "source_id"}
+        return {**counts, "reasons": dict(self.reasons)}
 
 
 def import_file(path: Path, *, status: ValueStatus = ValueStatus.FINAL, variable: str | None = None,
