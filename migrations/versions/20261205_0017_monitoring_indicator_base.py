@@ -7,7 +7,7 @@ and revision) and value_revision (every replaced value); indicator and indicator
 definitions as data, versioned). docs/decisions/0028.
 
 Revision ID: 0017
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-05 06:15:00
 """
 
@@ -20,7 +20,7 @@ import workflow.models.types
 
 
 revision = '0017'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
