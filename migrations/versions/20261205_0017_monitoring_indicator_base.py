@@ -7,7 +7,7 @@ and revision) and value_revision (every replaced value); indicator and indicator
 definitions as data, versioned). docs/decisions/0028.
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0015
 Create Date: 2026-12-05 06:15:00
 """
 
@@ -20,7 +20,7 @@ import workflow.models.types
 
 
 revision = '0017'
-down_revision = '0012'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
