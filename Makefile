@@ -8,7 +8,7 @@ TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # `make run PORT=5050` serves on another port.
 PORT ?= 5000
 
-.PHONY: run reset-demo test test-fast test-sqlite test-postgres install translations messages migrate seed lint lock audit-deps bench clean screenshots
+.PHONY: run reset-demo test test-fast test-sqlite test-postgres install translations messages migrate seed lint lock audit-deps bench clean screenshots indicators
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,14 @@ migrate: install
 seed: migrate
 	$(FLASK) demo seed
 
-run: seed
+# The indicator base: TERYT units and boundaries, the definitions, the GUS BDL values
+# (docs/operations.md). Idempotent; about 20 s on SQLite, most of it the 416,370 values.
+indicators: migrate
+	$(FLASK) units load
+	$(FLASK) indicators define
+	$(FLASK) indicators import data/bdl/bdl_gminy_2010-2019_long_compact.csv
+
+run: seed indicators
 	@echo ""
 	@echo "Ścieżka: http://127.0.0.1:$(PORT)/login  (np. coordinator@demo.sciezka.pl / demo)"
 	@echo ""
@@ -35,8 +42,10 @@ run: seed
 
 # Erase the database (every row, also what you did in the demo), migrate it and seed the demo
 # again: `flask --app wsgi demo reset` (refused with APP_ENV=production).
+# Drops every table (the indicator base too), migrates, seeds the demo, reloads the indicators.
 reset-demo: install
 	$(FLASK) demo reset --yes
+	$(MAKE) --no-print-directory indicators
 
 # The two halves run side by side, one pytest process each (they share nothing but the Redis
 # on 6379, where every test has its own queue and key prefix); each half's output is printed

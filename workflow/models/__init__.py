@@ -44,6 +44,24 @@ from workflow.models.evaluation import (
     SheetStatus,
 )
 from workflow.models.export import ExportJob, ExportKind, ExportStatus
+from workflow.models.monitoring import (
+    Dimension,
+    Indicator,
+    IndicatorType,
+    IndicatorVersion,
+    MonitoringArea,
+    Polarity,
+    SourceKind,
+    TerritorialUnit,
+    UnitBoundary,
+    UnitKind,
+    UnitLevel,
+    ValueRevision,
+    ValueSource,
+    ValueStatus,
+    Variable,
+    VariableValue,
+)
 from workflow.models.notification import Notification, NotificationStatus, ReminderKind
 from workflow.models.notification_settings import NotificationPreference, NotificationTemplate
 from workflow.models.path import DeadlineExtension, Path, PathTransition
@@ -117,4 +135,20 @@ __all__ = [
     "StageDeadline",
     "StageSignoff",
     "User",
+    "Dimension",
+    "Indicator",
+    "IndicatorType",
+    "IndicatorVersion",
+    "MonitoringArea",
+    "Polarity",
+    "SourceKind",
+    "TerritorialUnit",
+    "UnitBoundary",
+    "UnitKind",
+    "UnitLevel",
+    "ValueRevision",
+    "ValueSource",
+    "ValueStatus",
+    "Variable",
+    "VariableValue",
 ]
