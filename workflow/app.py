@@ -25,6 +25,7 @@ from workflow import text
 from workflow.accounts import operations as accounts
 from workflow.accounts import security
 from workflow.accounts.operations import load_session_user
+from workflow.advice import service_totals
 from workflow.blueprints import register_blueprints
 from workflow.cli import register_cli
 from workflow.extensions import babel, csrf, db, login_manager
@@ -61,6 +62,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
+    service_totals.install()  # the services report's totals follow every write (decision 0029)
     with app.app_context():  # Polish order and search in SQL on SQLite too (decision 0026)
         text.register_sqlite(db.engine)
     csrf.init_app(app)

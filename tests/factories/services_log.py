@@ -17,6 +17,7 @@ from sqlalchemy import insert
 
 from factories.accounts import make_user
 from factories.path import make_town
+from workflow.advice import service_totals
 from workflow.extensions import db
 from workflow.models import ExpertiseField, Person, Programme, Service, Study, service_participant
 
@@ -141,6 +142,7 @@ def add_services(log: Log, services: list[Gen]) -> None:
         db.session.execute(insert(service_participant), participants)
     if studies:
         db.session.execute(insert(Study), studies)
+    service_totals.rebuild(log.programme.id)  # bulk INSERTs pass beside the ORM, as the demo's do
     db.session.commit()
     log.services.extend(services)
 

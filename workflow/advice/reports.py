@@ -22,9 +22,10 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, distinct, false, func, literal_column, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, distinct, false, func, select, true
 
 from workflow import keyset
+from workflow.advice.service_totals import month_expr
 from workflow.extensions import db
 from workflow.models import (
     Applicant,
@@ -34,6 +35,7 @@ from workflow.models import (
     Role,
     Service,
     ServiceStatus,
+    ServiceTotal,
     Study,
     User,
     service_participant,
@@ -134,17 +136,6 @@ class MonthKinds:
 
 # --- SQL pieces -------------------------------------------------------------------------------
 
-def month_expr(column: Any, dialect: str) -> ColumnElement[str]:
-    """'YYYY-MM' of a date column: strftime on SQLite, to_char on PostgreSQL.
-
-    The format is written into the SQL text (not bound), so the same expression in SELECT
-    and GROUP BY is one expression to PostgreSQL.
-    """
-    if dialect == "postgresql":
-        return func.to_char(column, literal_column("'YYYY-MM'"))
-    return func.strftime(literal_column("'%Y-%m'"), column)
-
-
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
@@ -226,11 +217,40 @@ def _metrics(values: dict[str, Any]) -> dict[str, int]:
     return {name: values.get(name, 0) for name in _METRIC_NAMES}
 
 
+# --- the maintained totals (decision 0029) ---------------------------------------------------
+
+def maintained(filters: Filters | None, scope: Scope) -> bool:
+    """The unfiltered report of the whole programme reads the maintained totals (one small
+    query per table); a filtered or scoped one counts the log."""
+    return scope == FULL_SCOPE and (filters is None or filters == Filters())
+
+
+def _stored(programme: Programme, dim: str, label: ColumnElement[Any] | None = None,
+            joins: Sequence[tuple[Any, ColumnElement[bool]]] = ()) -> dict[Any, dict[str, Any]]:
+    """The stored lines of one table: {key: {label, metrics}}, groups without services left out."""
+    labels = [] if label is None else [label]
+    columns = [ServiceTotal.ref, ServiceTotal.month, *(getattr(ServiceTotal, n) for n in _METRIC_NAMES)]
+    query: Select[Any] = select(*columns, *labels)
+    for target, on in joins:
+        query = query.join(target, on)
+    query = query.where(ServiceTotal.programme_id == programme.id, ServiceTotal.dim == dim,
+                        ServiceTotal.services > 0)
+    out: dict[Any, dict[str, Any]] = {}
+    for row in db.session.execute(query):
+        key = None if dim == "all" else row.month if dim == "month" else row.ref
+        out[key] = {"label": row[-1] if labels else key,
+                    **{n: int(v) for n, v in zip(_METRIC_NAMES, row[2:2 + len(_METRIC_NAMES)], strict=True)}}
+    return out
+
+
 # --- the report -------------------------------------------------------------------------------
 
 def totals(programme: Programme, filters: Filters | None = None, scope: Scope = FULL_SCOPE) -> Metrics:
-    """The programme's table: three queries."""
-    found = _families(programme, filters or Filters(), scope, None)
+    """The programme's table: one query of the maintained totals, or three of the log."""
+    if maintained(filters, scope):
+        found = _stored(programme, "all")
+    else:
+        found = _families(programme, filters or Filters(), scope, None)
     return Metrics(**_metrics(found.get(None, {})))
 
 
@@ -242,16 +262,23 @@ def _rows(found: dict[Any, dict[str, Any]]) -> list[GroupRow]:
 def by_town(programme: Programme, filters: Filters | None = None,
             scope: Scope = FULL_SCOPE) -> list[GroupRow]:
     """Per town (its path in the programme), in Polish alphabetical order."""
-    found = _families(programme, filters or Filters(), scope, Service.path_id, Applicant.name,
-                      [(Applicant, Applicant.id == Path.applicant_id)])
+    if maintained(filters, scope):
+        found = _stored(programme, "town", Applicant.name, [(Path, Path.id == ServiceTotal.ref),
+                                                             (Applicant, Applicant.id == Path.applicant_id)])
+    else:
+        found = _families(programme, filters or Filters(), scope, Service.path_id, Applicant.name,
+                          [(Applicant, Applicant.id == Path.applicant_id)])
     return sorted(_rows(found), key=lambda r: (polish_key(r.label), r.key))
 
 
 def by_advisor(programme: Programme, filters: Filters | None = None,
                scope: Scope = FULL_SCOPE) -> list[GroupRow]:
     """Per advisor who delivered the services, in Polish alphabetical order of names."""
-    found = _families(programme, filters or Filters(), scope, Service.advisor_id, User.name,
-                      [(User, User.id == Service.advisor_id)])
+    if maintained(filters, scope):
+        found = _stored(programme, "advisor", User.name, [(User, User.id == ServiceTotal.ref)])
+    else:
+        found = _families(programme, filters or Filters(), scope, Service.advisor_id, User.name,
+                          [(User, User.id == Service.advisor_id)])
     return sorted(_rows(found), key=lambda r: (polish_key(r.label), r.key))
 
 
@@ -259,15 +286,21 @@ def by_field(programme: Programme, filters: Filters | None = None, scope: Scope 
              locale: str = "pl") -> list[GroupRow]:
     """Per field of expertise, named in `locale`, in alphabetical order."""
     name = ExpertiseField.name_en if locale.startswith("en") else ExpertiseField.name_pl
-    found = _families(programme, filters or Filters(), scope, Service.field_id, name,
-                      [(ExpertiseField, ExpertiseField.id == Service.field_id)])
+    if maintained(filters, scope):
+        found = _stored(programme, "field", name, [(ExpertiseField, ExpertiseField.id == ServiceTotal.ref)])
+    else:
+        found = _families(programme, filters or Filters(), scope, Service.field_id, name,
+                          [(ExpertiseField, ExpertiseField.id == Service.field_id)])
     return sorted(_rows(found), key=lambda r: (polish_key(r.label), r.key))
 
 
 def by_month(programme: Programme, filters: Filters | None = None,
              scope: Scope = FULL_SCOPE) -> list[GroupRow]:
     """Per calendar month of the service's date ('YYYY-MM'), chronologically."""
-    found = _families(programme, filters or Filters(), scope, month_expr(Service.held_on, _dialect()))
+    if maintained(filters, scope):
+        found = _stored(programme, "month")
+    else:
+        found = _families(programme, filters or Filters(), scope, month_expr(Service.held_on, _dialect()))
     return sorted(_rows(found), key=lambda r: r.key)
 
 
@@ -291,7 +324,10 @@ def month_range(first: str, last: str) -> list[str]:
 def services_per_month_by_kind(programme: Programme, filters: Filters | None = None,
                                scope: Scope = FULL_SCOPE) -> list[MonthKinds]:
     """Services per month and kind, for the chart; months without services are kept (as
-    zeros) between the first and the last one. One query."""
+    zeros) between the first and the last one. One query (of the maintained totals when
+    unfiltered)."""
+    if maintained(filters, scope):
+        return month_kinds(by_month(programme))
     month = month_expr(Service.held_on, _dialect()).label("m")
     query = (select(month, Service.kind, func.count(Service.id))
              .select_from(Service).join(Path, Path.id == Service.path_id)

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
 
-from workflow.advice import assignment, profiles
+from workflow.advice import assignment, profiles, service_totals
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,
@@ -231,7 +231,8 @@ def seed_advisory(programme: Programme, advisors: list[User], today: date) -> di
     for town in plan.towns:
         _choose_participants(plan.rng, town)
     _plan_drafts(plan)
-    _write(plan)
+    _write(plan)  # bulk INSERTs, beside the ORM: the totals are recomputed once, after them
+    service_totals.rebuild(programme.id)
     db.session.commit()
     return dict(TARGETS)
 

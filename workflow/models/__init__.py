@@ -66,6 +66,7 @@ from workflow.models.notification import Notification, NotificationStatus, Remin
 from workflow.models.notification_settings import NotificationPreference, NotificationTemplate
 from workflow.models.path import DeadlineExtension, Path, PathTransition
 from workflow.models.programme import HideScoresUntil, Programme, RankingPolicy, StageDeadline
+from workflow.models.totals import ServiceTotal, ServiceTotalPerson
 from workflow.models.user import Role, User
 
 __all__ = [
@@ -113,6 +114,8 @@ __all__ = [
     "advisor_expertise",
     "path_need",
     "service_participant",
+    "ServiceTotal",
+    "ServiceTotalPerson",
     "Applicant",
     "ApplicantKind",
     "ApplicantMember",

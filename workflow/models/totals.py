@@ -1,0 +1,50 @@
+"""The services report's maintained totals (decision 0029).
+
+ServiceTotal holds one line of the report per programme and group: the programme itself
+(dim 'all'), a town's path (dim 'town', ref = path id), an advisor (dim 'advisor', ref =
+user id), a field (dim 'field', ref = field id) or a month (dim 'month', month = 'YYYY-MM').
+ServiceTotalPerson counts, per group, the participations of each person: a person is one
+of the group's `people` while their count is above zero (their first participation in the
+group adds them, removing their last one takes them away).
+
+Both are kept by workflow.advice.service_totals in the transaction that changes the log;
+`flask report rebuild-totals` recomputes them from the log.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from workflow.extensions import db
+
+
+class ServiceTotal(db.Model):
+    __tablename__ = "service_total"
+
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"),
+                                              primary_key=True)
+    dim: Mapped[str] = mapped_column(String(8), primary_key=True)
+    ref: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 for 'all' and 'month'
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # '' unless dim == 'month'
+    services: Mapped[int] = mapped_column(default=0)
+    consultations: Mapped[int] = mapped_column(default=0)
+    workshops: Mapped[int] = mapped_column(default=0)
+    study_services: Mapped[int] = mapped_column(default=0)
+    other: Mapped[int] = mapped_column(default=0)
+    studies: Mapped[int] = mapped_column(default=0)
+    participations: Mapped[int] = mapped_column(default=0)
+    people: Mapped[int] = mapped_column(default=0)
+    minutes: Mapped[int] = mapped_column(default=0)
+
+
+class ServiceTotalPerson(db.Model):
+    __tablename__ = "service_total_person"
+
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"),
+                                              primary_key=True)
+    dim: Mapped[str] = mapped_column(String(8), primary_key=True)
+    ref: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
