@@ -337,3 +337,20 @@ def rebuild(programme_id: int | None = None, conn: Connection | None = None) -> 
     scope = [] if programme_id is None else [totals_t.c.programme_id == programme_id]
     conn.execute(update(totals_t).where(*scope).values(people=counted))
     return int(conn.execute(select(func.count()).select_from(totals_t).where(*scope)).scalar_one())
+
+
+def stored(programme_id: int | None = None) -> dict[tuple[Any, ...], tuple[int, ...]]:
+    """Every non-zero line of both tables, for comparing the kept totals with a rebuild:
+    {(programme, dim, ref, month[, person]): counts}."""
+    totals_t, persons_t = ServiceTotal.__table__, ServiceTotalPerson.__table__
+    out: dict[tuple[Any, ...], tuple[int, ...]] = {}
+    t_where = [] if programme_id is None else [totals_t.c.programme_id == programme_id]
+    p_where = [] if programme_id is None else [persons_t.c.programme_id == programme_id]
+    for row in db.session.execute(select(*(totals_t.c[c] for c in (*KEY_COLUMNS, *COUNTS))).where(*t_where)):
+        if any(row[len(KEY_COLUMNS):]):
+            out[tuple(row[:len(KEY_COLUMNS)])] = tuple(int(v) for v in row[len(KEY_COLUMNS):])
+    for row in db.session.execute(select(*(persons_t.c[c] for c in (*KEY_COLUMNS, "person_id", "n")))
+                                  .where(*p_where)):
+        if row[-1]:
+            out[tuple(row[:-1])] = (int(row[-1]),)
+    return out

@@ -3,6 +3,8 @@
     flask --app wsgi report services --json              the funders' table as JSON
     flask --app wsgi report services --by town           a breakdown as an aligned table
     flask --app wsgi report services --by month --json   ... or as a JSON list
+    flask --app wsgi report rebuild-totals               recompute the maintained totals
+    flask --app wsgi report rebuild-totals --check       ... only compare them (exit 1 if they differ)
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 import click
 from sqlalchemy import select
 
-from workflow.advice import reports
+from workflow.advice import reports, service_totals
 from workflow.extensions import db
 from workflow.models import Programme
 
@@ -52,6 +54,27 @@ def report_services(as_json: bool, by: str | None, code: str | None) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False))
         return
     click.echo(text_table(by, rows))
+
+
+@report_cli.command("rebuild-totals")
+@click.option("--check", is_flag=True, help="Compare the maintained totals with the log; change nothing.")
+def rebuild_totals(check: bool) -> None:
+    """Recompute the services report's maintained totals from the log (decision 0029)."""
+    before = service_totals.stored()
+    rows = service_totals.rebuild()
+    after = service_totals.stored()
+    differing = sorted(set(before.items()) ^ set(after.items()))
+    if check:
+        db.session.rollback()
+        if differing:
+            keys = sorted({k for k, _v in differing})
+            for key in keys[:20]:
+                click.echo(f"differs: {key}: kept {before.get(key)}, log {after.get(key)}")
+            raise click.ClickException(f"{len(keys)} total rows differ from the log")
+        click.echo(f"the maintained totals equal the log ({len(after)} rows)")
+        return
+    db.session.commit()
+    click.echo(f"rebuilt {rows} total rows; {len({k for k, _v in differing})} had differed")
 
 
 def text_table(by: str, rows: list[dict[str, object]]) -> str:
