@@ -225,22 +225,40 @@ def maintained(filters: Filters | None, scope: Scope) -> bool:
     return scope == FULL_SCOPE and (filters is None or filters == Filters())
 
 
-def _stored(programme: Programme, dim: str, label: ColumnElement[Any] | None = None,
-            joins: Sequence[tuple[Any, ColumnElement[bool]]] = ()) -> dict[Any, dict[str, Any]]:
-    """The stored lines of one table: {key: {label, metrics}}, groups without services left out."""
-    labels = [] if label is None else [label]
-    columns = [ServiceTotal.ref, ServiceTotal.month, *(getattr(ServiceTotal, n) for n in _METRIC_NAMES)]
-    query: Select[Any] = select(*columns, *labels)
-    for target, on in joins:
-        query = query.join(target, on)
-    query = query.where(ServiceTotal.programme_id == programme.id, ServiceTotal.dim == dim,
-                        ServiceTotal.services > 0)
-    out: dict[Any, dict[str, Any]] = {}
+def _stored_report(programme: Programme, locale: str) -> dict[str, dict[Any, dict[str, Any]]]:
+    """Every stored line of the programme's report in ONE query: each line's name comes
+    from the table its group kind points at (outer joins that match for that kind only)."""
+    field_name = ExpertiseField.name_en if locale.startswith("en") else ExpertiseField.name_pl
+    dim = ServiceTotal.dim
+    label = func.coalesce(Applicant.name, User.name, field_name)
+    columns = [dim, ServiceTotal.ref, ServiceTotal.month, *(getattr(ServiceTotal, n) for n in _METRIC_NAMES)]
+    query = (select(*columns, label)
+             .outerjoin(Path, and_(dim == "town", Path.id == ServiceTotal.ref))
+             .outerjoin(Applicant, Applicant.id == Path.applicant_id)
+             .outerjoin(User, and_(dim == "advisor", User.id == ServiceTotal.ref))
+             .outerjoin(ExpertiseField, and_(dim == "field", ExpertiseField.id == ServiceTotal.ref))
+             .where(ServiceTotal.programme_id == programme.id, ServiceTotal.services > 0))
+    out: dict[str, dict[Any, dict[str, Any]]] = {d: {} for d in ("all", *BREAKDOWNS)}
     for row in db.session.execute(query):
-        key = None if dim == "all" else row.month if dim == "month" else row.ref
-        out[key] = {"label": row[-1] if labels else key,
-                    **{n: int(v) for n, v in zip(_METRIC_NAMES, row[2:2 + len(_METRIC_NAMES)], strict=True)}}
+        kind = row[0]
+        key = None if kind == "all" else row[2] if kind == "month" else row[1]
+        out[kind][key] = {"label": key if kind in ("all", "month") else row[-1],
+                          **dict(zip(_METRIC_NAMES, map(int, row[3:]), strict=False))}
     return out
+
+
+def report(programme: Programme, filters: Filters | None = None, scope: Scope = FULL_SCOPE,
+           locale: str = "pl") -> dict[str, Any]:
+    """The whole report: {"totals": Metrics, "town"|"advisor"|"field"|"month": [GroupRow]}.
+    One query of the maintained totals when unfiltered; otherwise three per table."""
+    if not maintained(filters, scope):
+        return {"totals": totals(programme, filters, scope),
+                **{name: breakdown(name, programme, filters, scope, locale) for name in BREAKDOWNS}}
+    found = _stored_report(programme, locale)
+    by_name = {name: sorted(_rows(found[name]), key=lambda r: (polish_key(r.label), r.key))
+               for name in ("town", "advisor", "field")}
+    return {"totals": Metrics(**_metrics(found["all"].get(None, {}))), **by_name,
+            "month": sorted(_rows(found["month"]), key=lambda r: r.key)}
 
 
 # --- the report -------------------------------------------------------------------------------
@@ -248,7 +266,7 @@ def _stored(programme: Programme, dim: str, label: ColumnElement[Any] | None = N
 def totals(programme: Programme, filters: Filters | None = None, scope: Scope = FULL_SCOPE) -> Metrics:
     """The programme's table: one query of the maintained totals, or three of the log."""
     if maintained(filters, scope):
-        found = _stored(programme, "all")
+        found = _stored_report(programme, "pl")["all"]
     else:
         found = _families(programme, filters or Filters(), scope, None)
     return Metrics(**_metrics(found.get(None, {})))
@@ -263,8 +281,7 @@ def by_town(programme: Programme, filters: Filters | None = None,
             scope: Scope = FULL_SCOPE) -> list[GroupRow]:
     """Per town (its path in the programme), in Polish alphabetical order."""
     if maintained(filters, scope):
-        found = _stored(programme, "town", Applicant.name, [(Path, Path.id == ServiceTotal.ref),
-                                                             (Applicant, Applicant.id == Path.applicant_id)])
+        found = _stored_report(programme, "pl")["town"]
     else:
         found = _families(programme, filters or Filters(), scope, Service.path_id, Applicant.name,
                           [(Applicant, Applicant.id == Path.applicant_id)])
@@ -275,7 +292,7 @@ def by_advisor(programme: Programme, filters: Filters | None = None,
                scope: Scope = FULL_SCOPE) -> list[GroupRow]:
     """Per advisor who delivered the services, in Polish alphabetical order of names."""
     if maintained(filters, scope):
-        found = _stored(programme, "advisor", User.name, [(User, User.id == ServiceTotal.ref)])
+        found = _stored_report(programme, "pl")["advisor"]
     else:
         found = _families(programme, filters or Filters(), scope, Service.advisor_id, User.name,
                           [(User, User.id == Service.advisor_id)])
@@ -287,7 +304,7 @@ def by_field(programme: Programme, filters: Filters | None = None, scope: Scope 
     """Per field of expertise, named in `locale`, in alphabetical order."""
     name = ExpertiseField.name_en if locale.startswith("en") else ExpertiseField.name_pl
     if maintained(filters, scope):
-        found = _stored(programme, "field", name, [(ExpertiseField, ExpertiseField.id == ServiceTotal.ref)])
+        found = _stored_report(programme, locale)["field"]
     else:
         found = _families(programme, filters or Filters(), scope, Service.field_id, name,
                           [(ExpertiseField, ExpertiseField.id == Service.field_id)])
@@ -298,7 +315,7 @@ def by_month(programme: Programme, filters: Filters | None = None,
              scope: Scope = FULL_SCOPE) -> list[GroupRow]:
     """Per calendar month of the service's date ('YYYY-MM'), chronologically."""
     if maintained(filters, scope):
-        found = _stored(programme, "month")
+        found = _stored_report(programme, "pl")["month"]
     else:
         found = _families(programme, filters or Filters(), scope, month_expr(Service.held_on, _dialect()))
     return sorted(_rows(found), key=lambda r: r.key)

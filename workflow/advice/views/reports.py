@@ -155,11 +155,7 @@ def consultations() -> tuple[str, int]:
         return render_template("advice/reports/services.html", programme=programme, form=form,
                                report=None, **template_helpers()), 400
     filters = form.report_filters()
-    report = {
-        "totals": reports.totals(programme, filters, FULL_SCOPE),
-        **{name: reports.breakdown(name, programme, filters, FULL_SCOPE, g.locale)
-           for name in reports.BREAKDOWNS},
-    }
+    report = reports.report(programme, filters, FULL_SCOPE, g.locale)
     months = reports.month_kinds(report["month"])  # the chart's numbers, without a query
     return render_template("advice/reports/services.html", programme=programme, form=form, report=report,
                            months=months, chart=chart(months), args=query_args(form, programme),
@@ -202,8 +198,7 @@ def public() -> str:
         if request.args.get("programme"):
             abort(404)
         return render_template("advice/reports/public.html", programme=None, **template_helpers())
-    totals = reports.totals(programme)
-    months = reports.services_per_month_by_kind(programme)
-    by_field = reports.by_field(programme, locale=g.locale)
+    found = reports.report(programme, locale=g.locale)  # one query of the maintained totals
+    totals, months, by_field = found["totals"], reports.month_kinds(found["month"]), found["field"]
     return render_template("advice/reports/public.html", programme=programme, totals=totals, months=months,
                            chart=chart(months), by_field=by_field, **template_helpers())
