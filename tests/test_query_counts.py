@@ -24,6 +24,10 @@ PAGES = {
     "town dashboard": (Built.town, "/town/"),
     "advisor page, one town": (Built.lead, "/advisor/"),
     "advisor page, every tenth town": (Built.busy, "/advisor/"),
+    # Decision 0029: the report and the public pages read maintained totals, not the log.
+    "services report": (Built.coordinator, "/coordinator/reports/consultations"),
+    "public statistics (anonymous)": (None, "/public/"),
+    "public results (anonymous)": (None, "/public/results/"),
 }
 # The paged lists (docs/decisions/0026), at their first page and their last: page=999999
 # is clamped to the last page, whatever it is (3 of 54 towns, 22 of 540).
@@ -60,6 +64,13 @@ EXPECTED = {
     "town dashboard": 12,
     "advisor page, one town": 5,
     "advisor page, every tenth town": 5,
+    # user, programme, the filter's towns, advisors and fields, the report (one query of the
+    # maintained totals), the bell
+    "services report": 7,
+    # the programme, the report (one query of the maintained totals); no user, no bell
+    "public statistics (anonymous)": 2,
+    # the announced rankings, the towns that hold a grant (workflow/ranking/appeals.py)
+    "public results (anonymous)": 2,
 }
 # user, the bell, and the list's own: COUNT and the page (workflow/web/listing.py), and
 # towns: + programme, counts per state, voivodeships, programme list, deadlines
@@ -88,7 +99,8 @@ def measure(app, built: Built) -> dict[str, Measured]:  # noqa: ANN001
     for page, (email, url) in PAGES.items():
         url = url.format(programme_id=built.programme_id)
         browser = Browser(app, PASSWORD)
-        assert browser.login(email).status_code == 302
+        if email is not None:
+            assert browser.login(email).status_code == 302
         with count_queries(db.engine) as log:  # only the GET, not the login
             response = browser.get(url)
         assert response.status_code == 200, page
@@ -191,3 +203,12 @@ def test_the_paged_lists_show_their_first_and_last_pages(measured, name):
                     "advisors": size + 1, "advisors' board": size, "services log": -(-size // 10)}
         if name in expected:
             assert total == expected[name], (name, size, total)
+
+
+def test_the_public_statistics_measured_counted_the_grown_log(measured):
+    """The public page's two queries read totals that grew with the programme: one service
+    in every tenth town (6 of 54, 54 of 540), kept as the towns were added."""
+    for size in (54, 540):
+        table = measured[size]["public statistics (anonymous)"].html.split('id="programme-h"', 1)[1]
+        cells = dict(re.findall(r'data-metric="(\w+)">([^<]*)<', table.split("</table>", 1)[0]))
+        assert cells["services"] == str(len(range(0, size, 10))), (size, cells)
