@@ -9,13 +9,19 @@ Builds one programme of 54 towns, 74 advisors and 8 fields with a log of 2,700 s
 service, ~0.29 studies per service, Feb-Oct 2020), measures, then grows the log (and the
 people with it) to 27,000 and 270,000 services with bulk inserts and measures again.
 For each size it prints the median time of totals(), of each breakdown, of the chart's
-query, of GET /coordinator/reports/consultations (with its SQL statement count), and of the
-full CSV export of the log, and how much slower each is than at 2,700. Figures only:
-nothing here passes or fails.
+query, of GET /coordinator/reports/consultations and of the anonymous GET /public/ (with
+their SQL statement counts), all reading the maintained totals (decision 0029); of the
+same report counted from the log (a filter that excludes nothing: what every report cost
+before 0029); of logging one service with 6 participants and a study (the upserts that keep
+the totals, in its commit); of `rebuild-totals`; and of the full CSV export of the log,
+and how much slower each is than at 2,700. The bulk inserts pass beside the ORM, so the
+totals are rebuilt after each growth, as the demo does. Figures only: nothing here passes
+or fails. BENCH_SIZES=2700,27000 limits the sizes.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import secrets
 import statistics
@@ -33,7 +39,7 @@ from support import Browser, bench_main  # noqa: E402
 from support.querycount import count_queries  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
-from workflow.advice import reports  # noqa: E402
+from workflow.advice import reports, service_totals  # noqa: E402
 from workflow.app import create_app  # noqa: E402
 from workflow.extensions import db  # noqa: E402
 from workflow.models import (  # noqa: E402
@@ -48,7 +54,7 @@ from workflow.models import (  # noqa: E402
     service_participant,
 )
 
-SIZES = (2_700, 27_000, 270_000)
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "2700,27000,270000").split(","))
 TOWNS, ADVISORS, FIELDS = 54, 74, 8
 PEOPLE_PER_SERVICE_POOL = 3_300 / 2_700  # distinct people grow with the log
 CHUNK = 20_000
@@ -109,6 +115,7 @@ class Builder:
     def grow(self, target: int) -> None:
         self.add_people(target)
         rnd = self.rnd
+        self.next_service = (db.session.scalar(sa.select(sa.func.max(Service.id))) or 0) + 1  # log_one()
         logged_at = datetime(2020, 11, 1, tzinfo=UTC)
         while self.services < target:
             services, participants, studies = [], [], []
@@ -140,9 +147,29 @@ class Builder:
             if studies:
                 db.session.execute(sa.insert(Study), studies)
             db.session.commit()
+        if db.session.get_bind().dialect.name == "postgresql":  # the ORM's next id follows ours
+            db.session.execute(sa.text("SELECT setval(pg_get_serial_sequence('service', 'id'), "
+                                       "(SELECT max(id) FROM service))"))
+            db.session.commit()
 
 
 # --- measuring ----------------------------------------------------------------------------------
+
+def log_one(programme_id: int) -> None:
+    """One logged service through the ORM, as the consultation operations write it: the
+    flush adds its contribution to the maintained totals in the same transaction."""
+    path_id, applicant_id = db.session.execute(
+        sa.select(Path.id, Path.applicant_id).where(Path.programme_id == programme_id).limit(1)).one()
+    advisor_id = db.session.scalar(sa.select(User.id).where(User.role == "advisor").limit(1))
+    field_id = db.session.scalar(sa.select(ExpertiseField.id).limit(1))
+    people = db.session.scalars(sa.select(Person).where(Person.applicant_id == applicant_id).limit(6)).all()
+    service = Service(path_id=path_id, advisor_id=advisor_id, field_id=field_id, kind="workshop",
+                      held_on=START, duration_minutes=60, topic="Pomiar", format="on_site", status="logged",
+                      logged_at=datetime(2020, 11, 1, tzinfo=UTC), participants=list(people),
+                      studies=[Study(title="Pomiar", kind="analysis")])
+    db.session.add(service)
+    db.session.commit()
+
 
 def median_time(action: Callable[[], object], times: int) -> float:
     action()  # warm-up
@@ -169,6 +196,15 @@ def measure(app, engine: sa.Engine, size: int) -> dict[str, tuple[float, str]]: 
                                    f"{len(rows)} rows")
         out["services_per_month_by_kind()"] = (
             median_time(lambda: reports.services_per_month_by_kind(programme), n), "")
+        everything = reports.Filters(date_from=date(1900, 1, 1))
+        out["report from the log (pre-0029)"] = (
+            median_time(lambda: reports.report(programme, everything), n), "15 GROUP BY queries")
+        out["log one service (+ totals)"] = (median_time(lambda: log_one(programme.id), n),
+                                             "6 participants, 1 study, commit")
+        started = time.perf_counter()
+        rows = service_totals.rebuild(programme.id)
+        db.session.commit()
+        out["rebuild-totals"] = (time.perf_counter() - started, f"{rows} total rows")
     browser = Browser(app, PASSWORD)
     if browser.login(COORDINATOR).status_code != 302:
         raise RuntimeError("could not log in")
@@ -177,6 +213,13 @@ def measure(app, engine: sa.Engine, size: int) -> dict[str, tuple[float, str]]: 
     if page.status_code != 200:
         raise RuntimeError(f"{URL}: {page.status_code}")
     out["report page GET"] = (median_time(lambda: browser.get(URL), n), f"{log.count} SQL statements")
+    anonymous = Browser(app, PASSWORD)
+    with count_queries(engine) as log:
+        page = anonymous.get("/public/")
+    if page.status_code != 200:
+        raise RuntimeError(f"/public/: {page.status_code}")
+    out["public statistics GET"] = (median_time(lambda: anonymous.get("/public/"), n),
+                                    f"{log.count} SQL statements, anonymous")
 
     def export() -> int:
         with app.app_context():
@@ -205,6 +248,8 @@ def run(label: str, database_url: str, workdir: FsPath) -> dict[int, dict[str, t
         started = time.perf_counter()
         with app.app_context():
             builder.grow(size)
+            service_totals.rebuild(builder.programme_id)  # the bulk inserts passed beside the ORM
+            db.session.commit()
             if engine.dialect.name == "postgresql":
                 with engine.begin() as conn:
                     conn.execute(sa.text("ANALYZE"))
