@@ -8,7 +8,7 @@ group's people while their count is above zero.
 The upgrade fills both from the log (the same computation as `flask report rebuild-totals`).
 
 Revision ID: 0018
-Revises: 0012
+Revises: 0015
 Create Date: 2026-12-05 06:40:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0018'
-down_revision = '0012'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
