@@ -266,9 +266,9 @@ def print_report(label: str, results: dict[int, dict[str, tuple[float, str]]]) -
     first, *rest = SIZES
     print()
     print(f"{label}: median time (ms), {repeats(first)} runs up to 27,000 services, "
-          f"{repeats(SIZES[-1])} at 270,000")
+          f"{repeats(SIZES[-1])} at {SIZES[-1]:,}")
     header = (f"{'measure':30} " + " ".join(f"{f'{n:,}':>10}" for n in SIZES) + " "
-              + " ".join(f"{f'{n // 1000}k/2.7k':>10}" for n in rest) + "  at 270,000")
+              + " ".join(f"{f'{n // 1000}k/2.7k':>10}" for n in rest) + f"  at {SIZES[-1]:,}")
     print(header)
     print("-" * len(header))
     for name in results[first]:
