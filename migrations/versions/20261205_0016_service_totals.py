@@ -7,7 +7,7 @@ group's people while their count is above zero.
 
 The upgrade fills both from the log (the same computation as `flask report rebuild-totals`).
 
-Revision ID: 0018
+Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-05 06:40:00
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0018'
+revision = '0016'
 down_revision = '0015'
 branch_labels = None
 depends_on = None
