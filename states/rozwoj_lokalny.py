@@ -20,6 +20,8 @@ CO_SYS = frozenset({"coordinator", "system"})
 # What a stage's verdict tells the town's members (workflow/messaging/texts.py has the texts).
 ACCEPTED = (Notify("stage_accepted", to="applicant"),)
 RETURNED = (Notify("stage_returned", to="applicant"),)
+# A submission tells the town's advisor that a decision waits for them.
+SUBMITTED = (Notify("stage_submitted", to="advisor"),)
 
 STAGES = (
     Stage("diagnosis", L("Diagnoza", "Diagnosis"), has_deadline=True, document_required=True),
@@ -156,6 +158,7 @@ def _plan_transitions() -> list[Transition]:
                 L(f"Złóż {acc} do doradcy", f"Submit the {en} to your advisor"),
                 guards=("deadline_open", "document_attached"),
                 history=L(f"Miasto złożyło {acc}", f"The town submitted the {en}"),
+                notify=SUBMITTED,
             ),
             Transition(
                 f"accept_{stage}",
@@ -197,6 +200,7 @@ TRANSITIONS = (
         L("Złóż wniosek o dofinansowanie", "Submit the application"),
         guards=("deadline_open", "document_attached", "advisor_signed_off", "amount_requested"),
         history=L("Miasto złożyło wniosek", "The town submitted the application"),
+        notify=SUBMITTED,
     ),
     Transition(
         "pass_formal_check",

@@ -46,7 +46,7 @@ from workflow.models.evaluation import (
 from workflow.models.export import ExportJob, ExportKind, ExportStatus
 from workflow.models.notification import Notification, NotificationStatus, ReminderKind
 from workflow.models.notification_settings import NotificationPreference, NotificationTemplate
-from workflow.models.path import DeadlineExtension, Path, PathTransition
+from workflow.models.path import DeadlineChange, DeadlineExtension, Path, PathTransition
 from workflow.models.programme import HideScoresUntil, Programme, RankingPolicy, StageDeadline
 from workflow.models.user import Role, User
 
@@ -98,6 +98,7 @@ __all__ = [
     "ApplicantKind",
     "ApplicantMember",
     "CalendarFeed",
+    "DeadlineChange",
     "DeadlineExtension",
     "ExportJob",
     "ExportKind",
