@@ -69,6 +69,9 @@ class Transition:
     style: str = "primary"  # "primary", "secondary" or "danger": how a button looks
     history: Label | None = None  # what happened, in the past tense, for the timeline
     notify: tuple[Notify, ...] = ()  # what the move causes besides itself: messages to people
+    # What the move means for the applicant, said on the confirmation page of an
+    # irreversible ("danger") move before it is made.
+    consequence: Label | None = None
 
     @property
     def done(self) -> Label:
@@ -209,6 +212,9 @@ class PathDefinition:
 
     def has_state(self, code: str) -> bool:
         return code in self._states
+
+    def has_stage(self, code: str) -> bool:
+        return code in self._stages
 
     def transitions_from(self, state: str) -> list[Transition]:
         return [t for t in self.transitions if state in t.sources]

@@ -235,6 +235,10 @@ TRANSITIONS = (
         style="danger",
         history=L("Wniosek odrzucono na ocenie formalnej",
                   "The application was rejected at the formal check"),
+        consequence=L("Wniosek nie przejdzie do oceny merytorycznej i nie otrzyma dofinansowania "
+                      "w tym naborze.",
+                      "The application will not go on to the merit evaluation and will not be "
+                      "funded in this call."),
     ),
     Transition(
         "rank",
@@ -273,6 +277,8 @@ TRANSITIONS = (
         L("Nie przyznano dofinansowania", "No grant awarded"),
         style="danger",
         history=L("Nie przyznano dofinansowania", "No grant was awarded"),
+        consequence=L("Miasto nie otrzyma dofinansowania; zmienić to może tylko uwzględniony protest.",
+                      "The town will not be funded; only an upheld appeal can change that."),
     ),
     Transition(
         "reopen_evaluation",
@@ -297,6 +303,12 @@ TRANSITIONS = (
         comment_required=True,
         style="danger",
         history=L("Miasto wycofało się z programu", "The town withdrew from the programme"),
+        consequence=L("Miasto kończy udział w programie: nie złoży już żadnego dokumentu ani "
+                      "wniosku i nie otrzyma dofinansowania w tym naborze. Etapy, do których "
+                      "miasto nie doszło, pozostaną nieosiągnięte.",
+                      "The town leaves the programme: it will submit no further document or "
+                      "application and will not be funded in this call. The stages it did not "
+                      "reach stay not reached."),
     ),
 )
 

@@ -235,7 +235,8 @@ def revoke_extension(path: Path, stage: str, reason: str, actor: User | None = N
     _record(path, stage, before, after, reason, actor)
 
 
-def check_programme_change(programme: Programme, stage: str, due_at: datetime, reason: str) -> datetime | None:
+def check_programme_change(programme: Programme, stage: str, due_at: datetime,
+                           reason: str) -> datetime | None:
     """Refuse a programme deadline change without a reason or changing nothing; the
     deadline it would replace."""
     before = programme_deadlines(programme.id).get(stage)
