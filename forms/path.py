@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     HiddenField,
     SelectField,
@@ -44,7 +45,10 @@ class UploadForm(FlaskForm):
         _l("Plik dokumentu (PDF, DOCX, ODT, XLSX lub ODS)"),
         validators=[FileRequired(_l("Wybierz plik do wysłania."))],
     )
+    # Offered after the same file as the current version was sent (documents: "unchanged").
+    same_file = BooleanField(_l("Wiem, że to ten sam plik – dodaj go mimo to jako nową wersję"))
     submit = SubmitField(_l("Wyślij dokument"))
+    offer_same_file = False
 
 
 class SignoffForm(FlaskForm):
