@@ -96,8 +96,8 @@ def test_a_returned_stage_is_reminded_and_an_extension_moves_the_deadline(world)
     path = world.path("a")
     path.state = "diagnosis.returned"
     db.session.commit()
-    deadlines.grant_extension(path, "diagnosis", (DUE + timedelta(days=20)).astimezone(UTC), "powódź",
-                              world.users["coordinator"].id)
+    deadlines.extend(path, "diagnosis", (DUE + timedelta(days=20)).astimezone(UTC),
+                     "Powódź w urzędzie miasta", world.user("coordinator"))
     now = datetime(2026, 10, 24, tzinfo=UTC)
     assert reminders.sweep(now) == 1  # only B: A's deadline is now 19 November
     assert reminders.sweep(datetime(2026, 11, 12, 23, 0, tzinfo=UTC)) == 1  # A, 7 days before

@@ -98,7 +98,7 @@ def _override(kind: Kind, locale: str, programme_id: int | None) -> tuple[str, s
 Overrides = dict[tuple[int, str, str], tuple[str, str]]
 
 
-def _overrides_of(programme_ids: set[int], kinds: set[Kind]) -> Overrides:
+def overrides_of(programme_ids: set[int], kinds: set[Kind]) -> Overrides:
     """Every edited text of these programmes and kinds (one query)."""
     if not programme_ids:
         return {}
@@ -200,7 +200,7 @@ def queue_many(items: Iterable[Outgoing]) -> int:
         return 0
     kinds = {item.kind for item in items}
     switches = _preferences_of(kinds - MANDATORY)
-    overrides = _overrides_of({i.programme.id for i in items if i.programme}, kinds)
+    overrides = overrides_of({i.programme.id for i in items if i.programme}, kinds)
     rows = []
     for item in items:
         email, inbox = (True, True) if item.kind in MANDATORY else switches.get(
