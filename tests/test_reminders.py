@@ -79,6 +79,10 @@ def test_each_reminder_is_queued_once_per_window(world):
         [world.users["town_a"].id, world.users["town_b"].id])
     assert notes[0].subject == "Termin za 7 dni: Diagnoza (Ostrzeszów)"
     assert "30.10.2026 23:59" in notes[0].body
+    # Outside a request (the worker's sweep) the link starts with PUBLIC_URL.
+    a = world.paths["a"].id
+    mine = next(n for n in notes if n.recipient_id == world.users["town_a"].id)
+    assert mine.link == f"http://localhost:5000/town/paths/{a}" and mine.link in mine.body
     assert reminders.sweep(datetime(2026, 10, 28, 0, 0, tzinfo=UTC)) == 2  # the 3-day window
     assert len(reminder_notes()) == 4
 

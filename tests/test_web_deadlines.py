@@ -144,8 +144,10 @@ def test_revoking_an_extension_says_what_happens_and_needs_a_reason(world, login
     assert len(notes(Kind.DEADLINE_CHANGED)) == 2
     history = text_of(login("town-a@example.pl").get(f"/town/paths/{a}"))
     assert "Skrócono termin etapu „Diagnoza”" in history and "Powódź już opanowana" in history
-    # no extension left: the page for it is gone
-    assert coordinator.get(f"/coordinator/paths/{a}/extensions/diagnosis/revoke").status_code == 404
+    # no extension left: nothing to take back
+    gone = coordinator.get(f"/coordinator/paths/{a}/extensions/diagnosis/revoke")
+    assert gone.status_code == 409
+    assert "To miasto nie ma przedłużenia terminu tego etapu." in text_of(gone)
 
 
 def test_a_programme_deadline_change_tells_every_town_it_moves(world, login):

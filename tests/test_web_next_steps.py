@@ -113,7 +113,9 @@ def test_withdrawal_is_confirmed_on_its_own_page(world, login):
     assert "nieosiągnięty" in text_of(town.get("/town/"))
     assert "Zobacz wynik naboru" not in raw
     # nothing to confirm any more
-    assert town.get(f"/paths/{path_id}/events/withdraw/confirm").status_code == 404
+    gone = town.get(f"/paths/{path_id}/events/withdraw/confirm")
+    assert gone.status_code == 409
+    assert "Tej czynności nie można wykonać na obecnym etapie ścieżki." in text_of(gone)
 
 
 def test_the_coordinators_rejection_is_confirmed_too(world, login):

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -146,7 +146,7 @@ def revoke(path_id: int, stage: str) -> Response | tuple[str, int]:
     p = access.get_path_or_404(current_user, path_id)
     extension = deadlines.effective_deadlines(p).get(stage)
     if extension is None or not extension.extended:
-        abort(404)
+        raise deadlines.DeadlineRefused([deadlines.NO_EXTENSION], status=409)
     form = RevokeForm()
     status = 200
     if form.is_submitted():

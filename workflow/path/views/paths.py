@@ -19,6 +19,7 @@ from workflow.models import Path, Role
 from workflow.path import access, documents
 from workflow.path.transitions import (
     STALE,
+    WRONG_STATE,
     TransitionRefused,
     available_actions,
     definition_of,
@@ -70,7 +71,7 @@ def confirm_event(path_id: int, event: str) -> tuple[str, int]:
     offered = {a.transition.event: a.transition for a in available_actions(path, current_user)}
     transition = offered.get(event)
     if transition is None or transition.style != "danger":
-        abort(404)
+        raise TransitionRefused([WRONG_STATE])  # 409: not an irreversible move open to you now
     return _confirm_page(path, transition, path.version, "")
 
 
