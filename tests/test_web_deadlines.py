@@ -158,7 +158,8 @@ def test_a_programme_deadline_change_tells_every_town_it_moves(world, login):
                               "reason": "Nowy harmonogram programu"})
     assert later.status_code == 302
     sent = notes(Kind.DEADLINE_CHANGED)
-    assert sorted(n.recipient_id for n in sent) == sorted([world.users["town_a"].id, world.users["town_b"].id])
+    towns = [world.users["town_a"].id, world.users["town_b"].id]
+    assert sorted(n.recipient_id for n in sent) == sorted(towns)
     for key in ("a", "b"):
         page = text_of(login(f"town-{key}@example.pl").get("/town/"))
         assert "Zmieniono termin etapu „Plan Rozwoju Lokalnego” dla całego programu" in page

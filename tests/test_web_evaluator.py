@@ -4,7 +4,6 @@ coordinator's criteria pages, through the browser-like test client."""
 from __future__ import annotations
 
 import re
-
 from datetime import UTC, datetime
 
 import pytest

@@ -19,6 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 import states
+from states.definition import StageStatus
 from workflow.audit import log as audit
 from workflow.extensions import db
 from workflow.messaging import links, notifications
@@ -249,7 +250,7 @@ def affected_paths(programme: Programme, stage: str) -> list[Path]:
     not behind them, and no extension of their own for it (one query)."""
     definition = states.get_definition(programme.path_code)
     open_states = [s.code for s in definition.states
-                   if not s.final and definition.stage_status(stage, s.code) != "done"]
+                   if not s.final and definition.stage_status(stage, s.code) != StageStatus.DONE]
     extended = select(DeadlineExtension.path_id).where(DeadlineExtension.stage == stage)
     return list(db.session.scalars(
         select(Path).options(joinedload(Path.applicant), joinedload(Path.programme))

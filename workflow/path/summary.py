@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from states.definition import PathDefinition, Stage, State
+from states.definition import PathDefinition, Stage, StageStatus, State
 from states.label import Label
 from workflow.extensions import db
 from workflow.models import DeadlineChange, Document, Path, PathTransition, Role, StageSignoff, User
@@ -20,7 +20,7 @@ from workflow.path.transitions import Action, available_actions, definition_of
 @dataclass(frozen=True)
 class StepView:
     stage: Stage
-    status: str  # done / current / todo / not_reached
+    status: StageStatus
     deadline: deadlines.EffectiveDeadline | None
     days_left: int | None
     overdue: bool
@@ -164,12 +164,14 @@ def summary(path: Path, user: User, now: datetime | None = None) -> PathSummary:
     )
 
 
-def step_status(definition: PathDefinition, stage: str, state: str, reached: set[str]) -> str:
-    """'done', 'current', 'todo' or 'not_reached' (a stage a finished path never got to:
-    after a withdrawal or a rejection nothing ahead is 'done')."""
+def step_status(definition: PathDefinition, stage: str, state: str, reached: set[str]) -> StageStatus:
+    """The stage's status, NOT_REACHED for a stage a finished path never got to (after a
+    withdrawal or a rejection nothing it skipped is DONE)."""
     status = definition.stage_status(stage, state)
-    if not definition.state(state).final or status == "current" or stage in reached:
+    if not definition.state(state).final or status == StageStatus.CURRENT or stage in reached:
         return status
     # A finished path: what it never got to was not reached. (A path put in its state
     # without any history, as tests and imports do, is taken as having gone the whole way.)
-    return "done" if status == "done" and len(reached) <= 1 else "not_reached"
+    if status == StageStatus.DONE and len(reached) <= 1:
+        return StageStatus.DONE
+    return StageStatus.NOT_REACHED

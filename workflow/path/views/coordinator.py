@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 import states
 from forms.path import DeadlineForm, ExtensionForm, RevokeForm, ShortenForm, TransitionForm
+from states.definition import StageStatus
 from workflow.extensions import db
 from workflow.models import Path, Programme, Role
 from workflow.path import access, deadlines, store_check
@@ -72,7 +73,7 @@ def _deadline_form(p: Path, cls: type[DeadlineFormT]) -> DeadlineFormT:
     if not form.is_submitted():
         definition = states.get_definition(p.programme.path_code)
         ahead = [code for code, _name in form.stage.choices
-                 if definition.stage_status(code, p.state) != "done"]
+                 if definition.stage_status(code, p.state) != StageStatus.DONE]
         form.stage.data = ahead[0] if ahead else None
     return form
 
