@@ -72,6 +72,7 @@ evaluator evaluators events experts exports extensions favicon feeds fields file
 healthz help ico ics inbox json language lead login logout messages needs new outbox parts password
 paths prepare profile programmes proposal public ranking read reports reset restore results retry
 revoke run screenshots settings sheet signoff static third town unassign users withdraw xlsx
+shorten
 code codes confirm disable factor recovery start two
 data erase privacy
 """.split())

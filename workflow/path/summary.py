@@ -67,7 +67,7 @@ class PathSummary:
         """Whose decision the path waits for when the viewer has nothing to do but wait:
         'advisor', 'coordinator' or 'system' (the first role of a move out of the state
         that is not a withdrawal), None if the path is finished."""
-        if self.state.final:
+        if self.state.final or self.state.step == "final":  # a result (an appeal aside)
             return None
         for t in self.definition.transitions_from(self.state.code):
             if t.style == "danger":
