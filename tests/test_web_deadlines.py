@@ -181,3 +181,32 @@ def test_a_programme_deadline_change_tells_every_town_it_moves(world, login):
     refused = coordinator.post("/coordinator/deadlines",
                                {"stage": "prl", "due_at": earlier, "reason": "x"})
     assert refused.status_code == 422 and "Podaj uzasadnienie" in text_of(refused)
+
+
+def test_the_history_costs_the_same_queries_however_many_changes(world, login):
+    """The town's page reads its deadline changes (with who made them) in one query."""
+    from support.querycount import count_queries
+
+    coordinator = login("coordinator@example.pl")
+    town = login("town-a@example.pl")
+    a = world.paths["a"].id
+    due = programme_due(world)
+
+    def page_queries() -> int:
+        with count_queries(db.engine) as log:
+            assert town.get(f"/town/paths/{a}").status_code == 200
+        return log.count
+
+    assert coordinator.post(f"/coordinator/paths/{a}/extensions",
+                            {"stage": "diagnosis", "due_at": local(due + timedelta(days=1)),
+                             "reason": "Pierwsze przedłużenie terminu"}).status_code == 302
+    one = page_queries()
+    for days in range(2, 7):
+        assert coordinator.post(f"/coordinator/paths/{a}/extensions",
+                                {"stage": "diagnosis", "due_at": local(due + timedelta(days=days)),
+                                 "reason": f"Kolejne przedłużenie numer {days}"}).status_code == 302
+    assert coordinator.post("/coordinator/deadlines",
+                            {"stage": "prl", "due_at": local(due + timedelta(days=40)),
+                             "reason": "Nowy harmonogram programu"}).status_code == 302
+    assert page_queries() == one
+    assert text_of(town.get(f"/town/paths/{a}")).count("Przedłużono termin etapu") == 6
