@@ -155,6 +155,7 @@ def test_approve_and_announce_with_a_confirmation_step(built, login):
     confirm = browser.get(f"{BASE}{official.id}/announce")
     assert confirm.status_code == 200 and "Wyniki można ogłosić tylko raz." in html(confirm)
     # Before announcing: the message each town will get, as it will be sent.
+    assert "Podgląd wiadomości" not in html(confirm).split("</title>")[0]  # in the page, not its title
     preview_part = html(confirm).split("Podgląd wiadomości do miast")[1]
     ostrzeszow = built.path("Ostrzeszów").id
     assert "Ostrzeszów" in preview_part and "Otrzymano dofinansowanie" in preview_part

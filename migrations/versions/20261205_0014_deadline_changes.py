@@ -5,7 +5,7 @@ whole programme (path_id NULL), with the value it replaced, the new one, the rea
 least ten characters, also checked in the database) and who changed it.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0015
 Create Date: 2026-12-05 06:00:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import workflow.models.types
 
 revision = '0014'
-down_revision = '0012'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
