@@ -91,6 +91,9 @@ def load(overrides: dict | None = None) -> dict:
         "ACCESSIBILITY_CONTACT": env.get("ACCESSIBILITY_CONTACT") or "Koordynator do spraw dostępności",
         "ACCESSIBILITY_EMAIL": env.get("ACCESSIBILITY_EMAIL") or "dostepnosc@localhost",
         "ACCESSIBILITY_PHONE": env.get("ACCESSIBILITY_PHONE") or "",
+        # The address people open Ścieżka at: links in messages queued outside a request
+        # (the worker's reminders) start with it; within a request the request's own is used.
+        "PUBLIC_URL": (env.get("PUBLIC_URL") or "http://localhost:5000").rstrip("/"),
         # The outbox: a worker's hold on a row it is sending, retries and their backoff.
         "NOTIFICATION_LEASE_S": int(env.get("NOTIFICATION_LEASE_S") or "300"),
         "NOTIFICATION_MAX_ATTEMPTS": int(env.get("NOTIFICATION_MAX_ATTEMPTS") or "8"),

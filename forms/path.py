@@ -13,7 +13,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
+    HiddenField,
     SelectField,
     StringField,
     SubmitField,
@@ -23,7 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from forms import RowIdField
-from workflow.text import parse_amount
+from workflow.text import is_sentence, parse_amount
 
 COMMENT_MAX = 4000
 
@@ -43,7 +45,10 @@ class UploadForm(FlaskForm):
         _l("Plik dokumentu (PDF, DOCX, ODT, XLSX lub ODS)"),
         validators=[FileRequired(_l("Wybierz plik do wysłania."))],
     )
+    # Offered after the same file as the current version was sent (documents: "unchanged").
+    same_file = BooleanField(_l("Wiem, że to ten sam plik – dodaj go mimo to jako nową wersję"))
     submit = SubmitField(_l("Wyślij dokument"))
+    offer_same_file = False
 
 
 class SignoffForm(FlaskForm):
@@ -73,27 +78,66 @@ class AmountForm(FlaskForm):
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-class DeadlineForm(FlaskForm):
-    """One stage's deadline, typed as a Warsaw wall-clock time."""
+REASON_HINT = _l("Jedno zdanie, które miasto zrozumie: dlaczego termin się zmienia. Zobaczy je "
+                 "w historii ścieżki i w powiadomieniu.")
 
-    stage = SelectField(_l("Etap"), validators=[InputRequired()])
-    due_at = DateTimeLocalField(
-        _l("Termin (czas warszawski)"),
-        format=DATETIME_FORMAT,
+
+def reason_field(label: str | None = None) -> TextAreaField:
+    return TextAreaField(
+        label or _l("Uzasadnienie zmiany terminu"),
+        validators=[Sentence(), Length(max=2000, message=_l("Uzasadnienie może mieć najwyżej 2000 znaków."))],
+        render_kw={"rows": 2},
+    )
+
+
+class Sentence:
+    """A reason a person wrote: at least ten characters, with letters (workflow.text.is_sentence)."""
+
+    def __call__(self, form: FlaskForm, field: TextAreaField) -> None:
+        if not is_sentence(field.data):
+            raise ValidationError(_l("Podaj uzasadnienie zmiany terminu: zdanie, które miasto "
+                                     "zrozumie (co najmniej 10 znaków, nie same spacje ani znaki)."))
+
+
+def due_field(label: str) -> DateTimeLocalField:
+    return DateTimeLocalField(
+        label, format=DATETIME_FORMAT,
         validators=[DataRequired(_l("Podaj datę i godzinę w formacie RRRR-MM-DD GG:MM."))],
     )
+
+
+class DeadlineForm(FlaskForm):
+    """One stage's deadline for the whole programme, typed as a Warsaw wall-clock time, with
+    the reason; `confirmed` is set by the confirmation page of a deadline moved earlier."""
+
+    stage = SelectField(_l("Etap"), validators=[InputRequired()])
+    due_at = due_field(_l("Termin (czas warszawski)"))
+    reason = reason_field()
+    confirmed = HiddenField()
     submit = SubmitField(_l("Zapisz termin"))
 
 
 class ExtensionForm(FlaskForm):
+    """A town's deadline moved later."""
+
     stage = SelectField(_l("Etap"), validators=[InputRequired()])
-    due_at = DateTimeLocalField(
-        _l("Nowy termin (czas warszawski)"),
-        format=DATETIME_FORMAT,
-        validators=[DataRequired(_l("Podaj datę i godzinę w formacie RRRR-MM-DD GG:MM."))],
-    )
-    reason = TextAreaField(
-        _l("Uzasadnienie"),
-        validators=[DataRequired(_l("Podaj uzasadnienie przedłużenia.")), Length(max=2000)],
-    )
+    due_at = due_field(_l("Nowy, późniejszy termin (czas warszawski)"))
+    reason = reason_field(_l("Uzasadnienie przedłużenia"))
     submit = SubmitField(_l("Przedłuż termin"))
+
+
+class ShortenForm(FlaskForm):
+    """A town's deadline moved earlier: shown once, then confirmed on a page of its own."""
+
+    stage = SelectField(_l("Etap"), validators=[InputRequired()])
+    due_at = due_field(_l("Nowy, wcześniejszy termin (czas warszawski)"))
+    reason = reason_field(_l("Uzasadnienie skrócenia"))
+    confirmed = HiddenField()
+    submit = SubmitField(_l("Dalej: sprawdź skrócenie"))
+
+
+class RevokeForm(FlaskForm):
+    """Taking back a town's extension, with the reason."""
+
+    reason = reason_field(_l("Uzasadnienie cofnięcia przedłużenia"))
+    submit = SubmitField(_l("Cofnij przedłużenie"))

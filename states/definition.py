@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -16,6 +17,17 @@ ROLES = frozenset({"applicant", "advisor", "expert", "coordinator", "system"})
 
 # Steps a stage can be in. A stage is "accepted" once the path has moved past it.
 STEPS = ("draft", "submitted", "returned", "in_progress", "final")
+
+
+
+class StageStatus(enum.StrEnum):
+    """Where a path stands towards one of its stages, for drawing the path as steps."""
+
+    DONE = "done"
+    CURRENT = "current"
+    TODO = "todo"
+    NOT_REACHED = "not_reached"  # a finished path never got there (withdrawn, rejected)
+
 
 # Whom a transition's message can go to: the applicant's members, or the path's lead advisor.
 RECIPIENTS = frozenset({"applicant", "advisor"})
@@ -69,6 +81,9 @@ class Transition:
     style: str = "primary"  # "primary", "secondary" or "danger": how a button looks
     history: Label | None = None  # what happened, in the past tense, for the timeline
     notify: tuple[Notify, ...] = ()  # what the move causes besides itself: messages to people
+    # What the move means for the applicant, said on the confirmation page of an
+    # irreversible ("danger") move before it is made.
+    consequence: Label | None = None
 
     @property
     def done(self) -> Label:
@@ -210,6 +225,9 @@ class PathDefinition:
     def has_state(self, code: str) -> bool:
         return code in self._states
 
+    def has_stage(self, code: str) -> bool:
+        return code in self._stages
+
     def transitions_from(self, state: str) -> list[Transition]:
         return [t for t in self.transitions if state in t.sources]
 
@@ -229,12 +247,14 @@ class PathDefinition:
     def stage_index(self, stage: str) -> int:
         return [s.code for s in self.stages].index(stage)
 
-    def stage_status(self, stage: str, current_state: str) -> str:
-        """'done', 'current' or 'todo' for drawing the path as steps."""
+    def stage_status(self, stage: str, current_state: str) -> StageStatus:
+        """DONE, CURRENT or TODO: the stage's place relative to `current_state` on the path
+        (what the path went through is for the caller: see StageStatus.NOT_REACHED)."""
         here = self.state(current_state)
         if here.stage == stage:
-            return "current"
-        return "done" if self.stage_index(stage) < self.stage_index(here.stage) else "todo"
+            return StageStatus.CURRENT
+        behind = self.stage_index(stage) < self.stage_index(here.stage)
+        return StageStatus.DONE if behind else StageStatus.TODO
 
     def states_of(self, stages: Iterable[str]) -> list[str]:
         wanted = set(stages)

@@ -20,6 +20,8 @@ CO_SYS = frozenset({"coordinator", "system"})
 # What a stage's verdict tells the town's members (workflow/messaging/texts.py has the texts).
 ACCEPTED = (Notify("stage_accepted", to="applicant"),)
 RETURNED = (Notify("stage_returned", to="applicant"),)
+# A submission tells the town's advisor that a decision waits for them.
+SUBMITTED = (Notify("stage_submitted", to="advisor"),)
 
 STAGES = (
     Stage("diagnosis", L("Diagnoza", "Diagnosis"), has_deadline=True, document_required=True),
@@ -156,6 +158,7 @@ def _plan_transitions() -> list[Transition]:
                 L(f"Złóż {acc} do doradcy", f"Submit the {en} to your advisor"),
                 guards=("deadline_open", "document_attached"),
                 history=L(f"Miasto złożyło {acc}", f"The town submitted the {en}"),
+                notify=SUBMITTED,
             ),
             Transition(
                 f"accept_{stage}",
@@ -197,6 +200,7 @@ TRANSITIONS = (
         L("Złóż wniosek o dofinansowanie", "Submit the application"),
         guards=("deadline_open", "document_attached", "advisor_signed_off", "amount_requested"),
         history=L("Miasto złożyło wniosek", "The town submitted the application"),
+        notify=SUBMITTED,
     ),
     Transition(
         "pass_formal_check",
@@ -231,6 +235,10 @@ TRANSITIONS = (
         style="danger",
         history=L("Wniosek odrzucono na ocenie formalnej",
                   "The application was rejected at the formal check"),
+        consequence=L("Wniosek nie przejdzie do oceny merytorycznej i nie otrzyma dofinansowania "
+                      "w tym naborze.",
+                      "The application will not go on to the merit evaluation and will not be "
+                      "funded in this call."),
     ),
     Transition(
         "rank",
@@ -269,6 +277,8 @@ TRANSITIONS = (
         L("Nie przyznano dofinansowania", "No grant awarded"),
         style="danger",
         history=L("Nie przyznano dofinansowania", "No grant was awarded"),
+        consequence=L("Miasto nie otrzyma dofinansowania; zmienić to może tylko uwzględniony protest.",
+                      "The town will not be funded; only an upheld appeal can change that."),
     ),
     Transition(
         "reopen_evaluation",
@@ -293,6 +303,12 @@ TRANSITIONS = (
         comment_required=True,
         style="danger",
         history=L("Miasto wycofało się z programu", "The town withdrew from the programme"),
+        consequence=L("Miasto kończy udział w programie: nie złoży już żadnego dokumentu ani "
+                      "wniosku i nie otrzyma dofinansowania w tym naborze. Etapy, do których "
+                      "miasto nie doszło, pozostaną nieosiągnięte.",
+                      "The town leaves the programme: it will submit no further document or "
+                      "application and will not be funded in this call. The stages it did not "
+                      "reach stay not reached."),
     ),
 )
 

@@ -33,7 +33,7 @@ def pages_of(role: str, live: Live, ids: dict[str, int]) -> list[str]:
     return {
         "public": ["/login", "/public/results/", "/public/", "/no-such-page", "/help", "/privacy"],
         "town": ["/town/", f"/town/paths/{town}", "/town/consultations/", "/town/results/",
-                 f"/town/results/{rl2019}", "/help"],
+                 f"/town/results/{rl2019}", "/help", f"/paths/{town}/events/withdraw/confirm"],
         "advisor": ["/advisor/", f"/advisor/paths/{town}", "/advisor/consultations/",
                     f"/advisor/consultations/new?path={town}"],
         "evaluator": ["/evaluator/", f"/evaluator/applications/{evaluated}/declaration",
@@ -44,7 +44,8 @@ def pages_of(role: str, live: Live, ids: dict[str, int]) -> list[str]:
                         "/coordinator/evaluation/", "/coordinator/deadlines",
                         "/coordinator/privacy/?q=example.pl", "/coordinator/privacy/?q=x",
                         "/coordinator/privacy/account/1", "/coordinator/privacy/account/1/erase",
-                        "/coordinator/programme-settings/?programme=RL-2019", "/coordinator/users/invite"],
+                        "/coordinator/programme-settings/?programme=RL-2019", "/coordinator/users/invite",
+                        f"/coordinator/paths/{town}/deadlines/shorten"],
     }[role]
 
 

@@ -99,7 +99,7 @@ def test_from_diagnosis_to_announced_result(chromium, live):
     log_in(advisor, ADVISOR)
     waiting = advisor.locator("section[aria-labelledby=waiting-h]")
     waiting.get_by_role("link", name="Dąbrowa Tarnowska").click()
-    advisor.locator("form[action$='/events/accept_diagnosis'] button").click()
+    advisor.locator("#decision button[formaction$='/events/accept_diagnosis']").click()
     assert "Przygotowanie PRL" in advisor.locator("main").inner_text()
     advisor.goto(f"/advisor/consultations/new?path={path_id}")
     advisor.check("input[name=kind][value=workshop]")

@@ -13,7 +13,7 @@ from support import Browser
 
 from workflow.extensions import db
 from workflow.models import CalendarFeed, StageDeadline
-from workflow.path.deadlines import grant_extension
+from workflow.path.deadlines import extend
 
 URL_RE = re.compile(r'value="(http://localhost/calendar/([A-Za-z0-9_-]+)\.ics)"')
 STAGES_WITH_DEADLINES = {"diagnosis": "Diagnoza", "prl": "Plan Rozwoju Lokalnego",
@@ -40,7 +40,7 @@ def fetch(browser, url: str):  # noqa: ANN001, ANN201
 def test_feed_has_every_deadline_with_the_extension_applied(world, login, app):
     extended = datetime(2027, 3, 1, 14, 30, tzinfo=UTC)
     path_a = world.path("a")
-    grant_extension(path_a, "diagnosis", extended, "powódź", world.users["coordinator"].id)
+    extend(path_a, "diagnosis", extended, "Powódź w urzędzie miasta", world.user("coordinator"))
     programme_due = {row.stage: row.due_at for row in db.session.scalars(sa.select(StageDeadline))}
 
     town = login("town-a@example.pl")

@@ -165,3 +165,17 @@ def test_the_coordinator_menu_links_to_messages(world, coordinator):
     html = coordinator.get("/coordinator/").get_data(as_text=True)
     assert 'href="/coordinator/messages/"' in html
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+def test_the_editor_opens_with_a_preview_of_the_text_in_force(world, coordinator):
+    """No button needed to see what people get: the page opens with the preview of the
+    current text, sample values filled in, ending with the link to the page it is about."""
+    page = coordinator.get(url(world, Kind.DEADLINE_CHANGED))
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    preview = html.split('id="preview-h"', 1)[1]
+    assert "Podgląd (z przykładowymi danymi, niezapisany)" in html
+    assert "Zmiana terminu: Diagnoza (Ostrzeszów)" in preview
+    assert "Powódź w urzędzie miasta utrudniła pracę zespołu." in preview
+    assert "https://sciezka.example/…" in preview  # every message ends with its link
+    assert templates() == 0

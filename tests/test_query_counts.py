@@ -52,7 +52,8 @@ for name, (email, url) in list(LISTS.items()):
 #   programme list, deadlines
 #   (the programme is read twice: current_programme() and the list of programmes);
 # town: user, paths, programme, deadlines + extensions (read once, shared with the guards),
-#   documents, sign-offs, timeline with actors, latest document, its sign-off, applicant;
+#   documents, sign-offs, timeline with actors, deadline changes with their actors (the
+#   history, 2026-12-05), latest document, its sign-off, applicant;
 # advisor: user, assigned paths with names, the programme (once, however many towns).
 # Every page: + 1 for the unread count on the bell in the header (one COUNT, H-inbox).
 # Coordinator, unfiltered: + 2 for "Wymaga uwagi" (paths with their states, extensions),
@@ -61,7 +62,7 @@ for name, (email, url) in list(LISTS.items()):
 EXPECTED = {
     "coordinator overview": 12,
     "coordinator overview, filtered": 9,
-    "town dashboard": 12,
+    "town dashboard": 13,
     "advisor page, one town": 5,
     "advisor page, every tenth town": 5,
     # user, programme, the filter's towns, advisors and fields, the report (one query of the

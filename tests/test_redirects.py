@@ -73,6 +73,7 @@ healthz help ico ics inbox json language lead login logout messages needs new ou
 paths prepare profile programmes proposal public ranking read reports reset restore results retry
 revoke run screenshots settings sheet signoff static third town unassign users withdraw xlsx
 invitation invite pdf programme protocol
+shorten
 code codes confirm disable factor recovery start two
 data erase privacy
 """.split())

@@ -22,7 +22,7 @@ from workflow.advice import assignment, profiles
 from workflow.advice import consultations as log
 from workflow.evaluation import criteria, sheets
 from workflow.messaging.notifications import TemplateError
-from workflow.path import documents, transitions, upload_checks
+from workflow.path import deadlines, documents, transitions, upload_checks
 from workflow.privacy import erasure
 from workflow.ranking import appeals, programme_settings, runs
 from workflow.refusal import NotFound, Refused, _l, in_language
@@ -70,19 +70,25 @@ def test_a_refused_transition_keeps_the_comment_on_the_path_page(world, login, l
                       r"(.*?)</div>", raw, re.S)
     assert alert and GUARD[lang] in html.unescape(alert.group(1))
     assert 'aria-describedby="refused-submit_diagnosis"' in raw
-    # the other buttons' boxes stay empty
-    assert textarea(raw, "withdraw") == ""
+    # an irreversible action has no box here: a link to its own confirmation page
+    assert 'id="comment-withdraw"' not in raw
+    assert f'href="/paths/{path_id}/events/withdraw/confirm"' in raw
 
 
 @pytest.mark.parametrize("lang", ["pl", "en"])
-def test_a_missing_comment_opens_the_irreversible_actions_and_says_why(world, login, lang: str) -> None:
+def test_a_missing_comment_is_refused_on_the_confirmation_page(world, login, lang: str) -> None:
+    """An irreversible move is made from its own page; a comment of spaces is refused there,
+    with the reason next to the box, and nothing happens."""
     town = login("town-a@example.pl")
     if lang == "en":
         in_english(town)
-    response = town.fire(world.paths["a"].id, "withdraw", version_on(town.get("/town/")), comment="  ")
+    path_id = world.paths["a"].id
+    version = world.path("a").version
+    response = town.post(f"/paths/{path_id}/events/withdraw",
+                         {"version": version, "comment": "  ", "confirmed": "1"})
     assert response.status_code == 409
     raw = response.get_data(as_text=True)
-    assert re.search(r'<details class="more-actions" open>', raw)
+    assert 'id="confirm"' in raw and 'id="refused-confirm"' in raw
     assert COMMENT[lang] in html.unescape(raw)
     assert world.path("a").state == "diagnosis.draft"
 
@@ -106,14 +112,15 @@ def test_a_stale_page_shows_the_reason_and_the_comment_at_the_top(world, login, 
     assert top, "no alert at the top of the page"
     assert STALE[lang] in html.unescape(top.group(1))
     assert '<blockquote class="typed">drugi raz</blockquote>' in top.group(1)
-    assert version_on(again) == world.path("a").version  # the page shows the path as it is now
+    # the page shows the path as it is now: the town waits for its advisor
+    assert "czekasz na decyzję doradcy" in text_of(again) or "waiting for your advisor" in text_of(again)
 
 
 def test_an_advisor_and_a_coordinator_get_their_own_path_page_back(world, login) -> None:
     path_id = world.paths["a"].id
     pages = {
         "advisor-a@example.pl": (f"/advisor/paths/{path_id}", "Zapisz usługę dla tego miasta"),
-        "coordinator@example.pl": (f"/coordinator/paths/{path_id}", "Przedłużenie terminu dla tego miasta"),
+        "coordinator@example.pl": (f"/coordinator/paths/{path_id}", "Terminy tego miasta"),
     }
     for email, (url, marker) in pages.items():
         browser = login(email)
@@ -164,6 +171,7 @@ EXAMPLES: dict[type[Refused], Callable[[], Refused]] = {
         [programme_settings.locked_message(3)], {"budget": [programme_settings.LOCKED_FIELD]}),
     invitations.InvitationRefused: lambda: invitations.InvitationRefused(
         {"email": [invitations.exists_message("<ola@example.pl>")]}),
+    deadlines.DeadlineRefused: lambda: deadlines.DeadlineRefused(errors={"reason": [deadlines.NO_REASON]}),
 }
 
 

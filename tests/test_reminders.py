@@ -79,6 +79,10 @@ def test_each_reminder_is_queued_once_per_window(world):
         [world.users["town_a"].id, world.users["town_b"].id])
     assert notes[0].subject == "Termin za 7 dni: Diagnoza (Ostrzeszów)"
     assert "30.10.2026 23:59" in notes[0].body
+    # Outside a request (the worker's sweep) the link starts with PUBLIC_URL.
+    a = world.paths["a"].id
+    mine = next(n for n in notes if n.recipient_id == world.users["town_a"].id)
+    assert mine.link == f"http://localhost:5000/town/paths/{a}" and mine.link in mine.body
     assert reminders.sweep(datetime(2026, 10, 28, 0, 0, tzinfo=UTC)) == 2  # the 3-day window
     assert len(reminder_notes()) == 4
 
@@ -96,8 +100,8 @@ def test_a_returned_stage_is_reminded_and_an_extension_moves_the_deadline(world)
     path = world.path("a")
     path.state = "diagnosis.returned"
     db.session.commit()
-    deadlines.grant_extension(path, "diagnosis", (DUE + timedelta(days=20)).astimezone(UTC), "powódź",
-                              world.users["coordinator"].id)
+    deadlines.extend(path, "diagnosis", (DUE + timedelta(days=20)).astimezone(UTC),
+                     "Powódź w urzędzie miasta", world.user("coordinator"))
     now = datetime(2026, 10, 24, tzinfo=UTC)
     assert reminders.sweep(now) == 1  # only B: A's deadline is now 19 November
     assert reminders.sweep(datetime(2026, 11, 12, 23, 0, tzinfo=UTC)) == 1  # A, 7 days before

@@ -534,7 +534,10 @@ def test_stage_verdicts_declare_their_messages():
     for stage in PLAN_STAGES:
         assert notes.pop(f"accept_{stage}") == [("stage_accepted", "applicant")]
         assert notes.pop(f"return_{stage}") == [("stage_returned", "applicant")]
-    assert notes == {"return_application": [("stage_returned", "applicant")]}
+        # A submission tells the town's advisor that a decision waits for them.
+        assert notes.pop(f"submit_{stage}") == [("stage_submitted", "advisor")]
+    assert notes == {"return_application": [("stage_returned", "applicant")],
+                     "submit_application": [("stage_submitted", "advisor")]}
     # Every move into a 'returned' step tells the town (as the old session listener did).
     for t in RL.transitions:
         if RL.state(t.target).step == "returned":

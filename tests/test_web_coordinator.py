@@ -47,12 +47,14 @@ def test_deadline_is_entered_in_warsaw_time(world, login):
     coordinator = login("coordinator@example.pl")
     coordinator.get("/coordinator/deadlines")
     response = coordinator.post("/coordinator/deadlines",
-                                {"stage": "application", "due_at": "2026-10-30T23:59"})
+                                {"stage": "application", "due_at": "2026-10-30T23:59",
+                                 "reason": "Zmiana harmonogramu naboru", "confirmed": "1"})
     assert response.status_code == 302
     due = db.session.scalar(select(StageDeadline.due_at).where(StageDeadline.stage == "application"))
     assert due.isoformat() == "2026-10-30T22:59:00+00:00"  # CET, after the DST change
     summer = coordinator.post("/coordinator/deadlines",
-                              {"stage": "prl", "due_at": "2026-06-30T12:00"})
+                              {"stage": "prl", "due_at": "2026-06-30T12:00",
+                               "reason": "Zmiana harmonogramu naboru", "confirmed": "1"})
     assert summer.status_code == 302
     db.session.expire_all()
     due = db.session.scalar(select(StageDeadline.due_at).where(StageDeadline.stage == "prl"))
@@ -65,13 +67,13 @@ def test_bad_deadline_input_keeps_the_form_and_explains(world, login):
     coordinator = login("coordinator@example.pl")
     coordinator.get("/coordinator/deadlines")
     response = coordinator.post("/coordinator/deadlines", {"stage": "prl", "due_at": "jutro"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "RRRR-MM-DD" in html
     assert 'value="jutro"' in html
     unknown = coordinator.post("/coordinator/deadlines",
                                {"stage": "nope", "due_at": "2026-10-30T10:00"})
-    assert unknown.status_code == 400
+    assert unknown.status_code == 422
 
 
 def test_extension_for_one_town_only(world, login):
@@ -80,7 +82,7 @@ def test_extension_for_one_town_only(world, login):
     coordinator.get(f"/coordinator/paths/{a}")
     missing_reason = coordinator.post(f"/coordinator/paths/{a}/extensions",
                                       {"stage": "diagnosis", "due_at": "2027-01-15T12:00"})
-    assert missing_reason.status_code == 400
+    assert missing_reason.status_code == 422
     assert "Podaj uzasadnienie" in missing_reason.get_data(as_text=True)
     ok = coordinator.post(f"/coordinator/paths/{a}/extensions",
                           {"stage": "diagnosis", "due_at": "2027-01-15T12:00",
@@ -92,7 +94,8 @@ def test_extension_for_one_town_only(world, login):
     assert "15 stycznia 2027, 12:00" in page
     other = login("town-b@example.pl").get("/town/").get_data(as_text=True)
     assert "15 stycznia 2027" not in other
-    assert coordinator.post(f"/coordinator/paths/{a}/extensions/diagnosis/revoke").status_code == 302
+    assert coordinator.post(f"/coordinator/paths/{a}/extensions/diagnosis/revoke",
+                            {"reason": "Powódź już opanowana"}).status_code == 302
     db.session.expire_all()
     assert db.session.scalar(select(DeadlineExtension)) is None
 
@@ -125,9 +128,11 @@ def test_deadline_changes_keep_their_history_in_the_audit_log(world, login):
     for due, reason in (("2027-01-15T12:00", "Powódź w urzędzie"), ("2027-01-22T12:00", "Awaria serwera")):
         assert coordinator.post(f"/coordinator/paths/{a}/extensions",
                                 {"stage": "diagnosis", "due_at": due, "reason": reason}).status_code == 302
-    assert coordinator.post(f"/coordinator/paths/{a}/extensions/diagnosis/revoke").status_code == 302
+    assert coordinator.post(f"/coordinator/paths/{a}/extensions/diagnosis/revoke",
+                            {"reason": "Serwer już działa"}).status_code == 302
     assert coordinator.post("/coordinator/deadlines",
-                            {"stage": "prl", "due_at": "2027-03-01T12:00"}).status_code == 302
+                            {"stage": "prl", "due_at": "2027-03-01T12:00",
+                             "reason": "Nowy harmonogram programu"}).status_code == 302
     page = coordinator.get("/coordinator/audit/").get_data(as_text=True)
     for label in ("Przedłużenie terminu miastu", "Cofnięcie przedłużenia terminu", "Ustalenie terminu etapu"):
         assert label in page

@@ -3,6 +3,7 @@ coordinator's criteria pages, through the browser-like test client."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -123,12 +124,21 @@ def test_declaration_input_errors_keep_the_form(setup, login):
     evaluator = login("evaluator@example.pl")
     evaluator.get(f"/evaluator/applications/{a}/declaration")
     none = evaluator.post(f"/evaluator/applications/{a}/declaration", {})
-    assert none.status_code == 400 and "Wybierz: deklaracja bezstronności" in none.get_data(as_text=True)
+    assert none.status_code == 422 and "Wybierz: deklaracja bezstronności" in none.get_data(as_text=True)
     untyped = evaluator.post(f"/evaluator/applications/{a}/declaration", {"declaration": "conflict"})
-    assert untyped.status_code == 400 and "Wybierz rodzaj konfliktu" in untyped.get_data(as_text=True)
+    assert untyped.status_code == 422 and "Wybierz rodzaj konfliktu" in untyped.get_data(as_text=True)
     other = evaluator.post(f"/evaluator/applications/{a}/declaration",
                            {"declaration": "conflict", "conflict_type": "other", "note": ""})
-    assert other.status_code == 400 and "Opisz krótko konflikt" in other.get_data(as_text=True)
+    assert other.status_code == 422 and "Opisz krótko konflikt" in other.get_data(as_text=True)
+    both = evaluator.post(f"/evaluator/applications/{a}/declaration",
+                          {"declaration": "impartial", "conflict_type": "family",
+                           "note": "Mój szwagier pracuje w urzędzie miasta."})
+    assert both.status_code == 422
+    page = both.get_data(as_text=True)
+    assert "Deklaracja bezstronności nie może jednocześnie wskazywać konfliktu interesów." in page
+    assert "Mój szwagier pracuje w urzędzie miasta." in page  # what was typed stays
+    assert 'value="family" checked' in page or 'checked value="family"' in page or \
+        re.search(r'<input[^>]*checked[^>]*value="family"', page)
     assert setup.path("a") and db.session.scalar(
         select(EvaluatorAssignment.declaration).where(EvaluatorAssignment.path_id == a,
                                                       EvaluatorAssignment.evaluator_id

@@ -154,6 +154,14 @@ def test_approve_and_announce_with_a_confirmation_step(built, login):
 
     confirm = browser.get(f"{BASE}{official.id}/announce")
     assert confirm.status_code == 200 and "Wyniki można ogłosić tylko raz." in html(confirm)
+    # Before announcing: the message each town will get, as it will be sent.
+    assert "Podgląd wiadomości" not in html(confirm).split("</title>")[0]  # in the page, not its title
+    preview_part = html(confirm).split("Podgląd wiadomości do miast")[1]
+    ostrzeszow = built.path("Ostrzeszów").id
+    assert "Ostrzeszów" in preview_part and "Otrzymano dofinansowanie" in preview_part
+    assert "Wynik miasta Ostrzeszów: Otrzymano dofinansowanie." in preview_part
+    assert f"http://localhost/town/results/{ostrzeszow}" in preview_part
+    assert preview_part.count("<tr>") == 1 + 5  # the header, and the five towns that move
     unconfirmed = browser.post(f"{BASE}{official.id}/announce", {})
     assert unconfirmed.status_code == 400
     assert "Zaznacz potwierdzenie, aby ogłosić wyniki." in html(unconfirmed)
@@ -164,6 +172,9 @@ def test_approve_and_announce_with_a_confirmation_step(built, login):
     db.session.expire_all()
     assert built.path("Ostrzeszów").state == "awarded" and built.path("Łobez").state == "reserve"
     assert "Wyniki zostały ogłoszone na podstawie tego rankingu." in html(browser.get(f"{BASE}{official.id}"))
+    sent = db.session.scalar(sa.select(Notification).where(
+        Notification.kind == "results_announced", Notification.link.endswith(f"/town/results/{ostrzeszow}")))
+    assert sent.link in preview_part and sent.subject in preview_part  # what was previewed went out
     notes = db.session.scalar(sa.select(sa.func.count()).select_from(Notification)
                               .where(Notification.kind == "results_announced"))
     assert notes == 5  # one member per town that moved (Ćmielów was rejected at the formal check)

@@ -106,3 +106,15 @@ def register_sqlite(engine: Engine) -> None:
     """Give every new SQLite connection of `engine` the collation and function above."""
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_functions)
+
+
+REASON_MIN = 10  # characters of a reason: a short sentence, not "x"
+
+
+def is_sentence(text: str | None, minimum: int = REASON_MIN) -> bool:
+    """Whether `text` reads as a reason a person wrote: at least `minimum` characters after
+    trimming, with at least five letters of at least four different kinds (so neither "x",
+    nor only spaces, nor "xxxxxxxxxx", nor "1234567890")."""
+    cleaned = " ".join((text or "").split())
+    letters = [ch.lower() for ch in cleaned if ch.isalpha()]
+    return len(cleaned) >= minimum and len(letters) >= 5 and len(set(letters)) >= 4

@@ -148,6 +148,8 @@ ENTRIES: dict[str, Entry] = {
     # any role that sees the path or document
     "paths.fire_event": Entry(arg("path_id", "path", event="submit"), FIRE),
     "paths.download": Entry(arg("document_id", "document"), DOCUMENT),
+    # an irreversible move's own page: who sees the path (409 where the move is not open)
+    "paths.confirm_event": Entry(arg("path_id", "path", event="withdraw"), FIRE),
     # the town
     "town.dashboard": Entry(no_args, TOWNS),
     "town.path": Entry(arg("path_id", "path"), OWN_TOWN),
@@ -182,6 +184,7 @@ ENTRIES: dict[str, Entry] = {
     "coordinator.path": coordinator_with(path_id="path"),
     "coordinator.extend": coordinator_with(path_id="path"),
     "coordinator.revoke": Entry(arg("path_id", "path", stage="diagnosis"), COORDINATOR),
+    "coordinator.shorten": coordinator_with(path_id="path"),
     "assignments.index": Entry(no_args, COORDINATOR),
     "assignments.add_field": Entry(no_args, COORDINATOR),
     "assignments.profile": coordinator_with(user_id="advisor"),

@@ -41,7 +41,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 from workflow.advice.profiles import DEFAULT_CAPACITY, MAX_CAPACITY
 from workflow.audit import log as audit
 from workflow.extensions import db
-from workflow.messaging import notifications
+from workflow.messaging import links, notifications
 from workflow.messaging.texts import Kind
 from workflow.models import (
     AdvisorAssignment,
@@ -232,7 +232,9 @@ def _write(path: Path, advisor: User, kind: str, field: ExpertiseField | None, a
 
 def _notify(advisor: User, kind: Kind, path: Path, role: str, field: ExpertiseField | None) -> None:
     locale = advisor.locale or "pl"
-    notifications.queue(advisor, kind, town=path.applicant.name,
+    link = (links.path_page(advisor, path.id) if kind == Kind.ADVISOR_ASSIGNED
+            else links.absolute("advisor.index"))
+    notifications.queue(advisor, kind, town=path.applicant.name, link=link,
                         programme=path.programme, role=in_language(role_label(role, field), locale))
 
 

@@ -38,7 +38,7 @@ from workflow.evaluation.conflicts import (
 )
 from workflow.evaluation.scores import ApplicationScore, application_score, eligible
 from workflow.extensions import db
-from workflow.messaging import notifications
+from workflow.messaging import links, notifications
 from workflow.messaging.texts import Kind
 from workflow.models import (
     ConflictType,
@@ -95,7 +95,8 @@ def write_assignment(path: Path, evaluator: User, role: EvaluatorRole, source: E
                               role=role, source=source, created_by_id=actor.id if actor else None)
     db.session.add(row)
     kind = Kind.THIRD_EVALUATOR_NEEDED if role == EvaluatorRole.THIRD else Kind.EVALUATOR_ASSIGNED
-    notifications.queue(evaluator, kind, town=path.applicant.name, programme=path.programme)
+    notifications.queue(evaluator, kind, town=path.applicant.name, programme=path.programme,
+                        link=links.absolute("evaluator.declaration", path_id=path.id))
     audit.record("evaluator_assigned", actor=actor, object_type="path", object_id=path.id,
                  programme_id=path.programme_id,
                  detail={"evaluator": evaluator.email, "role": role, "source": source,

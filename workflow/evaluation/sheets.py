@@ -254,6 +254,11 @@ def declare(assignment: EvaluatorAssignment, declaration: str, conflict_type: st
     if declaration not in DECLARATIONS:
         errors["declaration"] = [
             _l("Wybierz: deklaracja bezstronności albo zgłoszenie konfliktu interesów.")]
+    elif declaration == Declaration.IMPARTIAL and (conflict_type or note):
+        # One declaration says one thing: impartial, or a conflict with its kind and note.
+        errors["declaration"] = [
+            _l("Deklaracja bezstronności nie może jednocześnie wskazywać konfliktu interesów. "
+               "Wybierz „Zgłaszam konflikt interesów” albo usuń rodzaj i opis konfliktu.")]
     elif declaration == Declaration.CONFLICT:
         if conflict_type not in CONFLICT_TYPES:
             errors["conflict_type"] = [_l("Wybierz rodzaj konfliktu interesów.")]

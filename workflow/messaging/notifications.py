@@ -98,7 +98,7 @@ def _override(kind: Kind, locale: str, programme_id: int | None) -> tuple[str, s
 Overrides = dict[tuple[int, str, str], tuple[str, str]]
 
 
-def _overrides_of(programme_ids: set[int], kinds: set[Kind]) -> Overrides:
+def overrides_of(programme_ids: set[int], kinds: set[Kind]) -> Overrides:
     """Every edited text of these programmes and kinds (one query)."""
     if not programme_ids:
         return {}
@@ -126,11 +126,21 @@ def render(kind: Kind, locale: str, programme: Programme | None,
         override = _override(kind, locale, programme.id if programme else None)
     if override is not None:
         try:
-            return format_text(override[0], full), format_text(override[1], full)
+            return format_text(override[0], full), _with_link(override[1], full)
         except TemplateError as exc:
             log.warning("template %s/%s of programme %s unusable (%s); default text used",
                         kind.value, locale, programme.id if programme else None, exc)
-    return format_text(default[0], full), format_text(default[1], full)
+    return format_text(default[0], full), _with_link(default[1], full)
+
+
+def _with_link(body: str, context: dict[str, str]) -> str:
+    """The body filled in, ending with the link to the page the message is about when the
+    text does not place `{link}` itself (every message links to its page)."""
+    text = format_text(body, context)
+    link = context.get("link", "")
+    if link and "{link}" not in body:
+        text = text.rstrip("\n") + "\n\n" + link + "\n"
+    return text
 
 
 def preference(user_id: int, kind: Kind) -> tuple[bool, bool]:
@@ -190,7 +200,7 @@ def queue_many(items: Iterable[Outgoing]) -> int:
         return 0
     kinds = {item.kind for item in items}
     switches = _preferences_of(kinds - MANDATORY)
-    overrides = _overrides_of({i.programme.id for i in items if i.programme}, kinds)
+    overrides = overrides_of({i.programme.id for i in items if i.programme}, kinds)
     rows = []
     for item in items:
         email, inbox = (True, True) if item.kind in MANDATORY else switches.get(

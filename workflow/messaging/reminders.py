@@ -35,7 +35,7 @@ from sqlalchemy.exc import OperationalError
 
 import states
 from workflow.extensions import db
-from workflow.messaging import notifications
+from workflow.messaging import links, notifications
 from workflow.messaging.notifications import Outgoing
 from workflow.messaging.texts import Kind
 from workflow.models import (
@@ -146,10 +146,11 @@ def _town_rows(now: datetime, horizon: datetime) -> list:
 
 
 def _sheet_rows(now: datetime, horizon: datetime) -> list:
-    """(assignment id, programme id, town name, evaluation deadline, evaluator id, locale)."""
+    """(assignment id, programme id, town name, evaluation deadline, evaluator id, locale,
+    path id)."""
     query = (
         select(EvaluatorAssignment.id, Path.programme_id, Applicant.name,
-               Programme.evaluation_deadline, User.id, User.locale)
+               Programme.evaluation_deadline, User.id, User.locale, Path.id)
         .join(Path, and_(Path.id == EvaluatorAssignment.path_id,
                          Path.evaluation_round == EvaluatorAssignment.round))
         .join(Programme, Programme.id == Path.programme_id)
@@ -209,15 +210,17 @@ def find_due(now: datetime) -> tuple[dict[tuple, Due], list[tuple[Due, Outgoing]
             stages[programme.path_code, state, locale] = definition.stage(
                 definition.state(state).stage).label.get(locale)
         out.append((reminder, Outgoing(user_id, locale, Kind.DEADLINE_REMINDER, programme, {
-            "town": town, "stage": stages[programme.path_code, state, locale], **when})))
-    for assignment_id, programme_id, town, due_at, user_id, locale in _sheet_rows(now, horizon):
+            "town": town, "stage": stages[programme.path_code, state, locale], **when},
+            link=links.absolute("town.path", path_id=path_id))))
+    for assignment_id, programme_id, town, due_at, user_id, locale, path_id in _sheet_rows(now, horizon):
         k, when = moment(programme_id, due_at)
         if k is None:
             continue
         reminder = due.setdefault((ReminderKind.SHEET, assignment_id, due_at, k),
                                   Due(ReminderKind.SHEET, assignment_id, due_at, k))
         out.append((reminder, Outgoing(user_id, locale or "pl", Kind.SHEET_REMINDER,
-                                       programmes[programme_id], {"town": town, **when})))
+                                       programmes[programme_id], {"town": town, **when},
+                                       link=links.absolute("evaluator.sheet", path_id=path_id))))
     return due, out
 
 

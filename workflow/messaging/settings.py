@@ -40,6 +40,8 @@ KIND_NAMES = {
     "appeal_decided": _l("Rozstrzygnięcie protestu"),
     "stage_returned": _l("Etap zwrócony do poprawy"),
     "stage_accepted": _l("Etap zaakceptowany"),
+    "stage_submitted": _l("Miasto złożyło dokument do decyzji doradcy"),
+    "deadline_changed": _l("Zmiana terminu etapu"),
     "deadline_reminder": _l("Przypomnienie o terminie etapu"),
     "sheet_reminder": _l("Przypomnienie o karcie oceny"),
     "password_reset": _l("Ustawienie nowego hasła"),
@@ -56,8 +58,10 @@ def kind_name(kind: str) -> str:
 # Which kinds reach which role: a person's settings list only what can reach them.
 KINDS_BY_ROLE: dict[str, frozenset[Kind]] = {
     "town": frozenset({Kind.STAGE_RETURNED, Kind.STAGE_ACCEPTED, Kind.DEADLINE_REMINDER,
-                       Kind.RESULTS_ANNOUNCED, Kind.APPEAL_DECIDED, Kind.PASSWORD_RESET}),
-    "advisor": frozenset({Kind.ADVISOR_ASSIGNED, Kind.ADVISOR_UNASSIGNED, Kind.PASSWORD_RESET}),
+                       Kind.DEADLINE_CHANGED, Kind.RESULTS_ANNOUNCED, Kind.APPEAL_DECIDED,
+                       Kind.PASSWORD_RESET}),
+    "advisor": frozenset({Kind.ADVISOR_ASSIGNED, Kind.ADVISOR_UNASSIGNED, Kind.STAGE_SUBMITTED,
+                          Kind.PASSWORD_RESET}),
     "evaluator": frozenset({Kind.EVALUATOR_ASSIGNED, Kind.THIRD_EVALUATOR_NEEDED, Kind.SHEET_REMINDER,
                             Kind.PASSWORD_RESET}),
 }

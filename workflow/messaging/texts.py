@@ -21,6 +21,8 @@ class Kind(enum.StrEnum):
     THIRD_EVALUATOR_NEEDED = "third_evaluator_needed"
     STAGE_RETURNED = "stage_returned"
     STAGE_ACCEPTED = "stage_accepted"
+    STAGE_SUBMITTED = "stage_submitted"
+    DEADLINE_CHANGED = "deadline_changed"
     DEADLINE_REMINDER = "deadline_reminder"
     SHEET_REMINDER = "sheet_reminder"
     RESULTS_ANNOUNCED = "results_announced"
@@ -76,6 +78,16 @@ TEXTS: dict[Kind, tuple[LazyText, LazyText]] = {
         _l("w programie {programme} zatwierdzono: {stage} (miasto {town}).\n"
            "Kolejny krok jest widoczny w Ścieżce.\n"),
     ),
+    Kind.STAGE_SUBMITTED: _t(
+        _l("Miasto złożyło dokument: {stage} ({town})"),
+        _l("miasto {town} złożyło w programie {programme}: {stage}.\n"
+           "Dokument czeka na Twoją decyzję: zatwierdź go albo zwróć do poprawy z uwagami.\n"),
+    ),
+    Kind.DEADLINE_CHANGED: _t(
+        _l("Zmiana terminu: {stage} ({town})"),
+        _l("koordynator programu {programme} zmienił termin etapu „{stage}” miasta {town}.\n"
+           "Dotychczasowy termin: {before}\nNowy termin: {deadline}\nUzasadnienie: {reason}\n"),
+    ),
     Kind.DEADLINE_REMINDER: _t(
         _l("Termin za {days} dni: {stage} ({town})"),
         _l("przypominamy, że termin złożenia etapu „{stage}” miasta {town} w programie "
@@ -119,6 +131,10 @@ SAMPLE_CONTEXT: dict[Kind, dict[str, str]] = {
     Kind.STAGE_RETURNED: {"town": "Ostrzeszów", "stage": "Diagnoza",
                           "comment": "Uzupełnij dane o ludności."},
     Kind.STAGE_ACCEPTED: {"town": "Ostrzeszów", "stage": "Diagnoza"},
+    Kind.STAGE_SUBMITTED: {"town": "Ostrzeszów", "stage": "Diagnoza", "comment": "—"},
+    Kind.DEADLINE_CHANGED: {"town": "Ostrzeszów", "stage": "Diagnoza", "before": "15.03.2027 23:59",
+                            "deadline": "31.03.2027 23:59",
+                            "reason": "Powódź w urzędzie miasta utrudniła pracę zespołu."},
     Kind.DEADLINE_REMINDER: {"town": "Ostrzeszów", "stage": "Diagnoza", "days": "7",
                              "deadline": "15.03.2027 23:59"},
     Kind.SHEET_REMINDER: {"town": "Ostrzeszów", "days": "3", "deadline": "15.03.2027 23:59"},

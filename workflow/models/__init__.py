@@ -64,7 +64,7 @@ from workflow.models.monitoring import (
 )
 from workflow.models.notification import Notification, NotificationStatus, ReminderKind
 from workflow.models.notification_settings import NotificationPreference, NotificationTemplate
-from workflow.models.path import DeadlineExtension, Path, PathTransition
+from workflow.models.path import DeadlineChange, DeadlineExtension, Path, PathTransition
 from workflow.models.programme import HideScoresUntil, Programme, RankingPolicy, StageDeadline
 from workflow.models.totals import ServiceTotal, ServiceTotalPerson
 from workflow.models.user import Role, User
@@ -120,6 +120,7 @@ __all__ = [
     "ApplicantKind",
     "ApplicantMember",
     "CalendarFeed",
+    "DeadlineChange",
     "DeadlineExtension",
     "ExportJob",
     "ExportKind",

@@ -90,3 +90,33 @@ class DeadlineExtension(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DeadlineChange(db.Model):
+    """One change of a stage deadline, with its reason: for one town (`path_id`) or for the
+    whole programme (`path_id` NULL). Append-only; the town's history shows its own changes
+    and the programme's. `due_before` is None when the stage had no deadline yet."""
+
+    __tablename__ = "deadline_change"
+    __table_args__ = (
+        Index("ix_deadline_change_programme_path", "programme_id", "path_id"),
+        CheckConstraint("length(reason) >= 10", name="reason_given"),
+        CheckConstraint("due_before IS NULL OR due_before <> due_after", name="changes_something"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
+    path_id: Mapped[int | None] = mapped_column(ForeignKey("path.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(40))
+    due_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_after: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
+
+    @property
+    def later(self) -> bool:
+        """The deadline moved later (or was set for the first time)."""
+        return self.due_before is None or self.due_after > self.due_before

@@ -55,8 +55,12 @@ MESSAGES = {
     "nothing_to_sign": _l("Miasto nie dodało jeszcze dokumentu tego etapu."),
     "newer_version": _l("Miasto dodało w międzyczasie nowszą wersję dokumentu. Przejrzyj ją przed "
                         "zatwierdzeniem."),
+    "unchanged": _l("Ten plik jest taki sam jak obecna wersja dokumentu tego etapu – nic się w nim "
+                    "nie zmieniło. Jeśli mimo to chcesz dodać go jako nową wersję, wybierz plik "
+                    "jeszcze raz i zaznacz „Wiem, że to ten sam plik”."),
 }
-STATUS = {"too_large": 413, "not_now": 409, "nothing_to_sign": 409, "newer_version": 409}
+STATUS = {"too_large": 413, "not_now": 409, "nothing_to_sign": 409, "newer_version": 409,
+          "unchanged": 409}
 
 
 class UploadRefused(Refused, ValueError):
@@ -124,8 +128,11 @@ def clean_name(filename: str) -> str:
     return name[:200] or "dokument"
 
 
-def store_upload(path: Path, stage: str, filename: str, stream: BinaryIO, user: User) -> Document:
-    """Check, store and record one upload for `path`'s `stage`; UploadRefused if unfit."""
+def store_upload(path: Path, stage: str, filename: str, stream: BinaryIO, user: User, *,
+                 same_file_ok: bool = False) -> Document:
+    """Check, store and record one upload for `path`'s `stage`; UploadRefused if unfit, or
+    ("unchanged") if it is the stage's current version once more, unless `same_file_ok`
+    says the person knows."""
     limit = current_app.config["UPLOAD_MAX_MB"] * 1024 * 1024
     data = stream.read(limit + 1)
     if not data:
@@ -147,6 +154,10 @@ def store_upload(path: Path, stage: str, filename: str, stream: BinaryIO, user: 
         except upload_checks.ContentRefused as refused:
             raise UploadRefused(refused.code) from refused
 
+    current = latest_document(path, stage)
+    if (current is not None and not same_file_ok
+            and current.content_hash == hashlib.sha256(data).hexdigest()):
+        raise UploadRefused("unchanged")
     incoming = write_incoming(data)
     try:
         document = Document(

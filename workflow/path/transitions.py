@@ -23,7 +23,7 @@ from states.guards import GuardFacts, failing
 from states.label import Label
 from workflow.audit import log as audit
 from workflow.extensions import db
-from workflow.messaging import notifications
+from workflow.messaging import links, notifications
 from workflow.models import AdvisorAssignment, AdvisorKind, Path, PathTransition, Role, User
 from workflow.models.types import utcnow
 from workflow.path import access, deadlines, documents
@@ -202,4 +202,4 @@ def _queue_messages(path: Path, definition: PathDefinition, transition: Transiti
         for user in recipients(path, note.to):
             notifications.queue(user, notifications.Kind(note.kind), programme=path.programme,
                                 town=path.applicant.name, stage=stage.get(user.locale or "pl"),
-                                comment=record.comment or "—")
+                                comment=record.comment or "—", link=links.path_page(user, path.id))

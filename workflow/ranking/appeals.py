@@ -35,7 +35,7 @@ import states
 from workflow.audit import log as audit
 from workflow.evaluation import scoring
 from workflow.extensions import db
-from workflow.messaging import notifications
+from workflow.messaging import links, notifications
 from workflow.messaging.notifications import Kind
 from workflow.models import (
     Appeal,
@@ -398,7 +398,8 @@ def _notify_town(path: Path, decision: Message, note: str) -> None:
     for user in members:
         locale = user.locale or "pl"
         notifications.queue(user, Kind.APPEAL_DECIDED, town=path.applicant.name,
-                            programme=path.programme, decision=in_language(decision, locale), note=note)
+                            programme=path.programme, decision=in_language(decision, locale), note=note,
+                            link=links.absolute("results.town_path", path_id=path.id))
 
 
 # --- reading appeals ---------------------------------------------------------------------------------

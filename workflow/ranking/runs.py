@@ -27,7 +27,7 @@ import states
 from workflow.audit import log as audit
 from workflow.evaluation.scores import counted_sheets
 from workflow.extensions import db
-from workflow.messaging import notifications
+from workflow.messaging import links, notifications
 from workflow.messaging.notifications import Kind
 from workflow.models import (
     Appeal,
@@ -486,7 +486,8 @@ def _notify_towns(programme: Programme, definition: states.PathDefinition,
         path, town = by_applicant[user.applicant_id]
         locale = user.locale or "pl"
         notifications.queue(user, Kind.RESULTS_ANNOUNCED, programme=programme, town=town,
-                            outcome=definition.state(path.state).applicant.get(locale))
+                            outcome=definition.state(path.state).applicant.get(locale),
+                            link=links.absolute("results.town_path", path_id=path.id))
 
 
 # --- reading snapshots ---------------------------------------------------------------------------

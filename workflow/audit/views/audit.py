@@ -45,6 +45,7 @@ ACTION_LABELS: dict[str, Any] = {
     "deadline_set": _l("Ustalenie terminu etapu"),
     "extension_granted": _l("Przedłużenie terminu miastu"),
     "extension_revoked": _l("Cofnięcie przedłużenia terminu"),
+    "extension_shortened": _l("Skrócenie terminu miastu"),
     "document_uploaded": _l("Dodanie dokumentu"),
     "document_downloaded": _l("Pobranie dokumentu"),
     "export": _l("Eksport danych"),

@@ -97,7 +97,7 @@ def declaration(path_id: int) -> Page:
                 flash(_("Zgłoszono konflikt interesów. Nie będziesz oceniać tego wniosku; "
                         "koordynator przydzieli go innemu ekspertowi."), "success")
                 return redirect(url_for("evaluator.index"))
-        status = 400
+        status = 422
     return _declaration_page(assignment, form, submitted, status)
 
 

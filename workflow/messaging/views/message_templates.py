@@ -90,7 +90,6 @@ def edit(code: str, kind: str) -> Response | str | tuple[str, int]:
     texts = notification_settings.texts(programme, k)
     form = TemplateForm(data={f"{part}_{locale}": getattr(texts[locale], part)
                               for locale in LOCALES for part in ("subject", "body")})
-    preview = None
     if form.is_submitted():
         valid = form.validate()
         valid = _check_placeholders(form, k) and valid
@@ -101,8 +100,10 @@ def edit(code: str, kind: str) -> Response | str | tuple[str, int]:
             flash(_("Zapisano treść komunikatu „%(name)s”.",
                     name=notification_settings.kind_name(k)), "success")
             return redirect(url_for("message_templates.index", programme=programme.code))
-        preview = notification_settings.preview(programme, k, _typed(form), current_user)
-        programme = _programme(code)  # the preview rolled its session back
+    # The preview of what the form holds: the text in force when the page opens, the typed
+    # one after "Podgląd".
+    preview = notification_settings.preview(programme, k, _typed(form), current_user)
+    programme = _programme(code)  # the preview rolled its session back
     return _edit_page(programme, k, form, texts, preview)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -12,18 +13,20 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 import states
-from forms.path import DeadlineForm, ExtensionForm, TransitionForm
+from forms.path import DeadlineForm, ExtensionForm, RevokeForm, ShortenForm, TransitionForm
+from states.definition import StageStatus
 from workflow.extensions import db
-from workflow.models import Programme, Role
+from workflow.models import Path, Programme, Role
 from workflow.path import access, deadlines, store_check
 from workflow.path.attention import attention
 from workflow.path.overview import overview as build_overview
 from workflow.path.overview import towns_spec
 from workflow.path.summary import summary
 from workflow.web import listing
-from workflow.web.helpers import current_programme, role_required
+from workflow.web.helpers import add_reasons, current_programme, role_required
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
+DeadlineFormT = TypeVar("DeadlineFormT", ExtensionForm, ShortenForm)
 
 
 def to_utc(local: datetime, tz: str) -> datetime:
@@ -62,39 +65,106 @@ def overview() -> str:
     )
 
 
+def _deadline_form(p: Path, cls: type[DeadlineFormT]) -> DeadlineFormT:
+    """A form choosing one of the programme's stages, starting on the town's current stage
+    (else the first stage still ahead of it)."""
+    form = cls()
+    form.stage.choices = deadline_stages(p.programme)
+    if not form.is_submitted():
+        definition = states.get_definition(p.programme.path_code)
+        ahead = [code for code, _name in form.stage.choices
+                 if definition.stage_status(code, p.state) != StageStatus.DONE]
+        form.stage.data = ahead[0] if ahead else None
+    return form
+
+
+def _path_page(p: Path, extension_form: ExtensionForm | None = None, status: int = 200) -> tuple[str, int]:
+    return render_template("path/coordinator/path.html", s=summary(p, current_user),
+                           transition_form=TransitionForm(),
+                           extension_form=extension_form or _deadline_form(p, ExtensionForm)), status
+
+
 @bp.route("/paths/<int:path_id>")
 @role_required(Role.COORDINATOR)
-def path(path_id: int) -> str:
-    p = access.get_path_or_404(current_user, path_id)
-    form = ExtensionForm()
-    form.stage.choices = deadline_stages(p.programme)
-    return render_template("path/coordinator/path.html", s=summary(p, current_user),
-                           transition_form=TransitionForm(), extension_form=form)
+def path(path_id: int) -> tuple[str, int]:
+    return _path_page(access.get_path_or_404(current_user, path_id))
 
 
 @bp.route("/paths/<int:path_id>/extensions", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def extend(path_id: int) -> Response | tuple[str, int]:
     p = access.get_path_or_404(current_user, path_id)
-    form = ExtensionForm()
-    form.stage.choices = deadline_stages(p.programme)
-    if not form.validate_on_submit():
-        return render_template("path/coordinator/path.html", s=summary(p, current_user),
-                               transition_form=TransitionForm(), extension_form=form), 400
-    deadlines.grant_extension(p, form.stage.data, to_utc(form.due_at.data, p.programme.timezone),
-                              form.reason.data.strip(), current_user.id, actor=current_user)
-    flash(_("Przedłużono termin."), "success")
-    return redirect(url_for("coordinator.path", path_id=p.id))
+    form = _deadline_form(p, ExtensionForm)
+    if form.validate_on_submit():
+        try:
+            deadlines.extend(p, form.stage.data, to_utc(form.due_at.data, p.programme.timezone),
+                             form.reason.data, current_user)
+        except deadlines.DeadlineRefused as refused:
+            db.session.rollback()
+            add_reasons(form, refused, "due_at")
+        else:
+            flash(_("Przedłużono termin. Miasto dostało powiadomienie z uzasadnieniem."), "success")
+            return redirect(url_for("coordinator.path", path_id=p.id))
+    return _path_page(p, form, 422)
 
 
-@bp.route("/paths/<int:path_id>/extensions/<stage>/revoke", methods=["POST"])
+@bp.route("/paths/<int:path_id>/deadlines/shorten", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
-def revoke(path_id: int, stage: str) -> Response:
-    # CSRFProtect has already refused a POST without a valid token.
+def shorten(path_id: int) -> Response | tuple[str, int]:
+    """Moving a town's deadline earlier: the form, then a page that says what will happen
+    and asks for a confirmation, then the change."""
     p = access.get_path_or_404(current_user, path_id)
-    deadlines.revoke_extension(p, stage, actor=current_user)
-    flash(_("Cofnięto przedłużenie terminu."), "info")
-    return redirect(url_for("coordinator.path", path_id=p.id))
+    form = _deadline_form(p, ShortenForm)
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            due = to_utc(form.due_at.data, p.programme.timezone)
+            try:
+                if form.confirmed.data == "1":
+                    deadlines.shorten(p, form.stage.data, due, form.reason.data, current_user)
+                    flash(_("Skrócono termin. Miasto dostało powiadomienie z uzasadnieniem."), "success")
+                    return redirect(url_for("coordinator.path", path_id=p.id))
+                before = deadlines.check_change(p, form.stage.data, due, form.reason.data, later=False)
+            except deadlines.DeadlineRefused as refused:
+                db.session.rollback()
+                add_reasons(form, refused, "due_at")
+            else:
+                form.confirmed.data = "1"
+                return render_template(
+                    "path/coordinator/confirm_deadline.html", form=form, path=p,
+                    stage=dict(form.stage.choices)[form.stage.data], before=before, after=due,
+                    action=url_for("coordinator.shorten", path_id=p.id),
+                    back=url_for("coordinator.path", path_id=p.id), towns=1), 200
+    return render_template("path/coordinator/shorten.html", form=form, s=summary(p, current_user)), status
+
+
+@bp.route("/paths/<int:path_id>/extensions/<stage>/revoke", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def revoke(path_id: int, stage: str) -> Response | tuple[str, int]:
+    """Taking back a town's extension: a page that says which deadline holds again, the
+    reason, and the confirmation."""
+    p = access.get_path_or_404(current_user, path_id)
+    extension = deadlines.effective_deadlines(p).get(stage)
+    if extension is None or not extension.extended:
+        raise deadlines.DeadlineRefused([deadlines.NO_EXTENSION], status=409)
+    form = RevokeForm()
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                deadlines.revoke_extension(p, stage, form.reason.data, actor=current_user)
+            except deadlines.DeadlineRefused as refused:
+                db.session.rollback()
+                add_reasons(form, refused, "reason")
+                status = refused.status
+            else:
+                flash(_("Cofnięto przedłużenie terminu. Miasto dostało powiadomienie."), "info")
+                return redirect(url_for("coordinator.path", path_id=p.id))
+    definition = states.get_definition(p.programme.path_code)
+    return render_template("path/coordinator/revoke.html", form=form, path=p, extension=extension,
+                           stage=definition.stage(stage).label.get(g.locale)), status
 
 
 @bp.route("/deadlines", methods=["GET", "POST"])
@@ -103,17 +173,32 @@ def edit_deadlines() -> Response | str | tuple[str, int]:
     programme = current_programme()
     form = DeadlineForm()
     form.stage.choices = deadline_stages(programme)
-    if request.method == "POST":
-        if form.validate_on_submit():
-            deadlines.set_programme_deadline(
-                programme, form.stage.data, to_utc(form.due_at.data, programme.timezone),
-                actor=current_user,
-            )
-            flash(_("Zapisano termin."), "success")
-            return redirect(url_for("coordinator.edit_deadlines", programme=programme.code))
-        status = 400
-    else:
-        status = 200
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            due = to_utc(form.due_at.data, programme.timezone)
+            try:
+                before = deadlines.check_programme_change(programme, form.stage.data, due,
+                                                          form.reason.data)
+                if before is not None and due < before and form.confirmed.data != "1":
+                    form.confirmed.data = "1"
+                    return render_template(
+                        "path/coordinator/confirm_deadline.html", form=form, path=None,
+                        programme=programme, stage=dict(form.stage.choices)[form.stage.data],
+                        before=before, after=due,
+                        towns=len(deadlines.affected_paths(programme, form.stage.data)),
+                        action=url_for("coordinator.edit_deadlines", programme=programme.code),
+                        back=url_for("coordinator.edit_deadlines", programme=programme.code)), 200
+                told = deadlines.set_programme_deadline(programme, form.stage.data, due,
+                                                        form.reason.data, actor=current_user)
+            except deadlines.DeadlineRefused as refused:
+                db.session.rollback()
+                add_reasons(form, refused, "due_at")
+            else:
+                flash(_("Zapisano termin. Powiadomiono miasta, których dotyczy: %(n)d.", n=told),
+                      "success")
+                return redirect(url_for("coordinator.edit_deadlines", programme=programme.code))
     current = deadlines.programme_deadlines(programme.id)
     return render_template("path/coordinator/deadlines.html", programme=programme, form=form,
                            stages=form.stage.choices, current=current), status

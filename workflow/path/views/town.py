@@ -92,10 +92,12 @@ def upload(path_id: int) -> Response | tuple[str, int]:
     file = form.document.data
     try:
         document = documents.store_upload(
-            path, data.state.stage, file.filename or "", file.stream, current_user
+            path, data.state.stage, file.filename or "", file.stream, current_user,
+            same_file_ok=bool(form.same_file.data),
         )
     except documents.UploadRefused as refused:
         add_reasons(form, refused, "document")
+        form.offer_same_file = refused.code == "unchanged"
         return render_path(path, form, refused.status)
     flash(_("Dodano dokument „%(name)s”.", name=document.original_name), "success")
     return redirect(url_for("town.path", path_id=path.id))

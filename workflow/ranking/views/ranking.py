@@ -34,6 +34,7 @@ from workflow.extensions import db, send_task
 from workflow.models import Programme, RankingKind, RankingSnapshot, RankingStatus, Role, User
 from workflow.models.types import utcnow
 from workflow.ranking import protocol
+from workflow.ranking import announcement_preview
 from workflow.ranking import rule as ranking
 from workflow.ranking import runs as ranking_runs
 from workflow.ranking.runs import RankingRefused
@@ -185,8 +186,14 @@ def snapshot(snapshot_id: int) -> str:
     return render_snapshot(snap)
 
 
+def render_announce(snap: RankingSnapshot, form: AnnounceForm) -> str:
+    """The announcement page: the totals, the confirmation, and the message each town will get."""
+    return render_snapshot(snap, form, "ranking/runs/announce.html",
+                           messages=announcement_preview.preview(snap))
+
+
 def render_snapshot(snap: RankingSnapshot, announce_form: AnnounceForm | None = None,
-                    template: str = "ranking/runs/snapshot.html") -> str:
+                    template: str = "ranking/runs/snapshot.html", **extra: Any) -> str:
     ids = [i for i in (snap.created_by_id, snap.approved_by_id, snap.announced_by_id) if i]
     people = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
     # The snapshot keeps each sheet's evaluator by e-mail; pages name them as every
@@ -202,7 +209,7 @@ def render_snapshot(snap: RankingSnapshot, announce_form: AnnounceForm | None = 
                            announced=announced,
                            correctable=announced is not None and ranking_runs.upheld_since(announced),
                            approve_form=ApproveForm(),
-                           announce_form=announce_form or AnnounceForm())
+                           announce_form=announce_form or AnnounceForm(), **extra)
 
 
 @bp.route("/<int:snapshot_id>/approve", methods=["POST"])
@@ -231,15 +238,15 @@ def announce(snapshot_id: int) -> WerkzeugResponse | str | tuple[str, int]:
         abort(404)  # only a finished official ranking has an announcement page
     form = AnnounceForm()
     if request.method == "GET":
-        return render_snapshot(snap, form, "ranking/runs/announce.html")
+        return render_announce(snap, form)
     if not form.validate_on_submit():
-        return render_snapshot(snap, form, "ranking/runs/announce.html"), 400
+        return render_announce(snap, form), 400
     try:
         ranking_runs.announce(snap, current_user)
     except RankingRefused as exc:
         db.session.rollback()
         show_refusal(exc)  # the announcement page again, the reasons at its top
-        return render_snapshot(snap, form, "ranking/runs/announce.html"), exc.status
+        return render_announce(snap, form), exc.status
     flash(_("Ogłoszono wyniki na podstawie rankingu #%(id)d.", id=snap.id), "success")
     return redirect(url_for("ranking.snapshot", snapshot_id=snap.id))
 
