@@ -10,18 +10,21 @@ from zoneinfo import ZoneInfo
 import pytest
 from factories.accounts import make_user
 from factories.path import make_town, set_deadline
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from support.querycount import count_queries
 
 from workflow.demo import seed as demo
 from workflow.extensions import db
 from workflow.messaging import reminders
 from workflow.models import (
+    Declaration,
     EvaluatorAssignment,
     Notification,
     Path,
     Programme,
+    ReminderKind,
     ScoreSheet,
+    SheetStatus,
     User,
 )
 from workflow.models.notification import ReminderClaim
@@ -170,17 +173,36 @@ def test_send_due_on_the_demo_queues_the_expected_reminders_once(app, ctx):
         Path, Path.applicant_id == User.applicant_id).where(
         Path.state.in_(["diagnosis.draft", "diagnosis.returned"]), User.active.is_(True)))
     assert open_paths > 0
+    # The demo also leaves sheets to score in RL-2020, due three weeks after the seed's day:
+    # a week before the town's deadline, their 14-day reminder is due too, one per sheet not
+    # submitted (and not declined for a conflict), to its evaluator.
+    assert programme.evaluation_deadline == datetime.combine(date(2026, 12, 19), time(23, 59),
+                                                             tzinfo=WARSAW)
+    open_sheets = db.session.scalar(
+        select(func.count()).select_from(EvaluatorAssignment)
+        .join(Path, and_(Path.id == EvaluatorAssignment.path_id,
+                         Path.evaluation_round == EvaluatorAssignment.round))
+        .outerjoin(ScoreSheet, ScoreSheet.assignment_id == EvaluatorAssignment.id)
+        .where(Path.programme_id == programme.id,
+               or_(ScoreSheet.id.is_(None), ScoreSheet.status != SheetStatus.SUBMITTED),
+               or_(EvaluatorAssignment.declaration.is_(None),
+                   EvaluatorAssignment.declaration != Declaration.CONFLICT)))
+    assert open_sheets > 0
     now = (due - timedelta(days=7)).isoformat()
     first = app.test_cli_runner().invoke(args=["reminders", "send-due", "--now", now])
     assert first.exit_code == 0, first.output
-    assert first.output.strip() == (f"Zakolejkowano przypomnień / reminders queued: {open_paths} "
-                                    f"(wiadomości / messages: {members})")
+    assert first.output.strip() == (
+        f"Zakolejkowano przypomnień / reminders queued: {open_paths + open_sheets} "
+        f"(wiadomości / messages: {members + open_sheets})")
     second = app.test_cli_runner().invoke(args=["reminders", "send-due", "--now", now])
     assert "reminders queued: 0 " in second.output
     notes = reminder_notes()
     assert len(notes) == members and {n.status for n in notes} == {"sent"}
     assert all("za 7 dni" in n.subject for n in notes)
-    assert db.session.scalar(select(func.count()).select_from(ReminderClaim)) == open_paths
+    assert db.session.scalar(select(func.count()).select_from(ReminderClaim).where(
+        ReminderClaim.kind == ReminderKind.DEADLINE)) == open_paths
+    assert db.session.scalar(select(func.count()).select_from(ReminderClaim).where(
+        ReminderClaim.kind == ReminderKind.SHEET)) == open_sheets
 
 
 def test_send_due_refuses_a_bad_time(app):

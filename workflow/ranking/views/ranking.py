@@ -33,8 +33,7 @@ from workflow.audit.log import record_export
 from workflow.extensions import db, send_task
 from workflow.models import Programme, RankingKind, RankingSnapshot, RankingStatus, Role, User
 from workflow.models.types import utcnow
-from workflow.ranking import protocol
-from workflow.ranking import announcement_preview
+from workflow.ranking import announcement_preview, protocol
 from workflow.ranking import rule as ranking
 from workflow.ranking import runs as ranking_runs
 from workflow.ranking.runs import RankingRefused
