@@ -77,7 +77,8 @@ def forms(ids: dict, lang: str) -> list[Form]:
              ["points_", "justification_"], "[name=save_draft]"),
         Form("ranking", COORDINATOR, "/coordinator/ranking/?programme=RL-2019",
              "form[action*='/ranking/run']", ["cap", "budget", "threshold"]),
-        Form("deadlines", COORDINATOR, "/coordinator/deadlines", "main form", ["due_at"], english=False),
+        Form("deadlines", COORDINATOR, "/coordinator/deadlines", "main form[method=post]", ["due_at"],
+             english=False),  # (the first form in main is the programme picker)
     ]
 
 
