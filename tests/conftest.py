@@ -76,6 +76,18 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 @pytest.fixture(autouse=True)
+def _celery_join_flag() -> Iterator[None]:
+    """Celery keeps "a task is running here, so result.get() would block" in one process-wide
+    flag, set and restored around every eager task. Eager tasks run at once in several
+    threads (the PostgreSQL race tests) can restore it in the wrong order and leave it set,
+    and every later `.get()` in this process then raises. Each test starts with it clear."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     """Empty every table after each test that used the app."""
     yield

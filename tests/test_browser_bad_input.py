@@ -109,6 +109,7 @@ def fill(page, form, names: list[str], value: str) -> None:  # noqa: ANN001
 
 def check_answer(page, label: str, lang: str, status: int = 200,  # noqa: ANN001
                  message: bool = True) -> None:
+    page.wait_for_load_state()  # the response came; its document may still be loading
     assert page.locator("#injected, #bold").count() == 0, f"{label}: the input became markup"
     assert page.locator("script", has_text="alert(1)").count() == 0, f"{label}: a script was injected"
     assert not page.dialogs.seen, f"{label}: a dialog opened: {page.dialogs.seen}"

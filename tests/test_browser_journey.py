@@ -46,6 +46,9 @@ def reload_until(page, selector: str, seconds: int = 90):  # noqa: ANN001, ANN20
 
 
 def flash(page) -> str:  # noqa: ANN001
+    """The page's flash messages, once the page a click led to has loaded (count() itself
+    does not wait, and under load the new URL can come before its document)."""
+    page.wait_for_load_state()
     return page.locator(".flashes").inner_text() if page.locator(".flashes").count() else ""
 
 

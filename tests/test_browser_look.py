@@ -98,9 +98,9 @@ def typed(live: Live, chromium, ids) -> list[tuple[str, str]]:  # noqa: ANN001
     page = new_page(chromium, live)
     log_in(page, ADVISOR)
     page.goto(f"/advisor/paths/{town}")
-    back = page.locator("form#transition-return_diagnosis")
+    back = page.locator("form#decision")  # one comment box for either decision
     assert fill_texts(back) == 1
-    back.locator("button[type=submit]").click()
+    back.locator("[formaction$='/events/return_diagnosis']").click()
     page.wait_for_load_state()
     page.goto(f"/advisor/consultations/new?path={town}")
     form = page.locator("main form").filter(has=page.locator("textarea")).first

@@ -165,9 +165,13 @@ def fire(
     detail = {"event": event, "from": record.from_state, "to": record.to_state, "seq": record.seq}
     if as_system:
         detail["system"] = as_system
-    audit.record("transition", actor=actor, object_type="path", object_id=path.id,
-                 programme_id=path.programme_id, detail=detail)
-    _queue_messages(path, definition, transition, record)
+    # The path's guarded UPDATE (its version) must reach the database at the commit below,
+    # where a lost race is told as "stale": the queries that find the messages' recipients
+    # must not flush it earlier.
+    with db.session.no_autoflush:
+        audit.record("transition", actor=actor, object_type="path", object_id=path.id,
+                     programme_id=path.programme_id, detail=detail)
+        _queue_messages(path, definition, transition, record)
     if not commit:
         return record
     try:
