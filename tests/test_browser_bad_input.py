@@ -186,6 +186,7 @@ def test_hostile_file_names_and_an_empty_upload(chromium, live, ids):
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         page.locator(f"{upload} [type=submit]").click()
     assert 400 <= answer.value.status < 500
+    page.wait_for_load_state()
     assert page.locator(".error-summary").count()
     page.context.close()
 
