@@ -152,13 +152,15 @@ def take_snapshot() -> Snapshot:
 
 
 @pytest.fixture(scope="module")
-def seeded(app) -> Snapshot:
-    """Seed once for the module, read everything back, then empty the tables again."""
+def seeded(app, demo_snapshot) -> Snapshot:
+    """The run's demo, seeded once by `flask demo seed` (tests/conftest.py), read back; then
+    seeded again over itself; then the tables are emptied again."""
+    demo_snapshot.snapshot.restore()
     with app.app_context():
         try:
-            created, logins = demo.seed("demo", today=TODAY)
-            assert created is True
             snap = take_snapshot()
+            logins = [line.removeprefix("  ") for line in demo_snapshot.output.splitlines()
+                      if line.startswith("  ")]
             second = demo.seed("other-password", today=TODAY + timedelta(days=30))
             snap = dataclasses.replace(snap, logins=logins, second_seed=second,
                                        counts_after_second_seed=counts())
@@ -337,16 +339,15 @@ def test_seed_is_deterministic_and_only_the_calendar_follows_today(seeded, ctx):
 # --- the flask commands ---------------------------------------------------------------------------
 
 
-@pytest.mark.slow  # seeds the demo twice
-def test_cli_demo_seed_prints_logins_and_refuses_a_second_seed(app, ctx):
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["demo", "seed", "--today", "2026-11-28"])
-    assert result.exit_code == 0, result.output
-    assert "coordinator@demo.sciezka.pl" in result.output
-    assert "town01@demo.sciezka.pl" in result.output
-    assert "Demo programme RL-2020 created" in result.output
+def test_cli_demo_seed_prints_logins_and_refuses_a_second_seed(app, demo_db, ctx):
+    # What `flask demo seed --today 2026-11-28` printed when the run seeded the demo.
+    result = demo_db.output
+    assert "coordinator@demo.sciezka.pl" in result
+    assert "town01@demo.sciezka.pl" in result
+    assert "Demo programme RL-2020 created" in result
     assert role_count("town") == 54
 
+    runner = app.test_cli_runner()
     again = runner.invoke(args=["demo", "seed", "--today", "2026-11-28"])
     assert again.exit_code == 0, again.output
     assert "already exists" in again.output

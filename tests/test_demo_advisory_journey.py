@@ -10,7 +10,6 @@ from datetime import date, timedelta
 import pytest
 from support import Browser
 
-from workflow.demo import seed as demo
 from workflow.extensions import db
 from workflow.models import ExpertiseField
 
@@ -26,8 +25,7 @@ def report(app) -> dict[str, int]:
     return json.loads(result.output)
 
 
-def test_advisor01_logs_a_workshop_for_town01_seen_by_the_town_and_the_report(app, ctx):
-    demo.seed("demo", today=TODAY)
+def test_advisor01_logs_a_workshop_for_town01_seen_by_the_town_and_the_report(app, demo_db, ctx):
     before = report(app)
     assert before == {"services": 2700, "consultations": 1700, "workshops": 520, "studies": 781,
                       "participations": 17000, "people": 3300}
@@ -62,12 +60,11 @@ def test_advisor01_logs_a_workshop_for_town01_seen_by_the_town_and_the_report(ap
     assert "2701" in page.replace("\xa0", "").replace(" ", "")
 
 
-def test_report_page_query_count_is_the_same_on_the_demo_log_and_ten_times_it(app, ctx):
+def test_report_page_query_count_is_the_same_on_the_demo_log_and_ten_times_it(app, demo_db, ctx):
     """The report reads its kept totals: ten times the rows, the same statements."""
     import sqlalchemy as sa
     from support.querycount import count_queries
 
-    demo.seed("demo", today=TODAY)
     coordinator = Browser(app, "demo")
     assert coordinator.login("coordinator@demo.sciezka.pl").status_code == 302
 

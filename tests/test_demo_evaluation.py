@@ -18,7 +18,6 @@ import pytest
 import sqlalchemy as sa
 from support import empty_tables
 
-from workflow.demo import seed as demo
 from workflow.extensions import db
 from workflow.path import documents
 
@@ -130,17 +129,19 @@ def read_facts(app) -> dict:
 
 
 @pytest.fixture(scope="module")
-def seeded(app) -> dict:
-    """Seed, read, empty, seed again with the same day (its digest goes in the facts)."""
-    with app.app_context():
-        try:
-            created, _ = demo.seed("demo", today=TODAY)
-            assert created
+def seeded(app, demo_snapshot, demo_again) -> dict:
+    """The run's seeded demo (tests/conftest.py): read everything; then the demo seeded a
+    second time into an emptied database with the same day: its digest goes in the facts.
+    The tables are empty again afterwards."""
+    try:
+        demo_snapshot.snapshot.restore()
+        with app.app_context():
             facts = read_facts(app)
-            empty_tables()
-            demo.seed("demo", today=TODAY)
+        demo_again.restore()
+        with app.app_context():
             facts["second digest"] = digest()
-        finally:
+    finally:
+        with app.app_context():
             empty_tables()
     return facts
 

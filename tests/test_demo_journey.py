@@ -4,14 +4,11 @@ town move in the overview."""
 
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import quote
 
 import pytest
 from factories.path import PDF
 from support import Browser, version_on
-
-from workflow.demo import seed as demo
 
 pytestmark = pytest.mark.slow  # the demo is seeded (seconds)
 
@@ -21,9 +18,7 @@ def stage_count(html: str, stage_label: str) -> int:
     return int(row.split('class="num">', 1)[1].split("<", 1)[0])
 
 
-def test_town01_diagnosis_from_upload_to_sign_off(app, ctx):
-    created, _ = demo.seed("demo", today=date(2026, 11, 28))
-    assert created
+def test_town01_diagnosis_from_upload_to_sign_off(app, demo_db, ctx):
 
     coordinator = Browser(app)
     assert coordinator.login("coordinator@demo.sciezka.pl", "demo").status_code == 302

@@ -12,7 +12,6 @@ from decimal import Decimal
 import pytest
 from support import Browser
 
-from workflow.demo import seed as demo
 from workflow.extensions import db
 from workflow.models import Path, Programme, RankingSnapshot, User
 
@@ -27,8 +26,7 @@ def rank(app, *args: str) -> dict:
     return json.loads(result.output)
 
 
-def test_rank_cli_on_the_demo(app, ctx):
-    demo.seed("demo", today=TODAY)
+def test_rank_cli_on_the_demo(app, demo_db, ctx):
     default = rank(app)
     awarded = [a for a in default["applications"] if a["outcome"] == "awarded"]
     assert 0 < len(awarded) <= 15
@@ -52,8 +50,7 @@ def test_rank_cli_on_the_demo(app, ctx):
     assert db.session.query(RankingSnapshot).count() == 0  # the CLI saved nothing
 
 
-def test_coordinator_previews_approves_announces_and_the_town_and_public_see_it(app, ctx):
-    demo.seed("demo", today=TODAY)
+def test_coordinator_previews_approves_announces_and_the_town_and_public_see_it(app, demo_db, ctx):
     coordinator = Browser(app, "demo")
     assert coordinator.login("coordinator@demo.sciezka.pl").status_code == 302
     page = coordinator.get("/coordinator/ranking/?programme=RL-2019")

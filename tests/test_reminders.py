@@ -13,7 +13,6 @@ from factories.path import make_town, set_deadline
 from sqlalchemy import and_, func, or_, select
 from support.querycount import count_queries
 
-from workflow.demo import seed as demo
 from workflow.extensions import db
 from workflow.messaging import reminders
 from workflow.models import (
@@ -162,8 +161,7 @@ def test_the_sweep_has_a_fixed_number_of_queries(world):
 # --- the command, on the demo ---------------------------------------------------------------
 
 @pytest.mark.slow  # the demo is seeded
-def test_send_due_on_the_demo_queues_the_expected_reminders_once(app, ctx):
-    demo.seed("demo", today=date(2026, 11, 28))
+def test_send_due_on_the_demo_queues_the_expected_reminders_once(app, demo_db, ctx):
     programme = db.session.scalar(select(Programme).where(Programme.code == "RL-2020"))
     due = deadlines.programme_deadlines(programme.id)["diagnosis"]
     assert due == datetime.combine(date(2026, 12, 12), time(23, 59), tzinfo=WARSAW)

@@ -4,16 +4,14 @@ Chromium through Playwright.
 The served app has a database of its own (an SQLite file, or a fresh PostgreSQL database on
 the server of TEST_DATABASE_URL), so the conftest's per-test emptying of the run's database
 never pulls rows from under a page the browser is showing. It holds the demo, seeded with a
-fixed day, seeded once per session and kept as a `Snapshot` that a module which changes
-the demo for good puts back after itself.
+fixed day: the run's seeded demo (the `demo_snapshot` fixture, support/snapshot.py) put into
+it once per session, and put back by a module which changes the demo for good.
 
 Chromium missing: the tests skip on a laptop and FAIL under CI=true.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -23,8 +21,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from support import empty_tables
 from support.skips import IN_CI
+from support.snapshot import Snapshot
 from workflow.extensions import db
 
 CHROMIUM = "/usr/bin/chromium"
@@ -58,67 +56,15 @@ def chromium_or_skip() -> None:
 
 
 
-def reseed(app: Flask) -> None:
-    """Empty the live database and seed the demo again (about 2 s on SQLite)."""
-    from workflow.demo import seed as demo
+@dataclass
+class Restorer:
+    """Puts the run's seeded demo (the `demo_snapshot` fixture) back into the served app."""
 
-    with app.app_context():
-        empty_tables()
-        demo.seed(PASSWORD, today=TODAY)
-        db.session.remove()
-
-
-class Snapshot:
-    """A copy of the seeded live database, put back in a second or two instead of seeding
-    again (20 s on a busy machine): a file copy on SQLite, CREATE DATABASE ... TEMPLATE on
-    PostgreSQL. Only between modules: no request may be running."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-        self.sqlite = self.url.get_backend_name() == "sqlite"
-        self.copy = f"{self.url.database}.pristine" if self.sqlite else f"{self.url.database}_pristine"
-
-    def _release(self) -> None:
-        with self.app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-
-    def _admin(self, *statements: str) -> None:
-        admin = sa.create_engine(os.environ["TEST_DATABASE_URL"], isolation_level="AUTOCOMMIT",
-                                 poolclass=sa.pool.NullPool)
-        try:
-            with admin.connect() as conn:
-                conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                     "WHERE datname IN (:a, :b) AND pid <> pg_backend_pid()"),
-                             {"a": self.url.database, "b": self.copy})
-                for statement in statements:
-                    conn.execute(sa.text(statement))
-        finally:
-            admin.dispose()
-
-    def take(self) -> None:
-        self._release()
-        if self.sqlite:
-            shutil.copyfile(self.url.database, self.copy)
-        else:
-            self._admin(f'DROP DATABASE IF EXISTS "{self.copy}"',
-                        f'CREATE DATABASE "{self.copy}" TEMPLATE "{self.url.database}"')
+    snapshot: Snapshot
+    app: Flask
 
     def restore(self) -> None:
-        self._release()
-        if self.sqlite:
-            shutil.copyfile(self.copy, self.url.database)
-        else:
-            self._admin(f'DROP DATABASE "{self.url.database}"',
-                        f'CREATE DATABASE "{self.url.database}" TEMPLATE "{self.copy}"')
-
-    def drop(self) -> None:
-        self._release()
-        if self.sqlite:
-            Path(self.copy).unlink(missing_ok=True)
-        else:
-            self._admin(f'DROP DATABASE IF EXISTS "{self.copy}"')
+        self.snapshot.restore(into=self.app)
 
 
 @dataclass
@@ -127,7 +73,7 @@ class Live:
 
     app: Flask
     url: str
-    snapshot: Snapshot | None = None  # the seeded demo, to put back (support/browser_fixtures.py seeded)
+    snapshot: Restorer | None = None  # the seeded demo, to put back (support/browser_fixtures.py seeded)
 
     def __call__(self, path: str) -> str:
         return self.url + path

@@ -13,8 +13,9 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from support import app_for_tests
-from support.browser import CHROMIUM, LAUNCH_ARGS, Live, Snapshot, chromium_or_skip, reseed
+from support.browser import CHROMIUM, LAUNCH_ARGS, Live, Restorer, chromium_or_skip
 from support.skips import postgres_or_skip
+from support.snapshot import DemoSnapshot
 from workflow.extensions import db
 
 
@@ -64,15 +65,13 @@ def chromium() -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def seeded(live_server: Live) -> Iterator[Live]:
-    """The demo, seeded once for the session (3 s on an idle machine, 20 s on a busy one)
-    and kept as a snapshot. The modules change it a little (drafts, reopened sheets); each
-    is written to pass whatever another module did before it."""
-    reseed(live_server.app)
-    live_server.snapshot = Snapshot(live_server.app)
-    live_server.snapshot.take()
-    yield live_server
-    live_server.snapshot.drop()
+def seeded(live_server: Live, demo_snapshot: DemoSnapshot) -> Live:
+    """The demo, as the run seeded it once (tests/conftest.py `demo_snapshot`), copied into
+    the served database. The modules change it a little (drafts, reopened sheets); each is
+    written to pass whatever another module did before it."""
+    live_server.snapshot = Restorer(demo_snapshot.snapshot, live_server.app)
+    live_server.snapshot.restore()
+    return live_server
 
 
 @pytest.fixture(scope="module")
