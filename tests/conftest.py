@@ -22,6 +22,7 @@ from pathlib import Path as FsPath
 import pytest
 import redis
 import sqlalchemy as sa
+import support.fast_commit  # noqa: F401  (test databases commit without a disk flush)
 from alembic import command
 from factories.accounts import PASSWORD, as_user
 from factories.advice import add_fields
@@ -34,32 +35,9 @@ from support.migrations import alembic_config
 from support.redis_server import PrivateRedis, redis_server_path
 from support.skips import IN_CI, postgres_or_skip, redis_or_skip
 from support.smtp import SmtpCapture
-from support.snapshot import DemoSnapshot, Snapshot
+from support.snapshot import DEMO_DAY, DemoSnapshot, Snapshot
 
 from workflow.extensions import db
-
-# --- commits without a disk flush ------------------------------------------------------------
-#
-# A test database outlives no crash, so waiting for the disk on every commit buys nothing: on
-# SQLite `synchronous=OFF`, on PostgreSQL `synchronous_commit=off` (the server still never
-# loses or tears a committed row unless it crashes itself). Locking and isolation are
-# unchanged. Seeding the demo took 81 s with a flush per commit and 35 s without, on a loaded
-# machine: 2,796 commits. Applies to every engine this process opens (app, live server,
-# migrated databases); the worker and server processes some tests start keep the default.
-
-
-@sa.event.listens_for(sa.engine.Engine, "connect")
-def _commit_without_flush(dbapi_connection: object, connection_record: object) -> None:
-    module = type(dbapi_connection).__module__
-    if module.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-        cursor.execute("PRAGMA synchronous=OFF")
-        cursor.close()
-    elif module.startswith("psycopg"):
-        cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-        cursor.execute("SET synchronous_commit TO off")
-        cursor.close()
-        dbapi_connection.commit()  # type: ignore[attr-defined]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -125,9 +103,6 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 # --- the demo, seeded once per run ------------------------------------------------------------
-
-DEMO_DAY = "2026-11-28"
-
 
 @pytest.fixture(scope="session")
 def demo_snapshot(app: Flask) -> Iterator[DemoSnapshot]:

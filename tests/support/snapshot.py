@@ -19,6 +19,8 @@ from flask import Flask
 
 from workflow.extensions import db
 
+DEMO_DAY = "2026-11-28"  # the day the run seeds the demo with (tests/conftest.py demo_snapshot)
+
 
 def _release(app: Flask) -> None:
     with app.app_context():
