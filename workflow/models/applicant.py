@@ -41,6 +41,8 @@ class Municipality(db.Model):
     teryt: Mapped[str | None] = mapped_column(String(7), unique=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("territorial_unit.id"), unique=True)
 
+    unit: Mapped[TerritorialUnit | None] = relationship()  # noqa: F821
+
     @property
     def is_powiat(self) -> bool:
         return self.teryt is not None and len(self.teryt) == 4
