@@ -508,8 +508,8 @@ def test_only_the_leader_submits_and_only_after_every_member_approved():
     assert applicant_moves == []  # a member municipality approves; it moves nothing
     # Approvals are collected where a move needs them, and nowhere else.
     collecting = {s.code for s in PARTNERSHIP.states if PARTNERSHIP.collects_approvals(s.code)}
-    assert collecting == {f"{stage}.{step}" for stage in CWD_STAGES[:-1]
-                          for step in (("consulted", "returned") if stage in CONSULTED else ("draft", "returned"))}
+    steps = {stage: ("consulted" if stage in CONSULTED else "draft", "returned") for stage in CWD_STAGES[:-1]}
+    assert collecting == {f"{stage}.{step}" for stage, pair in steps.items() for step in pair}
     assert not any(RL.collects_approvals(s.code) for s in RL.states)
 
 

@@ -14,10 +14,9 @@ import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import states
 from factories.accounts import PASSWORD_HASH, make_user
 from factories.path import PDF
-
-import states
 from workflow.extensions import db
 from workflow.models import AdvisorAssignment, LegalForm, Path, Programme, StageDeadline, User
 from workflow.partnership import setup
