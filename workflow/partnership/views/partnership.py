@@ -106,7 +106,8 @@ def add_record(path_id: int) -> Response | tuple[str, int]:
         return render_page(path, form, refused.status)
     except Refused as refused:
         db.session.rollback()
-        show_refusal(refused, form="record", typed={})
+        # Next to the form for the leader; at the top for anyone else (who has no form).
+        show_refusal(refused, form=None if refused.status == 403 else "record")
         return render_page(path, form, refused.status)
     flash(_("Dodano dokument partnerstwa „%(title)s” (wersja %(version)d).",
             title=record.title, version=record.version), "success")
