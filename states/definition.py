@@ -224,6 +224,11 @@ class PathDefinition:
                     todo.append(t.target)
         return seen
 
+    @property
+    def roles_used(self) -> frozenset[str]:
+        """Every role some transition of the path is open to."""
+        return frozenset(role for t in self.transitions for role in t.roles)
+
     def state(self, code: str) -> State:
         return self._states[code]
 

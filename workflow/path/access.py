@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import abort
 from sqlalchemy import ColumnElement, Select, exists, false, select, true
 
+import states
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,
@@ -96,15 +97,17 @@ def member_acted_for(user: User, members: list[ApplicantMember]) -> ApplicantMem
 def roles_for(user: User, path: Path) -> frozenset[str]:
     """The path-definition roles (states.definition.ROLES) `user` holds towards `path`:
     "applicant" for every person of the applicant, and "leader" for those who act for its
-    leading member (a town's team; a partnership's leader)."""
+    leading member (a town's team; a partnership's leader) where the path has leader's moves."""
     roles: set[str] = set()
     if user.role == Role.COORDINATOR:
         roles.add("coordinator")
     elif user.role == Role.TOWN and user.applicant_id == path.applicant_id:
         roles.add("applicant")
-        member = acting_member(user, path.applicant_id)
-        if member is not None and member.is_leader:
-            roles.add("leader")
+        # Who leads is read only for a path that gives the leader moves of their own.
+        if "leader" in states.get_definition(path.programme.path_code).roles_used:
+            member = acting_member(user, path.applicant_id)
+            if member is not None and member.is_leader:
+                roles.add("leader")
     elif user.role == Role.ADVISOR:
         kind = db.session.scalar(
             select(AdvisorAssignment.kind).where(
