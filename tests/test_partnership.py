@@ -3,6 +3,7 @@ submits, its path walked by the engine, and its page and records."""
 
 from __future__ import annotations
 
+import csv
 import io
 
 import pytest
@@ -11,6 +12,7 @@ from factories.partnership import CWD, Partnerships, build_partnerships, cwd_pro
 from factories.path import PDF
 from sqlalchemy.exc import IntegrityError
 
+from workflow.demo import seed as demo
 from workflow.extensions import db
 from workflow.models import (
     ApplicantMember,
@@ -345,3 +347,22 @@ def test_a_second_cwd_programme_takes_the_same_partnership(cwd):
     db.session.commit()
     # The same people, the same roles, a path of its own (approvals are per document version).
     assert access.roles_for(cwd.user("lider-a@example.pl"), plus) == {"applicant", "leader"}
+
+
+def test_the_seed_towns_carry_their_register_codes_and_powiats():
+    """data/seed_towns.csv: each town's gmina and powiat as the TERYT register has them; the
+    demo's municipalities take their codes from it (workflow/demo/seed.load_towns)."""
+    text = units.DEFAULT_REGISTER.read_text(encoding="utf-8-sig")
+    register = {r.code: r for r in units.read_register(text)}
+    with (units.DATA / "seed_towns.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 64 and sum("small-town partnerships" in r["seed_list"] for r in rows) == 33
+    for row in rows:
+        gmina = register[row["teryt7"]]
+        assert gmina.name == row["name"] and gmina.parent_code == row["powiat_teryt4"], row
+        assert register[row["powiat_teryt4"]].name == row["powiat_name"], row
+        assert register[row["teryt7"][:2]].name.lower() == row["voivodeship"], row
+        assert len(setup.gminas_of_powiat(row["powiat_teryt4"])) == int(row["gminas_in_powiat"]), row
+    towns = demo.load_towns()
+    assert len(towns) == 54 and all(t.teryt and t.powiat == t.teryt[:4] for t in towns)
+    assert len({t.teryt for t in towns}) == 54
