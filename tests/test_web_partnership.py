@@ -16,6 +16,7 @@ from icalendar import Calendar
 from support import count, version_on
 from support.querycount import count_queries
 
+from workflow.accounts import invitations
 from workflow.extensions import db
 from workflow.messaging import reminders
 from workflow.models import (
@@ -26,12 +27,13 @@ from workflow.models import (
     Municipality,
     Notification,
     PartnershipRecord,
+    Role,
     StageDeadline,
     User,
 )
 from workflow.monitoring import units
 from workflow.partnership import setup
-from workflow.path import approvals, calendar_feed, deadlines
+from workflow.path import access, approvals, calendar_feed, deadlines
 from workflow.path.transitions import fire
 
 LEADER, SECOND, THIRD = LOGINS["a"]
@@ -281,3 +283,38 @@ def test_deadlines_extensions_reminders_and_the_calendar_feed_work_for_a_partner
     assert events["Termin: Diagnoza obszaru partnerstwa — Partnerstwo Dąbrowa Tarnowska"] == later
     assert "Termin: Plan pracy — Partnerstwo Dąbrowa Tarnowska" in events
     assert feed.applicant_id == cwd.path("a").applicant_id
+
+
+# --- inviting a person of a partnership ------------------------------------------------------------
+
+def test_the_coordinator_invites_a_person_for_one_municipality_of_a_partnership(cwd, login):
+    coordinator = login("koordynator@example.pl")
+    path_a, path_b = cwd.path("a"), cwd.path("b")
+    boleslaw = cwd.user(SECOND).municipality_id
+    page = text(coordinator.get("/coordinator/users/invite"))
+    assert "Partnerstwo Dąbrowa Tarnowska – Bolesław" in page
+    assert f'value="{path_a.applicant_id}-{boleslaw}"' in page
+    assert f'<option value="{path_a.applicant_id}">' not in page  # a partnership as a whole: no
+
+    def invite(applicant: str):  # noqa: ANN202
+        coordinator.get("/coordinator/users/invite")
+        return coordinator.post("/coordinator/users/invite", {
+            "name": "Jan Sekretarz", "email": "sekretarz@boleslaw.pl", "role": "town",
+            "applicant": applicant, "locale": "pl"})
+
+    for wrong in (str(path_a.applicant_id), f"{path_b.applicant_id}-{boleslaw}", f"{path_a.applicant_id}-x"):
+        response = invite(wrong)
+        assert response.status_code == 422 and "Nie ma takiego miasta" in text(response), wrong
+    assert invite(f"{path_a.applicant_id}-{boleslaw}").status_code == 302
+    invited = db.session.scalar(sa.select(User).where(User.email == "sekretarz@boleslaw.pl"))
+    assert (invited.applicant_id, invited.municipality_id) == (path_a.applicant_id, boleslaw)
+    assert access.roles_for(invited, cwd.path("a")) == {"applicant"}
+
+
+def test_an_invitation_to_a_partnership_without_a_municipality_is_refused(cwd):
+    with pytest.raises(invitations.InvitationRefused) as raised:
+        invitations.invite(email="bez-gminy@example.pl", name="Bez Gminy", role=Role.TOWN, locale="pl",
+                           by=cwd.user("koordynator@example.pl"), link_for=str,
+                           applicant_id=cwd.path("a").applicant_id)
+    assert "jednej z jego gmin" in " ".join(str(m) for m in raised.value.messages)
+    assert db.session.scalar(sa.select(User).where(User.email == "bez-gminy@example.pl")) is None
