@@ -71,8 +71,8 @@ def approve(path_id: int) -> Response:
     path = access.get_path_or_404(current_user, path_id)
     form = ApprovalForm()
     if not form.validate_on_submit():
-        refused = Refused([_("Nie można zatwierdzić dokumentu: odśwież stronę i spróbuj ponownie.")],
-                          status=400)
+        refused = Refused([_("Nie można zatwierdzić dokumentu: odśwież stronę i spróbuj ponownie."),
+                           *(m for errors in form.errors.values() for m in errors)], status=400)
         return show_again(refused, "town.path", form=None, path_id=path.id)
     # The refusal is shown next to the list of approvals, if the page shows one now.
     where = "approval" if definition_of(path).collects_approvals(path.state) else None
