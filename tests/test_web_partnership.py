@@ -318,3 +318,21 @@ def test_an_invitation_to_a_partnership_without_a_municipality_is_refused(cwd):
                            applicant_id=cwd.path("a").applicant_id)
     assert "jednej z jego gmin" in " ".join(str(m) for m in raised.value.messages)
     assert db.session.scalar(sa.select(User).where(User.email == "bez-gminy@example.pl")) is None
+
+
+def test_the_coordinators_and_advisors_pages_take_the_cwd_programme(cwd, login):
+    a = cwd.paths["a"].id
+    upload(cwd.path("a"), cwd.user(LEADER))
+    coordinator = login("koordynator@example.pl")
+    overview = text(coordinator.get("/coordinator/?programme=CWD-TEST"))
+    assert "Partnerstwo Dąbrowa Tarnowska" in overview and "Partnerstwo Wałcz" in overview
+    deadlines_page = coordinator.get("/coordinator/deadlines?programme=CWD-TEST")
+    assert deadlines_page.status_code == 200
+    assert "Diagnoza obszaru partnerstwa" in text(deadlines_page)
+    path_page = text(coordinator.get(f"/coordinator/paths/{a}"))
+    assert "Zatwierdziło: 0 z 3." in path_page and "Ścieżka czeka na lidera partnerstwa." in path_page
+    assert "Zatwierdzam tę wersję" not in path_page  # the coordinator approves for no municipality
+    advisor = login("doradca-a@example.pl")
+    assert "Partnerstwo Dąbrowa Tarnowska" in text(advisor.get("/advisor/"))
+    own = text(advisor.get(f"/advisor/paths/{a}"))
+    assert "Zatwierdziło: 0 z 3." in own and "Bolesław" in own
