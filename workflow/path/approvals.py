@@ -25,6 +25,7 @@ from workflow.models import ApplicantMember, Document, DocumentApproval, Path, U
 from workflow.models.types import utcnow
 from workflow.path import access, documents
 from workflow.refusal import Refused, _l
+from workflow.text import polish_key
 
 NOT_NOW = _l("Na tym etapie gminy nie zatwierdzają dokumentu.")
 NOT_A_MEMBER = _l("Twoje konto nie jest przypisane do żadnej gminy tego partnerstwa, więc nie "
@@ -88,7 +89,7 @@ def approvals_of(path: Path, stage: str, document: Document | None) -> Approvals
         .where(ApplicantMember.applicant_id == path.applicant_id)
     ).unique().all()
     parties = [Party(member, found) for member, found in rows]
-    parties.sort(key=lambda p: (not p.member.is_leader, p.member.municipality.name.casefold(),
+    parties.sort(key=lambda p: (not p.member.is_leader, polish_key(p.member.municipality.name),
                                 p.member.municipality_id))
     return Approvals(stage, document, parties)
 
