@@ -9,8 +9,7 @@ import io
 
 import pytest
 from sqlalchemy import select
-from support.browser import PASSWORD, Live, log_in, new_page, set_language
-from test_browser_axe import check_pages
+from support.browser import PASSWORD, Live, check_pages, log_in, new_page, set_language
 from werkzeug.security import generate_password_hash
 
 import states
