@@ -160,17 +160,20 @@ class InviteForm(FlaskForm):
         Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
                message=_l("To nie jest adres e-mail. Wpisz np. jan.kowalski@gmina.pl."))])
     role = SelectField(_l("Rola"), choices=[], validators=[InputRequired(_l("Wybierz rolę."))])
-    applicant = SelectField(_l("Miasto (dla członka zespołu miasta)"), choices=[], validate_choice=False)
+    applicant = SelectField(_l("Miasto lub gmina partnerstwa (dla członka zespołu)"), choices=[],
+                            validate_choice=False)
     locale = SelectField(_l("Język konta"), choices=[], validators=[InputRequired(_l("Wybierz język."))])
     submit = SubmitField(_l("Wyślij zaproszenie"))
 
-    def __init__(self, *args: Any, roles: dict[str, Any], towns: list[tuple[int, str]],
+    def __init__(self, *args: Any, roles: dict[str, Any], towns: list[tuple[str, str]],
                  **kwargs: Any) -> None:
+        """`towns`: (value, name) of each town ("<applicant id>") and of each municipality of a
+        partnership ("<applicant id>-<municipality id>": its person acts for that municipality)."""
         super().__init__(*args, **kwargs)
         self.role.choices = list(roles.items())
         self.locale.choices = [("pl", "polski"), ("en", "English")]
-        self.applicant.choices = [("", _l("– nie dotyczy –")), *((str(i), n) for i, n in towns)]
-        self.town_ids = {str(i) for i, _n in towns}
+        self.applicant.choices = [("", _l("– nie dotyczy –")), *towns]
+        self.town_ids = {value for value, _n in towns}
 
     def validate_applicant(self, field: Any) -> None:
         if self.role.data == "town":
@@ -179,9 +182,21 @@ class InviteForm(FlaskForm):
             if field.data not in self.town_ids:
                 raise ValidationError(_l("Nie ma takiego miasta. Wybierz miasto z listy."))
 
+    def _chosen(self) -> list[int]:
+        if self.role.data != "town" or self.applicant.data not in self.town_ids:
+            return []
+        return [int(part) for part in self.applicant.data.split("-")]
+
     @property
     def applicant_id(self) -> int | None:
-        return int(self.applicant.data) if self.role.data == "town" and self.applicant.data else None
+        chosen = self._chosen()
+        return chosen[0] if chosen else None
+
+    @property
+    def municipality_id(self) -> int | None:
+        """The municipality a partnership's person acts for (None: a town's team member)."""
+        chosen = self._chosen()
+        return chosen[1] if len(chosen) == 2 else None
 
 
 class SetPasswordForm(FlaskForm):

@@ -10,14 +10,19 @@ from states.guards import GUARDS
 from states.label import Label
 from states.sheet import SheetTemplate
 
-# Roles a person can hold towards one path. "applicant" is a member of the applying town
-# (or of a partnership's municipalities); "advisor" is the path's city advisor (lead);
-# "expert" a field expert assigned to it, who sees the path but signs nothing off.
-ROLES = frozenset({"applicant", "advisor", "expert", "coordinator", "system"})
+# Roles a person can hold towards one path. "applicant" is a person of the applying town or
+# of any municipality of an applying partnership; "leader" a person of the applicant's
+# leading municipality (a town's own team; a partnership's leader, who alone submits);
+# "advisor" is the path's city advisor (lead); "expert" a field expert assigned to it, who
+# sees the path but signs nothing off.
+ROLES = frozenset({"applicant", "leader", "advisor", "expert", "coordinator", "system"})
 
 # Steps a stage can be in. A stage is "accepted" once the path has moved past it.
-STEPS = ("draft", "submitted", "returned", "in_progress", "final")
-
+# "consultation": the stage's draft is published for public comment.
+STEPS = ("draft", "consultation", "submitted", "returned", "in_progress", "final")
+# The steps in which the applicant holds the stage (its deadline runs for them, they are
+# reminded of it).
+OPEN_STEPS = ("draft", "consultation", "returned")
 
 
 class StageStatus(enum.StrEnum):
@@ -28,6 +33,9 @@ class StageStatus(enum.StrEnum):
     TODO = "todo"
     NOT_REACHED = "not_reached"  # a finished path never got there (withdrawn, rejected)
 
+
+# The guard that asks every member of the applicant to approve a stage's document first.
+APPROVALS_GUARD = "all_parties_approved"
 
 # Whom a transition's message can go to: the applicant's members, or the path's lead advisor.
 RECIPIENTS = frozenset({"applicant", "advisor"})
@@ -216,6 +224,11 @@ class PathDefinition:
                     todo.append(t.target)
         return seen
 
+    @property
+    def roles_used(self) -> frozenset[str]:
+        """Every role some transition of the path is open to."""
+        return frozenset(role for t in self.transitions for role in t.roles)
+
     def state(self, code: str) -> State:
         return self._states[code]
 
@@ -308,6 +321,23 @@ class PathDefinition:
     def awarded_state(self) -> str | None:
         """The state of an application that was awarded the grant."""
         return self.outcome_state("awarded")
+
+    def in_consultation(self, state: str) -> bool:
+        """The stage's draft is published for public comment (a 'consultation' step)."""
+        return self.state(state).step == "consultation"
+
+    def opens_consultation(self, transition: Transition) -> bool:
+        """The move publishes the stage's draft for public comment."""
+        return self.state(transition.target).step == "consultation"
+
+    def closes_consultation(self, source: str, transition: Transition) -> bool:
+        """The move from `source` ends a public consultation (by its outcome or a withdrawal)."""
+        return self.in_consultation(source) and not self.opens_consultation(transition)
+
+    def collects_approvals(self, state: str) -> bool:
+        """The applicant's members approve the stage's document now: a move out of `state`
+        needs every one of them to have approved its latest version (all_parties_approved)."""
+        return any(APPROVALS_GUARD in t.guards for t in self.transitions_from(state))
 
     def can_reopen(self, state: str) -> bool:
         """An upheld appeal can take an application in `state` back to evaluation."""

@@ -1,6 +1,6 @@
 """Guards: conditions a transition needs, as pure functions of facts the engine gathers.
 
-The engine (workflow/services/transitions.py) reads the facts from the database; the
+The engine (workflow/path/transitions.py) reads the facts from the database; the
 rules themselves live here, so they can be read and tested without a database.
 """
 
@@ -22,6 +22,9 @@ class GuardFacts:
     has_document: bool  # a document is attached to the current stage
     signed_off: bool  # the assigned advisor signed off the stage's latest document
     amount_requested: bool = False  # the application states the grant it asks for
+    # every member municipality of the applicant approved the stage's latest document
+    # (a partnership's members; a town's only municipality)
+    parties_approved: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,18 @@ GUARDS: dict[str, Guard] = {
             Label(
                 "Podaj wnioskowaną kwotę dofinansowania.",
                 "Enter the grant amount you are applying for.",
+            ),
+        ),
+        Guard(
+            "all_parties_approved",
+            lambda f: f.parties_approved,
+            Label("każdy członek partnerstwa zatwierdził najnowszą wersję dokumentu",
+                  "every member of the partnership approved the latest version of the document"),
+            Label(
+                "Nie każda gmina partnerstwa zatwierdziła jeszcze najnowszą wersję dokumentu "
+                "tego etapu. Lista zatwierdzeń jest na stronie ścieżki.",
+                "Not every municipality of the partnership has approved the latest version of "
+                "this stage's document yet. The list of approvals is on the path's page.",
             ),
         ),
     )

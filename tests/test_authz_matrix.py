@@ -67,6 +67,8 @@ MUST_READ = {
     ("consultations.town_list", "town_a", "-"): "Temat-A-poufny",
     ("consultations.advisor_list", "advisor_a", "a"): "Temat-A-poufny",
     ("town.path", "town_a", "a"): "plan-ostrzeszow",
+    ("partnership.page", "town_a", "a"): "Umowa-A-poufna",
+    ("partnership.page", "advisor_a", "a"): "Umowa-A-poufna",
     ("town.path", "town_b", "b"): "plan-walcz",
     ("evaluator.application", "eval_a", "a"): "plan-ostrzeszow",
     ("results.town_path", "town_a", "a"): " pkt za ",

@@ -4,18 +4,17 @@ and each page on a 375 px wide phone without horizontal scrolling."""
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from support.browser import (
     ADVISOR,
+    AXE,
     COORDINATOR,
     EVALUATOR,
-    PHONE,
     TOWN,
     WCAG,
     Live,
+    check_pages,
     log_in,
     new_page,
-    no_horizontal_overflow,
     reopen_sheet,
     set_language,
     town_path_id,
@@ -23,8 +22,6 @@ from support.browser import (
 
 pytest_plugins = ["support.browser_fixtures"]
 pytestmark = pytest.mark.browser
-
-AXE = Axe()
 
 
 def pages_of(role: str, live: Live, ids: dict[str, int]) -> list[str]:
@@ -58,36 +55,6 @@ def ids(live: Live) -> dict[str, int]:
     return {"town": town_path_id(live), "rl2019": town_path_id(live, programme="RL-2019"),
             "evaluated": reopen_sheet(live).path_id,
             "declared": reopen_sheet(live, declared=True).path_id}
-
-
-def report(url: str, violations: list[dict]) -> str:
-    lines = []
-    for v in violations:
-        lines.append(f"{url}: [{v['impact']}] {v['id']}: {v['help']}")
-        for node in v["nodes"][:5]:
-            lines.append(f"    {' '.join(node['target'])}: {node['html'][:160]}")
-            summary = node.get("failureSummary", "").replace("\n", " / ")
-            lines.append(f"      {summary[:300]}")
-    return "\n".join(lines)
-
-
-def check_pages(page, urls: list[str]) -> list[str]:  # noqa: ANN001
-    problems = []
-    for url in urls:
-        response = page.goto(url)
-        if response.status >= 500:
-            problems.append(f"{url}: HTTP {response.status}")
-            continue
-        results = AXE.run(page, options=WCAG)
-        violations = results.response["violations"]
-        if violations:
-            problems.append(report(url, violations))
-        page.set_viewport_size(PHONE)
-        scroll, width = no_horizontal_overflow(page)
-        if scroll > width:
-            problems.append(f"{url}: {scroll} px wide on a {width} px phone screen")
-        page.set_viewport_size({"width": 1280, "height": 900})
-    return problems
 
 
 @pytest.mark.parametrize("lang", ["pl", "en"])

@@ -396,12 +396,12 @@ def test_cli_path_mermaid_writes_the_markdown_page(app, tmp_path):
         assert f"| `{t.event}` |" in text
 
 
-def test_committed_diagram_page_is_up_to_date():
-    committed = ROOT / "docs" / "path-rozwoj-lokalny.md"
-    assert committed.exists(), (
-        "docs/path-rozwoj-lokalny.md is missing: flask --app wsgi path mermaid rozwoj-lokalny "
-        "--write docs/path-rozwoj-lokalny.md")
-    expected = markdown_page(RL, states.to_mermaid(RL, "pl"))
+@pytest.mark.parametrize("code", ["rozwoj-lokalny", "partnerstwa"])
+def test_committed_diagram_page_is_up_to_date(code):
+    definition = states.get_definition(code)
+    committed = ROOT / "docs" / f"path-{code}.md"
+    command = f"flask --app wsgi path mermaid {code} --write docs/path-{code}.md"
+    assert committed.exists(), f"docs/path-{code}.md is missing: {command}"
+    expected = markdown_page(definition, states.to_mermaid(definition, "pl"))
     assert committed.read_text(encoding="utf-8") == expected, (
-        "docs/path-rozwoj-lokalny.md is out of date with states/: regenerate it with "
-        "flask --app wsgi path mermaid rozwoj-lokalny --write docs/path-rozwoj-lokalny.md")
+        f"docs/path-{code}.md is out of date with states/: regenerate it with {command}")

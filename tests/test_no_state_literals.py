@@ -6,8 +6,9 @@ The scan reads every .py file under workflow/, forms/ and worker/ and reports, a
 each string literal equal to a state code of any registered definition.
 
 A few state codes are also the words of another vocabulary: a ranking's outcome ('awarded',
-'reserve') and its document's keys ('formal_check'), a job's or snapshot's status ('done'),
-an appeal's decision ('rejected'), the evaluation blueprint's name. OTHER_VOCABULARIES names
+'reserve') and its document's keys ('formal_check'), an appeal's decision ('rejected'), the
+evaluation blueprint's name. (A job's or snapshot's status 'done' was one until the CWD path's
+sketch with its state 'done' was replaced.) OTHER_VOCABULARIES names
 the modules where such a word means that other thing, and what it means there. Even in those
 modules a word used about a state is reported: compared with an expression that names a
 state, passed to a call on one (`Path.state.in_(...)`, `definition.state(...)`), given as a
@@ -31,19 +32,15 @@ OUTCOMES = frozenset({"awarded", "reserve"})  # workflow/ranking/rule.py OUTCOME
 OTHER_VOCABULARIES: dict[str, tuple[frozenset[str], str]] = {
     "workflow/ranking/rule.py": (OUTCOMES | {"formal_check"},
                                  "the rule's outcomes; a key of the ranking document's rows"),
-    "workflow/ranking/runs.py": (frozenset({"awarded", "formal_check", "done"}),
-                                 "an outcome and a key of the ranking document; a snapshot's status"),
+    "workflow/ranking/runs.py": (frozenset({"awarded", "formal_check"}),
+                                 "an outcome and a key of the ranking document"),
     "workflow/ranking/appeals.py": (OUTCOMES | {"rejected"},
                                     "outcomes and a refusal's code; an appeal's decision"),
-    "workflow/ranking/views/ranking.py": (OUTCOMES | {"done", "formal_check"},
-                                          "outcomes and a key of the ranking document; a snapshot's status"),
+    "workflow/ranking/views/ranking.py": (OUTCOMES | {"formal_check"},
+                                          "outcomes and a key of the ranking document"),
     "workflow/ranking/views/results.py": (OUTCOMES | {"rejected"}, "outcomes; an appeal's decision"),
     "workflow/cli/rank.py": (OUTCOMES, "the rule's outcomes"),
     "forms/ranking.py": (frozenset({"rejected"}), "an appeal's decision"),
-    "workflow/exports/jobs.py": (frozenset({"done"}), "an export job's status"),
-    "workflow/exports/views/exports.py": (frozenset({"done"}), "a job's or snapshot's status; progress"),
-    "workflow/models/export.py": (frozenset({"done"}), "an export job's status"),
-    "worker/tasks.py": (frozenset({"done"}), "a snapshot's status"),
     "workflow/evaluation/views/evaluation.py": (frozenset({"evaluation"}), "the blueprint's name"),
 }
 
@@ -127,12 +124,12 @@ def test_the_scan_finds_a_state_written_out(tmp_path):
         "OUTCOME_STATE = {'awarded': ('award', 'awarded')}\n"  # line 6: about states, twice
         "kept = [a for a in rows if a['outcome'] == 'awarded']\n"  # an outcome: allowed
         "class Status(enum.StrEnum):\n"
-        "    DONE = 'done'\n"  # an enum member
-        "snapshot.status = 'done'\n"  # a status: allowed
+        "    DONE = 'completed'\n"  # an enum member
+        "snapshot.status = 'completed'\n"  # a status: allowed
         "Path(programme=p, state='rejected')\n",  # line 11: a state= argument
         encoding="utf-8",
     )
-    other = frozenset({"awarded", "reserve", "done", "evaluation", "rejected"})
+    other = frozenset({"awarded", "reserve", "completed", "evaluation", "rejected"})
     found = state_literals(module, other, root=tmp_path)
     assert [f.split(":")[1] for f in found] == ["3", "3", "4", "5", "6", "6", "11"], found
     # Where no other vocabulary is declared, the outcome, the status and the 'reserve' of

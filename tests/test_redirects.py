@@ -76,6 +76,7 @@ invitation invite pdf programme protocol
 shorten
 code codes confirm disable factor recovery start two
 data erase privacy
+approval partnerships records
 """.split())
 
 

@@ -22,10 +22,11 @@ from workflow.advice import assignment, profiles
 from workflow.advice import consultations as log
 from workflow.evaluation import criteria, sheets
 from workflow.messaging.notifications import TemplateError
+from workflow.partnership import setup
 from workflow.path import deadlines, documents, transitions, upload_checks
 from workflow.privacy import erasure
 from workflow.ranking import appeals, programme_settings, runs
-from workflow.refusal import NotFound, Refused, _l, in_language
+from workflow.refusal import NotFound, Refused, _l, fill, in_language
 
 
 def text_of(response) -> str:  # noqa: ANN001
@@ -172,6 +173,7 @@ EXAMPLES: dict[type[Refused], Callable[[], Refused]] = {
     invitations.InvitationRefused: lambda: invitations.InvitationRefused(
         {"email": [invitations.exists_message("<ola@example.pl>")]}),
     deadlines.DeadlineRefused: lambda: deadlines.DeadlineRefused(errors={"reason": [deadlines.NO_REASON]}),
+    setup.PartnershipRefused: lambda: setup.PartnershipRefused([fill(setup.UNKNOWN_CODE, code="<9999999>")]),
 }
 
 

@@ -459,24 +459,105 @@ def test_mermaid_escapes_a_colon_in_a_label():
 # --- the partnership path ---------------------------------------------------------------------------
 
 
+CWD_STAGES = ["work_plan", "diagnosis", "strategy", "feasibility", "preliminary_application", "completed"]
+CONSULTED = ("diagnosis", "strategy")
+
+
 def test_partnership_definition_is_valid_and_for_partnerships():
     assert PARTNERSHIP.applicant_kinds == frozenset({"partnership"})
-    assert PARTNERSHIP.initial == "strategy.draft"
-    assert [s.code for s in PARTNERSHIP.stages] == ["strategy", "key_project", "done"]
-    assert reachable(PARTNERSHIP) == {"strategy.draft", "strategy.submitted", "key_project.draft", "done"}
-    assert PARTNERSHIP.stage_status("strategy", "key_project.draft") == "done"
-    assert PARTNERSHIP.stage_status("done", "key_project.draft") == "todo"
+    assert PARTNERSHIP.initial == "work_plan.draft"
+    assert [s.code for s in PARTNERSHIP.stages] == CWD_STAGES
+    assert all(PARTNERSHIP.stage(c).has_deadline and PARTNERSHIP.stage(c).document_required
+               for c in CWD_STAGES[:-1])
+    assert not PARTNERSHIP.stage("completed").has_deadline
+    assert {s.code for s in PARTNERSHIP.states if s.final} == {"completed", "withdrawn"}
+    assert PARTNERSHIP.stage_status("work_plan", "strategy.draft") == "done"
+    assert PARTNERSHIP.stage_status("completed", "strategy.consultation") == "todo"
 
 
-def test_partnership_walk_from_start_to_done():
+@pytest.mark.parametrize("stage", CONSULTED)
+def test_diagnosis_and_strategy_go_through_a_public_consultation(stage):
+    assert [PARTNERSHIP.state(c).step for c in PARTNERSHIP.states_of([stage])] == [
+        "draft", "consultation", "draft", "submitted", "returned"]
+    publish = PARTNERSHIP.transition(f"publish_{stage}")
+    assert set(publish.sources) == {f"{stage}.draft", f"{stage}.consulted", f"{stage}.returned"}
+    assert publish.target == f"{stage}.consultation" and PARTNERSHIP.opens_consultation(publish)
+    assert PARTNERSHIP.in_consultation(f"{stage}.consultation")
+    assert publish.roles == frozenset({"leader"}) and "all_parties_approved" not in publish.guards
+    close = PARTNERSHIP.transition(f"close_{stage}_consultation")
+    assert close.sources == (f"{stage}.consultation",) and close.target == f"{stage}.consulted"
+    assert close.roles == frozenset({"leader", "system"})  # the system closes it when its period ends
+    assert PARTNERSHIP.closes_consultation(f"{stage}.consultation", close)
+    assert PARTNERSHIP.closes_consultation(f"{stage}.consultation", PARTNERSHIP.transition("withdraw"))
+    assert not PARTNERSHIP.closes_consultation(f"{stage}.draft", publish)
+    # No submission straight from the draft: the consultation comes first.
+    submit = PARTNERSHIP.transition(f"submit_{stage}")
+    assert set(submit.sources) == {f"{stage}.consulted", f"{stage}.returned"}
+    assert PARTNERSHIP.transition_from(f"{stage}.draft", f"submit_{stage}") is None
+    assert PARTNERSHIP.transition_from(f"{stage}.consultation", f"submit_{stage}") is None
+
+
+def test_only_the_leader_submits_and_only_after_every_member_approved():
+    submits = [t for t in PARTNERSHIP.transitions if t.event.startswith("submit_")]
+    assert [t.event.removeprefix("submit_") for t in submits] == CWD_STAGES[:-1]
+    for t in submits:
+        assert t.roles == frozenset({"leader"})
+        assert t.guards == ("deadline_open", "document_attached", "all_parties_approved")
+        assert [(n.kind, n.to) for n in t.notify] == [("stage_submitted", "advisor")]
+    applicant_moves = [t.event for t in PARTNERSHIP.transitions if "applicant" in t.roles]
+    assert applicant_moves == []  # a member municipality approves; it moves nothing
+    # Approvals are collected where a move needs them, and nowhere else.
+    collecting = {s.code for s in PARTNERSHIP.states if PARTNERSHIP.collects_approvals(s.code)}
+    steps = {stage: ("consulted" if stage in CONSULTED else "draft", "returned") for stage in CWD_STAGES[:-1]}
+    assert collecting == {f"{stage}.{step}" for stage, pair in steps.items() for step in pair}
+    assert not any(RL.collects_approvals(s.code) for s in RL.states)
+
+
+def test_partnership_walk_from_the_work_plan_to_completed():
     here = PARTNERSHIP.initial
-    for event in ("submit_strategy", "accept_strategy", "submit_key_project"):
+    route = ["submit_work_plan", "accept_work_plan"]
+    for stage in CONSULTED:
+        route += [f"publish_{stage}", f"close_{stage}_consultation", f"submit_{stage}", f"accept_{stage}"]
+    route += ["submit_feasibility", "accept_feasibility", "submit_preliminary_application",
+              "accept_preliminary_application"]
+    for event in route:
         t = PARTNERSHIP.transition_from(here, event)
         assert t is not None, (here, event)
         here = t.target
-    assert here == "done" and PARTNERSHIP.state(here).final
-    key = PARTNERSHIP.transition("submit_key_project")
-    assert key.guards == ("deadline_open", "document_attached", "advisor_signed_off")
+    assert here == "completed" and PARTNERSHIP.state(here).final
+
+
+def test_each_submitted_stage_is_accepted_or_returned_by_the_advisor():
+    for stage in CWD_STAGES[:-1]:
+        accept = PARTNERSHIP.transition_from(f"{stage}.submitted", f"accept_{stage}")
+        back = PARTNERSHIP.transition_from(f"{stage}.submitted", f"return_{stage}")
+        assert accept.roles == back.roles == frozenset({"advisor", "coordinator"})
+        assert back.target == f"{stage}.returned" and back.comment_required
+        assert [(n.kind, n.to) for n in back.notify] == [("stage_returned", "applicant")]
+        assert [(n.kind, n.to) for n in accept.notify] == [("stage_accepted", "applicant")]
+
+
+def test_the_council_withdraws_from_every_unfinished_state():
+    withdraw = PARTNERSHIP.transition("withdraw")
+    assert set(withdraw.sources) == {s.code for s in PARTNERSHIP.states if not s.final}
+    assert withdraw.target == "withdrawn" and withdraw.roles == frozenset({"leader"})
+    assert withdraw.comment_required and withdraw.style == "danger"
+    assert "Rady Partnerstwa" in withdraw.consequence.pl and "council" in withdraw.consequence.en
+
+
+def test_every_partnership_transition_says_what_happened_for_the_timeline():
+    for t in PARTNERSHIP.transitions:
+        assert t.history is not None and t.done.pl and t.done.en, t.event
+
+
+def test_the_approvals_guard():
+    guard = GUARDS["all_parties_approved"]
+    facts = GuardFacts(now=datetime(2026, 1, 1, tzinfo=UTC), deadline=None, has_document=True,
+                       signed_off=False)
+    assert not guard.check(facts)  # by default nobody approved
+    assert guard.check(dataclasses.replace(facts, parties_approved=True))
+    assert [g.code for g in failing(("document_attached", "all_parties_approved"), facts)] == [
+        "all_parties_approved"]
 
 
 def test_package_exports():
@@ -549,9 +630,7 @@ def test_rl_names_its_sheet_template_and_the_partnership_none():
     assert [(p.code, p.max_points) for p in RL.sheet.parts] == [("PRL", 110), ("PRI", 120)]
     assert PARTNERSHIP.sheet is None
     assert PARTNERSHIP.phases == states.Phases() and PARTNERSHIP.submitted_states() == ()
-    assert PARTNERSHIP.result_route("strategy.draft", "done") is None
-    assert [(n.kind, n.to) for n in PARTNERSHIP.transition("accept_strategy").notify] == [
-        ("stage_accepted", "applicant")]
+    assert PARTNERSHIP.result_route("strategy.draft", "completed") is None
 
 
 @pytest.mark.parametrize(("changes", "message"), [

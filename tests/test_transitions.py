@@ -8,7 +8,9 @@ from decimal import Decimal
 
 import pytest
 from factories.accounts import make_user
-from factories.path import NOW, PDF, attach, make_programme, make_town
+from factories.partnership import build_partnerships
+from factories.partnership import upload as partnership_upload
+from factories.path import NOW, PDF, attach
 from sqlalchemy import func, select
 
 import states
@@ -20,7 +22,7 @@ from workflow.models import (
     PathTransition,
     StageDeadline,
 )
-from workflow.path import documents
+from workflow.path import approvals, documents
 from workflow.path.transitions import TransitionRefused, available_actions, fire
 from workflow.refusal import in_language
 
@@ -223,27 +225,20 @@ def test_unknown_event_is_refused(world):
 
 
 def test_a_second_programme_runs_on_the_same_engine(ctx):
-    programme = make_programme("CWD-TEST", path_code="partnerstwa")
-    path = make_town(programme, "Partnerstwo Szczecinek", "zachodniopomorskie",
-                     state="strategy.draft", kind="partnership")
-    db.session.flush()
-    member = make_user("partner@example.pl", "town", path.applicant)
-    advisor = make_user("cwd-advisor@example.pl", "advisor")
-    db.session.flush()
-    db.session.add(AdvisorAssignment(path_id=path.id, advisor_id=advisor.id, kind="lead"))
-    db.session.commit()
-    documents.store_upload(path, "strategy", "strategia.pdf", io.BytesIO(PDF), member)
-    fire(path, "submit_strategy", member)
-    fire(path, "accept_strategy", advisor)
-    documents.store_upload(path, "key_project", "wniosek.pdf", io.BytesIO(PDF + b"k"), member)
+    built = build_partnerships()  # the CWD path: a partnership's leader, members and advisor
+    leader, member = built.user("lider-a@example.pl"), built.user("partner-a2@example.pl")
+    advisor = built.user("doradca-a@example.pl")
+    document = partnership_upload(built.path("a"), leader)
     with pytest.raises(TransitionRefused):
-        fire(path, "submit_key_project", member)  # no sign-off yet
-    documents.sign_off(path, "key_project", advisor)
-    fire(path, "submit_key_project", member)
-    assert path.state == "done"
-    assert [t.event for t in path.transitions] == [
-        "submit_strategy", "accept_strategy", "submit_key_project"
-    ]
+        fire(built.path("a"), "submit_work_plan", leader)  # the members have not approved yet
+    for email in ("lider-a@example.pl", "partner-a2@example.pl", "partner-a3@example.pl"):
+        approvals.approve(built.path("a"), built.user(email), document)
+    with pytest.raises(TransitionRefused):
+        fire(built.path("a"), "submit_work_plan", member)  # only the leader submits
+    fire(built.path("a"), "submit_work_plan", leader)
+    fire(built.path("a"), "accept_work_plan", advisor)
+    assert built.path("a").state == "diagnosis.draft"
+    assert [t.event for t in built.path("a").transitions] == ["submit_work_plan", "accept_work_plan"]
 
 
 def test_a_field_expert_sees_the_path_but_signs_nothing_off(world):

@@ -14,6 +14,7 @@ from workflow.audit.views import audit
 from workflow.evaluation.views import criteria, evaluation, evaluator
 from workflow.exports.views import exports
 from workflow.messaging.views import inbox, message_templates
+from workflow.partnership.views import partnership
 from workflow.path.views import calendar, coordinator, paths, town
 from workflow.privacy.views import privacy
 from workflow.ranking.views import ranking, results
@@ -28,6 +29,6 @@ def register_blueprints(app: Flask) -> None:
     for module in (auth, town, advisor, evaluator, coordinator, paths, assignments, consultations,
                    reports, criteria, evaluation, ranking, results, inbox, message_templates,
                    calendar, exports, health, help, audit, users, two_factor, privacy, invitations,
-                   programme_settings):
+                   programme_settings, partnership):
         app.register_blueprint(module.bp)
     register_redirects(app)  # the old addresses, once the rules they lead to exist

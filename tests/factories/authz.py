@@ -34,13 +34,18 @@ from workflow.extensions import db
 from workflow.messaging import settings as notification_settings
 from workflow.models import (
     AdvisorAssignment,
+    CouncilSeat,
     Criterion,
     EvaluatorAssignment,
     ExpertiseField,
+    LegalForm,
     Notification,
+    Partnership,
     Person,
+    RecordKind,
     SheetPart,
 )
+from workflow.partnership import records
 from workflow.path import calendar_feed, documents
 from workflow.ranking import appeals
 from workflow.ranking import runs as ranking_runs
@@ -64,8 +69,8 @@ ROLES: dict[str, str | None] = {
 # Text only town A's (B's) objects carry: a page or a file shown to the other town must not
 # contain any of it.
 MARKERS = {
-    "a": ("Ostrzeszów", "Temat-A-poufny", "plan-ostrzeszow", "Osoba-A Ostrzeszowska"),
-    "b": ("Wałcz", "Temat-B-poufny", "plan-walcz", "Osoba-B Wałecka"),
+    "a": ("Ostrzeszów", "Temat-A-poufny", "plan-ostrzeszow", "Osoba-A Ostrzeszowska", "Umowa-A-poufna"),
+    "b": ("Wałcz", "Temat-B-poufny", "plan-walcz", "Osoba-B Wałecka", "Umowa-B-poufna"),
 }
 
 
@@ -102,6 +107,21 @@ def _document(world: World, key: str) -> int:
     return document.id
 
 
+def _partnership(world: World, key: str) -> int:
+    """Each town's applicant keeps a partnership's records too (the partnership pages need one):
+    a council seat and an agreement whose title is the town's marker."""
+    path = world.path(key)
+    db.session.add(Partnership(applicant_id=path.applicant_id, legal_form=LegalForm.AGREEMENT))
+    db.session.flush()
+    db.session.add(CouncilSeat(applicant_id=path.applicant_id, person_name=f"Rada-{key.upper()}",
+                               municipality_id=path.applicant.memberships[0].municipality_id,
+                               is_chair=True))
+    record = records.add(path, world.user(f"town_{key}"), kind=RecordKind.AGREEMENT, number="",
+                         title=f"Umowa-{key.upper()}-poufna", adopted_on=None,
+                         filename=f"umowa-{key}.pdf", stream=io.BytesIO(pdf_bytes(f"umowa {key}")))
+    return record.id
+
+
 def build(world: World) -> AuthzWorld:
     """Every object kind for towns A and B (see the module's docstring); commits."""
     out = AuthzWorld(world=world, programme_code=world.programme.code)
@@ -115,6 +135,7 @@ def build(world: World) -> AuthzWorld:
     out.put("field", finance.id, spatial.id)
     out.put("path", world.paths["a"].id, world.paths["b"].id)
     out.put("document", _document(world, "a"), _document(world, "b"))
+    out.put("partnership_record", _partnership(world, "a"), _partnership(world, "b"))
     out.put("service", _service(world, "a", out.ids["field"]), _service(world, "b", out.ids["field"]))
     out.put("person", *(db.session.scalar(sa.select(Person.id).where(
         Person.applicant_id == world.paths[k].applicant_id)) for k in ("a", "b")))

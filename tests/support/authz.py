@@ -150,8 +150,13 @@ ENTRIES: dict[str, Entry] = {
     "paths.download": Entry(arg("document_id", "document"), DOCUMENT),
     # an irreversible move's own page: who sees the path (409 where the move is not open)
     "paths.confirm_event": Entry(arg("path_id", "path", event="withdraw"), FIRE),
+    # a partnership's page: whoever sees its path (evaluators see none through it)
+    "partnership.page": Entry(arg("path_id", "path"), per_object(SEEN_PATH, default=HIDDEN)),
     # the town
     "town.dashboard": Entry(no_args, TOWNS),
+    # a member municipality's approval, the leader's records: the applicant's own people
+    "partnership.approve": Entry(arg("path_id", "path"), OWN_TOWN),
+    "partnership.add_record": Entry(arg("path_id", "path"), OWN_TOWN),
     "town.path": Entry(arg("path_id", "path"), OWN_TOWN),
     "town.amount": Entry(arg("path_id", "path"), OWN_TOWN),
     "town.upload": Entry(arg("path_id", "path"), OWN_TOWN),

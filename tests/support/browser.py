@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 
 from support.skips import IN_CI
@@ -184,3 +185,38 @@ def reopen_sheet(live: Live, email: str = EVALUATOR, declared: bool = False) -> 
         raise AssertionError(f"{email} has no RL-2019 application to reopen")
 
     return live.query(run)  # type: ignore[return-value]
+
+
+# --- axe-core and the phone width, on a list of pages -----------------------------------------
+
+AXE = Axe()
+
+
+def report(url: str, violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"{url}: [{v['impact']}] {v['id']}: {v['help']}")
+        for node in v["nodes"][:5]:
+            lines.append(f"    {' '.join(node['target'])}: {node['html'][:160]}")
+            summary = node.get("failureSummary", "").replace("\n", " / ")
+            lines.append(f"      {summary[:300]}")
+    return "\n".join(lines)
+
+
+def check_pages(page, urls: list[str]) -> list[str]:  # noqa: ANN001
+    problems = []
+    for url in urls:
+        response = page.goto(url)
+        if response.status >= 500:
+            problems.append(f"{url}: HTTP {response.status}")
+            continue
+        results = AXE.run(page, options=WCAG)
+        violations = results.response["violations"]
+        if violations:
+            problems.append(report(url, violations))
+        page.set_viewport_size(PHONE)
+        scroll, width = no_horizontal_overflow(page)
+        if scroll > width:
+            problems.append(f"{url}: {scroll} px wide on a {width} px phone screen")
+        page.set_viewport_size({"width": 1280, "height": 900})
+    return problems

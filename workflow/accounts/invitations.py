@@ -34,9 +34,19 @@ from workflow.audit import log as audit
 from workflow.extensions import db
 from workflow.messaging import notifications
 from workflow.messaging.texts import Kind
-from workflow.models import AdvisorProfile, Applicant, Invitation, Role, User
+from workflow.models import (
+    AdvisorProfile,
+    Applicant,
+    ApplicantKind,
+    ApplicantMember,
+    Invitation,
+    Municipality,
+    Role,
+    User,
+)
 from workflow.models.types import utcnow
 from workflow.refusal import Message, Refused, _l, in_language
+from workflow.text import polish_key
 
 ROLE_NAMES: dict[str, Message] = {
     Role.TOWN: _l("członek zespołu miasta"),
@@ -46,6 +56,8 @@ ROLE_NAMES: dict[str, Message] = {
 }
 NO_TOWN = _l("Wybierz miasto, do którego zespołu należy ta osoba.")
 UNKNOWN_TOWN = _l("Nie ma takiego miasta. Wybierz miasto z listy.")
+NO_MUNICIPALITY = _l("Osoba z partnerstwa działa w imieniu jednej z jego gmin: wybierz z listy "
+                     "partnerstwo razem z gminą.")
 
 
 class InvitationRefused(Refused):
@@ -105,11 +117,28 @@ def _send(user: User, by: User, link_for: Callable[[str], str], now: datetime) -
     return invitation
 
 
+def applicant_choices() -> list[tuple[str, str]]:
+    """What a town's team member may be invited to, by name: a town ("<applicant id>"), or one
+    municipality of a partnership ("<applicant id>-<municipality id>", "<partnership> – <gmina>"):
+    a partnership's person acts for their own municipality. Two queries."""
+    towns = db.session.execute(select(Applicant.id, Applicant.name)
+                               .where(Applicant.kind != ApplicantKind.PARTNERSHIP)).all()
+    members = db.session.execute(
+        select(Applicant.id, Applicant.name, Municipality.id, Municipality.name)
+        .join(ApplicantMember, ApplicantMember.applicant_id == Applicant.id)
+        .join(Municipality, Municipality.id == ApplicantMember.municipality_id)
+        .where(Applicant.kind == ApplicantKind.PARTNERSHIP)).all()
+    choices = [(str(i), n) for i, n in towns]
+    choices += [(f"{i}-{m}", f"{n} – {gmina}") for i, n, m, gmina in members]
+    return sorted(choices, key=lambda c: polish_key(c[1]))
+
+
 def invite(*, email: str, name: str, role: Role, locale: str, by: User,
            link_for: Callable[[str], str], applicant_id: int | None = None,
-           now: datetime | None = None) -> Invited:
+           municipality_id: int | None = None, now: datetime | None = None) -> Invited:
     """Create the account and send its invitation (committed), or give back the pending
-    invitation of the address. The form has checked the values' shapes."""
+    invitation of the address. The form has checked the values' shapes. A partnership's
+    person is invited for one of its municipalities (`municipality_id`)."""
     now = now or utcnow()
     address = accounts.normalise_email(email)
     existing = accounts.find_user(address)
@@ -118,10 +147,18 @@ def invite(*, email: str, name: str, role: Role, locale: str, by: User,
     if role == Role.TOWN:
         if applicant_id is None:
             raise InvitationRefused({"applicant": [NO_TOWN]})
-        if db.session.get(Applicant, applicant_id) is None:
+        applicant = db.session.get(Applicant, applicant_id)
+        if applicant is None:
+            raise InvitationRefused({"applicant": [UNKNOWN_TOWN]})
+        if municipality_id is None and applicant.kind == ApplicantKind.PARTNERSHIP:
+            raise InvitationRefused({"applicant": [NO_MUNICIPALITY]})
+        if municipality_id is not None and db.session.scalar(select(ApplicantMember.id).where(
+                ApplicantMember.applicant_id == applicant_id,
+                ApplicantMember.municipality_id == municipality_id)) is None:
             raise InvitationRefused({"applicant": [UNKNOWN_TOWN]})
     user = User(email=address, name=name.strip(), role=role, locale=locale,
                 applicant_id=applicant_id if role == Role.TOWN else None,
+                municipality_id=municipality_id if role == Role.TOWN else None,
                 password_hash="")
     user.set_password(secrets.token_urlsafe(32))  # nobody knows it: no login before the invitation
     db.session.add(user)
@@ -139,7 +176,7 @@ def invite(*, email: str, name: str, role: Role, locale: str, by: User,
     db.session.flush()
     audit.record("user_invited", actor=by, object_type="user", object_id=user.id,
                  detail={"email": address, "role": str(role), "applicant_id": user.applicant_id,
-                         "locale": locale})
+                         "municipality_id": user.municipality_id, "locale": locale})
     db.session.commit()
     notifications.dispatch()
     return Invited(invitation, user, True)

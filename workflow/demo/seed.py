@@ -76,6 +76,8 @@ LAST_M = ("Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kowalczyk", "Kamiński
 class Town:
     name: str
     voivodeship: str
+    teryt: str | None = None  # the gmina's seven-digit TERYT code (data/seed_towns.csv teryt7)
+    powiat: str | None = None  # its powiat's four digits (powiat_teryt4)
 
 
 def load_towns(csv_path: FsPath | None = None) -> list[Town]:
@@ -83,8 +85,9 @@ def load_towns(csv_path: FsPath | None = None) -> list[Town]:
     path = csv_path or find_towns_csv()
     with path.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    towns = [Town(r["name"].strip(), r["voivodeship"].strip()) for r in rows
-             if r["name"].strip() not in LARGE_CITIES]
+    towns = [Town(r["name"].strip(), r["voivodeship"].strip(), (r.get("teryt7") or "").strip() or None,
+                  (r.get("powiat_teryt4") or "").strip() or None)
+             for r in rows if r["name"].strip() not in LARGE_CITIES]
     return towns[:N_TOWNS]
 
 
@@ -159,7 +162,7 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
     town_users: list[User] = []
     start = datetime.combine(today - timedelta(days=200), time(10, 0), tzinfo=zone)
     for n, town in enumerate(towns, start=1):
-        municipality = Municipality(name=town.name, voivodeship=town.voivodeship)
+        municipality = Municipality(name=town.name, voivodeship=town.voivodeship, teryt=town.teryt)
         applicant = Applicant(kind="town", name=town.name, voivodeship=town.voivodeship)
         applicant.memberships.append(ApplicantMember(municipality=municipality, is_leader=True))
         user = User(email=email("town", n), name=f"Zespół Miejski {town.name}",

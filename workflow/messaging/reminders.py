@@ -9,8 +9,9 @@ sent for (D, that k) unless one was already claimed. So a sweep after a long out
 one reminder (the latest window's), not four; a deadline moved by an extension is a new D
 and starts its reminders again.
 
-Who. A town's active members, for a path whose state is a 'draft' or 'returned' step of a
-stage with a deadline (the town's extension, if any, replaces the programme's deadline);
+Who. A town's active members (every municipality's people of a partnership), for a path
+whose state is an open step (draft, public consultation, returned) of a stage with a
+deadline (the town's extension, if any, replaces the programme's deadline);
 and an evaluator whose sheet for the current evaluation round is not submitted (and who
 declared no conflict), while the path is in merit evaluation (its definition says which
 states those are), before the programme's evaluation deadline.
@@ -34,6 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
 import states
+from states.definition import OPEN_STEPS
 from workflow.extensions import db
 from workflow.messaging import links, notifications
 from workflow.messaging.notifications import Outgoing
@@ -57,7 +59,6 @@ from workflow.models.types import utcnow
 log = logging.getLogger("sciezka.reminders")
 
 DEFAULT_OFFSETS = (14, 7, 3, 1)
-OPEN_STEPS = ("draft", "returned")
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def due_offset(due_at: datetime, now: datetime, days: list[int], tz: str) -> int
 
 
 def _stage_of_state() -> dict[str, str]:
-    """Each open (draft/returned) state's stage, over every registered path definition."""
+    """Each open (draft, consultation, returned) state's stage, over every registered path definition."""
     return {s.code: s.stage for d in states.REGISTRY.values() for s in d.states
             if s.step in OPEN_STEPS}
 

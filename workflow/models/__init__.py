@@ -24,7 +24,7 @@ from workflow.models.advisory import (
 from workflow.models.applicant import Applicant, ApplicantKind, ApplicantMember, Municipality
 from workflow.models.audit import AuditEvent
 from workflow.models.calendar import CalendarFeed
-from workflow.models.document import CheckSource, Document, DocumentCheck, StageSignoff
+from workflow.models.document import CheckSource, Document, DocumentApproval, DocumentCheck, StageSignoff
 from workflow.models.evaluation import (
     Appeal,
     AppealStatus,
@@ -64,6 +64,13 @@ from workflow.models.monitoring import (
 )
 from workflow.models.notification import Notification, NotificationStatus, ReminderKind
 from workflow.models.notification_settings import NotificationPreference, NotificationTemplate
+from workflow.models.partnership import (
+    CouncilSeat,
+    LegalForm,
+    Partnership,
+    PartnershipRecord,
+    RecordKind,
+)
 from workflow.models.path import DeadlineChange, DeadlineExtension, Path, PathTransition
 from workflow.models.programme import HideScoresUntil, Programme, RankingPolicy, StageDeadline
 from workflow.models.totals import ServiceTotal, ServiceTotalPerson
@@ -126,9 +133,15 @@ __all__ = [
     "ExportKind",
     "ExportStatus",
     "Document",
+    "DocumentApproval",
     "DocumentCheck",
     "CheckSource",
     "Municipality",
+    "CouncilSeat",
+    "LegalForm",
+    "Partnership",
+    "PartnershipRecord",
+    "RecordKind",
     "Path",
     "PathTransition",
     "HideScoresUntil",

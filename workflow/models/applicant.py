@@ -1,15 +1,21 @@
-"""Who applies: a town today, a partnership of municipalities in the CWD programme.
+"""Who applies: a town, or a partnership of municipalities in the CWD programme.
 
-A path belongs to an Applicant; an applicant has one or more municipalities as members.
-A single town is an applicant of kind 'town' with one member, so a partnership needs no
-change to paths, documents or users.
+A path belongs to an Applicant; an applicant has one or more municipalities as members, one
+of them the leader. A single town is an applicant of kind 'town' with one member, so a
+partnership needs no change to paths or documents; a partnership's people each act for
+their own municipality (User.municipality_id), and what only a partnership has (its legal
+form, council and records) is in workflow/models/partnership.py.
+
+A municipality is a local government of the TERYT register: a gmina (7 digits) or, as a
+partnership's member, a powiat (4 digits); `unit_id` links it to the register's unit when
+the register is loaded (workflow/monitoring/units.py).
 """
 
 from __future__ import annotations
 
 import enum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
@@ -24,13 +30,22 @@ class ApplicantKind(enum.StrEnum):
 class Municipality(db.Model):
     __tablename__ = "municipality"
     __table_args__ = (
-        CheckConstraint("teryt IS NULL OR length(teryt) = 7", name="teryt_seven_digits"),
+        # A gmina's seven digits, or a powiat's four (a partnership's member).
+        CheckConstraint("teryt IS NULL OR length(teryt) = 7 OR length(teryt) = 4",
+                        name="teryt_gmina_or_powiat"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     voivodeship: Mapped[str] = mapped_column(String(40), index=True)
     teryt: Mapped[str | None] = mapped_column(String(7), unique=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("territorial_unit.id"), unique=True)
+
+    unit: Mapped[TerritorialUnit | None] = relationship()  # noqa: F821
+
+    @property
+    def is_powiat(self) -> bool:
+        return self.teryt is not None and len(self.teryt) == 4
 
 
 class Applicant(db.Model):
@@ -54,7 +69,12 @@ class Applicant(db.Model):
 
 class ApplicantMember(db.Model):
     __tablename__ = "applicant_member"
-    __table_args__ = (UniqueConstraint("applicant_id", "municipality_id"),)
+    __table_args__ = (
+        UniqueConstraint("applicant_id", "municipality_id"),
+        # One leader per applicant, enforced by the database.
+        Index("uq_applicant_member_one_leader", "applicant_id", unique=True,
+              sqlite_where=db.text("is_leader"), postgresql_where=db.text("is_leader")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id", ondelete="CASCADE"))

@@ -1,5 +1,5 @@
-"""Documents a town uploads for a stage, advisors' sign-offs of them, and the checks that
-the upload store and the rows agree."""
+"""Documents a town uploads for a stage, advisors' sign-offs of them, the approvals of a
+partnership's members, and the checks that the upload store and the rows agree."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
@@ -57,6 +65,34 @@ class StageSignoff(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     advisor: Mapped[User] = relationship()
+
+
+class DocumentApproval(db.Model):
+    """One member municipality's approval of one version of a stage's document.
+
+    The applicant's members (a partnership's municipalities) each approve the version the
+    leader is to submit (the guard all_parties_approved). An approval is of a version: a
+    newer upload has none, so a new version clears the approvals. The municipality is a
+    member of the applicant (the composite foreign key), approved once per version.
+    """
+
+    __tablename__ = "document_approval"
+    __table_args__ = (
+        UniqueConstraint("document_id", "municipality_id"),
+        ForeignKeyConstraint(["applicant_id", "municipality_id"],
+                             ["applicant_member.applicant_id", "applicant_member.municipality_id"],
+                             ondelete="CASCADE"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
+    path_id: Mapped[int] = mapped_column(ForeignKey("path.id", ondelete="CASCADE"), index=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id", ondelete="CASCADE"))
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    approved_by: Mapped[User | None] = relationship()
 
 
 class CheckSource(enum.StrEnum):

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, ForeignKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -35,6 +35,11 @@ class User(UserMixin, db.Model):
             name="town_member_has_applicant",
         ),
         CheckConstraint("locale IN ('pl', 'en')", name="locale_known"),
+        # The municipality a town member acts for is a member of their own applicant
+        # (a partnership's person acts for their municipality only).
+        CheckConstraint("municipality_id IS NULL OR role = 'town'", name="municipality_of_town_member"),
+        ForeignKeyConstraint(["applicant_id", "municipality_id"],
+                             ["applicant_member.applicant_id", "applicant_member.municipality_id"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,6 +48,10 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(str_enum(Role, 20))
     applicant_id: Mapped[int | None] = mapped_column(ForeignKey("applicant.id"), index=True)
+    # The member municipality a partnership's person acts for (approves for, speaks for).
+    # None: the person acts for the applicant as a whole, which only a single town's team
+    # does (workflow/path/access.acting_member).
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"), index=True)
     locale: Mapped[str] = mapped_column(String(5), default="pl")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -62,6 +71,7 @@ class User(UserMixin, db.Model):
     pseudonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     applicant: Mapped[Applicant | None] = relationship(back_populates="members")  # noqa: F821
+    municipality: Mapped[Municipality | None] = relationship()  # noqa: F821
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

@@ -112,6 +112,27 @@ def load(register: Path = DEFAULT_REGISTER, with_boundaries: bool = True) -> Loa
     return report
 
 
+def ensure(codes: Iterable[str], register: Path = DEFAULT_REGISTER) -> dict[str, TerritorialUnit]:
+    """The units of `codes` (gminas' seven digits, powiats' four), with their parents, by code:
+    those the register has that are not loaded yet are added from it (flushed, not
+    committed; no boundaries: `units load` brings those). A code the register does not
+    have is left out of the answer. Reads the register only when something is missing."""
+    wanted = {c for code in codes for c in (code[:2], code[:4], code) if len(code) in (4, 7)}
+    found = {u.code: u for u in db.session.scalars(
+        sa.select(TerritorialUnit).where(TerritorialUnit.code.in_(sorted(wanted))))}
+    if wanted - set(found):
+        rows = [r for r in read_register(register.read_text(encoding="utf-8-sig"))
+                if r.code in wanted and r.code not in found]  # parents first
+        for row in rows:
+            parent = found.get(row.parent_code) if row.parent_code else None
+            unit = TerritorialUnit(code=row.code, level=row.level, kind=row.kind, name=row.name,
+                                   parent=parent, register_date=row.register_date)
+            db.session.add(unit)
+            found[row.code] = unit
+        db.session.flush()
+    return found
+
+
 def _load_boundaries(units: dict[str, TerritorialUnit], report: LoadReport) -> None:
     have = {unit_id: geojson for unit_id, geojson in db.session.execute(
         sa.select(UnitBoundary.unit_id, UnitBoundary.geojson))}

@@ -9,10 +9,12 @@ from __future__ import annotations
 from flask import abort
 from sqlalchemy import ColumnElement, Select, exists, false, select, true
 
+import states
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,
     AdvisorKind,
+    ApplicantMember,
     Declaration,
     Document,
     EvaluatorAssignment,
@@ -72,13 +74,40 @@ def get_document_or_404(user: User, document_id: int) -> Document:
     return document
 
 
+def acting_member(user: User, applicant_id: int) -> ApplicantMember | None:
+    """The member of applicant `applicant_id` that `user` acts for, or None.
+
+    A partnership's person acts for their own municipality (User.municipality_id); a person
+    without one acts for the applicant as a whole only if it is a single municipality (a
+    town's team). Nobody acts for an applicant they do not belong to. One query.
+    """
+    if user.role != Role.TOWN or user.applicant_id != applicant_id:
+        return None
+    return member_acted_for(user, list(db.session.scalars(
+        select(ApplicantMember).where(ApplicantMember.applicant_id == applicant_id))))
+
+
+def member_acted_for(user: User, members: list[ApplicantMember]) -> ApplicantMember | None:
+    """Of `members` (all the members of the user's own applicant), the one `user` acts for."""
+    if user.municipality_id is None:
+        return members[0] if len(members) == 1 else None
+    return next((m for m in members if m.municipality_id == user.municipality_id), None)
+
+
 def roles_for(user: User, path: Path) -> frozenset[str]:
-    """The path-definition roles (states.definition.ROLES) `user` holds towards `path`."""
+    """The path-definition roles (states.definition.ROLES) `user` holds towards `path`:
+    "applicant" for every person of the applicant, and "leader" for those who act for its
+    leading member (a town's team; a partnership's leader) where the path has leader's moves."""
     roles: set[str] = set()
     if user.role == Role.COORDINATOR:
         roles.add("coordinator")
     elif user.role == Role.TOWN and user.applicant_id == path.applicant_id:
         roles.add("applicant")
+        # Who leads is read only for a path that gives the leader moves of their own.
+        if "leader" in states.get_definition(path.programme.path_code).roles_used:
+            member = acting_member(user, path.applicant_id)
+            if member is not None and member.is_leader:
+                roles.add("leader")
     elif user.role == Role.ADVISOR:
         kind = db.session.scalar(
             select(AdvisorAssignment.kind).where(

@@ -20,6 +20,7 @@ import io
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import BinaryIO
@@ -129,10 +130,13 @@ def clean_name(filename: str) -> str:
 
 
 def store_upload(path: Path, stage: str, filename: str, stream: BinaryIO, user: User, *,
-                 same_file_ok: bool = False) -> Document:
+                 same_file_ok: bool = False,
+                 attach: Callable[[Document], None] | None = None) -> Document:
     """Check, store and record one upload for `path`'s `stage`; UploadRefused if unfit, or
     ("unchanged") if it is the stage's current version once more, unless `same_file_ok`
-    says the person knows."""
+    says the person knows. `attach` is called with the new (flushed) Document before the
+    commit, to add the rows that describe it in the same transaction (a partnership's
+    record); what it raises undoes the upload."""
     limit = current_app.config["UPLOAD_MAX_MB"] * 1024 * 1024
     data = stream.read(limit + 1)
     if not data:
@@ -176,6 +180,8 @@ def store_upload(path: Path, stage: str, filename: str, stream: BinaryIO, user: 
                      programme_id=path.programme_id,
                      detail={"path_id": path.id, "stage": stage, "name": document.original_name,
                              "sha256": incoming.digest, "flags": document.flags})
+        if attach is not None:
+            attach(document)
     except BaseException:
         incoming.path.unlink(missing_ok=True)  # no row: the file must not stay either
         raise
@@ -266,14 +272,13 @@ def latest_document(path: Path, stage: str) -> Document | None:
     )
 
 
-def documents_of(path: Path) -> list[Document]:
-    return list(
-        db.session.scalars(
-            select(Document)
-            .where(Document.path_id == path.id)
-            .order_by(Document.uploaded_at.desc(), Document.id.desc())
-        )
-    )
+def documents_of(path: Path, stages: Iterable[str] | None = None) -> list[Document]:
+    """The path's documents, newest first; only those of `stages` if given (a path may hold
+    files outside its stages, such as a partnership's records, shown by their own pages)."""
+    query = select(Document).where(Document.path_id == path.id)
+    if stages is not None:
+        query = query.where(Document.stage.in_(list(stages)))
+    return list(db.session.scalars(query.order_by(Document.uploaded_at.desc(), Document.id.desc())))
 
 
 def is_signed_off(document: Document | None) -> bool:

@@ -11,9 +11,9 @@ from sqlalchemy.orm import joinedload
 from states.definition import PathDefinition, Stage, StageStatus, State
 from states.label import Label
 from workflow.extensions import db
-from workflow.models import DeadlineChange, Document, Path, PathTransition, Role, StageSignoff, User
+from workflow.models import DeadlineChange, Document, Path, PathTransition, StageSignoff, User
 from workflow.models.types import utcnow
-from workflow.path import deadlines, documents
+from workflow.path import access, approvals, deadlines, documents
 from workflow.path.transitions import Action, available_actions, definition_of
 
 
@@ -52,6 +52,18 @@ class PathSummary:
     missing: list[Label]  # what the current stage still needs, for "what to do next"
     history: list[HistoryEntry]  # transitions and deadline changes, newest first
     reached: set[str]  # the stages the path has been in
+    # The members' approvals of the current stage's latest document, while the definition
+    # collects them (a partnership's municipalities), and the member the viewer acts for.
+    approvals: approvals.Approvals | None = None
+    acting_municipality_id: int | None = None
+
+    @property
+    def may_approve(self) -> bool:
+        """The viewer acts for a member that has not yet approved the latest version."""
+        if self.approvals is None or self.approvals.document is None:
+            return False
+        return any(p.member.municipality_id == self.acting_municipality_id
+                   for p in self.approvals.pending)
 
     @property
     def return_reason(self) -> PathTransition | None:
@@ -66,22 +78,28 @@ class PathSummary:
     def waiting_for(self) -> str | None:
         """Whose decision the path waits for when the viewer has nothing to do but wait:
         'advisor', 'coordinator' or 'system' (the first role of a move out of the state
-        that is not a withdrawal), None if the path is finished."""
+        that is not a withdrawal; 'leader': the partnership's leader), None if the path is
+        finished or only the applicant's own team acts next."""
         if self.state.final or self.state.step == "final":  # a result (an appeal aside)
             return None
         for t in self.definition.transitions_from(self.state.code):
             if t.style == "danger":
                 continue
-            for role in ("advisor", "coordinator", "system"):
+            for role in ("advisor", "coordinator", "leader", "system"):
                 if role in t.roles:
                     return role
         return None
 
 
-def can_upload(path: Path, definition: PathDefinition, roles_applicant: bool) -> bool:
+def can_upload(path: Path, definition: PathDefinition, roles: frozenset[str]) -> bool:
+    """The stage takes a document now, and `roles` may make a move out of the current state
+    that needs it (whoever submits it uploads it: a town's team, a partnership's leader)."""
     state = definition.state(path.state)
     stage = definition.stage(state.stage)
-    return roles_applicant and stage.document_required and state.step in ("draft", "returned")
+    if not (stage.document_required and state.step in ("draft", "returned")):
+        return False
+    return any(t.roles & roles for t in definition.transitions_from(path.state)
+               if "document_attached" in t.guards)
 
 
 def accepted_document_ids(definition: PathDefinition, docs: list[Document],
@@ -132,7 +150,7 @@ def summary(path: Path, user: User, now: datetime | None = None) -> PathSummary:
                 overdue=bool(dl and now > dl.due_at),
             )
         )
-    docs = documents.documents_of(path)
+    docs = documents.documents_of(path, (s.code for s in definition.stages))
     signed = set(
         db.session.scalars(select(StageSignoff.document_id).where(StageSignoff.path_id == path.id))
     )
@@ -141,8 +159,16 @@ def summary(path: Path, user: User, now: datetime | None = None) -> PathSummary:
     history = sorted([*(HistoryEntry(t.created_at, transition=t) for t in timeline),
                       *(HistoryEntry(c.created_at, deadline_change=c) for c in changes)],
                      key=lambda e: e.at, reverse=True)
-    actions = available_actions(path, user, now, effective)
-    is_applicant = user.role == Role.TOWN and user.applicant_id == path.applicant_id
+    roles = access.roles_for(user, path)
+    actions = available_actions(path, user, now, effective, roles)
+    collected = None
+    acting = None
+    if definition.collects_approvals(path.state):
+        latest = next((d for d in docs if d.stage == state.stage), None)  # docs: newest first
+        collected = approvals.approvals_of(path, state.stage, latest)
+        member = (access.member_acted_for(user, [p.member for p in collected.parties])
+                  if "applicant" in roles else None)
+        acting = member.municipality_id if member is not None else None
     current = effective.get(state.stage)
     missing = list(dict.fromkeys(reason for a in actions for reason in a.unmet))
     return PathSummary(
@@ -157,10 +183,12 @@ def summary(path: Path, user: User, now: datetime | None = None) -> PathSummary:
         signed_document_ids=signed,
         timeline=timeline,
         actions=actions,
-        can_upload=can_upload(path, definition, is_applicant),
+        can_upload=can_upload(path, definition, roles),
         missing=missing,
         history=history,
         reached=reached,
+        approvals=collected,
+        acting_municipality_id=acting,
     )
 
 

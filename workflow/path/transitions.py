@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 import states
-from states.definition import PathDefinition, Transition
+from states.definition import APPROVALS_GUARD, PathDefinition, Transition
 from states.guards import GuardFacts, failing
 from states.label import Label
 from workflow.audit import log as audit
@@ -26,7 +26,7 @@ from workflow.extensions import db
 from workflow.messaging import links, notifications
 from workflow.models import AdvisorAssignment, AdvisorKind, Path, PathTransition, Role, User
 from workflow.models.types import utcnow
-from workflow.path import access, deadlines, documents
+from workflow.path import access, approvals, deadlines, documents
 from workflow.refusal import Message, Refused, _l, localized
 
 WRONG_STATE = _l("Tej czynności nie można wykonać na obecnym etapie ścieżki.")
@@ -53,10 +53,12 @@ def gather_facts(
     definition: PathDefinition,
     now: datetime,
     effective: dict[str, deadlines.EffectiveDeadline] | None = None,
+    guards: frozenset[str] | tuple[str, ...] = (),
 ) -> GuardFacts:
     """Read from the database what the guards of the current stage need to know.
 
-    `effective` is the path's deadlines if the caller has already read them.
+    `effective` is the path's deadlines if the caller has already read them; `guards` the
+    guards about to be checked (the members' approvals are read only when one asks for them).
     """
     stage = definition.state(path.state).stage
     latest = documents.latest_document(path, stage)
@@ -69,6 +71,7 @@ def gather_facts(
         has_document=latest is not None,
         signed_off=documents.is_signed_off(latest),
         amount_requested=path.requested_amount is not None,
+        parties_approved=APPROVALS_GUARD in guards and approvals.parties_approved(path, latest),
     )
 
 
@@ -85,14 +88,18 @@ def available_actions(
     user: User,
     now: datetime | None = None,
     effective: dict[str, deadlines.EffectiveDeadline] | None = None,
+    roles: frozenset[str] | None = None,
 ) -> list[Action]:
-    """Transitions from the current state that `user`'s role allows, with unmet guards."""
+    """Transitions from the current state that `user`'s role allows, with unmet guards
+    (`roles`: the user's roles towards the path, if the caller has read them)."""
     definition = definition_of(path)
-    roles = access.roles_for(user, path)
+    if roles is None:
+        roles = access.roles_for(user, path)
     candidates = [t for t in definition.transitions_from(path.state) if t.roles & roles]
     if not candidates:
         return []
-    facts = gather_facts(path, definition, now or utcnow(), effective)
+    wanted = frozenset(g for t in candidates for g in t.guards)
+    facts = gather_facts(path, definition, now or utcnow(), effective, wanted)
     return [Action(t, [g.refusal for g in failing(t.guards, facts)]) for t in candidates]
 
 
@@ -144,7 +151,7 @@ def fire(
     if transition.comment_required and not comment:
         reasons.append(COMMENT_REQUIRED)
     if transition.guards:
-        facts = gather_facts(path, definition, now)
+        facts = gather_facts(path, definition, now, guards=transition.guards)
         reasons += [g.refusal for g in failing(transition.guards, facts)]
     if reasons:
         raise TransitionRefused(reasons)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from forms.accounts import InviteForm, UserActiveForm
@@ -14,8 +13,7 @@ from workflow.accounts import invitations
 from workflow.accounts import operations as accounts
 from workflow.accounts.invitations import InvitationRefused
 from workflow.extensions import db
-from workflow.models import Applicant, Role, User
-from workflow.text import polish_key
+from workflow.models import Role, User
 from workflow.web import listing
 from workflow.web.helpers import add_reasons, role_required
 from workflow.web.templating import moment as format_moment
@@ -79,10 +77,8 @@ def _set_active(user_id: int, active: bool) -> Response | tuple[str, int]:
 # --- inviting a person ---------------------------------------------------------------------
 
 def _invite_form() -> InviteForm:
-    towns = sorted(db.session.execute(select(Applicant.id, Applicant.name)).all(),
-                   key=lambda row: polish_key(row[1]))
     roles = {role: str(name) for role, name in invitations.ROLE_NAMES.items()}
-    return InviteForm(roles=roles, towns=[(i, n) for i, n in towns])
+    return InviteForm(roles=roles, towns=invitations.applicant_choices())
 
 
 def _invite_page(form: InviteForm, status: int = 200) -> tuple[str, int]:
@@ -102,6 +98,7 @@ def invite() -> Response | tuple[str, int]:
         invited = invitations.invite(
             email=form.email.data or "", name=form.name.data or "", role=Role(form.role.data),
             locale=form.locale.data or "pl", applicant_id=form.applicant_id,
+            municipality_id=form.municipality_id,
             by=current_user._get_current_object(),
             link_for=lambda token: url_for("invitations.accept", token=token, _external=True))
     except InvitationRefused as refused:
