@@ -24,6 +24,7 @@ from workflow.models.advisory import (
 from workflow.models.applicant import Applicant, ApplicantKind, ApplicantMember, Municipality
 from workflow.models.audit import AuditEvent
 from workflow.models.calendar import CalendarFeed
+from workflow.models.consultation import ConsultationComment, PublicConsultation
 from workflow.models.document import CheckSource, Document, DocumentApproval, DocumentCheck, StageSignoff
 from workflow.models.evaluation import (
     Appeal,
@@ -73,6 +74,7 @@ from workflow.models.partnership import (
 )
 from workflow.models.path import DeadlineChange, DeadlineExtension, Path, PathTransition
 from workflow.models.programme import HideScoresUntil, Programme, RankingPolicy, StageDeadline
+from workflow.models.project import FundingRoute, Project, ProjectShare, ProjectStatus, ProjectTask
 from workflow.models.totals import ServiceTotal, ServiceTotalPerson
 from workflow.models.user import Role, User
 
@@ -127,6 +129,13 @@ __all__ = [
     "ApplicantKind",
     "ApplicantMember",
     "CalendarFeed",
+    "ConsultationComment",
+    "PublicConsultation",
+    "FundingRoute",
+    "Project",
+    "ProjectShare",
+    "ProjectStatus",
+    "ProjectTask",
     "DeadlineChange",
     "DeadlineExtension",
     "ExportJob",
