@@ -164,6 +164,10 @@ def _account_security(env: os._Environ, app_env: str) -> dict:
             "PASSWORD_LIMIT_PER_ACCOUNT", "10000 per minute" if testing else "5 per minute;30 per hour"),
         "PASSWORD_LIMIT_PER_ADDRESS": env.get(
             "PASSWORD_LIMIT_PER_ADDRESS", "10000 per minute" if testing else "30 per 10 minutes;300 per day"),
+        # Comments left on a public consultation's page, per client address (no account is
+        # needed to comment: this, a honeypot field and the CSRF token keep robots out).
+        "COMMENT_LIMIT_PER_ADDRESS": env.get(
+            "COMMENT_LIMIT_PER_ADDRESS", "10000 per minute" if testing else "5 per 10 minutes;30 per day"),
         # A session ends after this long without a request, and this long after its login.
         "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", "60")),
         "SESSION_MAX_HOURS": int(env.get("SESSION_MAX_HOURS", "12")),

@@ -128,8 +128,10 @@ class PathDefinition:
     `phases` (which states are the application, the formal check, the evaluation, the
     ranking and its outcomes), `submit_event` (the event that submits the application; its
     moment is the submission time the ranking reads), `reopen_event` (an upheld appeal takes
-    the application back to evaluation), and `sheet`, the score-sheet template a programme
-    of this path starts with (None: it has no score sheet).
+    the application back to evaluation), `sheet`, the score-sheet template a programme
+    of this path starts with (None: it has no score sheet), and `project_stage`, the stage
+    whose documents are the feasibility analyses of the project package's projects (None:
+    the path has no such stage, and a project gets no analysis).
     """
 
     code: str
@@ -143,6 +145,7 @@ class PathDefinition:
     submit_event: str | None = None
     reopen_event: str | None = None
     sheet: SheetTemplate | None = None
+    project_stage: str | None = None
     _states: dict[str, State] = field(init=False, repr=False, compare=False)
     _stages: dict[str, Stage] = field(init=False, repr=False, compare=False)
 
@@ -203,6 +206,8 @@ class PathDefinition:
         outcomes = [outcome for outcome, _code in self.phases.outcomes]
         if len(set(outcomes)) != len(outcomes):
             problems.append("phases.outcomes: an outcome named twice")
+        if self.project_stage is not None and self.project_stage not in self._stages:
+            problems.append(f"project_stage: unknown stage {self.project_stage!r}")
         for name in ("submit_event", "reopen_event"):
             event = getattr(self, name)
             if event is not None and self.transition(event) is None:

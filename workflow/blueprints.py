@@ -11,12 +11,15 @@ from flask import Flask
 from workflow.accounts.views import auth, invitations, two_factor, users
 from workflow.advice.views import advisor, assignments, consultations, reports
 from workflow.audit.views import audit
+from workflow.consultation.views import public as public_consultation
+from workflow.consultation.views import team as consultation_team
 from workflow.evaluation.views import criteria, evaluation, evaluator
 from workflow.exports.views import exports
 from workflow.messaging.views import inbox, message_templates
 from workflow.partnership.views import partnership
 from workflow.path.views import calendar, coordinator, paths, town
 from workflow.privacy.views import privacy
+from workflow.projects.views import projects
 from workflow.ranking.views import ranking, results
 from workflow.ranking.views import settings as programme_settings
 from workflow.web.helpers import RowIdConverter
@@ -29,6 +32,6 @@ def register_blueprints(app: Flask) -> None:
     for module in (auth, town, advisor, evaluator, coordinator, paths, assignments, consultations,
                    reports, criteria, evaluation, ranking, results, inbox, message_templates,
                    calendar, exports, health, help, audit, users, two_factor, privacy, invitations,
-                   programme_settings, partnership):
+                   programme_settings, partnership, public_consultation, consultation_team, projects):
         app.register_blueprint(module.bp)
     register_redirects(app)  # the old addresses, once the rules they lead to exist

@@ -1,0 +1,1 @@
+"""Public consultations of a stage's draft document: publishing, comments, answers, the report."""

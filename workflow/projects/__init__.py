@@ -1,0 +1,2 @@
+"""The project package of a strategy: projects, cost shares, schedules, feasibility
+analyses, the key project."""
