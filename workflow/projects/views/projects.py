@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -35,6 +36,14 @@ from workflow.refusal import Message, Refused
 from workflow.web.helpers import add_reasons, path_url, show_refusal
 
 bp = Blueprint("projects", __name__)
+
+
+def tasks_text(count: int) -> str:
+    return ngettext("%(num)d zadanie", "%(num)d zadań", count)
+
+
+def months_text(count: int) -> str:
+    return ngettext("%(num)d miesiąc", "%(num)d miesięcy", count)
 
 
 def _team_only(path: Path) -> None:
@@ -74,7 +83,7 @@ def render_package(path: Path, form: ProjectForm, status: int = 200,
     return render_template("projects/package.html", path=path, projects=found, form=form,
                            team=projects.is_team(current_user, path), route_names=route_names(),
                            status_names=status_names(), member_errors=member_errors or [],
-                           back=path_url(path.id), months=projects.months_between,
+                           back=path_url(path.id), months=projects.months_between, tasks_text=tasks_text,
                            total=sum((p.estimated_cost for p in found if p.status == ProjectStatus.CHOSEN),
                                      Decimal("0.00"))), status
 
@@ -134,7 +143,7 @@ def render_project(project: Project, status: int = 200, *, edit_form: ProjectFor
         delete_task_form=DeleteTaskForm(formdata=None), route_names=route_names(),
         status_names=status_names(), member_errors=member_errors or [], chart=timeline.build(tasks),
         no_feasibility=projects.why_no_feasibility(path), months=projects.months_between,
-        leaders=[s.municipality.name for s in project.shares if s.leads],
+        leaders=[s.municipality.name for s in project.shares if s.leads], tasks_text=tasks_text,
     ), status
 
 
@@ -240,4 +249,5 @@ def key(path_id: int) -> str:
     charts: dict[int, Any] = {s.id: timeline.build(s.tasks) for s in found}
     return render_template("projects/key.html", path=path, summaries=found, charts=charts,
                            route_names=route_names(), back=url_for("projects.package", path_id=path.id),
-                           key_id=found[0].id if found else None)
+                           key_id=found[0].id if found else None, tasks_text=tasks_text,
+                           months_text=months_text)
