@@ -46,6 +46,8 @@ from workflow.web.redirects import KEPT, KEPT_PREFIX, MOVED, MOVED_PREFIX
 MOVED_ENTRIES: dict[str, Entry] = {MOVED_PREFIX + old: Entry(ENTRIES[endpoint].args, lambda _r, _w: MOVED_TO)
                                    for old, endpoint in MOVED.items()}
 PUBLIC = {"auth.login", "auth.home", "reports.public", "results.public", "results.public_download",
+          "public_consultation.index", "public_consultation.page", "public_consultation.document",
+          "public_consultation.comment",
           "calendar.feed", "help.guide", "help.accessibility", "help.favicon",
           *(KEPT_PREFIX + old for old, endpoint in KEPT.items() if endpoint == "calendar.feed")}
 # Sent last: they change the session of the browser that sends them.
@@ -72,6 +74,11 @@ MUST_READ = {
     ("town.path", "town_b", "b"): "plan-walcz",
     ("evaluator.application", "eval_a", "a"): "plan-ostrzeszow",
     ("results.town_path", "town_a", "a"): " pkt za ",
+    ("consultation_team.detail", "town_a", "a"): "Osoba-A Ostrzeszowska",
+    ("consultation_team.detail", "advisor_a", "a"): "Temat-A-poufny",
+    ("consultation_team.report", "coordinator", "b"): "Osoba-B Wałecka",
+    ("projects.package", "town_b", "b"): "Rynek Temat-B-poufny",
+    ("projects.key", "advisor_a", "a"): "Rynek Temat-A-poufny",
 }
 
 

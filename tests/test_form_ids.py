@@ -36,6 +36,7 @@ from forms.advice import PairsField as AdvisorPairsField
 from forms.audit import AuditFilterForm
 from forms.evaluation import PairsField as EvaluatorPairsField
 from forms.evaluation import ScoreSheetForm
+from forms.projects import ProjectForm
 from workflow.advice import consultations as log
 from workflow.advice.consultation_terms import ServiceInput
 from workflow.advice.consultations import ServiceInvalid
@@ -48,7 +49,8 @@ ID_TYPES = (RowIdField, RowIdSelectField, RowIdsField, AdvisorPairsField, Evalua
 # How many ids one value of a field carries ('path:field:advisor' for the advisors' proposal).
 PARTS = {AdvisorPairsField: 3, EvaluatorPairsField: 2}
 # Forms a view builds from a class made at run time (the score sheet adds a field per criterion).
-BUILT_AT_RUN_TIME = {"evaluator.sheet": {ScoreSheetForm}}
+BUILT_AT_RUN_TIME = {"evaluator.sheet": {ScoreSheetForm}, "projects.create": {ProjectForm},
+                    "projects.update": {ProjectForm}}
 # Forms a view builds only to show them (the town's page of needs shows the assign forms, which
 # post to routes of their own): posting their fields to this route tests nothing.
 SHOWN_ONLY = {("assignments.needs", "AssignForm"), ("coordinator.extend", "TransitionForm"),

@@ -32,7 +32,7 @@ from support.view_source import form_classes, read_args
 from wtforms.fields.core import UnboundField
 
 from workflow.extensions import db
-from workflow.models import Criterion
+from workflow.models import Criterion, Municipality
 
 # More, and different each run, with FUZZ_EXAMPLES=200 (a search, not a CI run).
 EXAMPLES_PER_ROUTE = int(os.environ.get("FUZZ_EXAMPLES", "10"))
@@ -134,6 +134,11 @@ def extra_fields(endpoint: str) -> set[str]:
         ids = db.session.scalars(db.select(Criterion.id)).all()
         return {f"{kind}_{cid}" for cid in ids for kind in ("points", "justification")} | {
             "version", "confirm", "save_draft", "submit_sheet"}
+    if endpoint in ("projects.create", "projects.update"):  # a pair of fields per member municipality
+        ids = db.session.scalars(db.select(Municipality.id)).all()
+        return {f"{kind}_{mid}" for mid in ids for kind in ("leads", "share")} | {
+            "version", "submit", "title", "scope", "estimated_cost", "funding_route", "funding_note",
+            "status", "is_key"}
     return {"version", "submit"}
 
 

@@ -27,6 +27,7 @@ from worker.tasks import run_export
 from workflow.advice import consultations as log
 from workflow.advice.consultation_terms import ServiceInput
 from workflow.advice.reports import Filters
+from workflow.consultation import operations as consultations
 from workflow.demo.parts import pdf_bytes
 from workflow.evaluation import criteria
 from workflow.exports import jobs as exports
@@ -42,11 +43,13 @@ from workflow.models import (
     Notification,
     Partnership,
     Person,
+    PublicConsultation,
     RecordKind,
     SheetPart,
 )
 from workflow.partnership import records
 from workflow.path import calendar_feed, documents
+from workflow.projects import operations as projects
 from workflow.ranking import appeals
 from workflow.ranking import runs as ranking_runs
 
@@ -201,6 +204,36 @@ def _newer_objects(world: World, out: AuthzWorld) -> None:
     run_export(job.id)
     out.put("export_job", job.id)
     out.put("user", world.users["advisor_a"].id, world.users["advisor_b"].id)
+    _consultations_and_projects(world, out)
+
+
+def _consultations_and_projects(world: World, out: AuthzWorld) -> None:
+    """Each town's diagnosis open for public comment, with a comment signed by the town's
+    person (shown to its team and staff only); a key project with a task in its package."""
+    found, made = [], []
+    for key in ("a", "b"):
+        path, town = world.path(key), world.user(f"town_{key}")
+        # A plan's draft (not the diagnosis: its version stays the one the evaluator reads).
+        document = documents.store_upload(path, "prl", f"konsultacja-{key}.pdf",
+                                          io.BytesIO(pdf_bytes(f"konsultacja {key}")), town)
+        consultation = PublicConsultation(path_id=path.id, document_id=document.id, stage="prl",
+                                          starts_at=NOW - timedelta(days=1), ends_at=NOW + timedelta(days=30))
+        db.session.add(consultation)
+        db.session.commit()
+        consultations.add_comment(consultation, consultations.CommentInput(
+            f"Uwaga: Temat-{key.upper()}-poufny", MARKERS[key][3], f"osoba-{key}@example.pl"))
+        found.append(consultation.id)
+        leader = projects.members_of(path)[0]
+        project = projects.create(path, projects.ProjectInput(
+            f"Rynek Temat-{key.upper()}-poufny", "", Decimal("1000000.00"), "zit", "", "chosen", True,
+            {leader.id: (True, Decimal("1000000.00"))}), town)
+        month = TODAY.replace(day=1)
+        task = projects.add_task(project, "Projekt techniczny", month, month, town)
+        made.append((project.id, task.id))
+    out.put("consultation", *found)
+    out.put("comment_number", 1)
+    out.put("project", made[0][0], made[1][0])
+    out.put("task", made[0][1], made[1][1])
 
 
 def _failed_copy(notification_id: int) -> int:

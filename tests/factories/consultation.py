@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from factories.path import PDF, World
-
 from workflow.consultation import operations as consultations
 from workflow.extensions import db
 from workflow.models import ApplicantMember, Document, Municipality, Path, Project, PublicConsultation
@@ -73,6 +72,7 @@ def project(world: World, key: str = "a", *, title: str | None = None, cost: str
     path = world.path(key)
     leader = leader_of(path)
     return projects.create(path, projects.ProjectInput(
-        title=title or f"Projekt-{key.upper()}-poufny", scope="Rewitalizacja rynku", estimated_cost=Decimal(cost),
+        title=title or f"Projekt-{key.upper()}-poufny", scope="Rewitalizacja rynku",
+        estimated_cost=Decimal(cost),
         funding_route="zit", funding_note="", status=status, is_key=is_key,
         shares={leader.id: (True, Decimal(cost))}), world.user(f"town_{key}"))

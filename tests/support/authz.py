@@ -78,6 +78,10 @@ SEEN_PATH = {"town_a": MINE_A, "town_b": MINE_B, "advisor_a": MINE_A, "advisor_n
              "coordinator": OK}
 # Firing a transition: who sees the path (evaluators see none through this route).
 FIRE = per_object(SEEN_PATH, default=HIDDEN)
+# What the applicant's team alone does (consultations, the project package): staff who see the
+# path are refused (403), everyone else finds nothing.
+TEAM_ACTS = per_object({"town_a": MINE_A, "town_b": MINE_B, "advisor_a": {"a": FORBIDDEN, "b": HIDDEN},
+                        "coordinator": FORBIDDEN}, default=HIDDEN)
 # A document: who sees the path, and the evaluator who declared impartiality.
 DOCUMENT = per_object({**SEEN_PATH, "eval_a": MINE_A}, default=HIDDEN)
 
@@ -251,6 +255,31 @@ ENTRIES: dict[str, Entry] = {
     "message_templates.reset": Entry(lambda o: {"code": o("programme_code"), "kind": o("kind")}, COORDINATOR),
     "message_templates.retry": coordinator_with(notification_id="failed_notification"),
     "consultations.coordinator_edit": coordinator_with(service_id="service"),
+    # public consultations: the open one's page, document and comment form are anyone's; its
+    # comments, answers and report are its team's and staff's, acting is the team's alone
+    "public_consultation.index": Entry(no_args, everyone),
+    "public_consultation.page": Entry(arg("consultation_id", "consultation"), everyone),
+    "public_consultation.document": Entry(arg("consultation_id", "consultation"), everyone),
+    "public_consultation.comment": Entry(arg("consultation_id", "consultation"), everyone),
+    "consultation_team.path": Entry(arg("path_id", "path"), FIRE),
+    "consultation_team.publish": Entry(arg("path_id", "path"), TEAM_ACTS),
+    "consultation_team.detail": Entry(arg("consultation_id", "consultation"), FIRE),
+    "consultation_team.answer": Entry(lambda o: {"consultation_id": o("consultation"),
+                                                 "number": o("comment_number")}, TEAM_ACTS),
+    "consultation_team.close": Entry(arg("consultation_id", "consultation"), TEAM_ACTS),
+    "consultation_team.report": Entry(arg("consultation_id", "consultation"), FIRE),
+    "consultation_team.report_file": Entry(lambda o: [{"consultation_id": o("consultation"), "fmt": f}
+                                                      for f in ("csv", "xlsx", "pdf")], FIRE),
+    # the project package: read by who sees the path, changed by the applicant's team
+    "projects.package": Entry(arg("path_id", "path"), FIRE),
+    "projects.key": Entry(arg("path_id", "path"), FIRE),
+    "projects.create": Entry(arg("path_id", "path"), TEAM_ACTS),
+    "projects.project": Entry(arg("project_id", "project"), FIRE),
+    "projects.update": Entry(arg("project_id", "project"), TEAM_ACTS),
+    "projects.delete": Entry(arg("project_id", "project"), TEAM_ACTS),
+    "projects.add_task": Entry(arg("project_id", "project"), TEAM_ACTS),
+    "projects.delete_task": Entry(lambda o: {"project_id": o("project"), "task_id": o("task")}, TEAM_ACTS),
+    "projects.feasibility": Entry(arg("project_id", "project"), TEAM_ACTS),
     # personal data: the notice is public; a person's data is the coordinator's alone
     "privacy.notice": Entry(no_args, everyone),
     "privacy.index": Entry(no_args, COORDINATOR),

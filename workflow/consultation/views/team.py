@@ -78,7 +78,7 @@ def render_path(path: Path, form: OpenConsultationForm, status: int = 200) -> tu
                            last_day=consultations.last_day), status
 
 
-@bp.route("/paths/<int:path_id>/public-consultations", methods=["POST"])
+@bp.route("/town/paths/<int:path_id>/public-consultations", methods=["POST"])
 @login_required
 def publish(path_id: int) -> Response | tuple[str, int]:
     path = access.get_path_or_404(current_user, path_id)
@@ -139,7 +139,8 @@ def _can_close(consultation: PublicConsultation, now: datetime) -> bool:
     return True
 
 
-@bp.route("/public-consultations/<int:consultation_id>/comments/<int:number>/answer", methods=["POST"])
+@bp.route("/town/public-consultations/<int:consultation_id>/comments/<int:number>/answer",
+          methods=["POST"])
 @login_required
 def answer(consultation_id: int, number: int) -> Response | tuple[str, int]:
     consultation = _found(consultation_id)
@@ -161,7 +162,7 @@ def answer(consultation_id: int, number: int) -> Response | tuple[str, int]:
                             _anchor=f"comment-{number}"))
 
 
-@bp.route("/public-consultations/<int:consultation_id>/close", methods=["POST"])
+@bp.route("/town/public-consultations/<int:consultation_id>/close", methods=["POST"])
 @login_required
 def close(consultation_id: int) -> Response | tuple[str, int]:
     consultation = _found(consultation_id)

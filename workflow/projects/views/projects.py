@@ -88,7 +88,7 @@ def render_package(path: Path, form: ProjectForm, status: int = 200,
                                      Decimal("0.00"))), status
 
 
-@bp.route("/paths/<int:path_id>/projects", methods=["POST"])
+@bp.route("/town/paths/<int:path_id>/projects", methods=["POST"])
 @login_required
 def create(path_id: int) -> Response | tuple[str, int]:
     path = access.get_path_or_404(current_user, path_id)
@@ -147,7 +147,7 @@ def render_project(project: Project, status: int = 200, *, edit_form: ProjectFor
     ), status
 
 
-@bp.route("/projects/<int:project_id>", methods=["POST"])
+@bp.route("/town/projects/<int:project_id>", methods=["POST"])
 @login_required
 def update(project_id: int) -> Response | tuple[str, int]:
     found = _found(project_id)
@@ -168,7 +168,7 @@ def update(project_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("projects.project", project_id=found.id))
 
 
-@bp.route("/projects/<int:project_id>/delete", methods=["POST"])
+@bp.route("/town/projects/<int:project_id>/delete", methods=["POST"])
 @login_required
 def delete(project_id: int) -> Response | tuple[str, int]:
     found = _found(project_id)
@@ -188,7 +188,7 @@ def delete(project_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("projects.package", path_id=path_id))
 
 
-@bp.route("/projects/<int:project_id>/tasks", methods=["POST"])
+@bp.route("/town/projects/<int:project_id>/tasks", methods=["POST"])
 @login_required
 def add_task(project_id: int) -> Response | tuple[str, int]:
     found = _found(project_id)
@@ -206,7 +206,7 @@ def add_task(project_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("projects.project", project_id=found.id, _anchor="schedule-h"))
 
 
-@bp.route("/projects/<int:project_id>/tasks/<int:task_id>/delete", methods=["POST"])
+@bp.route("/town/projects/<int:project_id>/tasks/<int:task_id>/delete", methods=["POST"])
 @login_required
 def delete_task(project_id: int, task_id: int) -> Response | tuple[str, int]:
     found = _found(project_id)
@@ -219,7 +219,7 @@ def delete_task(project_id: int, task_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("projects.project", project_id=found.id, _anchor="schedule-h"))
 
 
-@bp.route("/projects/<int:project_id>/feasibility", methods=["POST"])
+@bp.route("/town/projects/<int:project_id>/feasibility", methods=["POST"])
 @login_required
 def feasibility(project_id: int) -> Response | tuple[str, int]:
     found = _found(project_id)
