@@ -55,7 +55,10 @@ BUILT_AT_RUN_TIME = {"evaluator.sheet": {ScoreSheetForm}, "projects.create": {Pr
 # post to routes of their own): posting their fields to this route tests nothing.
 SHOWN_ONLY = {("assignments.needs", "AssignForm"), ("coordinator.extend", "TransitionForm"),
               ("town.amount", "TransitionForm"), ("town.upload", "TransitionForm"),
-              ("evaluation.unassign", "AssignEvaluatorForm")}
+              ("evaluation.unassign", "AssignEvaluatorForm"),
+              # a project's page again, with its delete form, after a task or an analysis
+              ("projects.add_task", "DeleteProjectForm"), ("projects.delete_task", "DeleteProjectForm"),
+              ("projects.feasibility", "DeleteProjectForm")}
 # A form the view builds with a prefix (several on one page): its fields are posted as prefix-name.
 PREFIX_RE = re.compile(r'\bprefix=f?"([^"]*)"')
 

@@ -261,7 +261,7 @@ ENTRIES: dict[str, Entry] = {
     "public_consultation.page": Entry(arg("consultation_id", "consultation"), everyone),
     "public_consultation.document": Entry(arg("consultation_id", "consultation"), everyone),
     "public_consultation.comment": Entry(arg("consultation_id", "consultation"), everyone),
-    "consultation_team.path": Entry(arg("path_id", "path"), FIRE),
+    "consultation_team.of_path": Entry(arg("path_id", "path"), FIRE),
     "consultation_team.publish": Entry(arg("path_id", "path"), TEAM_ACTS),
     "consultation_team.detail": Entry(arg("consultation_id", "consultation"), FIRE),
     "consultation_team.answer": Entry(lambda o: {"consultation_id": o("consultation"),

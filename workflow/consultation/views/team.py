@@ -49,7 +49,7 @@ def _team_only(path: Path) -> None:
 
 @bp.route("/paths/<int:path_id>/public-consultations")
 @login_required
-def path(path_id: int) -> tuple[str, int]:
+def of_path(path_id: int) -> tuple[str, int]:
     return render_path(access.get_path_or_404(current_user, path_id), OpenConsultationForm())
 
 
