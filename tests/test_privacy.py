@@ -131,14 +131,16 @@ def test_the_beat_task_prunes_old_login_attempts_and_export_files_and_keeps_rece
 
     done = sweep_retention()
 
-    assert done == {"login_attempts": 2, "export_jobs": 1, "export_files": 2, "participants": 0}
+    assert done == {"login_attempts": 2, "export_jobs": 1, "export_files": 2, "participants": 0,
+                    "comment_authors": 0}
     db.session.expire_all()
     assert sorted(db.session.scalars(select(LoginAttempt.email))) == ["recent@example.pl"] * 2
     assert db.session.get(ExportJob, old_job) is None and not os.path.exists(old_file)
     assert db.session.get(ExportJob, new_job) is not None and os.path.exists(new_file)
     assert not orphan.exists() and young_orphan.exists()
     young_orphan.unlink()
-    assert sweep_retention() == {"login_attempts": 0, "export_jobs": 0, "export_files": 0, "participants": 0}
+    assert sweep_retention() == {"login_attempts": 0, "export_jobs": 0, "export_files": 0, "participants": 0,
+                                 "comment_authors": 0}
 
 
 def test_the_beat_schedule_runs_the_sweep_daily(app):

@@ -372,3 +372,25 @@ def test_the_pages_issue_as_many_queries_for_many_comments_as_for_one(app, world
     assert counts["a"] == counts["b"], counts
     assert counts["a"][3] == 1  # the public page: the open consultation, with all it shows
     assert log.count == 1  # the public list
+
+
+# --- personal data -------------------------------------------------------------------------------------
+
+def test_the_retention_sweep_clears_comment_authors_after_the_archive_period(app, world):
+    from workflow.privacy import retention
+
+    consultation = published(world, comments=2)
+    programme = world.programme
+    programme.ends_on = TODAY - timedelta(days=5 * 365 - 3)  # not yet five years ago
+    db.session.commit()
+    assert retention.sweep().comment_authors == 0
+    programme = db.session.merge(programme)
+    programme.ends_on = TODAY - timedelta(days=5 * 366 + 2)
+    db.session.commit()
+    assert retention.sweep().comment_authors == 2
+    db.session.expire_all()
+    kept = db.session.scalars(select(ConsultationComment).where(
+        ConsultationComment.consultation_id == consultation.id).order_by(ConsultationComment.number)).all()
+    assert [(c.body, c.author_name, c.author_email) for c in kept] == [
+        ("Uwaga 1 do diagnozy A", None, None), ("Uwaga 2 do diagnozy A", None, None)]
+    assert retention.sweep().comment_authors == 0

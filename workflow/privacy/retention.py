@@ -5,7 +5,9 @@
   and so is any file in EXPORT_DIR that no row names (what a crash left) once it is that old;
 - the participants of services whose every programme ended more than
   PARTICIPANTS_ARCHIVE_YEARS ago are pseudonymised: name and e-mail replaced, the row and
-  its services kept, so every report counts them exactly as before.
+  its services kept, so every report counts them exactly as before;
+- the names and e-mail addresses left with comments on public consultations of a programme
+  that ended as long ago are cleared: the comments and their answers stay (the report).
 
 Beat runs `sweep` daily (worker/tasks.py, "privacy.retention"); running it twice is harmless.
 A sweep that changed something leaves one audit event with its counts.
@@ -25,7 +27,17 @@ from sqlalchemy import Select, delete, func, or_, select, update
 from workflow.audit import log as audit
 from workflow.exports import jobs as exports
 from workflow.extensions import db
-from workflow.models import ExportJob, LoginAttempt, Path, Person, Programme, Service, service_participant
+from workflow.models import (
+    ConsultationComment,
+    ExportJob,
+    LoginAttempt,
+    Path,
+    Person,
+    Programme,
+    PublicConsultation,
+    Service,
+    service_participant,
+)
 from workflow.models.types import utcnow
 from workflow.privacy import pseudonyms
 
@@ -40,6 +52,7 @@ class Swept:
     export_jobs: int = 0
     export_files: int = 0
     participants: int = 0
+    comment_authors: int = 0
 
     @property
     def anything(self) -> bool:
@@ -141,13 +154,33 @@ def pseudonymise_participants(now: datetime, cutoff: date | None = None) -> int:
     return len(ids)
 
 
+def clear_comment_authors(now: datetime, cutoff: date | None = None) -> int:
+    """One UPDATE: the name and e-mail address of every comment on a public consultation of a
+    programme that ended on or before `cutoff` are cleared; the comment and its answer stay."""
+    cutoff = cutoff or archive_cutoff(now)
+    ended = (select(PublicConsultation.id).join(Path, Path.id == PublicConsultation.path_id)
+             .join(Programme, Programme.id == Path.programme_id)
+             .where(Programme.ends_on.is_not(None), Programme.ends_on <= cutoff))
+    cleared = db.session.execute(
+        update(ConsultationComment)
+        .where(ConsultationComment.consultation_id.in_(ended),
+               or_(ConsultationComment.author_name.is_not(None),
+                   ConsultationComment.author_email.is_not(None)))
+        .values(author_name=None, author_email=None)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return int(cleared or 0)
+
+
 def sweep(now: datetime | None = None) -> Swept:
     """Everything above, each part in its own transaction; an audit event if anything went."""
     now = now or utcnow()
     attempts = prune_login_attempts(now)
     jobs, files = prune_exports(now)
     people = pseudonymise_participants(now)
-    swept = Swept(login_attempts=attempts, export_jobs=jobs, export_files=files, participants=people)
+    authors = clear_comment_authors(now)
+    swept = Swept(login_attempts=attempts, export_jobs=jobs, export_files=files, participants=people,
+                  comment_authors=authors)
     if swept.anything:
         audit.record("retention", object_type="personal_data", detail=asdict(swept))
         db.session.commit()
