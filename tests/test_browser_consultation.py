@@ -25,6 +25,7 @@ def made(live: Live) -> dict[str, int]:
     """town01's diagnosis open for comment with two comments (one answered); a key project
     with a schedule in its package."""
     from workflow.consultation import operations as consultations
+    from workflow.consultation import public
     from workflow.demo.parts import pdf_bytes
     from workflow.extensions import db
     from workflow.models import Path, PublicConsultation, User
@@ -43,7 +44,7 @@ def made(live: Live) -> dict[str, int]:
         db.session.add(consultation)
         db.session.commit()
         for body, name in (("Proszę dodać dane o dojazdach do pracy.", "Anna Nowak"), ("Brak mapy.", "")):
-            consultations.add_comment(consultation, consultations.CommentInput(body, name, ""))
+            public.add_comment(consultation, public.CommentInput(body, name, ""))
         consultations.answer(consultation, 1, "Dodamy je w rozdziale 3.", town)
         leader = projects.members_of(path)[0]
         project = projects.create(path, projects.ProjectInput(

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from factories.consultation import NOW, draft, ended, published
+from factories.path import PDF
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -18,10 +19,19 @@ from support import count
 from support.authz import fetch
 from support.querycount import count_queries
 
+from workflow.consultation import moves, public
 from workflow.consultation import operations as consultations
 from workflow.consultation.operations import ConsultationRefused
 from workflow.extensions import db
-from workflow.models import AuditEvent, ConsultationComment, PublicConsultation
+from workflow.models import (
+    AuditEvent,
+    ConsultationComment,
+    Document,
+    Path,
+    PathTransition,
+    PublicConsultation,
+)
+from workflow.path import documents
 
 TODAY = NOW.astimezone(ZoneInfo("Europe/Warsaw")).date()
 
@@ -394,3 +404,126 @@ def test_the_retention_sweep_clears_comment_authors_after_the_archive_period(app
     assert [(c.body, c.author_name, c.author_email) for c in kept] == [
         ("Uwaga 1 do diagnozy A", None, None), ("Uwaga 2 do diagnozy A", None, None)]
     assert retention.sweep().comment_authors == 0
+
+
+# --- a path with a public-consultation state ----------------------------------------------------------
+
+@pytest.fixture
+def consulted(world, monkeypatch):
+    """A programme whose path gives the diagnosis a consultation state (as the CWD path does):
+    draft → consultation → consulted → done; town C (Odolanów) at its draft, with a document."""
+    from factories.accounts import make_user
+    from factories.path import make_programme, make_town
+
+    import states
+    import states.definition as vocabulary
+    from states import Label as L
+    from states import PathDefinition, Stage, State, Transition
+
+    if "consultation" not in vocabulary.STEPS:  # the CWD path brings the step (wt-cwd-core)
+        monkeypatch.setattr(vocabulary, "STEPS", (*vocabulary.STEPS, "consultation"))
+    team = frozenset({"applicant"})
+    name = L("x", "x")
+    definition = PathDefinition(
+        code="konsultowana", title=L("Ścieżka z konsultacjami", "A path with consultations"),
+        applicant_kinds=frozenset({"town"}),
+        stages=(Stage("diagnosis", L("Diagnoza", "Diagnosis"), has_deadline=True, document_required=True),
+                Stage("done", L("Koniec", "End"))),
+        states=(State("diagnosis.draft", "diagnosis", "draft", name, name),
+                State("diagnosis.consultation", "diagnosis", "consultation", name, name),
+                State("diagnosis.consulted", "diagnosis", "draft", name, name),
+                State("done", "done", "final", name, name, final=True)),
+        transitions=(
+            Transition("publish_diagnosis", ("diagnosis.draft", "diagnosis.consulted"),
+                       "diagnosis.consultation", team, name, name, guards=("document_attached",)),
+            Transition("close_diagnosis_consultation", ("diagnosis.consultation",), "diagnosis.consulted",
+                       team | {"system"}, name, name),
+            Transition("submit_diagnosis", ("diagnosis.consulted",), "done", team, name, name),
+            Transition("withdraw", ("diagnosis.consultation",), "done", team, name, name, style="danger")),
+        initial="diagnosis.draft")
+    monkeypatch.setitem(states.REGISTRY, definition.code, definition)
+    programme = make_programme("KONSULTACJE", path_code=definition.code)
+    path = make_town(programme, "Odolanów")
+    db.session.flush()
+    town = make_user("town-c@example.pl", "town", path.applicant)
+    db.session.commit()
+    document = documents.store_upload(path, "diagnosis", "diagnoza-odolanow.pdf",
+                                      io.BytesIO(PDF + b"c"), town)
+    return path.id, document.id
+
+
+def test_publishing_moves_the_path_into_its_consultation_state_in_one_commit(app, world, consulted, login):
+    path_id, document_id = consulted
+    town = login("town-c@example.pl")
+    sent = town.post(f"/town/paths/{path_id}/public-consultations",
+                     {"document_id": str(document_id), "starts": TODAY.isoformat(),
+                      "ends": (TODAY + timedelta(days=35)).isoformat()})
+    assert sent.status_code == 302
+    db.session.expire_all()
+    path = db.session.get(Path, path_id)
+    assert path.state == "diagnosis.consultation"
+    assert [t.event for t in path.transitions] == ["publish_diagnosis"]
+    assert count(PublicConsultation) == 1
+    # a consultation cannot be published again from the consultation state: the move is not there
+    second = draft_for(path_id)
+    again = town.post(f"/town/paths/{path_id}/public-consultations",
+                      {"document_id": str(second), "starts": TODAY.isoformat(),
+                       "ends": (TODAY + timedelta(days=35)).isoformat()})
+    assert again.status_code == 409
+    assert count(PublicConsultation) == 1 and count(PathTransition) == 1
+
+
+def draft_for(path_id: int) -> int:
+    from workflow.models import User
+
+    path = db.session.get(Path, path_id)
+    town = db.session.scalar(select(User).where(User.email == "town-c@example.pl"))
+    return documents.store_upload(path, "diagnosis", "diagnoza-v2.pdf", io.BytesIO(PDF + b"v2"), town).id
+
+
+def test_closing_moves_the_path_out_and_the_system_may_close_too(app, world, consulted, login):
+    path_id, document_id = consulted
+    from workflow.models import User
+
+    path = db.session.get(Path, path_id)
+    town_user = db.session.scalar(select(User).where(User.email == "town-c@example.pl"))
+    consultation = moves.publish(path, db.session.get(Document, document_id), TODAY,
+                                 TODAY + timedelta(days=35), town_user)
+    public.add_comment(consultation, public.CommentInput("Uwaga do diagnozy C"))
+    town = login("town-c@example.pl")
+    page = town.get(f"/public-consultations/{consultation.id}").get_data(as_text=True)
+    assert "Zamknij konsultacje" not in page  # the period runs, a comment waits
+    ended(consultation)
+    consultation = db.session.get(PublicConsultation, consultation.id)
+    consultations.answer(consultation, 1, "Uwzględnimy.", town_user)
+    page = town.get(f"/public-consultations/{consultation.id}").get_data(as_text=True)
+    assert "Zamknij konsultacje" in page
+    assert town.post(f"/town/public-consultations/{consultation.id}/close", {}).status_code == 302
+    db.session.expire_all()
+    path = db.session.get(Path, path_id)
+    assert path.state == "diagnosis.consulted"
+    assert db.session.get(PublicConsultation, consultation.id).closed_at is not None
+    # the next round: published again from 'consulted', then closed by the system at its end
+    second = moves.publish(path, db.session.get(Document, draft_for(path_id)), TODAY,
+                           TODAY + timedelta(days=1), db.session.get(User, town_user.id))
+    ended(second)
+    moves.close(db.session.get(PublicConsultation, second.id), None)
+    db.session.expire_all()
+    assert db.session.get(Path, path_id).state == "diagnosis.consulted"
+    assert [t.event for t in db.session.get(Path, path_id).transitions][-1] == "close_diagnosis_consultation"
+
+
+def test_a_refused_move_leaves_no_consultation(app, world, consulted):
+    """The move's guard fails (no document of the stage is attached any more... here: the path
+    was moved on meanwhile): nothing of the consultation stays."""
+    path_id, document_id = consulted
+    from workflow.models import User
+    from workflow.path.transitions import TransitionRefused
+
+    path = db.session.get(Path, path_id)
+    path.state = "done"
+    db.session.commit()
+    with pytest.raises(TransitionRefused):
+        moves.publish(path, db.session.get(Document, document_id), TODAY, TODAY + timedelta(days=35),
+                      db.session.scalar(select(User).where(User.email == "town-c@example.pl")))
+    assert count(PublicConsultation) == 0

@@ -27,7 +27,7 @@ from worker.tasks import run_export
 from workflow.advice import consultations as log
 from workflow.advice.consultation_terms import ServiceInput
 from workflow.advice.reports import Filters
-from workflow.consultation import operations as consultations
+from workflow.consultation import public
 from workflow.demo.parts import pdf_bytes
 from workflow.evaluation import criteria
 from workflow.exports import jobs as exports
@@ -220,7 +220,7 @@ def _consultations_and_projects(world: World, out: AuthzWorld) -> None:
                                           starts_at=NOW - timedelta(days=1), ends_at=NOW + timedelta(days=30))
         db.session.add(consultation)
         db.session.commit()
-        consultations.add_comment(consultation, consultations.CommentInput(
+        public.add_comment(consultation, public.CommentInput(
             f"Uwaga: Temat-{key.upper()}-poufny", MARKERS[key][3], f"osoba-{key}@example.pl"))
         found.append(consultation.id)
         leader = projects.members_of(path)[0]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from factories.path import PDF, World
-from workflow.consultation import operations as consultations
+from workflow.consultation import public
 from workflow.extensions import db
 from workflow.models import ApplicantMember, Document, Municipality, Path, Project, PublicConsultation
 from workflow.path import documents
@@ -38,7 +38,7 @@ def published(world: World, key: str = "a", *, days: int = 30, comments: int = 0
     db.session.add(consultation)
     db.session.commit()
     for n in range(comments):
-        consultations.add_comment(consultation, consultations.CommentInput(
+        public.add_comment(consultation, public.CommentInput(
             f"Uwaga {n + 1} do diagnozy {key.upper()}", f"Mieszkaniec-{key.upper()} {n + 1}",
             f"mieszkaniec{n + 1}@{key}.example.pl"))
     return consultation

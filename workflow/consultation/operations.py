@@ -1,14 +1,11 @@
-"""Public consultations: publishing a stage's draft for a period, taking comments from anyone,
-the applicant's answers, and closing it (docs/decisions/0031).
+"""Public consultations: publishing a stage's draft for a period, the applicant's answers to
+the comments, closing it, and its report (docs/decisions/0031).
 
 `open_consultation` and `close_consultation` are what a transition into or out of a
 "public consultation" state calls (with `commit=False`, inside the transition's own
-transaction); the team's pages call them too. Neither looks at the path's state: which
-state publishes what is the path definition's business.
-
-The public side reads a consultation only while it is open (`find_open`): a consultation
-that has not started, has ended or was closed answers exactly as one that does not exist.
-A comment form carries no id but the open consultation's in its URL.
+transaction); workflow/consultation/moves.py does that for the team's pages. Neither looks at
+the path's state: which state publishes what is the path definition's business. The public
+side (what is open, comments from anyone) is workflow/consultation/public.py.
 """
 
 from __future__ import annotations
@@ -18,26 +15,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import request
 from flask_babel import format_date
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
 from states.label import Label
-from workflow.accounts.security import Throttle
 from workflow.audit import log as audit
 from workflow.extensions import db
 from workflow.models import (
-    Applicant,
     ConsultationComment,
     Document,
     Path,
-    Programme,
     PublicConsultation,
     User,
 )
-from workflow.models.consultation import COMMENT_MAX, EMAIL_MAX, NAME_MAX
+from workflow.models.consultation import COMMENT_MAX, NAME_MAX
 from workflow.models.types import MAX_ROW_ID, utcnow
 from workflow.path import access
 from workflow.path.transitions import definition_of
@@ -302,105 +295,6 @@ def answer(consultation: PublicConsultation, comment_number: int, text: str, act
                  detail={"comment": comment.number})
     db.session.commit()
     return comment
-
-
-# --- the public side ---------------------------------------------------------------------------------
-
-def _public() -> Select[tuple[PublicConsultation]]:
-    return (select(PublicConsultation)
-            .join(Path, Path.id == PublicConsultation.path_id)
-            .join(Applicant, Applicant.id == Path.applicant_id)
-            .join(Programme, Programme.id == Path.programme_id)
-            .join(Document, Document.id == PublicConsultation.document_id)
-            .options(contains_eager(PublicConsultation.path).contains_eager(Path.applicant),
-                     contains_eager(PublicConsultation.path).contains_eager(Path.programme),
-                     contains_eager(PublicConsultation.document)))
-
-
-def _open_now(now: datetime) -> list[ColumnElement[bool]]:
-    return [PublicConsultation.closed_at.is_(None), PublicConsultation.starts_at <= now,
-            PublicConsultation.ends_at > now]
-
-
-def find_open(consultation_id: int, now: datetime | None = None) -> PublicConsultation:
-    """The consultation if it is open now; ConsultationNotFound (404) for one that is not,
-    whether it never existed, has not started, has ended or was closed."""
-    now = now or utcnow()
-    if not 0 < consultation_id <= MAX_ROW_ID:
-        raise ConsultationNotFound(consultation_id)
-    found = db.session.scalar(_public().where(PublicConsultation.id == consultation_id, *_open_now(now)))
-    if found is None:
-        raise ConsultationNotFound(consultation_id)
-    return found
-
-
-def open_now(now: datetime | None = None) -> list[PublicConsultation]:
-    """Every consultation open now, the soonest to end first (one query)."""
-    now = now or utcnow()
-    return list(db.session.scalars(_public().where(*_open_now(now)).order_by(
-        PublicConsultation.ends_at, Applicant.name, PublicConsultation.id)))
-
-
-@dataclass(frozen=True)
-class CommentInput:
-    body: str
-    name: str = ""
-    email: str = ""
-
-
-def check_comment(data: CommentInput) -> CommentInput:
-    """The comment as it will be kept (trimmed), or ConsultationRefused (400) with the fields'
-    messages."""
-    body, name, email = (data.body or "").strip(), (data.name or "").strip(), (data.email or "").strip()
-    errors: dict[str, list[Message]] = {}
-    if not body:
-        errors["body"] = [NO_COMMENT]
-    elif len(body) > COMMENT_MAX:
-        errors["body"] = [TOO_LONG_TEXT]
-    if len(name) > NAME_MAX:
-        errors["name"] = [NAME_TOO_LONG]
-    if email and (len(email) > EMAIL_MAX or not _looks_like_email(email)):
-        errors["email"] = [BAD_EMAIL]
-    if errors:
-        raise ConsultationRefused(errors=errors, status=400)
-    return CommentInput(body, name, email)
-
-
-def _looks_like_email(value: str) -> bool:
-    local, at, domain = value.rpartition("@")
-    return bool(at and local and "." in domain.strip(".") and not any(c.isspace() for c in value))
-
-
-def add_comment(consultation: PublicConsultation, data: CommentInput, *,
-                now: datetime | None = None) -> ConsultationComment:
-    """Keep a comment left on the public page of an open consultation (the caller found it
-    with find_open). It gets the next number of the consultation; two comments at once both
-    get theirs (the unique number is retried)."""
-    now = now or utcnow()
-    kept = check_comment(data)
-    consultation_id = consultation.id
-    for attempt in range(NUMBER_TRIES):
-        number = (db.session.scalar(select(func.max(ConsultationComment.number)).where(
-            ConsultationComment.consultation_id == consultation_id)) or 0) + 1
-        comment = ConsultationComment(consultation_id=consultation_id, number=number, body=kept.body,
-                                      author_name=kept.name or None, author_email=kept.email or None,
-                                      created_at=now)
-        db.session.add(comment)
-        try:
-            db.session.commit()
-            return comment
-        except IntegrityError:
-            db.session.rollback()
-            if attempt == NUMBER_TRIES - 1:
-                raise
-    raise AssertionError("unreachable")
-
-
-def comment_throttle() -> Throttle:
-    """The per-address limit of comments (COMMENT_LIMIT_PER_ADDRESS), counted in the rate
-    limiter's store by a hash of the address: nothing of the sender is kept in the database."""
-    address = (request.remote_addr or "")[:45]
-    return Throttle("consultation-comment-address", "COMMENT_LIMIT_PER_ADDRESS", address)
 
 
 # --- the report -------------------------------------------------------------------------------------

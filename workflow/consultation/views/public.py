@@ -16,7 +16,9 @@ from werkzeug.wrappers import Response
 
 from forms.consultation import CommentForm
 from workflow.consultation import operations as consultations
-from workflow.consultation.operations import CommentInput, ConsultationRefused
+from workflow.consultation import public
+from workflow.consultation.operations import ConsultationRefused
+from workflow.consultation.public import CommentInput
 from workflow.models import PublicConsultation
 from workflow.models.types import utcnow
 from workflow.path import documents
@@ -28,7 +30,7 @@ bp = Blueprint("public_consultation", __name__, url_prefix="/public/consultation
 @bp.route("/")
 def index() -> str:
     now = utcnow()
-    rows = [(c, consultations.stage_label(c.path, c.stage)) for c in consultations.open_now(now)]
+    rows = [(c, consultations.stage_label(c.path, c.stage)) for c in public.open_now(now)]
     return render_template("consultation/public/index.html", rows=rows, last_day=_last_day)
 
 
@@ -42,7 +44,7 @@ def _first_day(consultation: PublicConsultation) -> object:
 
 @bp.route("/<int:consultation_id>")
 def page(consultation_id: int) -> tuple[str, int]:
-    return render_page(consultations.find_open(consultation_id), CommentForm())
+    return render_page(public.find_open(consultation_id), CommentForm())
 
 
 def render_page(consultation: PublicConsultation, form: CommentForm, status: int = 200,
@@ -58,7 +60,7 @@ def render_page(consultation: PublicConsultation, form: CommentForm, status: int
 @bp.route("/<int:consultation_id>/document")
 def document(consultation_id: int) -> Response:
     """The published version, while the consultation is open; always a download."""
-    consultation = consultations.find_open(consultation_id)
+    consultation = public.find_open(consultation_id)
     doc = consultation.document
     stored = documents.stored_path(doc.content_hash)
     if not stored.exists():
@@ -73,11 +75,11 @@ def document(consultation_id: int) -> Response:
 
 @bp.route("/<int:consultation_id>/comments", methods=["POST"])
 def comment(consultation_id: int) -> Response | tuple[str, int, dict[str, str]]:
-    consultation = consultations.find_open(consultation_id)
+    consultation = public.find_open(consultation_id)
     form = CommentForm()
     if not form.validate_on_submit():
         return render_page(consultation, form, 400)
-    throttle = consultations.comment_throttle()
+    throttle = public.comment_throttle()
     if throttle.exceeded():
         wait = max(1, (throttle.retry_after() + 59) // 60)
         form.body.errors = [_("Z tego adresu wysłano w krótkim czasie zbyt wiele uwag. Spróbuj "
@@ -86,13 +88,13 @@ def comment(consultation_id: int) -> Response | tuple[str, int, dict[str, str]]:
         return render_page(consultation, form, 429, {"Retry-After": str(throttle.retry_after())})
     typed = CommentInput(form.body.data or "", form.name.data or "", form.email.data or "")
     try:
-        consultations.check_comment(typed)
+        public.check_comment(typed)
     except ConsultationRefused as refused:
         add_reasons(form, refused, "body")
         return render_page(consultation, form, refused.status)
     throttle.hit()
     if not (form.website.data or "").strip():  # a robot fills the honeypot: thanked, not kept
-        consultations.add_comment(consultation, typed)
+        public.add_comment(consultation, typed)
     flash(_("Dziękujemy. Uwaga została przyjęta. Zespół odpowie na nią w raporcie z konsultacji."),
           "success")
     return redirect(url_for("public_consultation.page", consultation_id=consultation.id))

@@ -22,8 +22,8 @@ from forms.consultation import AnswerForm, CloseForm, OpenConsultationForm
 from workflow import tabular
 from workflow.advice.report_tables import MIMETYPES
 from workflow.audit import log as audit
+from workflow.consultation import moves, report_pdf
 from workflow.consultation import operations as consultations
-from workflow.consultation import report_pdf
 from workflow.consultation.operations import ConsultationRefused
 from workflow.extensions import db
 from workflow.models import Document, Path, PublicConsultation
@@ -91,12 +91,11 @@ def publish(path_id: int) -> Response | tuple[str, int]:
     try:
         if document is None:
             raise ConsultationRefused(errors={"document_id": [consultations.NOT_THIS_PATH]}, status=400)
-        consultation = consultations.open_consultation(path, document, form.starts.data, form.ends.data,
-                                                       actor=current_user)
-    except ConsultationRefused as refused:
+        consultation = moves.publish(path, document, form.starts.data, form.ends.data, current_user)
+    except Refused as refused:  # the consultation's (400, 409) or the path's move's (409)
         db.session.rollback()
         add_reasons(form, refused, "document_id")
-        return render_path(path, form, refused.status)
+        return render_path(access.get_path_or_404(current_user, path_id), form, refused.status)
     flash(_("Opublikowano dokument do konsultacji społecznych. Strona konsultacji jest publiczna."),
           "success")
     return redirect(url_for("consultation_team.detail", consultation_id=consultation.id))
@@ -124,19 +123,11 @@ def render_detail(consultation: PublicConsultation, status: int = 200, answering
     return render_template(
         "consultation/team/detail.html", r=found, c=consultation, team=team, status=listed.status(now),
         status_names=status_names(), answering=answering, answer_form=answer_form or AnswerForm(),
-        close_form=CloseForm(), can_close=team and _can_close(consultation, now),
+        close_form=CloseForm(), can_close=team and moves.can_close(consultation, current_user, now),
         tz=consultation.path.programme.timezone, first_day=consultations.first_day(
             consultation, consultation.path.programme.timezone),
         last_day=consultations.last_day(consultation, consultation.path.programme.timezone),
     ), status
-
-
-def _can_close(consultation: PublicConsultation, now: datetime) -> bool:
-    try:
-        consultations.check_can_close(consultation, now)
-    except ConsultationRefused:
-        return False
-    return True
 
 
 @bp.route("/town/public-consultations/<int:consultation_id>/comments/<int:number>/answer",
@@ -170,8 +161,8 @@ def close(consultation_id: int) -> Response | tuple[str, int]:
     if not CloseForm().validate_on_submit():
         abort(400)
     try:
-        consultations.close_consultation(consultation, actor=current_user)
-    except ConsultationRefused as refused:
+        moves.close(consultation, current_user)
+    except Refused as refused:
         db.session.rollback()
         show_refusal(refused)
         return render_detail(consultation, refused.status)
