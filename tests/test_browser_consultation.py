@@ -6,6 +6,7 @@ JavaScript; the schedule's timeline is drawn without it too."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -21,9 +22,9 @@ AXE = Axe()
 
 
 @pytest.fixture(scope="module")
-def made(live: Live) -> dict[str, int]:
+def made(live: Live) -> Iterator[dict[str, int]]:
     """town01's diagnosis open for comment with two comments (one answered); a key project
-    with a schedule in its package."""
+    with a schedule in its package. The seeded demo is put back after the module."""
     from workflow.consultation import operations as consultations
     from workflow.consultation import public
     from workflow.demo.parts import pdf_bytes
@@ -54,7 +55,8 @@ def made(live: Live) -> dict[str, int]:
             projects.add_task(project, name, date(*start, 1), date(*end, 1), town)
         return {"path": path.id, "consultation": consultation.id, "project": project.id}
 
-    return live.query(run)  # type: ignore[return-value]
+    yield live.query(run)  # type: ignore[misc]
+    live.snapshot.restore()
 
 
 def check(page, url: str) -> list[str]:  # noqa: ANN001
