@@ -35,6 +35,7 @@ from workflow.web.templating import label
 
 bp = Blueprint("consultation_team", __name__)
 
+
 def status_names() -> dict[str, str]:
     return {"scheduled": _("zaplanowane"), "open": _("trwają"), "ended": _("czas minął – do zamknięcia"),
             "closed": _("zamknięte, raport gotowy")}
