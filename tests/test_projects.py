@@ -281,4 +281,5 @@ def test_the_package_page_issues_as_many_queries_for_many_projects_as_for_one(ap
         with count_queries(db.engine) as log:
             assert town.get(f"/paths/{world.paths[key].id}/projects").status_code == 200
         counts[key] = log.count
+    print(f"package page queries: {counts['a']} with 1 project, {counts['b']} with 12 (and their tasks)")
     assert counts["a"] == counts["b"], counts

@@ -379,6 +379,8 @@ def test_the_pages_issue_as_many_queries_for_many_comments_as_for_one(app, world
         counts[key] = measured
     with count_queries(db.engine) as log:
         assert visitor.get("/public/consultations/").status_code == 200
+    print(f"queries (team detail, path list, report, public page) with 1 comment: {counts['a']}, "
+          f"with 30: {counts['b']}; the public list: {log.count}")
     assert counts["a"] == counts["b"], counts
     assert counts["a"][3] == 1  # the public page: the open consultation, with all it shows
     assert log.count == 1  # the public list
@@ -526,4 +528,18 @@ def test_a_refused_move_leaves_no_consultation(app, world, consulted):
     with pytest.raises(TransitionRefused):
         moves.publish(path, db.session.get(Document, document_id), TODAY, TODAY + timedelta(days=35),
                       db.session.scalar(select(User).where(User.email == "town-c@example.pl")))
+    assert count(PublicConsultation) == 0
+
+
+def test_a_move_open_to_another_role_is_refused_as_a_role_not_a_state(app, world, consulted):
+    """Where a partnership's leader alone publishes, anyone else is told so (here: someone who
+    holds none of the move's roles), and nothing is kept."""
+    from workflow.path.transitions import WRONG_ROLE, TransitionRefused
+
+    path_id, document_id = consulted
+    path = db.session.get(Path, path_id)
+    with pytest.raises(TransitionRefused) as refused:
+        moves.publish(path, db.session.get(Document, document_id), TODAY, TODAY + timedelta(days=35),
+                      world.user("coordinator"))
+    assert refused.value.reasons == [WRONG_ROLE]
     assert count(PublicConsultation) == 0

@@ -77,6 +77,7 @@ shorten
 code codes confirm disable factor recovery start two
 data erase privacy
 approval partnerships records
+document comments answer close report projects tasks feasibility key
 """.split())
 
 

@@ -27,7 +27,7 @@ from workflow.messaging import notifications
 from workflow.models import Document, Path, PublicConsultation, User
 from workflow.models.types import utcnow
 from workflow.path import access
-from workflow.path.transitions import STALE, WRONG_STATE, TransitionRefused, definition_of, fire
+from workflow.path.transitions import STALE, WRONG_ROLE, WRONG_STATE, TransitionRefused, definition_of, fire
 
 CONSULTATION_STEP = "consultation"  # the step of a state whose stage's draft is out for comment
 
@@ -37,10 +37,12 @@ def has_consultation_step(definition: PathDefinition, stage: str) -> bool:
     return any(s.stage == stage and s.step == CONSULTATION_STEP for s in definition.states)
 
 
-def consultation_move(path: Path, stage: str, user: User | None, *, opening: bool) -> str | None:
-    """The event `user` may fire now that publishes (`opening`) or closes the public
-    consultation of `stage`: from the path's state (of that stage) into a consultation state,
-    or out of one into a state that is not (a withdrawal aside). None when there is none."""
+def consultation_move(path: Path, stage: str, user: User | None, *, opening: bool,
+                      any_role: bool = False) -> str | None:
+    """The event `user` (None: the system; `any_role`: anyone) may fire now that publishes
+    (`opening`) or closes the public consultation of `stage`: from the path's state (of that
+    stage) into a consultation state, or out of one into a state that is not (a withdrawal
+    aside). None when there is none."""
     definition = definition_of(path)
     here = definition.state(path.state)
     if here.stage != stage or (here.step == CONSULTATION_STEP) == opening:
@@ -48,11 +50,18 @@ def consultation_move(path: Path, stage: str, user: User | None, *, opening: boo
     roles = access.roles_for(user, path) if user is not None else frozenset({"system"})
     for transition in definition.transitions_from(path.state):
         target = definition.state(transition.target)
-        if not transition.roles & roles or transition.style == "danger":
+        if (not any_role and not transition.roles & roles) or transition.style == "danger":
             continue
         if (target.step == CONSULTATION_STEP) == opening and target.stage == stage:
             return transition.event
     return None
+
+
+def _no_move(path: Path, stage: str, *, opening: bool) -> TransitionRefused:
+    """Why there is no move for the user: the move exists now but for another role (a
+    partnership's leader alone publishes), or not from the path's state at all."""
+    anyone = consultation_move(path, stage, None, opening=opening, any_role=True)
+    return TransitionRefused([WRONG_ROLE if anyone is not None else WRONG_STATE])
 
 
 def _commit_both() -> None:
@@ -74,7 +83,7 @@ def publish(path: Path, document: Document, starts: date | datetime, ends: date 
     definition = definition_of(path)
     event = consultation_move(path, document.stage, actor, opening=True)
     if event is None and has_consultation_step(definition, document.stage):
-        raise TransitionRefused([WRONG_STATE])
+        raise _no_move(path, document.stage, opening=True)
     consultation = open_consultation(path, document, starts, ends, actor=actor, now=now, commit=False)
     if event is not None:
         fire(path, event, actor, now=now, expected_version=expected_version, commit=False)
@@ -94,7 +103,7 @@ def close(consultation: PublicConsultation, actor: User | None, *, now: datetime
     in_it = definition.state(path.state)
     event = consultation_move(path, consultation.stage, actor, opening=False)
     if event is None and in_it.stage == consultation.stage and in_it.step == CONSULTATION_STEP:
-        raise TransitionRefused([WRONG_STATE])
+        raise _no_move(path, consultation.stage, opening=False)
     close_consultation(consultation, actor=actor, now=now, early=early, commit=False)
     if event is not None:
         fire(path, event, actor, now=now, as_system="consultation" if actor is None else None, commit=False)
