@@ -20,11 +20,13 @@ import workflow
 from workflow.accounts import invitations
 from workflow.advice import assignment, profiles
 from workflow.advice import consultations as log
+from workflow.consultation import operations as consultations
 from workflow.evaluation import criteria, sheets
 from workflow.messaging.notifications import TemplateError
 from workflow.partnership import setup
 from workflow.path import deadlines, documents, transitions, upload_checks
 from workflow.privacy import erasure
+from workflow.projects import operations as projects
 from workflow.ranking import appeals, programme_settings, runs
 from workflow.refusal import NotFound, Refused, _l, fill, in_language
 
@@ -174,6 +176,11 @@ EXAMPLES: dict[type[Refused], Callable[[], Refused]] = {
         {"email": [invitations.exists_message("<ola@example.pl>")]}),
     deadlines.DeadlineRefused: lambda: deadlines.DeadlineRefused(errors={"reason": [deadlines.NO_REASON]}),
     setup.PartnershipRefused: lambda: setup.PartnershipRefused([fill(setup.UNKNOWN_CODE, code="<9999999>")]),
+    consultations.ConsultationRefused: lambda: consultations.ConsultationRefused(
+        [fill(consultations.UNANSWERED, count=2)]),
+    consultations.ConsultationNotFound: lambda: consultations.ConsultationNotFound(7),
+    projects.ProjectRefused: lambda: projects.ProjectRefused([projects.STALE], stale=True),
+    projects.ProjectNotFound: lambda: projects.ProjectNotFound(7),
 }
 
 
