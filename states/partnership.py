@@ -203,4 +203,6 @@ PARTNERSHIP = PathDefinition(
     states=STATES,
     transitions=TRANSITIONS,
     initial="work_plan.draft",
+    # A chosen project's feasibility analysis is a document of this stage (workflow/projects).
+    project_stage="feasibility",
 )

@@ -1,11 +1,13 @@
 """Publishing and closing a consultation together with the path's own move, in one commit.
 
-A path definition may give a stage a "public consultation" step (a state whose step is
-`CONSULTATION_STEP`): then publishing the stage's draft is the move into that state and
-closing the consultation the move out of it, fired by the engine (`fire`, with its roles and
-guards) in the same transaction as the consultation's row, so the two never disagree. A path
-whose stage has no such state (Rozwój Lokalny) keeps its consultations by their rows alone.
-Which move it is the definition says (the target's step), never a state's name.
+A path definition may give a stage a "public consultation" step (`in_consultation`): then
+publishing the stage's draft is the move into that state (`opens_consultation`) and closing
+the consultation the move out of it (`closes_consultation`, a withdrawal aside), fired by the
+engine (`fire`, with its roles and guards) in the same transaction as the consultation's row,
+so the two never disagree. A path whose stage has no such state (Rozwój Lokalny) keeps its
+consultations by their rows alone. The path page offers these moves as links to the
+consultation page (templates/path/partials/actions.html), and the generic route refuses them
+(workflow/path/views/paths.py): they need a period and end with a report.
 """
 
 from __future__ import annotations
@@ -29,12 +31,10 @@ from workflow.models.types import utcnow
 from workflow.path import access
 from workflow.path.transitions import STALE, WRONG_ROLE, WRONG_STATE, TransitionRefused, definition_of, fire
 
-CONSULTATION_STEP = "consultation"  # the step of a state whose stage's draft is out for comment
-
 
 def has_consultation_step(definition: PathDefinition, stage: str) -> bool:
     """The path gives `stage` a public-consultation state."""
-    return any(s.stage == stage and s.step == CONSULTATION_STEP for s in definition.states)
+    return any(s.stage == stage and definition.in_consultation(s.code) for s in definition.states)
 
 
 def consultation_move(path: Path, stage: str, user: User | None, *, opening: bool,
@@ -44,15 +44,16 @@ def consultation_move(path: Path, stage: str, user: User | None, *, opening: boo
     stage) into a consultation state, or out of one into a state that is not (a withdrawal
     aside). None when there is none."""
     definition = definition_of(path)
-    here = definition.state(path.state)
-    if here.stage != stage or (here.step == CONSULTATION_STEP) == opening:
+    if definition.state(path.state).stage != stage or definition.in_consultation(path.state) == opening:
         return None
     roles = access.roles_for(user, path) if user is not None else frozenset({"system"})
     for transition in definition.transitions_from(path.state):
-        target = definition.state(transition.target)
         if (not any_role and not transition.roles & roles) or transition.style == "danger":
             continue
-        if (target.step == CONSULTATION_STEP) == opening and target.stage == stage:
+        if definition.state(transition.target).stage != stage:
+            continue
+        if (definition.opens_consultation(transition) if opening
+                else definition.closes_consultation(path.state, transition)):
             return transition.event
     return None
 
@@ -100,9 +101,8 @@ def close(consultation: PublicConsultation, actor: User | None, *, now: datetime
     path = consultation.path
     check_can_close(consultation, now, early=early)
     definition = definition_of(path)
-    in_it = definition.state(path.state)
     event = consultation_move(path, consultation.stage, actor, opening=False)
-    if event is None and in_it.stage == consultation.stage and in_it.step == CONSULTATION_STEP:
+    if event is None and _in_consultation_of(definition, path.state, consultation.stage):
         raise _no_move(path, consultation.stage, opening=False)
     close_consultation(consultation, actor=actor, now=now, early=early, commit=False)
     if event is not None:
@@ -120,7 +120,10 @@ def can_close(consultation: PublicConsultation, user: User, now: datetime) -> bo
     except ConsultationRefused:
         return False
     path = consultation.path
-    here = definition_of(path).state(path.state)
-    if here.stage == consultation.stage and here.step == CONSULTATION_STEP:
+    if _in_consultation_of(definition_of(path), path.state, consultation.stage):
         return consultation_move(path, consultation.stage, user, opening=False) is not None
     return True
+
+
+def _in_consultation_of(definition: PathDefinition, state: str, stage: str) -> bool:
+    return definition.state(state).stage == stage and definition.in_consultation(state)

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import request
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
+import states
 from workflow.accounts.security import Throttle
 from workflow.consultation.operations import (
     BAD_EMAIL,
@@ -46,8 +47,17 @@ def _public() -> Select[tuple[PublicConsultation]]:
 
 
 def _open_now(now: datetime) -> list[ColumnElement[bool]]:
+    """Not closed, within its period, and its path not finished (a path withdrawn during its
+    consultation takes the consultation off the public pages, even before anyone closes it)."""
     return [PublicConsultation.closed_at.is_(None), PublicConsultation.starts_at <= now,
-            PublicConsultation.ends_at > now]
+            PublicConsultation.ends_at > now, _path_not_finished()]
+
+
+def _path_not_finished() -> ColumnElement[bool]:
+    """The path is in none of its definition's final states (asked of each definition)."""
+    finished = [and_(Programme.path_code == code, Path.state.in_([s.code for s in d.states if s.final]))
+                for code, d in states.REGISTRY.items()]
+    return not_(or_(*finished)) if finished else true()
 
 
 def find_open(consultation_id: int, now: datetime | None = None) -> PublicConsultation:

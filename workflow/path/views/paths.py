@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from forms.path import TransitionForm
-from states.definition import Transition
+from states.definition import PathDefinition, Transition
 from workflow.audit import log as audit
 from workflow.extensions import db
 from workflow.models import Path, Role
@@ -25,10 +25,21 @@ from workflow.path.transitions import (
     definition_of,
     fire,
 )
-from workflow.refusal import Refused
+from workflow.refusal import Refused, _l
 from workflow.web.helpers import PATH_ENDPOINT, path_url, show_again, show_refusal
 
 bp = Blueprint("paths", __name__)
+
+ON_CONSULTATION_PAGE = _l("Konsultacje społeczne publikuje się i zamyka na stronie konsultacji ścieżki: "
+                          "tam podaje się okres uwag, a zamknięcie wymaga odpowiedzi na każdą uwagę.")
+
+
+def is_consultation_move(definition: PathDefinition, state: str, transition: Transition) -> bool:
+    """Publishing a stage's draft for public consultation, or closing it (a withdrawal aside):
+    made on the consultation page, which keeps the period, the comments and the report with
+    the move (workflow/consultation/moves.py)."""
+    return transition.style != "danger" and (definition.opens_consultation(transition)
+                                             or definition.closes_consultation(state, transition))
 
 
 @bp.route("/paths/<int:path_id>/events/<event>", methods=["POST"])
@@ -37,8 +48,11 @@ def fire_event(path_id: int, event: str) -> Response | tuple[str, int]:
     path = access.get_path_or_404(current_user, path_id)
     form = TransitionForm()
     comment = form.comment.data or ""
-    transition = definition_of(path).transition_from(path.state, event)
+    definition = definition_of(path)
+    transition = definition.transition_from(path.state, event)
     irreversible = transition is not None and transition.style == "danger"
+    if transition is not None and is_consultation_move(definition, path.state, transition):
+        return _path_page_again(path, event, TransitionRefused([ON_CONSULTATION_PAGE]), comment)
     if not form.validate_on_submit():
         invalid = Refused([msg for errors in form.errors.values() for msg in errors], status=400)
         if irreversible and form.version.data == path.version:
