@@ -47,16 +47,19 @@ def _public() -> Select[tuple[PublicConsultation]]:
 
 
 def _open_now(now: datetime) -> list[ColumnElement[bool]]:
-    """Not closed, within its period, and its path not finished (a path withdrawn during its
-    consultation takes the consultation off the public pages, even before anyone closes it)."""
+    """Not closed, within its period, and, where the path's definition makes consultations a
+    step of the path, the path not finished (a partnership withdrawn during its consultation
+    takes the consultation off the public pages, even before anyone closes it). Elsewhere the
+    consultation's own rows decide."""
     return [PublicConsultation.closed_at.is_(None), PublicConsultation.starts_at <= now,
             PublicConsultation.ends_at > now, _path_not_finished()]
 
 
 def _path_not_finished() -> ColumnElement[bool]:
-    """The path is in none of its definition's final states (asked of each definition)."""
+    """The path is in none of the final states of its definition, for the definitions with a
+    consultation step (asked of each definition, no state named here)."""
     finished = [and_(Programme.path_code == code, Path.state.in_([s.code for s in d.states if s.final]))
-                for code, d in states.REGISTRY.items()]
+                for code, d in states.REGISTRY.items() if any(d.in_consultation(s.code) for s in d.states)]
     return not_(or_(*finished)) if finished else true()
 
 
