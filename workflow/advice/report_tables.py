@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 
 from workflow.advice import reports
 from workflow.advice.reports import FULL_SCOPE, Filters, GroupRow, Metrics
 from workflow.models import Programme
+from workflow.web.l10n import format_date, format_decimal
 
 FILE_STEMS = {"log": "uslugi", "programme": "uslugi-program", "town": "uslugi-miasta",
               "advisor": "uslugi-doradcy", "field": "uslugi-dziedziny", "month": "uslugi-miesiace"}

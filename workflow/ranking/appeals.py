@@ -25,7 +25,6 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date
 from sqlalchemy import ColumnElement, and_, case, false, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -59,6 +58,7 @@ from workflow.models.types import utcnow
 from workflow.path import transitions
 from workflow.ranking import runs as ranking_runs
 from workflow.refusal import LazyText, Message, NotFound, Refused, _l, either, in_language
+from workflow.web.l10n import format_date
 
 MIN_JUSTIFICATION, MAX_TEXT = 50, 5000
 UPHELD = _l("protest uwzględniony – wniosek zostanie ponownie oceniony")

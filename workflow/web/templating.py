@@ -6,11 +6,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask import Flask, g
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, gettext, ngettext
 
 from states.label import Label
 from workflow.refusal import Message
+from workflow.web import l10n
 from workflow.web.helpers import forget_refusal, shown_refusal
+from workflow.web.l10n import format_currency, format_date, format_datetime, format_decimal, gettext, ngettext
 
 
 def label(value: Label | Message | None) -> str:
@@ -66,11 +67,20 @@ def number(value: Decimal | float | int | str | None, places: int = 2) -> str:
     93.5 → '93,5' in Polish and '93.5' in English; 1234 → '1234' / '1,234'; None → '–'."""
     if value is None or value == "":
         return "–"
-    pattern = "#,##0" + ("." + "#" * places if places > 0 else "")
-    return format_decimal(Decimal(str(value)), pattern)
+    if type(value) is not int and type(value) is not Decimal:
+        value = Decimal(str(value))
+    return format_decimal(value, PATTERNS[places] if places in PATTERNS else _pattern(places))
+
+
+def _pattern(places: int) -> str:
+    return "#,##0" + ("." + "#" * places if places > 0 else "")
+
+
+PATTERNS = {places: _pattern(places) for places in range(5)}
 
 
 def register_template_helpers(app: Flask) -> None:
+    l10n.install_gettext(app.jinja_env)  # after Flask-Babel's own (create_app inits Babel first)
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["number"] = number
     app.jinja_env.globals["number"] = number

@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -45,6 +44,7 @@ from workflow.refusal import Message, _l
 from workflow.text import polish_key
 from workflow.web import listing
 from workflow.web.helpers import add_reasons, role_required, show_again
+from workflow.web.l10n import format_date
 
 bp = Blueprint("consultations", __name__)
 

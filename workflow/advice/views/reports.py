@@ -9,7 +9,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, g, render_template, request, stream_with_context
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -31,6 +30,7 @@ from workflow.audit.log import record_export
 from workflow.models import Programme, Role
 from workflow.models.advisory import SERVICE_KINDS
 from workflow.web.helpers import current_programme, find_programme, role_required
+from workflow.web.l10n import format_date
 
 bp = Blueprint("reports", __name__)
 

@@ -9,7 +9,6 @@ from itertools import combinations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -47,6 +46,7 @@ from workflow.refusal import Message
 from workflow.text import polish_key
 from workflow.web import listing
 from workflow.web.helpers import add_error, add_reasons, current_programme, role_required
+from workflow.web.l10n import format_percent
 from workflow.web.templating import number
 
 bp = Blueprint("evaluation", __name__, url_prefix="/coordinator/evaluation")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
-from flask_babel import format_currency, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -18,6 +17,7 @@ from workflow.path.summary import summary
 from workflow.path.transitions import definition_of
 from workflow.refusal import Refused
 from workflow.web.helpers import add_reasons, role_required, show_again
+from workflow.web.l10n import format_currency, format_decimal
 
 bp = Blueprint("town", __name__, url_prefix="/town")
 
