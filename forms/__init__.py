@@ -22,6 +22,7 @@ from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import SUBMIT_METHODS, _Auto
+from markupsafe import escape
 from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict, MultiDict
 from wtforms import (
     FileField,  # Flask-WTF's FileField is a subclass
@@ -30,7 +31,7 @@ from wtforms import (
     SelectMultipleField,
 )
 from wtforms.validators import NumberRange, StopValidation
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, Select
 
 from workflow.models.types import row_id, row_id_or_none
 
@@ -107,6 +108,21 @@ def _row_id_typed(raw: Any, message: Any) -> int | None:
         return row_id(raw)
     except ValueError:
         raise ValueError(str(message or ROW_ID_MESSAGE)) from None
+
+
+class LongSelect(Select):
+    """WTForms' Select, with each plain option (no attributes of its own) written in one
+    step: the same HTML as Select's render_option, which passes every option through
+    html_params and Markup.format (a select of 740 advisors cost more than the rest of the form).
+    tests/test_forms_widgets.py compares the two."""
+
+    @classmethod
+    def render_option(cls, choice: Any, **kwargs: Any) -> Any:
+        if kwargs or choice.render_kw:
+            return super().render_option(choice, **kwargs)
+        value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+        selected = "selected " if choice.selected else ""
+        return f'<option {selected}value="{escape(value)}">{escape(choice.label or choice.value)}</option>'
 
 
 class RowIdField(IntegerField):

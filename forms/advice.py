@@ -46,7 +46,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import DateInput, TextInput
 
-from forms import RowIdField, RowIdSelectField, RowIdsField, row_ids_of
+from forms import LongSelect, RowIdField, RowIdSelectField, RowIdsField, row_ids_of
 from workflow.advice import report_tables, reports
 from workflow.advice.reports import Filters
 from workflow.models import Programme
@@ -225,7 +225,9 @@ class PolishDateField(DateField):
 
 class ChoiceField(SelectField):
     """A select of string values where '' means 'all'; an unknown value is refused with a
-    Polish message and shown back as it was typed."""
+    Polish message and shown back as it was typed. Lists of every town or advisor: LongSelect."""
+
+    widget = LongSelect()
 
     def __init__(self, *args: Any, message: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, validate_choice=False, **kwargs)

@@ -30,14 +30,13 @@ DATE_PATTERNS = ("d MMMM y, HH:mm", "d.MM.y", "d MMM y, HH:mm:ss", "LLLL y", "MM
 def numbers(seed: int, n: int) -> list[object]:
     """Ints, Decimals of every shape and size, floats and strings, with the awkward ones."""
     rng = random.Random(seed)  # noqa: S311  (test data)
-    values: list[object] = [0, -0, 1, -1, 5, 999, 1000, 1234, 12345, 999999, 10**7, -10**9, 10**17, 10**19,
-                            Decimal("0"), Decimal("-0"), Decimal("0.00"), Decimal("-0.004"), Decimal("0.005"),
-                            Decimal("0.015"), Decimal("0.025"), Decimal("2.5"), Decimal("3.5"), Decimal("-2.5"),
-                            Decimal("93.5"), Decimal("93.50"), Decimal("1E+3"), Decimal("1.2E+7"),
-                            Decimal("123456789.987654321"), Decimal("0.1234567"), Decimal("-1234.5"),
-                            Decimal("332716000"), Decimal("40000000.00"), Decimal("99.995"), Decimal("99.994"),
-                            Decimal("Infinity"), Decimal("-Infinity"), 0.1, 2.675, -1e-7, 1e21, 1234.5678, "93.5",
-                            "-0.5", "1234567.891"]
+    values: list[object] = [
+        0, -0, 1, -1, 5, 999, 1000, 1234, 12345, 999999, 10**7, -10**9, 10**17, 10**19,
+        *(Decimal(text) for text in (
+            "0", "-0", "0.00", "-0.004", "0.005", "0.015", "0.025", "2.5", "3.5", "-2.5", "93.5", "93.50",
+            "1E+3", "1.2E+7", "123456789.987654321", "0.1234567", "-1234.5", "332716000", "40000000.00",
+            "99.995", "99.994", "Infinity", "-Infinity")),
+        0.1, 2.675, -1e-7, 1e21, 1234.5678, "93.5", "-0.5", "1234567.891"]
     for _ in range(n):
         kind = rng.randrange(4)
         if kind == 0:

@@ -4,6 +4,7 @@ Poles type them."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import String, event
@@ -25,8 +26,10 @@ def _rank(ch: str) -> int:
     return 100 + ord(ch) if ch.isalpha() else ord(ch) - 0x110000
 
 
+@lru_cache(maxsize=65536)
 def polish_key(text: str) -> tuple[int, ...]:
-    """Sort key that puts 'Łobez' after 'Limanowa' and before 'Maków', as a Pole expects."""
+    """Sort key that puts 'Łobez' after 'Limanowa' and before 'Maków', as a Pole expects.
+    Kept for the names seen (a list of 740 advisors is sorted on every request)."""
     return tuple(_rank(ch) for ch in text.lower())
 
 

@@ -225,9 +225,11 @@ def maintained(filters: Filters | None, scope: Scope) -> bool:
     return scope == FULL_SCOPE and (filters is None or filters == Filters())
 
 
-def _stored_report(programme: Programme, locale: str) -> dict[str, dict[Any, dict[str, Any]]]:
-    """Every stored line of the programme's report in ONE query: each line's name comes
-    from the table its group kind points at (outer joins that match for that kind only)."""
+def _stored_report(programme: Programme, locale: str,
+                   dims: Sequence[str] | None = None) -> dict[str, dict[Any, dict[str, Any]]]:
+    """Every stored line of the programme's report (of the group kinds `dims` only, when
+    given) in ONE query: each line's name comes from the table its group kind points at
+    (outer joins that match for that kind only)."""
     field_name = ExpertiseField.name_en if locale.startswith("en") else ExpertiseField.name_pl
     dim = ServiceTotal.dim
     label = func.coalesce(Applicant.name, User.name, field_name)
@@ -238,6 +240,8 @@ def _stored_report(programme: Programme, locale: str) -> dict[str, dict[Any, dic
              .outerjoin(User, and_(dim == "advisor", User.id == ServiceTotal.ref))
              .outerjoin(ExpertiseField, and_(dim == "field", ExpertiseField.id == ServiceTotal.ref))
              .where(ServiceTotal.programme_id == programme.id, ServiceTotal.services > 0))
+    if dims is not None:
+        query = query.where(dim.in_(list(dims)))
     out: dict[str, dict[Any, dict[str, Any]]] = {d: {} for d in ("all", *BREAKDOWNS)}
     for row in db.session.execute(query):
         kind = row[0]
@@ -248,17 +252,20 @@ def _stored_report(programme: Programme, locale: str) -> dict[str, dict[Any, dic
 
 
 def report(programme: Programme, filters: Filters | None = None, scope: Scope = FULL_SCOPE,
-           locale: str = "pl") -> dict[str, Any]:
-    """The whole report: {"totals": Metrics, "town"|"advisor"|"field"|"month": [GroupRow]}.
+           locale: str = "pl", tables: Sequence[str] = BREAKDOWNS) -> dict[str, Any]:
+    """The whole report: {"totals": Metrics, "town"|"advisor"|"field"|"month": [GroupRow]}
+    (of the breakdowns in `tables` only, when fewer are wanted, as /public/ does).
     One query of the maintained totals when unfiltered; otherwise three per table."""
     if not maintained(filters, scope):
         return {"totals": totals(programme, filters, scope),
-                **{name: breakdown(name, programme, filters, scope, locale) for name in BREAKDOWNS}}
-    found = _stored_report(programme, locale)
-    by_name = {name: sorted(_rows(found[name]), key=lambda r: (polish_key(r.label), r.key))
-               for name in ("town", "advisor", "field")}
-    return {"totals": Metrics(**_metrics(found["all"].get(None, {}))), **by_name,
-            "month": sorted(_rows(found["month"]), key=lambda r: r.key)}
+                **{name: breakdown(name, programme, filters, scope, locale) for name in tables}}
+    found = _stored_report(programme, locale, ("all", *tables))
+    out: dict[str, Any] = {"totals": Metrics(**_metrics(found["all"].get(None, {})))}
+    for name in tables:
+        rows = _rows(found[name])
+        out[name] = sorted(rows, key=lambda r: r.key) if name == "month" else \
+            sorted(rows, key=lambda r: (polish_key(r.label), r.key))
+    return out
 
 
 # --- the report -------------------------------------------------------------------------------
@@ -266,7 +273,7 @@ def report(programme: Programme, filters: Filters | None = None, scope: Scope = 
 def totals(programme: Programme, filters: Filters | None = None, scope: Scope = FULL_SCOPE) -> Metrics:
     """The programme's table: one query of the maintained totals, or three of the log."""
     if maintained(filters, scope):
-        found = _stored_report(programme, "pl")["all"]
+        found = _stored_report(programme, "pl", ("all",))["all"]
     else:
         found = _families(programme, filters or Filters(), scope, None)
     return Metrics(**_metrics(found.get(None, {})))
@@ -281,7 +288,7 @@ def by_town(programme: Programme, filters: Filters | None = None,
             scope: Scope = FULL_SCOPE) -> list[GroupRow]:
     """Per town (its path in the programme), in Polish alphabetical order."""
     if maintained(filters, scope):
-        found = _stored_report(programme, "pl")["town"]
+        found = _stored_report(programme, "pl", ("town",))["town"]
     else:
         found = _families(programme, filters or Filters(), scope, Service.path_id, Applicant.name,
                           [(Applicant, Applicant.id == Path.applicant_id)])
@@ -292,7 +299,7 @@ def by_advisor(programme: Programme, filters: Filters | None = None,
                scope: Scope = FULL_SCOPE) -> list[GroupRow]:
     """Per advisor who delivered the services, in Polish alphabetical order of names."""
     if maintained(filters, scope):
-        found = _stored_report(programme, "pl")["advisor"]
+        found = _stored_report(programme, "pl", ("advisor",))["advisor"]
     else:
         found = _families(programme, filters or Filters(), scope, Service.advisor_id, User.name,
                           [(User, User.id == Service.advisor_id)])
@@ -304,7 +311,7 @@ def by_field(programme: Programme, filters: Filters | None = None, scope: Scope 
     """Per field of expertise, named in `locale`, in alphabetical order."""
     name = ExpertiseField.name_en if locale.startswith("en") else ExpertiseField.name_pl
     if maintained(filters, scope):
-        found = _stored_report(programme, locale)["field"]
+        found = _stored_report(programme, locale, ("field",))["field"]
     else:
         found = _families(programme, filters or Filters(), scope, Service.field_id, name,
                           [(ExpertiseField, ExpertiseField.id == Service.field_id)])
@@ -315,7 +322,7 @@ def by_month(programme: Programme, filters: Filters | None = None,
              scope: Scope = FULL_SCOPE) -> list[GroupRow]:
     """Per calendar month of the service's date ('YYYY-MM'), chronologically."""
     if maintained(filters, scope):
-        found = _stored_report(programme, "pl")["month"]
+        found = _stored_report(programme, "pl", ("month",))["month"]
     else:
         found = _families(programme, filters or Filters(), scope, month_expr(Service.held_on, _dialect()))
     return sorted(_rows(found), key=lambda r: r.key)

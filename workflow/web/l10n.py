@@ -255,6 +255,17 @@ def current() -> Localised | None:
 
 # --- the functions, with Flask-Babel's arguments ------------------------------------------------------
 
+def number_format(pattern: str | None = None, currency: str | None = None) -> Callable[[Any], str]:
+    """The request's compiled formatter of `pattern` (or of the currency's standard pattern),
+    for a loop to call without looking anything up; Flask-Babel's function outside a context."""
+    here = current()
+    if here is None:
+        if currency is not None:
+            return lambda value: flask_babel.format_currency(value, currency, pattern)
+        return lambda value: flask_babel.format_decimal(value, pattern)
+    return here.formats.number(pattern, currency)
+
+
 def format_decimal(number: Any, format: str | None = None) -> str:  # noqa: A002  (Flask-Babel's name)
     here = current()
     if here is None:

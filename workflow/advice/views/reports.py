@@ -198,7 +198,8 @@ def public() -> str:
         if request.args.get("programme"):
             abort(404)
         return render_template("advice/reports/public.html", programme=None, **template_helpers())
-    found = reports.report(programme, locale=g.locale)  # one query of the maintained totals
+    # one query of the maintained totals, of the lines the page shows (no towns or advisors)
+    found = reports.report(programme, locale=g.locale, tables=("field", "month"))
     totals, months, by_field = found["totals"], reports.month_kinds(found["month"]), found["field"]
     return render_template("advice/reports/public.html", programme=programme, totals=totals, months=months,
                            chart=chart(months), by_field=by_field, **template_helpers())
