@@ -28,6 +28,7 @@ PAGES = {
     "services report": (Built.coordinator, "/coordinator/reports/consultations"),
     "public statistics (anonymous)": (None, "/public/"),
     "public results (anonymous)": (None, "/public/results/"),
+    "evaluator page": ("evaluator0@bench.example", "/evaluator/"),
 }
 # The paged lists (docs/decisions/0026), at their first page and their last: page=999999
 # is clamped to the last page, whatever it is (3 of 54 towns, 22 of 540).
@@ -47,44 +48,47 @@ for name, (email, url) in list(LISTS.items()):
     PAGES[f"{name}, page 1"] = (email, url.rstrip("?&"))
     PAGES[f"{name}, last page"] = (email, url + LAST)
 
-# Measured on SQLite and PostgreSQL alike (2026-11-28). What they are:
-# coordinator: user, programme, rows (how many, then the page), counts per state, voivodeships,
-#   programme list, deadlines
-#   (the programme is read twice: current_programme() and the list of programmes);
-# town: user, paths, programme, deadlines + extensions (read once, shared with the guards),
-#   documents, sign-offs, timeline with actors, deadline changes with their actors (the
-#   history, 2026-12-05), latest document, its sign-off, applicant;
+# Measured on SQLite and PostgreSQL alike (2026-11-28; issue 17, 2026-12-05: ≤ 10 on every
+# main page). What they are:
+# every page of a logged-in person: the user, with the unread count on the bell in the
+#   header read in the same statement (app.py's user loader, H-inbox);
+# coordinator: programmes (read once: the one chosen and the picker's list), rows (how many,
+#   then the page), counts per state, voivodeships, deadlines;
+# town: the path with its programme and applicant, deadlines + extensions (read once, shared
+#   with the guards), timeline with actors, documents, sign-offs (both also what the guards
+#   ask: no query of their own), deadline changes with their actors (the history, 2026-12-05);
 # advisor: user, assigned paths with names, the programme (once, however many towns).
-# Every page: + 1 for the unread count on the bell in the header (one COUNT, H-inbox).
 # Coordinator, unfiltered: + 2 for "Wymaga uwagi" (paths with their states, extensions),
 #   + 1 for the last check of the document files (store_check.latest);
 # advisor: + 1 for the service log's drafts and latest entry (H-browser).
 EXPECTED = {
-    "coordinator overview": 12,
-    "coordinator overview, filtered": 9,
-    "town dashboard": 13,
-    "advisor page, one town": 5,
-    "advisor page, every tenth town": 5,
+    "coordinator overview": 10,
+    "coordinator overview, filtered": 7,
+    "town dashboard": 8,
+    "advisor page, one town": 4,
+    "advisor page, every tenth town": 4,
     # user, programme, the filter's towns, advisors and fields, the report (one query of the
-    # maintained totals), the bell
-    "services report": 7,
+    # maintained totals)
+    "services report": 6,
     # the programme, the report (one query of the maintained totals); no user, no bell
     "public statistics (anonymous)": 2,
     # the announced rankings, the towns that hold a grant (workflow/ranking/appeals.py)
     "public results (anonymous)": 2,
+    # the user, the assignments with their applications, programmes and sheets (one query)
+    "evaluator page": 2,
 }
-# user, the bell, and the list's own: COUNT and the page (workflow/web/listing.py), and
-# towns: + programme, counts per state, voivodeships, programme list, deadlines
-#   (+ 2 for "Wymaga uwagi" and + 1 for the last document check when not searched);
+# user (with the bell), and the list's own: COUNT and the page (workflow/web/listing.py), and
+# towns: + programmes (the chosen one and the picker's list), counts per state, voivodeships,
+#   deadlines (+ 2 for "Wymaga uwagi" and + 1 for the last document check when not searched);
 # users: + the page's pending invitations;
 # advisors: + the page's fields, the programme list, the fields' table and their use;
 #   board: + programme, the page's leads and experts, its needs, the counts;
 # audit: + the actions in the log (the filter's choices);
-# evaluation (sorted in Python after the final score rule; not COUNT + page): programme,
-#   programme list, parts, applications, their evaluators, counted sheets, loads, conflicts;
+# evaluation (sorted in Python after the final score rule; not COUNT + page): programmes,
+#   parts, applications, their evaluators, counted sheets, loads, conflicts;
 # services: + the advisor's towns, drafts, the page's studies.
-PAGED = {"towns": 12, "towns by advisor": 12, "towns searched": 9, "users": 5, "advisors": 8,
-         "advisors' board": 8, "audit log": 5, "evaluation overview": 11, "services log": 7}
+PAGED = {"towns": 10, "towns by advisor": 10, "towns searched": 7, "users": 4, "advisors": 7,
+         "advisors' board": 7, "audit log": 4, "evaluation overview": 9, "services log": 6}
 for name, count in PAGED.items():
     EXPECTED[f"{name}, page 1"] = EXPECTED[f"{name}, last page"] = count
 
@@ -179,6 +183,8 @@ def test_the_measured_pages_show_all_the_towns(measured):
         assert lead.count("/advisor/paths/") == 1
         town = measured[size]["town dashboard"].html
         assert "diagnoza-v2.pdf" in town and "Proszę uzupełnić dane demograficzne." in town
+        evaluator = set(re.findall(r'href="/evaluator/applications/(\d+)', measured[size]["evaluator page"].html))
+        assert len(evaluator) >= size // 20  # every fourth application past the formal check, or so
 
 
 STATUS = re.compile(r"Pokazano (\d+)–(\d+) z (\d+)")

@@ -29,6 +29,7 @@ from workflow.advice import service_totals
 from workflow.blueprints import register_blueprints
 from workflow.cli import register_cli
 from workflow.extensions import babel, csrf, db, login_manager
+from workflow.messaging import inbox
 from workflow.models import User
 from workflow.web.errors import register_error_handlers
 from workflow.web.templating import register_template_helpers
@@ -79,7 +80,14 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        return load_session_user(user_id)
+        user, also = load_session_user(user_id, inbox.unread_count_column())
+        # The bell's number came with the user (messaging/views/inbox.py reads it from `g`).
+        # A POST may mark or write notifications before its page is drawn: counted then.
+        if user is not None and request.method in ("GET", "HEAD"):
+            g.unread_notifications = also[0] or 0
+        else:
+            g.pop("unread_notifications", None)
+        return user
 
     security.init_app(app)
     register_blueprints(app)

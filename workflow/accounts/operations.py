@@ -45,7 +45,7 @@ from workflow.extensions import db
 from workflow.messaging import notifications
 from workflow.messaging.texts import Kind
 from workflow.models import Applicant, LoginAttempt, LoginReason, PasswordResetToken, User
-from workflow.models.types import utcnow
+from workflow.models.types import MAX_ROW_ID, utcnow
 from workflow.web import listing
 
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parents[2] / "data" / "common-passwords.txt"
@@ -331,18 +331,21 @@ def set_active(user: User, active: bool, by: User) -> None:
     db.session.commit()
 
 
-def load_session_user(user_id: str) -> User | None:
+def load_session_user(user_id: str, *also: Any) -> tuple[User | None, tuple[Any, ...]]:
     """Flask-Login's user loader: "id-version" must match an active account's version, and
-    the session must have started at the login form and still be in time."""
+    the session must have started at the login form and still be in time. `also`: columns
+    (correlated with User.id) read in the same query, returned beside the user (the bell's
+    count: one statement fewer on every page)."""
     if not session_in_time():
-        return None
+        return None, ()
     ident, _sep, version = user_id.partition("-")
-    if not ident.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(ident))
+    if not ident.isdigit() or not version.isdigit() or int(ident) > MAX_ROW_ID:
+        return None, ()
+    row = db.session.execute(select(User, *also).where(User.id == int(ident))).one_or_none()
+    user = row[0] if row is not None else None
     if user is None or not user.active or user.session_version != int(version):
-        return None
-    return user
+        return None, ()
+    return user, tuple(row[1:])
 
 
 _LAST_LOGIN = (select(LoginAttempt.user_id, func.max(LoginAttempt.created_at).label("at"))

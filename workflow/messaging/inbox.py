@@ -9,9 +9,10 @@ pending, sent, failed) is at the end: it reads the same rows across everyone.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import abort
-from sqlalchemy import ColumnElement, and_, case, func, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, and_, case, func, select, update
 from sqlalchemy.orm import joinedload
 
 from workflow.extensions import db
@@ -26,7 +27,11 @@ RECENT_SHOWN = 50
 
 def _own(user: User) -> ColumnElement[bool]:
     """The person's inbox: their rows, except kinds they asked to get by e-mail only."""
-    return and_(Notification.recipient_id == user.id, Notification.inbox.is_(True))
+    return _own_of(user.id)
+
+
+def _own_of(recipient: Any) -> ColumnElement[bool]:
+    return and_(Notification.recipient_id == recipient, Notification.inbox.is_(True))
 
 
 def unread_count(user: User) -> int:
@@ -34,6 +39,13 @@ def unread_count(user: User) -> int:
     return db.session.scalar(
         select(func.count(Notification.id)).where(_own(user), Notification.read_at.is_(None))
     ) or 0
+
+
+def unread_count_column() -> ScalarSelect[int]:
+    """The same COUNT as a column of the query that loads a person (correlated with User.id):
+    the user loader reads the bell's number with the user, in one statement."""
+    return (select(func.count(Notification.id)).where(_own_of(User.id), Notification.read_at.is_(None))
+            .correlate(User).scalar_subquery())
 
 
 @dataclass(frozen=True)

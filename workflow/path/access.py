@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import ColumnElement, Select, exists, false, select, true
+from sqlalchemy.orm import joinedload
 
 import states
 from workflow.extensions import db
@@ -45,7 +46,9 @@ def visible_paths(user: User) -> Select[tuple[Path]]:
 def get_path_or_404(user: User, path_id: int) -> Path:
     if not 0 < path_id <= MAX_ROW_ID:
         abort(404)
-    path = db.session.scalar(visible_paths(user).where(Path.id == path_id))
+    # With its programme and applicant, which every page of a path shows: no query of their own.
+    path = db.session.scalar(visible_paths(user).where(Path.id == path_id)
+                             .options(joinedload(Path.programme), joinedload(Path.applicant)))
     if path is None:
         abort(404)
     return path

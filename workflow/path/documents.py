@@ -272,6 +272,19 @@ def latest_document(path: Path, stage: str) -> Document | None:
     )
 
 
+@dataclass(frozen=True)
+class KnownDocuments:
+    """A path's documents as documents_of() reads them (newest first) and the ids of those
+    with a StageSignoff row: what the guards ask latest_document() and is_signed_off(),
+    answered without a query."""
+
+    documents: list[Document]
+    signed_ids: set[int]
+
+    def latest(self, stage: str) -> Document | None:
+        return next((d for d in self.documents if d.stage == stage), None)
+
+
 def documents_of(path: Path, stages: Iterable[str] | None = None) -> list[Document]:
     """The path's documents, newest first; only those of `stages` if given (a path may hold
     files outside its stages, such as a partnership's records, shown by their own pages)."""

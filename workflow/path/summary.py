@@ -151,16 +151,17 @@ def summary(path: Path, user: User, now: datetime | None = None) -> PathSummary:
             )
         )
     docs = documents.documents_of(path, (s.code for s in definition.stages))
-    signed = set(
+    signoffs = set(
         db.session.scalars(select(StageSignoff.document_id).where(StageSignoff.path_id == path.id))
     )
-    signed |= accepted_document_ids(definition, docs, timeline)
+    signed = signoffs | accepted_document_ids(definition, docs, timeline)
     changes = deadlines.changes_of(path)
     history = sorted([*(HistoryEntry(t.created_at, transition=t) for t in timeline),
                       *(HistoryEntry(c.created_at, deadline_change=c) for c in changes)],
                      key=lambda e: e.at, reverse=True)
     roles = access.roles_for(user, path)
-    actions = available_actions(path, user, now, effective, roles)
+    # The guards' documents and sign-offs are the ones just read: no query of their own.
+    actions = available_actions(path, user, now, effective, roles, documents.KnownDocuments(docs, signoffs))
     collected = None
     acting = None
     if definition.collects_approvals(path.state):

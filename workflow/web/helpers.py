@@ -91,6 +91,22 @@ def find_programme() -> Programme | None:
     return chosen
 
 
+def programme_choices() -> list[Programme]:
+    """Every programme, for a page's picker or list: the ones find_programme() read for this
+    request (no second query), else read now."""
+    found = g.get("programme_choices")
+    if found is None:
+        found = g.programme_choices = list(db.session.scalars(select(Programme).order_by(Programme.id)))
+    return found
+
+
+def forget_programmes() -> None:
+    """Before each request: the programmes another request read in the same app context are not
+    this one's (`g` outlives a request in a shared app context, as in the tests)."""
+    g.pop("programme_choices", None)
+    g.pop("programme", None)
+
+
 def current_programme() -> Programme:
     """The programme chosen by ?programme=CODE, else the first one; 404 for an unknown code."""
     programme = find_programme()

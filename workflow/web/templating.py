@@ -10,7 +10,7 @@ from flask import Flask, g
 from states.label import Label
 from workflow.refusal import Message
 from workflow.web import l10n
-from workflow.web.helpers import forget_refusal, shown_refusal
+from workflow.web.helpers import forget_programmes, forget_refusal, shown_refusal
 from workflow.web.l10n import format_currency, format_date, format_datetime, format_decimal, gettext, ngettext
 
 
@@ -91,5 +91,6 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["shown_refusal"] = shown_refusal
     # A page shows only its own request's refusal (`g` outlives a request in a shared app context).
     app.before_request(forget_refusal)
+    app.before_request(forget_programmes)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

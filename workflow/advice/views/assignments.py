@@ -21,7 +21,7 @@ from workflow.path import access
 from workflow.refusal import Message
 from workflow.text import polish_key
 from workflow.web import listing
-from workflow.web.helpers import add_error, add_reasons, role_required
+from workflow.web.helpers import add_error, add_reasons, programme_choices, role_required
 
 bp = Blueprint("assignments", __name__, url_prefix="/coordinator/advisors")
 
@@ -38,7 +38,7 @@ def _field_name(f: ExpertiseField) -> str:
 
 
 def _render_index(field_form: FieldForm | None = None, status: int = 200) -> tuple[str, int]:
-    programmes = list(db.session.scalars(select(Programme).order_by(Programme.id)))
+    programmes = programme_choices()
     return render_template(
         "advice/assignments/index.html",
         advisors=profiles.advisor_page(listing.parse(request.args, profiles.ADVISORS)),

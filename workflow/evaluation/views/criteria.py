@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from forms.evaluation import ConfirmForm, CriterionForm
@@ -13,7 +12,7 @@ from workflow.evaluation import criteria
 from workflow.extensions import db
 from workflow.models import Criterion, Programme, Role, SheetPart
 from workflow.refusal import Message
-from workflow.web.helpers import add_reasons, current_programme, role_required
+from workflow.web.helpers import add_reasons, current_programme, programme_choices, role_required
 
 bp = Blueprint("criteria", __name__, url_prefix="/coordinator/criteria")
 
@@ -49,7 +48,7 @@ def index() -> str:
     parts = criteria.parts_of(programme)
     return render_template(
         "evaluation/criteria/index.html", programme=programme, parts=parts,
-        programmes=list(db.session.scalars(select(Programme).order_by(Programme.id))),
+        programmes=programme_choices(),
         maxima=criteria.part_maxima(programme), locked=criteria.is_locked(programme),
         create_form=ConfirmForm(), template=criteria.template_of(programme),
     )

@@ -45,7 +45,7 @@ from workflow.path import access
 from workflow.refusal import Message
 from workflow.text import polish_key
 from workflow.web import listing
-from workflow.web.helpers import add_error, add_reasons, current_programme, role_required
+from workflow.web.helpers import add_error, add_reasons, current_programme, programme_choices, role_required
 from workflow.web.l10n import format_percent
 from workflow.web.templating import number
 
@@ -109,7 +109,7 @@ def index() -> Page:
     conflicts = conflicts_found(programme)
     blocked = {s.path_id for s in scores
                if s.third == "needed" and s.in_evaluation and not eligible(s, evaluators, conflicts)}
-    programmes = list(db.session.scalars(select(Programme).order_by(Programme.id)))
+    programmes = programme_choices()
     need = request.args.get("need") or ""
     if need not in NEEDS:
         need = ""

@@ -21,7 +21,7 @@ from workflow.messaging import settings as notification_settings
 from workflow.messaging.settings import LOCALES, Text
 from workflow.messaging.texts import Kind
 from workflow.models import Programme, Role
-from workflow.web.helpers import add_error, current_programme
+from workflow.web.helpers import add_error, current_programme, programme_choices
 
 bp = Blueprint("message_templates", __name__, url_prefix="/coordinator")
 
@@ -58,7 +58,7 @@ def _kind(value: str) -> Kind:
 @coordinator_only
 def index() -> str:
     programme = current_programme()
-    programmes = list(db.session.scalars(select(Programme).order_by(Programme.id)))
+    programmes = programme_choices()
     changed = notification_settings.changed_kinds(programme)
     rows = [(kind, notification_settings.kind_name(kind), kind.value in changed)
             for kind in notification_settings.programme_kinds()]

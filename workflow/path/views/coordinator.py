@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 import states
@@ -23,7 +22,7 @@ from workflow.path.overview import overview as build_overview
 from workflow.path.overview import towns_spec
 from workflow.path.summary import summary
 from workflow.web import listing
-from workflow.web.helpers import add_reasons, current_programme, role_required
+from workflow.web.helpers import add_reasons, current_programme, programme_choices, role_required
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 DeadlineFormT = TypeVar("DeadlineFormT", ExtensionForm, ShortenForm)
@@ -52,7 +51,7 @@ def overview() -> str:
     keep = {"programme": programme.code, "stage": stage or "", "voivodeship": voivodeship or ""}
     data = build_overview(programme, definition, params, stage=stage, voivodeship=voivodeship,
                           keep=keep)
-    programmes = list(db.session.scalars(select(Programme).order_by(Programme.id)))
+    programmes = programme_choices()
     due = deadlines.programme_deadlines(programme.id)
     return render_template(
         "path/coordinator/overview.html", programme=programme, programmes=programmes,

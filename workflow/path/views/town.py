@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from forms.path import AmountForm, TransitionForm, UploadForm
@@ -24,7 +25,8 @@ bp = Blueprint("town", __name__, url_prefix="/town")
 @bp.route("/")
 @role_required(Role.TOWN)
 def dashboard() -> tuple[str, int] | str:
-    paths = list(db.session.scalars(access.visible_paths(current_user).order_by(Path.id)))
+    paths = list(db.session.scalars(access.visible_paths(current_user).order_by(Path.id)
+                                    .options(joinedload(Path.programme), joinedload(Path.applicant))))
     if len(paths) == 1:
         return render_path(paths[0], UploadForm())
     rows = []

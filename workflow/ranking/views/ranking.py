@@ -38,7 +38,7 @@ from workflow.ranking import rule as ranking
 from workflow.ranking import runs as ranking_runs
 from workflow.ranking.runs import RankingRefused
 from workflow.web import templating
-from workflow.web.helpers import current_programme, role_required, show_again, show_refusal
+from workflow.web.helpers import current_programme, programme_choices, role_required, show_again, show_refusal
 
 bp = Blueprint("ranking", __name__, url_prefix="/coordinator/ranking")
 
@@ -113,7 +113,7 @@ def what_if_defaults(programme: Programme) -> dict[str, Any]:
 def render_index(programme: Programme, form: WhatIfForm, status: int = 200) -> tuple[str, int]:
     settings = ranking_runs.settings_of(programme)
     snapshots = ranking_runs.snapshots_of(programme)
-    programmes = list(db.session.scalars(select(Programme).order_by(Programme.id)))
+    programmes = programme_choices()
     compare_form = compare_form_for(programme, snapshots, request.args if "a" in request.args else None)
     return render_template("ranking/runs/index.html", programme=programme, programmes=programmes,
                            settings=ranking.settings_document(settings), evaluators=settings.evaluators,

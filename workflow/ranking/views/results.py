@@ -10,19 +10,18 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from forms.ranking import AppealForm, DecisionForm
 from workflow import tabular
 from workflow.advice.report_tables import MIMETYPES
 from workflow.extensions import db
-from workflow.models import AppealStatus, Path, Programme, Role
+from workflow.models import AppealStatus, Path, Role
 from workflow.models.types import utcnow
 from workflow.path import access
 from workflow.ranking import appeals as appeal_service
 from workflow.refusal import Message
-from workflow.web.helpers import add_reasons, role_required
+from workflow.web.helpers import add_reasons, programme_choices, role_required
 from workflow.web.templating import number
 
 bp = Blueprint("results", __name__)
@@ -100,7 +99,7 @@ def file_appeal(path_id: int) -> Response | tuple[str, int]:
 @bp.route("/coordinator/appeals/")
 @role_required(Role.COORDINATOR)
 def appeals() -> str:
-    programmes = list(db.session.scalars(select(Programme).order_by(Programme.id)))
+    programmes = programme_choices()
     code = request.args.get("programme") or None
     programme = next((p for p in programmes if p.code == code), None)
     status = request.args.get("status") if request.args.get("status") in STATUSES else None

@@ -6,16 +6,14 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from forms.ranking import POLICY_HINT, ProgrammeSettingsForm
 from workflow.audit.log import detail_of
-from workflow.extensions import db
 from workflow.models import Programme, Role
 from workflow.ranking import programme_settings
 from workflow.ranking.programme_settings import SettingsRefused
-from workflow.web.helpers import add_reasons, current_programme, role_required
+from workflow.web.helpers import add_reasons, current_programme, programme_choices, role_required
 
 bp = Blueprint("programme_settings", __name__, url_prefix="/coordinator/programme-settings")
 
@@ -23,7 +21,7 @@ bp = Blueprint("programme_settings", __name__, url_prefix="/coordinator/programm
 def render(programme: Programme, form: ProgrammeSettingsForm, status: int = 200,
            refused: SettingsRefused | None = None) -> tuple[str, int]:
     approved = programme_settings.approved_ranking(programme.id)
-    programmes = list(db.session.scalars(select(Programme).order_by(Programme.id)))
+    programmes = programme_choices()
     labels = {name: form[name].label.text for name in programme_settings.FIELDS}
     history = [(event, detail_of(event).get("changes", {}))
                for event in programme_settings.history(programme)]
