@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 import scaled_demo  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
 from support import Browser, app_for_tests  # noqa: E402
 from support.gunicorn import free_port  # noqa: E402
 from support.querycount import count_queries  # noqa: E402
@@ -55,14 +56,16 @@ GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 PASSWORD = "demo"  # noqa: S105  (the demo's documented password)
 STATIC = "/static/style.css"
 COORDINATOR = "coordinator@demo.sciezka.pl"
-# page: (who, url). town05 stands at the PRL stage with its history; advisor05 is its city
-# advisor; evaluator01 has its RL-2019 sheets and RL-2020's open ones.
+# page: (who, url). town05's RL-2020 path stands at the PRL stage, returned, with its history and
+# documents ({town_path}: its id); advisor05 is its city advisor; evaluator01 has RL-2019's
+# sheets and RL-2020's open ones.
+TOWN = "town05@demo.sciezka.pl"
 PAGES = {
     "evaluation overview (RL-2019)": (COORDINATOR, "/coordinator/evaluation/?programme=RL-2019"),
     "services report": (COORDINATOR, "/coordinator/reports/consultations"),
     "public statistics": (None, "/public/"),
     "coordinator overview": (COORDINATOR, "/coordinator/"),
-    "town": ("town05@demo.sciezka.pl", "/town/"),
+    "town (its path)": (TOWN, "/town/paths/{town_path}"),
     "advisor": ("advisor05@demo.sciezka.pl", "/advisor/"),
     "evaluator": ("evaluator01@demo.sciezka.pl", "/evaluator/"),
     "public results": (None, "/public/results/"),
@@ -93,6 +96,20 @@ def database(work: Path, size: int) -> tuple[str, Path]:
     return url, instance
 
 
+def addresses(url: str) -> dict[str, str]:
+    """Every page's URL, with the ids of the demo's rows filled in."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            town_path = conn.scalar(sa.text(
+                "SELECT path.id FROM path JOIN user_account ON user_account.applicant_id = path.applicant_id "
+                "JOIN programme ON programme.id = path.programme_id "
+                "WHERE user_account.email = :email AND programme.code = 'RL-2020'"), {"email": TOWN})
+    finally:
+        engine.dispose()
+    return {page: address.format(town_path=town_path) for page, (_who, address) in PAGES.items()}
+
+
 # --- in-process: statements and sizes, and the profile ------------------------------------------
 
 @dataclass
@@ -104,7 +121,9 @@ class Counted:
 def count(url: str, instance: Path) -> dict[str, Counted]:
     app = app_for_tests(url, instance, TESTING=False)
     out = {}
-    for page, (email, address) in PAGES.items():
+    where = addresses(url)
+    for page, (email, _address) in PAGES.items():
+        address = where[page]
         browser = Browser(app, PASSWORD)
         if email is not None and browser.login(email).status_code != 302:
             raise RuntimeError(f"could not log in as {email}")
@@ -123,7 +142,7 @@ def count(url: str, instance: Path) -> dict[str, Counted]:
 
 def profile(url: str, instance: Path, page: str, top: int) -> None:
     app = app_for_tests(url, instance, TESTING=False)
-    email, address = PAGES[page]
+    email, address = PAGES[page][0], addresses(url)[page]
     browser = Browser(app, PASSWORD)
     if email is not None:
         browser.login(email)
@@ -237,6 +256,7 @@ def timed(client: Client, path: str, into: Timed | None) -> None:
 
 
 def serve_and_time(url: str, instance: Path, rounds: int, warmup: int) -> tuple[Timed, dict[str, Timed], str]:
+    where = addresses(url)
     server = Server(url, instance)
     try:
         clients = {}
@@ -248,10 +268,10 @@ def serve_and_time(url: str, instance: Path, rounds: int, warmup: int) -> tuple[
         floor, pages = Timed(), {page: Timed() for page in PAGES}
         loads = [load()]
         for n in range(warmup + rounds):
-            for page, (email, address) in PAGES.items():
+            for page, (email, _address) in PAGES.items():
                 keep = n >= warmup
                 timed(clients[None], STATIC, floor if keep else None)
-                timed(clients[email], address, pages[page] if keep else None)
+                timed(clients[email], where[page], pages[page] if keep else None)
             if n == warmup + rounds // 2:
                 loads.append(load())
         loads.append(load())

@@ -95,6 +95,9 @@ def test_numbers_percentages_and_money_are_written_as_babel_writes_them(request_
         for pattern in NUMBER_PATTERNS:
             for value in values:
                 same(l10n.format_decimal, flask_babel.format_decimal, value, pattern)
+        for value in values:  # whole numbers a second time: as kept from the first
+            if type(value) is int:
+                assert l10n.format_decimal(value, "#,##0") == flask_babel.format_decimal(value, "#,##0")
         for value in values:
             if isinstance(value, float) and abs(value) > 1e20:
                 continue

@@ -53,6 +53,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 NAMED = ("full", "long", "medium", "short")
+SMALL = 10_000  # whole numbers below this, up to this many per pattern and locale, are kept written
 _KEY = "sciezka_l10n"  # our attribute on Flask-Babel's per-request namespace
 
 
@@ -62,7 +63,7 @@ class NumberFormat:
     """One number pattern compiled for one locale (and currency): NumberPattern.apply of Babel
     with the lookups done once. Patterns it does not cover go to Babel itself."""
 
-    __slots__ = ("_decimal", "_empty", "_fmax", "_fmin", "_g1", "_g2", "_group", "_int_min",
+    __slots__ = ("_decimal", "_empty", "_fmax", "_fmin", "_g1", "_g2", "_group", "_int_min", "_ints",
                  "_plain", "_prefix", "_quantum", "_scale", "_suffix", "currency", "locale", "pattern")
 
     def __init__(self, pattern: str | NumberPattern, locale: Locale, currency: str | None = None) -> None:
@@ -85,11 +86,22 @@ class NumberFormat:
             symbol = get_currency_symbol(currency, locale)
             affixes = tuple(a.replace("¤¤", currency.upper()).replace("¤", symbol) for a in affixes)
         self._prefix, self._suffix = affixes[:2], affixes[2:]
+        self._ints: dict[int, str] = {}  # the counts a page shows again and again, written once
 
     def _babel(self, value: Any) -> str:
         return self.pattern.apply(value, self.locale, currency=self.currency)
 
     def __call__(self, value: Any) -> str:
+        if type(value) is int:
+            text = self._ints.get(value)
+            if text is None:
+                text = self._write(value)
+                if -SMALL < value < SMALL and len(self._ints) < SMALL:
+                    self._ints[value] = text
+            return text
+        return self._write(value)
+
+    def _write(self, value: Any) -> str:
         if not self._plain:
             return self._babel(value)
         if type(value) is int and not self._scale and -10**18 < value < 10**18:
