@@ -300,12 +300,12 @@ def format_currency(number: Any, currency: str) -> str:
 
 
 def _in_zone(value: datetime, zone: tzinfo) -> datetime:
-    """Babel's (and Flask-Babel's) way to the page's time zone: naive means UTC; pytz normalised."""
+    """Babel's (and Flask-Babel's) way to the page's time zone: naive means UTC. (Babel then
+    normalises a pytz result; astimezone() has already given it the right offset, through
+    pytz's own fromutc(), so that would change nothing.)"""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    value = value.astimezone(zone)
-    normalize = getattr(zone, "normalize", None)
-    return normalize(value) if normalize is not None else value
+    return value.astimezone(zone)
 
 
 def format_datetime(value: datetime | None = None, format: str | None = None) -> str:  # noqa: A002
