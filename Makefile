@@ -87,8 +87,9 @@ lock: install
 audit-deps: install
 	$(BIN)/python .ci/audit_deps.py requirements.lock
 
+# Every benchmark of bench/ (bench/README.md); scaled_demo.py is the 540-town builder they use.
 bench: install
-	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+	for script in bench/*.py; do [ "$$script" = bench/scaled_demo.py ] || $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
