@@ -248,11 +248,12 @@ def test_the_pages_of_a_partnership_issue_a_fixed_number_of_queries(cwd, login, 
         approvals.approve(cwd.path("a"), user, document)
     db.session.commit()
     assert counts() == small, small
-    # The leader's path page: the town page's 13, + the leader's membership (roles), the
+    # The leader's path page: the town page's 8, + the leader's membership (roles), the
     # members with their approvals, and whether every one approved (the guard's fact).
-    # The partnership page: user, path, programme, partnership with its council, the leader's
-    # membership, members with municipalities and units, records with files, the bell.
-    assert small == (16, 9), small
+    # The partnership page: user (with the bell), path (with its programme and applicant),
+    # partnership with its council, the leader's membership, members with municipalities and
+    # units, records with files.
+    assert small == (11, 6), small
 
 
 # --- deadlines, reminders and the calendar feed, as for a town -------------------------------------
