@@ -12,9 +12,11 @@ copies), evaluators' sheets, services and participants. What a programme has onc
 copied: the programmes, their deadlines, fields and criteria, and the coordinator (a copied
 row pointing at the coordinator keeps pointing at them). Names and logins stay readable:
 town55@ … town540@, advisor75@ … advisor740@, evaluator13@ … evaluator120@, and the copies'
-towns are "Ostrzeszów 2" … "Ostrzeszów 10". The services report's maintained totals are
-rebuilt afterwards (decision 0029); the audit log is not copied (its object ids are not
-foreign keys), nor are the demo's queued messages' links rewritten.
+towns are "Ostrzeszów 2" … "Ostrzeszów 10"; what is unique on its own and would be repeated (a
+gmina's TERYT code and territorial unit) is left empty in the copies. The services report's
+maintained totals are rebuilt afterwards (decision 0029). Not copied: the audit log (its object
+ids are not foreign keys) and the accounts' secrets (invitations, reset tokens, recovery codes,
+calendar feeds); the copied messages keep their links to the demo's own pages.
 
 With `announce`, RL-2019's official ranking is run and announced afterwards through the
 ranking operations, so that the public results have something to show.
@@ -47,14 +49,16 @@ SHARED = frozenset({"programme", "stage_deadline", "expertise_field", "sheet_par
                     "notification_template", "ranking_snapshot", "alembic_version"})
 # Rebuilt from the copied log afterwards (decision 0029).
 DERIVED = frozenset({"service_total", "service_total_person"})
-# Not copied: references that are not foreign keys (audit_event.object_id); and the
-# indicator base, which belongs to no town of a programme.
-SKIPPED = frozenset({"audit_event", "reminder_claim", "territorial_unit", "unit_boundary", "indicator",
+# Not copied: references that are not foreign keys (audit_event.object_id), the accounts'
+# secrets (unique token hashes), and the indicator base, which belongs to no town of a programme.
+SKIPPED = frozenset({"audit_event", "reminder_claim", "calendar_feed", "invitation", "password_reset_token",
+                     "recovery_code", "territorial_unit", "unit_boundary", "indicator",
                      "indicator_version", "monitoring_variable", "variable_value", "value_source",
                      "value_revision", "document_check", "login_attempt", "export_job"})
 KEPT_ROLES = ("coordinator",)
 DEMO_LOGIN = re.compile(r"^(town|advisor|evaluator)(\d+)@(.+)$")
 NAMED = {"applicant": ("name",), "municipality": ("name",)}
+RENAMED = {"user_account": {"email"}}  # unique, and written anew for each copy (_rename)
 BATCH = 5000
 
 
@@ -95,6 +99,7 @@ def scale(factor: int) -> dict[str, int]:
             if table.name in kept:
                 rows = [r for r in rows if r[own] not in kept[table.name]]
             links = {c.name: _origin(c) for c in table.columns if c.foreign_keys}
+            emptied = _unique_kept(table, own, links, strides) - RENAMED.get(table.name, set())
             copies: list[dict[str, Any]] = []
             for k in range(1, factor):
                 for row in rows:
@@ -107,6 +112,8 @@ def scale(factor: int) -> dict[str, int]:
                             continue
                         new[column] = value + k * strides[target]
                     _rename(table.name, new, k, counts)
+                    for column in emptied:
+                        new[column] = None
                     copies.append(new)
             for start in range(0, len(copies), BATCH):
                 conn.execute(table.insert(), copies[start:start + BATCH])
@@ -116,6 +123,25 @@ def scale(factor: int) -> dict[str, int]:
                 conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                                      f"(SELECT max(id) FROM \"{name}\"))"))
     return added
+
+
+def _unique_kept(table: sa.Table, own: str | None, links: dict[str, str],
+                 strides: dict[str, int]) -> set[str]:
+    """The columns unique on their own whose value a copy would repeat (neither its own id nor
+    a key moved with a copied row): a municipality's TERYT code and territorial unit. A copy
+    leaves them empty (a copied town is no real gmina); one that may not be empty stops the
+    build, rather than a copy that breaks a constraint."""
+    single = {c.name for c in table.columns if c.unique}
+    single |= {next(iter(con.columns)).name for con in table.constraints
+               if isinstance(con, sa.UniqueConstraint) and len(con.columns) == 1}
+    single |= {next(iter(ix.columns)).name for ix in table.indexes
+               if ix.unique and len(ix.columns) == 1 and not any(
+                   ix.dialect_kwargs.get(f"{d}_where") is not None for d in ("sqlite", "postgresql"))}
+    kept = {name for name in single if name != own and not (name in links and links[name] in strides)}
+    for name in kept - RENAMED.get(table.name, set()):
+        if not table.c[name].nullable:
+            raise RuntimeError(f"{table.name}.{name} is unique and may not be empty: say how to copy it")
+    return kept
 
 
 def _own_id(table: sa.Table) -> str | None:
