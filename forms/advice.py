@@ -233,6 +233,11 @@ class ChoiceField(SelectField):
         super().__init__(*args, validate_choice=False, **kwargs)
         self.message = message or _l("Wybierz wartość z listy.")
 
+    def has_groups(self) -> bool:
+        """Its choices are (value, label) pairs, never in groups: WTForms need not read them all
+        once more to find out before writing them."""
+        return False
+
     def pre_validate(self, form: Any) -> None:
         value = self.data or ""
         if value and value not in {str(v) for v, _label in self.choices}:

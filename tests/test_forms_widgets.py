@@ -47,3 +47,19 @@ def test_long_select_writes_what_select_writes(app: Flask):
 def test_the_report_filters_use_it(app: Flask):
     from forms.advice import ReportFilterForm
     assert isinstance(ReportFilterForm.town.field_class.widget, LongSelect)
+
+
+def test_a_choice_field_writes_what_a_select_field_writes(app: Flask):
+    """forms.advice.ChoiceField (LongSelect, no optgroups looked for) against WTForms' own."""
+    from forms.advice import ChoiceField
+
+    offered = [("", "– wszystkie –"), *((str(i), f"Miasto {i} <&>") for i in range(200))]
+    with app.test_request_context():
+        class Ours(Form):
+            f = ChoiceField(choices=offered)
+
+        class Theirs(Form):
+            f = SelectField(choices=offered, validate_choice=False)
+
+        for data in ({"f": "7"}, {}, {"f": "nie ma"}):
+            assert Ours(data=data).f() == Theirs(data=data).f()

@@ -9,6 +9,7 @@ pending, sent, failed) is at the end: it reads the same rows across everyone.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from flask import abort
@@ -41,9 +42,11 @@ def unread_count(user: User) -> int:
     ) or 0
 
 
+@cache
 def unread_count_column() -> ScalarSelect[int]:
     """The same COUNT as a column of the query that loads a person (correlated with User.id):
-    the user loader reads the bell's number with the user, in one statement."""
+    the user loader reads the bell's number with the user, in one statement. Built once (an
+    expression is immutable), not on every request."""
     return (select(func.count(Notification.id)).where(_own_of(User.id), Notification.read_at.is_(None))
             .correlate(User).scalar_subquery())
 
