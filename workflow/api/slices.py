@@ -1,0 +1,308 @@
+"""Indicator values and group aggregates, computed on reading (compute.py, the one algorithm)
+and served in keyset pages with a fixed number of statements, whatever the data's size.
+
+A values request names a set of POSITIONS, ordered: indicator code, year, unit code. The
+indicators are those asked for (each in its latest version, or the version asked for), the
+years those asked for in which the indicator's variables have values, the units those of the
+scope (level, codes, group) in the register. A page starts after the position its `after`
+cursor names ("ludnosc:2019:1261011") and holds the next `limit` positions that have a value
+(a unit without the variables it needs has none); its `next` cursor is the last position it
+looked at. Positions are keys, not offsets: a page never shifts when units or values are added.
+
+The statements of a page: the indicators' versions, the years each variable has (index probes
+on variable_value's primary key, never a scan), the units of the scope, and the values of the
+variables the page's positions need (read for `limit` positions plus at most `limit` more, so
+that a page with gaps still fills up). Four statements, for 10 units or 2,477.
+
+Aggregates are the same over positions (indicator, year, group): every position is an item
+(a group with no contributing unit has count 0 and no value), and a page covers at most
+AGGREGATE_SLICES indicator-years, each needing the variables of every member of every group.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement
+
+from workflow.api.catalogue import indicator_versions
+from workflow.api.groups import Group
+from workflow.extensions import db
+from workflow.models import IndicatorVersion, TerritorialUnit, ValueStatus, Variable, VariableValue
+from workflow.monitoring import compute
+
+MIN_YEAR = 1990  # the first year probed for values (the Local Data Bank starts in 1995)
+AGGREGATE_SLICES = 10  # indicator-years per page of aggregates (each reads every member's values)
+MAX_CELLS = 250_000  # the largest JSON-stat cube answered at once (the whole BDL base is 247,700)
+STATUS_ORDER = (ValueStatus.PROVISIONAL.value, ValueStatus.CORRECTED.value, ValueStatus.FINAL.value)
+
+
+def max_year() -> int:
+    return datetime.date.today().year + 1
+
+
+@dataclass(frozen=True)
+class Definition:
+    """An indicator in the version a request uses."""
+
+    code: str
+    row: IndicatorVersion
+    formula: compute.Formula
+
+    @property
+    def version(self) -> int:
+        return self.row.version
+
+
+def definitions(codes: Sequence[str] | None, version: int | None = None,
+                ) -> tuple[list[Definition], list[str]]:
+    """The indicators of `codes` (every one when None), ordered by code, each in its latest
+    version or in `version`; and the codes that name no indicator (or not that version)."""
+    found = indicator_versions(codes)
+    out: list[Definition] = []
+    for code, versions in sorted(found.items()):
+        chosen = (versions[-1] if version is None
+                  else next((v for v in versions if v.version == version), None))
+        if chosen is not None:
+            out.append(Definition(code, chosen, compute.Formula.from_json(chosen.formula)))
+    have = {d.code for d in out}
+    return out, [c for c in dict.fromkeys(codes or ()) if c not in have]
+
+
+def available(variables: Iterable[str]) -> set[tuple[str, int]]:
+    """(variable, year) for each year from MIN_YEAR to next year in which the variable has a
+    value: one statement of index probes on variable_value's key (variable_id, year, …)."""
+    names = sorted(set(variables))
+    if not names:
+        return set()
+    years = sa.select(sa.literal_column(str(MIN_YEAR), sa.Integer).label("year")).cte("years", recursive=True)
+    years = years.union_all(sa.select((years.c.year + 1).label("year")).where(years.c.year < max_year()))
+    query = (sa.select(Variable.code, years.c.year).select_from(Variable).join(years, sa.true())
+             .where(Variable.code.in_(names),
+                    sa.exists().where(VariableValue.variable_id == Variable.id,
+                                      VariableValue.year == years.c.year)))
+    return {(code, year) for code, year in db.session.execute(query)}
+
+
+def years_of(definition: Definition, have: set[tuple[str, int]], wanted: set[int] | None) -> list[int]:
+    """The years (of `wanted`, or all) in which every term of the formula has some value."""
+    terms = (*definition.formula.numerator, *definition.formula.denominator)
+    candidates = sorted({year for _v, year in have} if wanted is None else wanted)
+    return [y for y in candidates if all((t.variable, t.year_for(y)) in have for t in terms)]
+
+
+def scope_units(conditions: Sequence[ColumnElement[bool]]) -> list[tuple[str, str, str, str]]:
+    """(code, name, level, kind) of the units matching `conditions`, by code."""
+    return [(c, n, str(level), str(kind)) for c, n, level, kind in db.session.execute(
+        sa.select(TerritorialUnit.code, TerritorialUnit.name, TerritorialUnit.level, TerritorialUnit.kind)
+        .where(*conditions).order_by(TerritorialUnit.code))]
+
+
+@dataclass
+class Inputs:
+    """The variables' values read for a page: per unit code, (variable, year) -> value/status."""
+
+    values: dict[str, dict[tuple[str, int], float]] = field(default_factory=dict)
+    statuses: dict[str, dict[tuple[str, int], str]] = field(default_factory=dict)
+
+
+def read_inputs(needed: set[tuple[str, int]], conditions: Sequence[ColumnElement[bool]],
+                code_range: tuple[str, str] | None = None) -> Inputs:
+    """The values of the (variable, year) pairs `needed`, for the units matching `conditions`
+    (and within `code_range`): one statement."""
+    out = Inputs()
+    if not needed:
+        return out
+    by_year: dict[int, set[str]] = {}
+    for variable, year in needed:
+        by_year.setdefault(year, set()).add(variable)
+    query = (sa.select(TerritorialUnit.code, Variable.code, VariableValue.year, VariableValue.value,
+                       VariableValue.status)
+             .join(TerritorialUnit, TerritorialUnit.id == VariableValue.unit_id)
+             .join(Variable, Variable.id == VariableValue.variable_id)
+             .where(*conditions)
+             .where(sa.or_(*(sa.and_(VariableValue.year == year, Variable.code.in_(sorted(names)))
+                             for year, names in sorted(by_year.items())))))
+    if code_range:
+        query = query.where(TerritorialUnit.code.between(*code_range))
+    for unit, variable, year, value, status in db.session.execute(query):
+        out.values.setdefault(unit, {})[(variable, year)] = value
+        out.statuses.setdefault(unit, {})[(variable, year)] = str(status)
+    return out
+
+
+def pairs(formula: compute.Formula, year: int) -> set[tuple[str, int]]:
+    return {(t.variable, t.year_for(year)) for t in (*formula.numerator, *formula.denominator)}
+
+
+def combined_status(formula: compute.Formula, statuses: dict[tuple[str, int], str], year: int) -> str:
+    """A computed value is provisional when any input is, else corrected when any input was
+    corrected, else final."""
+    found = {statuses.get(p, ValueStatus.FINAL.value) for p in pairs(formula, year)}
+    return next(s for s in STATUS_ORDER if s in found or s == ValueStatus.FINAL.value)
+
+
+# --- values --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ValueSlice:
+    definitions: list[Definition]
+    years: list[int]  # every year of any indicator's positions, ascending
+    units: list[tuple[str, str]]  # (code, name) of the scope
+    items: list[dict[str, Any]]
+    after: str | None  # the cursor of the next page, when there is one
+    positions: int  # how many positions the whole request names
+
+    @property
+    def credits(self) -> list[dict[str, str]]:
+        seen = dict.fromkeys((d.row.credit, d.row.licence) for d in self.definitions)
+        return [{"credit": c, "licence": licence} for c, licence in seen]
+
+
+def cursor(*parts: object) -> str:
+    return ":".join(str(p) for p in parts)
+
+
+class TooLarge(Exception):
+    """A slice asked for at once is larger than allowed."""
+
+    def __init__(self, cells: int) -> None:
+        super().__init__(cells)
+        self.cells = cells
+
+
+def values(defs: list[Definition], wanted_years: set[int] | None,
+           conditions: Sequence[ColumnElement[bool]], after: tuple[str, int, str] | None,
+           limit: int | None, max_cells: int | None = None) -> ValueSlice:
+    """A page of `limit` values after the position `after` (every value when `limit` is None;
+    TooLarge before any value is read when the cube indicators × years × units holds more than
+    `max_cells`)."""
+    have = available(v for d in defs for v in d.formula.variables)
+    slices = [(d.code, year, d) for d in defs for year in years_of(d, have, wanted_years)]
+    units = [(code, name) for code, name, _l, _k in scope_units(conditions)]
+    codes = [code for code, _name in units]
+    total = len(slices) * len(codes)
+    if max_cells is not None:
+        cells = len(defs) * len({year for _c, year, _d in slices}) * len(codes)
+        if cells > max_cells:
+            raise TooLarge(cells)
+    keys = [(code, year) for code, year, _d in slices]
+    s, i = 0, 0
+    if after is not None:
+        s = bisect.bisect_left(keys, after[:2])
+        if s < len(keys) and keys[s] == after[:2]:
+            i = bisect.bisect_right(codes, after[2])
+        if i >= len(codes):
+            s, i = s + 1, 0
+    budget = total if limit is None else limit + min(limit, len(codes))
+    window: list[tuple[int, int, int]] = []  # (slice, first unit, last unit + 1)
+    while codes and s < len(slices) and budget > 0:
+        take = min(len(codes) - i, budget)
+        window.append((s, i, i + take))
+        budget -= take
+        s, i = s + 1, 0
+    needed = {p for k, _a, _b in window for p in pairs(slices[k][2].formula, slices[k][1])}
+    code_range = (codes[window[0][1]], codes[window[0][2] - 1]) if len(window) == 1 else None
+    inputs = read_inputs(needed, conditions, code_range)
+    names = dict(units)
+    items: list[dict[str, Any]] = []
+    last: tuple[int, int] | None = None
+    empty: dict[tuple[str, int], float] = {}
+    for k, first, end in window:
+        code, year, definition = slices[k]
+        for j in range(first, end):
+            last = (k, j)
+            unit = codes[j]
+            data = inputs.values.get(unit, empty)
+            parts = definition.formula.parts(data, year)
+            if parts is not None:
+                items.append({"indicator": code, "version": definition.version, "unit": unit,
+                              "unit_name": names[unit], "year": year,
+                              "value": definition.formula.scale * parts[0] / parts[1],
+                              "status": combined_status(definition.formula,
+                                                        inputs.statuses.get(unit, {}), year)})
+            if limit is not None and len(items) == limit:
+                break
+        else:
+            continue
+        break
+    more = last is not None and (last[0] < len(slices) - 1 or last[1] < len(codes) - 1)
+    next_after = cursor(slices[last[0]][0], slices[last[0]][1], codes[last[1]]) if more and last else None
+    years = sorted({year for _c, year, _d in slices})
+    return ValueSlice(defs, years, units, items, next_after, total)
+
+
+# --- aggregates ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AggregateSlice:
+    definitions: list[Definition]
+    years: list[int]
+    groups: list[Group]
+    items: list[dict[str, Any]]
+    after: str | None
+    positions: int
+
+    @property
+    def credits(self) -> list[dict[str, str]]:
+        seen = dict.fromkeys((d.row.credit, d.row.licence) for d in self.definitions)
+        return [{"credit": c, "licence": licence} for c, licence in seen]
+
+
+def aggregates(defs: list[Definition], wanted_years: set[int] | None, groups: list[Group],
+               after: tuple[str, int, str] | None, limit: int | None,
+               max_slices: int | None = None) -> AggregateSlice:
+    """A page of the groups' aggregates after `after`: at most `limit` items and at most
+    AGGREGATE_SLICES indicator-years (every aggregate of the request when `limit` is None;
+    TooLarge when that is more than `max_slices` indicator-years)."""
+    groups = sorted(groups, key=lambda g: g.id)
+    have = available(v for d in defs for v in d.formula.variables)
+    slices = [(d.code, year, d) for d in defs for year in years_of(d, have, wanted_years)]
+    ids = [g.id for g in groups]
+    total = len(slices) * len(ids)
+    if max_slices is not None and len(slices) > max_slices:
+        raise TooLarge(len(slices))
+    keys = [(code, year) for code, year, _d in slices]
+    s, i = 0, 0
+    if after is not None:
+        s = bisect.bisect_left(keys, after[:2])
+        if s < len(keys) and keys[s] == after[:2]:
+            i = bisect.bisect_right(ids, after[2])
+        if i >= len(ids):
+            s, i = s + 1, 0
+    positions: list[tuple[int, int]] = []
+    if ids:
+        while s < len(slices) and (limit is None or (len(positions) < limit
+                                                     and len({k for k, _g in positions}) < AGGREGATE_SLICES)):
+            room = len(ids) - i if limit is None else min(len(ids) - i, limit - len(positions))
+            positions += [(s, j) for j in range(i, i + room)]
+            s, i = s + 1, 0
+            if limit is not None and len(positions) == limit:
+                break
+    conditions = [sa.or_(*(g.clause() for g in groups))] if groups else [sa.false()]
+    needed = {p for k in {k for k, _j in positions} for p in pairs(slices[k][2].formula, slices[k][1])}
+    members: dict[str, list[str]] = {g.id: [] for g in groups}
+    if positions:
+        for code, _name, level, kind in scope_units(conditions):
+            for g in groups:
+                if g.contains(code, level, kind):
+                    members[g.id].append(code)
+    inputs = read_inputs(needed, conditions)
+    items = []
+    for k, j in positions:
+        code, year, definition = slices[k]
+        group = groups[j]
+        result = compute.aggregate(definition.formula, inputs.values, year, members[group.id])
+        items.append({"indicator": code, "version": definition.version, "group": group.id, "year": year,
+                      "value": result.value, "count": result.count, "members": result.members,
+                      "min": result.minimum, "q1": result.q1, "median": result.median, "q3": result.q3,
+                      "max": result.maximum})
+    last = positions[-1] if positions else None
+    more = last is not None and (last[0] < len(slices) - 1 or last[1] < len(ids) - 1)
+    next_after = cursor(slices[last[0]][0], slices[last[0]][1], ids[last[1]]) if more and last else None
+    return AggregateSlice(defs, sorted({y for _c, y, _d in slices}), groups, items, next_after, total)
