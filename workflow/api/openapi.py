@@ -134,8 +134,9 @@ def _responses(op: Operation, jsonstat: Any) -> dict[str, Any]:
     else:
         ok_content["application/json"] = {"schema": op.response}
     if "csv" in op.formats:
-        ok_content["text/csv"] = {"schema": {"type": "string"},
-                                  "description": op.csv_columns or _l("Te same pola co w JSON.")}
+        ok_content["text/csv"] = {"schema": {"type": "string", "description": _l(
+            "Nagłówek i wiersze (RFC 4180, UTF-8, przecinek, kropka dziesiętna): %(columns)s.",
+            columns=op.csv_columns or _l("te same pola co w JSON"))}}
     headers = {
         "ETag": {"description": _l("Znacznik wersji odpowiedzi; wyślij go w If-None-Match."),
                  "schema": {"type": "string"}},

@@ -121,7 +121,8 @@ def view(document: dict[str, Any]) -> Reference:
                 parameters.append(Parameter(p["name"], p["in"], text, p.get("required", False),
                                             p.get("description", ""), p.get("schema", {}).get("default")))
             answers = [Answer(status, answer.get("description", ""),
-                              [(media, body.get("description", ""), _refs(body.get("schema", {})))
+                              [(media, body.get("schema", {}).get("description", ""),
+                                _refs(body.get("schema", {})))
                                for media, body in answer.get("content", {}).items()])
                        for status, answer in op.get("responses", {}).items()]
             tag = tags.setdefault(op["tags"][0], Tag(op["tags"][0], ""))

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, g, render_template
 from werkzeug.wrappers import Response
 
 from workflow.api import http, openapi, reference, schemas
+from workflow.monitoring.definitions import CREDIT
 
 bp = Blueprint("api_reference", __name__)
 bp.before_request(http.limited)
@@ -26,4 +27,5 @@ def openapi_document() -> Response:
 def docs() -> str:
     http.parse(schemas.NoQuery)
     document = openapi.document(current_app, g.locale or "pl")
-    return render_template("api/reference.html", ref=reference.view(document), limit=http.limit_text())
+    return render_template("api/reference.html", ref=reference.view(document), limit=http.limit_text(),
+                           credit=CREDIT)

@@ -12,7 +12,7 @@ from flask import Blueprint, request, url_for
 from werkzeug.wrappers import Response
 
 from workflow.api import catalogue, formats, groups, http, schemas, slices
-from workflow.api.openapi import operation
+from workflow.api.openapi import TITLE, operation
 from workflow.refusal import NotFound, _l
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -88,7 +88,7 @@ def index() -> Response:
     links["documentation"] = url_for("api_reference.docs", _external=True)
     defs, _missing = slices.definitions(None)
     credits = list(dict.fromkeys((d.row.credit, d.row.licence) for d in defs))
-    return http.json_response({"name": "Ścieżka: baza wskaźników / indicator base", "version": "v1",
+    return http.json_response({"name": TITLE, "version": "v1",
                                "links": links,
                                "sources": [{"credit": c, "licence": licence} for c, licence in credits]})
 
