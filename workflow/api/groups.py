@@ -111,11 +111,12 @@ def _gmina_counts() -> tuple[Counter[str], Counter[str], str]:
     by_place: Counter[str] = Counter()
     by_kind: Counter[str] = Counter()
     register = ""
+    # The powiat's code as a label: PostgreSQL would see two bound substr() calls as different.
+    powiat = sa.func.substr(TerritorialUnit.code, 1, 4).label("powiat")
     rows = db.session.execute(
-        sa.select(sa.func.substr(TerritorialUnit.code, 1, 4), TerritorialUnit.kind, sa.func.count(),
-                  sa.func.max(TerritorialUnit.register_date))
+        sa.select(powiat, TerritorialUnit.kind, sa.func.count(), sa.func.max(TerritorialUnit.register_date))
         .where(TerritorialUnit.level == UnitLevel.GMINA)
-        .group_by(sa.func.substr(TerritorialUnit.code, 1, 4), TerritorialUnit.kind))
+        .group_by(powiat, TerritorialUnit.kind))
     for powiat, kind, n, date in rows:
         by_place[powiat] += n
         by_place[powiat[:2]] += n

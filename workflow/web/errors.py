@@ -81,7 +81,7 @@ def register_error_handlers(app: Flask) -> None:
             api_messages = {404: _("Nie ma takiego zasobu. Spis zasobów: /api/v1/."),
                             405: _("API przyjmuje tylko żądania GET (i HEAD).")}
             return problem(code, titles.get(code, _("Błąd")), api_messages.get(code, error.description or ""),
-                           headers=dict(error.get_headers()) if code == 405 else None)
+                           headers={k: v for k, v in error.get_headers() if k == "Allow"})
         return render_template(
             "web/errors/error.html",
             code=code,
