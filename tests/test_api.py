@@ -80,7 +80,8 @@ def test_values_equal_the_one_algorithms_for_every_indicator_unit_and_year(base,
 
 
 def test_filters_by_group_level_and_years(base, client):
-    page = get_json(client, "/api/v1/values?indicator=ludnosc&group=voivodeship-12&year_from=2018&year_to=2019")
+    page = get_json(client, "/api/v1/values?indicator=ludnosc&group=voivodeship-12"
+                            "&year_from=2018&year_to=2019")
     units = {i["unit"] for i in page["items"]}
     assert units and all(u.startswith("12") for u in units) and KRAKOW in units
     assert {i["year"] for i in page["items"]} == {2018, 2019}
@@ -137,20 +138,22 @@ def test_csv_has_the_json_items_and_the_source_credit(base, client):
 
 
 def test_json_stat_is_a_valid_dataset_of_the_slice(base, client):
-    url = f"/api/v1/values?indicator=ludnosc,gestosc_zaludnienia&year=2018,2019&format=jsonstat&lang=en"
+    url = "/api/v1/values?indicator=ludnosc,gestosc_zaludnienia&year=2018,2019&format=jsonstat&lang=en"
     dataset = get_json(client, url)
     check_json_stat(dataset)
     assert dataset["id"] == ["indicator", "year", "unit"]
     assert dataset["size"] == [2, 2, 20]
     assert dataset["role"] == {"metric": ["indicator"], "time": ["year"], "geo": ["unit"]}
     assert dataset["dimension"]["indicator"]["category"]["label"]["ludnosc"] == "Population"
-    assert dataset["dimension"]["indicator"]["category"]["unit"]["ludnosc"] == {"label": "persons", "decimals": 0}
+    units = dataset["dimension"]["indicator"]["category"]["unit"]
+    assert units["ludnosc"] == {"label": "persons", "decimals": 0}
     assert dataset["source"] == "Źródło: GUS, Bank Danych Lokalnych"
     assert cell(dataset, indicator="ludnosc", year="2019", unit=KRAKOW) == 779_115
     assert dataset["dimension"]["unit"]["category"]["label"][KRAKOW] == "Kraków"
     # Every value of the JSON pages sits in its cell.
     for item in get_json(client, url.replace("&format=jsonstat&lang=en", ""))["items"]:
-        assert cell(dataset, indicator=item["indicator"], year=str(item["year"]), unit=item["unit"]) == item["value"]
+        where = {"indicator": item["indicator"], "year": str(item["year"]), "unit": item["unit"]}
+        assert cell(dataset, **where) == item["value"]
     polish = get_json(client, url.replace("lang=en", "lang=pl"))
     assert polish["dimension"]["indicator"]["category"]["label"]["ludnosc"] == "Liczba ludności"
 
@@ -225,10 +228,14 @@ def test_groups_with_definitions_and_aggregates_by_the_one_algorithm(base, clien
     groups, _pages = all_pages(client, "/api/v1/groups?limit=4")
     ids = [g["id"] for g in groups]
     assert ids == sorted(ids)
-    assert {"poland", "voivodeship-12", "powiat-1261", "kind-urban", "kind-rural", "kind-urban_rural"} <= set(ids)
+    assert {"all", "voivodeship-12", "powiat-1261", "kind-urban", "kind-rural",
+            "kind-urban-rural"} <= set(ids)
     krakow_powiat = next(g for g in groups if g["id"] == "powiat-1261")
-    assert krakow_powiat["definition"] == {"level": "gmina", "register": "2024-01-01",
-                                           "within": {"code": "1261", "level": "powiat"}}
+    assert krakow_powiat["definition"] == {"within": "1261"}
+    assert krakow_powiat["name_en"] == "Kraków (city with powiat status)"
+    assert next(g for g in groups if g["id"] == "kind-urban-rural")["definition"] == {"kind": "urban_rural"}
+    assert next(g for g in groups if g["id"] == "voivodeship-12")["name_pl"] == "Województwo małopolskie"
+    assert next(g for g in groups if g["id"] == "powiat-1204")["name_pl"] == "Powiat dąbrowski (małopolskie)"
     assert krakow_powiat["members"] == 1
     detail = get_json(client, "/api/v1/groups/voivodeship-12")
     members = [u["code"] for u in detail["units"]]
@@ -240,20 +247,22 @@ def test_groups_with_definitions_and_aggregates_by_the_one_algorithm(base, clien
     direct = monitoring_values.group_aggregate("dochody_wlasne_na_mieszkanca", 2019, members)
     assert aggregate["value"] == pytest.approx(direct.value)
     assert (aggregate["count"], aggregate["members"]) == (direct.count, direct.members) == (8, 8)
-    for key, attr in (("min", "minimum"), ("q1", "q1"), ("median", "median"), ("q3", "q3"), ("max", "maximum")):
+    for key, attr in (("min", "minimum"), ("q1", "q1"), ("median", "median"), ("q3", "q3"),
+                      ("max", "maximum")):
         assert aggregate[key] == pytest.approx(getattr(direct, attr))
 
 
 def test_aggregate_pages_and_csv(base, client):
-    url = "/api/v1/aggregates?group=poland,kind-urban,kind-rural&indicator=ludnosc,gestosc_zaludnienia"
+    url = "/api/v1/aggregates?group=all,kind-urban,kind-rural&indicator=ludnosc,gestosc_zaludnienia"
     items, pages = all_pages(client, url + "&limit=5")
     assert len(items) == 2 * 10 * 3 and pages == 12
     # A page of aggregates covers at most 10 indicator-years, whatever its limit.
     first = get_json(client, url)
-    assert len(first["items"]) == 10 * 3 and first["links"]["next"].endswith("after=gestosc_zaludnienia:2019:poland")
+    assert len(first["items"]) == 10 * 3
+    assert first["links"]["next"].endswith("after=gestosc_zaludnienia:2019:kind-urban")
     assert all_pages(client, url)[0] == items
     rows = list(csv.DictReader(io.StringIO(client.get(url + "&format=csv&year=2019").get_data(as_text=True))))
-    assert [r["group"] for r in rows] == ["kind-rural", "kind-urban", "poland"] * 2
+    assert [r["group"] for r in rows] == ["all", "kind-rural", "kind-urban"] * 2
     assert all(r["credit"] == "Źródło: GUS, Bank Danych Lokalnych" for r in rows)
 
 
@@ -261,7 +270,7 @@ def test_units_indicators_and_variables(base, client):
     krakow = get_json(client, f"/api/v1/units/{KRAKOW}")
     assert (krakow["name"], krakow["kind"], krakow["parent"]) == ("Kraków", "urban", "1261")
     assert [p["code"] for p in krakow["parents"]] == ["12", "1261"]
-    assert krakow["groups"] == ["poland", "voivodeship-12", "powiat-1261", "kind-urban"]
+    assert krakow["groups"] == ["all", "voivodeship-12", "powiat-1261", "kind-urban"]
     units, pages = all_pages(client, "/api/v1/units?limit=10")
     assert len(units) == 3 + 5 + 20 and pages == 3
     powiats = get_json(client, "/api/v1/units?parent=12")["items"]
@@ -310,7 +319,8 @@ def test_bad_input_is_a_problem_with_what_to_correct_in_either_language(base, cl
     assert body["errors"]["year"] == ["Wrong value of the parameter year: 20x9.",
                                       "Years, separated by commas, e.g. 2019 or 2015,2019; without this "
                                       "parameter: every year with data."]
-    assert "no_such" in get_json(client, "/api/v1/values?indicator=no_such", status=400)["errors"]["indicator"][0]
+    unknown = get_json(client, "/api/v1/values?indicator=no_such", status=400)
+    assert "no_such" in unknown["errors"]["indicator"][0]
     assert "version" in get_json(client, "/api/v1/values?version=1", status=400)["errors"]
     assert "year_from" in get_json(client, "/api/v1/values?year_from=2019&year_to=2010", status=400)["errors"]
     assert "group" in get_json(client, "/api/v1/aggregates?group=voivodeship-99", status=400)["errors"]
@@ -362,8 +372,8 @@ STATEMENTS = {
     "/api/v1/groups": 2,                                     # counts, voivodeships and powiats
     "/api/v1/groups/voivodeship-12": 3,                      # counts, the unit, the members
     # the groups (2), versions, years, the members of the groups, values
-    "/api/v1/aggregates?group=poland,voivodeship-12,kind-urban&limit=5": 6,
-    "/api/v1/aggregates?group=poland,voivodeship-12,kind-urban&format=jsonstat&indicator=ludnosc": 6,
+    "/api/v1/aggregates?group=all,voivodeship-12,kind-urban&limit=5": 6,
+    "/api/v1/aggregates?group=all,voivodeship-12,kind-urban&format=jsonstat&indicator=ludnosc": 6,
 }
 
 

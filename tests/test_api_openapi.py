@@ -160,8 +160,8 @@ ANSWERS = {
     "/api/v1/values?indicator=ludnosc&year=2019&format=jsonstat": "JsonStatDataset",
     "/api/v1/groups?limit=3": "GroupPage",
     "/api/v1/groups/voivodeship-12": "GroupDetail",
-    "/api/v1/aggregates?group=poland,kind-urban&indicator=ludnosc": "AggregatePage",
-    "/api/v1/aggregates?group=poland&indicator=ludnosc&year=2019&format=jsonstat": "JsonStatDataset",
+    "/api/v1/aggregates?group=all,kind-urban&indicator=ludnosc": "AggregatePage",
+    "/api/v1/aggregates?group=all&indicator=ludnosc&year=2019&format=jsonstat": "JsonStatDataset",
     "/api/v1/values?year=x": "Problem",
     "/api/v1/units/0000000": "Problem",
 }

@@ -188,30 +188,20 @@ class ValuePageSchema(Schema):
         _l("Źródła danych wskaźników tej odpowiedzi.")))
 
 
-class WithinSchema(Schema):
-    code = fields.String(required=True, **described(_l("Kod TERYT jednostki, w której leżą członkowie.")))
-    level = fields.String(required=True, validate=validate.OneOf(_values(UnitLevel)))
-
-
-class GroupDefinitionSchema(Schema):
-    level = fields.String(required=True, validate=validate.OneOf(_values(UnitLevel)),
-                          **described(_l("Szczebel członków grupy.")))
-    register = fields.String(required=True, **described(_l("Stan rejestru TERC, z którego wzięto członków.")))
-    within = fields.Nested(WithinSchema, **described(_l("Członkowie leżą w tej jednostce.")))
-    unit_kind = fields.String(validate=validate.OneOf(_values(UnitKind)),
-                              **described(_l("Członkowie są tego rodzaju.")))
-
-
 class GroupSchema(Schema):
     id = fields.String(required=True, validate=validate.Regexp(GROUP_ID), **described(
-        _l("Stały identyfikator grupy, np. voivodeship-12, powiat-1261, kind-urban, poland.")))
+        _l("Stały identyfikator grupy, np. all, voivodeship-12, powiat-1261, kind-urban.")))
     kind = fields.String(required=True, **described(
-        _l("Rodzaj grupy: administrative (kraj, województwo, powiat), unit_kind (rodzaj gminy).")))
+        _l("Rodzaj grupy: administrative (kraj, województwo, powiat), unit_kind (rodzaj gminy); "
+           "mogą dojść następne.")))
     name_pl = fields.String(required=True, **described(_l("Nazwa po polsku.")))
     name_en = fields.String(required=True, **described(_l("Nazwa po angielsku.")))
-    definition = fields.Nested(GroupDefinitionSchema, required=True, **described(
-        _l("Definicja, z której każdy odtworzy skład grupy.")))
-    members = fields.Integer(required=True, **described(_l("Liczba członków.")))
+    definition = fields.Dict(keys=fields.String(), required=True, **described(
+        _l("Definicja, z której każdy odtworzy skład grupy: dla administrative {\"within\": \"PL\" albo kod "
+           "TERYT województwa lub powiatu} (gminy, których kod zaczyna się od niego), dla unit_kind "
+           "{\"kind\": \"urban\" | \"rural\" | \"urban_rural\"}.")))
+    members = fields.Integer(required=True, allow_none=True, **described(
+        _l("Liczba członków; null, gdy zależy od roku.")))
 
 
 class GroupPageSchema(Schema):

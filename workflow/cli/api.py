@@ -33,7 +33,7 @@ def api_cli() -> None:
 @api_cli.command("openapi")
 @click.option("--lang", default="en", type=click.Choice(["pl", "en"]), show_default=True)
 @click.option("--write", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help=f"Write it to this file (the committed copy: {COMMITTED.relative_to(COMMITTED.parents[2])}).")
+              help="Write it to this file (the committed copy: docs/api/openapi-v1.json).")
 def openapi_print(lang: str, write: Path | None) -> None:
     """Print (or write) the OpenAPI 3.1 document generated from the code."""
     with current_app.test_request_context():
