@@ -54,22 +54,27 @@ REPEATS = int(os.environ.get("BENCH_REPEATS") or 15)
 SYNTHETIC = 200
 YEARS = (2005, 2019)
 
+SLICE = "/api/v1/values?indicator=dochody_wlasne_na_mieszkanca&year=2019"
+EVERY_INDICATOR = ("dochody_wlasne_na_mieszkanca", "gestosc_zaludnienia", "ludnosc",
+                   "udzial_dochodow_z_majatku", "udzial_ludnosci_w_wieku_poprodukcyjnym",
+                   "udzial_podatku_od_nieruchomosci", "udzial_podatku_rolnego",
+                   "wskaznik_obciazenia_demograficznego",
+                   "zmiana_liczby_ludnosci_od_2010")
+VOIVODESHIPS = ",".join(f"voivodeship-{c:02d}" for c in range(2, 33, 2))
 REQUESTS = {
-    "slice: 1 indicator, 1 year, 2,477 gminas (JSON)": "/api/v1/values?indicator=dochody_wlasne_na_mieszkanca&year=2019",
-    "the same slice (CSV)": "/api/v1/values?indicator=dochody_wlasne_na_mieszkanca&year=2019&format=csv",
-    "the same slice (JSON-stat)": "/api/v1/values?indicator=dochody_wlasne_na_mieszkanca&year=2019&format=jsonstat",
-    "the same slice, 304 (If-None-Match)": "304:/api/v1/values?indicator=dochody_wlasne_na_mieszkanca&year=2019",
-    "slice of change since 2010 (6 terms)": "/api/v1/values?indicator=zmiana_liczby_ludnosci_od_2010&year=2019",
+    "slice: 1 indicator, 1 year, 2,477 gminas (JSON)": SLICE,
+    "the same slice (CSV)": SLICE + "&format=csv",
+    "the same slice (JSON-stat)": SLICE + "&format=jsonstat",
+    "the same slice, 304 (If-None-Match)": "304:" + SLICE,
+    "slice of change since 2010 (6 terms)":
+        "/api/v1/values?indicator=zmiana_liczby_ludnosci_od_2010&year=2019",
     "a page of 5,000 of every value": "/api/v1/values?limit=5000",
     "a page of 10,000, mid-way": "/api/v1/values?limit=10000&after=ludnosc:2015:1200000",
-    "a gmina's every value (100)": "/api/v1/values?unit=1261011&indicator=" + ",".join(
-        ("dochody_wlasne_na_mieszkanca", "gestosc_zaludnienia", "ludnosc", "udzial_dochodow_z_majatku",
-         "udzial_ludnosci_w_wieku_poprodukcyjnym", "udzial_podatku_od_nieruchomosci",
-         "udzial_podatku_rolnego", "wskaznik_obciazenia_demograficznego", "zmiana_liczby_ludnosci_od_2010")),
-    "aggregates: 16 voivodeships, 1 indicator, 1 year": "/api/v1/aggregates?indicator=dochody_wlasne_na_mieszkanca"
-    "&year=2019&group=" + ",".join(f"voivodeship-{c:02d}" for c in range(2, 33, 2)),
-    "aggregates: all, 3 kinds, 1 indicator, 10 years": "/api/v1/aggregates?indicator=ludnosc"
-    "&group=all,kind-urban,kind-rural,kind-urban-rural",
+    "a gmina's every value (90)": "/api/v1/values?unit=1261011&indicator=" + ",".join(EVERY_INDICATOR),
+    "aggregates: 16 voivodeships, 1 indicator, 1 year":
+        f"/api/v1/aggregates?indicator=dochody_wlasne_na_mieszkanca&year=2019&group={VOIVODESHIPS}",
+    "aggregates: all, 3 kinds, 1 indicator, 10 years":
+        "/api/v1/aggregates?indicator=ludnosc&group=all,kind-urban,kind-rural,kind-urban-rural",
     "units (all 2,873)": "/api/v1/units",
     "groups (400)": "/api/v1/groups",
     "OpenAPI document": "/api/v1/openapi.json",
@@ -117,7 +122,8 @@ def grow_to_real_size() -> dict[str, float | int]:
             version=1, name_pl=code, name_en=code, description_pl="syntetyczny", description_en="synthetic",
             area=MonitoringArea.FINANCE, kind=IndicatorType.MONITORING, dimension=Dimension.QUANTITY,
             measure_unit_pl="x", measure_unit_en="x", polarity=Polarity.NEUTRAL, decimals=1,
-            formula={"numerator": [{"variable": code}], "denominator": [{"variable": "syn_pop"}], "scale": 1000},
+            formula={"numerator": [{"variable": code}], "denominator": [{"variable": "syn_pop"}],
+                     "scale": 1000},
             credit="synthetic", licence="synthetic"))
         db.session.add(indicator)
     db.session.commit()

@@ -10,11 +10,13 @@ import io
 import math
 
 import pytest
+import sqlalchemy as sa
 from factories.monitoring import DABROWA, KRAKOW, LARGER, WALCZ, WROCLAW, build_base
 from support.accounts import new_address
 from support.querycount import count_queries
 
 from workflow.extensions import db
+from workflow.models import TerritorialUnit, Variable, VariableValue
 from workflow.monitoring import values as monitoring_values
 
 SAMPLE = (KRAKOW, WROCLAW, WALCZ, DABROWA)
@@ -111,13 +113,26 @@ def test_pages_follow_next_links_and_cover_every_value_once(base, client):
     assert [i["year"] for i in rest] == [2019] * 20
 
 
-def test_a_page_skips_positions_without_a_value_and_still_fills(base, client):
-    """Population change since 2010 has no value in 2010 for none... and none before 2010:
-    the years without data are not positions at all; a unit without the variables is skipped."""
-    items, _pages = all_pages(client, "/api/v1/values?indicator=dochody_wlasne_na_mieszkanca&limit=50")
-    whole = get_json(client, "/api/v1/values?indicator=dochody_wlasne_na_mieszkanca&limit=10000")["items"]
-    assert items == whole
-    assert {i["year"] for i in whole} == set(range(2010, 2020))
+def test_a_page_skips_units_without_a_value_and_still_fills(base, client):
+    """Three gminas lose their own revenues of 2019: they have no value per capita then. The
+    pages skip them and still hold `limit` items each (all but the last)."""
+    gone = ("0201022", "0201032", KRAKOW)
+    revenue = db.session.scalar(sa.select(Variable.id).where(Variable.code == "dw_razem"))
+    db.session.execute(sa.delete(VariableValue).where(
+        VariableValue.variable_id == revenue, VariableValue.year == 2019,
+        VariableValue.unit_id.in_(sa.select(TerritorialUnit.id).where(TerritorialUnit.code.in_(gone)))))
+    db.session.commit()
+    url = "/api/v1/values?indicator=dochody_wlasne_na_mieszkanca&year=2019"
+    whole = get_json(client, url)["items"]
+    assert len(whole) == 20 - 3 and not {i["unit"] for i in whole} & set(gone)
+    sizes = []
+    page_url = url + "&limit=4"
+    while page_url:
+        page = get_json(client, page_url)
+        sizes.append(len(page["items"]))
+        page_url = page["links"]["next"]
+    assert sizes == [4, 4, 4, 4, 1]
+    assert all_pages(client, url + "&limit=4")[0] == whole
 
 
 def test_csv_has_the_json_items_and_the_source_credit(base, client):
