@@ -130,7 +130,7 @@ def grow_to_real_size() -> dict[str, float | int]:
     inserted = db.session.execute(sa.text(
         "INSERT INTO variable_value (variable_id, year, unit_id, value, status, source_id, revision) "
         "SELECT v.id, y, u.id, 1000 + random() * 100000, 'final', :source, 1 "
-        "FROM monitoring_variable v CROSS JOIN generate_series(:low, :high) AS y "
+        "FROM monitoring_variable v CROSS JOIN generate_series(CAST(:low AS integer), CAST(:high AS integer)) AS y "
         "CROSS JOIN territorial_unit u WHERE v.code LIKE 'syn%' AND u.level = 'gmina'"),
         {"source": source.id, "low": YEARS[0], "high": YEARS[1]}).rowcount
     db.session.commit()

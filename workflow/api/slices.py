@@ -75,26 +75,40 @@ def definitions(codes: Sequence[str] | None, version: int | None = None,
     return out, [c for c in dict.fromkeys(codes or ()) if c not in have]
 
 
-def available(variables: Iterable[str]) -> set[tuple[str, int]]:
+@dataclass(frozen=True)
+class Available:
+    """The (variable, year) pairs that have values, and the variables' ids by code."""
+
+    pairs: set[tuple[str, int]]
+    ids: dict[str, int]
+
+
+def available(variables: Iterable[str]) -> Available:
     """(variable, year) for each year from MIN_YEAR to next year in which the variable has a
-    value: one statement of index probes on variable_value's key (variable_id, year, …)."""
+    value, and the variables' ids: one statement of index probes on variable_value's key
+    (variable_id, year, …); a variable without values is listed with year None."""
     names = sorted(set(variables))
     if not names:
-        return set()
+        return Available(set(), {})
     years = sa.select(sa.literal_column(str(MIN_YEAR), sa.Integer).label("year")).cte("years", recursive=True)
     years = years.union_all(sa.select((years.c.year + 1).label("year")).where(years.c.year < max_year()))
-    query = (sa.select(Variable.code, years.c.year).select_from(Variable).join(years, sa.true())
-             .where(Variable.code.in_(names),
-                    sa.exists().where(VariableValue.variable_id == Variable.id,
-                                      VariableValue.year == years.c.year)))
-    return {(code, year) for code, year in db.session.execute(query)}
+    query = (sa.select(Variable.code, Variable.id, years.c.year).select_from(Variable)
+             .outerjoin(years, sa.exists().where(VariableValue.variable_id == Variable.id,
+                                                 VariableValue.year == years.c.year))
+             .where(Variable.code.in_(names)))
+    out = Available(set(), {})
+    for code, variable_id, year in _rows(query):
+        out.ids[code] = variable_id
+        if year is not None:
+            out.pairs.add((code, year))
+    return out
 
 
-def years_of(definition: Definition, have: set[tuple[str, int]], wanted: set[int] | None) -> list[int]:
+def years_of(definition: Definition, have: Available, wanted: set[int] | None) -> list[int]:
     """The years (of `wanted`, or all) in which every term of the formula has some value."""
     terms = (*definition.formula.numerator, *definition.formula.denominator)
-    candidates = sorted({year for _v, year in have} if wanted is None else wanted)
-    return [y for y in candidates if all((t.variable, t.year_for(y)) in have for t in terms)]
+    candidates = sorted({year for _v, year in have.pairs} if wanted is None else wanted)
+    return [y for y in candidates if all((t.variable, t.year_for(y)) in have.pairs for t in terms)]
 
 
 def scope_units(conditions: Sequence[ColumnElement[bool]]) -> list[tuple[str, str, str, str]]:
@@ -124,33 +138,38 @@ class Inputs:
     not_final: dict[str, dict[tuple[str, int], str]] = field(default_factory=dict)
 
 
-def read_inputs(needed: set[tuple[str, int]], conditions: Sequence[ColumnElement[bool]],
-                code_range: tuple[str, str] | None = None) -> Inputs:
+def read_inputs(needed: set[tuple[str, int]], ids: dict[str, int],
+                conditions: Sequence[ColumnElement[bool]], code_range: tuple[str, str] | None = None,
+                ) -> Inputs:
     """The values of the (variable, year) pairs `needed`, for the units matching `conditions`
-    (and within `code_range`): one statement."""
+    (and within `code_range`): one statement. The variables are named by id, so that the
+    database reads variable_value by its key (variable_id, year, unit_id), never the table."""
     out = Inputs()
-    if not needed:
-        return out
-    by_year: dict[int, set[str]] = {}
+    by_year: dict[int, set[int]] = {}
     for variable, year in needed:
-        by_year.setdefault(year, set()).add(variable)
-    query = (sa.select(TerritorialUnit.code, Variable.code, VariableValue.year, VariableValue.value,
-                       _text(VariableValue.status))
+        if variable in ids:
+            by_year.setdefault(year, set()).add(ids[variable])
+    if not by_year:
+        return out
+    code_of = {i: code for code, i in ids.items()}
+    query = (sa.select(TerritorialUnit.code, VariableValue.variable_id, VariableValue.year,
+                       VariableValue.value, _text(VariableValue.status))
              .join(TerritorialUnit, TerritorialUnit.id == VariableValue.unit_id)
-             .join(Variable, Variable.id == VariableValue.variable_id)
              .where(*conditions)
-             .where(sa.or_(*(sa.and_(VariableValue.year == year, Variable.code.in_(sorted(names)))
-                             for year, names in sorted(by_year.items())))))
+             .where(sa.or_(*(sa.and_(VariableValue.variable_id.in_(sorted(variables)),
+                                     VariableValue.year == year)
+                             for year, variables in sorted(by_year.items())))))
     if code_range:
         query = query.where(TerritorialUnit.code.between(*code_range))
     values, not_final = out.values, out.not_final
-    for unit, variable, year, value, status in _rows(query):
+    for unit, variable_id, year, value, status in _rows(query):
+        key = (code_of[variable_id], year)
         found = values.get(unit)
         if found is None:
             found = values[unit] = {}
-        found[(variable, year)] = value
+        found[key] = value
         if status != FINAL:
-            not_final.setdefault(unit, {})[(variable, year)] = status
+            not_final.setdefault(unit, {})[key] = status
     return out
 
 
@@ -228,7 +247,7 @@ def values(defs: list[Definition], wanted_years: set[int] | None,
         s, i = s + 1, 0
     needed = {p for k, _a, _b in window for p in pairs(slices[k][2].formula, slices[k][1])}
     code_range = (codes[window[0][1]], codes[window[0][2] - 1]) if len(window) == 1 else None
-    inputs = read_inputs(needed, conditions, code_range)
+    inputs = read_inputs(needed, have.ids, conditions, code_range)
     names = dict(units)
     items: list[dict[str, Any]] = []
     last: tuple[int, int] | None = None
@@ -311,7 +330,7 @@ def aggregates(defs: list[Definition], wanted_years: set[int] | None, groups: li
             for g in groups:
                 if g.contains(code, level, kind):
                     members[g.id].append(code)
-    inputs = read_inputs(needed, conditions)
+    inputs = read_inputs(needed, have.ids, conditions)
     items = []
     for k, j in positions:
         code, year, definition = slices[k]
