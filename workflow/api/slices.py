@@ -156,8 +156,8 @@ def read_inputs(needed: set[tuple[str, int]], ids: dict[str, int],
                        VariableValue.value, _text(VariableValue.status))
              .join(TerritorialUnit, TerritorialUnit.id == VariableValue.unit_id)
              .where(*conditions)
-             .where(sa.or_(*(sa.and_(VariableValue.variable_id.in_(sorted(variables)),
-                                     VariableValue.year == year)
+             .where(sa.or_(*(sa.and_(VariableValue.variable_id.in_(_inline(sorted(variables))),
+                                     VariableValue.year == _inline(year))
                              for year, variables in sorted(by_year.items())))))
     if code_range:
         query = query.where(TerritorialUnit.code.between(*code_range))
@@ -171,6 +171,14 @@ def read_inputs(needed: set[tuple[str, int]], ids: dict[str, int],
         if status != FINAL:
             not_final.setdefault(unit, {})[key] = status
     return out
+
+
+def _inline(value: int | list[int]) -> Any:
+    """Whole numbers written into the statement instead of bound. psycopg prepares a statement
+    run five times, and PostgreSQL then tries a plan for any parameters; for this OR of (ids,
+    year) pairs that plan scans variable_value (2.7 s instead of 25 ms, from the 11th request
+    on). With the numbers in the text each statement is planned for what it asks."""
+    return sa.bindparam(None, value, expanding=isinstance(value, list), literal_execute=True)
 
 
 def pairs(formula: compute.Formula, year: int) -> set[tuple[str, int]]:
