@@ -16,7 +16,17 @@ from support.accounts import new_address
 from support.querycount import count_queries
 
 from workflow.extensions import db
-from workflow.models import TerritorialUnit, Variable, VariableValue
+from workflow.models import (
+    Dimension,
+    Indicator,
+    IndicatorType,
+    IndicatorVersion,
+    MonitoringArea,
+    Polarity,
+    TerritorialUnit,
+    Variable,
+    VariableValue,
+)
 from workflow.monitoring import values as monitoring_values
 
 SAMPLE = (KRAKOW, WROCLAW, WALCZ, DABROWA)
@@ -133,6 +143,31 @@ def test_a_page_skips_units_without_a_value_and_still_fills(base, client):
         page_url = page["links"]["next"]
     assert sizes == [4, 4, 4, 4, 1]
     assert all_pages(client, url + "&limit=4")[0] == whole
+
+
+def test_pages_pass_over_indicators_without_any_value(base, client):
+    """Two indicators (first in the order of codes) over a variable with no value at all: a page
+    reads the years of only the few indicators it may reach, and its next link passes them."""
+    nothing = Variable(code="nothing", name_pl="nic", name_en="nothing", measure_unit="x", credit="x")
+    db.session.add(nothing)
+    for code in ("aaa_empty", "aab_empty"):
+        indicator = Indicator(code=code)
+        indicator.versions.append(IndicatorVersion(
+            version=1, name_pl=code, name_en=code, description_pl="-", description_en="-",
+            area=MonitoringArea.FINANCE, kind=IndicatorType.CONTEXT, dimension=Dimension.NONE,
+            measure_unit_pl="x", measure_unit_en="x", polarity=Polarity.NEUTRAL, decimals=0,
+            formula={"numerator": [{"variable": "nothing"}], "denominator": [], "scale": 1},
+            credit="x", licence="x"))
+        db.session.add(indicator)
+    db.session.commit()
+    whole = get_json(client, "/api/v1/values?year=2019&limit=10000")
+    assert whole["links"]["next"] is None and len(whole["items"]) == 9 * 20
+    first = get_json(client, "/api/v1/values?year=2019&limit=7")
+    assert first["items"] == [] and first["links"]["next"].endswith("after=aab_empty:9999:9999999")
+    items, _pages = all_pages(client, "/api/v1/values?year=2019&limit=7")
+    assert items == whole["items"]
+    aggregates, _pages = all_pages(client, "/api/v1/aggregates?group=all&year=2019&limit=1")
+    assert [a["indicator"] for a in aggregates] == sorted(INDICATORS)
 
 
 def test_csv_has_the_json_items_and_the_source_credit(base, client):

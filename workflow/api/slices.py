@@ -37,6 +37,7 @@ from workflow.models import IndicatorVersion, TerritorialUnit, ValueStatus, Vari
 from workflow.monitoring import compute
 
 MIN_YEAR = 1990  # the first year probed for values (the Local Data Bank starts in 1995)
+END_YEAR, END_KEY = 9999, "9999999"  # a cursor after every position of an indicator
 AGGREGATE_SLICES = 10  # indicator-years per page of aggregates (each reads every member's values)
 MAX_CELLS = 250_000  # the largest JSON-stat cube answered at once (the whole BDL base is 247,700)
 STATUS_ORDER = (ValueStatus.PROVISIONAL.value, ValueStatus.CORRECTED.value)
@@ -203,7 +204,6 @@ class ValueSlice:
     units: list[tuple[str, str]]  # (code, name) of the scope
     items: list[dict[str, Any]]
     after: str | None  # the cursor of the next page, when there is one
-    positions: int  # how many positions the whole request names
 
     @property
     def credits(self) -> list[dict[str, str]]:
@@ -223,17 +223,40 @@ class TooLarge(Exception):
         self.cells = cells
 
 
+def _reach(defs: list[Definition], after: tuple[str, int, str] | None, slices: int | None,
+           ) -> tuple[list[Definition], bool]:
+    """The indicators a page may reach: from the cursor's on, as many as give `slices`
+    indicator-years if each has at least one (every one when None); and whether more follow.
+    So a page probes the years of a few indicators, not of all 200."""
+    start = 0 if after is None else bisect.bisect_left([d.code for d in defs], after[0])
+    if slices is None:
+        return defs[start:], False
+    return defs[start:start + slices], start + slices < len(defs)
+
+
+def _next(slices: list[tuple[str, int, Definition]], ids: list[str], last: tuple[int, int] | None,
+          reach: list[Definition], beyond: bool) -> str | None:
+    """The cursor after a page: its last position, unless that ended the indicators it reached
+    and more follow (then after every position of the last one reached); None at the end."""
+    ended = last is None or (last[0] == len(slices) - 1 and last[1] == len(ids) - 1)
+    if not ended:
+        assert last is not None
+        return cursor(slices[last[0]][0], slices[last[0]][1], ids[last[1]])
+    return cursor(reach[-1].code, END_YEAR, END_KEY) if beyond and reach else None
+
+
 def values(defs: list[Definition], wanted_years: set[int] | None,
            conditions: Sequence[ColumnElement[bool]], after: tuple[str, int, str] | None,
            limit: int | None, max_cells: int | None = None) -> ValueSlice:
     """A page of `limit` values after the position `after` (every value when `limit` is None;
     TooLarge before any value is read when the cube indicators × years × units holds more than
     `max_cells`)."""
-    have = available(v for d in defs for v in d.formula.variables)
-    slices = [(d.code, year, d) for d in defs for year in years_of(d, have, wanted_years)]
     units = [(code, name) for code, name, _l, _k in scope_units(conditions)]
     codes = [code for code, _name in units]
-    total = len(slices) * len(codes)
+    budget = None if limit is None else limit + min(limit, len(codes))
+    reach, beyond = _reach(defs, after, None if budget is None else -(-budget // max(len(codes), 1)) + 1)
+    have = available(v for d in reach for v in d.formula.variables)
+    slices = [(d.code, year, d) for d in reach for year in years_of(d, have, wanted_years)]
     if max_cells is not None:
         cells = len(defs) * len({year for _c, year, _d in slices}) * len(codes)
         if cells > max_cells:
@@ -246,12 +269,12 @@ def values(defs: list[Definition], wanted_years: set[int] | None,
             i = bisect.bisect_right(codes, after[2])
         if i >= len(codes):
             s, i = s + 1, 0
-    budget = total if limit is None else limit + min(limit, len(codes))
+    left = len(slices) * len(codes) if budget is None else budget
     window: list[tuple[int, int, int]] = []  # (slice, first unit, last unit + 1)
-    while codes and s < len(slices) and budget > 0:
-        take = min(len(codes) - i, budget)
+    while codes and s < len(slices) and left > 0:
+        take = min(len(codes) - i, left)
         window.append((s, i, i + take))
-        budget -= take
+        left -= take
         s, i = s + 1, 0
     needed = {p for k, _a, _b in window for p in pairs(slices[k][2].formula, slices[k][1])}
     code_range = (codes[window[0][1]], codes[window[0][2] - 1]) if len(window) == 1 else None
@@ -262,8 +285,8 @@ def values(defs: list[Definition], wanted_years: set[int] | None,
     empty: dict[tuple[str, int], float] = {}
     for k, first, end in window:
         code, year, definition = slices[k]
-        keys, scale, version = pairs(definition.formula, year), definition.formula.scale, definition.version
-        parts_of = definition.formula.parts
+        inputs_of, parts_of = pairs(definition.formula, year), definition.formula.parts
+        scale, version = definition.formula.scale, definition.version
         for j in range(first, end):
             last = (k, j)
             unit = codes[j]
@@ -271,16 +294,14 @@ def values(defs: list[Definition], wanted_years: set[int] | None,
             if parts is not None:
                 items.append({"indicator": code, "version": version, "unit": unit,
                               "unit_name": names[unit], "year": year, "value": scale * parts[0] / parts[1],
-                              "status": combined_status(keys, inputs.not_final.get(unit))})
+                              "status": combined_status(inputs_of, inputs.not_final.get(unit))})
             if limit is not None and len(items) == limit:
                 break
         else:
             continue
         break
-    more = last is not None and (last[0] < len(slices) - 1 or last[1] < len(codes) - 1)
-    next_after = cursor(slices[last[0]][0], slices[last[0]][1], codes[last[1]]) if more and last else None
     years = sorted({year for _c, year, _d in slices})
-    return ValueSlice(defs, years, units, items, next_after, total)
+    return ValueSlice(defs, years, units, items, _next(slices, codes, last, reach, beyond))
 
 
 # --- aggregates ----------------------------------------------------------------------------------
@@ -292,7 +313,6 @@ class AggregateSlice:
     groups: list[Group]
     items: list[dict[str, Any]]
     after: str | None
-    positions: int
 
     @property
     def credits(self) -> list[dict[str, str]]:
@@ -307,10 +327,11 @@ def aggregates(defs: list[Definition], wanted_years: set[int] | None, groups: li
     AGGREGATE_SLICES indicator-years (every aggregate of the request when `limit` is None;
     TooLarge when that is more than `max_slices` indicator-years)."""
     groups = sorted(groups, key=lambda g: g.id)
-    have = available(v for d in defs for v in d.formula.variables)
-    slices = [(d.code, year, d) for d in defs for year in years_of(d, have, wanted_years)]
     ids = [g.id for g in groups]
-    total = len(slices) * len(ids)
+    reach, beyond = _reach(defs, after, None if limit is None else
+                           min(AGGREGATE_SLICES, -(-limit // max(len(ids), 1))) + 1)
+    have = available(v for d in reach for v in d.formula.variables)
+    slices = [(d.code, year, d) for d in reach for year in years_of(d, have, wanted_years)]
     if max_slices is not None and len(slices) > max_slices:
         raise TooLarge(len(slices))
     keys = [(code, year) for code, year, _d in slices]
@@ -322,14 +343,13 @@ def aggregates(defs: list[Definition], wanted_years: set[int] | None, groups: li
         if i >= len(ids):
             s, i = s + 1, 0
     positions: list[tuple[int, int]] = []
-    if ids:
-        while s < len(slices) and (limit is None or (len(positions) < limit
-                                                     and len({k for k, _g in positions}) < AGGREGATE_SLICES)):
-            room = len(ids) - i if limit is None else min(len(ids) - i, limit - len(positions))
-            positions += [(s, j) for j in range(i, i + room)]
-            s, i = s + 1, 0
-            if limit is not None and len(positions) == limit:
-                break
+    covered = 0
+    while ids and s < len(slices) and (limit is None
+                                       or (len(positions) < limit and covered < AGGREGATE_SLICES)):
+        room = len(ids) - i if limit is None else min(len(ids) - i, limit - len(positions))
+        positions += [(s, j) for j in range(i, i + room)]
+        covered += 1
+        s, i = s + 1, 0
     conditions = [sa.or_(*(g.clause() for g in groups))] if groups else [sa.false()]
     needed = {p for k in {k for k, _j in positions} for p in pairs(slices[k][2].formula, slices[k][1])}
     members: dict[str, list[str]] = {g.id: [] for g in groups}
@@ -349,6 +369,5 @@ def aggregates(defs: list[Definition], wanted_years: set[int] | None, groups: li
                       "min": result.minimum, "q1": result.q1, "median": result.median, "q3": result.q3,
                       "max": result.maximum})
     last = positions[-1] if positions else None
-    more = last is not None and (last[0] < len(slices) - 1 or last[1] < len(ids) - 1)
-    next_after = cursor(slices[last[0]][0], slices[last[0]][1], ids[last[1]]) if more and last else None
-    return AggregateSlice(defs, sorted({y for _c, y, _d in slices}), groups, items, next_after, total)
+    return AggregateSlice(defs, sorted({y for _c, y, _d in slices}), groups, items,
+                          _next(slices, ids, last, reach, beyond))
