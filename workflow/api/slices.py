@@ -9,10 +9,12 @@ cursor names ("ludnosc:2019:1261011") and holds the next `limit` positions that 
 (a unit without the variables it needs has none); its `next` cursor is the last position it
 looked at. Positions are keys, not offsets: a page never shifts when units or values are added.
 
-The statements of a page: the indicators' versions, the years each variable has (index probes
-on variable_value's primary key, never a scan), the units of the scope, and the values of the
-variables the page's positions need (read for `limit` positions plus at most `limit` more, so
-that a page with gaps still fills up). Four statements, for 10 units or 2,477.
+The statements of a page: the units of the scope, the indicators' versions, the years the
+variables have (index probes on variable_value's primary key, never a scan; only for the
+indicators the page may reach from its cursor on, so a page of 5,000 probes a few indicators
+of 200, not all), and the values of the variables the page's positions need (read for `limit`
+positions plus at most `limit` more, so that a page with gaps still fills up). Four
+statements, for 10 units or 2,477, for 10 indicators or 200.
 
 Aggregates are the same over positions (indicator, year, group): every position is an item
 (a group with no contributing unit has count 0 and no value), and a page covers at most
