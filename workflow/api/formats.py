@@ -3,8 +3,9 @@ aggregates.
 
 CSV here is for programs as much as for spreadsheets, and the same whoever asks: RFC 4180
 (comma, CRLF, a header row), UTF-8 without a byte-order mark, a decimal point, numbers
-unrounded, an empty cell for no value. A text cell a spreadsheet would run as a formula is
-neutralised (workflow/tabular.csv_safe). Rows that show data carry its source credit.
+unrounded, an empty cell for no value, written by workflow/tabular.py like every file of the app
+(a text cell a spreadsheet would run as a formula is neutralised). Rows that show data carry
+its source credit.
 
 JSON-stat 2.0 (https://json-stat.org/format/): one dataset, its dimensions in the order
 indicator, year, unit (or group, statistic), the values as a dense array in row-major order
@@ -15,14 +16,12 @@ values marked in `status`.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from workflow import tabular
 from workflow.api.slices import AggregateSlice, ValueSlice
-from workflow.tabular import csv_safe
 
 VALUE_COLUMNS = ("indicator", "version", "unit", "unit_name", "year", "value", "status", "credit")
 AGGREGATE_COLUMNS = ("indicator", "version", "group", "year", "value", "count", "members", "min", "q1",
@@ -48,21 +47,8 @@ DATASET_LABELS = {
 }
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return repr(value)
-    return csv_safe(value)
-
-
 def csv_text(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
-    return buffer.getvalue()
+    return tabular.csv_for_programs(columns, ([row.get(c) for c in columns] for row in rows))
 
 
 def flat(item: dict[str, Any], as_json: tuple[str, ...] = ("formula",), prefix: str = "") -> dict[str, Any]:
