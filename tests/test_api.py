@@ -11,7 +11,7 @@ import math
 
 import pytest
 import sqlalchemy as sa
-from factories.monitoring import DABROWA, KRAKOW, LARGER, WALCZ, WROCLAW, build_base
+from factories.api import DABROWA, KRAKOW, LARGER, WALCZ, WROCLAW, build_base
 from support.accounts import new_address
 from support.querycount import count_queries
 

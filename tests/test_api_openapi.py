@@ -10,7 +10,7 @@ import json
 import re
 
 import pytest
-from factories.monitoring import KRAKOW, build_base
+from factories.api import KRAKOW, build_base
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 from support.accounts import new_address

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from factories.accounts import make_user
-from factories.monitoring import KRAKOW, build_base
+from factories.api import KRAKOW, build_base
 from factories.path import World
 from factories.results import LONG_ENOUGH, add_sheet, evaluators
 from worker.tasks import run_export

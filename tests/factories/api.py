@@ -1,6 +1,7 @@
-"""A small indicator base through the real loaders: the units of a few powiats of the TERC
-register (with their voivodeships), the definitions of data/monitoring/indicators.toml, and the
-GUS BDL values of those gminas imported from the raw files of data/bdl/ cut to their rows.
+"""The indicator base of the open API's tests, made through the real loaders: the units of a
+few powiats of the TERC register (with their voivodeships), the definitions of
+data/monitoring/indicators.toml, and the GUS BDL values of those gminas imported from the raw
+files of data/bdl/ cut to their rows.
 
     SMALL: powiats 0201 (Bolesławiec), 0264 (Wrocław), 1204 (Dąbrowa Tarnowska), 1261
     (Kraków), 3217 (Wałcz): 20 gminas in 3 voivodeships.
