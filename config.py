@@ -185,6 +185,9 @@ def _account_security(env: os._Environ, app_env: str) -> dict:
         "TOTP_LIMIT_PER_ACCOUNT": env.get(
             "TOTP_LIMIT_PER_ACCOUNT",
             "10000 per minute" if testing else "5 per minute;20 per hour;50 per day"),
+        # The open API (/api/v1, docs/decisions/0033): every request from one address counts.
+        "API_LIMIT_PER_ADDRESS": env.get(
+            "API_LIMIT_PER_ADDRESS", "10000 per minute" if testing else "120 per minute;3000 per hour"),
         "TOTP_LIMIT_PER_ADDRESS": env.get(
             "TOTP_LIMIT_PER_ADDRESS", "10000 per minute" if testing else "30 per 10 minutes;300 per day"),
         # The key the TOTP secrets are derived with (their seeds are in the database, the key

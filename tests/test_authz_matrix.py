@@ -49,6 +49,7 @@ PUBLIC = {"auth.login", "auth.home", "reports.public", "results.public", "result
           "public_consultation.index", "public_consultation.page", "public_consultation.document",
           "public_consultation.comment",
           "calendar.feed", "help.guide", "help.accessibility", "help.favicon",
+          *(endpoint for endpoint in ENTRIES if endpoint.startswith(("api_v1.", "api_reference."))),
           *(KEPT_PREFIX + old for old, endpoint in KEPT.items() if endpoint == "calendar.feed")}
 # Sent last: they change the session of the browser that sends them.
 LAST = ("auth.language", "auth.logout", "auth.end_sessions")

@@ -28,7 +28,8 @@ def pages_of(role: str, live: Live, ids: dict[str, int]) -> list[str]:
     """The main pages of a role (public: the pages anyone may open)."""
     town, rl2019, evaluated = ids["town"], ids["rl2019"], ids["evaluated"]
     return {
-        "public": ["/login", "/public/results/", "/public/", "/no-such-page", "/help", "/privacy"],
+        "public": ["/login", "/public/results/", "/public/", "/no-such-page", "/help", "/privacy",
+                   "/api/v1/docs"],
         "town": ["/town/", f"/town/paths/{town}", "/town/consultations/", "/town/results/",
                  f"/town/results/{rl2019}", "/help", f"/paths/{town}/events/withdraw/confirm"],
         "advisor": ["/advisor/", f"/advisor/paths/{town}", "/advisor/consultations/",

@@ -20,6 +20,7 @@ import workflow
 from workflow.accounts import invitations
 from workflow.advice import assignment, profiles
 from workflow.advice import consultations as log
+from workflow.api import http as api_http
 from workflow.consultation import operations as consultations
 from workflow.evaluation import criteria, sheets
 from workflow.messaging.notifications import TemplateError
@@ -181,6 +182,8 @@ EXAMPLES: dict[type[Refused], Callable[[], Refused]] = {
     consultations.ConsultationNotFound: lambda: consultations.ConsultationNotFound(7),
     projects.ProjectRefused: lambda: projects.ProjectRefused([projects.STALE], stale=True),
     projects.ProjectNotFound: lambda: projects.ProjectNotFound(7),
+    api_http.BadQuery: lambda: api_http.refuse("version", _l("Wersję definicji można podać tylko z jednym "
+                                                             "wskaźnikiem.")),
 }
 
 

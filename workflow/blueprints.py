@@ -10,6 +10,8 @@ from flask import Flask
 
 from workflow.accounts.views import auth, invitations, two_factor, users
 from workflow.advice.views import advisor, assignments, consultations, reports
+from workflow.api.views import reference as api_reference
+from workflow.api.views import v1 as api_v1
 from workflow.audit.views import audit
 from workflow.consultation.views import public as public_consultation
 from workflow.consultation.views import team as consultation_team
@@ -32,6 +34,7 @@ def register_blueprints(app: Flask) -> None:
     for module in (auth, town, advisor, evaluator, coordinator, paths, assignments, consultations,
                    reports, criteria, evaluation, ranking, results, inbox, message_templates,
                    calendar, exports, health, help, audit, users, two_factor, privacy, invitations,
-                   programme_settings, partnership, public_consultation, consultation_team, projects):
+                   programme_settings, partnership, public_consultation, consultation_team, projects,
+                   api_v1, api_reference):
         app.register_blueprint(module.bp)
     register_redirects(app)  # the old addresses, once the rules they lead to exist

@@ -7,7 +7,8 @@ follows the page's language the same way:
 
 - CSV: UTF-8 with a BOM; in Polish a semicolon between columns and a decimal comma (what
   Excel with Polish regional settings expects, or it puts a whole row in one column), in
-  English a comma and a decimal point.
+  English a comma and a decimal point. The open API's CSV is for programs and the same in
+  every language (`csv_for_programs`).
 - XLSX: the header row frozen and an autofilter on every column.
 """
 
@@ -65,6 +66,18 @@ def csv_stream(header: Sequence[str], rows: Iterable[Sequence[object]], *, local
     yield "\ufeff" + line(header)
     for row in rows:
         yield line(row)
+
+
+def csv_for_programs(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """CSV that programs read, the same whoever asks (the open API, decision 0033): RFC 4180
+    (comma, CRLF, a header row), UTF-8 without a BOM, a decimal point, floats unrounded (their
+    shortest exact form), an empty cell for None; text cells still neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else csv_safe(v) for v in row])
+    return buffer.getvalue()
 
 
 def _xlsx_cell(sheet: Any, value: object) -> Any:

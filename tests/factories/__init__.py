@@ -13,6 +13,8 @@
     results       an announced result of towns A and B, for appeals and the results pages
     messaging     notifications queued as the application queues them
     authz         every kind of object for towns A and B, for the authorization tests
+    api           the indicator base from the real files (a few powiats of the register, the
+                  GUS BDL values of their gminas) behind the open API's tests
 
 A builder writes rows the way the application writes them (through the operations, or
 straight into the tables where a test needs a state the operations would take long to

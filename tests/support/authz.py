@@ -149,6 +149,22 @@ ENTRIES: dict[str, Entry] = {
     "results.public": Entry(no_args, everyone),
     "results.public_download": Entry(lambda o: [{"code": o("programme_code"), "fmt": f}
                                                 for f in ("csv", "xlsx", "json")], everyone),
+    # the open API and its reference: public, read-only, the same for everyone (decision 0033)
+    "api_v1.index": Entry(no_args, everyone),
+    "api_v1.units": Entry(lambda _o: [{}, {"format": "csv"}], everyone),
+    "api_v1.unit": Entry(arg("code", "unit_code"), everyone),
+    "api_v1.variables": Entry(lambda _o: [{}, {"format": "csv"}], everyone),
+    "api_v1.indicators": Entry(lambda _o: [{}, {"format": "csv"}], everyone),
+    "api_v1.indicator": Entry(arg("code", "indicator_code"), everyone),
+    "api_v1.indicator_version": Entry(arg("code", "indicator_code", version=1), everyone),
+    "api_v1.values": Entry(lambda o: [{"indicator": o("indicator_code"), "format": f}
+                                      for f in ("json", "csv", "jsonstat")], everyone),
+    "api_v1.groups": Entry(lambda _o: [{}, {"format": "csv"}], everyone),
+    "api_v1.group": Entry(arg("group_id", "group_id"), everyone),
+    "api_v1.aggregates": Entry(lambda o: [{"group": o("group_id"), "format": f}
+                                          for f in ("json", "csv", "jsonstat")], everyone),
+    "api_reference.openapi": Entry(no_args, everyone),
+    "api_reference.docs": Entry(no_args, everyone),
     # any role that sees the path or document
     "paths.fire_event": Entry(arg("path_id", "path", event="submit"), FIRE),
     "paths.download": Entry(arg("document_id", "document"), DOCUMENT),
