@@ -1,0 +1,110 @@
+"""Maps drawn on the server as SVG (docs/decisions/0032): boundaries projected once, when they
+are loaded, into SVG paths; a page then only joins strings and picks a colour class per unit.
+
+Projection: equirectangular about the frame's middle latitude (x = lon·cos φ₀, y = −lat),
+scaled so that the frame is WIDTH units wide. Over Poland (49°–55° N) the shapes differ from
+a conformal projection by less than the width of a line at this size. Two frames: the whole
+country, and each voivodeship (so that the map of one voivodeship is drawn at the same
+1000 units, not zoomed out of the country's).
+
+Quantisation is the simplification: every point is rounded to a whole unit of the frame and
+written relative to the one before (`l dx dy`), and a point that rounds onto the previous one
+is dropped. A ring that shrinks below three points keeps a one-unit square, so that the
+smallest gmina is still on the map. Neighbours share their points, so they still meet after
+rounding (nothing is simplified polygon by polygon, which would open gaps between them).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+WIDTH = 1000
+MARGIN = 4  # units of the frame around the drawing
+
+Ring = Sequence[Sequence[float]]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Where lon/lat land in an SVG of WIDTH × height units."""
+
+    west: float
+    north: float
+    cos_lat: float
+    scale: float
+    height: int
+
+    def point(self, lon: float, lat: float) -> tuple[int, int]:
+        return (round(MARGIN + (lon - self.west) * self.cos_lat * self.scale),
+                round(MARGIN + (self.north - lat) * self.scale))
+
+    @property
+    def view_box(self) -> str:
+        return f"0 0 {WIDTH} {self.height}"
+
+    def to_json(self) -> dict[str, float]:
+        return {"west": self.west, "north": self.north, "cos_lat": self.cos_lat,
+                "scale": self.scale, "height": self.height}
+
+
+def frame_for(bounds: tuple[float, float, float, float]) -> Frame:
+    """The frame that fits (west, south, east, north) into WIDTH units across."""
+    west, south, east, north = bounds
+    cos_lat = math.cos(math.radians((south + north) / 2))
+    span = max((east - west) * cos_lat, 1e-9)
+    scale = (WIDTH - 2 * MARGIN) / span
+    height = math.ceil((north - south) * scale) + 2 * MARGIN
+    return Frame(west, north, cos_lat, scale, height)
+
+
+def rings(geometry: dict[str, Any]) -> Iterator[Ring]:
+    """Every ring (outer and holes) of a Polygon or MultiPolygon."""
+    if geometry["type"] == "Polygon":
+        yield from geometry["coordinates"]
+    elif geometry["type"] == "MultiPolygon":
+        for polygon in geometry["coordinates"]:
+            yield from polygon
+    else:
+        raise ValueError(f"not an area: {geometry['type']}")
+
+
+def bounds(geometries: Iterable[dict[str, Any]]) -> tuple[float, float, float, float]:
+    west = south = math.inf
+    east = north = -math.inf
+    for geometry in geometries:
+        for ring in rings(geometry):
+            for lon, lat, *_ in ring:
+                west, east = min(west, lon), max(east, lon)
+                south, north = min(south, lat), max(north, lat)
+    return west, south, east, north
+
+
+def svg_path(geometry: dict[str, Any], frame: Frame) -> str:
+    """The `d` of an SVG path: each ring as `M x y l dx dy … z`, whole units of the frame
+    (draw with fill-rule evenodd: holes are rings like the others)."""
+    parts: list[str] = []
+    for ring in rings(geometry):
+        points: list[tuple[int, int]] = []
+        for lon, lat, *_ in ring:
+            point = frame.point(lon, lat)
+            if not points or point != points[-1]:
+                points.append(point)
+        if len(points) > 1 and points[0] == points[-1]:
+            points.pop()
+        if len(points) < 3:
+            x, y = points[0]
+            parts.append(f"M{x} {y}h1v1h-1z")
+            continue
+        x, y = points[0]
+        steps = [f"{b[0] - a[0]} {b[1] - a[1]}" for a, b in zip(points, points[1:], strict=False)]
+        parts.append(f"M{x} {y}l" + " ".join(steps).replace(" -", "-") + "z")
+    return "".join(parts)
+
+
+def union(boxes: Iterable[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:
+    boxes = list(boxes)
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
