@@ -224,6 +224,11 @@ def listed(extra: str | None = None) -> list[UnitGroup]:
     return list(db.session.scalars(sa.select(UnitGroup).where(condition).order_by(UnitGroup.id)))
 
 
+def standard_listing() -> list[UnitGroup]:
+    """Every group of the system, powiats included, by code (one statement)."""
+    return list(db.session.scalars(sa.select(UnitGroup).where(UnitGroup.standard).order_by(UnitGroup.id)))
+
+
 def containing(unit: TerritorialUnit) -> list[UnitGroup]:
     """The groups a gmina may belong to, in one statement: its administrative and kind groups,
     every population class and programme group (members() decides), and the lists and similar
@@ -264,6 +269,16 @@ def members(groups: Sequence[UnitGroup], year: int, units: Mapping[int, readings
     population = population_formula(groups, indicators or {})
     by_programme = _programme_units([g for g in groups if g.kind is GroupKind.PROGRAMME])
     stored = _stored([g for g in groups if g.kind in (GroupKind.LIST, GroupKind.SIMILAR)])
+    computed: dict[int, dict[int, float]] = {}
+
+    def residents(when: int) -> dict[int, float]:
+        """Each gmina's population in `when` (computed once per year)."""
+        if when not in computed:
+            evaluate = population.evaluator(when) if population else None
+            computed[when] = {} if evaluate is None else {
+                u.id: v for u in ordered if (v := evaluate((data or {}).get(u.id, {}))) is not None}
+        return computed[when]
+
     for group in groups:
         d = group.definition
         if group.kind is GroupKind.ADMINISTRATIVE:
@@ -272,14 +287,10 @@ def members(groups: Sequence[UnitGroup], year: int, units: Mapping[int, readings
         elif group.kind is GroupKind.UNIT_KIND:
             out[group.id] = [u.id for u in ordered if u.kind.value == d["kind"]]
         elif group.kind is GroupKind.POPULATION:
-            at, below, fixed = d["at_least"], d.get("below"), d.get("year")
-            when = fixed or year
-            found = []
-            for u in ordered:
-                value = population.value((data or {}).get(u.id, {}), when) if population else None
-                if value is not None and value >= at and (below is None or value < below):
-                    found.append(u.id)
-            out[group.id] = found
+            at, below = d["at_least"], d.get("below")
+            people = residents(d.get("year") or year)
+            out[group.id] = [u.id for u in ordered if (v := people.get(u.id)) is not None
+                             and v >= at and (below is None or v < below)]
         elif group.kind is GroupKind.PROGRAMME:
             codes = by_programme.get(d["programme"], set())
             out[group.id] = [u.id for u in ordered if u.code in codes]

@@ -17,9 +17,14 @@ rounding (nothing is simplified polygon by polygon, which would open gaps betwee
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import sqlalchemy as sa
+
+from workflow.extensions import db
+from workflow.models import TerritorialUnit, UnitBoundary, UnitLevel
 
 WIDTH = 1000
 MARGIN = 4  # units of the frame around the drawing
@@ -108,3 +113,83 @@ def union(boxes: Iterable[tuple[float, float, float, float]]) -> tuple[float, fl
     boxes = list(boxes)
     return (min(b[0] for b in boxes), min(b[1] for b in boxes),
             max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+# --- a map on a page ------------------------------------------------------------------------------
+
+PL = "PL"
+
+
+@dataclass(frozen=True)
+class Shape:
+    code: str
+    name: str
+    d: str
+    css: str  # m1 … m5 (the value's class), m0 (no value), mx (not in the group)
+    title: str
+
+
+@dataclass(frozen=True)
+class Map:
+    region: str  # PL or a voivodeship's code
+    view_box: str
+    shapes: list[Shape]
+    outlines: list[str]  # the voivodeships' boundaries (or the one voivodeship's), drawn over
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A unit's stored drawing, as boundaries() reads it."""
+
+    code: str
+    level: str
+    box: tuple[float, float, float, float] | None
+    country: str | None
+    region: str | None
+
+
+def boundaries(region: str) -> list[Drawn]:
+    """The drawings of the gminas of `region` (PL: every one) and of every voivodeship (their
+    boxes make the frame; their outlines are drawn over the gminas): one statement."""
+    condition = TerritorialUnit.level == UnitLevel.VOIVODESHIP
+    if region == PL:
+        condition = sa.or_(condition, TerritorialUnit.level == UnitLevel.GMINA)
+    else:
+        condition = sa.or_(condition, sa.and_(TerritorialUnit.level == UnitLevel.GMINA,
+                                              TerritorialUnit.code.startswith(region)))
+    b = UnitBoundary.__table__
+    rows = db.session.execute(
+        sa.select(TerritorialUnit.code, TerritorialUnit.level, b.c.min_lon, b.c.min_lat, b.c.max_lon,
+                  b.c.max_lat, b.c.svg_country if region == PL else sa.null(),
+                  b.c.svg_region if region != PL else sa.null())
+        .join(b, b.c.unit_id == TerritorialUnit.id).where(condition).order_by(TerritorialUnit.code)).all()
+    return [Drawn(code, str(level), None if west is None else (west, south, east, north), country, own)
+            for code, level, west, south, east, north, country, own in rows]
+
+
+def compose(region: str, drawn: Sequence[Drawn], styles: Mapping[str, tuple[str, str]],
+            names: Mapping[str, str]) -> Map | None:
+    """The map of `region`: each gmina drawn with its (css class, title) from `styles` (a gmina
+    missing there: not in the group), the voivodeships' outlines over them. None without
+    boundaries."""
+    regions = {d.code: d for d in drawn if d.level == UnitLevel.VOIVODESHIP.value and d.box}
+    if region == PL:
+        if not regions:
+            return None
+        frame = frame_for(union(d.box for d in regions.values() if d.box))
+    elif region in regions and regions[region].box:
+        frame = frame_for(regions[region].box)  # type: ignore[arg-type]
+    else:
+        return None
+    shapes = []
+    for d in drawn:
+        path = d.country if region == PL else d.region
+        if d.level != UnitLevel.GMINA.value or not path:
+            continue
+        css, title = styles.get(d.code, ("mx", names.get(d.code, d.code)))
+        shapes.append(Shape(d.code, names.get(d.code, d.code), path, css, title))
+    if not shapes:
+        return None
+    outlines = [(d.country if region == PL else d.region) or "" for d in regions.values()
+                if region == PL or d.code == region]
+    return Map(region, frame.view_box, shapes, [o for o in outlines if o])

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 
 from workflow.extensions import db
 from workflow.models import (
@@ -66,12 +67,13 @@ def current_indicators() -> list[IndicatorVersion]:
     loaded: `.indicator.code`)."""
     latest = (sa.select(IndicatorVersion.indicator_id, sa.func.max(IndicatorVersion.version).label("v"))
               .group_by(IndicatorVersion.indicator_id).subquery())
-    query = (sa.select(IndicatorVersion, Indicator)
+    query = (sa.select(IndicatorVersion)
              .join(Indicator, Indicator.id == IndicatorVersion.indicator_id)
              .join(latest, sa.and_(latest.c.indicator_id == IndicatorVersion.indicator_id,
                                    latest.c.v == IndicatorVersion.version))
+             .options(contains_eager(IndicatorVersion.indicator))
              .order_by(Indicator.code))
-    return [version for version, _indicator in db.session.execute(query)]
+    return list(db.session.scalars(query))
 
 
 def current_by_code() -> dict[str, IndicatorVersion]:

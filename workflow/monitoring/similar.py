@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 
 from workflow.extensions import db
 from workflow.models import Indicator, IndicatorVersion
@@ -113,10 +114,10 @@ class Result:
 def versions_of(codes: Sequence[str]) -> dict[str, dict[int, IndicatorVersion]]:
     """Every version of the indicators named (one statement)."""
     out: dict[str, dict[int, IndicatorVersion]] = {}
-    for version, code in db.session.execute(
-            sa.select(IndicatorVersion, Indicator.code).join(Indicator)
+    for version in db.session.scalars(
+            sa.select(IndicatorVersion).join(Indicator).options(contains_eager(IndicatorVersion.indicator))
             .where(Indicator.code.in_(sorted(set(codes))))):
-        out.setdefault(code, {})[version.version] = version
+        out.setdefault(version.indicator.code, {})[version.version] = version
     return out
 
 
