@@ -137,29 +137,34 @@ def ensure(codes: Iterable[str], register: Path = DEFAULT_REGISTER) -> dict[str,
 
 
 def _load_boundaries(units: dict[str, TerritorialUnit], report: LoadReport) -> None:
-    """Each unit's geometry, its bounding box and its two SVG paths (maps.py): written when
-    any of them differs from what is stored."""
-    table = UnitBoundary.__table__
-    fields = ("geojson", "origin", *DRAWN)
-    have = {row.unit_id: tuple(getattr(row, f) for f in fields)
-            for row in db.session.execute(sa.select(table.c.unit_id, *(table.c[f] for f in fields)))}
-    found: dict[str, tuple[TerritorialUnit, dict[str, Any], str]] = {}
+    """The geometries of the boundary files, joined to the units (see the module)."""
+    found: list[tuple[TerritorialUnit, dict[str, Any], str]] = []
     for level, path in GEO_FILES.items():
         by_key = {_join_key(u.code): u for u in units.values() if u.level is level}
         origin = GEO_ORIGIN.format(name=path.name)
         for key, geometry in read_boundaries(path):
             unit = by_key.pop(key, None)
             if unit is not None:
-                found[unit.code] = (unit, geometry, origin)
+                found.append((unit, geometry, origin))
         report.without_boundary += sorted(u.code for u in by_key.values())
-    regions = {code: maps.bounds([geometry]) for code, (unit, geometry, _o) in found.items()
+    report.boundaries += store_boundaries(found)
+
+
+def store_boundaries(found: list[tuple[TerritorialUnit, dict[str, Any], str]]) -> int:
+    """Each unit's geometry, its bounding box and its two SVG paths (maps.py), written where
+    any of them differs from what is stored. The frames are the voivodeships' boxes among
+    `found` (and their union: Poland's), so voivodeships must come with their gminas."""
+    table = UnitBoundary.__table__
+    fields = ("geojson", "origin", *DRAWN)
+    have = {row.unit_id: tuple(getattr(row, f) for f in fields)
+            for row in db.session.execute(sa.select(table.c.unit_id, *(table.c[f] for f in fields)))}
+    regions = {unit.code: maps.bounds([geometry]) for unit, geometry, _o in found
                if unit.level is UnitLevel.VOIVODESHIP}
     country = maps.frame_for(maps.union(regions.values())) if regions else None
     frames = {code: maps.frame_for(box) for code, box in regions.items()}
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    for unit, geometry, origin in found.values():
-        report.boundaries += 1
+    for unit, geometry, origin in found:
         west, south, east, north = maps.bounds([geometry])
         region = frames.get(unit.code[:2])
         row = {"geojson": json.dumps(geometry, separators=(",", ":")), "origin": origin,
@@ -175,6 +180,7 @@ def _load_boundaries(units: dict[str, TerritorialUnit], report: LoadReport) -> N
     if updates:
         db.session.execute(table.update().where(table.c.unit_id == sa.bindparam("b_unit_id"))
                            .values({f: sa.bindparam(f) for f in fields}), updates)
+    return len(found)
 
 
 def _join_key(code: str) -> str:
