@@ -62,7 +62,8 @@ def test_the_same_definition_gives_the_same_group_and_a_saved_one_is_made_again(
     stored = [(m.position, m.distance) for m in groups.stored_members(saved)]
     assert stored == [(n, d) for n, (_c, d) in enumerate(first.found)]
     # Saved again: the same group (the code is the definition's digest).
-    assert groups.save_similar(first.definition.to_json(), similar.names(first), first.found, None).id == saved.id
+    again = groups.save_similar(first.definition.to_json(), similar.names(first), first.found, None)
+    assert again.id == saved.id
 
     # The formula of one indicator changes (a new version): the saved definition still names
     # version 1, so computing it again gives the same members and distances.

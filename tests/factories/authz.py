@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from factories import monitoring
 from factories.accounts import make_user
 from factories.path import World
 from factories.results import LONG_ENOUGH, add_sheet, evaluators
@@ -205,6 +206,11 @@ def _newer_objects(world: World, out: AuthzWorld) -> None:
     out.put("export_job", job.id)
     out.put("user", world.users["advisor_a"].id, world.users["advisor_b"].id)
     _consultations_and_projects(world, out)
+    # The indicator base: the towns' gminas (their names are public), an indicator, their powiats.
+    monitoring.build()
+    out.put("indicator_code", "dochody_wlasne_na_mieszkanca")
+    out.put("unit_code", "3018073", "3217011")
+    out.put("group_code", "powiat-3018", "powiat-3217")
 
 
 def _consultations_and_projects(world: World, out: AuthzWorld) -> None:

@@ -121,8 +121,9 @@ def indicator_page(code: str, year: object = None, group_code: str | None = None
             else:
                 styles[r.unit.code] = (f"m{charts.classify(classes, r.value)}",
                                        f"{r.unit.name}: {fmt(r.value)} {unit_word}")
-        names = {u.code: f"{u.name}: {outside}" for u in units.values()}
-        drawn = maps.compose(where, maps.boundaries(where), styles, names)
+        names = {u.code: u.name for u in units.values()}
+        drawn = maps.compose(where, maps.boundaries(where), styles,
+                             lambda code: f"{names.get(code, code)}: {outside}")
     return IndicatorPage(version=version, code=code, indicators=indicators, years=years,
                          year=chosen_year, group=group, choices=choices, rows=rows, aggregate=aggregate,
                          histogram=charts.histogram(present), classes=classes, map=drawn, region=where,
