@@ -107,8 +107,8 @@ def test_a_definition_that_cannot_be_computed_is_refused_with_the_reason(ctx, ch
 
 
 @pytest.mark.parametrize("extra", [0, 40])
-def test_reading_and_computing_take_three_statements_whatever_the_number_of_gminas(ctx, extra):
+def test_reading_and_computing_take_four_statements_whatever_the_number_of_gminas(ctx, extra):
     base_factory.build(extra=extra)
     with count_queries(db.engine) as log:
         similar.compute(definition())
-    assert log.count == 3, log  # the indicators' versions, the gminas, the values
+    assert log.count == 4, log  # the indicators' versions, the gminas, the variables, the values

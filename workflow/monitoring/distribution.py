@@ -78,10 +78,11 @@ class IndicatorPage:
     fmt: charts.Formatter
 
 
+@readings.no_cycle_collection
 def indicator_page(code: str, year: object = None, group_code: str | None = None,
                    region: str | None = None, locale: str = "pl", with_map: bool = True) -> IndicatorPage:
     """An indicator within a group in a year, with the map of Poland or of one voivodeship:
-    6 statements (7 for a programme's group or a list), whatever the number of gminas."""
+    7 statements (8 for a programme's group or a list), whatever the number of gminas."""
     indicators = readings.current_indicators()
     by_code = {v.indicator.code: v for v in indicators}
     version = by_code.get(code)
@@ -168,6 +169,7 @@ class GroupPage:
 SMALL_GROUP = 400  # members up to which a page reads the values of the members only
 
 
+@readings.no_cycle_collection
 def group_page(code: str, year: object = None, locale: str = "pl") -> GroupPage:
     """A group's members and its figures for every indicator in a year: 6 statements (7 for a
     population class or a programme's group), whatever the number of gminas."""
@@ -183,17 +185,19 @@ def group_page(code: str, year: object = None, locale: str = "pl") -> GroupPage:
     units = readings.gminas()
     formulas = [readings.formula(v) for v in indicators]
     stored: list[UnitGroupMember] = []
+    ids = readings.variable_ids()
     if group.kind in (GroupKind.LIST, GroupKind.SIMILAR):
         stored = groups.stored_members(group)
         member_ids = [m.unit_id for m in stored if m.unit_id in units]
     else:
         extra = groups.population_formula([group], by_code)
-        first = readings.values([extra], [chosen_year]) if extra and chosen_year is not None else None
+        first = readings.values([extra], [chosen_year], ids=ids) \
+            if extra and chosen_year is not None else None
         member_ids = groups.members([group], chosen_year or 0, units, first, by_code)[group.id]
     data: readings.Data = {}
     if chosen_year is not None and member_ids:
         data = readings.values(formulas, [chosen_year],
-                               member_ids if len(member_ids) <= SMALL_GROUP else None)
+                               member_ids if len(member_ids) <= SMALL_GROUP else None, ids=ids)
     people = readings.formula(population).evaluator(chosen_year or 0) if population else None
     place = {m.unit_id: m for m in stored}
     members = [Member(units[i], people(data.get(i, {})) if people else None,

@@ -19,10 +19,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from workflow.extensions import db
 from workflow.models import TerritorialUnit, UnitBoundary, UnitLevel
@@ -130,8 +130,7 @@ class Map:
     outlines: list[str]  # the voivodeships' boundaries (or the one voivodeship's), drawn over
 
 
-@dataclass(frozen=True)
-class Drawn:
+class Drawn(NamedTuple):
     """A unit's stored drawing, as boundaries() reads it."""
 
     code: str
@@ -152,11 +151,11 @@ def boundaries(region: str) -> list[Drawn]:
                                               TerritorialUnit.code.startswith(region)))
     b = UnitBoundary.__table__
     rows = db.session.execute(
-        sa.select(TerritorialUnit.code, TerritorialUnit.level, b.c.min_lon, b.c.min_lat, b.c.max_lon,
-                  b.c.max_lat, b.c.svg_country if region == PL else sa.null(),
+        sa.select(TerritorialUnit.code, sa.type_coerce(TerritorialUnit.level, sa.String), b.c.min_lon,
+                  b.c.min_lat, b.c.max_lon, b.c.max_lat, b.c.svg_country if region == PL else sa.null(),
                   b.c.svg_region if region != PL else sa.null())
         .join(b, b.c.unit_id == TerritorialUnit.id).where(condition).order_by(TerritorialUnit.code)).all()
-    return [Drawn(code, str(level), None if west is None else (west, south, east, north), country, own)
+    return [Drawn(code, level, None if west is None else (west, south, east, north), country, own)
             for code, level, west, south, east, north, country, own in rows]
 
 
@@ -175,16 +174,18 @@ def compose(region: str, drawn: Sequence[Drawn], styles: Mapping[str, tuple[str,
         frame = frame_for(regions[region].box)  # type: ignore[arg-type]
     else:
         return None
-    parts: list[Markup] = []
-    shape = Markup('<path class="{}" d="{}"><title>{}</title></path>')
+    parts: list[str] = []
+    gmina = UnitLevel.GMINA.value
     for d in drawn:
         path = d.country if region == PL else d.region
-        if d.level != UnitLevel.GMINA.value or not path:
+        if d.level != gmina or not path:
             continue
         css, title = styles.get(d.code) or ("mx", outside(d.code))
-        parts.append(shape.format(css, path, title))
+        parts.append(f'<path class="{escape(css)}" d="{escape(path)}"><title>{escape(title)}</title></path>')
     if not parts:
         return None
     outlines = [(d.country if region == PL else d.region) or "" for d in regions.values()
                 if region == PL or d.code == region]
-    return Map(region, frame.view_box, len(parts), Markup("\n").join(parts), [o for o in outlines if o])
+    # Every value in the markup was escaped above.
+    shapes = Markup("\n".join(parts))  # noqa: S704
+    return Map(region, frame.view_box, len(parts), shapes, [o for o in outlines if o])

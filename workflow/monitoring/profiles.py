@@ -73,9 +73,11 @@ class Profile:
     sizes: dict[int, int] = field(default_factory=dict)  # group id -> members
 
 
+@readings.no_cycle_collection
 def unit_profile(code: str, year: object = None, locale: str = "pl") -> Profile:
-    """A gmina's profile: 8 statements at most (the units, the indicators, the gmina's values,
-    its groups, every gmina, their values in the year, a programme's towns, lists' members)."""
+    """A gmina's profile: 9 statements at most (the units, the indicators, the gmina's values,
+    its groups, every gmina, the variables' ids, their values in the year, a programme's towns,
+    lists' members)."""
     found = readings.units_by_code([code, code[:4], code[:2]])
     unit = found.get(code)
     if unit is None or unit.level is not UnitLevel.GMINA:
@@ -131,8 +133,9 @@ class Comparison:
     rows: list[Compared]
 
 
+@readings.no_cycle_collection
 def comparison(codes: Sequence[str], year: object = None, locale: str = "pl") -> Comparison:
-    """Up to COMPARE_MAX gminas side by side, every indicator in a year: 4 statements."""
+    """Up to COMPARE_MAX gminas side by side, every indicator in a year: 5 statements."""
     wanted = list(dict.fromkeys(c.strip() for c in codes if c.strip()))[:COMPARE_MAX]
     found = readings.units_by_code(wanted)
     units = [found[c] for c in wanted if c in found and found[c].level is UnitLevel.GMINA]

@@ -8,9 +8,11 @@ compute.py's one algorithm; nothing here computes an indicator.
 
 from __future__ import annotations
 
+import functools
+import gc
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
@@ -28,6 +30,27 @@ from workflow.models import (
 from workflow.monitoring import compute
 
 Data = dict[int, dict[tuple[str, int], float]]  # unit id -> (variable, year) -> value
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def no_cycle_collection(function: F) -> F:
+    """Run `function` with the cyclic garbage collector paused. A page reads and computes tens
+    of thousands of small tuples and dicts, none in a cycle; their allocation would trigger the
+    collector's full passes over every object of the process (130 ms each with the app loaded,
+    every other request, measured), which find nothing to free. Reference counting frees them
+    as usual; the collector runs again afterwards (as the importer does, decision 0028)."""
+
+    @functools.wraps(function)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if collecting:
+                gc.enable()
+
+    return paused  # type: ignore[return-value]
 
 
 class Gmina(NamedTuple):
@@ -45,12 +68,17 @@ class Gmina(NamedTuple):
         return self.code[:4]
 
 
+KINDS = {k.value: k for k in UnitKind}
+
+
 def gminas() -> dict[int, Gmina]:
-    """Every gmina of the register, by id (2,477 rows: a few milliseconds)."""
+    """Every gmina of the register, by id (2,477 rows: a few milliseconds; the kind read as
+    text and looked up, which is a third of the cost of the column's own conversion)."""
     rows = db.session.execute(
-        sa.select(TerritorialUnit.id, TerritorialUnit.code, TerritorialUnit.name, TerritorialUnit.kind)
+        sa.select(TerritorialUnit.id, TerritorialUnit.code, TerritorialUnit.name,
+                  sa.type_coerce(TerritorialUnit.kind, sa.String))
         .where(TerritorialUnit.level == UnitLevel.GMINA).order_by(TerritorialUnit.code)).all()
-    return {r[0]: Gmina(*r) for r in rows}
+    return {i: Gmina(i, code, name, KINDS[kind]) for i, code, name, kind in rows}
 
 
 def units_by_code(codes: Iterable[str]) -> dict[str, TerritorialUnit]:
@@ -112,27 +140,36 @@ def needs(formulas: Iterable[compute.Formula], years: Iterable[int]) -> dict[int
     return out
 
 
+def variable_ids() -> dict[str, int]:
+    """Every variable's id by code (a few dozen rows)."""
+    return dict(db.session.execute(sa.select(Variable.code, Variable.id)).all())
+
+
+@no_cycle_collection
 def values(formulas: Iterable[compute.Formula], years: Iterable[int],
-           unit_ids: Sequence[int] | None = None) -> Data:
-    """The values the formulas need for `years`, per unit id: ONE statement, one row per unit
-    (the variables pivoted by the database), each year's variables read through the index
-    that holds the values (ix_variable_value_reading), for the units asked or for all."""
+           unit_ids: Sequence[int] | None = None, ids: Mapping[str, int] | None = None) -> Data:
+    """The values the formulas need for `years`, per unit id: ONE statement, one branch per
+    year (UNION ALL), each reading its variables from the index that holds the values
+    (ix_variable_value_reading) without visiting the table; for the units asked or for all.
+    `ids` (variable_ids()) is read first when not given: one statement more."""
     wanted = needs(formulas, years)
-    if not wanted:
+    if not wanted or (unit_ids is not None and not unit_ids):
         return {}
-    keys = [(code, year) for year, codes in sorted(wanted.items()) for code in sorted(codes)]
-    variable = Variable.__table__
+    ids = ids if ids is not None else variable_ids()
+    code_of = {i: c for c, i in ids.items()}
     vv = VariableValue.__table__
-    columns = [sa.func.max(sa.case((sa.and_(variable.c.code == code, vv.c.year == year), vv.c.value)))
-               for code, year in keys]
-    query = (sa.select(vv.c.unit_id, *columns)
-             .join(variable, variable.c.id == vv.c.variable_id)
-             .where(sa.or_(*(sa.and_(vv.c.year == year, variable.c.code.in_(sorted(codes)))
-                             for year, codes in sorted(wanted.items()))))
-             .group_by(vv.c.unit_id))
-    if unit_ids is not None:
-        if not unit_ids:
-            return {}
-        query = query.where(vv.c.unit_id.in_(sorted(set(unit_ids))))
-    return {row[0]: {k: v for k, v in zip(keys, row[1:], strict=True) if v is not None}
-            for row in db.session.execute(query).all()}
+    branches = []
+    for year, codes in sorted(wanted.items()):
+        branch = sa.select(vv.c.unit_id, vv.c.variable_id, vv.c.year, vv.c.value).where(
+            vv.c.year == year, vv.c.variable_id.in_(sorted(ids[c] for c in codes if c in ids)))
+        if unit_ids is not None:
+            branch = branch.where(vv.c.unit_id.in_(sorted(set(unit_ids))))
+        branches.append(branch)
+    query = branches[0] if len(branches) == 1 else sa.union_all(*branches)
+    data: Data = {}
+    for unit_id, variable_id, year, value in db.session.execute(query).all():
+        found = data.get(unit_id)
+        if found is None:
+            found = data[unit_id] = {}
+        found[(code_of[variable_id], year)] = value
+    return data

@@ -148,14 +148,17 @@ def check(definition: Definition, known: Mapping[str, Mapping[int, IndicatorVers
                       definition.among)
 
 
+@readings.no_cycle_collection
 def compute(definition: Definition) -> Result:
     """The group a definition describes, read and computed: the indicators' versions, the
-    gminas, the values (3 statements; 3 or 4 more for a group compared within)."""
+    gminas, the variables' ids, the values (4 statements; 3 or 4 more for a group compared
+    within)."""
     known = versions_of([c.indicator for c in definition.criteria])
     definition = check(definition, known)
     chosen = [known[c.indicator][c.version or 0] for c in definition.criteria]
     formulas = [readings.formula(v) for v in chosen]
     units = readings.gminas()
+    ids = readings.variable_ids()
     anchor = next((u.id for u in units.values() if u.code == definition.anchor), None)
     if anchor is None:
         raise groups.GroupRefused(errors={"anchor": [_l("Nie ma gminy o kodzie TERYT %(code)s.",
@@ -167,9 +170,9 @@ def compute(definition: Definition) -> Result:
             raise groups.GroupRefused(errors={"among": [_l("Nie ma takiej grupy.")]})
         current = readings.current_by_code()
         extra = groups.population_formula([group], current)
-        data_for_group = readings.values([extra], [definition.year]) if extra else None
+        data_for_group = readings.values([extra], [definition.year], ids=ids) if extra else None
         among = set(groups.members([group], definition.year, units, data_for_group, current)[group.id])
-    data = readings.values(formulas, [definition.year])
+    data = readings.values(formulas, [definition.year], ids=ids)
     evaluators = [f.evaluator(definition.year) for f in formulas]
     points: dict[str, list[float]] = {}
     for unit_id, unit_data in data.items():
