@@ -30,6 +30,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from workflow.extensions import db
 from workflow.models import (
@@ -381,15 +382,28 @@ def save_list(name: str, codes_text: str, user: User | None) -> UnitGroup:
     if errors:
         raise GroupRefused(errors=errors)
     definition = {"units": codes}
-    code = definition_code("list", {"name": name, **definition})
-    group = get(code)
-    if group is None:
-        group = UnitGroup(code=code, kind=GroupKind.LIST, name_pl=name, name_en=name,
-                          definition=definition, standard=False,
-                          created_by_id=user.id if user is not None else None)
-        db.session.add(group)
-        db.session.flush()
-        _set_members(group, codes)
+    group = UnitGroup(code=definition_code("list", {"name": name, **definition}), kind=GroupKind.LIST,
+                      name_pl=name, name_en=name, definition=definition, standard=False,
+                      created_by_id=user.id if user is not None else None)
+    return _save(group, codes, None)
+
+
+def _save(group: UnitGroup, codes: Sequence[str], distances: Sequence[float | None] | None) -> UnitGroup:
+    """A person's group, unless one of the same code (the same definition) exists: then that
+    one, also when another request saved it a moment ago (the unique code decides)."""
+    found = get(group.code)
+    if found is not None:
+        return found
+    try:
+        with db.session.begin_nested():
+            db.session.add(group)
+            db.session.flush()
+            _set_members(group, codes, distances)
+    except IntegrityError:
+        found = get(group.code)
+        if found is None:
+            raise
+        return found
     db.session.commit()
     return group
 
@@ -398,14 +412,7 @@ def save_similar(definition: Mapping[str, Any], names: tuple[str, str], found: S
                  user: User | None) -> UnitGroup:
     """A "most similar" group as similar.py computed it: its definition, and the members in
     order of distance (the anchor first). Saving the same definition again gives the same group."""
-    code = definition_code("similar", definition)
-    group = get(code)
-    if group is None:
-        group = UnitGroup(code=code, kind=GroupKind.SIMILAR, name_pl=names[0], name_en=names[1],
-                          definition=dict(definition), standard=False,
-                          created_by_id=user.id if user is not None else None)
-        db.session.add(group)
-        db.session.flush()
-        _set_members(group, [c for c, _d in found], [d for _c, d in found])
-    db.session.commit()
-    return group
+    group = UnitGroup(code=definition_code("similar", definition), kind=GroupKind.SIMILAR,
+                      name_pl=names[0], name_en=names[1], definition=dict(definition), standard=False,
+                      created_by_id=user.id if user is not None else None)
+    return _save(group, [c for c, _d in found], [d for _c, d in found])
