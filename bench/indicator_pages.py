@@ -11,7 +11,8 @@ data/bdl/bdl_gminy_2010-2019_long_compact.csv and the system's groups, then meas
   spread over the register, REPEATS times each: reading (3 statements) and computing; and the
   pure part alone (`similar.nearest` on the points already read);
 - pages: `gunicorn -w 1 wsgi:app` serving the database; each page REPEATS times after a
-  warm-up, against the static floor (GET /static/style.css from the same gunicorn): the
+  warm-up, wall time and the worker's CPU time (from /proc, steadier on a shared machine),
+  against the static floor (GET /static/style.css from the same gunicorn): the
   indicator page over all gminas with its map, the indicator in one voivodeship, a gmina's
   profile, ten gminas compared, a group's page, the most similar page; with each page's SQL
   statements (counted in-process), its size and its size compressed (gzip -6).
@@ -72,7 +73,7 @@ def bench_similar() -> dict[str, object]:
         TerritorialUnit.level == UnitLevel.GMINA).order_by(TerritorialUnit.code)))
     anchors = codes[::len(codes) // 20][:20]
     criteria = tuple(similar.Criterion(c, w) for c, w in WEIGHTS.items())
-    whole, pure = [], []
+    whole, cpu, pure = [], [], []
     similar.compute(similar.Definition(anchors[0], criteria, YEAR))  # warm-up
     with count_queries(db.engine) as log:
         result = similar.compute(similar.Definition(anchors[0], criteria, YEAR))
@@ -80,9 +81,10 @@ def bench_similar() -> dict[str, object]:
         definition = similar.Definition(anchor, criteria, YEAR)
         for _ in range(REPEATS):
             db.session.expire_all()
-            started = time.perf_counter()
+            started, used = time.perf_counter(), time.process_time()
             found = similar.compute(definition)
             whole.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - used)
         # The pure part on every compared gmina: read them once, outside the clock.
         formulas = [readings.formula(v) for v in found.versions]
         data = readings.values(formulas, [YEAR])
@@ -99,7 +101,14 @@ def bench_similar() -> dict[str, object]:
     return {"compared": result.compared, "statements": log.count, "anchors": len(anchors),
             "whole": median_ms(whole), "whole_min": min(whole) * 1000,
             "whole_p90": statistics.quantiles(whole, n=10)[-1] * 1000,
-            "pure": median_ms(pure)}
+            "cpu": median_ms(cpu), "pure": median_ms(pure)}
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc: what a request costs
+    the server, whatever else the machine is doing."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def fetch(url: str) -> tuple[float, bytes]:
@@ -124,18 +133,22 @@ def bench_pages(app, database_url: str, workdir: Path) -> dict[str, object]:  # 
     server = Server(env, workdir)
     out: dict[str, object] = {}
     try:
-        server.worker()
+        worker = server.worker()
         for _ in range(5):
             fetch(server.url + "/static/style.css")
-        floor = [fetch(server.url + "/static/style.css")[0] for _ in range(REPEATS * 2)]
+        used = cpu_seconds(worker)
+        floor = [fetch(server.url + "/static/style.css")[0] for _ in range(REPEATS * 5)]
         out["floor"] = median_ms(floor)
+        out["floor_cpu"] = (cpu_seconds(worker) - used) / len(floor) * 1000
         for name, url in PAGES.items():
             fetch(server.url + url)
             times, body = [], b""
+            used = cpu_seconds(worker)
             for _ in range(REPEATS):
                 took, body = fetch(server.url + url)
                 times.append(took)
-            out[name] = (median_ms(times), counts[name], len(body), len(gzip.compress(body, 6)))
+            spent = (cpu_seconds(worker) - used) / REPEATS * 1000
+            out[name] = (median_ms(times), spent, counts[name], len(body), len(gzip.compress(body, 6)))
     finally:
         server.stop()
     return out
@@ -153,10 +166,10 @@ def run(label: str, database_url: str, workdir: Path) -> dict[str, object]:
         definitions.load()
         importer.import_file(LONG)
         groups.ensure_standard()
-        if db.session.connection().dialect.name == "postgresql":
-            db.session.commit()
-            db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
+        if db.engine.dialect.name == "postgresql":  # what autovacuum does after a load
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text("VACUUM ANALYZE"))
         print(f"  [{label}] loaded in {time.perf_counter() - started:.1f} s", flush=True)
         out = {"similar": bench_similar()}
         db.session.remove()
@@ -174,15 +187,20 @@ def report(label: str, r: dict[str, object]) -> None:
           f"{s['anchors']} anchors × {REPEATS} runs")
     print(f"  read + compute (similar.compute, {s['statements']} statements): median {s['whole']:.1f} ms, "
           f"fastest {s['whole_min']:.1f} ms, 90th percentile {s['whole_p90']:.1f} ms   (target ≤ 50 ms)")
+    print(f"  the same, CPU time of this process (SQLite's work included, PostgreSQL's not): "
+          f"median {s['cpu']:.1f} ms")
     print(f"  computing alone (similar.nearest on the points read):  median {s['pure']:.1f} ms")
     pages = r["pages"]
     floor = float(pages["floor"])  # type: ignore[arg-type]
-    print(f"{label}: pages served by gunicorn -w 1, median of {REPEATS}; static floor "
-          f"(/static/style.css) {floor:.1f} ms")
-    print(f"  {'page':38} {'ms':>8} {'× floor':>8} {'SQL':>4} {'bytes':>9} {'gzip':>8}")
+    floor_cpu = float(pages["floor_cpu"])  # type: ignore[arg-type]
+    print(f"{label}: pages served by gunicorn -w 1, median of {REPEATS} (wall), and the worker's CPU "
+          f"time per request; static floor (/static/style.css) {floor:.1f} ms, {floor_cpu:.1f} ms CPU")
+    print(f"  {'page':38} {'ms':>8} {'× floor':>8} {'CPU ms':>8} {'× floor':>8} {'SQL':>4} "
+          f"{'bytes':>9} {'gzip':>8}")
     for name in PAGES:
-        ms, statements, size, packed = pages[name]  # type: ignore[misc]
-        print(f"  {name:38} {ms:8.1f} {ms / floor:8.1f} {statements:4d} {size:9,} {packed:8,}")
+        ms, cpu, statements, size, packed = pages[name]  # type: ignore[misc]
+        print(f"  {name:38} {ms:8.1f} {ms / floor:8.1f} {cpu:8.1f} {cpu / floor_cpu:8.1f} "
+              f"{statements:4d} {size:9,} {packed:8,}")
 
 
 def main() -> None:
