@@ -78,6 +78,7 @@ code codes confirm disable factor recovery start two
 data erase privacy
 approval partnerships records
 document comments answer close report projects tasks feasibility key
+groups indicators similar units
 """.split())
 
 

@@ -23,6 +23,8 @@ from workflow.advice import consultations as log
 from workflow.consultation import operations as consultations
 from workflow.evaluation import criteria, sheets
 from workflow.messaging.notifications import TemplateError
+from workflow.monitoring import distribution
+from workflow.monitoring import groups as peer_groups
 from workflow.partnership import setup
 from workflow.path import deadlines, documents, transitions, upload_checks
 from workflow.privacy import erasure
@@ -181,6 +183,9 @@ EXAMPLES: dict[type[Refused], Callable[[], Refused]] = {
     consultations.ConsultationNotFound: lambda: consultations.ConsultationNotFound(7),
     projects.ProjectRefused: lambda: projects.ProjectRefused([projects.STALE], stale=True),
     projects.ProjectNotFound: lambda: projects.ProjectNotFound(7),
+    peer_groups.GroupRefused: lambda: peer_groups.GroupRefused(
+        errors={"units": [_l("Nie ma gmin o tych kodach TERYT: %(codes)s.", codes="<I.1>")]}),
+    distribution.NotAvailable: lambda: distribution.NotAvailable(),
 }
 
 
