@@ -9,7 +9,7 @@ the unit's voivodeship (filled by `flask units load`). variable_value gets an in
 its key and value, from which pages read without visiting the table. docs/decisions/0032.
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0019
 Create Date: 2026-12-05 08:15:51
 """
 
@@ -22,7 +22,7 @@ import workflow.models.types
 
 
 revision = '0020'
-down_revision = '0017'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
