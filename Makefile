@@ -27,12 +27,14 @@ migrate: install
 seed: migrate
 	$(FLASK) demo seed
 
-# The indicator base: TERYT units and boundaries, the definitions, the GUS BDL values
+# The indicator base: TERYT units and boundaries, the definitions, the GUS BDL values, the
+# system's peer groups
 # (docs/operations.md). Idempotent; about 20 s on SQLite, most of it the 416,370 values.
 indicators: migrate
 	$(FLASK) units load
 	$(FLASK) indicators define
 	$(FLASK) indicators import data/bdl/bdl_gminy_2010-2019_long_compact.csv
+	$(FLASK) groups standard
 
 run: seed indicators
 	@echo ""

@@ -79,6 +79,7 @@ data erase privacy
 approval partnerships records
 document comments answer close report projects tasks feasibility key
 api v1 units variables indicators versions values groups aggregates openapi docs
+groups indicators similar units
 """.split())
 
 

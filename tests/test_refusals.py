@@ -24,6 +24,8 @@ from workflow.api import http as api_http
 from workflow.consultation import operations as consultations
 from workflow.evaluation import criteria, sheets
 from workflow.messaging.notifications import TemplateError
+from workflow.monitoring import distribution
+from workflow.monitoring import groups as peer_groups
 from workflow.partnership import setup
 from workflow.path import deadlines, documents, transitions, upload_checks
 from workflow.privacy import erasure
@@ -184,6 +186,9 @@ EXAMPLES: dict[type[Refused], Callable[[], Refused]] = {
     projects.ProjectNotFound: lambda: projects.ProjectNotFound(7),
     api_http.BadQuery: lambda: api_http.refuse("version", _l("Wersję definicji można podać tylko z jednym "
                                                              "wskaźnikiem.")),
+    peer_groups.GroupRefused: lambda: peer_groups.GroupRefused(
+        errors={"units": [_l("Nie ma gmin o tych kodach TERYT: %(codes)s.", codes="<I.1>")]}),
+    distribution.NotAvailable: lambda: distribution.NotAvailable(),
 }
 
 

@@ -12,18 +12,16 @@ its URL with town A's object and then with town B's.
 from __future__ import annotations
 
 import io
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from factories import monitoring
 from factories.accounts import make_user
-from factories.api import KRAKOW, build_base
 from factories.path import World
 from factories.results import LONG_ENOUGH, add_sheet, evaluators
 from worker.tasks import run_export
@@ -208,12 +206,12 @@ def _newer_objects(world: World, out: AuthzWorld) -> None:
     out.put("export_job", job.id)
     out.put("user", world.users["advisor_a"].id, world.users["advisor_b"].id)
     _consultations_and_projects(world, out)
-    # The indicator base behind the open API: public, the same for every role.
-    with tempfile.TemporaryDirectory() as folder:
-        build_base(Path(folder))
-    out.put("unit_code", KRAKOW)
-    out.put("indicator_code", "ludnosc")
-    out.put("group_id", "voivodeship-12")
+    # The indicator base: the towns' gminas (their names are public), an indicator, their powiats.
+    monitoring.build()
+    out.put("indicator_code", "dochody_wlasne_na_mieszkanca")
+    out.put("unit_code", "3018073", "3217011")
+    out.put("group_code", "powiat-3018", "powiat-3217")
+    out.put("group_id", "voivodeship-30")  # the open API's name of a group
 
 
 def _consultations_and_projects(world: World, out: AuthzWorld) -> None:

@@ -296,6 +296,24 @@ ENTRIES: dict[str, Entry] = {
     "projects.add_task": Entry(arg("project_id", "project"), TEAM_ACTS),
     "projects.delete_task": Entry(lambda o: {"project_id": o("project"), "task_id": o("task")}, TEAM_ACTS),
     "projects.feasibility": Entry(arg("project_id", "project"), TEAM_ACTS),
+    # the indicator base: public pages and files; a signed-in person may save a group
+    "indicators.index": Entry(no_args, everyone),
+    "indicators.units": Entry(no_args, everyone),
+    "indicators.indicator": Entry(arg("code", "indicator_code"), everyone),
+    "indicators.indicator_download": Entry(lambda o: [{"code": o("indicator_code"), "fmt": f}
+                                                      for f in ("csv", "xlsx")], everyone),
+    "indicators.unit": Entry(arg("code", "unit_code"), everyone),
+    "indicators.unit_download": Entry(lambda o: [{"code": o("unit_code"), "fmt": f}
+                                                 for f in ("csv", "xlsx")], everyone),
+    "indicators.compare": Entry(no_args, everyone),
+    "indicators.compare_download": Entry(lambda _o: [{"fmt": f} for f in ("csv", "xlsx")], everyone),
+    "groups.index": Entry(no_args, everyone),
+    "groups.group": Entry(arg("code", "group_code"), everyone),
+    "groups.download": Entry(lambda o: [{"code": o("group_code"), "fmt": f}
+                                        for f in ("csv", "xlsx", "json")], everyone),
+    "groups.similar_page": Entry(no_args, everyone),
+    "groups.save_similar": Entry(no_args, logged_in),
+    "groups.new_list": Entry(no_args, logged_in),
     # personal data: the notice is public; a person's data is the coordinator's alone
     "privacy.notice": Entry(no_args, everyone),
     "privacy.index": Entry(no_args, COORDINATOR),

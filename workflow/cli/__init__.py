@@ -14,7 +14,7 @@ import states
 from workflow.cli.accounts import accounts_cli
 from workflow.cli.api import api_cli
 from workflow.cli.documents import documents_cli
-from workflow.cli.monitoring import indicators_cli, units_cli
+from workflow.cli.monitoring import groups_cli, indicators_cli, units_cli
 from workflow.cli.privacy import privacy_cli
 from workflow.cli.rank import rank_cli
 from workflow.cli.reminders import reminders_cli
@@ -35,6 +35,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(units_cli)
     app.cli.add_command(indicators_cli)
     app.cli.add_command(api_cli)
+    app.cli.add_command(groups_cli)
 
 
 @click.group(help="Demo programme RL-2020.")

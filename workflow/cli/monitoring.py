@@ -1,8 +1,11 @@
-"""`flask units ...` and `flask indicators ...`: the indicator base on the command line.
+"""`flask units ...`, `flask indicators ...`, `flask groups ...`: the indicator base on the command line.
 
     flask --app wsgi units load [--register FILE] [--no-boundaries]
     flask --app wsgi indicators define [FILE]
     flask --app wsgi indicators import FILE [--variable CODE] [--status final|provisional]
+    flask --app wsgi groups standard
+    flask --app wsgi groups similar TERYT --indicator CODE[:WEIGHT] ... --year Y [--size N] [--among GROUP]
+    flask --app wsgi groups check CODE
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ import click
 import sqlalchemy as sa
 
 from workflow.extensions import db
-from workflow.models import TerritorialUnit, ValueStatus, Variable
-from workflow.monitoring import bdl, definitions, importer, units
+from workflow.models import GroupKind, TerritorialUnit, ValueStatus, Variable
+from workflow.monitoring import bdl, definitions, groups, importer, readings, similar, units
 
 
 @click.group("units", help="Territorial units of the TERYT register (gminas, powiats, voivodeships).")
@@ -84,3 +87,59 @@ def indicators_import(file: Path, variable: str | None, status: str) -> None:
     for reason, n in report.reasons.most_common():
         pl, en = bdl.REASONS[reason]
         click.echo(f"  odrzucone / rejected {n}: {pl} / {en}; np. {'; '.join(report.examples[reason])}")
+
+
+@click.group("groups", help="Peer groups of gminas: the system's groups, most similar groups.")
+def groups_cli() -> None:
+    pass
+
+
+@groups_cli.command("standard")
+def groups_standard() -> None:
+    """Make or update the system's groups: every gmina, voivodeships, powiats, kinds,
+    population classes, each programme's towns, the 32 monitoring cities (idempotent)."""
+    report = groups.ensure_standard()
+    click.echo(f"Grupy / groups: dodane / added {report.added}, zmienione / updated {report.updated}, "
+               f"bez zmian / unchanged {report.unchanged}")
+    if report.unknown_units:
+        click.echo(f"  kody bez jednostki / codes without a unit: {' '.join(report.unknown_units)}")
+
+
+@groups_cli.command("similar")
+@click.argument("anchor")
+@click.option("--indicator", "criteria", multiple=True, required=True, metavar="CODE[:WEIGHT]",
+              help="An indicator and its weight (1 unless given); repeat for each.")
+@click.option("--year", type=int, required=True)
+@click.option("--size", type=int, default=similar.DEFAULT_SIZE, show_default=True)
+@click.option("--among", default=groups.ALL, show_default=True, help="The group compared within.")
+def groups_similar(anchor: str, criteria: tuple[str, ...], year: int, size: int, among: str) -> None:
+    """The gminas most similar to ANCHOR (a TERYT code) in the indicators given."""
+    chosen = []
+    for item in criteria:
+        code, _, weight = item.partition(":")
+        chosen.append(similar.Criterion(code, float(weight or 1)))
+    try:
+        result = similar.compute(similar.Definition(anchor, tuple(chosen), year, size, among))
+    except groups.GroupRefused as refused:
+        raise click.ClickException(str(refused)) from refused
+    click.echo(f"porównano / compared {result.compared} gmin; {similar.METHOD}")
+    for place, (code, distance) in enumerate(result.found):
+        click.echo(f"{place:3d}  {code}  {distance:8.4f}  {result.names[code]}")
+
+
+@groups_cli.command("check")
+@click.argument("code")
+def groups_check(code: str) -> None:
+    """Compute a saved "most similar" group again from its definition and compare."""
+    group = groups.get(code)
+    if group is None or group.kind is not GroupKind.SIMILAR:
+        raise click.ClickException(f"no most-similar group {code!r}")
+    result = similar.compute(similar.Definition.from_json(group.definition))
+    stored = [(m.unit_id, m.distance) for m in groups.stored_members(group)]
+    ids = {u.code: u.id for u in readings.units_by_code(c for c, _d in result.found).values()}
+    again = [(ids[c], d) for c, d in result.found]
+    same = [u for u, _d in stored] == [u for u, _d in again]
+    click.echo(f"{code}: {'the same members' if same else 'DIFFERENT members'} "
+               f"({len(stored)} stored, {len(again)} computed again)")
+    if not same:
+        raise SystemExit(1)

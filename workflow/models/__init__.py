@@ -47,6 +47,7 @@ from workflow.models.evaluation import (
 from workflow.models.export import ExportJob, ExportKind, ExportStatus
 from workflow.models.monitoring import (
     Dimension,
+    GroupKind,
     Indicator,
     IndicatorType,
     IndicatorVersion,
@@ -55,6 +56,8 @@ from workflow.models.monitoring import (
     SourceKind,
     TerritorialUnit,
     UnitBoundary,
+    UnitGroup,
+    UnitGroupMember,
     UnitKind,
     UnitLevel,
     ValueRevision,
@@ -162,6 +165,7 @@ __all__ = [
     "StageSignoff",
     "User",
     "Dimension",
+    "GroupKind",
     "Indicator",
     "IndicatorType",
     "IndicatorVersion",
@@ -170,6 +174,8 @@ __all__ = [
     "SourceKind",
     "TerritorialUnit",
     "UnitBoundary",
+    "UnitGroup",
+    "UnitGroupMember",
     "UnitKind",
     "UnitLevel",
     "ValueRevision",

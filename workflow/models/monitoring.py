@@ -88,6 +88,16 @@ class UnitBoundary(db.Model):
     geojson: Mapped[str] = mapped_column(Text)
     # Where the geometry came from (file and commit), as data/geo/README.md gives it.
     origin: Mapped[str] = mapped_column(String(200))
+    # The geometry's bounding box (degrees), from which a map's frame is made, and the geometry
+    # drawn for a map (workflow/monitoring/maps.py, decision 0032): an SVG path projected into
+    # the frame of Poland and into the frame of the unit's voivodeship, with whole relative
+    # coordinates. Made by `flask units load` from the geometry above.
+    min_lon: Mapped[float | None] = mapped_column(Double)
+    min_lat: Mapped[float | None] = mapped_column(Double)
+    max_lon: Mapped[float | None] = mapped_column(Double)
+    max_lat: Mapped[float | None] = mapped_column(Double)
+    svg_country: Mapped[str | None] = mapped_column(Text)
+    svg_region: Mapped[str | None] = mapped_column(Text)
 
 
 class Variable(db.Model):
@@ -148,6 +158,9 @@ class VariableValue(db.Model):
         CheckConstraint("status IN ('provisional', 'final', 'corrected')", name="status_known"),
         CheckConstraint("revision >= 1", name="revision_positive"),
         Index("ix_variable_value_unit", "unit_id", "variable_id", "year"),
+        # The key and the value: the pages read a year's values of a few variables for every
+        # unit from this index alone, without visiting the table (decision 0032).
+        Index("ix_variable_value_reading", "variable_id", "year", "unit_id", "value"),
     )
 
     variable_id: Mapped[int] = mapped_column(ForeignKey("monitoring_variable.id", ondelete="CASCADE"),
@@ -270,3 +283,63 @@ class IndicatorVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     indicator: Mapped[Indicator] = relationship(back_populates="versions")
+
+
+# --- peer groups (docs/decisions/0032) ----------------------------------------------------------
+
+class GroupKind(enum.StrEnum):
+    """How a group's members are found. The first four are rules over the register, the values
+    and the programmes, applied whenever the group is read (no member rows); a list and a
+    "most similar" group keep their members (UnitGroupMember) beside the definition that made
+    them, so that anyone can check them by computing them again."""
+
+    ADMINISTRATIVE = "administrative"  # {"within": "PL" | a voivodeship's or powiat's code}
+    UNIT_KIND = "unit_kind"  # {"kind": "urban" | "rural" | "urban_rural"}
+    POPULATION = "population"  # {"indicator", "at_least", "below", "year" (None: the year read)}
+    PROGRAMME = "programme"  # {"programme": code}: the municipalities of its applicants
+    LIST = "list"  # {"units": [codes]}
+    SIMILAR = "similar"  # {"anchor", "indicators": [{code, version, weight}], "year", "size", "among"}
+
+
+class UnitGroup(db.Model):
+    """A peer group of gminas: its stable code (in URLs and the API), names, kind and the
+    definition (JSON) that rebuilds it. `standard` groups are made by the system from the
+    register, the programmes and the data files (`flask groups standard`); the others by a
+    person (`created_by`)."""
+
+    __tablename__ = "unit_group"
+    __table_args__ = (
+        CheckConstraint(_in("kind", GroupKind), name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[GroupKind] = mapped_column(str_enum(GroupKind, 20))
+    name_pl: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    standard: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    def name(self, locale: str | None) -> str:
+        return self.name_en if (locale or "pl").startswith("en") else self.name_pl
+
+
+class UnitGroupMember(db.Model):
+    """A member of a list or of a "most similar" group: its place (the order of a list; the
+    rank by distance in a similar group, 0 for the unit it was computed for) and distance."""
+
+    __tablename__ = "unit_group_member"
+    __table_args__ = (
+        CheckConstraint("position >= 0", name="position_positive"),
+        CheckConstraint("distance IS NULL OR distance >= 0", name="distance_positive"),
+    )
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("unit_group.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("territorial_unit.id", ondelete="CASCADE"),
+                                         primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    distance: Mapped[float | None] = mapped_column(Double)

@@ -20,7 +20,7 @@ between order statistics (the "type 7" rule of R and numpy, PostgreSQL's percent
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +74,34 @@ class Formula:
         parts = self.parts(data, year)
         return None if parts is None else self.scale * parts[0] / parts[1]
 
+    def evaluator(self, year: int) -> Callable[[UnitData], float | None]:
+        """`value(data, year)` as a function of the data alone, its keys worked out once: the
+        same sums in the same order, for computing one year over thousands of units."""
+        numerator = [((t.variable, t.year_for(year)), t.coefficient) for t in self.numerator]
+        denominator = [((t.variable, t.year_for(year)), t.coefficient) for t in self.denominator]
+        scale = self.scale
+
+        def value(data: UnitData) -> float | None:
+            top = 0.0
+            for key, coefficient in numerator:
+                v = data.get(key)
+                if v is None:
+                    return None
+                top += coefficient * v
+            if not denominator:
+                return scale * top / 1.0
+            bottom = 0.0
+            for key, coefficient in denominator:
+                v = data.get(key)
+                if v is None:
+                    return None
+                bottom += coefficient * v
+            if bottom == 0:
+                return None
+            return scale * top / bottom
+
+        return value
+
     def to_json(self) -> dict[str, Any]:
         return {"numerator": [_term_json(t) for t in self.numerator],
                 "denominator": [_term_json(t) for t in self.denominator],
@@ -116,8 +144,9 @@ def _term(data: Mapping[str, Any]) -> Term:
 def unit_values(formula: Formula, data: Mapping[Any, UnitData], year: int) -> dict[Any, float]:
     """Each unit's value in `year` (units without one are left out)."""
     out: dict[Any, float] = {}
+    compute = formula.evaluator(year)
     for unit, values in data.items():
-        value = formula.value(values, year)
+        value = compute(values)
         if value is not None:
             out[unit] = value
     return out

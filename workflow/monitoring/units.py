@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from workflow.extensions import db
 from workflow.models import TerritorialUnit, UnitBoundary, UnitKind, UnitLevel
+from workflow.monitoring import maps
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
@@ -31,6 +32,8 @@ GEO_FILES = {
     UnitLevel.VOIVODESHIP: DATA / "geo" / "poland.voivodeships.json",
 }
 GEO_ORIGIN = "jusuff/PolandGeoJson@d96c034dbd0ac545a5daddfac5a45d1807c63e09 data/{name} (The Unlicense)"
+# What a load draws from each geometry for the maps (maps.py).
+DRAWN = ("min_lon", "min_lat", "max_lon", "max_lat", "svg_country", "svg_region")
 DECIMALS = 4  # about 10 m: far finer than any map of Poland or of a voivodeship needs
 
 # TERYT RODZ of a gmina: 1 urban, 2 rural, 3 urban-rural. 4 and 5 are the town and the rural
@@ -134,31 +137,50 @@ def ensure(codes: Iterable[str], register: Path = DEFAULT_REGISTER) -> dict[str,
 
 
 def _load_boundaries(units: dict[str, TerritorialUnit], report: LoadReport) -> None:
-    have = {unit_id: geojson for unit_id, geojson in db.session.execute(
-        sa.select(UnitBoundary.unit_id, UnitBoundary.geojson))}
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
+    """The geometries of the boundary files, joined to the units (see the module)."""
+    found: list[tuple[TerritorialUnit, dict[str, Any], str]] = []
     for level, path in GEO_FILES.items():
         by_key = {_join_key(u.code): u for u in units.values() if u.level is level}
         origin = GEO_ORIGIN.format(name=path.name)
         for key, geometry in read_boundaries(path):
             unit = by_key.pop(key, None)
-            if unit is None:
-                continue
-            text = json.dumps(geometry, separators=(",", ":"))
-            report.boundaries += 1
-            if unit.id not in have:
-                inserts.append({"unit_id": unit.id, "geojson": text, "origin": origin})
-            elif have[unit.id] != text:
-                updates.append({"b_unit_id": unit.id, "geojson": text, "origin": origin})
+            if unit is not None:
+                found.append((unit, geometry, origin))
         report.without_boundary += sorted(u.code for u in by_key.values())
+    report.boundaries += store_boundaries(found)
+
+
+def store_boundaries(found: list[tuple[TerritorialUnit, dict[str, Any], str]]) -> int:
+    """Each unit's geometry, its bounding box and its two SVG paths (maps.py), written where
+    any of them differs from what is stored. The frames are the voivodeships' boxes among
+    `found` (and their union: Poland's), so voivodeships must come with their gminas."""
+    table = UnitBoundary.__table__
+    fields = ("geojson", "origin", *DRAWN)
+    have = {row.unit_id: tuple(getattr(row, f) for f in fields)
+            for row in db.session.execute(sa.select(table.c.unit_id, *(table.c[f] for f in fields)))}
+    regions = {unit.code: maps.bounds([geometry]) for unit, geometry, _o in found
+               if unit.level is UnitLevel.VOIVODESHIP}
+    country = maps.frame_for(maps.union(regions.values())) if regions else None
+    frames = {code: maps.frame_for(box) for code, box in regions.items()}
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for unit, geometry, origin in found:
+        west, south, east, north = maps.bounds([geometry])
+        region = frames.get(unit.code[:2])
+        row = {"geojson": json.dumps(geometry, separators=(",", ":")), "origin": origin,
+               "min_lon": west, "min_lat": south, "max_lon": east, "max_lat": north,
+               "svg_country": maps.svg_path(geometry, country) if country else None,
+               "svg_region": maps.svg_path(geometry, region) if region else None}
+        if unit.id not in have:
+            inserts.append({"unit_id": unit.id, **row})
+        elif have[unit.id] != tuple(row[f] for f in fields):
+            updates.append({"b_unit_id": unit.id, **row})
     if inserts:
         db.session.execute(sa.insert(UnitBoundary), inserts)
     if updates:
-        table = UnitBoundary.__table__
         db.session.execute(table.update().where(table.c.unit_id == sa.bindparam("b_unit_id"))
-                           .values(geojson=sa.bindparam("geojson"), origin=sa.bindparam("origin")),
-                           updates)
+                           .values({f: sa.bindparam(f) for f in fields}), updates)
+    return len(found)
 
 
 def _join_key(code: str) -> str:

@@ -1,0 +1,209 @@
+"""An indicator's distribution within a group (the indicator page) and a group's figures for
+every indicator (the group page), each read in a fixed number of statements whatever the
+number of gminas or groups (docs/decisions/0032). Reused by the open API.
+
+A unit's place ("rank") in a group is its position among the members that have a value, the
+highest value first (competition ranking: equal values share a place). Whether high is good is
+the indicator's polarity, which the pages state beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from flask_babel import gettext as _
+
+from workflow.models import GroupKind, IndicatorVersion, UnitGroup, UnitGroupMember
+from workflow.monitoring import charts, compute, groups, maps, readings
+
+
+class NotAvailable(groups.GroupRefused):
+    status = 404
+
+
+class Ranked(NamedTuple):
+    unit: readings.Gmina
+    value: float | None
+    rank: int | None  # 1: the highest value among the members that have one
+
+
+def rank(units: Sequence[readings.Gmina], values: Mapping[int, float]) -> list[Ranked]:
+    """The units with their values and places, in the order of the units."""
+    ordered = sorted((values[u.id] for u in units if u.id in values), reverse=True)
+    place: dict[float, int] = {}
+    for n, value in enumerate(ordered, start=1):
+        place.setdefault(value, n)
+    return [Ranked(u, values.get(u.id), place.get(values[u.id]) if u.id in values else None) for u in units]
+
+
+def choose_year(years: Sequence[int], asked: object) -> int | None:
+    """The year asked for if there are data for it, else the newest (None: no data at all)."""
+    try:
+        wanted = int(str(asked))
+    except ValueError:
+        wanted = None
+    if wanted in years:
+        return wanted
+    return years[0] if years else None
+
+
+def measure_unit(version: IndicatorVersion, locale: str) -> str:
+    return version.measure_unit_en if locale.startswith("en") else version.measure_unit_pl
+
+
+def name(version: IndicatorVersion, locale: str) -> str:
+    return version.name_en if locale.startswith("en") else version.name_pl
+
+
+# --- the indicator page -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class IndicatorPage:
+    version: IndicatorVersion
+    code: str
+    indicators: list[IndicatorVersion]
+    years: list[int]
+    year: int | None
+    group: UnitGroup
+    choices: list[UnitGroup]
+    rows: list[Ranked]  # the group's members, by TERYT code
+    aggregate: compute.Aggregate | None
+    histogram: charts.Histogram | None
+    classes: list[charts.ColourClass]
+    map: maps.Map | None
+    region: str  # PL or a voivodeship's code
+    regions: list[tuple[str, str]]  # (code, name) of the voivodeships, for the map's choice
+    fmt: charts.Formatter
+
+
+@readings.no_cycle_collection
+def indicator_page(code: str, year: object = None, group_code: str | None = None,
+                   region: str | None = None, locale: str = "pl", with_map: bool = True) -> IndicatorPage:
+    """An indicator within a group in a year, with the map of Poland or of one voivodeship:
+    7 statements (8 for a programme's group or a list), whatever the number of gminas."""
+    indicators = readings.current_indicators()
+    by_code = {v.indicator.code: v for v in indicators}
+    version = by_code.get(code)
+    if version is None:
+        raise NotAvailable()
+    years = readings.years(version)
+    chosen_year = choose_year(years, year)
+    choices = groups.listed(extra=group_code or groups.ALL)
+    group = next((g for g in choices if g.code == (group_code or groups.ALL)), None)
+    if group is None:
+        raise NotAvailable()
+    units = readings.gminas()
+    formula = readings.formula(version)
+    extra = groups.population_formula([group], by_code)
+    data = readings.values([formula, *([extra] if extra else [])], [chosen_year]) \
+        if chosen_year is not None else {}
+    member_ids = groups.members([group], chosen_year or 0, units, data, by_code)[group.id]
+    evaluate = formula.evaluator(chosen_year or 0)
+    values = {uid: v for uid, d in data.items() if (v := evaluate(d)) is not None}
+    members = [units[i] for i in member_ids]
+    rows = rank(members, values)
+    present = [values[u.id] for u in members if u.id in values]
+    aggregate = compute.aggregate(formula, data, chosen_year, member_ids) if chosen_year is not None else None
+    fmt = charts.formatter(version.decimals, locale)
+    classes = charts.colour_classes(present)
+    regions = sorted(((g.definition["within"], g.name(locale)) for g in choices
+                      if g.kind is GroupKind.ADMINISTRATIVE and len(g.definition["within"]) == 2),
+                     key=lambda r: r[0])
+    where = _region(group, region, {c for c, _n in regions})
+    drawn = None
+    if with_map:
+        unit_word, no_data, outside = measure_unit(version, locale), _("brak danych"), _("poza grupą")
+        styles: dict[str, tuple[str, str]] = {}
+        for r in rows:
+            if r.value is None:
+                styles[r.unit.code] = ("m0", f"{r.unit.name}: {no_data}")
+            else:
+                styles[r.unit.code] = (f"m{charts.classify(classes, r.value)}",
+                                       f"{r.unit.name}: {fmt(r.value)} {unit_word}")
+        names = {u.code: u.name for u in units.values()}
+        drawn = maps.compose(where, maps.boundaries(where), styles,
+                             lambda code: f"{names.get(code, code)}: {outside}")
+    return IndicatorPage(version=version, code=code, indicators=indicators, years=years,
+                         year=chosen_year, group=group, choices=choices, rows=rows, aggregate=aggregate,
+                         histogram=charts.histogram(present), classes=classes, map=drawn, region=where,
+                         regions=regions, fmt=fmt)
+
+
+def _region(group: UnitGroup, asked: str | None, voivodeships: set[str]) -> str:
+    """The map's region: the one asked for, else the group's voivodeship, else Poland."""
+    if asked == maps.PL or asked in voivodeships:
+        return str(asked)
+    if group.kind is GroupKind.ADMINISTRATIVE and group.definition["within"][:2] in voivodeships:
+        return str(group.definition["within"][:2])
+    return maps.PL
+
+
+# --- the group page -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Member:
+    unit: readings.Gmina
+    population: float | None
+    position: int | None = None  # a list's order, a similar group's rank (0: its anchor)
+    distance: float | None = None
+
+
+@dataclass(frozen=True)
+class Figures:
+    version: IndicatorVersion
+    aggregate: compute.Aggregate
+    fmt: charts.Formatter
+
+
+@dataclass(frozen=True)
+class GroupPage:
+    group: UnitGroup
+    years: list[int]
+    year: int | None
+    members: list[Member]
+    figures: list[Figures]
+
+
+SMALL_GROUP = 400  # members up to which a page reads the values of the members only
+
+
+@readings.no_cycle_collection
+def group_page(code: str, year: object = None, locale: str = "pl") -> GroupPage:
+    """A group's members and its figures for every indicator in a year: 6 statements (7 for a
+    population class or a programme's group), whatever the number of gminas."""
+    group = groups.get(code)
+    if group is None:
+        raise NotAvailable()
+    indicators = readings.current_indicators()
+    by_code = {v.indicator.code: v for v in indicators}
+    population = by_code.get(groups.POPULATION_INDICATOR)
+    anchor = population or (indicators[0] if indicators else None)
+    years = readings.years(anchor) if anchor is not None else []
+    chosen_year = choose_year(years, year)
+    units = readings.gminas()
+    formulas = [readings.formula(v) for v in indicators]
+    stored: list[UnitGroupMember] = []
+    ids = readings.variable_ids()
+    if group.kind in (GroupKind.LIST, GroupKind.SIMILAR):
+        stored = groups.stored_members(group)
+        member_ids = [m.unit_id for m in stored if m.unit_id in units]
+    else:
+        extra = groups.population_formula([group], by_code)
+        first = readings.values([extra], [chosen_year], ids=ids) \
+            if extra and chosen_year is not None else None
+        member_ids = groups.members([group], chosen_year or 0, units, first, by_code)[group.id]
+    data: readings.Data = {}
+    if chosen_year is not None and member_ids:
+        data = readings.values(formulas, [chosen_year],
+                               member_ids if len(member_ids) <= SMALL_GROUP else None, ids=ids)
+    people = readings.formula(population).evaluator(chosen_year or 0) if population else None
+    place = {m.unit_id: m for m in stored}
+    members = [Member(units[i], people(data.get(i, {})) if people else None,
+                      place[i].position if i in place else None,
+                      place[i].distance if i in place else None) for i in member_ids]
+    figures = [Figures(v, compute.aggregate(f, data, chosen_year, member_ids),
+                       charts.formatter(v.decimals, locale))
+               for v, f in zip(indicators, formulas, strict=True)] if chosen_year is not None else []
+    return GroupPage(group=group, years=years, year=chosen_year, members=members, figures=figures)

@@ -1,0 +1,1 @@
+"""workflow.monitoring.views: the public pages of the indicator base."""

@@ -1,0 +1,170 @@
+"""The public pages of the indicator base (no login): the list of indicators, an indicator's
+page (its distribution in a group, a histogram, a map, the table), a gmina's profile, the
+comparison of up to ten gminas; each table also as CSV and XLSX (docs/decisions/0032)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from workflow.monitoring import distribution, groups, maps, profiles, readings, tables
+from workflow.monitoring.definitions import CREDIT
+from workflow.web import listing
+
+bp = Blueprint("indicators", __name__, url_prefix="/indicators")
+
+TABLE = listing.Spec(
+    columns=(listing.Column("rank", lambda r: r.rank),
+             listing.Column("name", lambda r: r.unit.name, text=True),
+             listing.Column("code", lambda r: r.unit.code),
+             listing.Column("kind", lambda r: r.unit.kind.value),
+             listing.Column("value", lambda r: r.value, first=listing.DESC)),
+    default="rank", search=(lambda r: r.unit.name, lambda r: r.unit.code), size=25,
+    tiebreak=lambda r: r.unit.code)
+UNITS = listing.Spec(columns=(listing.Column("name", lambda u: u.name, text=True),
+                              listing.Column("code", lambda u: u.code)),
+                     default="name", search=(lambda u: u.name, lambda u: u.code), size=50,
+                     tiebreak=lambda u: u.code)
+
+
+def area_names() -> dict[str, str]:
+    return {"local_taxes": _("Podatki i opłaty lokalne"), "property": _("Gospodarka nieruchomościami"),
+            "roads_transport": _("Drogi i transport"), "environment": _("Środowisko"),
+            "investment_construction": _("Inwestycje i budownictwo"),
+            "geodesy_cartography": _("Geodezja i kartografia"),
+            "culture_recreation": _("Kultura i rekreacja"),
+            "education": _("Edukacja"), "social_policy": _("Polityka społeczna"), "finance": _("Finanse"),
+            "demography": _("Demografia")}
+
+
+def words() -> dict[str, dict[str, str]]:
+    """Names of the kinds, dimensions and polarities of indicators, of gminas and of groups."""
+    return {
+        "type": {"monitoring": _("monitorujący"), "context": _("kontekstowy")},
+        "dimension": {"quantity": _("ilość"), "quality": _("jakość"), "accessibility": _("dostępność"),
+                      "efficiency": _("efektywność"), "none": _("nie dotyczy")},
+        "polarity": {"higher_better": _("im więcej, tym lepiej"), "lower_better": _("im mniej, tym lepiej"),
+                     "neutral": _("ani lepiej, ani gorzej")},
+        "unit_kind": tables.kind_names(),
+        "group_kind": {"administrative": _("Podział administracyjny"), "unit_kind": _("Rodzaj gminy"),
+                       "population": _("Liczba ludności"), "programme": _("Programy"),
+                       "list": _("Listy"), "similar": _("Najbardziej podobne")},
+    }
+
+
+def send(fmt: str, stem: str, sheets: list[tables.Table]) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'}
+    if fmt == "csv":
+        return Response(tables.csv_text(sheets[0], g.locale).encode("utf-8"),
+                        mimetype=tables.MIMETYPES["csv"], headers=headers)
+    return Response(tables.xlsx(sheets), mimetype=tables.MIMETYPES["xlsx"], headers=headers)
+
+
+def common() -> dict[str, Any]:
+    return {"words": words(), "areas": area_names(), "credit": CREDIT, "name": distribution.name,
+            "measure": distribution.measure_unit}
+
+
+# --- the list of indicators, gminas -------------------------------------------------------------
+
+@bp.route("/")
+def index() -> str:
+    indicators = readings.current_indicators()
+    by_area: dict[str, list[Any]] = {}
+    for v in indicators:
+        by_area.setdefault(v.area.value, []).append(v)
+    return render_template("monitoring/index.html", by_area=by_area, **common())
+
+
+@bp.route("/units/")
+def units() -> str:
+    params = listing.parse(request.args, UNITS)
+    found = profiles.search_gminas(params.q, limit=200) if params.q else []
+    page = listing.paged_rows(found, UNITS, params)
+    return render_template("monitoring/units.html", page=page, **common())
+
+
+# --- an indicator ---------------------------------------------------------------------------------
+
+def _indicator(code: str, with_map: bool = True) -> distribution.IndicatorPage:
+    return distribution.indicator_page(code, request.args.get("year"), request.args.get("group") or None,
+                                       request.args.get("map") or None, g.locale, with_map=with_map)
+
+
+@bp.route("/<code>")
+def indicator(code: str) -> str:
+    found = _indicator(code)
+    keep = {"year": str(found.year or ""),
+            "group": found.group.code if found.group.code != groups.ALL else "",
+            "map": request.args.get("map", "")}
+    page = listing.paged_rows(found.rows, TABLE, listing.parse(request.args, TABLE), keep=keep)
+    return render_template("monitoring/indicator.html", p=found, page=page, PL=maps.PL, **common())
+
+
+@bp.route("/<code>.<any(csv, xlsx):fmt>")
+def indicator_download(code: str, fmt: str) -> Response:
+    found = _indicator(code, with_map=False)
+    sheets = [tables.indicator_table(found, g.locale),
+              tables.about_sheet([found.version], found.group, g.locale)]
+    return send(fmt, f"{code}-{found.group.code}-{found.year or ''}", sheets)
+
+
+# --- a gmina ----------------------------------------------------------------------------------------
+
+@bp.route("/units/<code>")
+def unit(code: str) -> str | Response:
+    if len(code) in (2, 4) and code.isdigit():  # a voivodeship or a powiat: its group of gminas
+        kind = "voivodeship" if len(code) == 2 else "powiat"
+        return redirect(url_for("groups.group", code=f"{kind}-{code}"))
+    profile = profiles.unit_profile(code, request.args.get("year"), g.locale)
+    return render_template("monitoring/unit.html", p=profile, **common())
+
+
+@bp.route("/units/<code>.<any(csv, xlsx):fmt>")
+def unit_download(code: str, fmt: str) -> Response:
+    profile = profiles.unit_profile(code, request.args.get("year"), g.locale)
+    sheets = tables.profile_tables(profile, g.locale)
+    sheets.append(tables.about_sheet([r.version for r in profile.rows], None, g.locale))
+    return send(fmt, f"{code}-{profile.year or ''}", sheets)
+
+
+# --- comparison ------------------------------------------------------------------------------------
+
+def _compare_codes() -> tuple[list[str], list[Any], str, bool]:
+    """The gminas asked for (?unit=…, repeated), with ?add= (a code or a name) added when it
+    names exactly one gmina; else the gminas it may mean, to choose from; and whether `add`
+    found nothing at all."""
+    codes = [c for c in request.args.getlist("unit") if c.strip()]
+    add = " ".join(request.args.get("add", "").split())[:100]
+    choices: list[Any] = []
+    if not add:
+        return codes, choices, add, False
+    found = profiles.search_gminas(add)
+    exact = [u for u in found if u.code == add or u.name.lower() == add.lower()]
+    picked = exact if len(exact) == 1 else found if len(found) == 1 else []
+    if picked:
+        codes.append(picked[0].code)
+    else:
+        choices = found
+    return codes, choices, add, not found
+
+
+@bp.route("/compare")
+def compare() -> tuple[str, int]:
+    codes, choices, add, nothing = _compare_codes()
+    found = profiles.comparison(codes, request.args.get("year"), g.locale)
+    too_many = len(dict.fromkeys(codes)) > profiles.COMPARE_MAX
+    return render_template("monitoring/compare.html", c=found, choices=choices, add=add, nothing=nothing,
+                           too_many=too_many, max_units=profiles.COMPARE_MAX,
+                           **common()), 400 if nothing or found.unknown else 200
+
+
+@bp.route("/compare.<any(csv, xlsx):fmt>")
+def compare_download(fmt: str) -> Response:
+    found = profiles.comparison(request.args.getlist("unit"), request.args.get("year"), g.locale)
+    sheets = [tables.comparison_table(found, g.locale),
+              tables.about_sheet([r.version for r in found.rows], None, g.locale)]
+    return send(fmt, f"porownanie-{found.year or ''}", sheets)
