@@ -75,10 +75,17 @@ from workflow.models.partnership import (
 from workflow.models.path import DeadlineChange, DeadlineExtension, Path, PathTransition
 from workflow.models.programme import HideScoresUntil, Programme, RankingPolicy, StageDeadline
 from workflow.models.project import FundingRoute, Project, ProjectShare, ProjectStatus, ProjectTask
+from workflow.models.questionnaire import (
+    AnswerReview,
+    Questionnaire,
+    QuestionnaireAnswer,
+    QuestionnaireStatus,
+)
 from workflow.models.totals import ServiceTotal, ServiceTotalPerson
 from workflow.models.user import Role, User
 
 __all__ = [
+    "AnswerReview", "Questionnaire", "QuestionnaireAnswer", "QuestionnaireStatus",
     "LoginAttempt",
     "LoginReason",
     "Invitation",

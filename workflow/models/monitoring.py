@@ -104,6 +104,10 @@ class Variable(db.Model):
     # the importer recognises in a wide file's header.
     source_label: Mapped[str | None] = mapped_column(String(400), unique=True)
     credit: Mapped[str] = mapped_column(String(200))
+    # For a variable the cities report in the questionnaire (docs/decisions/0037): its definition
+    # (PL/EN), whether it is a whole number, and the range a value must be in
+    # ({"definition_pl", "definition_en", "integer", "minimum", "maximum"}); None otherwise.
+    reporting: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class ValueStatus(enum.StrEnum):
