@@ -31,9 +31,11 @@ def rnd(ctx) -> Round:
     return build_round()
 
 
-def entries(questions: list[qn.Item], *values: str, comments: dict[int, str] | None = None) -> dict[int, qn.Entry]:
+def entries(questions: list[qn.Item], *values: str,
+            comments: dict[int, str] | None = None) -> dict[int, qn.Entry]:
     comments = comments or {}
-    return {item.variable_id: qn.Entry(raw, comments.get(i, "")) for i, (item, raw) in enumerate(zip(questions, values))}
+    return {item.variable_id: qn.Entry(raw, comments.get(i, ""))
+            for i, (item, raw) in enumerate(zip(questions, values, strict=True))}
 
 
 def submitted_round(rnd: Round, year: int = 2024) -> list[qn.Item]:
@@ -146,7 +148,8 @@ def test_the_analyst_returns_one_value_the_city_corrects_it_and_the_values_enter
     out = qn.save(q, questions, entries(questions, "5", "20300", "7"), city, submit=True)
     assert out.ok and q.status == QuestionnaireStatus.SUBMITTED
     assert [a.value for a in q.answers] == [104000.0, 20300.0, 1040000.0]
-    assert [a.review for a in q.answers] == [AnswerReview.ACCEPTED, AnswerReview.PENDING, AnswerReview.ACCEPTED]
+    assert [a.review for a in q.answers] == [AnswerReview.ACCEPTED, AnswerReview.PENDING,
+                                             AnswerReview.ACCEPTED]
     qn.review(q, questions[1].variable_id, accept=True, note="", user=analyst)
     assert q.status == QuestionnaireStatus.ACCEPTED
     db.session.commit()

@@ -18,6 +18,7 @@ from workflow.consultation.views import team as consultation_team
 from workflow.evaluation.views import criteria, evaluation, evaluator
 from workflow.exports.views import exports
 from workflow.messaging.views import inbox, message_templates
+from workflow.monitoring.views import questionnaire
 from workflow.partnership.views import partnership
 from workflow.path.views import calendar, coordinator, paths, town
 from workflow.privacy.views import privacy
@@ -35,6 +36,6 @@ def register_blueprints(app: Flask) -> None:
                    reports, criteria, evaluation, ranking, results, inbox, message_templates,
                    calendar, exports, health, help, audit, users, two_factor, privacy, invitations,
                    programme_settings, partnership, public_consultation, consultation_team, projects,
-                   api_v1, api_reference):
+                   api_v1, api_reference, questionnaire):
         app.register_blueprint(module.bp)
     register_redirects(app)  # the old addresses, once the rules they lead to exist

@@ -107,7 +107,7 @@ class Variable(db.Model):
     # For a variable the cities report in the questionnaire (docs/decisions/0037): its definition
     # (PL/EN), whether it is a whole number, and the range a value must be in
     # ({"definition_pl", "definition_en", "integer", "minimum", "maximum"}); None otherwise.
-    reporting: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reporting: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class ValueStatus(enum.StrEnum):

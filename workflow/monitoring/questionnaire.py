@@ -44,6 +44,7 @@ from workflow.models import (
     QuestionnaireStatus,
     Role,
     SourceKind,
+    TerritorialUnit,
     User,
     ValueRevision,
     ValueSource,
@@ -60,6 +61,7 @@ MAD_LIMIT = 3.0  # more than this many median absolute deviations from the group
 MIN_GROUP = 4  # fewer other cities than this: no comparison with the group
 COMMENT_MAX = 2000
 NOTE_MAX = 2000
+FIRST_YEAR = 2010
 EDITABLE = (QuestionnaireStatus.DRAFT, QuestionnaireStatus.RETURNED)
 
 
@@ -113,6 +115,60 @@ def items(area: MonitoringArea) -> list[Item]:
         out.append(Item(v.id, v.code, v.name_pl, v.name_en, v.measure_unit, r["definition_pl"],
                         r["definition_en"], bool(r.get("integer")), r.get("minimum"), r.get("maximum")))
     return out
+
+
+def reported_areas() -> list[str]:
+    """The areas with at least one question (two statements), in the enum's order."""
+    formulas = db.session.execute(
+        sa.select(IndicatorVersion.indicator_id, IndicatorVersion.area, IndicatorVersion.formula)
+        .order_by(IndicatorVersion.indicator_id, IndicatorVersion.version)).all()
+    latest = {indicator_id: (area, formula) for indicator_id, area, formula in formulas}
+    reported = set(db.session.scalars(sa.select(Variable.code).where(Variable.reporting.is_not(None))))
+    areas = {area for area, formula in latest.values() if Formula.from_json(formula).variables & reported}
+    return [a.value for a in MonitoringArea if a in areas]
+
+
+def area_names() -> dict[str, str]:
+    return {
+        "local_taxes": _("Podatki lokalne"), "property": _("Gospodarka nieruchomościami"),
+        "roads_transport": _("Drogi i transport"), "environment": _("Ochrona środowiska"),
+        "investment_construction": _("Inwestycje i budownictwo"),
+        "geodesy_cartography": _("Geodezja i kartografia"), "culture_recreation": _("Kultura i rekreacja"),
+        "education": _("Edukacja"), "social_policy": _("Lokalna polityka społeczna"),
+        "finance": _("Finanse"), "demography": _("Demografia"),
+    }
+
+
+def status_names() -> dict[str, str]:
+    return {"draft": _("wersja robocza"), "submitted": _("wysłana, czeka na ocenę"),
+            "returned": _("zwrócona do poprawy"), "accepted": _("przyjęta")}
+
+
+def review_names() -> dict[str, str]:
+    return {"pending": _("czeka na ocenę"), "accepted": _("przyjęta"), "returned": _("zwrócona")}
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    unit_name: str
+    unit_code: str
+    year: int
+    area: str
+    status: str
+    submitted_at: datetime | None
+
+
+def listing(unit_id: int | None) -> list[Row]:
+    """A city's questionnaires (unit_id), or every city's for the analyst (None): one statement,
+    newest year first."""
+    query = (sa.select(Questionnaire.id, TerritorialUnit.name, TerritorialUnit.code, Questionnaire.year,
+                       Questionnaire.area, Questionnaire.status, Questionnaire.submitted_at)
+             .join(TerritorialUnit, TerritorialUnit.id == Questionnaire.unit_id)
+             .order_by(Questionnaire.year.desc(), Questionnaire.area, TerritorialUnit.name, Questionnaire.id))
+    if unit_id is not None:
+        query = query.where(Questionnaire.unit_id == unit_id)
+    return [Row(r[0], r[1], r[2], r[3], str(r[4]), str(r[5]), r[6]) for r in db.session.execute(query)]
 
 
 # --- who is the city ---------------------------------------------------------------------------
@@ -272,7 +328,8 @@ def editable(q: Questionnaire, answer: QuestionnaireAnswer | None) -> bool:
     questionnaire, only the answers returned."""
     if q.status == QuestionnaireStatus.DRAFT:
         return True
-    return q.status == QuestionnaireStatus.RETURNED and answer is not None and answer.review == AnswerReview.RETURNED
+    return (q.status == QuestionnaireStatus.RETURNED and answer is not None
+            and answer.review == AnswerReview.RETURNED)
 
 
 def save(q: Questionnaire, questions: list[Item], entries: dict[int, Entry], user: User,
@@ -280,7 +337,8 @@ def save(q: Questionnaire, questions: list[Item], entries: dict[int, Entry], use
     """Save the city's answers as a draft, or submit them (see the module's docstring)."""
     out = Outcome()
     if q.status not in EDITABLE:
-        out.general.append(_("Ankieta została już wysłana; można ją zmienić dopiero, gdy analityk zwróci wartość."))
+        out.general.append(_("Ankieta została już wysłana; można ją zmienić dopiero, "
+                             "gdy analityk zwróci wartość."))
         return out
     answers = {a.variable_id: a for a in q.answers}
     previous, peers, limit = previous_values(q), peer_values(q), max_change_pct()
@@ -383,5 +441,6 @@ def _into_the_base(q: Questionnaire, user: User, when: datetime) -> ValueSource:
                                          revision=old.revision, value=old.value, status=old.status,
                                          source_id=old.source_id, replaced_by_id=source.id))
             old.value, old.source_id, old.revision = a.value, source.id, old.revision + 1
-            old.status = ValueStatus.CORRECTED if old.status != ValueStatus.PROVISIONAL else ValueStatus.PROVISIONAL
+            if old.status != ValueStatus.PROVISIONAL:
+                old.status = ValueStatus.CORRECTED
     return source

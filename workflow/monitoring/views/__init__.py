@@ -1,0 +1,1 @@
+"""The monitoring's pages."""
