@@ -296,6 +296,17 @@ ENTRIES: dict[str, Entry] = {
     "projects.add_task": Entry(arg("project_id", "project"), TEAM_ACTS),
     "projects.delete_task": Entry(lambda o: {"project_id": o("project"), "task_id": o("task")}, TEAM_ACTS),
     "projects.feasibility": Entry(arg("project_id", "project"), TEAM_ACTS),
+    # the cities' questionnaire (decision 0037): a city (a town team whose municipality is in the
+    # register) sees and fills in its own, another city's is a 404; the analyst (coordinator)
+    # sees all and reviews
+    "questionnaire.city_list": Entry(no_args, TOWNS),
+    "questionnaire.open_one": Entry(no_args, TOWNS),
+    "questionnaire.city_page": Entry(arg("questionnaire_id", "questionnaire"), OWN_TOWN),
+    "questionnaire.save": Entry(arg("questionnaire_id", "questionnaire"), OWN_TOWN),
+    "questionnaire.analyst_list": Entry(no_args, COORDINATOR),
+    "questionnaire.analyst_page": coordinator_with(questionnaire_id="questionnaire"),
+    "questionnaire.review": coordinator_with(questionnaire_id="questionnaire",
+                                             variable_id="questionnaire_variable"),
     # personal data: the notice is public; a person's data is the coordinator's alone
     "privacy.notice": Entry(no_args, everyone),
     "privacy.index": Entry(no_args, COORDINATOR),

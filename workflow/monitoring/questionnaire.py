@@ -190,16 +190,6 @@ def is_analyst(user: User) -> bool:
     return user.role == Role.COORDINATOR
 
 
-def get_or_404(user: User, questionnaire_id: int) -> Questionnaire:
-    """A questionnaire the user may see: the analyst's any, a city's its own; else a 404."""
-    from flask import abort
-
-    q = db.session.get(Questionnaire, questionnaire_id)
-    if q is None or not (is_analyst(user) or (q.unit_id == city_unit_id(user))):
-        abort(404)
-    return q
-
-
 def open_for(unit_id: int, year: int, area: MonitoringArea) -> Questionnaire:
     """The city's questionnaire for a year and an area, made (as a draft) when it has none."""
     q = db.session.scalar(sa.select(Questionnaire).where(

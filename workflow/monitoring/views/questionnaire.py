@@ -1,7 +1,8 @@
 """The cities' questionnaire (docs/decisions/0037): a city's team opens, fills in, saves and
 submits its questionnaire for a year and an area; the analyst (the coordinator) reviews each
-value. A city sees only its own questionnaires: another city's is a 404, as if it did not
-exist; the other roles get a 404 too. Only the analyst reviews (a city gets a 403).
+value. The city's pages are under /town/, the analyst's under /coordinator/; another role gets
+a 404 (role_required), and so does a city asking for another city's questionnaire, as if it did
+not exist, or a town team whose municipality is not in the register.
 """
 
 from __future__ import annotations
@@ -9,16 +10,16 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from workflow.audit import log as audit
 from workflow.extensions import db
-from workflow.models import MonitoringArea, Questionnaire
+from workflow.models import MonitoringArea, Questionnaire, Role
 from workflow.models.types import utcnow
 from workflow.monitoring import questionnaire as qn
 from workflow.refusal import Refused
-from workflow.web.helpers import show_refusal
+from workflow.web.helpers import role_required, show_refusal
 
 bp = Blueprint("questionnaire", __name__)
 
@@ -27,23 +28,43 @@ def _locale() -> str:
     return str(get_locale() or "pl")
 
 
-def _may_use(user: object) -> None:
-    """The questionnaires are a city's (a town team with a municipality in the register) and the
-    analyst's; anyone else is told nothing exists here."""
-    if not (qn.is_analyst(current_user) or qn.city_unit_id(current_user) is not None):
+def _city() -> int:
+    """The unit the signed-in town team reports for; a town without one finds nothing here."""
+    unit_id = qn.city_unit_id(current_user)
+    if unit_id is None:
         abort(404)
+    return unit_id
 
 
-@bp.route("/monitoring/questionnaires")
-@login_required
-def index() -> tuple[str, int]:
-    _may_use(current_user)
-    return _index_page({}, 200)
+def _own(questionnaire_id: int, unit_id: int) -> Questionnaire:
+    q = db.session.get(Questionnaire, questionnaire_id)
+    if q is None or q.unit_id != unit_id:
+        abort(404)  # another city's questionnaire is as if it did not exist
+    return q
 
 
-def _index_page(typed: dict[str, str], status: int, errors: dict[str, str] | None = None) -> tuple[str, int]:
-    analyst = qn.is_analyst(current_user)
-    unit_id = None if analyst else qn.city_unit_id(current_user)
+def _any(questionnaire_id: int) -> Questionnaire:
+    q = db.session.get(Questionnaire, questionnaire_id)
+    if q is None:
+        abort(404)
+    return q
+
+
+@bp.route("/town/questionnaires")
+@role_required(Role.TOWN)
+def city_list() -> tuple[str, int]:
+    return _index_page(_city(), {}, 200)
+
+
+@bp.route("/coordinator/questionnaires")
+@role_required(Role.COORDINATOR)
+def analyst_list() -> tuple[str, int]:
+    return _index_page(None, {}, 200)
+
+
+def _index_page(unit_id: int | None, typed: dict[str, str], status: int,
+                errors: dict[str, str] | None = None) -> tuple[str, int]:
+    analyst = unit_id is None
     rows = qn.listing(unit_id)
     return render_template("monitoring/questionnaires.html", rows=rows, analyst=analyst,
                            areas=qn.reported_areas(), area_names=qn.area_names(), typed=typed,
@@ -51,14 +72,10 @@ def _index_page(typed: dict[str, str], status: int, errors: dict[str, str] | Non
                            this_year=utcnow().year), status
 
 
-@bp.route("/monitoring/questionnaires", methods=["POST"])
-@login_required
+@bp.route("/town/questionnaires", methods=["POST"])
+@role_required(Role.TOWN)
 def open_one() -> Response | tuple[str, int]:
-    unit_id = qn.city_unit_id(current_user)
-    if unit_id is None:
-        if qn.is_analyst(current_user):
-            raise Refused([_("Ankietę otwiera i wypełnia miasto.")], status=403)
-        abort(404)
+    unit_id = _city()
     typed = {"year": request.form.get("year", "").strip(), "area": request.form.get("area", "")}
     errors: dict[str, str] = {}
     year = int(typed["year"]) if typed["year"].isdigit() else None
@@ -67,17 +84,22 @@ def open_one() -> Response | tuple[str, int]:
     if typed["area"] not in qn.reported_areas():
         errors["area"] = _("Wybierz obszar z listy.")
     if errors:
-        return _index_page(typed, 400, errors)
+        return _index_page(unit_id, typed, 400, errors)
     q = qn.open_for(unit_id, year or 0, MonitoringArea(typed["area"]))
     db.session.commit()
-    return redirect(url_for(".page", questionnaire_id=q.id))
+    return redirect(url_for(".city_page", questionnaire_id=q.id))
 
 
-@bp.route("/monitoring/questionnaires/<int:questionnaire_id>")
-@login_required
-def page(questionnaire_id: int) -> tuple[str, int]:
-    q = qn.get_or_404(current_user, questionnaire_id)
-    return _page(q, None, {}, 200)
+@bp.route("/town/questionnaires/<int:questionnaire_id>")
+@role_required(Role.TOWN)
+def city_page(questionnaire_id: int) -> tuple[str, int]:
+    return _page(_own(questionnaire_id, _city()), None, {}, 200)
+
+
+@bp.route("/coordinator/questionnaires/<int:questionnaire_id>")
+@role_required(Role.COORDINATOR)
+def analyst_page(questionnaire_id: int) -> tuple[str, int]:
+    return _page(_any(questionnaire_id), None, {}, 200)
 
 
 def _page(q: Questionnaire, outcome: qn.Outcome | None, typed: dict[int, qn.Entry],
@@ -95,12 +117,11 @@ def _page(q: Questionnaire, outcome: qn.Outcome | None, typed: dict[int, qn.Entr
         warning_text=qn.warning_text, unit_name=q.unit.name), status
 
 
-@bp.route("/monitoring/questionnaires/<int:questionnaire_id>", methods=["POST"])
-@login_required
+@bp.route("/town/questionnaires/<int:questionnaire_id>", methods=["POST"])
+@role_required(Role.TOWN)
 def save(questionnaire_id: int) -> Response | tuple[str, int]:
-    q = qn.get_or_404(current_user, questionnaire_id)
-    if qn.is_analyst(current_user):
-        raise Refused([_("Ankietę wypełnia miasto; analityk ocenia jej wartości.")], status=403)
+    unit_id = _city()
+    q = _own(questionnaire_id, unit_id)
     questions = qn.items(q.area)
     entries = {i.variable_id: qn.Entry(request.form.get(f"value-{i.variable_id}", "")[:200],
                                        request.form.get(f"comment-{i.variable_id}", "")[:5000])
@@ -109,22 +130,19 @@ def save(questionnaire_id: int) -> Response | tuple[str, int]:
     outcome = qn.save(q, questions, entries, current_user, submit=submit)
     if not outcome.ok:
         db.session.rollback()
-        q = qn.get_or_404(current_user, questionnaire_id)
-        return _page(q, outcome, entries, 409 if outcome.general else 400)
+        return _page(_own(questionnaire_id, unit_id), outcome, entries, 409 if outcome.general else 400)
     audit.record("questionnaire.submitted" if submit else "questionnaire.saved", actor=current_user,
                  object_type="questionnaire", object_id=q.id)
     db.session.commit()
     flash(_("Ankieta wysłana do analityka.") if submit else _("Zapisano wersję roboczą."), "success")
-    return redirect(url_for(".page", questionnaire_id=q.id))
+    return redirect(url_for(".city_page", questionnaire_id=q.id))
 
 
-@bp.route("/monitoring/questionnaires/<int:questionnaire_id>/answers/<int:variable_id>/review",
+@bp.route("/coordinator/questionnaires/<int:questionnaire_id>/answers/<int:variable_id>/review",
           methods=["POST"])
-@login_required
+@role_required(Role.COORDINATOR)
 def review(questionnaire_id: int, variable_id: int) -> Response | tuple[str, int]:
-    q = qn.get_or_404(current_user, questionnaire_id)
-    if not qn.is_analyst(current_user):
-        raise Refused([_("Wartości ankiety ocenia analityk.")], status=403)
+    q = _any(questionnaire_id)
     accept = request.form.get("decision") == "accept"
     note = request.form.get("note", "")[:5000]
     try:
@@ -132,9 +150,9 @@ def review(questionnaire_id: int, variable_id: int) -> Response | tuple[str, int
     except Refused as refused:
         db.session.rollback()
         show_refusal(refused, form=f"review-{variable_id}", typed={"note": note})
-        return _page(qn.get_or_404(current_user, questionnaire_id), None, {}, refused.status)
+        return _page(_any(questionnaire_id), None, {}, refused.status)
     audit.record("questionnaire.reviewed", actor=current_user, object_type="questionnaire",
                  object_id=q.id, detail={"variable_id": variable_id, "accepted": accept})
     db.session.commit()
     flash(_("Wartość przyjęta.") if accept else _("Wartość zwrócona miastu z uwagą."), "success")
-    return redirect(url_for(".page", questionnaire_id=q.id) + f"#item-{variable_id}")
+    return redirect(url_for(".analyst_page", questionnaire_id=q.id) + f"#item-{variable_id}")
