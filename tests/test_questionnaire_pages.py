@@ -136,3 +136,15 @@ def test_the_pages_read_a_fixed_number_of_statements(app, rnd):
     print("queries:", counts)
     # The session and user, the city's unit, then the page's own statements.
     assert counts == {"city page": 8, "city list": 6, "analyst page": 7, "analyst list": 5}
+
+
+def test_the_questionnaire_in_english(app, rnd):
+    city, q_id = open_questionnaire(app, rnd)
+    city.post("/language", {"lang": "en", "next": "/town/"})
+    ids = [i.variable_id for i in qn.items(CULTURE)]
+    page = city.post(f"/town/questionnaires/{q_id}", form(ids, ("900000", "1,5", "1"), action="submit"))
+    body = text(page)
+    assert page.status_code == 400
+    assert "Loans of public library collections" in body and "K-03 report" in body
+    assert "A whole number is needed here." in body and "median absolute deviations" in body
+    assert 'value="1,5"' in body
