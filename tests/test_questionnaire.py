@@ -20,6 +20,7 @@ from workflow.models import (
     VariableValue,
 )
 from workflow.monitoring import questionnaire as qn
+from workflow.monitoring import values
 from workflow.refusal import Refused
 
 CULTURE = MonitoringArea.CULTURE_RECREATION
@@ -168,3 +169,93 @@ def test_the_analyst_returns_one_value_the_city_corrects_it_and_the_values_enter
 def test_a_city_is_its_town_team_s_municipality(rnd):
     assert qn.city_unit_id(rnd.cities[0]) == rnd.units[0].id
     assert qn.city_unit_id(rnd.analyst) is None
+
+
+# --- publication and corrections (item 3) -------------------------------------------------------
+
+def accepted_round(rnd: Round, year: int = 2024) -> list[qn.Item]:
+    """Every city of the round submitted and accepted."""
+    questions = submitted_round(rnd, year)
+    q = qn.open_for(rnd.units[0].id, year, CULTURE)
+    typed = entries(questions, "104000", "20400", "1040000")
+    assert qn.save(q, questions, typed, rnd.cities[0], submit=True).ok
+    for unit in rnd.units:
+        mine = qn.open_for(unit.id, year, CULTURE)
+        for item in questions:
+            qn.review(mine, item.variable_id, accept=True, note="", user=rnd.analyst)
+    db.session.commit()
+    return questions
+
+
+def statuses(unit_id: int) -> list[ValueStatus]:
+    """The statuses of the unit's reported values (the questionnaire's, not the BDL's)."""
+    return list(db.session.scalars(sa.select(VariableValue.status).join(Variable)
+                                   .where(VariableValue.unit_id == unit_id, Variable.reporting.is_not(None))
+                                   .order_by(VariableValue.variable_id)))
+
+
+def test_values_are_provisional_until_the_year_is_published(rnd):
+    questions = submitted_round(rnd)
+    q = qn.open_for(rnd.units[1].id, 2024, CULTURE)
+    for item in questions:
+        qn.review(q, item.variable_id, accept=True, note="", user=rnd.analyst)
+    with pytest.raises(Refused) as refused:  # four cities still in review
+        qn.publish(2024, CULTURE, rnd.analyst)
+    assert refused.value.status == 409 and "4" in str(refused.value.reasons[0])
+    for unit in rnd.units[2:]:
+        mine = qn.open_for(unit.id, 2024, CULTURE)
+        for item in questions:
+            qn.review(mine, item.variable_id, accept=True, note="", user=rnd.analyst)
+    assert statuses(rnd.units[1].id) == [ValueStatus.PROVISIONAL] * 3
+
+    source = ValueSource(kind=SourceKind.FILE, name="bdl.csv")
+    db.session.add(source)
+    db.session.flush()
+    for variable in ("ludnosc_przedprod", "ludnosc_prod", "ludnosc_poprod"):
+        variable_id = db.session.scalar(sa.select(Variable.id).where(Variable.code == variable))
+        db.session.add(VariableValue(variable_id=variable_id, year=2024, unit_id=rnd.units[1].id,
+                                     value=10000.0, status=ValueStatus.FINAL, source_id=source.id))
+    db.session.commit()
+    code = rnd.units[1].code
+    loans = "wypozyczenia_na_mieszkanca"
+    assert values.indicator_values(loans, 2024, [code]) == {code: pytest.approx(102000 / 30000)}
+    assert values.indicator_values(loans, 2024, [code], public=True) == {}
+
+    # City 1 drafted nothing: publishing goes ahead without it.
+    assert qn.publish(2024, CULTURE, rnd.analyst) == 5 * 3
+    assert statuses(rnd.units[1].id) == [ValueStatus.FINAL] * 3
+    assert values.indicator_values(loans, 2024, [code], public=True) == {code: pytest.approx(102000 / 30000)}
+    with pytest.raises(Refused):
+        qn.publish(2024, CULTURE, rnd.analyst)
+
+    # A city accepted after publication enters as final.
+    late = qn.open_for(rnd.units[0].id, 2024, CULTURE)
+    assert qn.save(late, questions, entries(questions, "104000", "20400", "1040000"), rnd.cities[0],
+                   submit=True).ok
+    for item in questions:
+        qn.review(late, item.variable_id, accept=True, note="", user=rnd.analyst)
+    assert statuses(rnd.units[0].id) == [ValueStatus.FINAL] * 3
+
+
+def test_a_correction_after_publication_keeps_the_old_value_who_when_and_why(rnd):
+    questions = accepted_round(rnd)
+    q = qn.open_for(rnd.units[0].id, 2024, CULTURE)
+    with pytest.raises(Refused) as before:
+        qn.correct(q, questions[0], "105000", "Błąd w K-03.", rnd.analyst)
+    assert before.value.status == 409
+    qn.publish(2024, CULTURE, rnd.analyst)
+    with pytest.raises(Refused) as bad:
+        qn.correct(q, questions[0], "abc", " ", rnd.analyst)
+    assert set(bad.value.errors) == {"value", "reason"} and bad.value.status == 400
+    qn.correct(q, questions[0], "105 000", "Biblioteka przysłała poprawione sprawozdanie K-03.", rnd.analyst)
+    db.session.commit()
+
+    current = db.session.get(VariableValue, (questions[0].variable_id, 2024, rnd.units[0].id))
+    assert (current.value, current.status, current.revision) == (105000.0, ValueStatus.CORRECTED, 2)
+    old = db.session.scalar(sa.select(ValueRevision))
+    assert (old.value, old.status, old.revision) == (104000.0, ValueStatus.FINAL, 1)
+    notes = qn.revision_notes([rnd.units[0].id], [i.variable_id for i in questions], 2024)
+    note = notes[(rnd.units[0].id, questions[0].variable_id)]
+    why = "Biblioteka przysłała poprawione sprawozdanie K-03."
+    assert (note.previous, note.note, note.by) == (104000.0, why, "analityk")
+    assert len(notes) == 1 and q.answers[0].value == 105000.0

@@ -2,7 +2,9 @@
 
 monitoring_variable.reporting: how a variable the cities report is asked (definition, whole
 number or not, range); questionnaire: one city's (gmina's) report for a year and a service area;
-questionnaire_answer: each variable's typed answer, value, warnings, comment and review.
+questionnaire_answer: each variable's typed answer, value, warnings, comment and review;
+questionnaire_publication: a year of an area the analyst published; value_source.note: why a
+published value was corrected.
 
 Only `down_revision` names the revision before it; nothing else here depends on it.
 
@@ -82,7 +84,25 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        'questionnaire_publication',
+        sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('area', sa.String(length=30), nullable=False),
+        sa.Column('published_at', workflow.models.types.UTCDateTime(), nullable=False),
+        sa.Column('published_by_id', sa.Integer(), nullable=True),
+        sa.CheckConstraint(_in('area', AREAS), name=op.f('ck_questionnaire_publication_area_known')),
+        sa.ForeignKeyConstraint(['published_by_id'], ['user_account.id'], ondelete='SET NULL',
+                                name=op.f('fk_questionnaire_publication_published_by_id_user_account')),
+        sa.PrimaryKeyConstraint('year', 'area', name=op.f('pk_questionnaire_publication')),
+    )
+    with op.batch_alter_table('value_source') as batch:
+        batch.add_column(sa.Column('note', sa.Text(), nullable=True))
+
+
 def downgrade() -> None:
+    with op.batch_alter_table('value_source') as batch:
+        batch.drop_column('note')
+    op.drop_table('questionnaire_publication')
     op.drop_table('questionnaire_answer')
     op.drop_index(op.f('ix_questionnaire_unit_id'), table_name='questionnaire')
     op.drop_table('questionnaire')

@@ -79,13 +79,14 @@ from workflow.models.questionnaire import (
     AnswerReview,
     Questionnaire,
     QuestionnaireAnswer,
+    QuestionnairePublication,
     QuestionnaireStatus,
 )
 from workflow.models.totals import ServiceTotal, ServiceTotalPerson
 from workflow.models.user import Role, User
 
 __all__ = [
-    "AnswerReview", "Questionnaire", "QuestionnaireAnswer", "QuestionnaireStatus",
+    "AnswerReview", "Questionnaire", "QuestionnaireAnswer", "QuestionnairePublication", "QuestionnaireStatus",
     "LoginAttempt",
     "LoginReason",
     "Invitation",

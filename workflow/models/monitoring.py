@@ -141,6 +141,9 @@ class ValueSource(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     # What the load did: rows read, inserted, updated, unchanged, rejected.
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Why: the reason given for a correction of published values (decision 0037), shown as the
+    # revision note beside the value.
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class VariableValue(db.Model):

@@ -83,3 +83,18 @@ class QuestionnaireAnswer(db.Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     questionnaire: Mapped[Questionnaire] = relationship(back_populates="answers")
+
+
+class QuestionnairePublication(db.Model):
+    """A year of an area published by the analyst: its accepted values became final (public);
+    a value accepted later enters as final, and a change after it is a correction."""
+
+    __tablename__ = "questionnaire_publication"
+    __table_args__ = (
+        CheckConstraint(_in("area", MonitoringArea), name="area_known"),
+    )
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    area: Mapped[MonitoringArea] = mapped_column(str_enum(MonitoringArea, 30), primary_key=True)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))

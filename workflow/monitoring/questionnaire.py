@@ -41,6 +41,7 @@ from workflow.models import (
     Municipality,
     Questionnaire,
     QuestionnaireAnswer,
+    QuestionnairePublication,
     QuestionnaireStatus,
     Role,
     SourceKind,
@@ -415,6 +416,8 @@ def _into_the_base(q: Questionnaire, user: User, when: datetime) -> ValueSource:
     db.session.add(source)
     db.session.flush()
     ids = [a.variable_id for a in q.answers]
+    # A city accepted after its year was published enters as final at once.
+    status = ValueStatus.FINAL if is_published(q.year, q.area) else ValueStatus.PROVISIONAL
     current = {v.variable_id: v for v in db.session.scalars(sa.select(VariableValue).where(
         VariableValue.unit_id == q.unit_id, VariableValue.year == q.year,
         VariableValue.variable_id.in_(ids)))}
@@ -424,8 +427,7 @@ def _into_the_base(q: Questionnaire, user: User, when: datetime) -> ValueSource:
         old = current.get(a.variable_id)
         if old is None:
             db.session.add(VariableValue(variable_id=a.variable_id, year=q.year, unit_id=q.unit_id,
-                                         value=a.value, status=ValueStatus.PROVISIONAL,
-                                         source_id=source.id, revision=1))
+                                         value=a.value, status=status, source_id=source.id, revision=1))
         elif old.value != a.value:
             db.session.add(ValueRevision(variable_id=old.variable_id, unit_id=old.unit_id, year=old.year,
                                          revision=old.revision, value=old.value, status=old.status,
@@ -433,4 +435,102 @@ def _into_the_base(q: Questionnaire, user: User, when: datetime) -> ValueSource:
             old.value, old.source_id, old.revision = a.value, source.id, old.revision + 1
             if old.status != ValueStatus.PROVISIONAL:
                 old.status = ValueStatus.CORRECTED
+            elif status == ValueStatus.FINAL:
+                old.status = ValueStatus.FINAL
     return source
+
+
+# --- publication and corrections (issue 16, item 3) --------------------------------------------
+
+def is_published(year: int, area: MonitoringArea | str) -> bool:
+    return db.session.get(QuestionnairePublication, (year, MonitoringArea(area))) is not None
+
+
+def publish(year: int, area: MonitoringArea, user: User) -> int:
+    """Publish a year of an area: the accepted cities' provisional values of the area's
+    questions become final (public). Refused while a questionnaire is in review, or when it is
+    published already. Returns the number of values made final (one UPDATE)."""
+    if is_published(year, area):
+        raise Refused([_("Ten rok tego obszaru jest już opublikowany.")], status=409)
+    in_review = db.session.scalar(sa.select(sa.func.count()).select_from(Questionnaire).where(
+        Questionnaire.year == year, Questionnaire.area == area,
+        Questionnaire.status.in_([QuestionnaireStatus.SUBMITTED, QuestionnaireStatus.RETURNED])))
+    if in_review:
+        raise Refused([_("Nie można opublikować roku: %(n)d ankiet jest jeszcze w ocenie.", n=in_review)],
+                      status=409)
+    accepted = (sa.select(Questionnaire.unit_id)
+                .where(Questionnaire.year == year, Questionnaire.area == area,
+                       Questionnaire.status == QuestionnaireStatus.ACCEPTED))
+    variable_ids = [i.variable_id for i in items(area)]
+    result = db.session.execute(
+        sa.update(VariableValue)
+        .where(VariableValue.year == year, VariableValue.unit_id.in_(accepted),
+               VariableValue.variable_id.in_(variable_ids),
+               VariableValue.status == ValueStatus.PROVISIONAL)
+        .values(status=ValueStatus.FINAL).execution_options(synchronize_session=False))
+    db.session.add(QuestionnairePublication(year=year, area=area, published_by_id=user.id))
+    db.session.flush()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def correct(q: Questionnaire, item: Item, raw: str, reason: str, user: User) -> None:
+    """Correct a published value: the old one is kept in value_revision, the new one is
+    "corrected", and its source says who, when and why (the revision note)."""
+    if not is_published(q.year, q.area) or q.status != QuestionnaireStatus.ACCEPTED:
+        raise Refused([_("Poprawia się tylko opublikowane wartości; "
+                         "przed publikacją wartość zwraca się miastu.")], status=409)
+    errors: dict[str, list[str]] = {}
+    value, error = parse(raw, item)
+    if error or value is None:
+        errors["value"] = [error or _("Podaj wartość.")]
+    reason = reason.strip()
+    if not reason:
+        errors["reason"] = [_("Napisz, dlaczego wartość jest poprawiana.")]
+    elif len(reason) > NOTE_MAX:
+        errors["reason"] = [_("Uwaga może mieć najwyżej %(n)s znaków.", n=NOTE_MAX)]
+    if errors or value is None:
+        raise Refused(errors=errors, status=400)
+    current = db.session.get(VariableValue, (item.variable_id, q.year, q.unit_id))
+    if current is None:
+        raise Refused([_("Tej wartości nie ma w bazie wskaźników.")], status=409)
+    if current.value == value:
+        raise Refused(errors={"value": [_("To ta sama wartość.")]}, status=400)
+    source = ValueSource(kind=SourceKind.ENTRY, name=f"korekta {q.year} {q.area.value} #{q.id}",
+                         user_id=user.id, note=reason, summary={"questionnaire_id": q.id, "values": 1})
+    db.session.add(source)
+    db.session.flush()
+    db.session.add(ValueRevision(variable_id=current.variable_id, unit_id=current.unit_id, year=current.year,
+                                 revision=current.revision, value=current.value, status=current.status,
+                                 source_id=current.source_id, replaced_by_id=source.id))
+    current.value, current.source_id = value, source.id
+    current.revision += 1
+    current.status = ValueStatus.CORRECTED
+    answer = next(a for a in q.answers if a.variable_id == item.variable_id)
+    answer.raw, answer.value = raw.strip(), value
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class RevisionNote:
+    """Beside a corrected value: what it was, and who changed it, when and why."""
+
+    previous: float
+    note: str | None
+    at: datetime
+    by: str | None
+
+
+def revision_notes(unit_ids: list[int], variable_ids: list[int],
+                   year: int) -> dict[tuple[int, int], RevisionNote]:
+    """The latest revision of each corrected value (by unit and variable): one statement."""
+    if not unit_ids or not variable_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(ValueRevision.unit_id, ValueRevision.variable_id, ValueRevision.revision,
+                  ValueRevision.value, ValueSource.note, ValueSource.created_at, User.name)
+        .join(ValueSource, ValueSource.id == ValueRevision.replaced_by_id)
+        .outerjoin(User, User.id == ValueSource.user_id)
+        .where(ValueRevision.year == year, ValueRevision.unit_id.in_(unit_ids),
+               ValueRevision.variable_id.in_(variable_ids))
+        .order_by(ValueRevision.unit_id, ValueRevision.variable_id, ValueRevision.revision)).all()
+    return {(u, v): RevisionNote(value, note, at, by) for u, v, _r, value, note, at, by in rows}
