@@ -134,8 +134,9 @@ def test_the_pages_read_a_fixed_number_of_statements(app, rnd):
         assert analyst.get("/coordinator/questionnaires").status_code == 200
     assert log.count == counts["analyst list"]
     print("queries:", counts)
-    # The session and user, the city's unit, then the page's own statements.
-    assert counts == {"city page": 8, "city list": 6, "analyst page": 7, "analyst list": 5}
+    # The session and user, the city's unit, then the page's own (questions, answers, revision
+    # notes, publication).
+    assert counts == {"city page": 10, "city list": 6, "analyst page": 9, "analyst list": 5}
 
 
 def test_the_questionnaire_in_english(app, rnd):
@@ -148,3 +149,36 @@ def test_the_questionnaire_in_english(app, rnd):
     assert "Loans of public library collections" in body and "K-03 report" in body
     assert "A whole number is needed here." in body and "median absolute deviations" in body
     assert 'value="1,5"' in body
+
+
+def test_the_analyst_publishes_the_year_and_corrects_a_value_with_a_note(app, rnd):
+    ids = [i.variable_id for i in qn.items(CULTURE)]
+    city, q_id = open_questionnaire(app, rnd)
+    assert city.post(f"/town/questionnaires/{q_id}",
+                     form(ids, ("104000", "20400", "1040000"), action="submit")).status_code == 302
+    analyst = as_user(app, "analityk@example.pl")
+    publish = {"year": "2024", "area": "culture_recreation"}
+    early = analyst.post("/coordinator/questionnaires/publish", publish)
+    assert early.status_code == 409 and "6 ankiet jest jeszcze w ocenie" in text(early)
+    assert 'value="2024"' in text(early)
+    bad = analyst.post("/coordinator/questionnaires/publish", {"year": "dwa", "area": "culture_recreation"})
+    assert bad.status_code == 400 and 'value="dwa"' in text(bad)
+    for q in db.session.scalars(sa.select(Questionnaire)):
+        for i in ids:
+            assert analyst.post(f"/coordinator/questionnaires/{q.id}/answers/{i}/review",
+                                {"decision": "accept"}).status_code == 302
+    url = f"/coordinator/questionnaires/{q_id}"
+    before = analyst.post(f"{url}/answers/{ids[0]}/correct", {"value": "105000", "reason": "K-03"})
+    assert before.status_code == 409 and "przed publikacją wartość zwraca się miastu" in text(before)
+    published = analyst.post("/coordinator/questionnaires/publish", publish)
+    assert published.status_code == 302
+    assert "rok opublikowany" in text(analyst.get("/coordinator/questionnaires"))
+
+    no_reason = analyst.post(f"{url}/answers/{ids[0]}/correct", {"value": "105 000", "reason": ""})
+    assert no_reason.status_code == 400 and "Napisz, dlaczego" in text(no_reason)
+    assert 'value="105 000"' in text(no_reason)
+    why = "Biblioteka przysłała poprawione sprawozdanie K-03."
+    corrected = analyst.post(f"{url}/answers/{ids[0]}/correct", {"value": "105 000", "reason": why})
+    assert corrected.status_code == 302
+    seen = text(city.get(f"/town/questionnaires/{q_id}"))
+    assert "poprzednio 104000" in seen and why in seen and "rok opublikowany" in seen

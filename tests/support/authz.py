@@ -305,6 +305,9 @@ ENTRIES: dict[str, Entry] = {
     "questionnaire.save": Entry(arg("questionnaire_id", "questionnaire"), OWN_TOWN),
     "questionnaire.analyst_list": Entry(no_args, COORDINATOR),
     "questionnaire.analyst_page": coordinator_with(questionnaire_id="questionnaire"),
+    "questionnaire.publish": Entry(no_args, COORDINATOR),
+    "questionnaire.correct": coordinator_with(questionnaire_id="questionnaire",
+                                              variable_id="questionnaire_variable"),
     "questionnaire.review": coordinator_with(questionnaire_id="questionnaire",
                                              variable_id="questionnaire_variable"),
     # personal data: the notice is public; a person's data is the coordinator's alone

@@ -158,18 +158,24 @@ class Row:
     area: str
     status: str
     submitted_at: datetime | None
+    published_at: datetime | None
 
 
 def listing(unit_id: int | None) -> list[Row]:
     """A city's questionnaires (unit_id), or every city's for the analyst (None): one statement,
     newest year first."""
     query = (sa.select(Questionnaire.id, TerritorialUnit.name, TerritorialUnit.code, Questionnaire.year,
-                       Questionnaire.area, Questionnaire.status, Questionnaire.submitted_at)
+                       Questionnaire.area, Questionnaire.status, Questionnaire.submitted_at,
+                       QuestionnairePublication.published_at)
              .join(TerritorialUnit, TerritorialUnit.id == Questionnaire.unit_id)
+             .outerjoin(QuestionnairePublication,
+                        sa.and_(QuestionnairePublication.year == Questionnaire.year,
+                                QuestionnairePublication.area == Questionnaire.area))
              .order_by(Questionnaire.year.desc(), Questionnaire.area, TerritorialUnit.name, Questionnaire.id))
     if unit_id is not None:
         query = query.where(Questionnaire.unit_id == unit_id)
-    return [Row(r[0], r[1], r[2], r[3], str(r[4]), str(r[5]), r[6]) for r in db.session.execute(query)]
+    return [Row(r[0], r[1], r[2], r[3], str(r[4]), str(r[5]), r[6], r[7])
+            for r in db.session.execute(query)]
 
 
 # --- who is the city ---------------------------------------------------------------------------

@@ -107,6 +107,7 @@ def _page(q: Questionnaire, outcome: qn.Outcome | None, typed: dict[int, qn.Entr
     questions = qn.items(q.area)
     answers = {a.variable_id: a for a in q.answers}
     analyst = qn.is_analyst(current_user)
+    notes = qn.revision_notes([q.unit_id], [i.variable_id for i in questions], q.year)
     warnings = outcome.warnings if outcome else {k: a.warnings or [] for k, a in answers.items()}
     return render_template(
         "monitoring/questionnaire.html", q=q, questions=questions, answers=answers, typed=typed,
@@ -114,7 +115,8 @@ def _page(q: Questionnaire, outcome: qn.Outcome | None, typed: dict[int, qn.Entr
         editable={i.variable_id: (not analyst) and qn.editable(q, answers.get(i.variable_id))
                   for i in questions},
         area_names=qn.area_names(), status_names=qn.status_names(), review_names=qn.review_names(),
-        warning_text=qn.warning_text, unit_name=q.unit.name), status
+        warning_text=qn.warning_text, unit_name=q.unit.name, notes=notes,
+        published=qn.is_published(q.year, q.area)), status
 
 
 @bp.route("/town/questionnaires/<int:questionnaire_id>", methods=["POST"])
@@ -149,10 +151,62 @@ def review(questionnaire_id: int, variable_id: int) -> Response | tuple[str, int
         qn.review(q, variable_id, accept, note, current_user)
     except Refused as refused:
         db.session.rollback()
-        show_refusal(refused, form=f"review-{variable_id}", typed={"note": note})
+        # A missing note next to the review's form; a refusal of the state on top of the page.
+        show_refusal(refused, form=f"review-{variable_id}" if refused.status == 400 else None,
+                     typed={"note": note})
         return _page(_any(questionnaire_id), None, {}, refused.status)
     audit.record("questionnaire.reviewed", actor=current_user, object_type="questionnaire",
                  object_id=q.id, detail={"variable_id": variable_id, "accepted": accept})
     db.session.commit()
     flash(_("Wartość przyjęta.") if accept else _("Wartość zwrócona miastu z uwagą."), "success")
+    return redirect(url_for(".analyst_page", questionnaire_id=q.id) + f"#item-{variable_id}")
+
+
+@bp.route("/coordinator/questionnaires/publish", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def publish() -> Response | tuple[str, int]:
+    typed = {"year": request.form.get("year", "").strip()[:10], "area": request.form.get("area", "")[:40]}
+    errors: dict[str, str] = {}
+    if not typed["year"].isdigit() or not qn.FIRST_YEAR <= int(typed["year"]) <= utcnow().year:
+        errors["year"] = _("Podaj rok od %(first)d do %(last)d.", first=qn.FIRST_YEAR, last=utcnow().year)
+    if typed["area"] not in qn.reported_areas():
+        errors["area"] = _("Wybierz obszar z listy.")
+    if errors:
+        return _index_page(None, typed, 400, errors)
+    year, area = int(typed["year"]), MonitoringArea(typed["area"])
+    try:
+        made_final = qn.publish(year, area, current_user)
+    except Refused as refused:
+        db.session.rollback()
+        why = " ".join(map(str, refused.messages))
+        return _index_page(None, typed, refused.status, {"publish": why})
+    audit.record("questionnaire.published", actor=current_user, object_type="questionnaire_year",
+                 detail={"year": year, "area": area.value, "values": made_final})
+    db.session.commit()
+    flash(_("Opublikowano rok %(year)d: %(n)d wartości są teraz publiczne.", year=year, n=made_final),
+          "success")
+    return redirect(url_for(".analyst_list"))
+
+
+@bp.route("/coordinator/questionnaires/<int:questionnaire_id>/answers/<int:variable_id>/correct",
+          methods=["POST"])
+@role_required(Role.COORDINATOR)
+def correct(questionnaire_id: int, variable_id: int) -> Response | tuple[str, int]:
+    q = _any(questionnaire_id)
+    item = next((i for i in qn.items(q.area) if i.variable_id == variable_id), None)
+    if item is None:
+        abort(404)
+    raw, reason = request.form.get("value", "")[:200], request.form.get("reason", "")[:5000]
+    try:
+        qn.correct(q, item, raw, reason, current_user)
+    except Refused as refused:
+        db.session.rollback()
+        # Bad input next to the correction's form; a refusal of the state (not published) on top.
+        show_refusal(refused, form=f"correct-{variable_id}" if refused.errors else None,
+                     typed={"value": raw, "reason": reason})
+        return _page(_any(questionnaire_id), None, {}, refused.status)
+    audit.record("questionnaire.corrected", actor=current_user, object_type="questionnaire",
+                 object_id=q.id, detail={"variable_id": variable_id})
+    db.session.commit()
+    flash(_("Wartość poprawiona; poprzednia jest zachowana z uzasadnieniem."), "success")
     return redirect(url_for(".analyst_page", questionnaire_id=q.id) + f"#item-{variable_id}")
