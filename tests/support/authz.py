@@ -302,7 +302,6 @@ ENTRIES: dict[str, Entry] = {
     "questionnaire.city_list": Entry(no_args, TOWNS),
     "questionnaire.open_one": Entry(no_args, TOWNS),
     "questionnaire.city_page": Entry(arg("questionnaire_id", "questionnaire"), OWN_TOWN),
-    "questionnaire.save": Entry(arg("questionnaire_id", "questionnaire"), OWN_TOWN),
     "questionnaire.analyst_list": Entry(no_args, COORDINATOR),
     "questionnaire.analyst_page": coordinator_with(questionnaire_id="questionnaire"),
     "questionnaire.publish": Entry(no_args, COORDINATOR),

@@ -90,9 +90,13 @@ def open_one() -> Response | tuple[str, int]:
     return redirect(url_for(".city_page", questionnaire_id=q.id))
 
 
-@bp.route("/town/questionnaires/<int:questionnaire_id>")
+@bp.route("/town/questionnaires/<int:questionnaire_id>", methods=["GET", "POST"])
 @role_required(Role.TOWN)
-def city_page(questionnaire_id: int) -> tuple[str, int]:
+def city_page(questionnaire_id: int) -> Response | tuple[str, int]:
+    """The city's questionnaire; POST saves it (one rule for both: with two rules on the same
+    path, werkzeug answers a POST with an id too large for a row 405 instead of 404)."""
+    if request.method == "POST":
+        return _save(questionnaire_id)
     return _page(_own(questionnaire_id, _city()), None, {}, 200)
 
 
@@ -119,9 +123,7 @@ def _page(q: Questionnaire, outcome: qn.Outcome | None, typed: dict[int, qn.Entr
         published=qn.is_published(q.year, q.area)), status
 
 
-@bp.route("/town/questionnaires/<int:questionnaire_id>", methods=["POST"])
-@role_required(Role.TOWN)
-def save(questionnaire_id: int) -> Response | tuple[str, int]:
+def _save(questionnaire_id: int) -> Response | tuple[str, int]:
     unit_id = _city()
     q = _own(questionnaire_id, unit_id)
     questions = qn.items(q.area)
