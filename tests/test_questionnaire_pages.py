@@ -136,7 +136,7 @@ def test_the_pages_read_a_fixed_number_of_statements(app, rnd):
     print("queries:", counts)
     # The session and user, the city's unit, then the page's own (questions, answers, revision
     # notes, publication).
-    assert counts == {"city page": 10, "city list": 6, "analyst page": 9, "analyst list": 5}
+    assert counts == {"city page": 9, "city list": 5, "analyst page": 8, "analyst list": 4}
 
 
 def test_the_questionnaire_in_english(app, rnd):
