@@ -34,6 +34,9 @@ INDICATORS = ("dochody_wlasne_na_mieszkanca", "gestosc_zaludnienia", "ludnosc",
               "udzial_dochodow_z_majatku", "udzial_ludnosci_w_wieku_poprodukcyjnym",
               "udzial_podatku_od_nieruchomosci", "udzial_podatku_rolnego",
               "wskaznik_obciazenia_demograficznego", "zmiana_liczby_ludnosci_od_2010")
+# Defined, without values in the BDL files: the cities' questionnaire's (decision 0037).
+QUESTIONNAIRE_INDICATORS = ("uczestnicy_imprez_na_1000", "wydatki_na_kulture_na_mieszkanca",
+                            "wypozyczenia_na_mieszkanca")
 
 
 @pytest.fixture
@@ -331,7 +334,7 @@ def test_units_indicators_and_variables(base, client):
                                            "kind": "voivodeship", "parent": "", "register_date": "2024-01-01"}
 
     indicators = get_json(client, "/api/v1/indicators")["items"]
-    assert [i["code"] for i in indicators] == sorted(INDICATORS)
+    assert [i["code"] for i in indicators] == sorted(INDICATORS + QUESTIONNAIRE_INDICATORS)
     population = get_json(client, "/api/v1/indicators/ludnosc")
     assert population["versions"][0]["formula"]["numerator"][0] == {"variable": "ludnosc_przedprod"}
     assert get_json(client, "/api/v1/indicators/ludnosc/versions/1")["name_en"] == "Population"

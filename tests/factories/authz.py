@@ -41,6 +41,7 @@ from workflow.models import (
     EvaluatorAssignment,
     ExpertiseField,
     LegalForm,
+    MonitoringArea,
     Notification,
     Partnership,
     Person,
@@ -212,6 +213,7 @@ def _newer_objects(world: World, out: AuthzWorld) -> None:
     out.put("unit_code", "3018073", "3217011")
     out.put("group_code", "powiat-3018", "powiat-3217")
     out.put("group_id", "voivodeship-30")  # the open API's name of a group
+    _questionnaires(world, out)
 
 
 def _consultations_and_projects(world: World, out: AuthzWorld) -> None:
@@ -252,3 +254,34 @@ def _failed_copy(notification_id: int) -> int:
     new_id = db.session.execute(sa.insert(table).values(**row).returning(table.c.id)).scalar_one()
     db.session.commit()
     return new_id
+
+
+def _questionnaires(world: World, out: AuthzWorld) -> None:
+    """Each town's municipality linked to a gmina of the register, with a draft questionnaire
+    (culture and recreation, 2024) and one answer typed (decision 0037)."""
+    from datetime import date
+
+    from workflow.models import Municipality, TerritorialUnit, UnitKind, UnitLevel
+    from workflow.monitoring import definitions
+    from workflow.monitoring import questionnaire as qn
+
+    definitions.load()
+    questions = qn.items(MonitoringArea.CULTURE_RECREATION)
+    made = []
+    for key, code in (("a", "3017013"), ("b", "3217011")):
+        path = world.path(key)
+        municipality = db.session.get(Municipality, path.applicant.memberships[0].municipality_id)
+        unit = db.session.scalar(sa.select(TerritorialUnit).where(TerritorialUnit.code == code))
+        if unit is None:  # the open API's base (build_base) holds only a few powiats
+            unit = TerritorialUnit(code=code, level=UnitLevel.GMINA, kind=UnitKind.URBAN_RURAL,
+                                   name=municipality.name, register_date=date(2024, 1, 1))
+            db.session.add(unit)
+        municipality.unit = unit
+        db.session.flush()
+        q = qn.open_for(unit.id, 2024, MonitoringArea.CULTURE_RECREATION)
+        entries = {questions[0].variable_id: qn.Entry("1000")}
+        assert qn.save(q, questions, entries, world.user(f"town_{key}"), submit=False).ok
+        made.append(q.id)
+    db.session.commit()
+    out.put("questionnaire", *made)
+    out.put("questionnaire_variable", questions[0].variable_id)

@@ -314,6 +314,19 @@ ENTRIES: dict[str, Entry] = {
     "groups.similar_page": Entry(no_args, everyone),
     "groups.save_similar": Entry(no_args, logged_in),
     "groups.new_list": Entry(no_args, logged_in),
+    # the cities' questionnaire (decision 0037): a city (a town team whose municipality is in the
+    # register) sees and fills in its own, another city's is a 404; the analyst (coordinator)
+    # sees all and reviews
+    "questionnaire.city_list": Entry(no_args, TOWNS),
+    "questionnaire.open_one": Entry(no_args, TOWNS),
+    "questionnaire.city_page": Entry(arg("questionnaire_id", "questionnaire"), OWN_TOWN),
+    "questionnaire.analyst_list": Entry(no_args, COORDINATOR),
+    "questionnaire.analyst_page": coordinator_with(questionnaire_id="questionnaire"),
+    "questionnaire.publish": Entry(no_args, COORDINATOR),
+    "questionnaire.correct": coordinator_with(questionnaire_id="questionnaire",
+                                              variable_id="questionnaire_variable"),
+    "questionnaire.review": coordinator_with(questionnaire_id="questionnaire",
+                                             variable_id="questionnaire_variable"),
     # personal data: the notice is public; a person's data is the coordinator's alone
     "privacy.notice": Entry(no_args, everyone),
     "privacy.index": Entry(no_args, COORDINATOR),

@@ -78,10 +78,18 @@ from workflow.models.partnership import (
 from workflow.models.path import DeadlineChange, DeadlineExtension, Path, PathTransition
 from workflow.models.programme import HideScoresUntil, Programme, RankingPolicy, StageDeadline
 from workflow.models.project import FundingRoute, Project, ProjectShare, ProjectStatus, ProjectTask
+from workflow.models.questionnaire import (
+    AnswerReview,
+    Questionnaire,
+    QuestionnaireAnswer,
+    QuestionnairePublication,
+    QuestionnaireStatus,
+)
 from workflow.models.totals import ServiceTotal, ServiceTotalPerson
 from workflow.models.user import Role, User
 
 __all__ = [
+    "AnswerReview", "Questionnaire", "QuestionnaireAnswer", "QuestionnairePublication", "QuestionnaireStatus",
     "LoginAttempt",
     "LoginReason",
     "Invitation",

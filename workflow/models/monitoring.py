@@ -114,6 +114,10 @@ class Variable(db.Model):
     # the importer recognises in a wide file's header.
     source_label: Mapped[str | None] = mapped_column(String(400), unique=True)
     credit: Mapped[str] = mapped_column(String(200))
+    # For a variable the cities report in the questionnaire (docs/decisions/0037): its definition
+    # (PL/EN), whether it is a whole number, and the range a value must be in
+    # ({"definition_pl", "definition_en", "integer", "minimum", "maximum"}); None otherwise.
+    reporting: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class ValueStatus(enum.StrEnum):
@@ -147,6 +151,9 @@ class ValueSource(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     # What the load did: rows read, inserted, updated, unchanged, rejected.
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Why: the reason given for a correction of published values (decision 0037), shown as the
+    # revision note beside the value.
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class VariableValue(db.Model):

@@ -29,7 +29,7 @@ from workflow.monitoring.compute import Formula
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "data" / "monitoring" / "indicators.toml"
 CREDIT = "Źródło: GUS, Bank Danych Lokalnych"
 
-VARIABLE_FIELDS = ("name_pl", "name_en", "measure_unit", "source_label", "credit")
+VARIABLE_FIELDS = ("name_pl", "name_en", "measure_unit", "source_label", "credit", "reporting")
 VERSION_FIELDS = ("name_pl", "name_en", "description_pl", "description_en", "area", "kind",
                   "dimension", "measure_unit_pl", "measure_unit_en", "polarity", "decimals",
                   "formula", "credit", "licence")
@@ -48,7 +48,11 @@ def read(path: Path = DEFAULT_FILE) -> dict[str, Any]:
     with path.open("rb") as f:
         data = tomllib.load(f)
     credit, licence = data.get("credit", CREDIT), data["licence"]
-    variables = [{"credit": credit, "source_label": None, **v} for v in data.get("variables", [])]
+    variables = [{"credit": credit, "source_label": None, "reporting": None, **v}
+                 for v in data.get("variables", [])]
+    for v in variables:
+        if v["reporting"] is not None:
+            v["reporting"] = _reporting(v["code"], v["reporting"])
     indicators = []
     for raw in data.get("indicators", []):
         item = {"credit": credit, "licence": licence, "decimals": 1, **raw}
@@ -65,6 +69,22 @@ def read(path: Path = DEFAULT_FILE) -> dict[str, Any]:
         if missing:
             raise ValueError(f"indicator {item['code']}: unknown variables {sorted(missing)}")
     return {"variables": variables, "indicators": indicators}
+
+
+REPORTING_KEYS = {"definition_pl", "definition_en", "integer", "minimum", "maximum"}
+
+
+def _reporting(code: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """A reported variable's questionnaire item, checked: a definition in both languages, and a
+    minimum not above the maximum (either may be absent)."""
+    unknown = set(raw) - REPORTING_KEYS
+    if unknown or not raw.get("definition_pl") or not raw.get("definition_en"):
+        raise ValueError(f"variable {code}: reporting needs definition_pl and definition_en"
+                         + (f", unknown keys {sorted(unknown)}" if unknown else ""))
+    item = {"integer": False, "minimum": None, "maximum": None, **raw}
+    if item["minimum"] is not None and item["maximum"] is not None and item["minimum"] > item["maximum"]:
+        raise ValueError(f"variable {code}: minimum above maximum")
+    return item
 
 
 def load(path: Path = DEFAULT_FILE) -> DefinitionReport:

@@ -12,19 +12,31 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from workflow.extensions import db
-from workflow.models import IndicatorVersion, TerritorialUnit, UnitLevel, Variable, VariableValue
+from workflow.models import (
+    IndicatorVersion,
+    TerritorialUnit,
+    UnitLevel,
+    ValueStatus,
+    Variable,
+    VariableValue,
+)
 from workflow.monitoring import compute
 from workflow.monitoring.definitions import current_version
 
 
 def unit_data(formula: compute.Formula, year: int, unit_codes: Iterable[str] | None = None,
-              level: UnitLevel = UnitLevel.GMINA) -> dict[str, dict[tuple[str, int], float]]:
-    """Per unit code, the values of the formula's variables in the years it needs for `year`."""
+              level: UnitLevel = UnitLevel.GMINA,
+              public: bool = False) -> dict[str, dict[tuple[str, int], float]]:
+    """Per unit code, the values of the formula's variables in the years it needs for `year`.
+    `public`: only published values (final, corrected): a provisional value (a city's
+    questionnaire before the analyst publishes its year, decision 0037) is not public."""
     query = (sa.select(TerritorialUnit.code, Variable.code, VariableValue.year, VariableValue.value)
              .join(TerritorialUnit, TerritorialUnit.id == VariableValue.unit_id)
              .join(Variable, Variable.id == VariableValue.variable_id)
              .where(Variable.code.in_(sorted(formula.variables)),
                     VariableValue.year.in_(sorted(formula.years_needed(year)))))
+    if public:
+        query = query.where(VariableValue.status != ValueStatus.PROVISIONAL)
     if unit_codes is not None:
         query = query.where(TerritorialUnit.code.in_(sorted(set(unit_codes))))
     else:
@@ -36,11 +48,12 @@ def unit_data(formula: compute.Formula, year: int, unit_codes: Iterable[str] | N
 
 
 def indicator_values(code: str, year: int, unit_codes: Iterable[str] | None = None,
-                     version: int | None = None) -> dict[str, float]:
-    """Each unit's value of an indicator (its latest version unless one is asked for)."""
+                     version: int | None = None, public: bool = False) -> dict[str, float]:
+    """Each unit's value of an indicator (its latest version unless one is asked for; only
+    published values when `public`)."""
     definition: IndicatorVersion = current_version(code, version)
     formula = compute.Formula.from_json(definition.formula)
-    return compute.unit_values(formula, unit_data(formula, year, unit_codes), year)
+    return compute.unit_values(formula, unit_data(formula, year, unit_codes, public=public), year)
 
 
 def group_aggregate(code: str, year: int, unit_codes: Iterable[str],

@@ -1,1 +1,1 @@
-"""workflow.monitoring.views: the public pages of the indicator base."""
+"""workflow.monitoring.views: the public pages of the indicator base and the cities' questionnaire."""
