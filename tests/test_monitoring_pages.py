@@ -110,6 +110,8 @@ def test_comparison_of_gminas_side_by_side_with_names_added(small, browser):
     html = text(browser.get("/indicators/compare?unit=1204023&unit=1261011&year=2018"))
     assert "Wskaźniki w 2018 r." in html
     assert html.index("Dąbrowa Tarnowska") < html.index("Kraków")
+    # A chart for each of the 9 indicators with values; none for the 3 the cities report
+    # through the questionnaire (defined, no values yet).
     assert html.count('class="bars"') == 9
     # A name that points at one gmina is added; one that points at two offers a choice.
     added = text(browser.get("/indicators/compare?unit=1204023&add=Kraków"))
