@@ -254,7 +254,7 @@ def test_a_correction_after_publication_keeps_the_old_value_who_when_and_why(rnd
     assert (current.value, current.status, current.revision) == (105000.0, ValueStatus.CORRECTED, 2)
     old = db.session.scalar(sa.select(ValueRevision))
     assert (old.value, old.status, old.revision) == (104000.0, ValueStatus.FINAL, 1)
-    notes = qn.revision_notes([rnd.units[0].id], [i.variable_id for i in questions], 2024)
+    notes = qn.revision_notes([rnd.units[0].id], questions, 2024)
     note = notes[(rnd.units[0].id, questions[0].variable_id)]
     why = "Biblioteka przysłała poprawione sprawozdanie K-03."
     assert (note.previous, note.note, note.by) == (104000.0, why, "analityk")

@@ -111,7 +111,7 @@ def _page(q: Questionnaire, outcome: qn.Outcome | None, typed: dict[int, qn.Entr
     questions = qn.items(q.area)
     answers = {a.variable_id: a for a in q.answers}
     analyst = qn.is_analyst(current_user)
-    notes = qn.revision_notes([q.unit_id], [i.variable_id for i in questions], q.year)
+    notes = qn.revision_notes([q.unit_id], questions, q.year)
     warnings = outcome.warnings if outcome else {k: a.warnings or [] for k, a in answers.items()}
     return render_template(
         "monitoring/questionnaire.html", q=q, questions=questions, answers=answers, typed=typed,
