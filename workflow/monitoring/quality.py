@@ -320,3 +320,24 @@ def hide_comment(comment: ValueComment, reason: str, user: User) -> None:
         raise Refused([_("Ten komentarz jest już ukryty.")], status=409)
     comment.hidden_at, comment.hidden_by_id, comment.hidden_reason = utcnow(), user.id, reason
     db.session.flush()
+
+
+def page_marks(indicator_id: int, formula: compute.Formula, year: int | None, values: dict[int, float],
+               member_ids: Sequence[int], unit_ids: Sequence[int] | None = None) -> dict[int, Mark]:
+    """The marks of an indicator's values for a group's members (by unit id, only those with
+    something to show): outliers against the group (Spread of the members' values), revision
+    notes, comments. Two statements (`unit_ids` None: read for all units; corrected values and
+    comments are few)."""
+    if year is None:
+        return {}
+    spread = Spread.of(values[i] for i in member_ids if i in values)
+    notes = corrections(formula.variables, years_needed([formula], year), unit_ids)
+    said = comments([indicator_id], year, unit_ids)
+    out: dict[int, Mark] = {}
+    for i in member_ids:
+        value = values.get(i)
+        far = spread.deviations(value) if spread is not None and value is not None else None
+        found = mark(i, indicator_id, formula, year, notes, said, far)
+        if found:
+            out[i] = found
+    return out
