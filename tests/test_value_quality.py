@@ -192,3 +192,18 @@ def test_the_provenance_page_issues_the_same_statements_whatever_the_history(app
     assert statements(app, value_url(rnd)) == few <= 10
     city = as_user(app, "city01@example.pl")
     assert statements(app, value_url(rnd), city) <= 10
+
+
+def test_the_api_gives_a_corrected_value_its_revision_note(app, rnd):
+    client = app.test_client()
+    from support.accounts import new_address
+
+    client.environ_base["REMOTE_ADDR"] = new_address()
+    items = client.get(f"/api/v1/values?indicator={LOANS}&year=2024").get_json()["items"]
+    corrected = {i["unit"]: i for i in items if i["status"] == "corrected"}
+    assert set(corrected) == {rnd.units[0].code}
+    revision = corrected[rnd.units[0].code]["revision"]
+    assert (revision["variable"], revision["year"], revision["previous_value"], revision["note"]) == \
+        ("kultura_wypozyczenia", 2024, 101000.0, WHY)
+    assert revision["provenance"].endswith(value_url(rnd)) and revision["corrected_at"].endswith("Z")
+    assert all("revision" not in i for i in items if i["status"] == "final")

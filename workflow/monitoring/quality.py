@@ -87,6 +87,7 @@ class RevisionNote:
     by: str | None
     variable: str = ""
     year: int = 0
+    unit_code: str = ""
 
 
 Key = tuple[int, str, int]  # unit id, variable code, year
@@ -102,8 +103,10 @@ def corrections(variable_codes: Iterable[str], years: Iterable[int], unit_ids: S
     if not codes or not wanted or (unit_ids is not None and not unit_ids):
         return {}
     query = (sa.select(ValueRevision.unit_id, Variable.code, ValueRevision.year, ValueRevision.revision,
-                       ValueRevision.value, ValueSource.note, ValueSource.created_at, User.name)
+                       ValueRevision.value, ValueSource.note, ValueSource.created_at, User.name,
+                       TerritorialUnit.code)
              .join(Variable, Variable.id == ValueRevision.variable_id)
+             .join(TerritorialUnit, TerritorialUnit.id == ValueRevision.unit_id)
              .join(ValueSource, ValueSource.id == ValueRevision.replaced_by_id)
              .outerjoin(User, User.id == ValueSource.user_id)
              .where(Variable.code.in_(codes), ValueRevision.year.in_(wanted))
@@ -115,8 +118,8 @@ def corrections(variable_codes: Iterable[str], years: Iterable[int], unit_ids: S
         query = query.join(VariableValue, sa.and_(
             VariableValue.variable_id == ValueRevision.variable_id, VariableValue.year == ValueRevision.year,
             VariableValue.unit_id == ValueRevision.unit_id)).where(VariableValue.status == ValueStatus.CORRECTED)
-    return {(u, v, y): RevisionNote(value, note, at, by, v, y)
-            for u, v, y, _r, value, note, at, by in db.session.execute(query)}
+    return {(u, v, y): RevisionNote(value, note, at, by, v, y, code)
+            for u, v, y, _r, value, note, at, by, code in db.session.execute(query)}
 
 
 @dataclass(frozen=True)
