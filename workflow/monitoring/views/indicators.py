@@ -192,8 +192,8 @@ def value_page(code: str, indicator: str, year: int, status: int = 200) -> tuple
     own = user is not None and questionnaire.city_unit_id(user) == unit.id
     analyst = user is not None and questionnaire.is_analyst(user)
     found = quality.provenance(unit, version, year, hidden=own or analyst)
-    if not found.inputs or all(i.value is None for i in found.inputs):
-        abort(404)
+    if status == 200 and all(i.value is None for i in found.inputs):
+        abort(404)  # no value (a refused comment or hiding shows its page again whatever it holds)
     shown = found.status != ValueStatus.PROVISIONAL.value or own or analyst
     return render_template("monitoring/value.html", p=found, shown=shown, own=own, analyst=analyst,
                            fmt=charts.formatter(version.decimals, g.locale),
