@@ -84,7 +84,7 @@ def indicator_page(code: str, year: object = None, group_code: str | None = None
                    region: str | None = None, locale: str = "pl", with_map: bool = True,
                    with_marks: bool = True) -> IndicatorPage:
     """An indicator within a group in a year, with the map of Poland or of one voivodeship:
-    7 statements (8 for a programme's group or a list), whatever the number of gminas, and two
+    7 statements (8 for a programme's group or a list), whatever the number of gminas, and one
     for the marks beside the values (`with_marks`: outliers, revision notes, comments)."""
     indicators = readings.current_indicators()
     by_code = {v.indicator.code: v for v in indicators}

@@ -80,9 +80,9 @@ class Profile:
 
 @readings.no_cycle_collection
 def unit_profile(code: str, year: object = None, locale: str = "pl") -> Profile:
-    """A gmina's profile: 11 statements at most (the units, the indicators, the gmina's values,
+    """A gmina's profile: 10 statements at most (the units, the indicators, the gmina's values,
     its groups, every gmina, the variables' ids, their values in the year, a programme's towns,
-    lists' members, the revision notes and the comments)."""
+    lists' members, the revision notes with the comments)."""
     found = readings.units_by_code([code, code[:4], code[:2]])
     unit = found.get(code)
     if unit is None or unit.level is not UnitLevel.GMINA:
@@ -101,9 +101,9 @@ def unit_profile(code: str, year: object = None, locale: str = "pl") -> Profile:
     data = readings.values(formulas, [chosen]) if chosen is not None else {}
     members = groups.members(candidates, chosen or 0, units, data, by_code) if chosen is not None else {}
     mine = [g for g in candidates if unit.id in members.get(g.id, ())]
-    notes = quality.corrections({v for f in formulas for v in f.variables},
-                                quality.years_needed(formulas, chosen), [unit.id]) if chosen is not None else {}
-    said = quality.comments([v.indicator_id for v in indicators], chosen, [unit.id]) if chosen is not None else {}
+    notes, said = quality.notes_and_comments(
+        {v for f in formulas for v in f.variables}, quality.years_needed(formulas, chosen),
+        [v.indicator_id for v in indicators], chosen, [unit.id]) if chosen is not None else ({}, {})
     rows = []
     for n, (version, f) in enumerate(zip(indicators, formulas, strict=True)):
         series = [(y, computed[y][n]) for y in sorted(years) if computed[y][n] is not None]
@@ -146,7 +146,7 @@ class Comparison:
 
 @readings.no_cycle_collection
 def comparison(codes: Sequence[str], year: object = None, locale: str = "pl") -> Comparison:
-    """Up to COMPARE_MAX gminas side by side, every indicator in a year: 7 statements (two for
+    """Up to COMPARE_MAX gminas side by side, every indicator in a year: 6 statements (one for
     the revision notes and comments)."""
     wanted = list(dict.fromkeys(c.strip() for c in codes if c.strip()))[:COMPARE_MAX]
     found = readings.units_by_code(wanted)
@@ -160,9 +160,9 @@ def comparison(codes: Sequence[str], year: object = None, locale: str = "pl") ->
     formulas = [readings.formula(v) for v in indicators]
     data = readings.values(formulas, [chosen], [u.id for u in units]) if chosen is not None and units else {}
     ids = [u.id for u in units]
-    notes = quality.corrections({v for f in formulas for v in f.variables},
-                                quality.years_needed(formulas, chosen), ids) if chosen is not None else {}
-    said = quality.comments([v.indicator_id for v in indicators], chosen, ids) if chosen is not None else {}
+    notes, said = quality.notes_and_comments(
+        {v for f in formulas for v in f.variables}, quality.years_needed(formulas, chosen),
+        [v.indicator_id for v in indicators], chosen, ids) if chosen is not None else ({}, {})
     rows = []
     for version, f in zip(indicators, formulas, strict=True):
         fmt = charts.formatter(version.decimals, locale)

@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -41,7 +42,7 @@ from workflow.models import (
     Variable,
     VariableValue,
 )
-from workflow.models.types import utcnow
+from workflow.models.types import UTCDateTime, utcnow
 from workflow.monitoring import compute
 from workflow.refusal import Refused
 
@@ -91,6 +92,52 @@ class RevisionNote:
 
 
 Key = tuple[int, str, int]  # unit id, variable code, year
+Said = dict[tuple[int, int], list["Comment"]]  # (unit id, indicator id) -> comments
+
+
+def _corrections_select(codes: Sequence[str], years: Sequence[int], unit_ids: Sequence[int] | None,
+                        only_corrected: bool) -> sa.Select[Any]:
+    """The revisions of the variables' values in the years, in the column layout that
+    `_comments_select` shares (so that a page reads both in one statement)."""
+    query = (sa.select(sa.literal("r").label("kind"), ValueRevision.unit_id.label("unit_id"),
+                       TerritorialUnit.code.label("unit_code"), Variable.code.label("key"),
+                       ValueRevision.year.label("year"), ValueRevision.revision.label("n"),
+                       ValueRevision.value.label("number"), ValueSource.note.label("text"),
+                       ValueSource.created_at.label("at"), User.name.label("name"),
+                       sa.cast(sa.null(), UTCDateTime()).label("hidden_at"),
+                       sa.cast(sa.null(), sa.Text()).label("hidden_reason"))
+             .join(Variable, Variable.id == ValueRevision.variable_id)
+             .join(TerritorialUnit, TerritorialUnit.id == ValueRevision.unit_id)
+             .join(ValueSource, ValueSource.id == ValueRevision.replaced_by_id)
+             .outerjoin(User, User.id == ValueSource.user_id)
+             .where(Variable.code.in_(codes), ValueRevision.year.in_(years)))
+    if unit_ids is not None:
+        query = query.where(ValueRevision.unit_id.in_(sorted(set(unit_ids))))
+    if only_corrected:
+        query = query.join(VariableValue, sa.and_(
+            VariableValue.variable_id == ValueRevision.variable_id, VariableValue.year == ValueRevision.year,
+            VariableValue.unit_id == ValueRevision.unit_id)).where(VariableValue.status == ValueStatus.CORRECTED)
+    return query
+
+
+ORDER = ("kind", "unit_id", "key", "year", "n")
+
+
+def _read(parts: Sequence[sa.Select[Any]]) -> tuple[dict[Key, RevisionNote], Said]:
+    """Rows of the selects (one statement), ordered by kind, unit, key, year and n: the latest
+    revision of a value wins; comments come in the order they were made (ids grow with time)."""
+    if not parts:
+        return {}, {}
+    query = (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery()
+    notes: dict[Key, RevisionNote] = {}
+    said: Said = defaultdict(list)
+    for kind, unit_id, unit_code, key, year, n, number, text, at, name, hidden_at, why in db.session.execute(
+            sa.select(query).order_by(*(query.c[c] for c in ORDER))):
+        if kind == "r":
+            notes[(unit_id, key, year)] = RevisionNote(number, text, at, name, key, year, unit_code)
+        else:
+            said[(unit_id, int(key))].append(Comment(n, unit_id, int(key), year, text, at, name, hidden_at, why))
+    return notes, dict(said)
 
 
 def corrections(variable_codes: Iterable[str], years: Iterable[int], unit_ids: Sequence[int] | None = None,
@@ -102,24 +149,7 @@ def corrections(variable_codes: Iterable[str], years: Iterable[int], unit_ids: S
     codes, wanted = sorted(set(variable_codes)), sorted(set(years))
     if not codes or not wanted or (unit_ids is not None and not unit_ids):
         return {}
-    query = (sa.select(ValueRevision.unit_id, Variable.code, ValueRevision.year, ValueRevision.revision,
-                       ValueRevision.value, ValueSource.note, ValueSource.created_at, User.name,
-                       TerritorialUnit.code)
-             .join(Variable, Variable.id == ValueRevision.variable_id)
-             .join(TerritorialUnit, TerritorialUnit.id == ValueRevision.unit_id)
-             .join(ValueSource, ValueSource.id == ValueRevision.replaced_by_id)
-             .outerjoin(User, User.id == ValueSource.user_id)
-             .where(Variable.code.in_(codes), ValueRevision.year.in_(wanted))
-             .order_by(ValueRevision.unit_id, ValueRevision.variable_id, ValueRevision.year,
-                       ValueRevision.revision))
-    if unit_ids is not None:
-        query = query.where(ValueRevision.unit_id.in_(sorted(set(unit_ids))))
-    if only_corrected:
-        query = query.join(VariableValue, sa.and_(
-            VariableValue.variable_id == ValueRevision.variable_id, VariableValue.year == ValueRevision.year,
-            VariableValue.unit_id == ValueRevision.unit_id)).where(VariableValue.status == ValueStatus.CORRECTED)
-    return {(u, v, y): RevisionNote(value, note, at, by, v, y, code)
-            for u, v, y, _r, value, note, at, by, code in db.session.execute(query)}
+    return _read([_corrections_select(codes, wanted, unit_ids, only_corrected)])[0]
 
 
 @dataclass(frozen=True)
@@ -135,27 +165,48 @@ class Comment:
     hidden_reason: str | None = None
 
 
+def _comments_select(indicator_ids: Sequence[int], year: int, unit_ids: Sequence[int] | None,
+                     hidden: bool) -> sa.Select[Any]:
+    query = (sa.select(sa.literal("c").label("kind"), ValueComment.unit_id.label("unit_id"),
+                       TerritorialUnit.code.label("unit_code"),
+                       sa.cast(ValueComment.indicator_id, sa.String(60)).label("key"),
+                       ValueComment.year.label("year"), ValueComment.id.label("n"),
+                       sa.cast(sa.null(), sa.Double()).label("number"), ValueComment.body.label("text"),
+                       ValueComment.created_at.label("at"), TerritorialUnit.name.label("name"),
+                       ValueComment.hidden_at.label("hidden_at"), ValueComment.hidden_reason.label("hidden_reason"))
+             .join(TerritorialUnit, TerritorialUnit.id == ValueComment.unit_id)
+             .where(ValueComment.indicator_id.in_(indicator_ids), ValueComment.year == year))
+    if unit_ids is not None:
+        query = query.where(ValueComment.unit_id.in_(sorted(set(unit_ids))))
+    if not hidden:
+        query = query.where(ValueComment.hidden_at.is_(None))
+    return query
+
+
 def comments(indicator_ids: Iterable[int], year: int, unit_ids: Sequence[int] | None = None,
-             hidden: bool = False) -> dict[tuple[int, int], list[Comment]]:
+             hidden: bool = False) -> Said:
     """The comments on the indicators' values in the year (of the units, or of all), by (unit
     id, indicator id), oldest first: one statement. Hidden ones only when `hidden`."""
     ids = sorted(set(indicator_ids))
     if not ids or (unit_ids is not None and not unit_ids):
         return {}
-    query = (sa.select(ValueComment.id, ValueComment.unit_id, ValueComment.indicator_id, ValueComment.year,
-                       ValueComment.body, ValueComment.created_at, TerritorialUnit.name,
-                       ValueComment.hidden_at, ValueComment.hidden_reason)
-             .join(TerritorialUnit, TerritorialUnit.id == ValueComment.unit_id)
-             .where(ValueComment.indicator_id.in_(ids), ValueComment.year == year)
-             .order_by(ValueComment.created_at, ValueComment.id))
-    if unit_ids is not None:
-        query = query.where(ValueComment.unit_id.in_(sorted(set(unit_ids))))
-    if not hidden:
-        query = query.where(ValueComment.hidden_at.is_(None))
-    out: dict[tuple[int, int], list[Comment]] = defaultdict(list)
-    for row in db.session.execute(query):
-        out[(row[1], row[2])].append(Comment(*row))
-    return dict(out)
+    return _read([_comments_select(ids, year, unit_ids, hidden)])[1]
+
+
+def notes_and_comments(variable_codes: Iterable[str], years: Iterable[int], indicator_ids: Iterable[int],
+                       year: int, unit_ids: Sequence[int] | None = None) -> tuple[dict[Key, RevisionNote], Said]:
+    """What a public page shows beside its values, in ONE statement (UNION ALL): the revision
+    notes of the corrected values of the variables in the years, and the visible comments on
+    the indicators' values in `year` (of the units, or of all)."""
+    codes, wanted, ids = sorted(set(variable_codes)), sorted(set(years)), sorted(set(indicator_ids))
+    if unit_ids is not None and not unit_ids:
+        return {}, {}
+    parts = []
+    if codes and wanted:
+        parts.append(_corrections_select(codes, wanted, unit_ids, True))
+    if ids:
+        parts.append(_comments_select(ids, year, unit_ids, False))
+    return _read(parts)
 
 
 def inputs(formula: compute.Formula, year: int) -> list[tuple[str, int]]:
@@ -183,7 +234,7 @@ NO_MARK = Mark()
 
 
 def mark(unit_id: int, indicator_id: int, formula: compute.Formula, year: int,
-         notes: dict[Key, RevisionNote], said: dict[tuple[int, int], list[Comment]],
+         notes: dict[Key, RevisionNote], said: Said,
          outlier: float | None = None) -> Mark:
     found = [n for v, y in inputs(formula, year) if (n := notes.get((unit_id, v, y))) is not None]
     latest = max(found, key=lambda n: n.at) if found else None
@@ -329,13 +380,13 @@ def page_marks(indicator_id: int, formula: compute.Formula, year: int | None, va
                member_ids: Sequence[int], unit_ids: Sequence[int] | None = None) -> dict[int, Mark]:
     """The marks of an indicator's values for a group's members (by unit id, only those with
     something to show): outliers against the group (Spread of the members' values), revision
-    notes, comments. Two statements (`unit_ids` None: read for all units; corrected values and
+    notes, comments. One statement (`unit_ids` None: read for all units; corrected values and
     comments are few)."""
     if year is None:
         return {}
     spread = Spread.of(values[i] for i in member_ids if i in values)
-    notes = corrections(formula.variables, years_needed([formula], year), unit_ids)
-    said = comments([indicator_id], year, unit_ids)
+    notes, said = notes_and_comments(formula.variables, years_needed([formula], year), [indicator_id], year,
+                                     unit_ids)
     out: dict[int, Mark] = {}
     for i in member_ids:
         value = values.get(i)
