@@ -321,7 +321,8 @@ def test_the_saved_groups_with_stable_ids_and_their_definitions(base, client):
     assert sorted(u["code"] for u in detail["units"]) == sorted([KRAKOW, WALCZ, DABROWA])
     values = get_json(client, f"/api/v1/values?indicator=ludnosc&year=2019&group={saved.code}")["items"]
     assert sorted(v["unit"] for v in values) == sorted([KRAKOW, WALCZ, DABROWA])
-    [aggregate] = get_json(client, f"/api/v1/aggregates?indicator=ludnosc&year=2019&group={saved.code}")["items"]
+    url = f"/api/v1/aggregates?indicator=ludnosc&year=2019&group={saved.code}"
+    [aggregate] = get_json(client, url)["items"]
     direct = monitoring_values.group_aggregate("ludnosc", 2019, [KRAKOW, WALCZ, DABROWA])
     assert aggregate["value"] == pytest.approx(direct.value) and aggregate["count"] == 3
     assert get_json(client, f"/api/v1/units/{WALCZ}")["groups"][-1] == saved.code

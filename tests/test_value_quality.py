@@ -114,13 +114,15 @@ def test_a_provisional_value_s_numbers_are_its_city_s_and_the_analyst_s(app, ctx
     out = build_round()
     questions = qn.items(CULTURE)
     q = qn.open_for(out.units[0].id, 2024, CULTURE)
-    typed = {i.variable_id: qn.Entry(r) for i, r in zip(questions, ("123457", "20400", "1040000"), strict=True)}
+    raw = ("123457", "20400", "1040000")
+    typed = {i.variable_id: qn.Entry(r) for i, r in zip(questions, raw, strict=True)}
     assert qn.save(q, questions, typed, out.cities[0], submit=True).ok
     for item in questions:
         qn.review(q, item.variable_id, accept=True, note="", user=out.analyst)
     db.session.commit()
     url = value_url(out)
-    assert "123 457" not in text(Browser(app).get(url)) and "jeszcze nieopublikowana" in text(Browser(app).get(url))
+    public = text(Browser(app).get(url))
+    assert "123 457" not in public and "jeszcze nieopublikowana" in public
     assert "123 457" in text(as_user(app, "city01@example.pl").get(url))
     assert "123 457" not in text(as_user(app, "city02@example.pl").get(url))
 
@@ -162,13 +164,15 @@ def test_a_provisional_value_cannot_be_commented_on(app, ctx):
     out = build_round()
     questions = qn.items(CULTURE)
     q = qn.open_for(out.units[0].id, 2024, CULTURE)
-    typed = {i.variable_id: qn.Entry(r) for i, r in zip(questions, ("104000", "20400", "1040000"), strict=True)}
+    raw = ("104000", "20400", "1040000")
+    typed = {i.variable_id: qn.Entry(r) for i, r in zip(questions, raw, strict=True)}
     assert qn.save(q, questions, typed, out.cities[0], submit=True).ok
     for item in questions:
         qn.review(q, item.variable_id, accept=True, note="", user=out.analyst)
     db.session.commit()
     city = as_user(app, "city01@example.pl")
-    refused = text(city.post(f"/town/values/{out.units[0].code}/{LOANS}/2024/comments", {"body": "Uwaga"}), 409)
+    url = f"/town/values/{out.units[0].code}/{LOANS}/2024/comments"
+    refused = text(city.post(url, {"body": "Uwaga"}), 409)
     assert "Komentować można tylko opublikowane wartości." in refused
 
 

@@ -106,7 +106,8 @@ def _explicit_units(rows: Sequence[UnitGroup]) -> dict[int, frozenset[str]]:
         for group_id, code in db.session.execute(
                 sa.select(UnitGroupMember.group_id, TerritorialUnit.code)
                 .join(TerritorialUnit, TerritorialUnit.id == UnitGroupMember.unit_id)
-                .where(UnitGroupMember.group_id.in_(sorted(found)), TerritorialUnit.level == UnitLevel.GMINA)):
+                .where(UnitGroupMember.group_id.in_(sorted(found)),
+                       TerritorialUnit.level == UnitLevel.GMINA)):
             found[group_id].add(code)
         out.update((i, frozenset(codes)) for i, codes in found.items())
     programmes = [g for g in rows if g.kind is GroupKind.PROGRAMME]
@@ -116,7 +117,8 @@ def _explicit_units(rows: Sequence[UnitGroup]) -> dict[int, frozenset[str]]:
     return out
 
 
-def _group(row: UnitGroup, units: frozenset[str] | None, by_place: Counter[str], by_kind: Counter[str]) -> Group:
+def _group(row: UnitGroup, units: frozenset[str] | None, by_place: Counter[str],
+           by_kind: Counter[str]) -> Group:
     if row.kind is GroupKind.ADMINISTRATIVE:
         within = row.definition.get("within", COUNTRY)
         members: int | None = by_place["" if within == COUNTRY else within]

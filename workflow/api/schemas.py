@@ -359,7 +359,8 @@ class ValuesQuery(Schema):
 
 
 class GroupsQuery(Schema):
-    kind = fields.String(validate=validate.OneOf(["administrative", "unit_kind", "programme", "list", "similar"]),
+    kind = fields.String(validate=validate.OneOf(
+        ["administrative", "unit_kind", "programme", "list", "similar"]),
                          **described(_l("Tylko grupy tego rodzaju.")))
     after = fields.String(validate=validate.Regexp(GROUP_ID), **described(
         _l("Kursor: identyfikator grupy, po której zaczyna się strona (bierz go z odnośnika next).")))

@@ -132,8 +132,8 @@ def indicator_page(code: str, year: object = None, group_code: str | None = None
                          year=chosen_year, group=group, choices=choices, rows=rows, aggregate=aggregate,
                          histogram=charts.histogram(present), classes=classes, map=drawn, region=where,
                          regions=regions, fmt=fmt,
-                         marks=quality.page_marks(version.indicator_id, formula, chosen_year, values, member_ids)
-                         if with_marks else {})
+                         marks=quality.page_marks(version.indicator_id, formula, chosen_year, values,
+                                                  member_ids) if with_marks else {})
 
 
 def _region(group: UnitGroup, asked: str | None, voivodeships: set[str]) -> str:

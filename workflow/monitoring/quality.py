@@ -116,7 +116,8 @@ def _corrections_select(codes: Sequence[str], years: Sequence[int], unit_ids: Se
     if only_corrected:
         query = query.join(VariableValue, sa.and_(
             VariableValue.variable_id == ValueRevision.variable_id, VariableValue.year == ValueRevision.year,
-            VariableValue.unit_id == ValueRevision.unit_id)).where(VariableValue.status == ValueStatus.CORRECTED)
+            VariableValue.unit_id == ValueRevision.unit_id)
+        ).where(VariableValue.status == ValueStatus.CORRECTED)
     return query
 
 
@@ -136,7 +137,8 @@ def _read(parts: Sequence[sa.Select[Any]]) -> tuple[dict[Key, RevisionNote], Sai
         if kind == "r":
             notes[(unit_id, key, year)] = RevisionNote(number, text, at, name, key, year, unit_code)
         else:
-            said[(unit_id, int(key))].append(Comment(n, unit_id, int(key), year, text, at, name, hidden_at, why))
+            said[(unit_id, int(key))].append(
+                Comment(n, unit_id, int(key), year, text, at, name, hidden_at, why))
     return notes, dict(said)
 
 
@@ -173,7 +175,8 @@ def _comments_select(indicator_ids: Sequence[int], year: int, unit_ids: Sequence
                        ValueComment.year.label("year"), ValueComment.id.label("n"),
                        sa.cast(sa.null(), sa.Double()).label("number"), ValueComment.body.label("text"),
                        ValueComment.created_at.label("at"), TerritorialUnit.name.label("name"),
-                       ValueComment.hidden_at.label("hidden_at"), ValueComment.hidden_reason.label("hidden_reason"))
+                       ValueComment.hidden_at.label("hidden_at"),
+                       ValueComment.hidden_reason.label("hidden_reason"))
              .join(TerritorialUnit, TerritorialUnit.id == ValueComment.unit_id)
              .where(ValueComment.indicator_id.in_(indicator_ids), ValueComment.year == year))
     if unit_ids is not None:
@@ -194,7 +197,8 @@ def comments(indicator_ids: Iterable[int], year: int, unit_ids: Sequence[int] | 
 
 
 def notes_and_comments(variable_codes: Iterable[str], years: Iterable[int], indicator_ids: Iterable[int],
-                       year: int, unit_ids: Sequence[int] | None = None) -> tuple[dict[Key, RevisionNote], Said]:
+                       year: int, unit_ids: Sequence[int] | None = None,
+                       ) -> tuple[dict[Key, RevisionNote], Said]:
     """What a public page shows beside its values, in ONE statement (UNION ALL): the revision
     notes of the corrected values of the variables in the years, and the visible comments on
     the indicators' values in `year` (of the units, or of all)."""
@@ -211,7 +215,8 @@ def notes_and_comments(variable_codes: Iterable[str], years: Iterable[int], indi
 
 def inputs(formula: compute.Formula, year: int) -> list[tuple[str, int]]:
     """The (variable, year) pairs a formula reads for `year`, in the formula's order."""
-    return list(dict.fromkeys((t.variable, t.year_for(year)) for t in (*formula.numerator, *formula.denominator)))
+    terms = (*formula.numerator, *formula.denominator)
+    return list(dict.fromkeys((t.variable, t.year_for(year)) for t in terms))
 
 
 def years_needed(formulas: Iterable[compute.Formula], year: int) -> set[int]:
@@ -293,7 +298,8 @@ def _source(kind: str, name: str, sha: str | None, at: datetime, note: str | Non
 STATUS_ORDER = (ValueStatus.PROVISIONAL.value, ValueStatus.CORRECTED.value, ValueStatus.FINAL.value)
 
 
-def provenance(unit: TerritorialUnit, version: IndicatorVersion, year: int, hidden: bool = False) -> Provenance:
+def provenance(unit: TerritorialUnit, version: IndicatorVersion, year: int,
+               hidden: bool = False) -> Provenance:
     """One value with where it came from: its inputs' values, statuses and sources (one
     statement), their earlier revisions with both sources (one), the comments (one)."""
     formula = compute.Formula.from_json(version.formula)
@@ -313,7 +319,8 @@ def provenance(unit: TerritorialUnit, version: IndicatorVersion, year: int, hidd
     replaced = sa.orm.aliased(ValueSource)
     history: dict[tuple[int, int], list[Revision]] = defaultdict(list)
     for r in db.session.execute(
-            sa.select(ValueRevision.variable_id, ValueRevision.year, ValueRevision.revision, ValueRevision.value,
+            sa.select(ValueRevision.variable_id, ValueRevision.year, ValueRevision.revision,
+                      ValueRevision.value,
                       ValueRevision.status, ValueSource.kind, ValueSource.name, ValueSource.sha256,
                       ValueSource.created_at, ValueSource.note, ValueSource.summary,
                       replaced.kind, replaced.name, replaced.sha256, replaced.created_at, replaced.note,
@@ -339,7 +346,8 @@ def provenance(unit: TerritorialUnit, version: IndicatorVersion, year: int, hidd
                            history.get((variable.id, y), [])))
     statuses = {i.status for i in found if i.status}
     status = next((s for s in STATUS_ORDER if s in statuses), None)
-    said = comments([version.indicator_id], year, [unit.id], hidden=hidden).get((unit.id, version.indicator_id), [])
+    said = comments([version.indicator_id], year, [unit.id], hidden=hidden).get(
+        (unit.id, version.indicator_id), [])
     return Provenance(unit, version, year, formula.evaluator(year)(data), status, found, said)
 
 
@@ -357,7 +365,8 @@ def add_comment(unit: TerritorialUnit, indicator: Indicator, year: int, body: st
                       status=400)
     if value.value is None or value.status in (None, ValueStatus.PROVISIONAL.value):
         raise Refused([_("Komentować można tylko opublikowane wartości.")], status=409)
-    comment = ValueComment(unit_id=unit.id, indicator_id=indicator.id, year=year, body=body, author_id=user.id)
+    comment = ValueComment(unit_id=unit.id, indicator_id=indicator.id, year=year, body=body,
+                           author_id=user.id)
     db.session.add(comment)
     db.session.flush()
     return comment

@@ -8,12 +8,21 @@ from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from flask_login import current_user
-
 from workflow.models import UnitLevel, ValueStatus
-from workflow.monitoring import charts, distribution, groups, maps, profiles, quality, questionnaire, readings, tables
+from workflow.monitoring import (
+    charts,
+    distribution,
+    groups,
+    maps,
+    profiles,
+    quality,
+    questionnaire,
+    readings,
+    tables,
+)
 from workflow.monitoring.definitions import CREDIT, current_version
 from workflow.web import listing
 

@@ -7,6 +7,7 @@ not exist, or a town team whose municipality is not in the register.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -15,8 +16,6 @@ from werkzeug.wrappers import Response
 
 from workflow.audit import log as audit
 from workflow.extensions import db
-import sqlalchemy as sa
-
 from workflow.models import Indicator, MonitoringArea, Questionnaire, Role, TerritorialUnit, ValueComment
 from workflow.models.types import utcnow
 from workflow.monitoring import quality
@@ -266,7 +265,9 @@ def hide_comment(comment_id: int) -> Response | tuple[str, int]:
         db.session.rollback()
         show_refusal(refused, form=f"hide-{comment_id}", typed={"reason": reason})
         return indicator_views.value_page(code, indicator.code, year, refused.status)
-    audit.record("value_comment.hidden", actor=current_user, object_type="value_comment", object_id=comment_id)
+    audit.record("value_comment.hidden", actor=current_user, object_type="value_comment",
+                 object_id=comment_id)
     db.session.commit()
     flash(_("Komentarz ukryty; miasto widzi uzasadnienie."), "success")
-    return redirect(url_for("indicators.value", code=code, indicator=indicator.code, year=year) + "#comments-h")
+    back = url_for("indicators.value", code=code, indicator=indicator.code, year=year)
+    return redirect(back + "#comments-h")
