@@ -125,6 +125,29 @@ def test_a_provisional_value_s_numbers_are_its_city_s_and_the_analyst_s(app, ctx
     assert "123 457" not in public and "jeszcze nieopublikowana" in public
     assert "123 457" in text(as_user(app, "city01@example.pl").get(url))
     assert "123 457" not in text(as_user(app, "city02@example.pl").get(url))
+    # Nor do the public pages and the API compute anything from it before publication.
+    people = ValueSource(kind=SourceKind.FILE, name="bdl.csv")
+    db.session.add(people)
+    db.session.flush()
+    for variable in ("ludnosc_przedprod", "ludnosc_prod", "ludnosc_poprod"):
+        variable_id = db.session.scalar(sa.select(Variable.id).where(Variable.code == variable))
+        db.session.add(VariableValue(variable_id=variable_id, year=2024, unit_id=out.units[0].id, value=10000.0,
+                                     status=ValueStatus.FINAL, source_id=people.id))
+    db.session.commit()
+    groups.ensure_standard()
+    per_resident = "4,1"  # 123 457 loans / 30 000 residents
+    client = app.test_client()
+    from support.accounts import new_address
+
+    client.environ_base["REMOTE_ADDR"] = new_address()
+    for page in (f"/indicators/{LOANS}?year=2024", f"/indicators/units/{out.units[0].code}?year=2024"):
+        assert per_resident not in text(Browser(app).get(page)), page
+    assert client.get(f"/api/v1/values?indicator={LOANS}").get_json()["items"] == []
+    qn.publish(2024, CULTURE, out.analyst)
+    db.session.commit()
+    assert per_resident in text(Browser(app).get(f"/indicators/units/{out.units[0].code}?year=2024"))
+    [item] = client.get(f"/api/v1/values?indicator={LOANS}").get_json()["items"]
+    assert item["value"] == pytest.approx(123457 / 30000) and item["status"] == "final"
 
 
 def test_a_city_comments_on_its_own_published_value_and_the_analyst_may_hide_it(app, rnd):

@@ -1,7 +1,9 @@
-"""Cities' comments on their published indicator values (docs/decisions/0039)
+"""Cities' comments on their published indicator values; the provisional values' index (docs/decisions/0039)
 
 value_comment: a city's comment on one of its own published values (unit × indicator × year),
 shown publicly with the city's name; the analyst may hide it with a reason.
+ix_variable_value_provisional: a partial index of the few provisional values, which the public
+pages leave out.
 
 Only `down_revision` names the revision before it; nothing else here depends on it.
 
@@ -50,9 +52,13 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_value_comment_unit_id'), 'value_comment', ['unit_id', 'indicator_id', 'year'])
     op.create_index(op.f('ix_value_comment_indicator_id'), 'value_comment', ['indicator_id', 'year'])
+    op.create_index('ix_variable_value_provisional', 'variable_value', ['variable_id', 'year', 'unit_id'],
+                    sqlite_where=sa.text("status = 'provisional'"),
+                    postgresql_where=sa.text("status = 'provisional'"))
 
 
 def downgrade() -> None:
+    op.drop_index('ix_variable_value_provisional', table_name='variable_value')
     op.drop_index(op.f('ix_value_comment_indicator_id'), table_name='value_comment')
     op.drop_index(op.f('ix_value_comment_unit_id'), table_name='value_comment')
     op.drop_table('value_comment')

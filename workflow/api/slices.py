@@ -46,6 +46,7 @@ MAX_CELLS = 250_000  # the largest JSON-stat cube answered at once (the whole BD
 STATUS_ORDER = (ValueStatus.PROVISIONAL.value, ValueStatus.CORRECTED.value)
 FINAL = ValueStatus.FINAL.value
 CORRECTED = ValueStatus.CORRECTED.value
+PROVISIONAL = ValueStatus.PROVISIONAL.value
 
 
 def max_year() -> int:
@@ -168,6 +169,8 @@ def read_inputs(needed: set[tuple[str, int]], ids: dict[str, int],
         query = query.where(TerritorialUnit.code.between(*code_range))
     values, not_final = out.values, out.not_final
     for unit, variable_id, year, value, status in _rows(query):
+        if status == PROVISIONAL:
+            continue  # not public until the analyst publishes its year (decisions 0037, 0039)
         key = (code_of[variable_id], year)
         found = values.get(unit)
         if found is None:

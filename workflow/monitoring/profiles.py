@@ -20,12 +20,14 @@ COMPARE_MAX = 10
 
 
 def unit_series(unit_id: int, formulas: Sequence[compute.Formula]) -> dict[tuple[str, int], float]:
-    """Every value of the formulas' variables for one unit, all years (one statement)."""
+    """Every published value of the formulas' variables for one unit, all years (one
+    statement; a provisional value is not public, decision 0039)."""
     codes = sorted({v for f in formulas for v in f.variables})
     return {(code, year): value for code, year, value in db.session.execute(
         sa.select(Variable.code, VariableValue.year, VariableValue.value)
         .join(Variable, Variable.id == VariableValue.variable_id)
-        .where(VariableValue.unit_id == unit_id, Variable.code.in_(codes)))}
+        .where(VariableValue.unit_id == unit_id, Variable.code.in_(codes),
+               VariableValue.status != readings.PROVISIONAL))}
 
 
 @dataclass(frozen=True)
