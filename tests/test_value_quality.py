@@ -131,8 +131,8 @@ def test_a_provisional_value_s_numbers_are_its_city_s_and_the_analyst_s(app, ctx
     db.session.flush()
     for variable in ("ludnosc_przedprod", "ludnosc_prod", "ludnosc_poprod"):
         variable_id = db.session.scalar(sa.select(Variable.id).where(Variable.code == variable))
-        db.session.add(VariableValue(variable_id=variable_id, year=2024, unit_id=out.units[0].id, value=10000.0,
-                                     status=ValueStatus.FINAL, source_id=people.id))
+        db.session.add(VariableValue(variable_id=variable_id, year=2024, unit_id=out.units[0].id,
+                                     value=10000.0, status=ValueStatus.FINAL, source_id=people.id))
     db.session.commit()
     groups.ensure_standard()
     per_resident = "4,1"  # 123 457 loans / 30 000 residents

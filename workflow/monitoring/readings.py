@@ -173,7 +173,8 @@ def values(formulas: Iterable[compute.Formula], years: Iterable[int],
             branch = branch.where(vv.c.unit_id.in_(sorted(set(unit_ids))))
         branches.append(branch)
         if public:
-            hidden = sa.select(vv.c.unit_id, vv.c.variable_id, vv.c.year, sa.cast(sa.null(), sa.Double())).where(
+            no_value = sa.cast(sa.null(), sa.Double())
+            hidden = sa.select(vv.c.unit_id, vv.c.variable_id, vv.c.year, no_value).where(
                 vv.c.status == PROVISIONAL, vv.c.year == year,
                 vv.c.variable_id.in_(sorted(ids[c] for c in codes if c in ids)))
             if unit_ids is not None:
