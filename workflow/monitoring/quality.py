@@ -396,11 +396,12 @@ def page_marks(indicator_id: int, formula: compute.Formula, year: int | None, va
     spread = Spread.of(values[i] for i in member_ids if i in values)
     notes, said = notes_and_comments(formula.variables, years_needed([formula], year), [indicator_id], year,
                                      unit_ids)
+    marked = {u for u, _v, _y in notes} | {u for u, _i in said}
     out: dict[int, Mark] = {}
     for i in member_ids:
         value = values.get(i)
         far = spread.deviations(value) if spread is not None and value is not None else None
-        found = mark(i, indicator_id, formula, year, notes, said, far)
-        if found:
-            out[i] = found
-    return out
+        if far is None and i not in marked:
+            continue  # nearly every unit: nothing to show
+        out[i] = mark(i, indicator_id, formula, year, notes, said, far)
+    return {i: m for i, m in out.items() if m}
