@@ -234,3 +234,12 @@ def test_the_api_gives_a_corrected_value_its_revision_note(app, rnd):
         ("kultura_wypozyczenia", 2024, 101000.0, WHY)
     assert revision["provenance"].endswith(value_url(rnd)) and revision["corrected_at"].endswith("Z")
     assert all("revision" not in i for i in items if i["status"] == "final")
+
+
+def test_the_provenance_page_reads_in_english(app, rnd):
+    browser = Browser(app)
+    browser.post("/language", {"lang": "en", "next": "/indicators/"})
+    page = text(browser.get(value_url(rnd)))
+    assert "Where this value comes from" in page and "corrected after publication" in page
+    assert "the city's questionnaire" in page and "Earlier versions of this value" in page
+    assert "Corrected on" in text(browser.get(f"/indicators/units/{rnd.units[0].code}?year=2024"))
