@@ -27,6 +27,7 @@ POPULATION = Path(__file__).resolve().parent.parent / "data" / "bdl" / \
 INDICATOR = "/indicators/ludnosc?year=2019"
 PROFILE = "/indicators/units/1204023?year=2019"
 COMPARISON = "/indicators/compare?unit=1204023&unit=1261011&unit=3217011&year=2019"
+VALUE = "/indicators/units/1204023/ludnosc/2019"  # where a value came from (decision 0039)
 DRAW = """async () => {
   const map = document.querySelector('svg.map');
   const started = performance.now();
@@ -75,7 +76,7 @@ def test_the_pages_pass_axe_and_fit_a_phone(chromium, base, lang):
         set_language(page, lang)
         problems = []
         for url in (INDICATOR, PROFILE, COMPARISON, "/indicators/groups/powiat-1204",
-                    "/indicators/groups/similar?anchor=1204023&year=2019&w-ludnosc=1"):
+                    "/indicators/groups/similar?anchor=1204023&year=2019&w-ludnosc=1", VALUE):
             problems += violations(page, url)
             page.set_viewport_size(PHONE)
             scroll, width = no_horizontal_overflow(page)

@@ -220,14 +220,14 @@ def test_pages_read_in_english(small, browser):
 # --- the number of statements ---------------------------------------------------------------------
 
 PAGES = {
-    "indicator, all gminas": (PER_CAPITA, 7),
-    "indicator in a powiat": (f"{PER_CAPITA}?group=powiat-3018&map=30", 7),
-    "indicator in a population class": (f"{PER_CAPITA}?group=population-50000-100000", 7),
-    "indicator in a list": (f"{PER_CAPITA}?group=monitoring-cities", 8),
+    "indicator, all gminas": (PER_CAPITA, 8),  # + revision notes and comments (one)
+    "indicator in a powiat": (f"{PER_CAPITA}?group=powiat-3018&map=30", 8),
+    "indicator in a population class": (f"{PER_CAPITA}?group=population-50000-100000", 8),
+    "indicator in a list": (f"{PER_CAPITA}?group=monitoring-cities", 9),
     "indicator as CSV": (f"{PER_CAPITA}.csv?group=kind-rural", 6),
-    "profile": ("/indicators/units/3018073", 7),
-    "profile of a gmina in a list": ("/indicators/units/1261011", 8),
-    "comparison": ("/indicators/compare?unit=3018073&unit=1204023&unit=1261011", 5),
+    "profile": ("/indicators/units/3018073", 8),
+    "profile of a gmina in a list": ("/indicators/units/1261011", 9),
+    "comparison": ("/indicators/compare?unit=3018073&unit=1204023&unit=1261011", 6),
     "group": ("/indicators/groups/voivodeship-30", 6),
     "group, population class": ("/indicators/groups/population-5000-10000", 7),
     "groups": ("/indicators/groups/", 3),

@@ -285,3 +285,17 @@ def _questionnaires(world: World, out: AuthzWorld) -> None:
     db.session.commit()
     out.put("questionnaire", *made)
     out.put("questionnaire_variable", questions[0].variable_id)
+    # Each city's comment on a value of its own (decision 0039).
+    from workflow.models import Indicator, ValueComment
+
+    indicator_id = db.session.scalar(sa.select(Indicator.id)
+                                     .where(Indicator.code == "dochody_wlasne_na_mieszkanca"))
+    cities = ("3017013", "3217011")
+    unit_ids = dict(db.session.execute(sa.select(TerritorialUnit.code, TerritorialUnit.id)
+                                       .where(TerritorialUnit.code.in_(cities))).all())
+    comments = [ValueComment(unit_id=unit_ids[c], indicator_id=indicator_id, year=2019,
+                             body=f"Komentarz miasta {c}") for c in cities]
+    db.session.add_all(comments)
+    db.session.commit()
+    out.put("city_unit_code", *cities)
+    out.put("value_comment", *(c.id for c in comments))

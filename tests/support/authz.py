@@ -327,6 +327,13 @@ ENTRIES: dict[str, Entry] = {
                                               variable_id="questionnaire_variable"),
     "questionnaire.review": coordinator_with(questionnaire_id="questionnaire",
                                              variable_id="questionnaire_variable"),
+    # data quality (decision 0039): a value's provenance page is public; a city comments on its
+    # own values only (another city's is a 404); the analyst (coordinator) hides a comment
+    "indicators.value": Entry(arg("code", "unit_code", indicator="dochody_wlasne_na_mieszkanca", year=2019),
+                              everyone),
+    "questionnaire.comment": Entry(arg("code", "city_unit_code", indicator="dochody_wlasne_na_mieszkanca",
+                                       year=2019), OWN_TOWN),
+    "questionnaire.hide_comment": coordinator_with(comment_id="value_comment"),
     # personal data: the notice is public; a person's data is the coordinator's alone
     "privacy.notice": Entry(no_args, everyone),
     "privacy.index": Entry(no_args, COORDINATOR),

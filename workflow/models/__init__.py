@@ -84,12 +84,14 @@ from workflow.models.questionnaire import (
     QuestionnaireAnswer,
     QuestionnairePublication,
     QuestionnaireStatus,
+    ValueComment,
 )
 from workflow.models.totals import ServiceTotal, ServiceTotalPerson
 from workflow.models.user import Role, User
 
 __all__ = [
     "AnswerReview", "Questionnaire", "QuestionnaireAnswer", "QuestionnairePublication", "QuestionnaireStatus",
+    "ValueComment",
     "LoginAttempt",
     "LoginReason",
     "Invitation",

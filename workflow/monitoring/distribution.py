@@ -10,13 +10,13 @@ the indicator's polarity, which the pages state beside it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from flask_babel import gettext as _
 
 from workflow.models import GroupKind, IndicatorVersion, UnitGroup, UnitGroupMember
-from workflow.monitoring import charts, compute, groups, maps, readings
+from workflow.monitoring import charts, compute, groups, maps, quality, readings
 
 
 class NotAvailable(groups.GroupRefused):
@@ -76,13 +76,16 @@ class IndicatorPage:
     region: str  # PL or a voivodeship's code
     regions: list[tuple[str, str]]  # (code, name) of the voivodeships, for the map's choice
     fmt: charts.Formatter
+    marks: dict[int, quality.Mark] = field(default_factory=dict)  # unit id -> outlier, revision, comments
 
 
 @readings.no_cycle_collection
 def indicator_page(code: str, year: object = None, group_code: str | None = None,
-                   region: str | None = None, locale: str = "pl", with_map: bool = True) -> IndicatorPage:
+                   region: str | None = None, locale: str = "pl", with_map: bool = True,
+                   with_marks: bool = True) -> IndicatorPage:
     """An indicator within a group in a year, with the map of Poland or of one voivodeship:
-    7 statements (8 for a programme's group or a list), whatever the number of gminas."""
+    7 statements (8 for a programme's group or a list), whatever the number of gminas, and one
+    for the marks beside the values (`with_marks`: outliers, revision notes, comments)."""
     indicators = readings.current_indicators()
     by_code = {v.indicator.code: v for v in indicators}
     version = by_code.get(code)
@@ -128,7 +131,9 @@ def indicator_page(code: str, year: object = None, group_code: str | None = None
     return IndicatorPage(version=version, code=code, indicators=indicators, years=years,
                          year=chosen_year, group=group, choices=choices, rows=rows, aggregate=aggregate,
                          histogram=charts.histogram(present), classes=classes, map=drawn, region=where,
-                         regions=regions, fmt=fmt)
+                         regions=regions, fmt=fmt,
+                         marks=quality.page_marks(version.indicator_id, formula, chosen_year, values,
+                                                  member_ids) if with_marks else {})
 
 
 def _region(group: UnitGroup, asked: str | None, voivodeships: set[str]) -> str:

@@ -268,7 +268,7 @@ def members(groups: Sequence[UnitGroup], year: int, units: Mapping[int, readings
     out: dict[int, list[int]] = {}
     ordered = sorted(units.values(), key=lambda u: u.code)
     population = population_formula(groups, indicators or {})
-    by_programme = _programme_units([g for g in groups if g.kind is GroupKind.PROGRAMME])
+    by_programme = programme_units([g for g in groups if g.kind is GroupKind.PROGRAMME])
     stored = _stored([g for g in groups if g.kind in (GroupKind.LIST, GroupKind.SIMILAR)])
     computed: dict[int, dict[int, float]] = {}
 
@@ -300,7 +300,7 @@ def members(groups: Sequence[UnitGroup], year: int, units: Mapping[int, readings
     return out
 
 
-def _programme_units(groups: Sequence[UnitGroup]) -> dict[str, set[str]]:
+def programme_units(groups: Sequence[UnitGroup]) -> dict[str, set[str]]:
     if not groups:
         return {}
     codes = sorted({g.definition["programme"] for g in groups})

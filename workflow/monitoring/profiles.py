@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from workflow.extensions import db
 from workflow.models import IndicatorVersion, TerritorialUnit, UnitGroup, UnitLevel, Variable, VariableValue
-from workflow.monitoring import charts, compute, groups, readings
+from workflow.monitoring import charts, compute, groups, quality, readings
 from workflow.monitoring.distribution import NotAvailable, choose_year
 from workflow.text import folded
 
@@ -20,12 +20,14 @@ COMPARE_MAX = 10
 
 
 def unit_series(unit_id: int, formulas: Sequence[compute.Formula]) -> dict[tuple[str, int], float]:
-    """Every value of the formulas' variables for one unit, all years (one statement)."""
+    """Every published value of the formulas' variables for one unit, all years (one
+    statement; a provisional value is not public, decision 0039)."""
     codes = sorted({v for f in formulas for v in f.variables})
     return {(code, year): value for code, year, value in db.session.execute(
         sa.select(Variable.code, VariableValue.year, VariableValue.value)
         .join(Variable, Variable.id == VariableValue.variable_id)
-        .where(VariableValue.unit_id == unit_id, Variable.code.in_(codes)))}
+        .where(VariableValue.unit_id == unit_id, Variable.code.in_(codes),
+               VariableValue.status != readings.PROVISIONAL))}
 
 
 @dataclass(frozen=True)
@@ -33,21 +35,25 @@ class Place:
     rank: int | None
     count: int  # members with a value
     members: int
+    outlier: float | None = None  # MADs from the group's median, when the unit is an outlier in it
 
 
 def place_of(unit_id: int, member_ids: Sequence[int], values: dict[int, float]) -> Place:
     """A unit's place among the members (as distribution.rank counts it: 1 + the members with
     a higher value), without ranking them all."""
     mine = values.get(unit_id)
-    count = higher = 0
+    higher = 0
+    present = []
     for i in member_ids:
         v = values.get(i)
         if v is None:
             continue
-        count += 1
+        present.append(v)
         if mine is not None and v > mine:
             higher += 1
-    return Place(None if mine is None else higher + 1, count, len(member_ids))
+    spread = quality.Spread.of(present) if mine is not None else None
+    return Place(None if mine is None else higher + 1, len(present), len(member_ids),
+                 spread.deviations(mine) if spread is not None and mine is not None else None)
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class ProfileRow:
     trend: charts.Trend | None
     places: dict[int, Place]  # group id -> the unit's place in it
     fmt: charts.Formatter
+    mark: quality.Mark = quality.NO_MARK  # the revision note and the comments beside the value
 
 
 @dataclass(frozen=True)
@@ -75,9 +82,9 @@ class Profile:
 
 @readings.no_cycle_collection
 def unit_profile(code: str, year: object = None, locale: str = "pl") -> Profile:
-    """A gmina's profile: 9 statements at most (the units, the indicators, the gmina's values,
+    """A gmina's profile: 10 statements at most (the units, the indicators, the gmina's values,
     its groups, every gmina, the variables' ids, their values in the year, a programme's towns,
-    lists' members)."""
+    lists' members, the revision notes with the comments)."""
     found = readings.units_by_code([code, code[:4], code[:2]])
     unit = found.get(code)
     if unit is None or unit.level is not UnitLevel.GMINA:
@@ -96,6 +103,9 @@ def unit_profile(code: str, year: object = None, locale: str = "pl") -> Profile:
     data = readings.values(formulas, [chosen]) if chosen is not None else {}
     members = groups.members(candidates, chosen or 0, units, data, by_code) if chosen is not None else {}
     mine = [g for g in candidates if unit.id in members.get(g.id, ())]
+    notes, said = quality.notes_and_comments(
+        {v for f in formulas for v in f.variables}, quality.years_needed(formulas, chosen),
+        [v.indicator_id for v in indicators], chosen, [unit.id]) if chosen is not None else ({}, {})
     rows = []
     for n, (version, f) in enumerate(zip(indicators, formulas, strict=True)):
         series = [(y, computed[y][n]) for y in sorted(years) if computed[y][n] is not None]
@@ -107,7 +117,9 @@ def unit_profile(code: str, year: object = None, locale: str = "pl") -> Profile:
                 places[g.id] = place_of(unit.id, members[g.id], values)
         rows.append(ProfileRow(version, version.indicator.code,
                                computed[chosen][n] if chosen is not None else None, series,
-                               charts.trend(series), places, charts.formatter(version.decimals, locale)))
+                               charts.trend(series), places, charts.formatter(version.decimals, locale),
+                               quality.mark(unit.id, version.indicator_id, f, chosen, notes, said)
+                               if chosen is not None else quality.NO_MARK))
     return Profile(unit=unit, powiat=found.get(code[:4]), voivodeship=found.get(code[:2]), years=years,
                    year=chosen, rows=rows, groups=mine,
                    sizes={g.id: len(members.get(g.id, ())) for g in mine})
@@ -122,6 +134,7 @@ class Compared:
     values: list[float | None]  # in the order of the units
     bars: charts.Bars
     fmt: charts.Formatter
+    marks: list[quality.Mark] = field(default_factory=list)  # in the order of the units
 
 
 @dataclass(frozen=True)
@@ -135,7 +148,8 @@ class Comparison:
 
 @readings.no_cycle_collection
 def comparison(codes: Sequence[str], year: object = None, locale: str = "pl") -> Comparison:
-    """Up to COMPARE_MAX gminas side by side, every indicator in a year: 5 statements."""
+    """Up to COMPARE_MAX gminas side by side, every indicator in a year: 6 statements (one for
+    the revision notes and comments)."""
     wanted = list(dict.fromkeys(c.strip() for c in codes if c.strip()))[:COMPARE_MAX]
     found = readings.units_by_code(wanted)
     units = [found[c] for c in wanted if c in found and found[c].level is UnitLevel.GMINA]
@@ -147,6 +161,10 @@ def comparison(codes: Sequence[str], year: object = None, locale: str = "pl") ->
     chosen = choose_year(years, year)
     formulas = [readings.formula(v) for v in indicators]
     data = readings.values(formulas, [chosen], [u.id for u in units]) if chosen is not None and units else {}
+    ids = [u.id for u in units]
+    notes, said = quality.notes_and_comments(
+        {v for f in formulas for v in f.variables}, quality.years_needed(formulas, chosen),
+        [v.indicator_id for v in indicators], chosen, ids) if chosen is not None else ({}, {})
     rows = []
     for version, f in zip(indicators, formulas, strict=True):
         fmt = charts.formatter(version.decimals, locale)
@@ -154,7 +172,8 @@ def comparison(codes: Sequence[str], year: object = None, locale: str = "pl") ->
         values = [evaluate(data.get(u.id, {})) if chosen is not None else None for u in units]
         rows.append(Compared(version, version.indicator.code, values,
                              charts.bars([(u.name, v, fmt(v)) for u, v in zip(units, values, strict=True)]),
-                             fmt))
+                             fmt, [quality.mark(u.id, version.indicator_id, f, chosen, notes, said)
+                                   if chosen is not None else quality.NO_MARK for u in units]))
     return Comparison(units=units, unknown=unknown, years=years, year=chosen, rows=rows)
 
 
