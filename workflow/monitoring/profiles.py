@@ -19,11 +19,13 @@ from workflow.text import folded
 COMPARE_MAX = 10
 
 
-def units_series(unit_ids: Sequence[int],
-                 formulas: Sequence[compute.Formula]) -> dict[int, dict[tuple[str, int], float]]:
+SeriesByUnit = dict[int, dict[tuple[str, int], float]]  # unit id -> (variable, year) -> value
+
+
+def units_series(unit_ids: Sequence[int], formulas: Sequence[compute.Formula]) -> SeriesByUnit:
     """Every value of the formulas' variables for some units, all years (one statement)."""
     codes = sorted({v for f in formulas for v in f.variables})
-    out: dict[int, dict[tuple[str, int], float]] = {i: {} for i in unit_ids}
+    out: SeriesByUnit = {i: {} for i in unit_ids}
     if not unit_ids:
         return out
     for unit_id, code, year, value in db.session.execute(
@@ -143,7 +145,8 @@ def unit_profiles(codes: Sequence[str], year: object = None, locale: str = "pl")
         rows = []
         for n, version in enumerate(indicators):
             series = [(y, v) for y in sorted(years) if (v := computed[unit.id][y][n]) is not None]
-            places = {g.id: place_of(unit.id, members[g.id], in_year[n]) for g in mine} if chosen is not None else {}
+            places = ({g.id: place_of(unit.id, members[g.id], in_year[n]) for g in mine}
+                      if chosen is not None else {})
             value = computed[unit.id][chosen][n] if chosen in computed[unit.id] else None
             rows.append(ProfileRow(version, version.indicator.code, value, series, charts.trend(series),
                                    places, charts.formatter(version.decimals, locale)))

@@ -1,0 +1,105 @@
+"""The applicant's indicator profile against its peer groups, for the diagnosis stage.
+
+A town's gmina, or each member gmina of a partnership, with its value of every indicator, its
+place and the group's median and quartiles in each of its groups; for a partnership also the
+whole area as one group, computed by the one algorithm (ratio of sums over the members,
+workflow/monitoring/compute.py). Read through monitoring.profiles.unit_profiles, the same code
+as the public profile, so the page costs the same statements for two members as for twenty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from workflow.extensions import db
+from workflow.models import ApplicantMember, IndicatorVersion, Municipality, Path, UnitGroup
+from workflow.monitoring import charts, compute, profiles
+
+
+@dataclass(frozen=True)
+class Against:
+    """A gmina's value of an indicator against one of its groups."""
+
+    group: UnitGroup
+    place: profiles.Place | None
+    figures: compute.Aggregate
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    version: IndicatorVersion
+    value: float | None
+    against: list[Against]
+
+
+@dataclass(frozen=True)
+class Member:
+    municipality: Municipality
+    profile: profiles.Profile | None  # None: no gmina of the register (a powiat, no code)
+    rows: list[MemberRow]
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    version: IndicatorVersion
+    area: compute.Aggregate  # the members as one group: ratio of sums, and their spread
+    country: compute.Aggregate | None  # every gmina of the register, for scale
+
+
+@dataclass(frozen=True)
+class DiagnosisProfile:
+    year: int | None
+    years: list[int]
+    members: list[Member]
+    area: list[AreaRow]  # empty for a single gmina (a town): the gmina is the area
+    fmt: dict[str, charts.Formatter]  # by indicator code
+
+
+def member_municipalities(path: Path) -> list[Municipality]:
+    """The applicant's municipalities, the leader first (one statement)."""
+    return list(db.session.scalars(
+        select(Municipality).join(ApplicantMember, ApplicantMember.municipality_id == Municipality.id)
+        .where(ApplicantMember.applicant_id == path.applicant_id)
+        .order_by(ApplicantMember.is_leader.desc(), Municipality.name, Municipality.id)))
+
+
+def of_path(path: Path, year: object = None, locale: str = "pl") -> DiagnosisProfile:
+    """The diagnosis profile of the path's applicant: 10 statements whatever the number of
+    members (the members, then monitoring.profiles.unit_profiles' 9)."""
+    municipalities = member_municipalities(path)
+    return of_municipalities(municipalities, year, locale)
+
+
+def of_municipalities(municipalities: list[Municipality], year: object = None,
+                      locale: str = "pl") -> DiagnosisProfile:
+    codes = [m.teryt for m in municipalities if m.teryt]
+    read = profiles.unit_profiles(codes, year, locale)
+    by_code = {p.unit.code: p for p in read.profiles}
+    chosen = read.year
+    groups_by_id = {g.id: g for p in read.profiles for g in p.groups}
+    figures: dict[tuple[int, int], compute.Aggregate] = {}  # (indicator n, group id)
+    if chosen is not None:
+        for n, f in enumerate(read.formulas):
+            for gid in groups_by_id:
+                figures[(n, gid)] = compute.aggregate(f, read.data, chosen, read.members.get(gid, ()))
+    members = []
+    for m in municipalities:
+        p = by_code.get(m.teryt or "")
+        rows = []
+        if p is not None:
+            for n, r in enumerate(p.rows):
+                rows.append(MemberRow(r.version, r.value, [
+                    Against(g, r.places.get(g.id), figures[(n, g.id)]) for g in p.groups
+                    if (n, g.id) in figures]))
+        members.append(Member(m, p, rows))
+    area: list[AreaRow] = []
+    unit_ids = [p.unit.id for p in read.profiles]
+    if len(unit_ids) > 1 and chosen is not None:
+        for f, version in zip(read.formulas, read.indicators, strict=True):
+            area.append(AreaRow(version, compute.aggregate(f, read.data, chosen, unit_ids),
+                                compute.aggregate(f, read.data, chosen)))
+    fmt = {v.indicator.code: charts.formatter(v.decimals, locale) for v in read.indicators}
+    years = sorted({y for p in read.profiles for y in p.years}, reverse=True)
+    return DiagnosisProfile(chosen, years, members, area, fmt)
