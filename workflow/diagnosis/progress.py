@@ -55,6 +55,8 @@ WRONG_WAY_DOWN = _l("Dla wskaźnika „im mniej, tym lepiej” wartość docelow
 class ResultRefused(Refused):
     """A result indicator that may not be added as asked (400, by field)."""
 
+    status = 400
+
 
 @dataclass(frozen=True)
 class ResultInput:

@@ -68,7 +68,8 @@ def annex(path_id: int) -> Response:
             unit = measure_unit(r.version, locale)
             for n, a in enumerate(r.against):
                 first = n == 0
-                rows.append([name(r.version, locale) if first else "", f"{fmt(r.value)} {unit}" if first else "",
+                rows.append([name(r.version, locale) if first else "",
+                             f"{fmt(r.value)} {unit}" if first else "",
                              a.group.name(locale), _place(a), fmt(a.figures.median),
                              f"{fmt(a.figures.q1)} – {fmt(a.figures.q3)}"])
         tables.append(annex_pdf.Table(
