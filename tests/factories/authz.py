@@ -250,9 +250,11 @@ def _result_indicators(out: AuthzWorld) -> None:
     """Each town's project names a result indicator of the base (docs/decisions/0040)."""
     from workflow.models import Indicator, ProjectResultIndicator
 
-    indicator = db.session.scalar(sa.select(Indicator.id).where(Indicator.code == "dochody_wlasne_na_mieszkanca"))
-    made = [ProjectResultIndicator(project_id=out.ids["project"][k], indicator_id=indicator, baseline_year=2018,
-                                   baseline_value=1000.0, target_year=2025, target_value=1200.0) for k in ("a", "b")]
+    code = out.ids["indicator_code"]["a"]
+    indicator = db.session.scalar(sa.select(Indicator.id).where(Indicator.code == code))
+    made = [ProjectResultIndicator(project_id=out.ids["project"][k], indicator_id=indicator,
+                                   baseline_year=2018, baseline_value=1000.0, target_year=2025,
+                                   target_value=1200.0) for k in ("a", "b")]
     db.session.add_all(made)
     db.session.commit()
     out.put("result_indicator", made[0].id, made[1].id)
