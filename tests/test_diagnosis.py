@@ -56,7 +56,7 @@ def towns(ctx):  # noqa: ANN001, ANN201
         path = make_town(programme, name)
         db.session.flush()
         municipality = path.applicant.memberships[0].municipality
-        municipality.teryt, municipality.unit_id = code, base.ids[code]
+        municipality.teryt = code  # as the demo's towns: the code, no link to the unit (unit_id)
         paths[key] = path
         make_user(f"town-{key}@example.pl", "town", path.applicant)
     make_user("coordinator@example.pl", "coordinator")

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import sqlalchemy as sa
 from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
@@ -36,6 +37,8 @@ from workflow.models import (
     Project,
     ProjectResultIndicator,
     ProjectStatus,
+    TerritorialUnit,
+    UnitLevel,
     User,
 )
 from workflow.models.result_indicator import MAX_PER_PROJECT
@@ -227,8 +230,11 @@ def followed(locale: str = "pl") -> list[Followed]:
     applicants = sorted({r.project.path.applicant_id for r in rows})
     area: dict[int, list[tuple[int, str]]] = {}
     for applicant_id, unit_id, name in db.session.execute(
-            select(ApplicantMember.applicant_id, Municipality.unit_id, Municipality.name)
+            select(ApplicantMember.applicant_id, TerritorialUnit.id, Municipality.name)
             .join(Municipality, Municipality.id == ApplicantMember.municipality_id)
+            # By the TERYT code, as the diagnosis profile reads them (unit_id is not always set).
+            .outerjoin(TerritorialUnit, sa.and_(TerritorialUnit.code == Municipality.teryt,
+                                                TerritorialUnit.level == UnitLevel.GMINA))
             .where(ApplicantMember.applicant_id.in_(applicants))
             .order_by(ApplicantMember.is_leader.desc(), Municipality.name)):
         area.setdefault(applicant_id, []).append((unit_id, name))
