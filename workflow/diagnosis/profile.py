@@ -11,10 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from workflow.extensions import db
-from workflow.models import ApplicantMember, IndicatorVersion, Municipality, Path, UnitGroup
+from workflow.models import (
+    ApplicantMember,
+    IndicatorVersion,
+    Municipality,
+    Path,
+    TerritorialUnit,
+    UnitGroup,
+    UnitLevel,
+)
 from workflow.monitoring import charts, compute, profiles
 
 
@@ -57,25 +65,30 @@ class DiagnosisProfile:
     fmt: dict[str, charts.Formatter]  # by indicator code
 
 
-def member_municipalities(path: Path) -> list[Municipality]:
-    """The applicant's municipalities, the leader first (one statement)."""
-    return list(db.session.scalars(
-        select(Municipality).join(ApplicantMember, ApplicantMember.municipality_id == Municipality.id)
+def member_municipalities(path: Path) -> list[tuple[Municipality, TerritorialUnit | None]]:
+    """The applicant's municipalities, the leader first, each with its gmina of the register
+    found by its TERYT code (one statement)."""
+    return [(m, u) for m, u in db.session.execute(
+        select(Municipality, TerritorialUnit)
+        .join(ApplicantMember, ApplicantMember.municipality_id == Municipality.id)
+        .outerjoin(TerritorialUnit, and_(TerritorialUnit.code == Municipality.teryt,
+                                         TerritorialUnit.level == UnitLevel.GMINA))
         .where(ApplicantMember.applicant_id == path.applicant_id)
-        .order_by(ApplicantMember.is_leader.desc(), Municipality.name, Municipality.id)))
+        .order_by(ApplicantMember.is_leader.desc(), Municipality.name, Municipality.id))]
 
 
 def of_path(path: Path, year: object = None, locale: str = "pl") -> DiagnosisProfile:
-    """The diagnosis profile of the path's applicant: 10 statements whatever the number of
-    members (the members, then monitoring.profiles.unit_profiles' 9)."""
-    municipalities = member_municipalities(path)
-    return of_municipalities(municipalities, year, locale)
+    """The diagnosis profile of the path's applicant: 9 statements at most whatever the number
+    of members (the members with their gminas, then monitoring.profiles.unit_profiles' 8)."""
+    return of_municipalities(member_municipalities(path), year, locale)
 
 
-def of_municipalities(municipalities: list[Municipality], year: object = None,
+def of_municipalities(found: list[tuple[Municipality, TerritorialUnit | None]], year: object = None,
                       locale: str = "pl") -> DiagnosisProfile:
+    municipalities = [m for m, _u in found]
+    units = [u for _m, u in found if u is not None]
     codes = [m.teryt for m in municipalities if m.teryt]
-    read = profiles.unit_profiles(codes, year, locale)
+    read = profiles.unit_profiles(codes, year, locale, units=units)
     by_code = {p.unit.code: p for p in read.profiles}
     chosen = read.year
     groups_by_id = {g.id: g for p in read.profiles for g in p.groups}

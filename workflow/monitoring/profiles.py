@@ -111,11 +111,17 @@ def unit_profile(code: str, year: object = None, locale: str = "pl") -> Profile:
 
 
 @readings.no_cycle_collection
-def unit_profiles(codes: Sequence[str], year: object = None, locale: str = "pl") -> Profiles:
+def unit_profiles(codes: Sequence[str], year: object = None, locale: str = "pl",
+                  units: Sequence[TerritorialUnit] | None = None) -> Profiles:
     """The profiles of several gminas in ONE year (the year asked for if any of them has data
-    for it, else the newest), in the same 9 statements as one gmina's, however many."""
+    for it, else the newest), in the same 9 statements as one gmina's, however many. A caller
+    that has read the `units` already passes them (one statement fewer; the profiles then
+    name no powiat or voivodeship)."""
     wanted = list(dict.fromkeys(codes))
-    found = readings.units_by_code([*wanted, *(c[:4] for c in wanted), *(c[:2] for c in wanted)])
+    if units is None:
+        found = readings.units_by_code([*wanted, *(c[:4] for c in wanted), *(c[:2] for c in wanted)])
+    else:
+        found = {u.code: u for u in units}
     units = [found[c] for c in wanted if c in found and found[c].level is UnitLevel.GMINA]
     unknown = [c for c in wanted if c not in found or found[c].level is not UnitLevel.GMINA]
     if not units:
