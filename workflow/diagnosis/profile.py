@@ -9,6 +9,7 @@ as the public profile, so the page costs the same statements for two members as 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import and_, select
@@ -23,7 +24,26 @@ from workflow.models import (
     UnitGroup,
     UnitLevel,
 )
-from workflow.monitoring import charts, compute, profiles
+from workflow.monitoring import charts, compute, groups, profiles
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The distribution of a group's gminas' own values (as compute.aggregate gives it, from the
+    values the profile computed already: no second pass through the formulas)."""
+
+    count: int
+    q1: float | None
+    median: float | None
+    q3: float | None
+
+
+def spread(values: dict[int, float], member_ids: Iterable[int]) -> Spread:
+    found = sorted(v for i in member_ids if (v := values.get(i)) is not None)
+    if not found:
+        return Spread(0, None, None, None)
+    return Spread(len(found), compute.quantile(found, 0.25), compute.quantile(found, 0.5),
+                  compute.quantile(found, 0.75))
 
 
 @dataclass(frozen=True)
@@ -32,7 +52,7 @@ class Against:
 
     group: UnitGroup
     place: profiles.Place | None
-    figures: compute.Aggregate
+    figures: Spread
 
 
 @dataclass(frozen=True)
@@ -53,7 +73,7 @@ class Member:
 class AreaRow:
     version: IndicatorVersion
     area: compute.Aggregate  # the members as one group: ratio of sums, and their spread
-    country: compute.Aggregate | None  # every gmina of the register, for scale
+    country: Spread | None  # every gmina of the register, for scale
 
 
 @dataclass(frozen=True)
@@ -92,11 +112,11 @@ def of_municipalities(found: list[tuple[Municipality, TerritorialUnit | None]], 
     by_code = {p.unit.code: p for p in read.profiles}
     chosen = read.year
     groups_by_id = {g.id: g for p in read.profiles for g in p.groups}
-    figures: dict[tuple[int, int], compute.Aggregate] = {}  # (indicator n, group id)
+    figures: dict[tuple[int, int], Spread] = {}  # (indicator n, group id)
     if chosen is not None:
-        for n, f in enumerate(read.formulas):
+        for n, values in enumerate(read.values):
             for gid in groups_by_id:
-                figures[(n, gid)] = compute.aggregate(f, read.data, chosen, read.members.get(gid, ()))
+                figures[(n, gid)] = spread(values, read.members.get(gid, ()))
     members = []
     for m in municipalities:
         p = by_code.get(m.teryt or "")
@@ -109,10 +129,12 @@ def of_municipalities(found: list[tuple[Municipality, TerritorialUnit | None]], 
         members.append(Member(m, p, rows))
     area: list[AreaRow] = []
     unit_ids = [p.unit.id for p in read.profiles]
+    everyone = next((g.id for g in groups_by_id.values() if g.code == groups.ALL), None)
     if len(unit_ids) > 1 and chosen is not None:
         for f, version in zip(read.formulas, read.indicators, strict=True):
             area.append(AreaRow(version, compute.aggregate(f, read.data, chosen, unit_ids),
-                                compute.aggregate(f, read.data, chosen)))
+                                spread(read.values[len(area)], read.members.get(everyone, ()))
+                                if everyone is not None else None))
     fmt = {v.indicator.code: charts.formatter(v.decimals, locale) for v in read.indicators}
     years = sorted({y for p in read.profiles for y in p.years}, reverse=True)
     return DiagnosisProfile(chosen, years, members, area, fmt)

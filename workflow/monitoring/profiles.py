@@ -98,6 +98,7 @@ class Profiles:
     year: int | None
     data: readings.Data  # every gmina's values of the formulas' variables in the year
     members: dict[int, list[int]]  # group id -> its gminas' ids in the year
+    values: list[dict[int, float]]  # per indicator (in the order of `indicators`): each gmina's value
 
 
 def unit_profile(code: str, year: object = None, locale: str = "pl") -> Profile:
@@ -125,7 +126,7 @@ def unit_profiles(codes: Sequence[str], year: object = None, locale: str = "pl",
     units = [found[c] for c in wanted if c in found and found[c].level is UnitLevel.GMINA]
     unknown = [c for c in wanted if c not in found or found[c].level is not UnitLevel.GMINA]
     if not units:
-        return Profiles([], unknown, [], [], None, {}, {})
+        return Profiles([], unknown, [], [], None, {}, {}, [])
     indicators = readings.current_indicators()
     by_code = {v.indicator.code: v for v in indicators}
     formulas = [readings.formula(v) for v in indicators]
@@ -159,7 +160,7 @@ def unit_profiles(codes: Sequence[str], year: object = None, locale: str = "pl",
         out.append(Profile(unit=unit, powiat=found.get(unit.code[:4]), voivodeship=found.get(unit.code[:2]),
                            years=years, year=chosen, rows=rows, groups=mine,
                            sizes={g.id: len(members.get(g.id, ())) for g in mine}))
-    return Profiles(out, unknown, indicators, formulas, chosen, data, members)
+    return Profiles(out, unknown, indicators, formulas, chosen, data, members, in_year)
 
 
 # --- comparison ---------------------------------------------------------------------------------
