@@ -142,6 +142,10 @@ def test_a_project_names_result_indicators_and_hears_what_is_wrong(towns, app):
     url = f"/town/projects/{project}/indicators"
     page = text(team.get(f"/projects/{project}/indicators"))
     assert "Projekt nie ma jeszcze wskaźników rezultatu." in page
+    # The area's latest values, to read a baseline from: Ostrzeszów (n = 5) in 2019.
+    assert "Najnowsze wartości obszaru w bazie wskaźników" in page
+    words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert f"Dochody własne na mieszkańca (zł na mieszkańca) 2019 {PL(per_capita(5, 2019))}" in words
     bad = team.post(url, {"indicator": INDICATOR, "baseline_year": "2019", "baseline_value": "12x",
                           "target_year": "2018", "target_value": "900"})
     html = text(bad, 400)
@@ -161,6 +165,7 @@ def test_a_project_names_result_indicators_and_hears_what_is_wrong(towns, app):
     row = db.session.scalar(sa.select(ProjectResultIndicator))
     assert (row.baseline_year, row.baseline_value) == (2019, 1000.5)
     assert (row.target_year, row.target_value) == (2025, 1200.0)
+    assert statements(team, f"/projects/{project}/indicators") == 9
     assert as_user(app, "coordinator@example.pl").post(url, {"indicator": INDICATOR}).status_code == 403
     assert as_user(app, "town-b@example.pl").get(f"/projects/{project}/indicators").status_code == 404
 

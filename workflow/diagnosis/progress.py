@@ -257,6 +257,30 @@ def followed(locale: str = "pl") -> list[Followed]:
     return out
 
 
+def area_gminas(applicant_id: int) -> list[int]:
+    """The ids of the applicant's member gminas in the register, by TERYT code (one statement)."""
+    return list(db.session.scalars(
+        select(TerritorialUnit.id)
+        .join(Municipality, sa.and_(TerritorialUnit.code == Municipality.teryt,
+                                    TerritorialUnit.level == UnitLevel.GMINA))
+        .join(ApplicantMember, ApplicantMember.municipality_id == Municipality.id)
+        .where(ApplicantMember.applicant_id == applicant_id).order_by(TerritorialUnit.id)))
+
+
+def area_latest(applicant_id: int, versions: Sequence[IndicatorVersion]) -> dict[int, tuple[int, float]]:
+    """Each indicator's latest value on the applicant's area, by indicator id: (year, value), for
+    the team to read a baseline from (two statements)."""
+    ids = area_gminas(applicant_id)
+    formulas = {v.indicator_id: readings.formula(v) for v in versions}
+    series = profiles.units_series(ids, list(formulas.values()))
+    out = {}
+    for indicator_id, f in formulas.items():
+        year, value = latest(f, series, ids, 0)
+        if year is not None and value is not None:
+            out[indicator_id] = (year, value)
+    return out
+
+
 def indicator_choices() -> dict[str, IndicatorVersion]:
     """The indicators a project may name, by code (one statement)."""
     return {v.indicator.code: v for v in readings.current_indicators()}

@@ -22,6 +22,7 @@ from workflow.diagnosis import annex_pdf, profile, progress
 from workflow.extensions import db
 from workflow.models import IndicatorVersion, Path, Project, Role
 from workflow.models.types import utcnow
+from workflow.monitoring import charts
 from workflow.monitoring.distribution import measure_unit, name
 from workflow.path import access
 from workflow.projects import operations as projects
@@ -122,10 +123,15 @@ def render_results(project: Project, form: ResultIndicatorForm | None = None, st
         form = ResultIndicatorForm(formdata=None)
     form.set_choices(_choices(versions))
     by_id = {v.indicator_id: v for v in versions.values()}
+    team = projects.is_team(current_user, project.path)
+    fmt = {v.indicator_id: charts.formatter(v.decimals, g.locale) for v in versions.values()}
     return render_template("diagnosis/results.html", p=project, path=project.path,
                            results=progress.of_project(project), by_id=by_id, form=form,
+                           area=progress.area_latest(project.path.applicant_id, list(versions.values()))
+                           if team else {},
+                           fmt=fmt,
                            remove_form=RemoveForm(formdata=None),
-                           team=projects.is_team(current_user, project.path), name=name,
+                           team=team, name=name,
                            measure=measure_unit), status
 
 
