@@ -7,7 +7,7 @@ pages leave out.
 
 Only `down_revision` names the revision before it; nothing else here depends on it.
 
-Revision ID: 0025
+Revision ID: 0022
 Revises: 0021
 Create Date: 2026-12-05 12:00:00
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 import workflow.models.types
 
-revision = '0025'
+revision = '0022'
 down_revision = '0021'
 branch_labels = None
 depends_on = None

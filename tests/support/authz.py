@@ -296,6 +296,13 @@ ENTRIES: dict[str, Entry] = {
     "projects.add_task": Entry(arg("project_id", "project"), TEAM_ACTS),
     "projects.delete_task": Entry(lambda o: {"project_id": o("project"), "task_id": o("task")}, TEAM_ACTS),
     "projects.feasibility": Entry(arg("project_id", "project"), TEAM_ACTS),
+    "diagnosis.page": Entry(arg("path_id", "path"), FIRE),
+    "diagnosis.annex": Entry(arg("path_id", "path"), FIRE),
+    "diagnosis.results": Entry(arg("project_id", "project"), FIRE),
+    "diagnosis.add": Entry(arg("project_id", "project"), TEAM_ACTS),
+    "diagnosis.remove": Entry(lambda o: {"project_id": o("project"), "result_id": o("result_indicator")},
+                              TEAM_ACTS),
+    "diagnosis.monitoring": Entry(no_args, COORDINATOR),
     # the indicator base: public pages and files; a signed-in person may save a group
     "indicators.index": Entry(no_args, everyone),
     "indicators.units": Entry(no_args, everyone),

@@ -234,12 +234,19 @@ def containing(unit: TerritorialUnit) -> list[UnitGroup]:
     """The groups a gmina may belong to, in one statement: its administrative and kind groups,
     every population class and programme group (members() decides), and the lists and similar
     groups that hold it."""
-    code = unit.code
-    codes = [ALL, f"voivodeship-{code[:2]}", f"powiat-{code[:4]}",
-             f"kind-{unit.kind.value.replace('_', '-')}"]
-    held = sa.select(UnitGroupMember.group_id).where(UnitGroupMember.unit_id == unit.id)
+    return containing_any([unit])
+
+
+def containing_any(units: Sequence[TerritorialUnit]) -> list[UnitGroup]:
+    """The groups any of the gminas may belong to, in one statement however many gminas."""
+    codes = {ALL}
+    for unit in units:
+        code = unit.code
+        codes.update((f"voivodeship-{code[:2]}", f"powiat-{code[:4]}",
+                      f"kind-{unit.kind.value.replace('_', '-')}"))
+    held = sa.select(UnitGroupMember.group_id).where(UnitGroupMember.unit_id.in_(sorted(u.id for u in units)))
     return list(db.session.scalars(sa.select(UnitGroup).where(sa.or_(
-        UnitGroup.code.in_(codes),
+        UnitGroup.code.in_(sorted(codes)),
         UnitGroup.kind.in_([GroupKind.POPULATION, GroupKind.PROGRAMME]),
         UnitGroup.id.in_(held))).order_by(UnitGroup.id)))
 

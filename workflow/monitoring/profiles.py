@@ -19,15 +19,28 @@ from workflow.text import folded
 COMPARE_MAX = 10
 
 
-def unit_series(unit_id: int, formulas: Sequence[compute.Formula]) -> dict[tuple[str, int], float]:
-    """Every published value of the formulas' variables for one unit, all years (one
+SeriesByUnit = dict[int, dict[tuple[str, int], float]]  # unit id -> (variable, year) -> value
+
+
+def units_series(unit_ids: Sequence[int], formulas: Sequence[compute.Formula]) -> SeriesByUnit:
+    """Every published value of the formulas' variables for some units, all years (one
     statement; a provisional value is not public, decision 0039)."""
     codes = sorted({v for f in formulas for v in f.variables})
-    return {(code, year): value for code, year, value in db.session.execute(
-        sa.select(Variable.code, VariableValue.year, VariableValue.value)
-        .join(Variable, Variable.id == VariableValue.variable_id)
-        .where(VariableValue.unit_id == unit_id, Variable.code.in_(codes),
-               VariableValue.status != readings.PROVISIONAL))}
+    out: SeriesByUnit = {i: {} for i in unit_ids}
+    if not unit_ids:
+        return out
+    for unit_id, code, year, value in db.session.execute(
+            sa.select(VariableValue.unit_id, Variable.code, VariableValue.year, VariableValue.value)
+            .join(Variable, Variable.id == VariableValue.variable_id)
+            .where(VariableValue.unit_id.in_(sorted(set(unit_ids))), Variable.code.in_(codes),
+                   VariableValue.status != readings.PROVISIONAL)):
+        out[unit_id][(code, year)] = value
+    return out
+
+
+def unit_series(unit_id: int, formulas: Sequence[compute.Formula]) -> dict[tuple[str, int], float]:
+    """Every published value of the formulas' variables for one unit, all years (one statement)."""
+    return units_series([unit_id], formulas)[unit_id]
 
 
 @dataclass(frozen=True)
@@ -80,49 +93,88 @@ class Profile:
     sizes: dict[int, int] = field(default_factory=dict)  # group id -> members
 
 
-@readings.no_cycle_collection
+@dataclass(frozen=True)
+class Profiles:
+    """Several gminas' profiles read together in one year, with what computing more from them
+    needs (a partnership's diagnosis: each member against its groups, and the whole area)."""
+
+    profiles: list[Profile]  # the gminas asked for, in that order
+    unknown: list[str]  # codes asked for that are no gmina (a powiat, a code not in the register)
+    indicators: list[IndicatorVersion]
+    formulas: list[compute.Formula]
+    year: int | None
+    data: readings.Data  # every gmina's values of the formulas' variables in the year
+    members: dict[int, list[int]]  # group id -> its gminas' ids in the year
+    values: list[dict[int, float]]  # per indicator (in the order of `indicators`): each gmina's value
+
+
 def unit_profile(code: str, year: object = None, locale: str = "pl") -> Profile:
     """A gmina's profile: 10 statements at most (the units, the indicators, the gmina's values,
     its groups, every gmina, the variables' ids, their values in the year, a programme's towns,
     lists' members, the revision notes with the comments)."""
-    found = readings.units_by_code([code, code[:4], code[:2]])
-    unit = found.get(code)
-    if unit is None or unit.level is not UnitLevel.GMINA:
+    found = unit_profiles([code], year, locale)
+    if not found.profiles:
         raise NotAvailable()
+    return found.profiles[0]
+
+
+@readings.no_cycle_collection
+def unit_profiles(codes: Sequence[str], year: object = None, locale: str = "pl",
+                  units: Sequence[TerritorialUnit] | None = None, marks: bool = True) -> Profiles:
+    """The profiles of several gminas in ONE year (the year asked for if any of them has data
+    for it, else the newest), in the same statements as one gmina's, however many. A caller
+    that has read the `units` already passes them (one statement fewer; the profiles then
+    name no powiat or voivodeship). With `marks` (the public pages) a tenth statement reads the
+    revision notes and comments shown beside the values."""
+    wanted = list(dict.fromkeys(codes))
+    if units is None:
+        found = readings.units_by_code([*wanted, *(c[:4] for c in wanted), *(c[:2] for c in wanted)])
+    else:
+        found = {u.code: u for u in units}
+    units = [found[c] for c in wanted if c in found and found[c].level is UnitLevel.GMINA]
+    unknown = [c for c in wanted if c not in found or found[c].level is not UnitLevel.GMINA]
+    if not units:
+        return Profiles([], unknown, [], [], None, {}, {}, [])
     indicators = readings.current_indicators()
     by_code = {v.indicator.code: v for v in indicators}
     formulas = [readings.formula(v) for v in indicators]
-    own = unit_series(unit.id, formulas)
-    years = sorted({y for _c, y in own}, reverse=True)
-    evaluators = {y: [f.evaluator(y) for f in formulas] for y in years}
-    computed = {y: [e(own) for e in evaluators[y]] for y in years}
-    years = [y for y in years if any(v is not None for v in computed[y])]
-    chosen = choose_year(years, year)
-    candidates = groups.containing(unit)
-    units = readings.gminas()
+    series_of = units_series([u.id for u in units], formulas)
+    computed: dict[int, dict[int, list[float | None]]] = {}
+    own_years: dict[int, list[int]] = {}
+    for u in units:
+        own = series_of[u.id]
+        years = sorted({y for _c, y in own}, reverse=True)
+        computed[u.id] = {y: [f.evaluator(y)(own) for f in formulas] for y in years}
+        own_years[u.id] = [y for y in years if any(v is not None for v in computed[u.id][y])]
+    chosen = choose_year(sorted({y for ys in own_years.values() for y in ys}, reverse=True), year)
+    candidates = groups.containing_any(units)
+    gminas = readings.gminas()
     data = readings.values(formulas, [chosen]) if chosen is not None else {}
-    members = groups.members(candidates, chosen or 0, units, data, by_code) if chosen is not None else {}
-    mine = [g for g in candidates if unit.id in members.get(g.id, ())]
+    members = groups.members(candidates, chosen or 0, gminas, data, by_code) if chosen is not None else {}
+    in_year = ([{uid: v for uid, d in data.items() if (v := f.evaluator(chosen)(d)) is not None}
+                for f in formulas] if chosen is not None else [])
+    marked = marks and chosen is not None
     notes, said = quality.notes_and_comments(
-        {v for f in formulas for v in f.variables}, quality.years_needed(formulas, chosen),
-        [v.indicator_id for v in indicators], chosen, [unit.id]) if chosen is not None else ({}, {})
-    rows = []
-    for n, (version, f) in enumerate(zip(indicators, formulas, strict=True)):
-        series = [(y, computed[y][n]) for y in sorted(years) if computed[y][n] is not None]
-        places: dict[int, Place] = {}
-        if chosen is not None:
-            evaluate = f.evaluator(chosen)
-            values = {uid: v for uid, d in data.items() if (v := evaluate(d)) is not None}
-            for g in mine:
-                places[g.id] = place_of(unit.id, members[g.id], values)
-        rows.append(ProfileRow(version, version.indicator.code,
-                               computed[chosen][n] if chosen is not None else None, series,
-                               charts.trend(series), places, charts.formatter(version.decimals, locale),
-                               quality.mark(unit.id, version.indicator_id, f, chosen, notes, said)
-                               if chosen is not None else quality.NO_MARK))
-    return Profile(unit=unit, powiat=found.get(code[:4]), voivodeship=found.get(code[:2]), years=years,
-                   year=chosen, rows=rows, groups=mine,
-                   sizes={g.id: len(members.get(g.id, ())) for g in mine})
+        {v for f in formulas for v in f.variables}, quality.years_needed(formulas, chosen or 0),
+        [v.indicator_id for v in indicators], chosen or 0, [u.id for u in units]) if marked else ({}, {})
+    out = []
+    for unit in units:
+        years = own_years[unit.id]
+        mine = [g for g in candidates if unit.id in members.get(g.id, ())]
+        rows = []
+        for n, version in enumerate(indicators):
+            series = [(y, v) for y in sorted(years) if (v := computed[unit.id][y][n]) is not None]
+            places = ({g.id: place_of(unit.id, members[g.id], in_year[n]) for g in mine}
+                      if chosen is not None else {})
+            value = computed[unit.id][chosen][n] if chosen in computed[unit.id] else None
+            rows.append(ProfileRow(version, version.indicator.code, value, series, charts.trend(series),
+                                   places, charts.formatter(version.decimals, locale),
+                                   quality.mark(unit.id, version.indicator_id, formulas[n], chosen or 0,
+                                                notes, said) if marked else quality.NO_MARK))
+        out.append(Profile(unit=unit, powiat=found.get(unit.code[:4]), voivodeship=found.get(unit.code[:2]),
+                           years=years, year=chosen, rows=rows, groups=mine,
+                           sizes={g.id: len(members.get(g.id, ())) for g in mine}))
+    return Profiles(out, unknown, indicators, formulas, chosen, data, members, in_year)
 
 
 # --- comparison ---------------------------------------------------------------------------------
