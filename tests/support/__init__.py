@@ -93,9 +93,11 @@ def empty_tables() -> None:
     db.session.remove()
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as conn:
-        if conn.dialect.name != "postgresql":
+        if conn.dialect.name != "postgresql":  # SQLite: the driver's cursor, 0.7 ms not 3
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             for table in tables:
-                conn.execute(table.delete())
+                cursor.execute(f'DELETE FROM "{table.name}"')  # noqa: S608  (the models' tables)
+            cursor.close()
             return
         quote = conn.dialect.identifier_preparer.quote
         # ids start at 1 again, as on SQLite
