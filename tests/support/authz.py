@@ -415,7 +415,9 @@ def database_rows(skip: tuple[str, ...] = ("audit", "login", "session", "rate"))
     something equal before and after a refused request, or the request changed something.
 
     PostgreSQL answers with one digest per table in a single query (a round trip per table
-    costs more than all the rows); SQLite with the sorted rows themselves.
+    costs more than all the rows); SQLite with the sorted rows themselves, every column as
+    stored, read through the driver's own cursor (SQLAlchemy's statement per table was a fifth
+    of the form fuzzing's time).
     """
     db.session.expire_all()
     tables = [t for t in db.metadata.sorted_tables if not any(word in t.name for word in skip)]
@@ -424,4 +426,12 @@ def database_rows(skip: tuple[str, ...] = ("audit", "login", "session", "rate"))
             parts = [f"SELECT '{t.name}', md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) "
                      f'FROM "{t.name}" r' for t in tables]
             return dict(conn.execute(sa.text(" UNION ALL ".join(parts))).all())
-        return {t.name: sorted(map(tuple, conn.execute(t.select())), key=repr) for t in tables}
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            rows = {}
+            for t in tables:
+                cursor.execute(f'SELECT * FROM "{t.name}"')  # noqa: S608  (the models' table names)
+                rows[t.name] = sorted(cursor.fetchall(), key=repr)
+            return rows
+        finally:
+            cursor.close()
