@@ -17,6 +17,7 @@ from workflow.audit import log as audit
 from workflow.extensions import db
 from workflow.models import MonitoringArea, Questionnaire, Role
 from workflow.models.types import utcnow
+from workflow.monitoring import exchange
 from workflow.monitoring import questionnaire as qn
 from workflow.refusal import Refused
 from workflow.web.helpers import role_required, show_refusal
@@ -177,7 +178,7 @@ def publish() -> Response | tuple[str, int]:
         return _index_page(None, typed, 400, errors)
     year, area = int(typed["year"]), MonitoringArea(typed["area"])
     try:
-        made_final = qn.publish(year, area, current_user)
+        made_final = qn.publish(year, area, current_user) + exchange.publish_surveys(year, area)
     except Refused as refused:
         db.session.rollback()
         why = " ".join(map(str, refused.messages))
