@@ -66,6 +66,7 @@ MUST_NOT_READ = {
     "advisor_a": MARKERS["b"], "eval_a": MARKERS["b"] + OTHER_SHEETS,
     "advisor_none": MARKERS["a"] + MARKERS["b"], "eval_none": MARKERS["a"] + MARKERS["b"],
     "eval_conflict": OTHER_SHEETS + MARKERS["a"][1:] + MARKERS["b"],
+    "moderator": MARKERS["b"],
 }
 NEVER_PUBLIC = tuple(m for k in ("a", "b") for m in MARKERS[k][1:]) + OTHER_SHEETS
 # Pages that must show the role its own town's objects: proof that the markers are read.

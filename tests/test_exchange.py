@@ -63,10 +63,10 @@ def test_the_journey_of_a_meeting_and_the_group_s_analysis(app, groups):
     meeting_id = int(made.location.rsplit("/", 1)[1])
     url = f"/exchange/meetings/{meeting_id}"
 
-    wrong = moderator.post(f"{url}/minutes", {"file": (io.BytesIO(b"not a pdf"), "protokol.pdf")},
+    wrong = moderator.post(f"{url}/minutes/upload", {"file": (io.BytesIO(b"not a pdf"), "protokol.pdf")},
                            content_type="multipart/form-data")
     assert wrong.status_code == 400
-    up = moderator.post(f"{url}/minutes", {"file": (io.BytesIO(pdf_bytes("protokół")), "protokol-1.pdf")},
+    up = moderator.post(f"{url}/minutes/upload", {"file": (io.BytesIO(pdf_bytes("protokół")), "protokol-1.pdf")},
                         content_type="multipart/form-data")
     assert up.status_code == 302
     delegates = [p.user_id for p in ex.delegates(groups.a)]
@@ -109,9 +109,9 @@ def test_the_journey_of_a_meeting_and_the_group_s_analysis(app, groups):
 def test_a_satisfaction_survey_becomes_an_indicator_s_value(app, groups):
     city = as_user(app, "city02@example.pl")
     a = groups.a.id
-    bad = city.post(f"/exchange/groups/{a}/survey", {"year": "2024", "respondents": "200", "satisfied": "250"})
+    bad = city.post(f"/town/exchange/groups/{a}/survey", {"year": "2024", "respondents": "200", "satisfied": "250"})
     assert bad.status_code == 400 and "nie większa niż liczba odpowiadających" in text(bad)
-    assert city.post(f"/exchange/groups/{a}/survey",
+    assert city.post(f"/town/exchange/groups/{a}/survey",
                      {"year": "2024", "respondents": "200", "satisfied": "150"}).status_code == 302
     code = groups.rnd.units[1].code
     assert values.indicator_values("zadowolenie_z_kultury", 2024, [code]) == {code: 75.0}
@@ -119,12 +119,12 @@ def test_a_satisfaction_survey_becomes_an_indicator_s_value(app, groups):
     source = db.session.scalar(sa.select(ValueSource).join(SatisfactionSurvey,
                                                            SatisfactionSurvey.source_id == ValueSource.id))
     assert source.kind == SourceKind.SURVEY and source.summary["respondents"] == 200
-    # The moderator sees the result but does not enter it; nor does the analyst publish by it.
     moderator = as_user(app, "moderator01@example.pl")
+    # The moderator sees the result but does not enter it (a town's route: 404 for another role).
     page = text(moderator.get(f"/exchange/groups/{a}"))
     assert "<td class=\"num\">75%</td>" in page
-    assert moderator.post(f"/exchange/groups/{a}/survey", {"year": "2024", "respondents": "1",
-                                                            "satisfied": "1"}).status_code == 403
+    assert moderator.post(f"/town/exchange/groups/{a}/survey", {"year": "2024", "respondents": "1",
+                                                            "satisfied": "1"}).status_code == 404
     # Publication of the year of the area makes the survey's values final (public).
     assert ex.publish_surveys(2024, groups.a.area) == 2
     db.session.commit()
@@ -145,10 +145,10 @@ def test_a_city_names_at_most_three_delegates_of_its_own_team(app, groups):
     city = as_user(app, "city03@example.pl")
     own = groups.rnd.cities[2].id
     other = groups.rnd.cities[3].id
-    refused = city.post(f"/exchange/groups/{groups.a.id}/delegates", {"user": [str(own), str(other)]})
+    refused = city.post(f"/town/exchange/groups/{groups.a.id}/delegates", {"user": [str(own), str(other)]})
     assert refused.status_code == 400 and "zespołu miasta" in text(refused)
-    assert city.post(f"/exchange/groups/{groups.a.id}/delegates", {"user": [str(own)]}).status_code == 302
-    assert city.post(f"/exchange/groups/{groups.b.id}/delegates", {"user": [str(own)]}).status_code == 404
+    assert city.post(f"/town/exchange/groups/{groups.a.id}/delegates", {"user": [str(own)]}).status_code == 302
+    assert city.post(f"/town/exchange/groups/{groups.b.id}/delegates", {"user": [str(own)]}).status_code == 404
 
 
 def test_the_pages_read_a_fixed_number_of_statements(app, groups):

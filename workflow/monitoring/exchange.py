@@ -167,8 +167,8 @@ def set_delegates(group: ExchangeGroup, user: User, chosen: Sequence[int]) -> No
     wanted = list(dict.fromkeys(chosen))
     if any(i not in own for i in wanted):
         raise ExchangeRefused([_l("Delegatami mogą być tylko osoby z zespołu miasta.")])
-    if len(wanted) > DELEGATES_MAX:
-        raise ExchangeRefused([_l("Miasto wysyła do grupy najwyżej %(n)d delegatów.", n=DELEGATES_MAX)])
+    if not 1 <= len(wanted) <= DELEGATES_MAX:
+        raise ExchangeRefused([_l("Miasto wysyła do grupy od 1 do %(n)d delegatów.", n=DELEGATES_MAX)])
     db.session.execute(sa.delete(ExchangeDelegate).where(
         ExchangeDelegate.group_id == group.id, ExchangeDelegate.unit_id == unit_id))
     db.session.add_all([ExchangeDelegate(group_id=group.id, user_id=i, unit_id=unit_id) for i in wanted])
@@ -307,10 +307,15 @@ def analysis(group: ExchangeGroup, year: int | None = None) -> Analysis:
     unit_ids = [c.unit_id for c in members]
     variables = sorted({t.variable for f in formulas for t in f.numerator})
     vv = VariableValue.__table__
-    years = sorted(db.session.scalars(
-        sa.select(vv.c.year).distinct().join(Variable.__table__, Variable.id == vv.c.variable_id)
-        .where(Variable.code.in_(variables), vv.c.unit_id.in_(unit_ids))), reverse=True) if variables else []
-    chosen = year if year in years else (years[0] if years else None)
+    found = db.session.execute(
+        sa.select(vv.c.year, Variable.code).distinct().join(Variable.__table__, Variable.id == vv.c.variable_id)
+        .where(Variable.code.in_(variables), vv.c.unit_id.in_(unit_ids))).all() if variables else []
+    years = sorted({y for y, _c in found}, reverse=True)
+    # By default the latest year of the cities' reported values (a survey alone does not make
+    # a year of the analysis), else the latest year of any.
+    survey = set(SURVEY_VARIABLES.get(group.area, ()))
+    reported = sorted({y for y, c in found if c not in survey}, reverse=True)
+    chosen = year if year in years else (reported or years or [None])[0]
     if chosen is None:
         return Analysis(None, years, members, [IndicatorRow(
             v.indicator.code, v.name_pl, v.name_en, v.measure_unit_pl, v.measure_unit_en, v.decimals, {}, None)

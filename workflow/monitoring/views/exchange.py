@@ -112,8 +112,8 @@ def add_meeting(group_id: int) -> Response | tuple[str, int]:
     return redirect(url_for(".meeting", meeting_id=meeting.id))
 
 
-@bp.route("/exchange/groups/<int:group_id>/delegates", methods=["POST"])
-@role_required(*MEMBERS)
+@bp.route("/town/exchange/groups/<int:group_id>/delegates", methods=["POST"])
+@role_required(Role.TOWN)
 def delegates(group_id: int) -> Response | tuple[str, int]:
     group = _group(group_id)
     chosen = [int(v) for v in request.form.getlist("user") if v.isdigit() and len(v) < 10]
@@ -128,14 +128,14 @@ def delegates(group_id: int) -> Response | tuple[str, int]:
     return redirect(url_for(".group", group_id=group.id) + "#delegates-h")
 
 
-@bp.route("/exchange/groups/<int:group_id>/survey", methods=["POST"])
-@role_required(*MEMBERS)
+@bp.route("/town/exchange/groups/<int:group_id>/survey", methods=["POST"])
+@role_required(Role.TOWN)
 def survey(group_id: int) -> Response | tuple[str, int]:
     """A delegate enters the result of its city's residents' satisfaction survey."""
     group = _group(group_id)
     unit_id = ex.delegate_unit(current_user, group)
     if unit_id is None:
-        abort(403)  # a city's non-delegate, the moderator, the analyst: they see, they do not enter
+        abort(403)  # a city's account that is not its delegate in this group sees, does not enter
     typed = {k: request.form.get(k, "").strip()[:12] for k in ("year", "respondents", "satisfied")}
     figures, errors = ex.parse_survey(typed["year"], typed["respondents"], typed["satisfied"])
     if figures is None:
@@ -165,17 +165,22 @@ def _meeting_page(meeting: ExchangeMeeting, group: ExchangeGroup, status: int) -
                            locale=_locale()), status
 
 
-@bp.route("/exchange/meetings/<int:meeting_id>/minutes", methods=["GET", "POST"])
+@bp.route("/exchange/meetings/<int:meeting_id>/minutes")
+@role_required(*MEMBERS)
+def minutes_file(meeting_id: int) -> Response:
+    found, _group = _meeting(meeting_id)
+    data = ex.minutes_bytes(found)
+    if data is None:
+        abort(404)
+    return send_file(io.BytesIO(data), mimetype=found.minutes_mime or "application/octet-stream",
+                     as_attachment=True, download_name=found.minutes_name or "protokol", max_age=0)
+
+
+@bp.route("/exchange/meetings/<int:meeting_id>/minutes/upload", methods=["POST"])
 @role_required(*MEMBERS)
 def minutes(meeting_id: int) -> Response | tuple[str, int]:
-    """GET: the minutes' file; POST: the moderator uploads it (one rule: see questionnaire)."""
+    """The moderator uploads the meeting's minutes (a new file replaces the previous one)."""
     found, group = _meeting(meeting_id)
-    if request.method == "GET":
-        data = ex.minutes_bytes(found)
-        if data is None:
-            abort(404)
-        return send_file(io.BytesIO(data), mimetype=found.minutes_mime or "application/octet-stream",
-                         as_attachment=True, download_name=found.minutes_name or "protokol", max_age=0)
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
