@@ -223,7 +223,8 @@ def test_every_route_has_an_entry(app: Flask) -> None:
     assert not stale, f"ENTRIES names routes that no longer exist: {', '.join(stale)}"
 
 
-AUDIENCES = {"town": "/town/", "advisor": "/advisor/", "eval": "/evaluator/", "coordinator": "/coordinator/"}
+AUDIENCES = {"town": "/town/", "advisor": "/advisor/", "eval": "/evaluator/", "coordinator": "/coordinator/",
+             "moderator": "/exchange/"}  # the exchange groups (decision 0038): their moderators' pages
 # Everyone's own objects, which the matrix's world gives to one audience only.
 EVERYONES_OWN = {"inbox.mark_read"}
 

@@ -52,27 +52,49 @@ def test_the_journey_of_a_meeting_and_the_group_s_analysis(app, groups):
     assert "Kultura B" not in text(moderator.get("/exchange/groups"))
     a, b = groups.a.id, groups.b.id
 
-    bad = moderator.post(f"/exchange/groups/{a}/meetings", {"date": "jutro", "place": "Ostrzeszów, ratusz",
-                                                             "agenda": "Wyniki ankiet"})
+    bad = moderator.post(
+        f"/exchange/groups/{a}/meetings",
+        {"date": "jutro", "place": "Ostrzeszów, ratusz", "agenda": "Wyniki ankiet"},
+    )
     assert bad.status_code == 400
     assert "Podaj datę" in text(bad) and "Ostrzeszów, ratusz" in text(bad)  # what was typed stays
-    made = moderator.post(f"/exchange/groups/{a}/meetings", {"date": "2025-03-12", "time": "11:00",
-                                                              "place": "Ostrzeszów, ratusz",
-                                                              "agenda": "Wyniki ankiet 2024"})
+    made = moderator.post(
+        f"/exchange/groups/{a}/meetings",
+        {
+            "date": "2025-03-12",
+            "time": "11:00",
+            "place": "Ostrzeszów, ratusz",
+            "agenda": "Wyniki ankiet 2024",
+        },
+    )
     assert made.status_code == 302
     meeting_id = int(made.location.rsplit("/", 1)[1])
     url = f"/exchange/meetings/{meeting_id}"
 
-    wrong = moderator.post(f"{url}/minutes/upload", {"file": (io.BytesIO(b"not a pdf"), "protokol.pdf")},
-                           content_type="multipart/form-data")
+    wrong = moderator.post(
+        f"{url}/minutes/upload",
+        {"file": (io.BytesIO(b"not a pdf"), "protokol.pdf")},
+        content_type="multipart/form-data",
+    )
     assert wrong.status_code == 400
-    up = moderator.post(f"{url}/minutes/upload", {"file": (io.BytesIO(pdf_bytes("protokół")), "protokol-1.pdf")},
-                        content_type="multipart/form-data")
+    up = moderator.post(
+        f"{url}/minutes/upload",
+        {"file": (io.BytesIO(pdf_bytes("protokół")), "protokol-1.pdf")},
+        content_type="multipart/form-data",
+    )
     assert up.status_code == 302
     delegates = [p.user_id for p in ex.delegates(groups.a)]
-    assert moderator.post(f"{url}/attendance", {"present": [str(i) for i in delegates[:3]]}).status_code == 302
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(MeetingAttendance).where(
-        MeetingAttendance.meeting_id == meeting_id, MeetingAttendance.present)) == 3
+    assert (
+        moderator.post(f"{url}/attendance", {"present": [str(i) for i in delegates[:3]]}).status_code == 302
+    )
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(MeetingAttendance)
+            .where(MeetingAttendance.meeting_id == meeting_id, MeetingAttendance.present)
+        )
+        == 3
+    )
 
     # A delegate of a city of the group: the meeting, its minutes, the analysis and its PDF.
     city = as_user(app, "city01@example.pl")
@@ -86,15 +108,24 @@ def test_the_journey_of_a_meeting_and_the_group_s_analysis(app, groups):
     pdf = raw(app, city, f"/exchange/groups/{a}/analysis.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
     # ...but does not run the meeting: the moderator's actions are refused (403), nothing changed.
-    assert city.post(f"/exchange/groups/{a}/meetings", {"date": "2025-05-01", "place": "x",
-                                                        "agenda": "y"}).status_code == 403
+    assert (
+        city.post(
+            f"/exchange/groups/{a}/meetings", {"date": "2025-05-01", "place": "x", "agenda": "y"}
+        ).status_code
+        == 403
+    )
     assert city.post(f"{url}/attendance", {"present": []}).status_code == 403
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ExchangeMeeting)) == 1
 
     # Another group's delegate (Kutno, group B) and moderator find nothing of group A.
     other = as_user(app, "city06@example.pl")
-    for path in (f"/exchange/groups/{a}", f"/exchange/groups/{a}/analysis", f"/exchange/groups/{a}/analysis.pdf",
-                 url, f"{url}/minutes"):
+    for path in (
+        f"/exchange/groups/{a}",
+        f"/exchange/groups/{a}/analysis",
+        f"/exchange/groups/{a}/analysis.pdf",
+        url,
+        f"{url}/minutes",
+    ):
         assert raw(app, other, path).status_code == 404, path
     assert "Kultura A" not in text(other.get("/exchange/groups"))
     assert "Ostrzeszów" not in text(other.get(f"/exchange/groups/{b}/analysis"))
@@ -102,35 +133,56 @@ def test_the_journey_of_a_meeting_and_the_group_s_analysis(app, groups):
     assert moderator_b.get(url).status_code == 404
     assert moderator_b.post(f"/exchange/groups/{a}/meetings", {}).status_code == 404
     # A delegate cannot publish (the analyst's route answers a city 404).
-    assert city.post("/coordinator/questionnaires/publish", {"year": "2024",
-                                                             "area": "culture_recreation"}).status_code == 404
+    assert (
+        city.post(
+            "/coordinator/questionnaires/publish", {"year": "2024", "area": "culture_recreation"}
+        ).status_code
+        == 404
+    )
 
 
 def test_a_satisfaction_survey_becomes_an_indicator_s_value(app, groups):
     city = as_user(app, "city02@example.pl")
     a = groups.a.id
-    bad = city.post(f"/town/exchange/groups/{a}/survey", {"year": "2024", "respondents": "200", "satisfied": "250"})
+    bad = city.post(
+        f"/town/exchange/groups/{a}/survey", {"year": "2024", "respondents": "200", "satisfied": "250"}
+    )
     assert bad.status_code == 400 and "nie większa niż liczba odpowiadających" in text(bad)
-    assert city.post(f"/town/exchange/groups/{a}/survey",
-                     {"year": "2024", "respondents": "200", "satisfied": "150"}).status_code == 302
+    assert (
+        city.post(
+            f"/town/exchange/groups/{a}/survey", {"year": "2024", "respondents": "200", "satisfied": "150"}
+        ).status_code
+        == 302
+    )
     code = groups.rnd.units[1].code
     assert values.indicator_values("zadowolenie_z_kultury", 2024, [code]) == {code: 75.0}
     assert values.indicator_values("zadowolenie_z_kultury", 2024, [code], public=True) == {}
-    source = db.session.scalar(sa.select(ValueSource).join(SatisfactionSurvey,
-                                                           SatisfactionSurvey.source_id == ValueSource.id))
+    source = db.session.scalar(
+        sa.select(ValueSource).join(SatisfactionSurvey, SatisfactionSurvey.source_id == ValueSource.id)
+    )
     assert source.kind == SourceKind.SURVEY and source.summary["respondents"] == 200
     moderator = as_user(app, "moderator01@example.pl")
     # The moderator sees the result but does not enter it (a town's route: 404 for another role).
     page = text(moderator.get(f"/exchange/groups/{a}"))
-    assert "<td class=\"num\">75%</td>" in page
-    assert moderator.post(f"/town/exchange/groups/{a}/survey", {"year": "2024", "respondents": "1",
-                                                            "satisfied": "1"}).status_code == 404
+    assert '<td class="num">75%</td>' in page
+    assert (
+        moderator.post(
+            f"/town/exchange/groups/{a}/survey", {"year": "2024", "respondents": "1", "satisfied": "1"}
+        ).status_code
+        == 404
+    )
     # Publication of the year of the area makes the survey's values final (public).
     assert ex.publish_surveys(2024, groups.a.area) == 2
     db.session.commit()
     assert values.indicator_values("zadowolenie_z_kultury", 2024, [code], public=True) == {code: 75.0}
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(VariableValue).where(
-        VariableValue.status == ValueStatus.PROVISIONAL, VariableValue.source_id == source.id)) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(VariableValue)
+            .where(VariableValue.status == ValueStatus.PROVISIONAL, VariableValue.source_id == source.id)
+        )
+        == 0
+    )
 
 
 def test_a_group_has_five_to_twelve_cities_and_a_moderator(groups):
@@ -147,21 +199,29 @@ def test_a_city_names_at_most_three_delegates_of_its_own_team(app, groups):
     other = groups.rnd.cities[3].id
     refused = city.post(f"/town/exchange/groups/{groups.a.id}/delegates", {"user": [str(own), str(other)]})
     assert refused.status_code == 400 and "zespołu miasta" in text(refused)
-    assert city.post(f"/town/exchange/groups/{groups.a.id}/delegates", {"user": [str(own)]}).status_code == 302
-    assert city.post(f"/town/exchange/groups/{groups.b.id}/delegates", {"user": [str(own)]}).status_code == 404
+    assert (
+        city.post(f"/town/exchange/groups/{groups.a.id}/delegates", {"user": [str(own)]}).status_code == 302
+    )
+    assert (
+        city.post(f"/town/exchange/groups/{groups.b.id}/delegates", {"user": [str(own)]}).status_code == 404
+    )
 
 
 def test_the_pages_read_a_fixed_number_of_statements(app, groups):
     moderator = as_user(app, "moderator01@example.pl")
-    made = moderator.post(f"/exchange/groups/{groups.a.id}/meetings",
-                          {"date": "2025-03-12", "place": "Sala", "agenda": "Program"})
+    made = moderator.post(
+        f"/exchange/groups/{groups.a.id}/meetings",
+        {"date": "2025-03-12", "place": "Sala", "agenda": "Program"},
+    )
     meeting = made.location.rsplit("/", 1)[1]
     city = as_user(app, "city01@example.pl")
     counts = {}
-    for who, browser, url in (("groups", city, "/exchange/groups"),
-                              ("group", city, f"/exchange/groups/{groups.a.id}"),
-                              ("meeting", moderator, f"/exchange/meetings/{meeting}"),
-                              ("analysis", city, f"/exchange/groups/{groups.a.id}/analysis")):
+    for who, browser, url in (
+        ("groups", city, "/exchange/groups"),
+        ("group", city, f"/exchange/groups/{groups.a.id}"),
+        ("meeting", moderator, f"/exchange/meetings/{meeting}"),
+        ("analysis", city, f"/exchange/groups/{groups.a.id}/analysis"),
+    ):
         with count_queries(db.engine) as log:
             assert browser.get(url).status_code == 200
         counts[who] = log.count

@@ -308,11 +308,14 @@ def _exchange_groups(world: World, out: AuthzWorld) -> None:
         db.session.add(group)
         db.session.flush()
         db.session.add(ExchangeGroupCity(group_id=group.id, unit_id=unit_id, area=group.area, cohort=2025))
-        db.session.add(ExchangeDelegate(group_id=group.id, user_id=world.users[f"town_{key}"].id, unit_id=unit_id))
+        db.session.add(ExchangeDelegate(group_id=group.id, user_id=world.users[f"town_{key}"].id,
+                                        unit_id=unit_id))
         db.session.commit()
         runner = moderator if key == "a" else world.user("coordinator")
-        meeting = exchange.schedule(group, runner, exchange.MeetingInput(NOW, f"Sala {key.upper()}", "Program"))
-        exchange.store_minutes(meeting, group, runner, f"protokol-{key}.pdf", io.BytesIO(pdf_bytes(f"protokol {key}")))
+        meeting = exchange.schedule(group, runner,
+                                    exchange.MeetingInput(NOW, f"Sala {key.upper()}", "Program"))
+        exchange.store_minutes(meeting, group, runner, f"protokol-{key}.pdf",
+                               io.BytesIO(pdf_bytes(f"protokol {key}")))
         groups.append(group.id)
         meetings.append(meeting.id)
     out.put("exchange_group", *groups)

@@ -69,6 +69,7 @@ class ExchangeRefused(Refused):
 
 # --- who sees what -----------------------------------------------------------------------------
 
+
 def _visible(user: User) -> sa.Select:
     query = sa.select(ExchangeGroup)
     if user.role == Role.COORDINATOR:
@@ -79,12 +80,16 @@ def _visible(user: User) -> sa.Select:
     if unit_id is None:
         return query.where(sa.false())
     return query.join(ExchangeGroupCity, ExchangeGroupCity.group_id == ExchangeGroup.id).where(
-        ExchangeGroupCity.unit_id == unit_id)
+        ExchangeGroupCity.unit_id == unit_id
+    )
 
 
 def groups_of(user: User) -> list[ExchangeGroup]:
-    return list(db.session.scalars(_visible(user).order_by(
-        ExchangeGroup.cohort.desc(), ExchangeGroup.area, ExchangeGroup.code)))
+    return list(
+        db.session.scalars(
+            _visible(user).order_by(ExchangeGroup.cohort.desc(), ExchangeGroup.area, ExchangeGroup.code)
+        )
+    )
 
 
 def group_for(user: User, group_id: int) -> ExchangeGroup | None:
@@ -99,25 +104,48 @@ def moderates(user: User, group: ExchangeGroup) -> bool:
 
 def delegate_unit(user: User, group: ExchangeGroup) -> int | None:
     """The city a delegate represents in the group, or None if `user` is not its delegate."""
-    return db.session.scalar(sa.select(ExchangeDelegate.unit_id).where(
-        ExchangeDelegate.group_id == group.id, ExchangeDelegate.user_id == user.id))
+    return db.session.scalar(
+        sa.select(ExchangeDelegate.unit_id).where(
+            ExchangeDelegate.group_id == group.id, ExchangeDelegate.user_id == user.id
+        )
+    )
 
 
 # --- making groups -----------------------------------------------------------------------------
 
-def create_group(code: str, area: MonitoringArea, cohort: int, name_pl: str, name_en: str,
-                 unit_ids: Sequence[int], moderator: User | None) -> ExchangeGroup:
+
+def create_group(
+    code: str,
+    area: MonitoringArea,
+    cohort: int,
+    name_pl: str,
+    name_en: str,
+    unit_ids: Sequence[int],
+    moderator: User | None,
+) -> ExchangeGroup:
     """A group of 5-12 cities (units) for an area and a cohort; flushed, not committed."""
     if not GROUP_MIN <= len(set(unit_ids)) <= GROUP_MAX:
-        raise ExchangeRefused([_l("Grupa liczy od %(low)d do %(high)d miast.", low=GROUP_MIN, high=GROUP_MAX)])
+        raise ExchangeRefused(
+            [_l("Grupa liczy od %(low)d do %(high)d miast.", low=GROUP_MIN, high=GROUP_MAX)]
+        )
     if moderator is not None and moderator.role != Role.MODERATOR:
         raise ExchangeRefused([_l("Moderatorem grupy może być tylko osoba z rolą moderatora.")])
-    group = ExchangeGroup(code=code, area=area, cohort=cohort, name_pl=name_pl, name_en=name_en,
-                          moderator_id=moderator.id if moderator else None)
+    group = ExchangeGroup(
+        code=code,
+        area=area,
+        cohort=cohort,
+        name_pl=name_pl,
+        name_en=name_en,
+        moderator_id=moderator.id if moderator else None,
+    )
     db.session.add(group)
     db.session.flush()
-    db.session.add_all([ExchangeGroupCity(group_id=group.id, unit_id=u, area=area, cohort=cohort, position=n)
-                        for n, u in enumerate(dict.fromkeys(unit_ids))])
+    db.session.add_all(
+        [
+            ExchangeGroupCity(group_id=group.id, unit_id=u, area=area, cohort=cohort, position=n)
+            for n, u in enumerate(dict.fromkeys(unit_ids))
+        ]
+    )
     db.session.flush()
     return group
 
@@ -130,10 +158,15 @@ class City:
 
 
 def cities(group: ExchangeGroup) -> list[City]:
-    return [City(*row) for row in db.session.execute(
-        sa.select(TerritorialUnit.id, TerritorialUnit.code, TerritorialUnit.name)
-        .join(ExchangeGroupCity, ExchangeGroupCity.unit_id == TerritorialUnit.id)
-        .where(ExchangeGroupCity.group_id == group.id).order_by(ExchangeGroupCity.position))]
+    return [
+        City(*row)
+        for row in db.session.execute(
+            sa.select(TerritorialUnit.id, TerritorialUnit.code, TerritorialUnit.name)
+            .join(ExchangeGroupCity, ExchangeGroupCity.unit_id == TerritorialUnit.id)
+            .where(ExchangeGroupCity.group_id == group.id)
+            .order_by(ExchangeGroupCity.position)
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -144,17 +177,27 @@ class Person:
 
 
 def delegates(group: ExchangeGroup) -> list[Person]:
-    return [Person(*row) for row in db.session.execute(
-        sa.select(User.id, User.name, ExchangeDelegate.unit_id)
-        .join(ExchangeDelegate, ExchangeDelegate.user_id == User.id)
-        .where(ExchangeDelegate.group_id == group.id).order_by(ExchangeDelegate.unit_id, User.name, User.id))]
+    return [
+        Person(*row)
+        for row in db.session.execute(
+            sa.select(User.id, User.name, ExchangeDelegate.unit_id)
+            .join(ExchangeDelegate, ExchangeDelegate.user_id == User.id)
+            .where(ExchangeDelegate.group_id == group.id)
+            .order_by(ExchangeDelegate.unit_id, User.name, User.id)
+        )
+    ]
 
 
 def city_accounts(user: User) -> list[tuple[int, str]]:
     """The active accounts of the signed-in city's team (who it may send as delegates)."""
-    return [(i, n) for i, n in db.session.execute(
-        sa.select(User.id, User.name).where(User.applicant_id == user.applicant_id, User.role == Role.TOWN,
-                                            User.active.is_(True)).order_by(User.name, User.id))]
+    return [
+        (i, n)
+        for i, n in db.session.execute(
+            sa.select(User.id, User.name)
+            .where(User.applicant_id == user.applicant_id, User.role == Role.TOWN, User.active.is_(True))
+            .order_by(User.name, User.id)
+        )
+    ]
 
 
 def set_delegates(group: ExchangeGroup, user: User, chosen: Sequence[int]) -> None:
@@ -169,19 +212,33 @@ def set_delegates(group: ExchangeGroup, user: User, chosen: Sequence[int]) -> No
         raise ExchangeRefused([_l("Delegatami mogą być tylko osoby z zespołu miasta.")])
     if not 1 <= len(wanted) <= DELEGATES_MAX:
         raise ExchangeRefused([_l("Miasto wysyła do grupy od 1 do %(n)d delegatów.", n=DELEGATES_MAX)])
-    db.session.execute(sa.delete(ExchangeDelegate).where(
-        ExchangeDelegate.group_id == group.id, ExchangeDelegate.unit_id == unit_id))
+    db.session.execute(
+        sa.delete(ExchangeDelegate).where(
+            ExchangeDelegate.group_id == group.id, ExchangeDelegate.unit_id == unit_id
+        )
+    )
     db.session.add_all([ExchangeDelegate(group_id=group.id, user_id=i, unit_id=unit_id) for i in wanted])
-    audit.record("exchange.delegates_set", actor=user, object_type="exchange_group", object_id=group.id,
-                 detail={"unit_id": unit_id, "users": wanted})
+    audit.record(
+        "exchange.delegates_set",
+        actor=user,
+        object_type="exchange_group",
+        object_id=group.id,
+        detail={"unit_id": unit_id, "users": wanted},
+    )
     db.session.commit()
 
 
 # --- meetings ----------------------------------------------------------------------------------
 
+
 def meetings(group: ExchangeGroup) -> list[ExchangeMeeting]:
-    return list(db.session.scalars(sa.select(ExchangeMeeting).where(ExchangeMeeting.group_id == group.id)
-                                   .order_by(ExchangeMeeting.held_at.desc(), ExchangeMeeting.id)))
+    return list(
+        db.session.scalars(
+            sa.select(ExchangeMeeting)
+            .where(ExchangeMeeting.group_id == group.id)
+            .order_by(ExchangeMeeting.held_at.desc(), ExchangeMeeting.id)
+        )
+    )
 
 
 def meeting_for(user: User, meeting_id: int) -> tuple[ExchangeMeeting, ExchangeGroup] | None:
@@ -206,18 +263,29 @@ def schedule(group: ExchangeGroup, user: User, data: MeetingInput) -> ExchangeMe
         raise Refused([_l("Spotkania grupy planuje jej moderator.")], status=403)
     if data.errors:
         raise ExchangeRefused(list(data.errors.values()))
-    meeting = ExchangeMeeting(group_id=group.id, held_at=data.held_at, place=data.place.strip(),
-                              agenda=data.agenda.strip(), created_by_id=user.id)
+    meeting = ExchangeMeeting(
+        group_id=group.id,
+        held_at=data.held_at,
+        place=data.place.strip(),
+        agenda=data.agenda.strip(),
+        created_by_id=user.id,
+    )
     db.session.add(meeting)
     db.session.flush()
-    audit.record("exchange.meeting_scheduled", actor=user, object_type="exchange_meeting",
-                 object_id=meeting.id, detail={"group_id": group.id, "place": meeting.place})
+    audit.record(
+        "exchange.meeting_scheduled",
+        actor=user,
+        object_type="exchange_meeting",
+        object_id=meeting.id,
+        detail={"group_id": group.id, "place": meeting.place},
+    )
     db.session.commit()
     return meeting
 
 
-def store_minutes(meeting: ExchangeMeeting, group: ExchangeGroup, user: User, filename: str,
-                  stream: BinaryIO) -> None:
+def store_minutes(
+    meeting: ExchangeMeeting, group: ExchangeGroup, user: User, filename: str, stream: BinaryIO
+) -> None:
     """The meeting's minutes (PDF or an office document, checked as every upload); a new file
     replaces the previous one. Committed; the file is moved into the store after the commit."""
     if not moderates(user, group):
@@ -226,9 +294,18 @@ def store_minutes(meeting: ExchangeMeeting, group: ExchangeGroup, user: User, fi
     incoming = documents.write_incoming(data)
     try:
         meeting.minutes_hash, meeting.minutes_name = incoming.digest, documents.clean_name(filename)
-        meeting.minutes_mime, meeting.minutes_size, meeting.minutes_at = found.mime_type, incoming.size, utcnow()
-        audit.record("exchange.minutes_uploaded", actor=user, object_type="exchange_meeting",
-                     object_id=meeting.id, detail={"name": meeting.minutes_name, "sha256": incoming.digest})
+        meeting.minutes_mime, meeting.minutes_size, meeting.minutes_at = (
+            found.mime_type,
+            incoming.size,
+            utcnow(),
+        )
+        audit.record(
+            "exchange.minutes_uploaded",
+            actor=user,
+            object_type="exchange_meeting",
+            object_id=meeting.id,
+            detail={"name": meeting.minutes_name, "sha256": incoming.digest},
+        )
     except BaseException:
         incoming.path.unlink(missing_ok=True)
         raise
@@ -244,8 +321,13 @@ def minutes_bytes(meeting: ExchangeMeeting) -> bytes | None:
 
 
 def attendance(meeting: ExchangeMeeting) -> dict[int, bool]:
-    return dict(db.session.execute(sa.select(MeetingAttendance.user_id, MeetingAttendance.present)
-                                   .where(MeetingAttendance.meeting_id == meeting.id)).all())
+    return dict(
+        db.session.execute(
+            sa.select(MeetingAttendance.user_id, MeetingAttendance.present).where(
+                MeetingAttendance.meeting_id == meeting.id
+            )
+        ).all()
+    )
 
 
 def set_attendance(meeting: ExchangeMeeting, group: ExchangeGroup, user: User, present: Sequence[int]) -> int:
@@ -256,15 +338,25 @@ def set_attendance(meeting: ExchangeMeeting, group: ExchangeGroup, user: User, p
     if any(i not in people for i in present):
         raise ExchangeRefused([_l("Na liście obecności są tylko delegaci miast grupy.")])
     db.session.execute(sa.delete(MeetingAttendance).where(MeetingAttendance.meeting_id == meeting.id))
-    db.session.add_all([MeetingAttendance(meeting_id=meeting.id, user_id=i, present=i in set(present))
-                        for i in sorted(people)])
-    audit.record("exchange.attendance_set", actor=user, object_type="exchange_meeting",
-                 object_id=meeting.id, detail={"present": sorted(set(present))})
+    db.session.add_all(
+        [
+            MeetingAttendance(meeting_id=meeting.id, user_id=i, present=i in set(present))
+            for i in sorted(people)
+        ]
+    )
+    audit.record(
+        "exchange.attendance_set",
+        actor=user,
+        object_type="exchange_meeting",
+        object_id=meeting.id,
+        detail={"present": sorted(set(present))},
+    )
     db.session.commit()
     return len(set(present))
 
 
 # --- the group's analysis ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class IndicatorRow:
@@ -307,9 +399,16 @@ def analysis(group: ExchangeGroup, year: int | None = None) -> Analysis:
     unit_ids = [c.unit_id for c in members]
     variables = sorted({t.variable for f in formulas for t in f.numerator})
     vv = VariableValue.__table__
-    found = db.session.execute(
-        sa.select(vv.c.year, Variable.code).distinct().join(Variable.__table__, Variable.id == vv.c.variable_id)
-        .where(Variable.code.in_(variables), vv.c.unit_id.in_(unit_ids))).all() if variables else []
+    found = (
+        db.session.execute(
+            sa.select(vv.c.year, Variable.code)
+            .distinct()
+            .join(Variable.__table__, Variable.id == vv.c.variable_id)
+            .where(Variable.code.in_(variables), vv.c.unit_id.in_(unit_ids))
+        ).all()
+        if variables
+        else []
+    )
     years = sorted({y for y, _c in found}, reverse=True)
     # By default the latest year of the cities' reported values (a survey alone does not make
     # a year of the analysis), else the latest year of any.
@@ -317,24 +416,59 @@ def analysis(group: ExchangeGroup, year: int | None = None) -> Analysis:
     reported = sorted({y for y, c in found if c not in survey}, reverse=True)
     chosen = year if year in years else (reported or years or [None])[0]
     if chosen is None:
-        return Analysis(None, years, members, [IndicatorRow(
-            v.indicator.code, v.name_pl, v.name_en, v.measure_unit_pl, v.measure_unit_en, v.decimals, {}, None)
-            for v in versions], set())
+        return Analysis(
+            None,
+            years,
+            members,
+            [
+                IndicatorRow(
+                    v.indicator.code,
+                    v.name_pl,
+                    v.name_en,
+                    v.measure_unit_pl,
+                    v.measure_unit_en,
+                    v.decimals,
+                    {},
+                    None,
+                )
+                for v in versions
+            ],
+            set(),
+        )
     data = readings.values(formulas, [chosen], unit_ids)
-    provisional = set(db.session.scalars(
-        sa.select(vv.c.unit_id).distinct().join(Variable.__table__, Variable.id == vv.c.variable_id)
-        .where(Variable.code.in_(variables), vv.c.unit_id.in_(unit_ids), vv.c.year == chosen,
-               vv.c.status == ValueStatus.PROVISIONAL.value)))
+    provisional = set(
+        db.session.scalars(
+            sa.select(vv.c.unit_id)
+            .distinct()
+            .join(Variable.__table__, Variable.id == vv.c.variable_id)
+            .where(
+                Variable.code.in_(variables),
+                vv.c.unit_id.in_(unit_ids),
+                vv.c.year == chosen,
+                vv.c.status == ValueStatus.PROVISIONAL.value,
+            )
+        )
+    )
     rows = []
     for version, formula in zip(versions, formulas, strict=True):
         values = compute.unit_values(formula, data, chosen)
-        rows.append(IndicatorRow(version.indicator.code, version.name_pl, version.name_en,
-                                 version.measure_unit_pl, version.measure_unit_en, version.decimals,
-                                 values, statistics.median(values.values()) if values else None))
+        rows.append(
+            IndicatorRow(
+                version.indicator.code,
+                version.name_pl,
+                version.name_en,
+                version.measure_unit_pl,
+                version.measure_unit_en,
+                version.decimals,
+                values,
+                statistics.median(values.values()) if values else None,
+            )
+        )
     return Analysis(chosen, years, members, rows, provisional)
 
 
 # --- residents' satisfaction survey ------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SurveyRow:
@@ -349,13 +483,24 @@ class SurveyRow:
 
 
 def surveys(group: ExchangeGroup) -> list[SurveyRow]:
-    return [SurveyRow(*r) for r in db.session.execute(
-        sa.select(SatisfactionSurvey.unit_id, SatisfactionSurvey.year, SatisfactionSurvey.respondents,
-                  SatisfactionSurvey.satisfied).where(SatisfactionSurvey.group_id == group.id)
-        .order_by(SatisfactionSurvey.year.desc(), SatisfactionSurvey.unit_id))]
+    return [
+        SurveyRow(*r)
+        for r in db.session.execute(
+            sa.select(
+                SatisfactionSurvey.unit_id,
+                SatisfactionSurvey.year,
+                SatisfactionSurvey.respondents,
+                SatisfactionSurvey.satisfied,
+            )
+            .where(SatisfactionSurvey.group_id == group.id)
+            .order_by(SatisfactionSurvey.year.desc(), SatisfactionSurvey.unit_id)
+        )
+    ]
 
 
-def parse_survey(year: str, respondents: str, satisfied: str) -> tuple[tuple[int, int, int] | None, dict[str, str]]:
+def parse_survey(
+    year: str, respondents: str, satisfied: str
+) -> tuple[tuple[int, int, int] | None, dict[str, str]]:
     """The survey's figures as typed, or the reasons they are not right (per field)."""
     errors: dict[str, str] = {}
     last = utcnow().year
@@ -364,58 +509,110 @@ def parse_survey(year: str, respondents: str, satisfied: str) -> tuple[tuple[int
         errors["year"] = str(_l("Podaj rok od %(first)d do %(last)d.", first=qn.FIRST_YEAR, last=last))
     r = int(respondents) if respondents.strip().isdigit() else None
     if r is None or not 1 <= r <= RESPONDENTS_MAX:
-        errors["respondents"] = str(_l("Liczba odpowiadających to liczba całkowita od 1 do %(n)d.",
-                                       n=RESPONDENTS_MAX))
+        errors["respondents"] = str(
+            _l("Liczba odpowiadających to liczba całkowita od 1 do %(n)d.", n=RESPONDENTS_MAX)
+        )
     s = int(satisfied) if satisfied.strip().isdigit() else None
     if s is None or (r is not None and s > r):
-        errors["satisfied"] = str(_l("Liczba zadowolonych to liczba całkowita nie większa niż liczba "
-                                     "odpowiadających."))
+        errors["satisfied"] = str(
+            _l("Liczba zadowolonych to liczba całkowita nie większa niż liczba odpowiadających.")
+        )
     if errors or y is None or r is None or s is None:
         return None, errors
     return (y, r, s), {}
 
 
-def record_survey(group: ExchangeGroup, unit_id: int, year: int, respondents: int, satisfied: int,
-                  user: User, *, name: str | None = None, demo: bool = False) -> None:
+def record_survey(
+    group: ExchangeGroup,
+    unit_id: int,
+    year: int,
+    respondents: int,
+    satisfied: int,
+    user: User,
+    *,
+    name: str | None = None,
+    demo: bool = False,
+) -> None:
     """A city's survey result for the group's service in a year: kept, and its two figures
     written as the unit's values (a source of kind "survey"; provisional until the year of the
     area is published, then final; a value replaced is kept in value_revision). Flushed."""
     codes = SURVEY_VARIABLES.get(group.area)
     if codes is None:
         raise ExchangeRefused([_l("Ten obszar nie ma badania zadowolenia mieszkańców.")])
-    ids = dict(db.session.execute(sa.select(Variable.code, Variable.id).where(Variable.code.in_(codes))).all())
+    ids = dict(
+        db.session.execute(sa.select(Variable.code, Variable.id).where(Variable.code.in_(codes))).all()
+    )
     if len(ids) != len(codes):
         raise ExchangeRefused([_l("Brak definicji zmiennych badania zadowolenia (flask indicators define).")])
-    source = ValueSource(kind=SourceKind.SURVEY,
-                         name=name or f"badanie zadowolenia {year} {group.area.value} (grupa {group.code})",
-                         user_id=user.id, summary={"group": group.code, "unit_id": unit_id, "year": year,
-                                                   "respondents": respondents, "satisfied": satisfied,
-                                                   **({"demo": True} if demo else {})})
+    source = ValueSource(
+        kind=SourceKind.SURVEY,
+        name=name or f"badanie zadowolenia {year} {group.area.value} (grupa {group.code})",
+        user_id=user.id,
+        summary={
+            "group": group.code,
+            "unit_id": unit_id,
+            "year": year,
+            "respondents": respondents,
+            "satisfied": satisfied,
+            **({"demo": True} if demo else {}),
+        },
+    )
     db.session.add(source)
     db.session.flush()
     status = ValueStatus.FINAL if qn.is_published(year, group.area) else ValueStatus.PROVISIONAL
     found = db.session.get(SatisfactionSurvey, (group.id, unit_id, year))
     if found is None:
-        db.session.add(SatisfactionSurvey(group_id=group.id, unit_id=unit_id, year=year, respondents=respondents,
-                                          satisfied=satisfied, source_id=source.id, entered_by_id=user.id))
+        db.session.add(
+            SatisfactionSurvey(
+                group_id=group.id,
+                unit_id=unit_id,
+                year=year,
+                respondents=respondents,
+                satisfied=satisfied,
+                source_id=source.id,
+                entered_by_id=user.id,
+            )
+        )
     else:
         found.respondents, found.satisfied, found.source_id = respondents, satisfied, source.id
         found.entered_by_id, found.entered_at = user.id, utcnow()
     for code, value in zip(codes, (respondents, satisfied), strict=True):
         old = db.session.get(VariableValue, (ids[code], year, unit_id))
         if old is None:
-            db.session.add(VariableValue(variable_id=ids[code], year=year, unit_id=unit_id, value=float(value),
-                                         status=status, source_id=source.id))
+            db.session.add(
+                VariableValue(
+                    variable_id=ids[code],
+                    year=year,
+                    unit_id=unit_id,
+                    value=float(value),
+                    status=status,
+                    source_id=source.id,
+                )
+            )
             continue
-        db.session.add(ValueRevision(variable_id=ids[code], unit_id=unit_id, year=year, revision=old.revision,
-                                     value=old.value, status=old.status, source_id=old.source_id,
-                                     replaced_by_id=source.id))
+        db.session.add(
+            ValueRevision(
+                variable_id=ids[code],
+                unit_id=unit_id,
+                year=year,
+                revision=old.revision,
+                value=old.value,
+                status=old.status,
+                source_id=old.source_id,
+                replaced_by_id=source.id,
+            )
+        )
         old.value, old.source_id, old.revision = float(value), source.id, old.revision + 1
         if old.status != ValueStatus.PROVISIONAL:
             old.status = ValueStatus.CORRECTED
     db.session.flush()
-    audit.record("exchange.survey_recorded", actor=user, object_type="exchange_group", object_id=group.id,
-                 detail={"unit_id": unit_id, "year": year, "respondents": respondents, "satisfied": satisfied})
+    audit.record(
+        "exchange.survey_recorded",
+        actor=user,
+        object_type="exchange_group",
+        object_id=group.id,
+        detail={"unit_id": unit_id, "year": year, "respondents": respondents, "satisfied": satisfied},
+    )
 
 
 def publish_surveys(year: int, area: MonitoringArea) -> int:
@@ -425,12 +622,16 @@ def publish_surveys(year: int, area: MonitoringArea) -> int:
         return 0
     result = db.session.execute(
         sa.update(VariableValue)
-        .where(VariableValue.year == year, VariableValue.status == ValueStatus.PROVISIONAL,
-               VariableValue.variable_id.in_(sa.select(Variable.id).where(Variable.code.in_(codes))))
-        .values(status=ValueStatus.FINAL).execution_options(synchronize_session=False))
+        .where(
+            VariableValue.year == year,
+            VariableValue.status == ValueStatus.PROVISIONAL,
+            VariableValue.variable_id.in_(sa.select(Variable.id).where(Variable.code.in_(codes))),
+        )
+        .values(status=ValueStatus.FINAL)
+        .execution_options(synchronize_session=False)
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def pdf_name(group: ExchangeGroup, year: int | None) -> str:
     return f"analiza-{group.code}-{year or 'brak'}.pdf"
-

@@ -69,7 +69,9 @@ def render(labels: Labels, tables: Sequence[Table], author: str) -> bytes:
         pdf.set_font(FONT, "B", 11)
         pdf.multi_cell(0, 6, table.title, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FONT, size=9)
-        with pdf.table(col_widths=(120, 60), text_align=("LEFT", "RIGHT"), first_row_as_headings=True) as grid:
+        with pdf.table(
+            col_widths=(120, 60), text_align=("LEFT", "RIGHT"), first_row_as_headings=True
+        ) as grid:
             head = grid.row()
             head.cell(labels.city)
             head.cell(labels.value)

@@ -54,8 +54,12 @@ def _meeting(meeting_id: int) -> tuple[ExchangeMeeting, ExchangeGroup]:
 @bp.route("/exchange/groups")
 @role_required(*MEMBERS)
 def index() -> str:
-    return render_template("monitoring/exchange/index.html", groups=ex.groups_of(current_user),
-                           area_names=qn.area_names(), locale=_locale())
+    return render_template(
+        "monitoring/exchange/index.html",
+        groups=ex.groups_of(current_user),
+        area_names=qn.area_names(),
+        locale=_locale(),
+    )
 
 
 @bp.route("/exchange/groups/<int:group_id>")
@@ -64,20 +68,35 @@ def group(group_id: int) -> tuple[str, int]:
     return _group_page(_group(group_id), 200)
 
 
-def _group_page(group: ExchangeGroup, status: int, errors: dict[str, str] | None = None,
-                typed: dict[str, str] | None = None) -> tuple[str, int]:
+def _group_page(
+    group: ExchangeGroup,
+    status: int,
+    errors: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
+) -> tuple[str, int]:
     cities = ex.cities(group)
     people = ex.delegates(group)
     own_unit = qn.city_unit_id(current_user) if current_user.role == Role.TOWN else None
     return render_template(
-        "monitoring/exchange/group.html", group=group, cities=cities, people=people,
+        "monitoring/exchange/group.html",
+        group=group,
+        cities=cities,
+        people=people,
         by_city={c.unit_id: [p for p in people if p.unit_id == c.unit_id] for c in cities},
-        meetings=ex.meetings(group), surveys=ex.surveys(group), names={c.unit_id: c.name for c in cities},
-        moderates=ex.moderates(current_user, group), own_unit=own_unit,
+        meetings=ex.meetings(group),
+        surveys=ex.surveys(group),
+        names={c.unit_id: c.name for c in cities},
+        moderates=ex.moderates(current_user, group),
+        own_unit=own_unit,
         delegate_unit=ex.delegate_unit(current_user, group) if own_unit else None,
         accounts=ex.city_accounts(current_user) if own_unit else [],
-        survey_area=group.area in ex.SURVEY_VARIABLES, area_names=qn.area_names(), locale=_locale(),
-        errors=errors or {}, typed=typed or {}, this_year=datetime.now(ZoneInfo("UTC")).year), status
+        survey_area=group.area in ex.SURVEY_VARIABLES,
+        area_names=qn.area_names(),
+        locale=_locale(),
+        errors=errors or {},
+        typed=typed or {},
+        this_year=datetime.now(ZoneInfo("UTC")).year,
+    ), status
 
 
 def _when(date_text: str, time_text: str) -> datetime | None:
@@ -93,8 +112,10 @@ def _when(date_text: str, time_text: str) -> datetime | None:
 @role_required(*MEMBERS)
 def add_meeting(group_id: int) -> Response | tuple[str, int]:
     group = _group(group_id)
-    typed = {k: request.form.get(k, "")[:ex.AGENDA_MAX + 1] for k in ("date", "time", "place", "agenda")}
-    data = ex.MeetingInput(_when(typed["date"], typed["time"]), typed["place"].strip(), typed["agenda"].strip())
+    typed = {k: request.form.get(k, "")[: ex.AGENDA_MAX + 1] for k in ("date", "time", "place", "agenda")}
+    data = ex.MeetingInput(
+        _when(typed["date"], typed["time"]), typed["place"].strip(), typed["agenda"].strip()
+    )
     if data.held_at is None:
         data.errors["date"] = _("Podaj datę (RRRR-MM-DD) i godzinę (GG:MM) spotkania.")
     if not data.place or len(data.place) > ex.PLACE_MAX:
@@ -159,10 +180,16 @@ def meeting(meeting_id: int) -> tuple[str, int]:
 
 def _meeting_page(meeting: ExchangeMeeting, group: ExchangeGroup, status: int) -> tuple[str, int]:
     cities = ex.cities(group)
-    return render_template("monitoring/exchange/meeting.html", meeting=meeting, group=group,
-                           people=ex.delegates(group), names={c.unit_id: c.name for c in cities},
-                           attendance=ex.attendance(meeting), moderates=ex.moderates(current_user, group),
-                           locale=_locale()), status
+    return render_template(
+        "monitoring/exchange/meeting.html",
+        meeting=meeting,
+        group=group,
+        people=ex.delegates(group),
+        names={c.unit_id: c.name for c in cities},
+        attendance=ex.attendance(meeting),
+        moderates=ex.moderates(current_user, group),
+        locale=_locale(),
+    ), status
 
 
 @bp.route("/exchange/meetings/<int:meeting_id>/minutes")
@@ -172,8 +199,13 @@ def minutes_file(meeting_id: int) -> Response:
     data = ex.minutes_bytes(found)
     if data is None:
         abort(404)
-    return send_file(io.BytesIO(data), mimetype=found.minutes_mime or "application/octet-stream",
-                     as_attachment=True, download_name=found.minutes_name or "protokol", max_age=0)
+    return send_file(
+        io.BytesIO(data),
+        mimetype=found.minutes_mime or "application/octet-stream",
+        as_attachment=True,
+        download_name=found.minutes_name or "protokol",
+        max_age=0,
+    )
 
 
 @bp.route("/exchange/meetings/<int:meeting_id>/minutes/upload", methods=["POST"])
@@ -181,6 +213,8 @@ def minutes_file(meeting_id: int) -> Response:
 def minutes(meeting_id: int) -> Response | tuple[str, int]:
     """The moderator uploads the meeting's minutes (a new file replaces the previous one)."""
     found, group = _meeting(meeting_id)
+    if not ex.moderates(current_user, group):
+        abort(403)
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
@@ -225,8 +259,13 @@ def _year() -> int | None:
 def analysis(group_id: int) -> str:
     group = _group(group_id)
     result = ex.analysis(group, _year())
-    return render_template("monitoring/exchange/analysis.html", group=group, a=result,
-                           area_names=qn.area_names(), locale=_locale())
+    return render_template(
+        "monitoring/exchange/analysis.html",
+        group=group,
+        a=result,
+        area_names=qn.area_names(),
+        locale=_locale(),
+    )
 
 
 @bp.route("/exchange/groups/<int:group_id>/analysis.pdf")
@@ -235,21 +274,42 @@ def analysis_pdf(group_id: int) -> Response:
     group = _group(group_id)
     result = ex.analysis(group, _year())
     locale = _locale()
-    tables = [exchange_pdf.Table(
-        f"{row.name(locale)} ({row.measure(locale)})",
-        [(c.name + (" *" if c.unit_id in result.provisional else ""),
-          number(row.values[c.unit_id], row.decimals) if c.unit_id in row.values else "—")
-         for c in result.cities],
-        number(row.median, row.decimals) if row.median is not None else "—") for row in result.rows]
+    tables = [
+        exchange_pdf.Table(
+            f"{row.name(locale)} ({row.measure(locale)})",
+            [
+                (
+                    c.name + (" *" if c.unit_id in result.provisional else ""),
+                    number(row.values[c.unit_id], row.decimals) if c.unit_id in row.values else "—",
+                )
+                for c in result.cities
+            ],
+            number(row.median, row.decimals) if row.median is not None else "—",
+        )
+        for row in result.rows
+    ]
     labels = exchange_pdf.Labels(
         title=_("Analiza grupy: %(name)s", name=group.name(locale)),
-        facts=[(_("Obszar usług"), qn.area_names()[group.area.value]), (_("Edycja"), str(group.cohort)),
-               (_("Rok danych"), str(result.year) if result.year else _("brak danych")),
-               (_("Sporządzono"), moment(datetime.now(ZoneInfo("UTC"))))],
-        city=_("Miasto"), value=_("Wartość"), median=_("Mediana grupy"),
-        note=_("* wartości wstępne: widoczne dla miast grupy, publiczne dopiero po publikacji roku przez "
-               "analityka."),
-        page=_("Strona {n} z {of}"))
+        facts=[
+            (_("Obszar usług"), qn.area_names()[group.area.value]),
+            (_("Edycja"), str(group.cohort)),
+            (_("Rok danych"), str(result.year) if result.year else _("brak danych")),
+            (_("Sporządzono"), moment(datetime.now(ZoneInfo("UTC")))),
+        ],
+        city=_("Miasto"),
+        value=_("Wartość"),
+        median=_("Mediana grupy"),
+        note=_(
+            "* wartości wstępne: widoczne dla miast grupy, publiczne dopiero po publikacji roku przez "
+            "analityka."
+        ),
+        page=_("Strona {n} z {of}"),
+    )
     content = exchange_pdf.render(labels, tables, current_user.name)
-    return send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True,
-                     download_name=ex.pdf_name(group, result.year), max_age=0)
+    return send_file(
+        io.BytesIO(content),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=ex.pdf_name(group, result.year),
+        max_age=0,
+    )
