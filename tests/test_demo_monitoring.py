@@ -56,8 +56,8 @@ def test_two_years_of_demo_values_one_published_one_in_review(app, demo_db, ctx)
     assert warned and all(a.comment for a in warned)
     assert sum(1 for a in answers if a.review == AnswerReview.RETURNED) == 1
     # Every value the demo entered says so in its source, and none comes from public statistics.
-    sources = db.session.execute(sa.select(ValueSource.name, ValueSource.summary).join(
-        VariableValue, VariableValue.source_id == ValueSource.id).distinct()).all()
+    sources = db.session.execute(sa.select(ValueSource.name, ValueSource.summary).where(
+        ValueSource.id.in_(sa.select(VariableValue.source_id)))).all()
     assert sources and all(name.startswith("Dane demonstracyjne") and summary["demo"]
                            for name, summary in sources)
 
