@@ -27,6 +27,7 @@ from workflow.models import (
 )
 from workflow.monitoring import exchange as ex
 from workflow.monitoring import values
+from workflow.path import store_check
 from workflow.refusal import Refused
 
 
@@ -82,6 +83,8 @@ def test_the_journey_of_a_meeting_and_the_group_s_analysis(app, groups):
         content_type="multipart/form-data",
     )
     assert up.status_code == 302
+    # The minutes are a file of the upload store that the store's check knows (not an orphan).
+    assert store_check.inspect().findings == []
     delegates = [p.user_id for p in ex.delegates(groups.a)]
     assert (
         moderator.post(f"{url}/attendance", {"present": [str(i) for i in delegates[:3]]}).status_code == 302
