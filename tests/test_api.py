@@ -36,7 +36,11 @@ INDICATORS = ("dochody_wlasne_na_mieszkanca", "gestosc_zaludnienia", "ludnosc",
               "wskaznik_obciazenia_demograficznego", "zmiana_liczby_ludnosci_od_2010")
 # Defined, without values in the BDL files: the cities' questionnaire's (decision 0037).
 QUESTIONNAIRE_INDICATORS = ("uczestnicy_imprez_na_1000", "wydatki_na_kulture_na_mieszkanca",
-                            "wypozyczenia_na_mieszkanca")
+                            "wypozyczenia_na_mieszkanca",
+                            # education, social policy and the groups' satisfaction surveys (0038)
+                            "wydatki_na_ucznia", "beneficjenci_pomocy_na_1000",
+                            "wydatki_na_pomoc_spoleczna_na_mieszkanca", "zadowolenie_z_kultury",
+                            "zadowolenie_z_edukacji", "zadowolenie_z_pomocy_spolecznej")
 
 
 @pytest.fixture

@@ -67,6 +67,7 @@ MUST_NOT_READ = {
     "advisor_a": MARKERS["b"], "eval_a": MARKERS["b"] + OTHER_SHEETS,
     "advisor_none": MARKERS["a"] + MARKERS["b"], "eval_none": MARKERS["a"] + MARKERS["b"],
     "eval_conflict": OTHER_SHEETS + MARKERS["a"][1:] + MARKERS["b"],
+    "moderator": MARKERS["b"],
 }
 NEVER_PUBLIC = tuple(m for k in ("a", "b") for m in MARKERS[k][1:]) + OTHER_SHEETS
 # Pages that must show the role its own town's objects: proof that the markers are read.
@@ -223,7 +224,8 @@ def test_every_route_has_an_entry(app: Flask) -> None:
     assert not stale, f"ENTRIES names routes that no longer exist: {', '.join(stale)}"
 
 
-AUDIENCES = {"town": "/town/", "advisor": "/advisor/", "eval": "/evaluator/", "coordinator": "/coordinator/"}
+AUDIENCES = {"town": "/town/", "advisor": "/advisor/", "eval": "/evaluator/", "coordinator": "/coordinator/",
+             "moderator": "/exchange/"}  # the exchange groups (decision 0038): their moderators' pages
 # Everyone's own objects, which the matrix's world gives to one audience only.
 EVERYONES_OWN = {"inbox.mark_read"}
 

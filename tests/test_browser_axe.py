@@ -44,11 +44,14 @@ def pages_of(role: str, live: Live, ids: dict[str, int]) -> list[str]:
                         "/coordinator/privacy/account/1", "/coordinator/privacy/account/1/erase",
                         "/coordinator/programme-settings/?programme=RL-2019", "/coordinator/users/invite",
                         f"/coordinator/paths/{town}/deadlines/shorten"],
+        # the demo's first exchange group (culture, moderator01) and its meeting with minutes
+        "moderator": ["/exchange/groups", "/exchange/groups/1", "/exchange/meetings/1",
+                      "/exchange/groups/1/analysis?year=2018"],
     }[role]
 
 
 LOGINS = {"public": None, "town": TOWN, "advisor": ADVISOR, "evaluator": EVALUATOR,
-          "coordinator": COORDINATOR}
+          "coordinator": COORDINATOR, "moderator": "moderator01@demo.sciezka.pl"}
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +62,7 @@ def ids(live: Live) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("lang", ["pl", "en"])
-@pytest.mark.parametrize("role", ["public", "town", "advisor", "evaluator", "coordinator"])
+@pytest.mark.parametrize("role", ["public", "town", "advisor", "evaluator", "coordinator", "moderator"])
 def test_no_wcag_violation_on_the_main_pages(chromium, live, ids, role, lang):
     page = new_page(chromium, live)
     try:

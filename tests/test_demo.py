@@ -181,11 +181,15 @@ def test_seed_creates_the_programme_and_its_people(seeded):
     assert sorted(seeded.programmes) == [("RL-2019", "rozwoj-lokalny", "Europe/Warsaw"),
                                          ("RL-2020", "rozwoj-lokalny", "Europe/Warsaw")]
     assert Counter(p["programme"] for p in seeded.paths.values()) == {"RL-2020": 54, "RL-2019": 54}
-    assert emails_of(seeded, "town") == [f"town{n:02d}@{DOMAIN}" for n in range(1, 55)]
+    # The town teams of RL-2020, and the monitoring's cities' teams (three accounts each: 0038).
+    assert [e for e in emails_of(seeded, "town") if e.startswith("town")] == [
+        f"town{n:02d}@{DOMAIN}" for n in range(1, 55)]
+    assert len([e for e in emails_of(seeded, "town") if e.startswith("city")]) == 32 * 3
+    assert emails_of(seeded, "moderator") == [f"moderator{n:02d}@{DOMAIN}" for n in range(1, 10)]
     assert emails_of(seeded, "advisor") == [f"advisor{n:02d}@{DOMAIN}" for n in range(1, 75)]
     assert emails_of(seeded, "evaluator") == [f"evaluator{n:02d}@{DOMAIN}" for n in range(1, 13)]
     assert emails_of(seeded, "coordinator") == [f"coordinator@{DOMAIN}"]
-    assert len(seeded.users) == 54 + 74 + 12 + 1
+    assert len(seeded.users) == 54 + 74 + 12 + 1 + 32 * 3 + 9
     # Real-looking, mostly distinct names for the advisors.
     assert len({seeded.users[e][1] for e in emails_of(seeded, "advisor")}) >= 20
     assert any("coordinator@demo.sciezka.pl" in line for line in seeded.logins)
@@ -345,14 +349,14 @@ def test_cli_demo_seed_prints_logins_and_refuses_a_second_seed(app, demo_db, ctx
     assert "coordinator@demo.sciezka.pl" in result
     assert "town01@demo.sciezka.pl" in result
     assert "Demo programme RL-2020 created" in result
-    assert role_count("town") == 54
+    assert role_count("town") == 54 + 32 * 3  # RL-2020's teams, the monitoring cities' (0038)
 
     runner = app.test_cli_runner()
     again = runner.invoke(args=["demo", "seed", "--today", "2026-11-28"])
     assert again.exit_code == 0, again.output
     assert "already exists" in again.output
     assert "created." not in again.output
-    assert role_count("town") == 54
+    assert role_count("town") == 54 + 32 * 3
 
     # The accounts the command printed work with the demo password.
     db.session.remove()

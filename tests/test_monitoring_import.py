@@ -221,10 +221,13 @@ def test_a_changed_definition_is_a_new_version_and_the_old_one_still_computes(ba
     old = values.indicator_values(code, 2019, [KRAKOW], version=1)[KRAKOW]
     assert new == pytest.approx(10 * old)
     versions = db.session.scalars(sa.select(IndicatorVersion.credit)).all()
-    # The cities' questionnaire's indicators (decision 0037) credit it and the BDL.
-    assert len(versions) == 13 and versions.count("Źródło: GUS, Bank Danych Lokalnych") == 10
+    # The cities' questionnaire's indicators (decisions 0037, 0038) credit it (and the BDL where
+    # the population is the denominator); the exchange groups' surveys credit the survey.
+    assert len(versions) == 19 and versions.count("Źródło: GUS, Bank Danych Lokalnych") == 10
     assert set(versions) == {"Źródło: GUS, Bank Danych Lokalnych",
-                             "Źródło: ankieta miast monitoringu usług; GUS, Bank Danych Lokalnych"}
+                             "Źródło: ankieta miast monitoringu usług; GUS, Bank Danych Lokalnych",
+                             "Źródło: ankieta miast monitoringu usług",
+                             "Źródło: badanie zadowolenia mieszkańców, grupy wymiany doświadczeń"}
 
 
 def test_the_command_prints_its_counts(app, ctx, tmp_path):

@@ -69,6 +69,7 @@ ROLES: dict[str, str | None] = {
     "eval_conflict": "eval-conflict@example.pl",
     "eval_none": "evaluator@example.pl",
     "coordinator": "coordinator@example.pl",
+    "moderator": "moderator@example.pl",  # moderates town A's exchange group only
 }
 
 # Text only town A's (B's) objects carry: a page or a file shown to the other town must not
@@ -314,3 +315,37 @@ def _questionnaires(world: World, out: AuthzWorld) -> None:
     db.session.commit()
     out.put("city_unit_code", *cities)
     out.put("value_comment", *(c.id for c in comments))
+    _exchange_groups(world, out)
+
+
+def _exchange_groups(world: World, out: AuthzWorld) -> None:
+    """Each town's city in an exchange group of its own (one city each: the size rule is the
+    operation's, not the table's), its team account the city's delegate, a meeting with minutes;
+    the matrix's moderator moderates group A only (decision 0038)."""
+    from workflow.models import ExchangeDelegate, ExchangeGroup, ExchangeGroupCity, Municipality
+    from workflow.monitoring import exchange
+
+    moderator = make_user(ROLES["moderator"], "moderator")
+    db.session.flush()
+    groups, meetings = [], []
+    for key in ("a", "b"):
+        path = world.path(key)
+        unit_id = db.session.get(Municipality, path.applicant.memberships[0].municipality_id).unit_id
+        group = ExchangeGroup(code=f"grupa-{key}", area=MonitoringArea.CULTURE_RECREATION, cohort=2025,
+                              name_pl=f"Grupa {key.upper()}", name_en=f"Group {key.upper()}",
+                              moderator_id=moderator.id if key == "a" else None)
+        db.session.add(group)
+        db.session.flush()
+        db.session.add(ExchangeGroupCity(group_id=group.id, unit_id=unit_id, area=group.area, cohort=2025))
+        db.session.add(ExchangeDelegate(group_id=group.id, user_id=world.users[f"town_{key}"].id,
+                                        unit_id=unit_id))
+        db.session.commit()
+        runner = moderator if key == "a" else world.user("coordinator")
+        meeting = exchange.schedule(group, runner,
+                                    exchange.MeetingInput(NOW, f"Sala {key.upper()}", "Program"))
+        exchange.store_minutes(meeting, group, runner, f"protokol-{key}.pdf",
+                               io.BytesIO(pdf_bytes(f"protokol {key}")))
+        groups.append(group.id)
+        meetings.append(meeting.id)
+    out.put("exchange_group", *groups)
+    out.put("exchange_meeting", *meetings)

@@ -86,6 +86,13 @@ TEAM_ACTS = per_object({"town_a": MINE_A, "town_b": MINE_B, "advisor_a": {"a": F
 DOCUMENT = per_object({**SEEN_PATH, "eval_a": MINE_A}, default=HIDDEN)
 
 
+# An exchange group (decision 0038): seen by its cities' teams, its moderator (group A's only)
+# and the analyst; run by the moderator and the analyst, a city of the group is refused (403).
+GROUP_SEEN = per_object({"town_a": MINE_A, "town_b": MINE_B, "moderator": MINE_A, "coordinator": OK})
+GROUP_RUN = per_object({"town_a": {"a": FORBIDDEN, "b": HIDDEN}, "town_b": {"a": HIDDEN, "b": FORBIDDEN},
+                        "moderator": MINE_A, "coordinator": OK})
+
+
 # --- the table -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -341,6 +348,20 @@ ENTRIES: dict[str, Entry] = {
     "questionnaire.comment": Entry(arg("code", "city_unit_code", indicator="dochody_wlasne_na_mieszkanca",
                                        year=2019), OWN_TOWN),
     "questionnaire.hide_comment": coordinator_with(comment_id="value_comment"),
+    # experience-exchange groups (decision 0038): a group's cities' teams, its moderator and the
+    # analyst see it; its moderator (and the analyst) runs its meetings; a city's team names its
+    # delegates and its delegate enters the satisfaction survey; another group is a 404
+    "exchange.index": Entry(no_args, only("town_a", "town_b", "moderator", "coordinator")),
+    "exchange.group": Entry(arg("group_id", "exchange_group"), GROUP_SEEN),
+    "exchange.analysis": Entry(arg("group_id", "exchange_group"), GROUP_SEEN),
+    "exchange.analysis_pdf": Entry(arg("group_id", "exchange_group"), GROUP_SEEN),
+    "exchange.add_meeting": Entry(arg("group_id", "exchange_group"), GROUP_RUN),
+    "exchange.delegates": Entry(arg("group_id", "exchange_group"), OWN_TOWN),
+    "exchange.survey": Entry(arg("group_id", "exchange_group"), OWN_TOWN),
+    "exchange.meeting": Entry(arg("meeting_id", "exchange_meeting"), GROUP_SEEN),
+    "exchange.minutes_file": Entry(arg("meeting_id", "exchange_meeting"), GROUP_SEEN),
+    "exchange.minutes": Entry(arg("meeting_id", "exchange_meeting"), GROUP_RUN),
+    "exchange.attendance": Entry(arg("meeting_id", "exchange_meeting"), GROUP_RUN),
     # personal data: the notice is public; a person's data is the coordinator's alone
     "privacy.notice": Entry(no_args, everyone),
     "privacy.index": Entry(no_args, COORDINATOR),

@@ -26,6 +26,7 @@ import states
 from states.definition import PathDefinition
 from workflow.demo import advisory as demo_advisory
 from workflow.demo import evaluation as demo_evaluation
+from workflow.demo import monitoring as demo_monitoring
 from workflow.demo.parts import pdf_bytes, route_to
 from workflow.evaluation import criteria
 from workflow.extensions import db
@@ -127,6 +128,7 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
         f"miasta / towns:            {email('town', 1)} … {email('town', N_TOWNS)}",
         f"doradcy / advisors:        {email('advisor', 1)} … {email('advisor', N_ADVISORS)}",
         f"oceniający / evaluators:   {email('evaluator', 1)} … {email('evaluator', N_EVALUATORS)}",
+        *demo_monitoring.logins(),
         "hasło / password:          " + ("demo" if password == DEFAULT_PASSWORD else "(DEMO_PASSWORD)"),
     ]
     if db.session.scalar(select(Programme.id).where(Programme.code == PROGRAMME_CODE)):
@@ -203,6 +205,8 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
     demo_evaluation.seed_evaluation(today)
     # RL-2020's applications in evaluation: sheets still to fill, for the evaluator's journey.
     demo_evaluation.seed_open_sheets(programme, db.session.get_one(User, coordinator_id), today)
+    # The public-services monitoring: the 32 cities in exchange groups (issue 16 item 7).
+    demo_monitoring.seed_monitoring(hashed, db.session.get_one(User, coordinator_id), today)
     return True, logins
 
 

@@ -44,6 +44,14 @@ from workflow.models.evaluation import (
     SheetPart,
     SheetStatus,
 )
+from workflow.models.exchange import (
+    ExchangeDelegate,
+    ExchangeGroup,
+    ExchangeGroupCity,
+    ExchangeMeeting,
+    MeetingAttendance,
+    SatisfactionSurvey,
+)
 from workflow.models.export import ExportJob, ExportKind, ExportStatus
 from workflow.models.monitoring import (
     Dimension,
@@ -92,6 +100,12 @@ from workflow.models.user import Role, User
 
 __all__ = [
     "ProjectResultIndicator",
+    "ExchangeDelegate",
+    "ExchangeGroup",
+    "ExchangeGroupCity",
+    "ExchangeMeeting",
+    "MeetingAttendance",
+    "SatisfactionSurvey",
     "AnswerReview", "Questionnaire", "QuestionnaireAnswer", "QuestionnairePublication", "QuestionnaireStatus",
     "ValueComment",
     "LoginAttempt",

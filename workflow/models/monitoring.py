@@ -129,11 +129,13 @@ class ValueStatus(enum.StrEnum):
 
 class SourceKind(enum.StrEnum):
     """Where values came from: a data file loaded by the command line, an import uploaded by
-    a user, or values typed in by hand."""
+    a user, values typed in by hand, or a residents' satisfaction survey of an
+    experience-exchange group (docs/decisions/0038)."""
 
     FILE = "file"
     IMPORT = "import"
     ENTRY = "entry"
+    SURVEY = "survey"
 
 
 class ValueSource(db.Model):
@@ -141,7 +143,7 @@ class ValueSource(db.Model):
 
     __tablename__ = "value_source"
     __table_args__ = (
-        CheckConstraint("kind IN ('file', 'import', 'entry')", name="kind_known"),
+        CheckConstraint("kind IN ('file', 'import', 'entry', 'survey')", name="kind_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -19,6 +19,8 @@ class Role(enum.StrEnum):
     ADVISOR = "advisor"
     EVALUATOR = "evaluator"
     COORDINATOR = "coordinator"
+    # The moderator of experience-exchange groups of the monitoring (docs/decisions/0038).
+    MODERATOR = "moderator"
 
 
 ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)

@@ -129,14 +129,9 @@ def clean_name(filename: str) -> str:
     return name[:200] or "dokument"
 
 
-def store_upload(path: Path, stage: str, filename: str, stream: BinaryIO, user: User, *,
-                 same_file_ok: bool = False,
-                 attach: Callable[[Document], None] | None = None) -> Document:
-    """Check, store and record one upload for `path`'s `stage`; UploadRefused if unfit, or
-    ("unchanged") if it is the stage's current version once more, unless `same_file_ok`
-    says the person knows. `attach` is called with the new (flushed) Document before the
-    commit, to add the rows that describe it in the same transaction (a partnership's
-    record); what it raises undoes the upload."""
+def checked(filename: str, stream: BinaryIO) -> tuple[bytes, Sniffed, list[str]]:
+    """An upload's bytes, its type and the PDF's flags, after the checks every upload passes
+    (size, type by content and by name, office files' content); UploadRefused if unfit."""
     limit = current_app.config["UPLOAD_MAX_MB"] * 1024 * 1024
     data = stream.read(limit + 1)
     if not data:
@@ -157,7 +152,18 @@ def store_upload(path: Path, stage: str, filename: str, stream: BinaryIO, user: 
             upload_checks.check_office(io.BytesIO(data))
         except upload_checks.ContentRefused as refused:
             raise UploadRefused(refused.code) from refused
+    return data, found, flags
 
+
+def store_upload(path: Path, stage: str, filename: str, stream: BinaryIO, user: User, *,
+                 same_file_ok: bool = False,
+                 attach: Callable[[Document], None] | None = None) -> Document:
+    """Check, store and record one upload for `path`'s `stage`; UploadRefused if unfit, or
+    ("unchanged") if it is the stage's current version once more, unless `same_file_ok`
+    says the person knows. `attach` is called with the new (flushed) Document before the
+    commit, to add the rows that describe it in the same transaction (a partnership's
+    record); what it raises undoes the upload."""
+    data, found, flags = checked(filename, stream)
     current = latest_document(path, stage)
     if (current is not None and not same_file_ok
             and current.content_hash == hashlib.sha256(data).hexdigest()):

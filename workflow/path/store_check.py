@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 from workflow.audit import log as audit
 from workflow.extensions import db
-from workflow.models import CheckSource, Document, DocumentCheck
+from workflow.models import CheckSource, Document, DocumentCheck, ExchangeMeeting
 from workflow.models.types import utcnow
 from workflow.path import documents
 
@@ -169,6 +169,9 @@ def inspect(now: datetime | None = None) -> Report:
             select(Document.content_hash, Document.id).order_by(Document.id)):
         rows[content_hash].append(document_id)
     report.document_rows = sum(len(ids) for ids in rows.values())
+    # The minutes of the exchange groups' meetings are files of the store too (decision 0038).
+    minutes = set(db.session.scalars(select(ExchangeMeeting.minutes_hash).where(
+        ExchangeMeeting.minutes_hash.is_not(None))))
     db.session.rollback()  # no transaction held open while the files are read
 
     present: set[str] = set()
@@ -178,13 +181,13 @@ def inspect(now: datetime | None = None) -> Report:
     for path in store_files:
         content_hash = _store_hash(path, store)
         size = path.stat().st_size
-        if content_hash is None or content_hash not in rows:
+        if content_hash is None or (content_hash not in rows and content_hash not in minutes):
             report.findings.append(Finding(Kind.ORPHAN, str(path), content_hash or "", size))
             continue
         present.add(content_hash)
         if sha256_of(path) != content_hash:
             report.findings.append(Finding(Kind.WRONG_HASH, str(path), content_hash, size,
-                                           rows[content_hash]))
+                                           rows.get(content_hash, [])))
 
     missing = {h: ids for h, ids in rows.items() if h not in present}
     temp_files = _files(incoming)

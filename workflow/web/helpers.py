@@ -50,6 +50,7 @@ HOME_ENDPOINT = {
     Role.ADVISOR: "advisor.index",
     Role.EVALUATOR: "evaluator.index",
     Role.COORDINATOR: "coordinator.overview",
+    Role.MODERATOR: "exchange.index",
 }
 
 PATH_ENDPOINT = {

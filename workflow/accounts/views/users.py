@@ -23,7 +23,8 @@ bp = Blueprint("users", __name__, url_prefix="/coordinator/users")
 
 def role_names() -> dict[str, str]:
     return {Role.TOWN: _("miasto"), Role.ADVISOR: _("doradca"),
-            Role.EVALUATOR: _("oceniający"), Role.COORDINATOR: _("koordynator")}
+            Role.EVALUATOR: _("oceniający"), Role.COORDINATOR: _("koordynator"),
+            Role.MODERATOR: _("moderator grupy")}
 
 
 def _list(status: int = 200, error: str = "") -> tuple[str, int]:

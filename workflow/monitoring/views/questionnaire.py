@@ -18,7 +18,7 @@ from workflow.audit import log as audit
 from workflow.extensions import db
 from workflow.models import Indicator, MonitoringArea, Questionnaire, Role, TerritorialUnit, ValueComment
 from workflow.models.types import utcnow
-from workflow.monitoring import quality
+from workflow.monitoring import exchange, quality
 from workflow.monitoring import questionnaire as qn
 from workflow.monitoring.definitions import current_version
 from workflow.monitoring.views import indicators as indicator_views
@@ -181,7 +181,7 @@ def publish() -> Response | tuple[str, int]:
         return _index_page(None, typed, 400, errors)
     year, area = int(typed["year"]), MonitoringArea(typed["area"])
     try:
-        made_final = qn.publish(year, area, current_user)
+        made_final = qn.publish(year, area, current_user) + exchange.publish_surveys(year, area)
     except Refused as refused:
         db.session.rollback()
         why = " ".join(map(str, refused.messages))
