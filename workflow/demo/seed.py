@@ -9,10 +9,8 @@ through the upload service, so the demo obeys the same rules as real use.
 
 from __future__ import annotations
 
-import csv
 import io
 import random
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path as FsPath
@@ -26,7 +24,8 @@ import states
 from states.definition import PathDefinition
 from workflow.demo import advisory as demo_advisory
 from workflow.demo import evaluation as demo_evaluation
-from workflow.demo.parts import pdf_bytes, route_to
+from workflow.demo import partnerships as demo_partnerships
+from workflow.demo.parts import Town, load_all_towns, pdf_bytes, route_to
 from workflow.evaluation import criteria
 from workflow.extensions import db
 from workflow.models import (
@@ -72,32 +71,9 @@ LAST_M = ("Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kowalczyk", "Kamiński
           "Zieliński", "Szymański", "Woźniak", "Dąbrowski", "Kozłowski", "Jankowski")
 
 
-@dataclass(frozen=True)
-class Town:
-    name: str
-    voivodeship: str
-    teryt: str | None = None  # the gmina's seven-digit TERYT code (data/seed_towns.csv teryt7)
-    powiat: str | None = None  # its powiat's four digits (powiat_teryt4)
-
-
 def load_towns(csv_path: FsPath | None = None) -> list[Town]:
     """The 54 demo towns, in the order of the source list."""
-    path = csv_path or find_towns_csv()
-    with path.open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    towns = [Town(r["name"].strip(), r["voivodeship"].strip(), (r.get("teryt7") or "").strip() or None,
-                  (r.get("powiat_teryt4") or "").strip() or None)
-             for r in rows if r["name"].strip() not in LARGE_CITIES]
-    return towns[:N_TOWNS]
-
-
-def find_towns_csv() -> FsPath:
-    """The data file ships in the repo under data/ (a copy of shared/data)."""
-    here = FsPath(__file__).resolve().parents[2]
-    for candidate in (here / "data" / "seed_towns.csv", here.parent / "shared" / "data" / "seed_towns.csv"):
-        if candidate.exists():
-            return candidate
-    raise FileNotFoundError("data/seed_towns.csv is missing")
+    return [t for t in load_all_towns(csv_path) if t.name not in LARGE_CITIES][:N_TOWNS]
 
 
 def person_name(i: int) -> str:
@@ -127,6 +103,9 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
         f"miasta / towns:            {email('town', 1)} … {email('town', N_TOWNS)}",
         f"doradcy / advisors:        {email('advisor', 1)} … {email('advisor', N_ADVISORS)}",
         f"oceniający / evaluators:   {email('evaluator', 1)} … {email('evaluator', N_EVALUATORS)}",
+        f"partnerstwa / partnerships: {demo_partnerships.email(1)} … "
+        f"{demo_partnerships.email(demo_partnerships.N_PARTNERSHIPS)} (członkowie / members: "
+        f"{demo_partnerships.email(1, 2)} …)",
         "hasło / password:          " + ("demo" if password == DEFAULT_PASSWORD else "(DEMO_PASSWORD)"),
     ]
     if db.session.scalar(select(Programme.id).where(Programme.code == PROGRAMME_CODE)):
@@ -194,6 +173,9 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
     demo_evaluation.seed_evaluation(today)
     # RL-2020's applications in evaluation: sheets still to fill, for the evaluator's journey.
     demo_evaluation.seed_open_sheets(programme, coordinator, today)
+    # The partnerships' programme, CWD-2020 (issue 14): its leads are the towns' advisors.
+    demo_partnerships.seed_partnerships({t.name: a for t, a in zip(towns, advisors, strict=False)},
+                                        coordinator, hashed, today)
     return True, logins
 
 
