@@ -21,6 +21,7 @@ from workflow.messaging.views import inbox, message_templates
 from workflow.monitoring.views import groups as indicator_groups
 from workflow.monitoring.views import indicators, questionnaire
 from workflow.partnership.views import partnership
+from workflow.partnership.views import reports as partnership_reports
 from workflow.path.views import calendar, coordinator, paths, town
 from workflow.privacy.views import privacy
 from workflow.projects.views import projects
@@ -37,6 +38,7 @@ def register_blueprints(app: Flask) -> None:
                    reports, criteria, evaluation, ranking, results, inbox, message_templates,
                    calendar, exports, health, help, audit, users, two_factor, privacy, invitations,
                    programme_settings, partnership, public_consultation, consultation_team, projects,
-                   api_v1, api_reference, indicators, indicator_groups, questionnaire):
+                   api_v1, api_reference, indicators, indicator_groups, questionnaire,
+                   partnership_reports):
         app.register_blueprint(module.bp)
     register_redirects(app)  # the old addresses, once the rules they lead to exist

@@ -50,6 +50,7 @@ from workflow.models import (
     Programme,
     ProjectStatus,
     Service,
+    ServiceRate,
     StageDeadline,
     User,
     path_need,
@@ -87,8 +88,10 @@ DOCUMENT_NAMES = {"work_plan": "plan-pracy", "diagnosis": "diagnoza-partnerstwa"
 COMMENTS = (
     ("Proszę uwzględnić dojazdy uczniów do szkół ponadpodstawowych.", "Uzupełniliśmy rozdział o dojazdach."),
     ("Brakuje danych o jakości powietrza w sezonie grzewczym.", "Dodaliśmy dane WIOŚ za dwa ostatnie lata."),
-    ("Ścieżka rowerowa powinna łączyć wszystkie gminy partnerstwa.", "Projekt obejmie odcinki we wszystkich gminach."),
-    ("Warto pokazać, ilu młodych wyjeżdża na studia i nie wraca.", "Dodaliśmy wyniki ankiety wśród młodzieży."),
+    ("Ścieżka rowerowa powinna łączyć wszystkie gminy partnerstwa.",
+     "Projekt obejmie odcinki we wszystkich gminach."),
+    ("Warto pokazać, ilu młodych wyjeżdża na studia i nie wraca.",
+     "Dodaliśmy wyniki ankiety wśród młodzieży."),
 )
 PROJECTS = (
     ("Zintegrowany system transportu publicznego partnerstwa", "iit", 12_000_000),
@@ -104,6 +107,7 @@ INSTITUTIONAL = "institutional_development"
 SERVICES_PER_PARTNERSHIP = 6
 SERVICE_KINDS = ("consultation", "consultation", "workshop", "consultation", "study", "other")
 DURATIONS = {"consultation": 120, "workshop": 360, "study": 240, "other": 90}
+RATES = {"consultation": 350, "workshop": 300, "study": 400, "other": 250}  # zł an hour, the coordinator's
 
 
 @dataclass
@@ -246,7 +250,8 @@ def _package(s: Seeded, when: datetime) -> None:
         project.created_at = when
         if i == 0:
             first = when.date().replace(day=1)
-            projects.add_task(project, "Dokumentacja projektowa", first, first + timedelta(days=180), s.leader)
+            projects.add_task(project, "Dokumentacja projektowa", first, first + timedelta(days=180),
+                              s.leader)
             projects.add_task(project, "Roboty budowlane", first + timedelta(days=181),
                               first + timedelta(days=540), s.leader)
     db.session.commit()
@@ -284,6 +289,13 @@ def _walk(s: Seeded, target: str, coordinator: User, start: datetime, today: dat
         moment += STEP
         if stage == "strategy" and event.startswith("submit_") and not projects.package(path):
             _package(s, moment - timedelta(days=4))
+        if stage == CWD.project_stage and event.startswith("submit_"):
+            for project in projects.package(path):
+                if project.is_key and project.feasibility_document_id is None:
+                    content = pdf_bytes(f"{project.title} - analiza wykonalnosci (demo CWD)")
+                    analysis = projects.attach_feasibility(project, "analiza-wykonalnosci.pdf",
+                                                           io.BytesIO(content), s.leader)
+                    analysis.uploaded_at = moment - timedelta(days=3)
         if "document_attached" in transition.guards:
             document = documents.latest_document(path, stage)
             if document is None or path.state.endswith(".returned"):
@@ -324,6 +336,7 @@ def _log(programme: Programme, seeded: list[Seeded], rng: random.Random, today: 
             for _ in range(2):
                 mine.append({"applicant_id": s.path.applicant_id, "name": person(rng),
                              "institution": f"Urząd – {names[k]}", "email": None,
+                             "municipality_id": user.municipality_id,
                              "created_at": datetime.combine(first, time(9), tzinfo=ZONE)})
         unique = {(p["name"], p["institution"]): p for p in mine}
         mine = list(unique.values())
@@ -353,6 +366,8 @@ def _log(programme: Programme, seeded: list[Seeded], rng: random.Random, today: 
         for sid, chosen in zip(service_ids, participants, strict=True) for p in chosen])
     db.session.flush()
     service_totals.rebuild(programme.id)
+    db.session.add_all([ServiceRate(programme_id=programme.id, kind=kind, hourly_rate=Decimal(rate))
+                        for kind, rate in RATES.items()])
     db.session.commit()
 
 
