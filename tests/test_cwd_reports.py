@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from factories.advice import form_data, open_new
 from factories.partnership import build_partnerships, upload
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -166,3 +167,25 @@ def test_only_members_of_the_partnership_approve_its_documents_not_b(app, cwd, l
     assert other.get("/coordinator/reports/partnerships").status_code == 404
     rates_page = f"/coordinator/reports/consultations/rates?programme={cwd.programme.code}"
     assert other.get(rates_page).status_code == 404
+
+
+def test_the_lead_advisor_logs_a_service_with_people_of_the_member_municipalities(app, cwd, login):
+    field = ExpertiseField(code="finance", name_pl="Finanse publiczne", name_en="Public finance")
+    db.session.add(field)
+    db.session.commit()
+    advisor = login("doradca-a@example.pl")
+    path_id = cwd.paths["a"].id
+    token = open_new(advisor, path_id)
+    people = ("Jan Gminny; Urząd Gminy Bolesław\nEwa Miejska; Urząd Miejski w Dąbrowie Tarnowskiej\n"
+              "Ola Wspólna; Stowarzyszenie Bolesław i Gręboszów")
+    sent = advisor.post(f"/advisor/consultations/new?path={path_id}",
+                        form_data({"finance": field.id}, client_token=token, new_people=people))
+    assert sent.status_code == 302, text(sent)[:600]
+    db.session.expire_all()
+    found = {p.name: p.municipality for p in db.session.scalars(select(Person))}
+    assert found["Jan Gminny"].name == "Bolesław"  # the institution names one member
+    assert found["Ewa Miejska"] is None  # "w Dąbrowie Tarnowskiej": not the name as registered
+    assert found["Ola Wspólna"] is None  # two members named: none chosen
+    detail = text(advisor.get(sent.headers["Location"]))
+    assert "Gmina członkowska" in detail and "<td>Bolesław</td>" in detail
+    assert login("lider-b@example.pl").get(sent.headers["Location"]).status_code == 404

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
-from workflow.models.applicant import Applicant
+from workflow.models.applicant import Applicant, Municipality
 from workflow.models.path import Path
 from workflow.models.types import UTCDateTime, str_enum, utcnow
 from workflow.models.user import User
@@ -216,6 +216,7 @@ class Person(db.Model):
     pseudonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     applicant: Mapped[Applicant] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
 
 
 service_participant = Table(
