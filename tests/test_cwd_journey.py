@@ -23,7 +23,15 @@ from factories.path import PDF
 from support import Browser, version_on
 
 from workflow.extensions import db
-from workflow.models import Applicant, Path, Programme, Project, PublicConsultation, StageDeadline
+from workflow.models import (
+    Applicant,
+    Document,
+    Path,
+    Programme,
+    Project,
+    PublicConsultation,
+    StageDeadline,
+)
 
 pytestmark = pytest.mark.slow  # the demo (restored from the run's snapshot)
 
@@ -44,6 +52,14 @@ def report(app) -> dict[str, int]:  # noqa: ANN001
     return json.loads(result.output)
 
 
+def latest(path_id: int, stage: str) -> int:
+    """The id of the stage's latest document (what the page's forms carry)."""
+    db.session.expire_all()
+    return db.session.scalar(sa.select(Document.id)
+                             .where(Document.path_id == path_id, Document.stage == stage)
+                             .order_by(Document.id.desc()).limit(1))
+
+
 def deadlines_ahead() -> None:
     """Every CWD-2020 deadline three months after the real today."""
     programme = db.session.scalar(sa.select(Programme).where(Programme.code == "CWD-2020"))
@@ -60,7 +76,8 @@ def consult_and_submit(app, browsers: dict[str, Browser], path_id: int, stage: s
     leader = browsers[LEADER]
     assert leader.upload(path_id, filename, PDF + filename.encode()).status_code == 302
     page = text(leader.get(f"/paths/{path_id}/public-consultations"))
-    document_id = int(page.split('name="document_id"', 1)[1].split('value="', 1)[1].split('"', 1)[0])
+    document_id = latest(path_id, stage)
+    assert filename in page  # the version to publish is offered
     sent = leader.post(f"/town/paths/{path_id}/public-consultations", {
         "document_id": str(document_id), "starts": TODAY.isoformat(),
         "ends": (TODAY + timedelta(days=30)).isoformat()})
@@ -88,7 +105,7 @@ def approve_submit_accept(browsers: dict[str, Browser], path_id: int, stage: str
     leader = browsers[LEADER]
     page = text(leader.get(f"/town/paths/{path_id}"))
     assert f"Zatwierdziło: 0 z {len(MEMBERS)}." in page
-    document_id = int(page.split('name="document_id"', 1)[1].split('value="', 1)[1].split('"', 1)[0])
+    document_id = latest(path_id, stage)
     for email in MEMBERS:
         browsers[email].get(f"/town/paths/{path_id}")
         approved = browsers[email].post(f"/town/paths/{path_id}/approval", {"document_id": document_id})

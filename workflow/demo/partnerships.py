@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 import states
 from workflow.advice import assignment, profiles, service_totals
@@ -36,6 +36,7 @@ from workflow.consultation import operations as consultations
 from workflow.consultation.public import CommentInput, add_comment
 from workflow.demo.parts import Town, load_all_towns, pdf_bytes, route_to
 from workflow.extensions import db
+from workflow.messaging import notifications
 from workflow.models import (
     AdvisorAssignment,
     AdvisorKind,
@@ -45,6 +46,8 @@ from workflow.models import (
     Document,
     DocumentApproval,
     LegalForm,
+    Notification,
+    NotificationStatus,
     Path,
     Person,
     Programme,
@@ -52,6 +55,7 @@ from workflow.models import (
     Service,
     ServiceRate,
     StageDeadline,
+    Study,
     User,
     path_need,
     service_participant,
@@ -104,10 +108,10 @@ FIRST = ("Anna", "Piotr", "Katarzyna", "Tomasz", "Magdalena", "Paweł", "Agniesz
 LAST = ("Nowak", "Wójcik", "Kowalczyk", "Woźniak", "Mazur", "Krawczyk", "Kaczmarek", "Zając",
         "Król", "Wróbel", "Dudek", "Pawlak", "Walczak", "Sikora", "Baran", "Wilk", "Lis")
 INSTITUTIONAL = "institutional_development"
-SERVICES_PER_PARTNERSHIP = 6
+STUDY_TITLE = "Portret partnerstwa – diagnoza obszaru funkcjonalnego"
 SERVICE_KINDS = ("consultation", "consultation", "workshop", "consultation", "study", "other")
 DURATIONS = {"consultation": 120, "workshop": 360, "study": 240, "other": 90}
-RATES = {"consultation": 350, "workshop": 300, "study": 400, "other": 250}  # zł an hour, the coordinator's
+RATES = {"consultation": 350, "workshop": 300, "study": 400, "other": 250}  # zł an hour
 
 
 @dataclass
@@ -178,10 +182,32 @@ def seed_partnerships(leads: dict[str, User], coordinator: User, password_hash: 
     targets = [state for state, count in SPREAD for _ in range(count)]
     rest = targets[1:]
     rng.shuffle(rest)
-    for s, target in zip(seeded, [targets[0], *rest], strict=True):
-        _walk(s, target, coordinator, start + timedelta(hours=s.n), today)
+    with notifications.held():
+        for s, target in zip(seeded, [targets[0], *rest], strict=True):
+            _reload(s)
+            _walk(s, target, coordinator, start + timedelta(hours=s.n), today)
+    _delivered(programme)
     _log(programme, seeded, rng, today)
     return seeded
+
+
+def _reload(s: Seeded) -> None:
+    """The partnership's rows afresh in an emptied session: a commit expires every object
+    the session holds, so a session that kept every partnership's rows would spend the
+    seed's time expiring them."""
+    db.session.expunge_all()
+    s.path = db.session.get(Path, s.path.id)
+    s.leader = db.session.get(User, s.leader.id)
+    s.members = [db.session.get(User, u.id) for u in s.members]
+    s.lead = db.session.get(User, s.lead.id)
+
+
+def _delivered(programme: Programme) -> None:
+    """The messages of the history's moves, recorded as delivered when they were made."""
+    db.session.execute(update(Notification).where(
+        Notification.programme_id == programme.id, Notification.status == NotificationStatus.PENDING)
+        .values(status=NotificationStatus.SENT, sent_at=Notification.created_at, attempts=1))
+    db.session.commit()
 
 
 # --- the advisor team -------------------------------------------------------------------------
@@ -203,6 +229,13 @@ def _team(programme: Programme, seeded: list[Seeded], rng: random.Random, start:
     db.session.flush()
     proposal = assignment.propose(programme)
     assignment.apply(programme, proposal.pairs, actor=None, source=AdvisorSource.DEMO)
+    # the experts keep one more place for each partnership they took, not two each
+    taken = (select(func.count()).select_from(AdvisorAssignment)
+             .join(Path, Path.id == AdvisorAssignment.path_id)
+             .where(AdvisorAssignment.advisor_id == AdvisorProfile.user_id, Path.programme_id == programme.id)
+             .correlate(AdvisorProfile).scalar_subquery())
+    db.session.execute(update(AdvisorProfile).where(AdvisorProfile.note == "Ekspert sektorowy ZMP")
+                       .values(capacity=AdvisorProfile.capacity - 2 + taken))
     path_ids = [s.path.id for s in seeded]
     db.session.execute(update(AdvisorAssignment).values(created_at=start).where(
         AdvisorAssignment.path_id.in_(path_ids), AdvisorAssignment.kind == AdvisorKind.EXPERT))
@@ -306,7 +339,7 @@ def _walk(s: Seeded, target: str, coordinator: User, start: datetime, today: dat
         elif "advisor" in transition.roles:
             actor = s.lead
         else:
-            actor = coordinator
+            actor = db.session.get(User, coordinator.id)
         comment = ""
         if transition.comment_required:
             comment = ("Uchwała Rady Partnerstwa nr 5/2021 z 14 czerwca 2021 r." if event == "withdraw"
@@ -361,6 +394,9 @@ def _log(programme: Programme, seeded: list[Seeded], rng: random.Random, today: 
         Person.__table__.c.id, sort_by_parameter_order=True), people))
     service_ids = list(db.session.scalars(insert(Service.__table__).returning(
         Service.__table__.c.id, sort_by_parameter_order=True), services))
+    db.session.execute(insert(Study.__table__), [
+        {"service_id": sid, "title": STUDY_TITLE, "kind": "analysis"}
+        for sid, row in zip(service_ids, services, strict=True) if row["kind"] == "study"])
     db.session.execute(insert(service_participant), [
         {"service_id": sid, "person_id": person_ids[p]}
         for sid, chosen in zip(service_ids, participants, strict=True) for p in chosen])
