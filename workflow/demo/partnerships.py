@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, inspect, select, update
 
 import states
 from workflow.advice import assignment, profiles, service_totals
@@ -159,7 +159,8 @@ def seed_partnerships(leads: dict[str, User], coordinator: User, password_hash: 
             codes.append(town.powiat)
         groups.append(codes)
     units.ensure([c for codes in groups for c in codes])  # the register read once
-    start = datetime.combine(today - timedelta(days=400), time(10, 0), tzinfo=ZONE)
+    # The history's moments in UTC: a later --today moves every one of them by exactly as much.
+    start = datetime.combine(today - timedelta(days=400), time(8, 0), tzinfo=UTC)
     seeded: list[Seeded] = []
     for n, (town, codes) in enumerate(zip(towns, groups, strict=True), start=1):
         specs = [MemberSpec(code, email=email(n) if i == 0 else email(n, i + 1), person=person(rng),
@@ -182,24 +183,33 @@ def seed_partnerships(leads: dict[str, User], coordinator: User, password_hash: 
     targets = [state for state, count in SPREAD for _ in range(count)]
     rest = targets[1:]
     rng.shuffle(rest)
+    coordinator_id, programme_id = _id(coordinator), _id(programme)
     with notifications.held():
         for s, target in zip(seeded, [targets[0], *rest], strict=True):
-            _reload(s)
-            _walk(s, target, coordinator, start + timedelta(hours=s.n), today)
+            _reload([s])
+            _walk(s, target, coordinator_id, start + timedelta(hours=s.n), today)
+    _reload(seeded)
+    programme = db.session.get(Programme, programme_id)
     _delivered(programme)
     _log(programme, seeded, rng, today)
     return seeded
 
 
-def _reload(s: Seeded) -> None:
-    """The partnership's rows afresh in an emptied session: a commit expires every object
+def _reload(seeded: list[Seeded]) -> None:
+    """These partnerships' rows afresh in an emptied session: a commit expires every object
     the session holds, so a session that kept every partnership's rows would spend the
     seed's time expiring them."""
+    ids = [(_id(s.path), _id(s.leader), _id(s.lead), [_id(u) for u in s.members]) for s in seeded]
     db.session.expunge_all()
-    s.path = db.session.get(Path, s.path.id)
-    s.leader = db.session.get(User, s.leader.id)
-    s.members = [db.session.get(User, u.id) for u in s.members]
-    s.lead = db.session.get(User, s.lead.id)
+    for s, (path_id, leader_id, lead_id, member_ids) in zip(seeded, ids, strict=True):
+        s.path, s.leader, s.lead = (db.session.get(Path, path_id), db.session.get(User, leader_id),
+                                    db.session.get(User, lead_id))
+        s.members = [db.session.get(User, i) for i in member_ids]
+
+
+def _id(row: object) -> int:
+    """The primary key of a row the session holds (even expired)."""
+    return int(inspect(row).identity[0])
 
 
 def _delivered(programme: Programme) -> None:
@@ -290,7 +300,7 @@ def _package(s: Seeded, when: datetime) -> None:
     db.session.commit()
 
 
-def _walk(s: Seeded, target: str, coordinator: User, start: datetime, today: date) -> None:
+def _walk(s: Seeded, target: str, coordinator_id: int, start: datetime, today: date) -> None:
     moment = start
     open_now = CWD.in_consultation(target)
     events = route_to(CWD, target)
@@ -303,7 +313,7 @@ def _walk(s: Seeded, target: str, coordinator: User, start: datetime, today: dat
         if CWD.opens_consultation(transition):
             document = documents.latest_document(path, stage) or _upload(s, stage, moment)
             if last and open_now:  # open today, for a visitor of the demo
-                moment = datetime.combine(today - timedelta(days=3), time(9, 0), tzinfo=ZONE)
+                moment = datetime.combine(today - timedelta(days=3), time(8, 0), tzinfo=UTC)
             consultation = moves.publish(path, document, moment.date(),
                                          moment.date() + timedelta(days=CONSULTATION_DAYS), s.leader,
                                          now=moment)
@@ -339,7 +349,7 @@ def _walk(s: Seeded, target: str, coordinator: User, start: datetime, today: dat
         elif "advisor" in transition.roles:
             actor = s.lead
         else:
-            actor = db.session.get(User, coordinator.id)
+            actor = db.session.get(User, coordinator_id)
         comment = ""
         if transition.comment_required:
             comment = ("Uchwała Rady Partnerstwa nr 5/2021 z 14 czerwca 2021 r." if event == "withdraw"
