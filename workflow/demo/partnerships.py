@@ -179,12 +179,12 @@ def seed_partnerships(leads: dict[str, User], coordinator: User, password_hash: 
                                        action="assigned", source="demo", created_at=start))
         seeded.append(Seeded(made.path, made.users[codes[0]], [made.users[c] for c in codes], lead, n))
     db.session.commit()
-    _team(programme, seeded, rng, start)
     targets = [state for state, count in SPREAD for _ in range(count)]
     rest = targets[1:]
     rng.shuffle(rest)
     coordinator_id, programme_id = _id(coordinator), _id(programme)
     with notifications.held():
+        _team(programme, seeded, rng, start)
         for s, target in zip(seeded, [targets[0], *rest], strict=True):
             _reload([s])
             _walk(s, target, coordinator_id, start + timedelta(hours=s.n), today)
