@@ -75,15 +75,14 @@ ZONE = ZoneInfo("Europe/Warsaw")
 DEADLINE_DAYS = {"work_plan": 21, "diagnosis": 60, "strategy": 120, "feasibility": 180,
                  "preliminary_application": 240}
 CWD = states.get_definition("partnerstwa")
-# How many partnerships stand in each state (cwd01 first: the diagnosis to prepare).
-SPREAD = (
-    ("diagnosis.draft", 5), ("work_plan.draft", 2), ("work_plan.submitted", 1),
-    ("diagnosis.consultation", 3), ("diagnosis.consulted", 2), ("diagnosis.submitted", 2),
-    ("diagnosis.returned", 1), ("strategy.draft", 4), ("strategy.consultation", 2),
-    ("strategy.consulted", 1), ("strategy.submitted", 1), ("strategy.returned", 1),
-    ("feasibility.draft", 2), ("feasibility.submitted", 1), ("preliminary_application.draft", 2),
-    ("preliminary_application.submitted", 1), ("completed", 1), ("withdrawn", 1),
-)
+# How many partnerships stand in each state, in the definition's order of states: the work
+# plan's three, the diagnosis's five (draft, consultation, after it, submitted, returned), the
+# strategy's five, the feasibility stage's three, the preliminary application's three,
+# completed, withdrawn. cwd01 stands at the first state of the diagnosis (the stage after the
+# work plan), for the journey of the guide: upload, publish, comments, approvals, submission.
+PER_STATE = (2, 1, 0, 5, 3, 2, 2, 1, 4, 2, 1, 1, 1, 2, 1, 0, 2, 1, 0, 1, 1)
+SPREAD = tuple((state.code, n) for state, n in zip(CWD.states, PER_STATE, strict=True) if n)
+FIRST_TARGET = next(state.code for state in CWD.states if state.stage == CWD.stages[1].code)
 STEP = timedelta(days=9)  # between two moves of the demo's history
 CONSULTATION_DAYS = 21
 DOCUMENT_NAMES = {"work_plan": "plan-pracy", "diagnosis": "diagnoza-partnerstwa",
@@ -179,13 +178,13 @@ def seed_partnerships(leads: dict[str, User], coordinator: User, password_hash: 
                                        action="assigned", source="demo", created_at=start))
         seeded.append(Seeded(made.path, made.users[codes[0]], [made.users[c] for c in codes], lead, n))
     db.session.commit()
-    targets = [state for state, count in SPREAD for _ in range(count)]
-    rest = targets[1:]
+    rest = [state for state, count in SPREAD for _ in range(count)]
+    rest.remove(FIRST_TARGET)
     rng.shuffle(rest)
     coordinator_id, programme_id = _id(coordinator), _id(programme)
     with notifications.held():
         _team(programme, seeded, rng, start)
-        for s, target in zip(seeded, [targets[0], *rest], strict=True):
+        for s, target in zip(seeded, [FIRST_TARGET, *rest], strict=True):
             _reload([s])
             _walk(s, target, coordinator_id, start + timedelta(hours=s.n), today)
     _reload(seeded)
