@@ -37,7 +37,7 @@ def gminas_by_powiat() -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     with (ROOT / "data" / "teryt" / "TERC_Urzedowy_2024-01-01.csv").open(encoding="utf-8-sig") as fh:
         for r in csv.DictReader(fh, delimiter=";"):
-            if r["GMI"]:
+            if r["GMI"] and r["RODZ"] in ("1", "2", "3"):  # gminas (4, 5: an urban-rural one's parts)
                 code = r["WOJ"] + r["POW"] + r["GMI"] + r["RODZ"]
                 out.setdefault(code[:4], []).append(code)
     return {k: sorted(v) for k, v in out.items()}
