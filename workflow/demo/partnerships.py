@@ -33,7 +33,7 @@ import states
 from workflow.advice import assignment, profiles, service_totals
 from workflow.consultation import moves
 from workflow.consultation import operations as consultations
-from workflow.consultation.public import CommentInput, add_comment
+from workflow.consultation.public import CommentInput, check_comment
 from workflow.demo.parts import Town, load_all_towns, pdf_bytes, route_to
 from workflow.extensions import db
 from workflow.messaging import notifications
@@ -43,6 +43,7 @@ from workflow.models import (
     AdvisorProfile,
     AdvisorSource,
     AssignmentEvent,
+    ConsultationComment,
     Document,
     DocumentApproval,
     LegalForm,
@@ -316,15 +317,22 @@ def _walk(s: Seeded, target: str, coordinator_id: int, start: datetime, today: d
             consultation = moves.publish(path, document, moment.date(),
                                          moment.date() + timedelta(days=CONSULTATION_DAYS), s.leader,
                                          now=moment)
-            for k, (comment, _) in enumerate(COMMENTS[: 2 + s.n % 3]):
-                add_comment(consultation, CommentInput(comment), now=moment + timedelta(days=k + 1))
+            # the residents' comments, as the public form keeps them (check_comment), one commit
+            db.session.add_all([ConsultationComment(consultation_id=consultation.id, number=k + 1,
+                                                    body=check_comment(CommentInput(comment)).body,
+                                                    created_at=moment + timedelta(days=k + 1))
+                                for k, (comment, _) in enumerate(COMMENTS[: 2 + s.n % 3])])
+            db.session.commit()
             continue
         if CWD.closes_consultation(path.state, transition):
             consultation = consultations.not_closed(path, stage)
             assert consultation is not None  # noqa: S101
-            for k, (_, answer) in enumerate(COMMENTS[: 2 + s.n % 3]):
-                consultations.answer(consultation, k + 1, answer, s.members[k % len(s.members)],
-                                     now=moment + timedelta(days=CONSULTATION_DAYS - 2))
+            answered = moment + timedelta(days=CONSULTATION_DAYS - 2)
+            for comment in consultations.comments_of(consultation):  # each by a member, one commit
+                comment.answer = COMMENTS[comment.number - 1][1]
+                comment.answered_at = answered
+                comment.answered_by_id = s.members[(comment.number - 1) % len(s.members)].id
+            db.session.commit()
             moment += timedelta(days=CONSULTATION_DAYS + 1)
             moves.close(consultation, s.leader, now=moment)
             continue
