@@ -73,7 +73,7 @@ N_PARTNERSHIPS = 33
 MAX_GMINAS = 11
 SEED = 2020_09
 ZONE = ZoneInfo("Europe/Warsaw")
-DEADLINE_DAYS = {"work_plan": 21, "diagnosis": 60, "strategy": 120, "feasibility": 180,
+DEADLINE_DAYS = {"work_plan": 30, "diagnosis": 60, "strategy": 120, "feasibility": 180,
                  "preliminary_application": 240}
 CWD = states.get_definition("partnerstwa")
 # How many partnerships stand in each state, in the definition's order of states: the work
