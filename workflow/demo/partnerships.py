@@ -225,8 +225,8 @@ def _delivered(programme: Programme) -> None:
 
 def _team(programme: Programme, seeded: list[Seeded], rng: random.Random, start: datetime) -> None:
     """The lead advisors take a second path (their profile's capacity grows by one); one
-    sector need per partnership, covered by the min-cost assignment's proposal, with two
-    more places for each sector expert."""
+    sector need per partnership, covered by the min-cost assignment's proposal (offered two
+    more places per sector expert; each keeps as many more as partnerships it took)."""
     fields = profiles.ensure_default_fields(commit=False)
     leads = sorted({s.lead.id for s in seeded})
     db.session.execute(update(AdvisorProfile).where(AdvisorProfile.user_id.in_(leads))
