@@ -105,11 +105,14 @@ def test_the_report_pages_issue_a_fixed_number_of_queries(app, cwd, login):
         return coordinator_page.count, public_page.count
 
     small = counts()
-    for leader in ("3018073", "1207011"):
+    for leader in ("3018073", "0401011"):
         setup.create(leader, setup.neighbours_in_powiat(leader)[:3], programme=cwd.programme,
                      legal_form=LegalForm.AGREEMENT)
     assert report().totals.partnerships == 4
     assert counts() == small, small
+    # the town of Aleksandrów Kujawski and the rural gmina around it share the name
+    public = text(visitor.get("/public/partnerships/"))
+    assert "Aleksandrów Kujawski (gmina miejska), Aleksandrów Kujawski (gmina wiejska)" in public
     # coordinator: the user, the programmes (picker), one query per measure (8);
     # public: the programmes, the partnerships, their members, the accepted strategies.
     assert small == (10, 4), small

@@ -44,6 +44,11 @@ def measure_names() -> dict[str, str]:
     }
 
 
+def gmina_kinds() -> dict[str, str]:
+    """The kind of a gmina by the last digit of its TERYT code."""
+    return {"1": _("gmina miejska"), "2": _("gmina wiejska"), "3": _("gmina miejsko-wiejska")}
+
+
 def partnership_programme() -> Programme | None:
     """The partnerships programme chosen by ?programme=CODE (404 for one of another kind),
     else the first one; None when there is none."""
@@ -117,16 +122,23 @@ def public_list() -> str:
         select(Path.id, Applicant.id, Applicant.name, Applicant.voivodeship)
         .join(Applicant, Applicant.id == Path.applicant_id)
         .where(Path.programme_id == programme.id, Applicant.kind == ApplicantKind.PARTNERSHIP)).all()
-    members: dict[int, list[tuple[bool, str]]] = {}
-    for applicant_id, leader, name in db.session.execute(
-            select(ApplicantMember.applicant_id, ApplicantMember.is_leader, Municipality.name)
+    members: dict[int, list[tuple[bool, str, str]]] = {}
+    for applicant_id, leader, name, teryt in db.session.execute(
+            select(ApplicantMember.applicant_id, ApplicantMember.is_leader, Municipality.name,
+                   Municipality.teryt)
             .join(Municipality, Municipality.id == ApplicantMember.municipality_id)
             .join(Path, Path.applicant_id == ApplicantMember.applicant_id)
             .where(Path.programme_id == programme.id)):
-        members.setdefault(applicant_id, []).append((not leader, name))
+        members.setdefault(applicant_id, []).append((not leader, name, teryt or ""))
     accepted = {path_id for path_id, _name in partnership_report.accepted_strategies(programme)}
-    def in_order(found: list[tuple[bool, str]]) -> list[str]:
-        return [n for _later, n in sorted(found, key=lambda m: (m[0], polish_key(m[1])))]
+    kinds = gmina_kinds()
+
+    def in_order(found: list[tuple[bool, str, str]]) -> list[str]:
+        """The leader first, then by name; a name two gminas share (a town and the rural gmina
+        around it) says which of them it is."""
+        names = [n for _later, n, _code in found]
+        return [f"{n} ({kinds[code[-1]]})" if names.count(n) > 1 and code[-1:] in kinds else n
+                for _later, n, code in sorted(found, key=lambda m: (m[0], polish_key(m[1]), m[2]))]
 
     listed = [Listed(path_id, name, voivodeship or "", in_order(members.get(applicant_id, [])),
                      path_id in accepted)
