@@ -17,6 +17,7 @@ to its field, and the value typed is kept on the page.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
@@ -51,6 +52,9 @@ from workflow.advice import report_tables, reports
 from workflow.advice.reports import Filters
 from workflow.models import Programme
 from workflow.models.advisory import SERVICE_KINDS
+from workflow.text import parse_amount
+
+MAX_RATE = Decimal("99999.99")
 
 NAME_MAX = 120
 
@@ -286,3 +290,30 @@ class ReportFilterForm(FlaskForm):
             advisor_id=number_or_none(self.advisor.data), field_id=number_or_none(self.field.data),
             kind=self.kind.data or None,
         )
+
+
+class RatesForm(FlaskForm):
+    """The coordinator's market rate of an hour of each kind of service (złoty; empty: none)."""
+
+    consultation = StringField(_l("Konsultacje eksperckie – stawka za godzinę (zł)"), widget=TextInput())
+    workshop = StringField(_l("Warsztaty szkoleniowe – stawka za godzinę (zł)"), widget=TextInput())
+    study = StringField(_l("Wsparcie opracowań – stawka za godzinę (zł)"), widget=TextInput())
+    other = StringField(_l("Inne usługi – stawka za godzinę (zł)"), widget=TextInput())
+    submit = SubmitField(_l("Zapisz stawki"))
+
+    def rates(self) -> dict[str, Any]:
+        """The rates as Decimals (None for an empty field); errors go next to their fields."""
+        out: dict[str, Any] = {}
+        for kind in SERVICE_KINDS:
+            field = self[kind]
+            text = (field.data or "").strip()
+            value = parse_amount(text) if text else None
+            if text and (value is None or value < 0 or value > MAX_RATE):
+                field.errors = [*list(field.errors or []), RATE_INVALID]
+                continue
+            out[kind] = value
+        return out
+
+
+RATE_INVALID = _l("Wpisz stawkę w złotych, np. 350 albo 412,50 (od 0 do 99 999,99 zł), albo zostaw "
+                  "pole puste.")

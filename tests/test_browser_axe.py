@@ -29,7 +29,7 @@ def pages_of(role: str, live: Live, ids: dict[str, int]) -> list[str]:
     town, rl2019, evaluated = ids["town"], ids["rl2019"], ids["evaluated"]
     return {
         "public": ["/login", "/public/results/", "/public/", "/no-such-page", "/help", "/privacy",
-                   "/api/v1/docs"],
+                   "/api/v1/docs", "/public/partnerships/"],
         "town": ["/town/", f"/town/paths/{town}", "/town/consultations/", "/town/results/",
                  f"/town/results/{rl2019}", "/help", f"/paths/{town}/events/withdraw/confirm"],
         "advisor": ["/advisor/", f"/advisor/paths/{town}", "/advisor/consultations/",
@@ -39,6 +39,7 @@ def pages_of(role: str, live: Live, ids: dict[str, int]) -> list[str]:
                       f"/evaluator/applications/{ids['declared']}/sheet"],
         "coordinator": ["/coordinator/", f"/coordinator/paths/{town}", "/coordinator/advisors/",
                         "/coordinator/reports/consultations", "/coordinator/ranking/?programme=RL-2019",
+                        "/coordinator/reports/partnerships", "/coordinator/reports/consultations/rates",
                         "/coordinator/evaluation/", "/coordinator/deadlines",
                         "/coordinator/privacy/?q=example.pl", "/coordinator/privacy/?q=x",
                         "/coordinator/privacy/account/1", "/coordinator/privacy/account/1/erase",

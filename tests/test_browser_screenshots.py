@@ -87,3 +87,34 @@ def test_screens_of_the_coordinator(chromium, demo, name, lang):
             page.screenshot(path=str(OUT / f"{name}-{lang}.png"))
     finally:
         page.context.close()
+
+
+# The partnerships' screens of issue 14: the leader's partnership page (cwd01, Dąbrowa Tarnowska
+# and six gminas), the coordinator's partnerships report and the public list of partnerships.
+PARTNERSHIP_SCREENS = {
+    "partnership": ("cwd01@demo.sciezka.pl", "/partnerships/paths/{cwd01}", "main h1"),
+    "coordinator-partnerships": (COORDINATOR, "/coordinator/reports/partnerships", "#by-voivodeship"),
+    "public-partnerships": (None, "/public/partnerships/", "#partnerships"),
+}
+
+
+@pytest.mark.parametrize("lang", ["pl", "en"])
+@pytest.mark.parametrize("name", list(PARTNERSHIP_SCREENS))
+def test_screens_of_the_partnerships(chromium, demo, name, lang):
+    email, url, shows = PARTNERSHIP_SCREENS[name]
+    page = new_page(chromium, demo, SIZE)
+    try:
+        if email:
+            log_in(page, email)
+        else:
+            page.goto("/public/partnerships/")
+        set_language(page, lang)
+        response = page.goto(url.format(cwd01=town_path_id(demo, "cwd01@demo.sciezka.pl", "CWD-2020")))
+        assert response.status == 200
+        assert page.locator("main h1").is_visible() and page.locator(shows).first.is_visible()
+        assert not page.server_errors and not page.dialogs.seen
+        if WRITE:
+            OUT.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(OUT / f"{name}-{lang}.png"))
+    finally:
+        page.context.close()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from support import Browser, empty_tables
 
 import states
+from states.definition import PathDefinition
 from workflow.cli import markdown_page
 from workflow.demo import seed as demo
 from workflow.extensions import db
@@ -128,6 +129,7 @@ def take_snapshot() -> Snapshot:
         .join(Path, Path.id == AdvisorAssignment.path_id)
         .join(User, User.id == AdvisorAssignment.advisor_id)
         .join(town_user, town_user.applicant_id == Path.applicant_id)
+        .join(Programme, Programme.id == Path.programme_id).where(Programme.code == "RL-2020")
         .order_by(town_user.email)
     ).all()
     return Snapshot(
@@ -170,7 +172,13 @@ def seeded(app, demo_snapshot) -> Snapshot:
 
 
 def emails_of(snap: Snapshot, role: str) -> list[str]:
-    return sorted(e for e, (r, _) in snap.users.items() if r == role)
+    """The accounts of a role, a partnership's people aside (their logins: cwdNN@, cwdNN-MM@)."""
+    return sorted(e for e, (r, _) in snap.users.items() if r == role and not e.startswith("cwd"))
+
+
+def definition_of(snap: Snapshot, path_id: int) -> PathDefinition:
+    path_code = {code: path_code for code, path_code, _ in snap.programmes}
+    return states.get_definition(path_code[snap.paths[path_id]["programme"]])
 
 
 # --- what the seed creates -------------------------------------------------------------------------
@@ -178,9 +186,12 @@ def emails_of(snap: Snapshot, role: str) -> list[str]:
 
 def test_seed_creates_the_programme_and_its_people(seeded):
     # RL-2019 (workflow/services/demo_evaluation.py): the same towns, a path each.
-    assert sorted(seeded.programmes) == [("RL-2019", "rozwoj-lokalny", "Europe/Warsaw"),
+    # CWD-2020 (workflow/demo/partnerships.py, tests/test_demo_partnerships.py): 33 partnerships.
+    assert sorted(seeded.programmes) == [("CWD-2020", "partnerstwa", "Europe/Warsaw"),
+                                         ("RL-2019", "rozwoj-lokalny", "Europe/Warsaw"),
                                          ("RL-2020", "rozwoj-lokalny", "Europe/Warsaw")]
-    assert Counter(p["programme"] for p in seeded.paths.values()) == {"RL-2020": 54, "RL-2019": 54}
+    assert Counter(p["programme"] for p in seeded.paths.values()) == {"RL-2020": 54, "RL-2019": 54,
+                                                                      "CWD-2020": 33}
     # The town teams of RL-2020, and the monitoring's cities' teams (three accounts each: 0038).
     assert [e for e in emails_of(seeded, "town") if e.startswith("town")] == [
         f"town{n:02d}@{DOMAIN}" for n in range(1, 55)]
@@ -189,7 +200,7 @@ def test_seed_creates_the_programme_and_its_people(seeded):
     assert emails_of(seeded, "advisor") == [f"advisor{n:02d}@{DOMAIN}" for n in range(1, 75)]
     assert emails_of(seeded, "evaluator") == [f"evaluator{n:02d}@{DOMAIN}" for n in range(1, 13)]
     assert emails_of(seeded, "coordinator") == [f"coordinator@{DOMAIN}"]
-    assert len(seeded.users) == 54 + 74 + 12 + 1 + 32 * 3 + 9
+    assert len([e for e in seeded.users if not e.startswith("cwd")]) == 54 + 74 + 12 + 1 + 32 * 3 + 9
     # Real-looking, mostly distinct names for the advisors.
     assert len({seeded.users[e][1] for e in emails_of(seeded, "advisor")}) >= 20
     assert any("coordinator@demo.sciezka.pl" in line for line in seeded.logins)
@@ -241,10 +252,11 @@ def test_every_history_is_a_consistent_chain_ending_in_the_paths_state(seeded):
     moment_of_seeding = datetime(2026, 11, 28, tzinfo=WARSAW)
     for pid, path in seeded.paths.items():
         history = [t for t in seeded.transitions if t["path_id"] == pid]
-        here = RL.initial
+        definition = definition_of(seeded, pid)
+        here = definition.initial
         for record in history:
             assert record["from"] == here, (path["name"], record["event"])
-            transition = RL.transition_from(record["from"], record["event"])
+            transition = definition.transition_from(record["from"], record["event"])
             assert transition is not None and transition.target == record["to"]
             here = record["to"]
             assert record["at"] < moment_of_seeding  # the history lies in the past
@@ -265,7 +277,7 @@ def test_every_submission_had_its_stage_document_uploaded_before_it(seeded):
     submissions = [t for t in seeded.transitions if t["event"].startswith("submit_")]
     assert len(submissions) > 40
     for record in submissions:
-        stage = RL.state(record["from"]).stage
+        stage = definition_of(seeded, record["path_id"]).state(record["from"]).stage
         docs = [d for d in seeded.documents if d["path_id"] == record["path_id"]
                 and d["stage"] == stage and d["at"] <= record["at"]]
         assert docs, (seeded.paths[record["path_id"]]["name"], record["event"])
@@ -280,7 +292,13 @@ def test_every_actor_in_the_history_holds_the_role_the_transition_needs(seeded):
     need = {"town": "applicant", "advisor": "advisor", "coordinator": "coordinator"}
     town_of = {town: email for email, town, _ in seeded.towns}
     for record in seeded.transitions:
-        allowed = RL.transition_from(record["from"], record["event"]).roles
+        definition = definition_of(seeded, record["path_id"])
+        allowed = definition.transition_from(record["from"], record["event"]).roles
+        if seeded.paths[record["path_id"]]["programme"] == "CWD-2020":  # a partnership: its leader
+            assert record["actor_role"] != "town" or ("leader" in allowed
+                                                     and "-" not in record["actor"].split("@")[0])
+            assert record["actor_role"] == "town" or need[record["actor_role"]] in allowed
+            continue
         assert need[record["actor_role"]] in allowed, (record["event"], record["actor"])
         if record["actor_role"] == "town":  # the town's own team, not another town
             assert record["actor"] == town_of[seeded.paths[record["path_id"]]["name"]]
@@ -310,7 +328,7 @@ def test_seeding_again_creates_nothing(seeded):
     assert created is False
     assert logins[0] == seeded.logins[0]
     assert seeded.counts_after_second_seed == seeded.counts
-    assert seeded.counts["Path"] == 2 * 54  # RL-2020 and RL-2019
+    assert seeded.counts["Path"] == 2 * 54 + 33  # RL-2020 and RL-2019, CWD-2020
 
 
 def test_seed_is_deterministic_and_only_the_calendar_follows_today(seeded, ctx):
@@ -349,14 +367,17 @@ def test_cli_demo_seed_prints_logins_and_refuses_a_second_seed(app, demo_db, ctx
     assert "coordinator@demo.sciezka.pl" in result
     assert "town01@demo.sciezka.pl" in result
     assert "Demo programme RL-2020 created" in result
-    assert role_count("town") == 54 + 32 * 3  # RL-2020's teams, the monitoring cities' (0038)
+    assert "cwd01@demo.sciezka.pl" in result and "cwd33@demo.sciezka.pl" in result
+    towns = role_count("town")
+    # RL-2020's teams, the monitoring cities' (0038), every municipality of every partnership
+    assert towns > 54 + 32 * 3 + 33
 
     runner = app.test_cli_runner()
     again = runner.invoke(args=["demo", "seed", "--today", "2026-11-28"])
     assert again.exit_code == 0, again.output
     assert "already exists" in again.output
     assert "created." not in again.output
-    assert role_count("town") == 54 + 32 * 3
+    assert role_count("town") == towns
 
     # The accounts the command printed work with the demo password.
     db.session.remove()

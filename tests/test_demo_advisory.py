@@ -24,7 +24,11 @@ ADVISORY_TABLES = ("expertise_field", "advisor_profile", "advisor_expertise", "p
                    "advisor_assignment", "assignment_event", "person", "service", "study",
                    "service_participant")
 
-LOGGED = "s.status = 'logged'"
+# RL-2020's paths: the demo's other programmes (CWD-2020's partnerships) have logs of their own.
+RL_PATHS = "(SELECT p.id FROM path p JOIN programme g ON g.id = p.programme_id WHERE g.code = 'RL-2020')"
+RL_APPLICANTS = f"(SELECT p.applicant_id FROM path p WHERE p.id IN {RL_PATHS})"
+LOGGED = f"s.status = 'logged' AND s.path_id IN {RL_PATHS}"
+RL_LOGGED = f"status = 'logged' AND path_id IN {RL_PATHS}"
 # Independent checks, each a count of rows that break a rule (so 0 is right).
 VIOLATIONS = {
     "participant from another town": """
@@ -114,10 +118,12 @@ def read_facts() -> dict:
             f"SELECT count(*) FROM study st JOIN service s ON s.id = st.service_id WHERE {LOGGED}"),
         "participations": scalar(f"SELECT count(*) {participation}"),
         "people": scalar(f"SELECT count(DISTINCT sp.person_id) {participation}"),
-        "person rows": scalar("SELECT count(*) FROM person"),
-        "drafts": scalar("SELECT count(*) FROM service WHERE status = 'draft'"),
-        "all studies": scalar("SELECT count(*) FROM study"),
-        "all participations": scalar("SELECT count(*) FROM service_participant"),
+        "person rows": scalar(f"SELECT count(*) FROM person WHERE applicant_id IN {RL_APPLICANTS}"),
+        "drafts": scalar(f"SELECT count(*) FROM service WHERE status = 'draft' AND path_id IN {RL_PATHS}"),
+        "all studies": scalar(f"SELECT count(*) FROM study st JOIN service s ON s.id = st.service_id "
+                              f"WHERE s.path_id IN {RL_PATHS}"),
+        "all participations": scalar(f"SELECT count(*) FROM service_participant sp JOIN service s "
+                                     f"ON s.id = sp.service_id WHERE s.path_id IN {RL_PATHS}"),
         "violations": {name: scalar(sql, today=TODAY) for name, sql in VIOLATIONS.items()},
         "period": typed("programme", "advice_starts_on", "advice_ends_on", where="code = 'RL-2020'")[0],
         "sizes": rows(f"""SELECT s.kind, min(n), max(n) FROM service s JOIN (
@@ -125,21 +131,28 @@ def read_facts() -> dict:
                 ON c.service_id = s.id WHERE {LOGGED} GROUP BY s.kind"""),
         "durations": rows(f"SELECT kind, min(duration_minutes), max(duration_minutes) FROM service s "
                           f"WHERE {LOGGED} GROUP BY kind"),
-        "held_on": [r[0] for r in typed("service", "held_on", where="status = 'logged'")],
-        "logged_at": typed("service", "held_on", "logged_at", where="status = 'logged'"),
-        "people per town": [r[0] for r in rows("SELECT count(*) FROM person GROUP BY applicant_id")],
-        "needs per town": [r[0] for r in rows("SELECT count(*) FROM path_need GROUP BY path_id")],
-        "towns with needs": scalar("SELECT count(DISTINCT path_id) FROM path_need"),
-        "profiles": rows("""SELECT u.email, p.capacity, p.region,
+        "held_on": [r[0] for r in typed("service", "held_on", where=RL_LOGGED)],
+        "logged_at": typed("service", "held_on", "logged_at", where=RL_LOGGED),
+        "people per town": [r[0] for r in rows(
+            f"SELECT count(*) FROM person WHERE applicant_id IN {RL_APPLICANTS} GROUP BY applicant_id")],
+        "needs per town": [r[0] for r in rows(
+            f"SELECT count(*) FROM path_need WHERE path_id IN {RL_PATHS} GROUP BY path_id")],
+        "towns with needs": scalar(
+            f"SELECT count(DISTINCT path_id) FROM path_need WHERE path_id IN {RL_PATHS}"),
+        # the capacity RL-2020 gave: CWD-2020 adds one place per partnership an advisor took
+        "profiles": rows(f"""SELECT u.email, p.capacity - (SELECT count(*) FROM advisor_assignment a
+                WHERE a.advisor_id = u.id AND a.path_id NOT IN {RL_PATHS}), p.region,
                 (SELECT count(*) FROM advisor_expertise e WHERE e.advisor_id = u.id)
                 FROM advisor_profile p JOIN user_account u ON u.id = p.user_id ORDER BY u.email"""),
         "experts per field": dict(rows("""SELECT f.code, count(*) FROM advisor_expertise e
                 JOIN expertise_field f ON f.id = e.field_id JOIN user_account u ON u.id = e.advisor_id
                 WHERE u.email >= 'advisor55' AND u.email < 'advisor9' GROUP BY f.code""")),
-        "names": rows("SELECT name, institution, email FROM person"),
+        "names": rows(
+            f"SELECT name, institution, email FROM person WHERE applicant_id IN {RL_APPLICANTS}"),
         "study titles": rows("SELECT title, kind FROM study"),
         "topics": [r[0] for r in rows("SELECT topic FROM service")],
-        "expert events": sorted(set(typed("assignment_event", "created_at", where="source = 'demo'"))),
+        "expert events": sorted(set(typed("assignment_event", "created_at",
+                                          where=f"source = 'demo' AND path_id IN {RL_PATHS}"))),
         "digest": digest(),
     }
     return facts

@@ -68,8 +68,8 @@ EXPECTED = {
     "advisor page, one town": 4,
     "advisor page, every tenth town": 4,
     # user, programme, the filter's towns, advisors and fields, the report (one query of the
-    # maintained totals)
-    "services report": 6,
+    # maintained totals), the programme's rates of an hour (the support's value, issue 14)
+    "services report": 7,
     # the programme, the report (one query of the maintained totals); no user, no bell
     "public statistics (anonymous)": 2,
     # the announced rankings, the towns that hold a grant (workflow/ranking/appeals.py)

@@ -65,7 +65,8 @@ EXAMPLES: list[tuple[str, str, str]] = [
 # Every word of every address the app serves (what a new address may use without a review
 # of its language); the old addresses of redirects.py aside.
 ENGLISH = set("""
-questionnaires answers review publish correct value comments hide exchange meetings delegates survey minutes upload attendance analysis
+questionnaires answers review publish correct
+value comments hide exchange meetings delegates survey minutes upload attendance analysis rates
 360giving accessibility account activate advisor advisors amount announce appeal appeals applicants
 applications approve assignments audit auto calendar compare consultations coordinator create
 criteria csv deactivate deadlines decide declaration delete diagram documents edit evaluation

@@ -33,7 +33,8 @@ URL = "/coordinator/reports/consultations"
 # filters' towns, advisors and fields, then three (services, participation, studies) for
 # each of the programme's table and the four breakdowns; the chart reuses the months';
 # and the unread count on the bell in the header (read with the user since issue 17).
-STATEMENTS = 6  # the report reads its maintained totals in one query (decision 0029)
+# + the programme's rates of an hour, for the value of the support (issue 14, decision 0036).
+STATEMENTS = 7  # the report reads its maintained totals in one query (decision 0029)
 SEED_HEADINGS = ("usługi", "konsultacje eksperckie", "warsztaty szkoleniowe", "opracowania",
                  "uczestnictwa (z powtórzeniami)", "osoby (bez powtórzeń)")
 

@@ -22,6 +22,7 @@ from workflow.messaging.views import inbox, message_templates
 from workflow.monitoring.views import exchange, indicators, questionnaire
 from workflow.monitoring.views import groups as indicator_groups
 from workflow.partnership.views import partnership
+from workflow.partnership.views import reports as partnership_reports
 from workflow.path.views import calendar, coordinator, paths, town
 from workflow.privacy.views import privacy
 from workflow.projects.views import projects
@@ -39,6 +40,6 @@ def register_blueprints(app: Flask) -> None:
                    calendar, exports, health, help, audit, users, two_factor, privacy, invitations,
                    programme_settings, partnership, public_consultation, consultation_team, projects,
                    api_v1, api_reference, indicators, indicator_groups, questionnaire, diagnosis,
-                   exchange):
+                   exchange, partnership_reports):
         app.register_blueprint(module.bp)
     register_redirects(app)  # the old addresses, once the rules they lead to exist

@@ -258,6 +258,11 @@ ENTRIES: dict[str, Entry] = {
                                          for f in ("json", "csv", "xlsx")],
                               COORDINATOR),
     "reports.consultations": Entry(no_args, COORDINATOR),
+    "reports.service_rates": Entry(no_args, COORDINATOR),
+    "partnership_reports.coordinator_report": Entry(no_args, COORDINATOR),
+    "partnership_reports.coordinator_export": Entry(lambda _o: [{"fmt": f} for f in ("csv", "xlsx")],
+                                                    COORDINATOR),
+    "partnership_reports.public_list": Entry(no_args, everyone),
     "reports.export": Entry(lambda _o: [{"table": t, "fmt": f}
                                         for t in ("log", "programme", "town", "advisor", "field", "month")
                                         for f in ("csv", "xlsx")], COORDINATOR),

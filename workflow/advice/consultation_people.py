@@ -3,7 +3,7 @@ from consultations.py so the people rules live in one place."""
 
 from __future__ import annotations
 
-from workflow.advice.consultation_queries import town_people
+from workflow.advice.consultation_queries import member_names, town_people
 from workflow.advice.consultation_terms import (
     EMAIL_MAX,
     EMAIL_RE,
@@ -25,9 +25,20 @@ def _key(name: str, institution: str) -> tuple[str, str]:
     return normalized(name).casefold(), normalized(institution).casefold()
 
 
+def member_named_in(institution: str, members: list[tuple[int, str]]) -> int | None:
+    """The member municipality an institution names ("Urząd Gminy Bolesław" → Bolesław), when
+    exactly one member's name is a word sequence of it; None otherwise (a town's person)."""
+    words = f" {normalized(institution).casefold()} "
+    found = {mid for mid, name in members if f" {normalized(name).casefold()} " in words}
+    return found.pop() if len(found) == 1 else None
+
+
 def resolve_people(path: Path, data: ServiceInput, actor: User, errors: FieldErrors) -> list[Person]:
-    """The participants: picked ids of the town's people, then typed lines matched or added."""
+    """The participants: picked ids of the town's people, then typed lines matched or added.
+    A new participant of a partnership is linked to the member municipality their
+    institution names (member_named_in)."""
     known = town_people(path.applicant_id)
+    members = member_names(path.applicant_id) if data.new_people.strip() else []
     by_id = {p.id: p for p in known}
     by_email = {p.email.casefold(): p for p in known if p.email}
     by_key = {_key(p.name, p.institution): p for p in known}
@@ -71,8 +82,9 @@ def resolve_people(path: Path, data: ServiceInput, actor: User, errors: FieldErr
             continue
         person = (by_email.get(email) if email else None) or by_key.get(_key(name, institution))
         if person is None:
+            member = member_named_in(institution, members) if len(members) > 1 else None
             person = Person(applicant_id=path.applicant_id, name=name, institution=institution,
-                            email=email, created_by_id=actor.id)
+                            email=email, created_by_id=actor.id, municipality_id=member)
             by_key[_key(name, institution)] = person
             if email:
                 by_email[email] = person

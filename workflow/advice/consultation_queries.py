@@ -14,7 +14,9 @@ from workflow.advice.consultation_terms import ServiceNotFound
 from workflow.extensions import db
 from workflow.models import (
     Applicant,
+    ApplicantMember,
     ExpertiseField,
+    Municipality,
     Path,
     Person,
     Role,
@@ -49,7 +51,8 @@ def find(user: User, service_id: int) -> Service:
             joinedload(Service.path).joinedload(Path.applicant),
             joinedload(Service.path).joinedload(Path.programme),
             joinedload(Service.field), joinedload(Service.advisor),
-            selectinload(Service.participants), selectinload(Service.studies),
+            selectinload(Service.participants).joinedload(Person.municipality),
+            selectinload(Service.studies),
         )
     )
     if service is None:
@@ -148,6 +151,15 @@ def advisor_towns(user: User) -> list[Path]:
 
 def town_people(applicant_id: int) -> list[Person]:
     return list(db.session.scalars(select(Person).where(Person.applicant_id == applicant_id)))
+
+
+def member_names(applicant_id: int) -> list[tuple[int, str]]:
+    """(municipality id, name) of the applicant's members: one for a town, several for a
+    partnership."""
+    return [(mid, name) for mid, name in db.session.execute(
+        select(Municipality.id, Municipality.name).join(
+            ApplicantMember, ApplicantMember.municipality_id == Municipality.id)
+        .where(ApplicantMember.applicant_id == applicant_id).order_by(Municipality.id))]
 
 
 def active_fields(keep: int | None = None) -> list[ExpertiseField]:

@@ -104,10 +104,17 @@ class Metrics:
     participations: int = 0  # service_participant rows: a person at 10 workshops counts 10 times
     people: int = 0  # distinct persons
     minutes: int = 0
+    consultation_minutes: int = 0  # the minutes of each kind (the support's value at the rates)
+    workshop_minutes: int = 0
+    study_minutes: int = 0
+    other_minutes: int = 0
 
     @property
     def hours(self) -> Decimal:
         return (Decimal(self.minutes) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    def minutes_of(self, kind: str) -> int:
+        return int(getattr(self, f"{kind}_minutes"))
 
     def seed_table(self) -> dict[str, int]:
         """The funders' table: exactly these keys (and `report services --json` prints it)."""
@@ -161,6 +168,10 @@ def _kind_count(kind: str) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((Service.kind == kind, 1), else_=0)), 0)
 
 
+def _kind_minutes(kind: str) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((Service.kind == kind, Service.duration_minutes), else_=0)), 0)
+
+
 def _families(programme: Programme, filters: Filters, scope: Scope, key: ColumnElement[Any] | None,
               label: ColumnElement[Any] | None = None,
               joins: Sequence[tuple[Any, ColumnElement[bool]]] = ()) -> dict[Any, dict[str, Any]]:
@@ -171,7 +182,8 @@ def _families(programme: Programme, filters: Filters, scope: Scope, key: ColumnE
 
     services: Select[Any] = (
         select(*keys, *labels, func.count(Service.id), *(_kind_count(k) for k in SERVICE_KINDS),
-               func.coalesce(func.sum(Service.duration_minutes), 0))
+               func.coalesce(func.sum(Service.duration_minutes), 0),
+               *(_kind_minutes(k) for k in SERVICE_KINDS))
         .select_from(Service).join(Path, Path.id == Service.path_id)
     )
     for target, on in joins:
@@ -194,11 +206,12 @@ def _families(programme: Programme, filters: Filters, scope: Scope, key: ColumnE
     for row in db.session.execute(services.where(*where)):
         k = row[0] if width else None
         name = row[width] if labels else k
-        total, consultations, workshops, study_services, other, minutes = (
+        total, consultations, workshops, study_services, other, minutes, *by_kind = (
             int(v or 0) for v in row[width + len(labels):])
         out[k] = {"label": name, "services": total, "consultations": consultations,
                   "workshops": workshops, "study_services": study_services, "other": other,
-                  "minutes": minutes}
+                  "minutes": minutes,
+                  **{f"{kind}_minutes": m for kind, m in zip(SERVICE_KINDS, by_kind, strict=True)}}
     for row in db.session.execute(participation.where(*where)):
         k = row[0] if width else None
         if k in out:

@@ -67,8 +67,9 @@ from workflow.models import (
 DIMS = ("all", "town", "advisor", "field", "month")
 KIND_COLUMNS = {"consultation": "consultations", "workshop": "workshops", "study": "study_services",
                 "other": "other"}
+KIND_MINUTES = {kind: f"{kind}_minutes" for kind in KIND_COLUMNS}  # migration 0022
 COUNTS = ("services", "consultations", "workshops", "study_services", "other", "studies",
-          "participations", "people", "minutes")
+          "participations", "people", "minutes", *KIND_MINUTES.values())
 KEY_COLUMNS = ("programme_id", "dim", "ref", "month")
 CHUNK = 500  # ids per IN (...) when reading contributions
 
@@ -111,7 +112,8 @@ class Contribution:
 
     def counts(self) -> dict[str, int]:
         return {"services": 1, KIND_COLUMNS[str(self.kind)]: 1, "studies": self.studies,
-                "participations": len(self.people), "minutes": self.minutes}
+                "participations": len(self.people), "minutes": self.minutes,
+                KIND_MINUTES[str(self.kind)]: self.minutes}
 
 
 def _text(kind: Any) -> str:
@@ -312,14 +314,17 @@ def rebuild(programme_id: int | None = None, conn: Connection | None = None) -> 
         ref, month = _dim_columns(dim, dialect)
         kinds = [func.coalesce(func.sum(case((Service.kind == kind, 1), else_=0)), 0)
                  for kind in KIND_COLUMNS]
+        kind_minutes = [func.coalesce(func.sum(case((Service.kind == kind, Service.duration_minutes),
+                                                    else_=0)), 0) for kind in KIND_MINUTES]
         groups = [Path.programme_id, *([ref] if dim in ("town", "advisor", "field") else []),
                   *([month] if dim == "month" else [])]
         conn.execute(totals_t.insert().from_select(
             [*KEY_COLUMNS, "services", *KIND_COLUMNS.values(), "studies", "participations", "people",
-             "minutes"],
+             "minutes", *KIND_MINUTES.values()],
             select(Path.programme_id, literal(dim, String), ref, month, func.count(Service.id), *kinds,
                    func.coalesce(func.sum(studies), 0), func.coalesce(func.sum(participants), 0),
-                   literal(0, Integer), func.coalesce(func.sum(Service.duration_minutes), 0))
+                   literal(0, Integer), func.coalesce(func.sum(Service.duration_minutes), 0),
+                   *kind_minutes)
             .select_from(Service).join(Path, Path.id == Service.path_id).where(*where)
             .group_by(*groups)))
         conn.execute(persons_t.insert().from_select(

@@ -4,6 +4,7 @@
     flask --app wsgi report services --by town           a breakdown as an aligned table
     flask --app wsgi report services --by month --json   ... or as a JSON list
     flask --app wsgi report rebuild-totals               recompute the maintained totals
+    flask --app wsgi report partnerships --json          the partnerships programme's totals
     flask --app wsgi report rebuild-totals --check       ... only compare them (exit 1 if they differ)
 """
 
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from workflow.advice import reports, service_totals
 from workflow.extensions import db
 from workflow.models import Programme
+from workflow.partnership import report as partnership_report
 
 SEED_KEYS = ("services", "consultations", "workshops", "studies", "participations", "people")
 
@@ -56,6 +58,37 @@ def report_services(as_json: bool, by: str | None, code: str | None) -> None:
     click.echo(text_table(by, rows))
 
 
+@report_cli.command("partnerships")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a text table.")
+@click.option("--by-voivodeship", "by_voivodeship", is_flag=True, help="One line per voivodeship.")
+@click.option("--programme", "code", default=None,
+              help="Programme code (default: every partnerships programme).")
+def report_partnerships(as_json: bool, by_voivodeship: bool, code: str | None) -> None:
+    """Partnerships, members, strategies accepted, projects, feasibility analyses,
+    preliminary applications, consultations and comments."""
+    programme = None
+    if code:
+        programme = db.session.scalar(select(Programme).where(Programme.code == code))
+        if programme is None:
+            raise click.ClickException(f"no programme {code}")
+    found = partnership_report.report(programme)
+    if by_voivodeship:
+        rows = [{"voivodeship": r.voivodeship, **r.totals.as_dict()} for r in found.rows]
+        if as_json:
+            click.echo(json.dumps(rows, ensure_ascii=False))
+        else:
+            click.echo(text_table("voivodeship", [{**r, "label": r["voivodeship"]} for r in rows],
+                                  partnership_report.KEYS))
+        return
+    table = found.totals.as_dict()
+    if as_json:
+        click.echo(json.dumps(table))
+        return
+    width = max(len(k) for k in table)
+    for key, value in table.items():
+        click.echo(f"{key:<{width}}  {value:>8}")
+
+
 @report_cli.command("rebuild-totals")
 @click.option("--check", is_flag=True, help="Compare the maintained totals with the log; change nothing.")
 def rebuild_totals(check: bool) -> None:
@@ -77,10 +110,10 @@ def rebuild_totals(check: bool) -> None:
     click.echo(f"rebuilt {rows} total rows; {len({k for k, _v in differing})} had differed")
 
 
-def text_table(by: str, rows: list[dict[str, object]]) -> str:
+def text_table(by: str, rows: list[dict[str, object]], keys: tuple[str, ...] = SEED_KEYS) -> str:
     """Rows aligned in columns: the group's name on the left, numbers on the right."""
-    header = [by, *SEED_KEYS]
-    body = [[str(r["label"]), *(str(r[k]) for k in SEED_KEYS)] for r in rows]
+    header = [by, *keys]
+    body = [[str(r["label"]), *(str(r[k]) for k in keys)] for r in rows]
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:

@@ -1,10 +1,13 @@
-"""What both demo programmes are built from: the route through a path definition to a
-state, and a small PDF for the towns' documents."""
+"""What the demo programmes are built from: the source list's towns, the route through a
+path definition to a state, and a small PDF for the applicants' documents."""
 
 from __future__ import annotations
 
+import csv
 import io
 from collections import deque
+from dataclasses import dataclass
+from pathlib import Path as FsPath
 
 from states.definition import PathDefinition
 
@@ -56,3 +59,31 @@ def pdf_bytes(text: str) -> bytes:
     out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
               % (len(objects) + 1, xref))
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Town:
+    name: str
+    voivodeship: str
+    teryt: str | None = None  # the gmina's seven-digit TERYT code (data/seed_towns.csv teryt7)
+    powiat: str | None = None  # its powiat's four digits (powiat_teryt4)
+    seed_list: str = ""  # the source's lists the town is on ("small-town partnerships; …")
+
+
+def load_all_towns(csv_path: FsPath | None = None) -> list[Town]:
+    """Every town of the source list, in its order."""
+    path = csv_path or find_towns_csv()
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return [Town(r["name"].strip(), r["voivodeship"].strip(), (r.get("teryt7") or "").strip() or None,
+                 (r.get("powiat_teryt4") or "").strip() or None, (r.get("seed_list") or "").strip())
+            for r in rows]
+
+
+def find_towns_csv() -> FsPath:
+    """The data file ships in the repo under data/ (a copy of shared/data)."""
+    here = FsPath(__file__).resolve().parents[2]
+    for candidate in (here / "data" / "seed_towns.csv", here.parent / "shared" / "data" / "seed_towns.csv"):
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError("data/seed_towns.csv is missing")

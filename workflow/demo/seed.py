@@ -9,10 +9,8 @@ through the upload service, so the demo obeys the same rules as real use.
 
 from __future__ import annotations
 
-import csv
 import io
 import random
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path as FsPath
@@ -27,7 +25,8 @@ from states.definition import PathDefinition
 from workflow.demo import advisory as demo_advisory
 from workflow.demo import evaluation as demo_evaluation
 from workflow.demo import monitoring as demo_monitoring
-from workflow.demo.parts import pdf_bytes, route_to
+from workflow.demo import partnerships as demo_partnerships
+from workflow.demo.parts import Town, load_all_towns, pdf_bytes, route_to
 from workflow.evaluation import criteria
 from workflow.extensions import db
 from workflow.models import (
@@ -73,32 +72,9 @@ LAST_M = ("Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kowalczyk", "Kamiński
           "Zieliński", "Szymański", "Woźniak", "Dąbrowski", "Kozłowski", "Jankowski")
 
 
-@dataclass(frozen=True)
-class Town:
-    name: str
-    voivodeship: str
-    teryt: str | None = None  # the gmina's seven-digit TERYT code (data/seed_towns.csv teryt7)
-    powiat: str | None = None  # its powiat's four digits (powiat_teryt4)
-
-
 def load_towns(csv_path: FsPath | None = None) -> list[Town]:
     """The 54 demo towns, in the order of the source list."""
-    path = csv_path or find_towns_csv()
-    with path.open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    towns = [Town(r["name"].strip(), r["voivodeship"].strip(), (r.get("teryt7") or "").strip() or None,
-                  (r.get("powiat_teryt4") or "").strip() or None)
-             for r in rows if r["name"].strip() not in LARGE_CITIES]
-    return towns[:N_TOWNS]
-
-
-def find_towns_csv() -> FsPath:
-    """The data file ships in the repo under data/ (a copy of shared/data)."""
-    here = FsPath(__file__).resolve().parents[2]
-    for candidate in (here / "data" / "seed_towns.csv", here.parent / "shared" / "data" / "seed_towns.csv"):
-        if candidate.exists():
-            return candidate
-    raise FileNotFoundError("data/seed_towns.csv is missing")
+    return [t for t in load_all_towns(csv_path) if t.name not in LARGE_CITIES][:N_TOWNS]
 
 
 def person_name(i: int) -> str:
@@ -129,6 +105,9 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
         f"doradcy / advisors:        {email('advisor', 1)} … {email('advisor', N_ADVISORS)}",
         f"oceniający / evaluators:   {email('evaluator', 1)} … {email('evaluator', N_EVALUATORS)}",
         *demo_monitoring.logins(),
+        f"partnerstwa / partnerships: {demo_partnerships.email(1)} … "
+        f"{demo_partnerships.email(demo_partnerships.N_PARTNERSHIPS)} (członkowie / members: "
+        f"{demo_partnerships.email(1, 2)} …)",
         "hasło / password:          " + ("demo" if password == DEFAULT_PASSWORD else "(DEMO_PASSWORD)"),
     ]
     if db.session.scalar(select(Programme.id).where(Programme.code == PROGRAMME_CODE)):
@@ -204,9 +183,14 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
     # The second programme, RL-2019: the same towns, scored and ready to rank (issue 4).
     demo_evaluation.seed_evaluation(today)
     # RL-2020's applications in evaluation: sheets still to fill, for the evaluator's journey.
-    demo_evaluation.seed_open_sheets(programme, db.session.get_one(User, coordinator_id), today)
+    coordinator = db.session.get_one(User, coordinator_id)
+    demo_evaluation.seed_open_sheets(programme, coordinator, today)
     # The public-services monitoring: the 32 cities in exchange groups (issue 16 item 7).
-    demo_monitoring.seed_monitoring(hashed, db.session.get_one(User, coordinator_id), today)
+    demo_monitoring.seed_monitoring(hashed, coordinator, today)
+    # The partnerships' programme, CWD-2020 (issue 14): its leads are the towns' advisors.
+    by_id = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(advisor_ids)))}
+    demo_partnerships.seed_partnerships({t.name: by_id[a] for t, a in zip(towns, advisor_ids, strict=False)},
+                                        coordinator, hashed, today)
     return True, logins
 
 

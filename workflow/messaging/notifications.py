@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import logging
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -221,11 +222,29 @@ def queue_many(items: Iterable[Outgoing]) -> int:
     return len(rows)
 
 
+HELD_FLAG = "sciezka.notifications_held"
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """No delivery is asked for while inside (dispatch does nothing): the rows stay pending
+    for the caller to deal with at once (the demo records its history's messages as
+    delivered in one statement instead of delivering hundreds one by one while seeding)."""
+    db.session.info[HELD_FLAG] = True
+    try:
+        yield
+    finally:
+        db.session.info.pop(HELD_FLAG, None)
+        db.session.info.pop(QUEUED_FLAG, None)
+
+
 def dispatch(*, force: bool = False) -> None:
     """After a commit: ask the worker to deliver what this session queued.
 
     Never raises: if Redis is unreachable the rows stay pending and the beat's re-queue
     delivers them. Without REDIS_URL the task runs here and now (in-process)."""
+    if db.session.info.get(HELD_FLAG):
+        return
     if not (db.session.info.pop(QUEUED_FLAG, False) or force):
         return
     try:

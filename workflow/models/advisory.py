@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    Numeric,
     String,
     Table,
     Text,
@@ -22,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
-from workflow.models.applicant import Applicant
+from workflow.models.applicant import Applicant, Municipality
 from workflow.models.path import Path
 from workflow.models.types import UTCDateTime, str_enum, utcnow
 from workflow.models.user import User
@@ -206,11 +208,15 @@ class Person(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # A partnership's participant: the member municipality they come from (None: a town's
+    # people, or not from one municipality).
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"), index=True)
     # When the name and e-mail were replaced by a pseudonym (workflow/privacy): the row and
     # its services stay, so every report counts the person as before.
     pseudonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     applicant: Mapped[Applicant] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
 
 
 service_participant = Table(
@@ -284,6 +290,24 @@ class Study(db.Model):
     kind: Mapped[StudyKind] = mapped_column(str_enum(StudyKind, 20), default=StudyKind.ANALYSIS)
 
     service: Mapped[Service] = relationship(back_populates="studies")
+
+
+class ServiceRate(db.Model):
+    """The market rate of an hour of one kind of service, set by the programme's coordinator:
+    the support is free for the applicants, and the services report shows what it is worth."""
+
+    __tablename__ = "service_rate"
+    __table_args__ = (
+        CheckConstraint(_in("kind", SERVICE_KINDS), name="kind_known"),
+        CheckConstraint("hourly_rate >= 0", name="rate_not_negative"),
+    )
+
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"),
+                                              primary_key=True)
+    kind: Mapped[ServiceKind] = mapped_column(str_enum(ServiceKind, 20), primary_key=True)
+    hourly_rate: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
 
 class ServiceRevision(db.Model):

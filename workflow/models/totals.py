@@ -36,6 +36,11 @@ class ServiceTotal(db.Model):
     participations: Mapped[int] = mapped_column(default=0)
     people: Mapped[int] = mapped_column(default=0)
     minutes: Mapped[int] = mapped_column(default=0)
+    # the minutes of each kind of service (migration 0022): hours and their value at the rates
+    consultation_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    workshop_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    study_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    other_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class ServiceTotalPerson(db.Model):

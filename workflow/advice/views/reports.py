@@ -8,13 +8,24 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, g, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from forms.advice import ReportFilterForm
+from forms.advice import RatesForm, ReportFilterForm
 from workflow import tabular
-from workflow.advice import reports
+from workflow.advice import rates, reports
 from workflow.advice.report_tables import (
     FILE_STEMS,
     MIMETYPES,
@@ -157,9 +168,30 @@ def consultations() -> tuple[str, int]:
     filters = form.report_filters()
     report = reports.report(programme, filters, FULL_SCOPE, g.locale)
     months = reports.month_kinds(report["month"])  # the chart's numbers, without a query
+    valuation = rates.valuation(report["totals"], rates.rates_of(programme))
     return render_template("advice/reports/services.html", programme=programme, form=form, report=report,
                            months=months, chart=chart(months), args=query_args(form, programme),
-                           tables=TABLES, **template_helpers()), 200
+                           tables=TABLES, valuation=valuation, **template_helpers()), 200
+
+
+@bp.route("/coordinator/reports/consultations/rates", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def service_rates() -> Response | tuple[str, int]:
+    """The market rate of an hour of each kind of service, for the report's value of the support."""
+    programme = current_programme()
+    form = RatesForm()
+    if request.method == "GET":
+        for kind, rate in rates.rates_of(programme).items():
+            form[kind].data = "" if rate is None else str(rate).replace(".", ",")
+        return render_template("advice/reports/rates.html", programme=programme, form=form), 200
+    if not form.validate_on_submit():
+        return render_template("advice/reports/rates.html", programme=programme, form=form), 400
+    values = form.rates()
+    if form.errors or any(form[kind].errors for kind in SERVICE_KINDS):
+        return render_template("advice/reports/rates.html", programme=programme, form=form), 400
+    rates.save(programme, values, current_user)
+    flash(_("Zapisano stawki usług."), "success")
+    return redirect(url_for("reports.consultations", programme=programme.code, _anchor="value-h"))
 
 
 @bp.route("/coordinator/reports/consultations/<any(log, programme, town, advisor, field, month):table>"
