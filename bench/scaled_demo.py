@@ -191,6 +191,10 @@ def rebuild_totals() -> None:
 
     with db.engine.begin() as conn:
         service_totals.rebuild(conn=conn)
+    from workflow.evaluation import summary
+
+    summary.rebuild()  # the evaluation overview's lines (decision 0035)
+    db.session.commit()
 
 
 def announce(code: str = "RL-2019") -> None:

@@ -33,6 +33,12 @@ def polish_key(text: str) -> tuple[int, ...]:
     return tuple(_rank(ch) for ch in text.lower())
 
 
+def sort_key(text: str) -> str:
+    """`polish_key` as a string that sorts the same way byte by byte (six hex digits per
+    character), for a column that is sorted with an index on either database (decision 0035)."""
+    return "".join(f"{rank + 0x110000:06x}" for rank in polish_key(text))
+
+
 def parse_amount(text: str) -> Decimal | None:
     """'38 000 000,00', '38000000.00' or '38000000' as Decimal; None if it is not money."""
     cleaned = (text or "").replace("\xa0", "").replace(" ", "").replace("zł", "").strip()

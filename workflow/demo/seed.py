@@ -28,6 +28,7 @@ from workflow.demo import advisory as demo_advisory
 from workflow.demo import evaluation as demo_evaluation
 from workflow.demo.parts import pdf_bytes, route_to
 from workflow.evaluation import criteria
+from workflow.evaluation import summary as evaluation_summary
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,
@@ -194,6 +195,9 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
     demo_evaluation.seed_evaluation(today)
     # RL-2020's applications in evaluation: sheets still to fill, for the evaluator's journey.
     demo_evaluation.seed_open_sheets(programme, coordinator, today)
+    # The scores were partly written with bulk INSERTs: the overview's lines from them, once.
+    evaluation_summary.rebuild()
+    db.session.commit()
     return True, logins
 
 
