@@ -37,7 +37,8 @@ SIZES = tuple(int(s) for s in os.environ.get("BENCH_SIZES", "54,540,5400").split
 LAST = "page=999999"  # clamped to the last page
 LISTS = {
     "evaluation overview": (Built.coordinator, "/coordinator/evaluation/"),
-    "evaluation overview, by score, page 2": (Built.coordinator, "/coordinator/evaluation/?sort=final&page=2"),
+    "evaluation overview, by score, page 2": (Built.coordinator,
+                                              "/coordinator/evaluation/?sort=final&page=2"),
     "evaluation overview, last page": (Built.coordinator, "/coordinator/evaluation/?sort=spread&" + LAST),
     "evaluation overview, searched": (Built.coordinator, "/coordinator/evaluation/?q=00012"),
     "coordinator overview (towns)": (Built.coordinator, "/coordinator/"),
