@@ -4,7 +4,7 @@ evaluation_summary: one line per application with what the coordinator's evaluat
 sorts, filters and counts by (the town's sort key, the spread, the third evaluator, the final
 score), kept in the same transaction as the scores (workflow/evaluation/summary.py); filled
 here by the same computation as `flask scores rebuild-summaries`.
-applicant.sort_key: the town's name as a Polish sort key (workflow.text.sort_key), so the long
+applicant.sort_key, user_account.sort_key: the name as a Polish sort key (workflow.text.sort_key), so the long
 lists sort by a plain column on both databases.
 ix_deadline_extension_due_at: the sweep starts from the extensions due in its window.
 
@@ -48,17 +48,18 @@ def upgrade() -> None:
     op.create_index('ix_evaluation_summary_final', 'evaluation_summary', ['programme_id', 'final_total'])
     op.create_index('ix_evaluation_summary_spread', 'evaluation_summary', ['programme_id', 'spread_pct'])
     op.create_index('ix_deadline_extension_due_at', 'deadline_extension', ['due_at'])
-    op.add_column('applicant', sa.Column('sort_key', sa.Text(), nullable=True))
     from workflow.text import sort_key
 
     conn = op.get_bind()
-    applicant = sa.table('applicant', sa.column('id', sa.Integer()), sa.column('name', sa.String()),
+    for name in ('applicant', 'user_account'):
+        op.add_column(name, sa.Column('sort_key', sa.Text(), nullable=True))
+        table = sa.table(name, sa.column('id', sa.Integer()), sa.column('name', sa.String()),
                          sa.column('sort_key', sa.Text()))
-    keys = [{"key_id": i, "key": sort_key(name)} for i, name in conn.execute(sa.select(applicant.c.id,
-                                                                                         applicant.c.name))]
-    if keys:
-        conn.execute(applicant.update().where(applicant.c.id == sa.bindparam("key_id"))
-                     .values(sort_key=sa.bindparam("key")), keys)
+        keys = [{"key_id": i, "key": sort_key(text)}
+                for i, text in conn.execute(sa.select(table.c.id, table.c.name))]
+        if keys:
+            conn.execute(table.update().where(table.c.id == sa.bindparam("key_id"))
+                         .values(sort_key=sa.bindparam("key")), keys)
 
     from sqlalchemy.orm import Session
 
@@ -68,7 +69,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('applicant') as batch:
-        batch.drop_column('sort_key')
+    for name in ('user_account', 'applicant'):
+        with op.batch_alter_table(name) as batch:
+            batch.drop_column('sort_key')
     op.drop_index('ix_deadline_extension_due_at', table_name='deadline_extension')
     op.drop_table('evaluation_summary')

@@ -14,13 +14,12 @@ the register is loaded (workflow/monitoring/units.py).
 from __future__ import annotations
 
 import enum
-from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
-from workflow.models.sorting import sort_key
+from workflow.models.sorting import name_key, sort_key
 from workflow.models.types import str_enum
 
 
@@ -50,12 +49,6 @@ class Municipality(db.Model):
         return self.teryt is not None and len(self.teryt) == 4
 
 
-def _name_key(context: Any) -> str | None:
-    """The sort key of the name being inserted (ORM and Core inserts alike, row by row)."""
-    name = context.get_current_parameters().get("name")
-    return sort_key(name) if name is not None else None
-
-
 class Applicant(db.Model):
     __tablename__ = "applicant"
     __table_args__ = (
@@ -67,7 +60,7 @@ class Applicant(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     # The name's Polish sort key (workflow.text.sort_key), so the long lists sort towns by a
     # plain column on both databases (decision 0035); set with the name.
-    sort_key: Mapped[str | None] = mapped_column(Text, default=_name_key)
+    sort_key: Mapped[str | None] = mapped_column(Text, default=name_key)
     # The leading municipality, denormalised for listing and filtering without a join
     # through the member table (a town's only municipality, a partnership's leader).
     voivodeship: Mapped[str] = mapped_column(String(40), index=True)

@@ -5,6 +5,7 @@ offers both to the areas; the models use them here, below it."""
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 POLISH_ALPHABET = "aąbcćdeęfghijklłmnńoóprsśtuwxyzźż"
 _ORDER = {ch: i for i, ch in enumerate(POLISH_ALPHABET)}
@@ -32,3 +33,10 @@ def sort_key(text: str) -> str:
     return "".join(f"{rank + 0x110000:06x}" for rank in polish_key(text))
 
 
+
+
+def name_key(context: Any) -> str | None:
+    """A column default: the sort key of the `name` being inserted (ORM and Core inserts
+    alike, row by row)."""
+    name = context.get_current_parameters().get("name")
+    return sort_key(name) if name is not None else None

@@ -56,7 +56,7 @@ def towns_spec(definition: PathDefinition) -> listing.Spec:
             listing.Column("voivodeship", Applicant.voivodeship, text=True),
             listing.Column("stage", stage),
             listing.Column("state", state),
-            listing.Column("advisor", _ADVISOR.name, text=True),
+            listing.Column("advisor", _ADVISOR.sort_key),
             listing.Column("updated", Path.updated_at, first=listing.DESC),
         ),
         default="town", search=(Applicant.name, Applicant.voivodeship, _ADVISOR.name),
