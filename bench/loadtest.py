@@ -12,8 +12,10 @@ port of 127.0.0.1 and runs Locust (bench/locustfile.py) headless twice:
 
 It prints, per run, the requests per second, each page's count, median and 95th percentile,
 and the failures (any answer but 200, and a login but 302), with the load average of the
-machine before and after. It exits 1 if any request failed. Its loops are Locust's, bounded by
---run-time; it only talks to 127.0.0.1.
+machine before and after, and the CPU time gunicorn spent per request (with it, what two idle
+cores would serve: on a machine shared with other work the requests/s measured follow the
+share of the CPU the server got, the CPU per request much less). It exits 1 if any request
+failed. Its loops are Locust's, bounded by --run-time; it only talks to 127.0.0.1.
 
     python bench/loadtest.py                        # SQLite, 54 and 540 towns (builds the demos)
     make loadtest                                   # the same, then PostgreSQL
@@ -38,6 +40,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests")]
 import pages  # noqa: E402  (bench/pages.py: the demos and the gunicorn server)
 import scaled_demo  # noqa: E402
 from support import postgres_database  # noqa: E402
+from support.gunicorn import children  # noqa: E402
 
 LOCUST = str(Path(sys.executable).parent / "locust")
 LOCUSTFILE = str(ROOT / "bench" / "locustfile.py")
@@ -64,7 +67,20 @@ def locust(port: int, towns: int, users: int, seconds: int, out: Path,
         return list(csv.DictReader(f))
 
 
-def show(title: str, rows: list[dict[str, str]], loads: str) -> int:
+def cpu_seconds(server: pages.Server) -> float:
+    """CPU time (user + system) used so far by the gunicorn master and its workers."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in (server.proc.pid, *children(server.proc.pid)):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def show(title: str, rows: list[dict[str, str]], loads: str, cpu: float) -> int:
     print(f"\n{title}; load average (1, 5, 15 min) {loads}")
     header = f"{'page':<52} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'failed':>6}"
     print(header)
@@ -76,6 +92,11 @@ def show(title: str, rows: list[dict[str, str]], loads: str) -> int:
               f"{r['50%']:>7} {r['95%']:>7} {int(r['Failure Count']):>6}")
         if r["Name"] == "Aggregated":
             failed = int(r["Failure Count"])
+            served = int(r["Request Count"])
+            if served:
+                per = cpu / served
+                print(f"gunicorn's CPU: {per * 1000:.1f} ms per request, so two idle cores would serve about "
+                      f"{2 / per:.0f} requests/s of this mix (the database server's own CPU not counted)")
     return failed
 
 
@@ -84,14 +105,15 @@ def run(label: str, url: str, instance: Path, size: int, seconds: int, users: in
     out.mkdir(parents=True, exist_ok=True)
     server = pages.Server(url, instance)
     try:
-        before = pages.load()
+        before, cpu = pages.load(), cpu_seconds(server)
         mix = locust(server.port, size, users, seconds, out)
         failed = show(f"{label}, {size} towns, gunicorn -w 2: {users} people for {seconds} s",
-                      mix, f"{before} → {pages.load()}")
-        before = pages.load()
+                      mix, f"{before} → {pages.load()}", cpu_seconds(server) - cpu)
+        before, cpu = pages.load(), cpu_seconds(server)
         alone = locust(server.port, size, 10, max(10, seconds // 3), out, only="evaluation")
         failed += show(f"{label}, {size} towns: the evaluation overview alone, "
-                       "10 coordinators without a pause", alone, f"{before} → {pages.load()}")
+                       "10 coordinators without a pause", alone, f"{before} → {pages.load()}",
+                       cpu_seconds(server) - cpu)
     finally:
         server.stop()
     return failed
