@@ -28,10 +28,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, or_, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -56,7 +57,7 @@ from workflow.models import (
     User,
 )
 from workflow.models.notification import ReminderClaim, ReminderKind
-from workflow.models.types import utcnow
+from workflow.models.types import UTCDateTime, utcnow
 
 log = logging.getLogger("sciezka.reminders")
 
@@ -152,14 +153,23 @@ def _by_path_and_member(row: Any) -> tuple[int, int]:
 def _town_rows(now: datetime, horizon: datetime) -> list:
     """(path id, programme id, state, town name, deadline, member id, locale): one query.
 
-    Two parts, each starting from the few deadlines inside the window: the programme's stage
-    deadlines (with the paths of that programme in an open state of the stage, through the
-    index on programme and state, that have no extension of the stage), and the extensions
-    (through the index on their due date). A scan of every path is never needed."""
+    Two parts per stage, each starting from the few deadlines inside the window: the
+    programme's stage deadline (with the paths of that programme in an open state of the
+    stage, through the index on programme and state, that have no extension of the stage),
+    and the extensions (through the index on their due date). A scan of every path is never
+    needed. The statement is built once (`_town_query`); `now` and `horizon` are its
+    parameters."""
+    rows = db.session.execute(_town_query(), {"now": now, "horizon": horizon})
+    return sorted(rows, key=_by_path_and_member)
+
+
+@lru_cache(maxsize=1)
+def _town_query() -> Select[Any]:
     by_stage: dict[str, set[str]] = {}
     for code, stage_code in _stage_of_state().items():
         by_stage.setdefault(stage_code, set()).add(code)
     member = and_(User.applicant_id == Path.applicant_id, User.role == Role.TOWN, User.active.is_(True))
+    now, horizon = bindparam("now", type_=UTCDateTime()), bindparam("horizon", type_=UTCDateTime())
     parts = []
     for stage_code, codes in sorted(by_stage.items()):
         extended = (select(DeadlineExtension.id).where(DeadlineExtension.path_id == Path.id,
@@ -184,7 +194,7 @@ def _town_rows(now: datetime, horizon: datetime) -> list:
             .where(DeadlineExtension.stage == stage_code, DeadlineExtension.due_at > now,
                    DeadlineExtension.due_at <= horizon))
     both = union_all(*parts).subquery()
-    return sorted(db.session.execute(select(both)), key=_by_path_and_member)
+    return select(both)
 
 
 def _sheet_rows(now: datetime, horizon: datetime) -> list:
