@@ -11,7 +11,7 @@ ix_deadline_extension_due_at: the sweep starts from the extensions due in its wi
 Only `down_revision` names the revision before it; nothing else here depends on it.
 
 Revision ID: 0023
-Revises: 0022
+Revises: 0021 (0022 once the partnerships demo lands: the lead renumbers)
 Create Date: 2026-12-05 12:00:00
 """
 
