@@ -8,7 +8,7 @@ TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 # `make run PORT=5050` serves on another port.
 PORT ?= 5000
 
-.PHONY: run reset-demo test test-fast test-sqlite test-postgres install translations messages migrate seed lint lock audit-deps bench clean screenshots indicators
+.PHONY: run reset-demo test test-fast test-sqlite test-postgres install translations messages migrate seed lint lock audit-deps bench loadtest clean screenshots indicators
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -91,7 +91,14 @@ audit-deps: install
 
 # Every benchmark of bench/ (bench/README.md); scaled_demo.py is the 540-town builder they use.
 bench: install
-	for script in bench/*.py; do [ "$$script" = bench/scaled_demo.py ] || $(BIN)/python $$script || exit 1; done
+	for script in bench/*.py; do case $$script in bench/scaled_demo.py|bench/locustfile.py|bench/loadtest.py) ;; \
+	  *) $(BIN)/python $$script || exit 1;; esac; done
+
+# The load test (bench/loadtest.py, Locust): the demo's people on their pages through gunicorn
+# -w 2 on a free port of 127.0.0.1, 50 of them for 60 s, at 54 and 540 towns, on SQLite and then
+# PostgreSQL; prints requests/s, p50/p95 per page and the failures (exit 1 if any). ~15 min.
+loadtest: install
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python bench/loadtest.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -184,6 +184,10 @@ def _rename(table: str, row: dict[str, Any], k: int, counts: dict[str, int]) -> 
             row["name"] = f"{row['name']} {k + 1}"
     for column in NAMED.get(table, ()):
         row[column] = f"{row[column]} {k + 1}"
+    if table == "applicant":
+        from workflow.text import sort_key
+
+        row["sort_key"] = sort_key(row["name"])
 
 
 def rebuild_totals() -> None:
@@ -191,6 +195,10 @@ def rebuild_totals() -> None:
 
     with db.engine.begin() as conn:
         service_totals.rebuild(conn=conn)
+    from workflow.evaluation import summary
+
+    summary.rebuild()  # the evaluation overview's lines (decision 0035)
+    db.session.commit()
 
 
 def announce(code: str = "RL-2019") -> None:

@@ -102,7 +102,12 @@ def read_facts(app) -> dict:
                              JOIN path p ON p.id = d.path_id WHERE p.programme_id = :pid""", pid=pid),
         "profiles": rows("SELECT u.email, ep.municipality_name FROM evaluator_profile ep "
                          "JOIN user_account u ON u.id = ep.user_id ORDER BY u.email"),
-        "town names": {r[0] for r in rows("SELECT name FROM applicant")},
+        # The towns whose applications are evaluated (RL-2020 and RL-2019): the monitoring's
+        # cities and the partnerships are applicants too, but nobody evaluates them.
+        "town names": {r[0] for r in rows("SELECT a.name FROM applicant a"
+                                          " JOIN path p ON p.applicant_id = a.id"
+                                          " JOIN programme g ON g.id = p.programme_id"
+                                          " WHERE g.code IN ('RL-2020', 'RL-2019')")},
         # The history was fired through the engine: an audit record per transition.
         "audited moves": rows("""SELECT count(*) FROM audit_event e JOIN path p ON p.id = e.object_id
                                  WHERE e.action = 'transition' AND e.object_type = 'path'

@@ -28,6 +28,7 @@ from workflow.accounts.operations import load_session_user
 from workflow.advice import service_totals
 from workflow.blueprints import register_blueprints
 from workflow.cli import register_cli
+from workflow.evaluation import summary as evaluation_summary
 from workflow.extensions import babel, csrf, db, login_manager
 from workflow.messaging import inbox
 from workflow.models import User
@@ -64,6 +65,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     db.init_app(app)
     service_totals.install()  # the services report's totals follow every write (decision 0029)
+    evaluation_summary.install()  # the evaluation overview's lines follow the scores (decision 0035)
     with app.app_context():  # Polish order and search in SQL on SQLite too (decision 0026)
         text.register_sqlite(db.engine)
     csrf.init_app(app)

@@ -4,7 +4,6 @@ Poles type them."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import String, event
@@ -13,25 +12,9 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-POLISH_ALPHABET = "aąbcćdeęfghijklłmnńoóprsśtuwxyzźż"
-_ORDER = {ch: i for i, ch in enumerate(POLISH_ALPHABET)}
+from workflow.models.sorting import POLISH_ALPHABET, polish_key, sort_key
 
-
-def _rank(ch: str) -> int:
-    found = _ORDER.get(ch)
-    if found is not None:
-        return found
-    # Letters of other alphabets after ours; spaces, punctuation and digits before every letter
-    # ("Nowa Sól" before "Nowak"), as PostgreSQL's ICU collation orders them (decision 0026).
-    return 100 + ord(ch) if ch.isalpha() else ord(ch) - 0x110000
-
-
-@lru_cache(maxsize=65536)
-def polish_key(text: str) -> tuple[int, ...]:
-    """Sort key that puts 'Łobez' after 'Limanowa' and before 'Maków', as a Pole expects.
-    Kept for the names seen (a list of 740 advisors is sorted on every request)."""
-    return tuple(_rank(ch) for ch in text.lower())
-
+__all__ = ["POLISH_ALPHABET", "polish_key", "sort_key"]
 
 def parse_amount(text: str) -> Decimal | None:
     """'38 000 000,00', '38000000.00' or '38000000' as Decimal; None if it is not money."""

@@ -13,7 +13,9 @@ import io
 import os
 import re
 import secrets
+import statistics
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -159,6 +161,24 @@ class Browser:
         return self.post(f"/town/paths/{path_id}/documents",
                          {"document": (io.BytesIO(content), name)},
                          content_type="multipart/form-data")
+
+
+def paired(fn: Callable[[], object], floor: Callable[[], object],
+           runs: int) -> tuple[float, float, float, float]:
+    """`fn` and its floor timed in turn, each round one after the other, so both share the
+    machine's load at every moment: (median of fn, median of the floor, median of the rounds'
+    ratios, fastest fn / fastest floor)."""
+    times, floors = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        floor()
+        floors.append(time.perf_counter() - start)
+    ratios = [t / f for t, f in zip(times, floors, strict=True)]
+    return (statistics.median(times), statistics.median(floors), statistics.median(ratios),
+            min(times) / min(floors))
 
 
 def bench_main(run: Callable[[str, str, Path], Any], report: Callable[[str, Any], None]) -> None:

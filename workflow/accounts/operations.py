@@ -355,7 +355,7 @@ _TOWN = aliased(Applicant)
 
 PEOPLE = listing.Spec(
     columns=(
-        listing.Column("name", User.name, text=True),
+        listing.Column("name", User.sort_key),
         listing.Column("email", User.email),
         listing.Column("role", User.role),
         listing.Column("login", _LAST_LOGIN.c.at, first=listing.DESC),

@@ -565,9 +565,9 @@ _LEAD_ADVISOR = aliased(User)
 
 BOARD = listing.Spec(
     columns=(
-        listing.Column("town", Applicant.name, text=True),
+        listing.Column("town", Applicant.sort_key),
         listing.Column("voivodeship", Applicant.voivodeship, text=True),
-        listing.Column("lead", _LEAD_ADVISOR.name, text=True),
+        listing.Column("lead", _LEAD_ADVISOR.sort_key),
     ),
     default="town", search=(Applicant.name, Applicant.voivodeship, _LEAD_ADVISOR.name),
     tiebreak=Path.id,

@@ -68,10 +68,10 @@ _TOWN = aliased(Applicant)
 SERVICES = listing.Spec(
     columns=(
         listing.Column("held_on", Service.held_on, first=listing.DESC),
-        listing.Column("town", _TOWN.name, text=True),
+        listing.Column("town", _TOWN.sort_key),
         listing.Column("kind", Service.kind),
         listing.Column("topic", Service.topic, text=True),
-        listing.Column("advisor", User.name, text=True),
+        listing.Column("advisor", User.sort_key),
         listing.Column("duration", Service.duration_minutes, first=listing.DESC),
         listing.Column("participants", _PARTICIPANTS, first=listing.DESC),
     ),

@@ -284,7 +284,7 @@ def advisor_rows() -> list[AdvisorRow]:
 
 ADVISORS = listing.Spec(
     columns=(
-        listing.Column("name", User.name, text=True),
+        listing.Column("name", User.sort_key),
         listing.Column("region", AdvisorProfile.region, text=True),
         listing.Column("capacity", func.coalesce(AdvisorProfile.capacity, DEFAULT_CAPACITY),
                        first=listing.DESC),

@@ -19,6 +19,7 @@ from workflow.cli.privacy import privacy_cli
 from workflow.cli.rank import rank_cli
 from workflow.cli.reminders import reminders_cli
 from workflow.cli.report import report_cli
+from workflow.cli.scores import scores_cli
 from workflow.demo import seed as demo_service
 from workflow.extensions import db
 
@@ -36,6 +37,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(indicators_cli)
     app.cli.add_command(api_cli)
     app.cli.add_command(groups_cli)
+    app.cli.add_command(scores_cli)
 
 
 @click.group(help="Demo programme RL-2020.")

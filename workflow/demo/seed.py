@@ -28,6 +28,7 @@ from workflow.demo import monitoring as demo_monitoring
 from workflow.demo import partnerships as demo_partnerships
 from workflow.demo.parts import Town, load_all_towns, pdf_bytes, route_to
 from workflow.evaluation import criteria
+from workflow.evaluation import summary as evaluation_summary
 from workflow.extensions import db
 from workflow.models import (
     AdvisorAssignment,
@@ -191,6 +192,9 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
     by_id = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(advisor_ids)))}
     demo_partnerships.seed_partnerships({t.name: by_id[a] for t, a in zip(towns, advisor_ids, strict=False)},
                                         coordinator, hashed, today)
+    # The scores were partly written with bulk INSERTs: the overview's lines from them, once.
+    evaluation_summary.rebuild()
+    db.session.commit()
     return True, logins
 
 

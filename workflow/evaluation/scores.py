@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from workflow.evaluation import scoring
 from workflow.evaluation.conflicts import (
@@ -88,12 +88,13 @@ class CountedSheets:
 
 
 def counted_sheets(programme_id: int, path_ids: Collection[int] | None = None,
-                   states: Collection[str] | None = None) -> CountedSheets:
+                   states: Collection[str] | None = None, *, session: Session | None = None) -> CountedSheets:
     """The sheets that count for the programme's applications (only the paths of `path_ids`,
     or in `states`, when given). The one reader of them: the ranking's inputs and the
     evaluation pages both read their sheets here. Two queries whatever the number of
     applications: the sheet's parts, and every counted sheet's points summed per part in SQL."""
-    codes = tuple(db.session.scalars(select(SheetPart.code).where(SheetPart.programme_id == programme_id)
+    session = session or db.session()
+    codes = tuple(session.scalars(select(SheetPart.code).where(SheetPart.programme_id == programme_id)
                                      .order_by(SheetPart.position, SheetPart.id)))
     scope = [Path.programme_id == programme_id, current_round(), not_conflicted(),
              ScoreSheet.status == SheetStatus.SUBMITTED]
@@ -102,7 +103,7 @@ def counted_sheets(programme_id: int, path_ids: Collection[int] | None = None,
     if states is not None:
         scope.append(Path.state.in_(list(states)))
     third_last = case((EvaluatorAssignment.role == EvaluatorRole.THIRD, 1), else_=0)
-    rows = db.session.execute(
+    rows = session.execute(
         select(EvaluatorAssignment.path_id, EvaluatorAssignment.id, User.email, third_last, SheetPart.code,
                func.coalesce(func.sum(Score.points), 0))
         .join(Path, Path.id == EvaluatorAssignment.path_id)
@@ -255,7 +256,8 @@ def _third_status(rows: list[EvaluationRow], sheets: list[EvaluationRow], pct: i
 
 
 def _scores(programme: Programme, states: Collection[str] | None = None,
-            path_ids: Collection[int] | None = None) -> list[ApplicationScore]:
+            path_ids: Collection[int] | None = None,
+            session: Session | None = None, with_events: bool = True) -> list[ApplicationScore]:
     """The scores of the programme's paths (only those in `states`, or of `path_ids`, when
     given), in five queries: the sheets that count (two), the paths, their submission and
     formal check, and every assignment of the current round with its sheet."""
@@ -264,13 +266,14 @@ def _scores(programme: Programme, states: Collection[str] | None = None,
         scope = scope & Path.state.in_(list(states))
     if path_ids is not None:
         scope = scope & Path.id.in_(list(path_ids))
-    counted = counted_sheets(programme.id, path_ids, states)
-    paths = db.session.execute(
+    session = session or db.session()
+    counted = counted_sheets(programme.id, path_ids, states, session=session)
+    paths = session.execute(
         select(Path.id, Path.state, Path.requested_amount, Applicant.name.label("town"),
                Applicant.voivodeship)
         .join(Applicant, Applicant.id == Path.applicant_id).where(scope).order_by(Path.id)).all()
     events: dict[int, dict[str, datetime]] = {}
-    for path_id, event, at in db.session.execute(
+    for path_id, event, at in [] if not with_events else session.execute(
             select(PathTransition.path_id, PathTransition.event, func.max(PathTransition.created_at))
             .join(Path, Path.id == PathTransition.path_id)
             .where(scope, PathTransition.event.in_(("submit_application", "pass_formal_check")))
@@ -278,7 +281,7 @@ def _scores(programme: Programme, states: Collection[str] | None = None,
         events.setdefault(path_id, {})[event] = at
     parts_of = {s.assignment_id: s.parts for sheets in counted.by_path.values() for s in sheets}
     rows_of: dict[int, list[EvaluationRow]] = {}
-    for r in db.session.execute(
+    for r in session.execute(
             select(EvaluatorAssignment.id, EvaluatorAssignment.path_id, EvaluatorAssignment.evaluator_id,
                    User.name, User.email, EvaluatorAssignment.role, EvaluatorAssignment.source,
                    EvaluatorAssignment.declaration, EvaluatorAssignment.conflict_type,
@@ -322,6 +325,15 @@ def application_scores(programme: Programme, states: Sequence[str] | None = None
     evaluators, declarations, sheets, totals, spread, third evaluator and final score.
     Five queries whatever the number of applications."""
     return _scores(programme, states=states)
+
+
+def scores_of(programme: Programme, path_ids: Collection[int], *,
+              session: Session | None = None) -> list[ApplicationScore]:
+    """The applications `path_ids` of the programme (a page of the overview, or the paths a
+    transaction changed), by path id: four queries whatever their number. Without the
+    submission and formal check moments (`submitted_at` None, `formal_check_passed` False),
+    which neither the overview nor its kept lines show."""
+    return _scores(programme, path_ids=path_ids, session=session, with_events=False)
 
 
 def application_score(path: Path) -> ApplicationScore:

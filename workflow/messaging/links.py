@@ -7,6 +7,7 @@ messaging imports no blueprint.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, has_request_context, url_for
@@ -24,6 +25,19 @@ def absolute(endpoint: str, **values: Any) -> str:
         return url_for(endpoint, _external=True, **values)
     adapter = current_app.url_map.bind("localhost", script_name="/")
     return current_app.config["PUBLIC_URL"] + adapter.build(endpoint, values)
+
+
+_SENTINEL = 9_876_543_210_123
+
+
+def by_id(endpoint: str, name: str) -> Callable[[int], str]:
+    """`absolute(endpoint, name=i)` as a function of the id `i`, the route built once: a sweep
+    that links thousands of paths builds each page's address by joining strings, not by
+    asking the URL map each time (the sweep's finding is held to 2× a plain SELECT)."""
+    head, sep, tail = absolute(endpoint, **{name: _SENTINEL}).partition(str(_SENTINEL))
+    if not sep:  # the id is not written as digits (never with our int routes)
+        return lambda value: absolute(endpoint, **{name: value})
+    return lambda value: f"{head}{int(value)}{tail}"
 
 
 def path_page(user: User, path_id: int) -> str:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
+from workflow.models.sorting import name_key, sort_key
 from workflow.models.types import str_enum
 
 
@@ -57,6 +58,9 @@ class Applicant(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[ApplicantKind] = mapped_column(str_enum(ApplicantKind, 20), default=ApplicantKind.TOWN)
     name: Mapped[str] = mapped_column(String(200))
+    # The name's Polish sort key (workflow.text.sort_key), so the long lists sort towns by a
+    # plain column on both databases (decision 0035); set with the name.
+    sort_key: Mapped[str | None] = mapped_column(Text, default=name_key)
     # The leading municipality, denormalised for listing and filtering without a join
     # through the member table (a town's only municipality, a partnership's leader).
     voivodeship: Mapped[str] = mapped_column(String(40), index=True)
@@ -83,3 +87,8 @@ class ApplicantMember(db.Model):
 
     applicant: Mapped[Applicant] = relationship(back_populates="memberships")
     municipality: Mapped[Municipality] = relationship()
+
+
+@event.listens_for(Applicant.name, "set")
+def _renamed(target: Applicant, value: str | None, _old: object, _initiator: object) -> None:
+    target.sort_key = sort_key(value) if value is not None else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -12,6 +13,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -278,3 +280,33 @@ class EvaluatorProfile(db.Model):
                                          primary_key=True)
     advisor_account_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     municipality_name: Mapped[str] = mapped_column(String(120), default="")  # where they live/work
+
+
+class EvaluationSummary(db.Model):
+    """One application's line of the coordinator's evaluation overview, kept beside the scores
+    (docs/decisions/0035): what the list sorts, filters and counts by, so the overview reads
+    one page of these rows in SQL instead of running the final score rule for every
+    application. Written in the same transaction as every change of the assignments,
+    declarations, sheets, scores, path, town or programme settings it follows
+    (workflow/evaluation/summary.py); `flask scores rebuild-summaries --check` compares it with
+    a full recomputation."""
+
+    __tablename__ = "evaluation_summary"
+    __table_args__ = (
+        Index("ix_evaluation_summary_town", "programme_id", "town_key", "path_id"),
+        Index("ix_evaluation_summary_final", "programme_id", "final_total"),
+        Index("ix_evaluation_summary_spread", "programme_id", "spread_pct"),
+    )
+
+    path_id: Mapped[int] = mapped_column(ForeignKey("path.id", ondelete="CASCADE"), primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(60))
+    in_evaluation: Mapped[bool] = mapped_column(default=False)
+    town_key: Mapped[str] = mapped_column(Text)  # workflow.text.sort_key of the town's name
+    search: Mapped[str] = mapped_column(Text, default="")  # town, voivodeship, evaluators; lower case
+    spread_pct: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+    third: Mapped[str] = mapped_column(String(12))  # not_needed | needed | assigned | submitted
+    third_order: Mapped[int | None] = mapped_column()  # the list's order of `third`; None below two sheets
+    final_total: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    missing_regular: Mapped[int] = mapped_column(default=0)
+    complete: Mapped[bool] = mapped_column(default=False)

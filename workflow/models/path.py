@@ -81,7 +81,8 @@ class DeadlineExtension(db.Model):
     """A later deadline for one applicant's stage, granted by a coordinator."""
 
     __tablename__ = "deadline_extension"
-    __table_args__ = (UniqueConstraint("path_id", "stage"),)
+    # The reminder sweep starts from the extensions whose date falls in its window.
+    __table_args__ = (UniqueConstraint("path_id", "stage"), Index("ix_deadline_extension_due_at", "due_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     path_id: Mapped[int] = mapped_column(ForeignKey("path.id", ondelete="CASCADE"))

@@ -6,11 +6,12 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, ForeignKeyConstraint, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, ForeignKeyConstraint, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from workflow.extensions import db
+from workflow.models.sorting import name_key, sort_key
 from workflow.models.types import UTCDateTime, str_enum, utcnow
 
 
@@ -47,6 +48,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The name's Polish sort key (workflow.models.sorting), set with the name (decision 0035).
+    sort_key: Mapped[str | None] = mapped_column(Text, default=name_key)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(str_enum(Role, 20))
     applicant_id: Mapped[int | None] = mapped_column(ForeignKey("applicant.id"), index=True)
@@ -100,3 +103,8 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+@event.listens_for(User.name, "set")
+def _renamed(target: User, value: str | None, _old: object, _initiator: object) -> None:
+    target.sort_key = sort_key(value) if value is not None else None

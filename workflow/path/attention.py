@@ -1,18 +1,20 @@
 """What the coordinator's overview says first: which towns are late, and which paths wait
-for a decision only the coordinator can take. Two queries whatever the number of towns
-(paths, extensions), as the programme's deadlines come from the caller."""
+for a decision only the coordinator can take. Two queries whatever the number of towns, each
+reading only the paths it names (decision 0035); the programme's deadlines come from the
+caller."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, literal, select, union_all
+from sqlalchemy.orm import aliased
 
 from states.definition import PathDefinition
 from workflow.extensions import db
 from workflow.models import Applicant, DeadlineExtension, Path, Programme
-from workflow.text import polish_key
+from workflow.models.types import UTCDateTime
 
 # The steps in which the town itself still has to hand something in.
 TOWN_STEPS = ("draft", "returned")
@@ -28,12 +30,17 @@ class Item:
 
 @dataclass(frozen=True)
 class Attention:
-    late: list[Item]  # the stage deadline passed and the town has not submitted
-    decisions: list[Item]  # the next step is the coordinator's
+    late: list[Item]  # the stage deadline passed and the town has not submitted: the first SHOWN
+    decisions: list[Item]  # the next step is the coordinator's: the first SHOWN
+    late_count: int = 0
+    decisions_count: int = 0
 
     @property
     def empty(self) -> bool:
-        return not self.late and not self.decisions
+        return not self.late_count and not self.decisions_count
+
+
+SHOWN = 10  # the overview names the first ten of each, and says how many more
 
 
 def coordinator_states(definition: PathDefinition) -> set[str]:
@@ -45,28 +52,47 @@ def coordinator_states(definition: PathDefinition) -> set[str]:
 
 def attention(programme: Programme, definition: PathDefinition, base: dict[str, datetime],
               now: datetime | None = None) -> Attention:
-    """`base` is the programme's deadlines by stage (the overview has read them already)."""
-    now = now or datetime.now(UTC)
-    rows = db.session.execute(
-        select(Path.id, Applicant.name, Path.state).join(Applicant, Applicant.id == Path.applicant_id)
-        .where(Path.programme_id == programme.id)).all()
-    extended = {(path_id, stage): due for path_id, stage, due in db.session.execute(
-        select(DeadlineExtension.path_id, DeadlineExtension.stage, DeadlineExtension.due_at)
-        .join(Path, Path.id == DeadlineExtension.path_id)
-        .where(Path.programme_id == programme.id)
-        .order_by(DeadlineExtension.created_at))}  # the latest extension wins
-    deciding = coordinator_states(definition)
-    late, decisions = [], []
-    for path_id, town, code in rows:
-        state = definition.state(code)
-        if state.final:
-            continue
-        due = extended.get((path_id, state.stage), base.get(state.stage))
-        if state.step in TOWN_STEPS and due is not None and due < now:
-            late.append(Item(path_id, town, code, due))
-        if code in deciding:
-            decisions.append(Item(path_id, town, code))
-    late.sort(key=lambda i: (i.due_at, polish_key(i.town)))
-    decisions.sort(key=lambda i: polish_key(i.town))
-    return Attention(late, decisions)
+    """`base` is the programme's deadlines by stage (the overview has read them already).
 
+    Two queries whatever the number of towns, each reading only the paths it names: per stage,
+    the paths in the town's own steps of that stage (through the index on programme and state)
+    whose deadline (their extension, else the programme's) has passed, the earliest first; and
+    the paths waiting for the coordinator. Each returns its first SHOWN rows and how many there
+    are (a window count), in Polish order of the town's sort key (decision 0035)."""
+    now = now or datetime.now(UTC)
+    by_stage: dict[str, list[str]] = {}
+    for state in definition.states:
+        if not state.final and state.step in TOWN_STEPS:
+            by_stage.setdefault(state.stage, []).append(state.code)
+    branches = []
+    for stage, codes in sorted(by_stage.items()):
+        extension = aliased(DeadlineExtension)
+        fallback = base.get(stage)
+        due = func.coalesce(extension.due_at, literal(fallback, UTCDateTime())) if fallback is not None \
+            else extension.due_at
+        branches.append(
+            select(Path.id.label("path_id"), Applicant.name.label("town"), Applicant.sort_key.label("key"),
+                   Path.state.label("state"), due.label("due_at"))
+            .join(Applicant, Applicant.id == Path.applicant_id)
+            .outerjoin(extension, and_(extension.path_id == Path.id, extension.stage == stage))
+            .where(Path.programme_id == programme.id, Path.state.in_(codes), due < now))
+    late: list[Item] = []
+    late_count = 0
+    if branches:
+        found = union_all(*branches).subquery()
+        for path_id, town, code, due_at, n in db.session.execute(
+                select(found.c.path_id, found.c.town, found.c.state, found.c.due_at, func.count().over())
+                .order_by(found.c.due_at, found.c.key, found.c.path_id).limit(SHOWN)):
+            late.append(Item(path_id, town, code, due_at))
+            late_count = n
+    deciding = sorted(coordinator_states(definition) - {s.code for s in definition.states if s.final})
+    decisions: list[Item] = []
+    decisions_count = 0
+    for path_id, town, code, n in db.session.execute(
+            select(Path.id, Applicant.name, Path.state, func.count().over())
+            .join(Applicant, Applicant.id == Path.applicant_id)
+            .where(Path.programme_id == programme.id, Path.state.in_(deciding))
+            .order_by(Applicant.sort_key, Path.id).limit(SHOWN)):
+        decisions.append(Item(path_id, town, code))
+        decisions_count = n
+    return Attention(late, decisions, late_count, decisions_count)

@@ -52,11 +52,11 @@ def towns_spec(definition: PathDefinition) -> listing.Spec:
     state = case({s.code: i for i, s in enumerate(definition.states)}, value=Path.state, else_=999)
     return listing.Spec(
         columns=(
-            listing.Column("town", Applicant.name, text=True),
+            listing.Column("town", Applicant.sort_key),  # the name's Polish sort key (decision 0035)
             listing.Column("voivodeship", Applicant.voivodeship, text=True),
             listing.Column("stage", stage),
             listing.Column("state", state),
-            listing.Column("advisor", _ADVISOR.name, text=True),
+            listing.Column("advisor", _ADVISOR.sort_key),
             listing.Column("updated", Path.updated_at, first=listing.DESC),
         ),
         default="town", search=(Applicant.name, Applicant.voivodeship, _ADVISOR.name),

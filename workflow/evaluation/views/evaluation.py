@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, case, func, select, true
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -23,8 +23,8 @@ from workflow.evaluation.conflicts import (
     NO_THIRD_CANDIDATE,
     THIRD_NOT_NEEDED,
     EvaluatorLoad,
-    conflicts_found,
     conflicts_of,
+    conflicts_where,
     evaluated_states,
     evaluator_loads,
 )
@@ -33,14 +33,14 @@ from workflow.evaluation.proposal import propose
 from workflow.evaluation.scores import (
     ApplicationScore,
     application_score,
-    application_scores,
     earlier_rounds,
     eligible,
     evaluator_rows,
+    scores_of,
     sheet_lines,
 )
 from workflow.extensions import db
-from workflow.models import EvaluatorRole, Path, Programme, Role, SheetPart, User
+from workflow.models import EvaluationSummary, EvaluatorRole, Path, Programme, Role, SheetPart, User
 from workflow.path import access
 from workflow.refusal import Message
 from workflow.text import polish_key
@@ -71,53 +71,66 @@ def _helpers() -> dict[str, Any]:
 
 
 
-def _by_town(scores: list[ApplicationScore]) -> list[ApplicationScore]:
-    return sorted(scores, key=lambda s: (polish_key(s.town), s.path_id))
-
-
 # --- the applications ----------------------------------------------------------------------------
 
 
-THIRD_ORDER = {"needed": 0, "assigned": 1, "submitted": 2, "not_needed": 3}
-
-# The overview's table (docs/decisions/0026): the final score rule runs in Python over every
-# application (a fixed number of queries), so the list is searched, sorted and paged after it.
+# The overview's table (docs/decisions/0026, 0035): one page of the kept lines
+# (workflow/evaluation/summary.py), searched, filtered, sorted and counted in SQL; the final
+# score rule runs only for the page's applications.
+_LINE = EvaluationSummary
 APPLICATIONS = listing.Spec(
     columns=(
-        listing.Column("town", lambda s: s.town, text=True),
-        listing.Column("spread", lambda s: s.spread_pct, first=listing.DESC),
-        listing.Column("third", lambda s: THIRD_ORDER.get(s.third, 9) if len(s.sheets) >= 2 else None),
-        listing.Column("final", lambda s: s.final.total, first=listing.DESC),
+        listing.Column("town", _LINE.town_key),
+        listing.Column("spread", _LINE.spread_pct, first=listing.DESC),
+        listing.Column("third", _LINE.third_order),
+        listing.Column("final", _LINE.final_total, first=listing.DESC),
     ),
-    default="town", tiebreak=lambda s: s.path_id,
-    search=(lambda s: s.town, lambda s: s.voivodeship,
-            lambda s: " ".join(r.evaluator_name for r in s.rows)),
+    default="town", tiebreak=_LINE.path_id,
 )
 NEEDS = {
-    "third": lambda s: s.third == "needed" and s.in_evaluation,
-    "evaluators": lambda s: s.in_evaluation and s.missing_regular > 0,
-    "final": lambda s: s.final.total is not None,
+    "third": and_(_LINE.third == "needed", _LINE.in_evaluation.is_(True)),
+    "evaluators": and_(_LINE.in_evaluation.is_(True), _LINE.missing_regular > 0),
+    "final": _LINE.final_total.is_not(None),
 }
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 @bp.route("/")
 @role_required(Role.COORDINATOR)
 def index() -> Page:
     programme = current_programme()
-    scores = _by_town(application_scores(programme, evaluated_states(programme)))
-    evaluators = evaluator_loads(programme)
-    conflicts = conflicts_found(programme)
-    blocked = {s.path_id for s in scores
-               if s.third == "needed" and s.in_evaluation and not eligible(s, evaluators, conflicts)}
     programmes = programme_choices()
     need = request.args.get("need") or ""
     if need not in NEEDS:
         need = ""
-    page = listing.paged_rows(scores, APPLICATIONS, listing.parse(request.args, APPLICATIONS),
-                              keep={"programme": programme.code, "need": need},
-                              where=NEEDS.get(need))
+    params = listing.parse(request.args, APPLICATIONS)
+    scope = [_LINE.programme_id == programme.id, _LINE.state.in_(evaluated_states(programme))]
+    chosen = [NEEDS[need]] if need else []
+    chosen += [_LINE.search.contains(word, autoescape=True) for word in params.words]
+    # One statement: the status line's counts and how many lines the search and filter keep.
+    counts = db.session.execute(select(
+        func.count(), _count(_LINE.in_evaluation.is_(True)), _count(_LINE.complete.is_(True)),
+        _count(and_(_LINE.in_evaluation.is_(True), _LINE.missing_regular > 0)),
+        _count(_LINE.third == "needed"), _count(and_(true(), *chosen))).where(*scope)).one()
+    total, in_evaluation, complete, lacking, thirds, found = (int(n) for n in counts)
+    number = min(params.page, max(1, -(-found // APPLICATIONS.size)))
+    ids = list(db.session.scalars(
+        select(_LINE.path_id).where(*scope, *chosen).order_by(*listing.order_by(APPLICATIONS, params))
+        .limit(APPLICATIONS.size).offset((number - 1) * APPLICATIONS.size)))
+    by_id = {s.path_id: s for s in scores_of(programme, ids)}
+    rows = [by_id[i] for i in ids if i in by_id]
+    evaluators = evaluator_loads(programme)
+    conflicts = conflicts_where(Path.id.in_(ids))
+    blocked = {s.path_id for s in rows
+               if s.third == "needed" and s.in_evaluation and not eligible(s, evaluators, conflicts)}
+    page = listing.Page(rows, found, number, max(1, -(-found // APPLICATIONS.size)), APPLICATIONS.size,
+                        params, APPLICATIONS, {"programme": programme.code, "need": need})
+    status = {"n": total, "e": in_evaluation, "c": complete, "l": lacking, "t": thirds}
     return render_template("evaluation/coordinator/index.html", programme=programme, programmes=programmes,
-                           scores=scores, page=page, need=need, blocked=blocked,
+                           status=status, page=page, need=need, blocked=blocked,
                            no_third=NO_THIRD_CANDIDATE)
 
 
