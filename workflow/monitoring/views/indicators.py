@@ -100,7 +100,9 @@ def indicator(code: str) -> str:
     keep = {"year": str(found.year or ""),
             "group": found.group.code if found.group.code != groups.ALL else "",
             "map": request.args.get("map", "")}
-    page = listing.paged_rows(found.rows, TABLE, listing.parse(request.args, TABLE), keep=keep)
+    params = listing.parse(request.args, TABLE)
+    page = listing.paged_ordered(found.ordered, TABLE, params, keep=keep) \
+        or listing.paged_rows(found.rows, TABLE, params, keep=keep)
     return render_template("monitoring/indicator.html", p=found, page=page, PL=maps.PL, **common())
 
 
