@@ -95,7 +95,7 @@ class Computed(NamedTuple):
 def indicator_page(code: str, year: object = None, group_code: str | None = None,
                    region: str | None = None, locale: str = "pl", with_map: bool = True) -> IndicatorPage:
     """An indicator within a group in a year, with the map of Poland or of one voivodeship:
-    5 statements when its figures are cached (decision 0041), 8 (9 for a programme's group or
+    4 statements when its figures are cached (decision 0041), 8 (9 for a programme's group or
     a list) when they are computed, whatever the number of gminas."""
     indicators = readings.current_indicators()
     by_code = {v.indicator.code: v for v in indicators}
