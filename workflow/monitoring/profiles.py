@@ -113,10 +113,10 @@ def year_table(indicators: Sequence[IndicatorVersion], formulas: Sequence[comput
 
 @readings.no_cycle_collection
 def unit_profile(code: str, year: object = None, locale: str = "pl") -> Profile:
-    """A gmina's profile: 5 statements when the year's figures are cached (6 with a programme's group; decision 0041), 10
-    at most when they are computed (the units, the indicators, the gmina's values, its
-    groups, the data's version, every gmina, the variables' ids, their values in the year, a
-    programme's towns, lists' members)."""
+    """A gmina's profile: 5 statements when the year's figures are cached (6 with a
+    programme's group; decision 0041), 10 at most when they are computed (the units, the
+    indicators, the gmina's values, its groups, the data's version, every gmina, the
+    variables' ids, their values in the year, a programme's towns, lists' members)."""
     found = readings.units_by_code([code, code[:4], code[:2]])
     unit = found.get(code)
     if unit is None or unit.level is not UnitLevel.GMINA:
