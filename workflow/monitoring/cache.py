@@ -30,7 +30,7 @@ from workflow.models import IndicatorVersion, TerritorialUnit, UnitGroup, ValueS
 
 T = TypeVar("T")
 
-MAX_ENTRIES = 256
+MAX_ENTRIES = 64  # the largest, an indicator with the map of Poland, is ~0.6 MB
 MAX_AGE = 300.0  # seconds
 
 _lock = threading.Lock()
