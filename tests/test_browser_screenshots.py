@@ -97,8 +97,9 @@ LONG = Path(__file__).resolve().parent.parent / "data" / "bdl" / "bdl_gminy_2010
 INDICATOR_SCREENS = {
     "indicator": ("/indicators/dochody_wlasne_na_mieszkanca?year=2019", "#summary-h"),
     "indicator-profile": ("/indicators/units/1204023?year=2019", None),
-    "indicator-similar": ("/indicators/groups/similar?anchor=1204023&year=2019&w-dochody_wlasne_na_mieszkanca=2"
-                          "&w-gestosc_zaludnienia=1&w-udzial_podatku_rolnego=1", None),
+    "indicator-similar": ("/indicators/groups/similar?anchor=1204023&year=2019"
+                          "&w-dochody_wlasne_na_mieszkanca=2&w-gestosc_zaludnienia=1"
+                          "&w-udzial_podatku_rolnego=1", None),
 }
 
 

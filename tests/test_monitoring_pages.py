@@ -245,11 +245,11 @@ def test_pages_read_in_english(small, browser):
 # --- the number of statements ---------------------------------------------------------------------
 
 PAGES = {
-    "indicator, all gminas": (PER_CAPITA, (8, 4)),
-    "indicator in a powiat": (f"{PER_CAPITA}?group=powiat-3018&map=30", (8, 4)),
-    "indicator in a population class": (f"{PER_CAPITA}?group=population-50000-100000", (8, 4)),
-    "indicator in a list": (f"{PER_CAPITA}?group=monitoring-cities", (9, 4)),
-    "indicator as CSV": (f"{PER_CAPITA}.csv?group=kind-rural", (7, 4)),
+    "indicator, all gminas": (PER_CAPITA, (8, 3)),
+    "indicator in a powiat": (f"{PER_CAPITA}?group=powiat-3018&map=30", (8, 3)),
+    "indicator in a population class": (f"{PER_CAPITA}?group=population-50000-100000", (8, 3)),
+    "indicator in a list": (f"{PER_CAPITA}?group=monitoring-cities", (9, 3)),
+    "indicator as CSV": (f"{PER_CAPITA}.csv?group=kind-rural", (7, 3)),
     "profile": ("/indicators/units/3018073", (8, 5)),
     "profile of a gmina in a list": ("/indicators/units/1261011", (9, 5)),
     "comparison": ("/indicators/compare?unit=3018073&unit=1204023&unit=1261011", (5, 5)),

@@ -69,6 +69,7 @@ class IndicatorPage:
     year: int | None
     group: UnitGroup
     choices: list[UnitGroup]
+    by_kind: dict[str, list[UnitGroup]]  # the choices by their kind's value
     rows: list[Ranked]  # the group's members, by TERYT code
     ordered: list[Ranked]  # the same by place, then code (the table's default order)
     aggregate: compute.Aggregate | None
@@ -95,19 +96,23 @@ class Computed(NamedTuple):
 def indicator_page(code: str, year: object = None, group_code: str | None = None,
                    region: str | None = None, locale: str = "pl", with_map: bool = True) -> IndicatorPage:
     """An indicator within a group in a year, with the map of Poland or of one voivodeship:
-    4 statements when its figures are cached (decision 0041), 8 (9 for a programme's group or
+    3 statements when its figures are cached (decision 0041), 8 (9 for a programme's group or
     a list) when they are computed, whatever the number of gminas."""
     indicators = readings.current_indicators()
     by_code = {v.indicator.code: v for v in indicators}
     version = by_code.get(code)
     if version is None:
         raise NotAvailable()
-    years = readings.years(version)
+    stamp = cache.stamp()
+    years = cache.cached(("years", stamp, version.id), lambda: readings.years(version))
     chosen_year = choose_year(years, year)
     choices = groups.listed(extra=group_code or groups.ALL)
     group = next((g for g in choices if g.code == (group_code or groups.ALL)), None)
     if group is None:
         raise NotAvailable()
+    by_kind: dict[str, list[UnitGroup]] = {}
+    for g in choices:
+        by_kind.setdefault(g.kind.value, []).append(g)
     regions = sorted(((g.definition["within"], g.name(locale)) for g in choices
                       if g.kind is GroupKind.ADMINISTRATIVE and len(g.definition["within"]) == 2),
                      key=lambda r: r[0])
@@ -119,10 +124,10 @@ def indicator_page(code: str, year: object = None, group_code: str | None = None
     if group.kind is GroupKind.PROGRAMME:  # its members follow the applications: not cached
         found = build()
     else:
-        found = cache.cached(("indicator", cache.stamp(), version.id, chosen_year, group.id, group.code,
+        found = cache.cached(("indicator", stamp, version.id, chosen_year, group.id, group.code,
                               json.dumps(group.definition, sort_keys=True), where, locale, with_map), build)
     return IndicatorPage(version=version, code=code, indicators=indicators, years=years,
-                         year=chosen_year, group=group, choices=choices, rows=found.rows,
+                         year=chosen_year, group=group, choices=choices, by_kind=by_kind, rows=found.rows,
                          ordered=found.ordered, aggregate=found.aggregate, histogram=found.histogram,
                          classes=found.classes, map=found.map, region=where, regions=regions,
                          fmt=charts.formatter(version.decimals, locale))
