@@ -79,6 +79,7 @@ class IndicatorPage:
     region: str  # PL or a voivodeship's code
     regions: list[tuple[str, str]]  # (code, name) of the voivodeships, for the map's choice
     fmt: charts.Formatter
+    key: tuple[object, ...] | None = None  # the figures' key in the cache (None: not cached)
 
 
 class Computed(NamedTuple):
@@ -121,16 +122,18 @@ def indicator_page(code: str, year: object = None, group_code: str | None = None
     def build() -> Computed:
         return _computed(version, by_code, chosen_year, group, where, locale, with_map)
 
+    key: tuple[object, ...] | None = None
     if group.kind is GroupKind.PROGRAMME:  # its members follow the applications: not cached
         found = build()
     else:
-        found = cache.cached(("indicator", stamp, version.id, chosen_year, group.id, group.code,
-                              json.dumps(group.definition, sort_keys=True), where, locale, with_map), build)
+        key = ("indicator", stamp, version.id, chosen_year, group.id, group.code,
+               json.dumps(group.definition, sort_keys=True), where, locale, with_map)
+        found = cache.cached(key, build)
     return IndicatorPage(version=version, code=code, indicators=indicators, years=years,
                          year=chosen_year, group=group, choices=choices, by_kind=by_kind, rows=found.rows,
                          ordered=found.ordered, aggregate=found.aggregate, histogram=found.histogram,
                          classes=found.classes, map=found.map, region=where, regions=regions,
-                         fmt=charts.formatter(version.decimals, locale))
+                         fmt=charts.formatter(version.decimals, locale), key=key)
 
 
 def _computed(version: IndicatorVersion, by_code: Mapping[str, IndicatorVersion], chosen_year: int | None,

@@ -4,14 +4,15 @@ comparison of up to ten gminas; each table also as CSV and XLSX (docs/decisions/
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from workflow.monitoring import distribution, groups, maps, profiles, readings, tables
+from workflow.monitoring import cache, distribution, groups, maps, profiles, readings, tables
 from workflow.monitoring.definitions import CREDIT
 from workflow.web import listing
 from workflow.web.l10n import gettext as _
@@ -65,6 +66,18 @@ def send(fmt: str, stem: str, sheets: list[tables.Table]) -> Response:
     return Response(tables.xlsx(sheets), mimetype=tables.MIMETYPES["xlsx"], headers=headers)
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _quoted(value: object, plus: bool = False) -> str:
+    """A part of an address (`plus`: of its query) as url_for writes it; codes and years are
+    plain, written as they are."""
+    text = str(value)
+    if _PLAIN.fullmatch(text):
+        return text
+    return quote_plus(text, safe="") if plus else quote(text, safe="")
+
+
 def links(endpoint: str, key: str) -> Callable[..., str]:
     """url_for(endpoint, key=value, **query) for the many links of a table: the address
     built once, then only joined (werkzeug's routing for each of the profile's 80 links was a
@@ -73,8 +86,8 @@ def links(endpoint: str, key: str) -> Callable[..., str]:
     head, _found, tail = url_for(endpoint, **{key: marker}).partition(marker)
 
     def link(value: object, **query: object) -> str:
-        asked = urlencode({k: v for k, v in query.items() if v is not None})
-        return f"{head}{quote(str(value), safe='')}{tail}" + (f"?{asked}" if asked else "")
+        asked = "&".join(f"{k}={_quoted(v, plus=True)}" for k, v in query.items() if v is not None)
+        return f"{head}{_quoted(value)}{tail}" + (f"?{asked}" if asked else "")
 
     return link
 
@@ -121,7 +134,15 @@ def indicator(code: str) -> str:
     params = listing.parse(request.args, TABLE)
     page = listing.paged_ordered(found.ordered, TABLE, params, keep=keep) \
         or listing.paged_rows(found.rows, TABLE, params, keep=keep)
-    return render_template("monitoring/indicator.html", p=found, page=page, PL=maps.PL, **common())
+    def figure(name: str, macro: Callable[..., str], *args: Any) -> str:
+        """A chart's markup (the map of 2,477 gminas, the histogram) as `macro(*args)` wrote
+        it, kept with the figures it draws (decision 0041): written once per version of the data."""
+        if found.key is None:
+            return macro(*args)
+        return cache.cached(("figure", name, found.key), lambda: macro(*args))
+
+    return render_template("monitoring/indicator.html", p=found, page=page, PL=maps.PL, figure=figure,
+                           **common())
 
 
 @bp.route("/<code>.<any(csv, xlsx):fmt>")
