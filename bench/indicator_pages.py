@@ -8,14 +8,17 @@ Loads the 2,477 gminas with their boundaries, the definitions, the 416,370 value
 data/bdl/bdl_gminy_2010-2019_long_compact.csv and the system's groups, then measures:
 
 - most similar: `similar.compute` with 6 weighted indicators over every gmina, for 20 anchors
-  spread over the register, REPEATS times each: reading (3 statements) and computing; and the
-  pure part alone (`similar.nearest` on the points already read);
-- pages: `gunicorn -w 1 wsgi:app` serving the database; each page REPEATS times after a
-  warm-up (PAGE_REPEATS), wall time and the worker's CPU time (from /proc, steadier on a shared machine),
+  spread over the register, REPEATS times each: reading (2 statements when the points are cached,
+  decision 0041) and computing; the pure part alone (`similar.nearest` on the points already
+  read); and the first search after a load of data (nothing cached);
+- pages: `gunicorn -w 1 wsgi:app` serving the database; each page PAGE_REPEATS times after a
+  warm-up, wall time and the worker's CPU time (from /proc, steadier on a shared machine),
   against the static floor (GET /static/style.css from the same gunicorn): the
   indicator page over all gminas with its map, the indicator in one voivodeship, a gmina's
   profile, ten gminas compared, a group's page, the most similar page; with each page's SQL
-  statements (counted in-process), its size and its size compressed (gzip -6).
+  statements (counted in-process), its size and its size compressed (gzip -6); then the
+  indicator page and the profile as the first request after a load of data (a new
+  value_source row before each: nothing cached), with the statements of that request.
 
 Figures only: nothing passes or fails.
 """
