@@ -9,10 +9,11 @@ newest load of values, of indicator definitions, of groups, and the number of un
 result made under another version is never used. So every worker (and every machine) answers
 what the database holds, as without the cache: the cache is a copy, never a state.
 
-Bounded: at most MAX_ENTRIES results per process (least recently used dropped first), and
-none older than MAX_AGE seconds (which covers what the version does not see: a unit's name or
-boundary corrected in place by `flask units load`). Programmes' groups are never cached here:
-their members follow the applications, which the version does not see.
+Bounded: results weigh about 100 KB a unit (`weight`), at most MAX_WEIGHT units per process
+(least recently used dropped first: ~50 MB), and none is older than MAX_AGE seconds (which
+covers what the version does not see: a unit's name or boundary corrected in place by
+`flask units load`). Programmes' groups are never cached here: their members follow the
+applications, which the version does not see.
 """
 
 from __future__ import annotations
@@ -30,11 +31,12 @@ from workflow.models import IndicatorVersion, TerritorialUnit, UnitGroup, ValueS
 
 T = TypeVar("T")
 
-MAX_ENTRIES = 64  # the largest, an indicator with the map of Poland, is ~0.6 MB
+MAX_WEIGHT = 500  # units of about 100 KB
 MAX_AGE = 300.0  # seconds
 
 _lock = threading.Lock()
-_entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+_entries: OrderedDict[Hashable, tuple[float, Any, int]] = OrderedDict()
+_weight = 0
 
 
 def stamp() -> tuple[Any, ...]:
@@ -47,24 +49,43 @@ def stamp() -> tuple[Any, ...]:
     return (db.engine.url.render_as_string(hide_password=True), *row)
 
 
-def cached(key: Hashable, build: Callable[[], T]) -> T:
-    """The result for `key` (which must include stamp()) if made less than MAX_AGE ago, else
-    `build()`, kept. Results are shared between requests: never change one."""
-    now = time.monotonic()
+def peek(key: Hashable) -> Any | None:
+    """The result kept for `key` (which must include stamp()) if made less than MAX_AGE ago,
+    else None. Results are shared between requests: never change one."""
     with _lock:
         found = _entries.get(key)
-        if found is not None and now - found[0] < MAX_AGE:
-            _entries.move_to_end(key)
-            return found[1]  # type: ignore[no-any-return]
-    value = build()
-    with _lock:
-        _entries[key] = (now, value)
+        if found is None or time.monotonic() - found[0] >= MAX_AGE:
+            return None
         _entries.move_to_end(key)
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
+        return found[1]
+
+
+def put(key: Hashable, value: Any, weight: int = 1) -> None:
+    """Keep `value` for `key`; `weight` in units of about 100 KB."""
+    global _weight
+    with _lock:
+        old = _entries.pop(key, None)
+        if old is not None:
+            _weight -= old[2]
+        _entries[key] = (time.monotonic(), value, weight)
+        _weight += weight
+        while _weight > MAX_WEIGHT and len(_entries) > 1:
+            _key, (_t, _v, dropped) = _entries.popitem(last=False)
+            _weight -= dropped
+
+
+def cached(key: Hashable, build: Callable[[], T], weigh: Callable[[T], int] | None = None) -> T:
+    """peek(key), else `build()`, kept (weighing `weigh(result)`, 1 if not given)."""
+    found = peek(key)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    value = build()
+    put(key, value, weigh(value) if weigh else 1)
     return value
 
 
 def clear() -> None:
+    global _weight
     with _lock:
         _entries.clear()
+        _weight = 0

@@ -128,7 +128,7 @@ def indicator_page(code: str, year: object = None, group_code: str | None = None
     else:
         key = ("indicator", stamp, version.id, chosen_year, group.id, group.code,
                json.dumps(group.definition, sort_keys=True), where, locale, with_map)
-        found = cache.cached(key, build)
+        found = cache.cached(key, build, lambda c: 1 + (len(c.map.shapes) // 100_000 if c.map else 0))
     return IndicatorPage(version=version, code=code, indicators=indicators, years=years,
                          year=chosen_year, group=group, choices=choices, by_kind=by_kind, rows=found.rows,
                          ordered=found.ordered, aggregate=found.aggregate, histogram=found.histogram,

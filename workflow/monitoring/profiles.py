@@ -135,7 +135,8 @@ def unit_profile(code: str, year: object = None, locale: str = "pl") -> Profile:
     table = None
     if chosen is not None:
         table = cache.cached(("year", cache.stamp(), chosen, tuple(v.id for v in indicators)),
-                             lambda: year_table(indicators, formulas, chosen))
+                             lambda: year_table(indicators, formulas, chosen),
+                             lambda t: 1 + sum(len(d) for d in t.data.values()) // 1000)
         missing = [g for g in candidates
                    if g.kind is GroupKind.PROGRAMME or YearTable.group_key(g) not in table.members]
         if missing:

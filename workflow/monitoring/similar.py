@@ -149,8 +149,7 @@ def check(definition: Definition, known: Mapping[str, Mapping[int, IndicatorVers
 
 
 class Points(NamedTuple):
-    """Every gmina with a value of each of some indicators in a year (cached per data version,
-    decision 0041: the search is repeated with other anchors and weights)."""
+    """Every gmina with a value of each of some indicators in a year."""
 
     units: dict[int, readings.Gmina]
     ids: dict[str, int]  # the variables' ids
@@ -159,21 +158,38 @@ class Points(NamedTuple):
 
 
 def _points(versions: Sequence[IndicatorVersion], year: int) -> Points:
-    """The gminas, the variables' ids, the values: 3 statements."""
-    formulas = [readings.formula(v) for v in versions]
+    """The gminas and the variables' ids (2 statements), and each indicator's values in the
+    year: kept per indicator version and data version (decision 0041), so that a search with
+    other anchors, weights or indicators reads only the indicators not read yet (1 statement)."""
+    stamp = cache.stamp()
+    units, ids, id_of = cache.cached(("gminas", stamp), _gminas)
+    columns: dict[int, dict[str, float]] = {}
+    missing = []
+    for v in versions:
+        found = cache.peek(("similar-column", stamp, v.id, year))
+        if found is None:
+            missing.append(v)
+        else:
+            columns[v.id] = found
+    if missing:
+        formulas = [readings.formula(v) for v in missing]
+        data = readings.values(formulas, [year], ids=ids)
+        for v, f in zip(missing, formulas, strict=True):
+            evaluate = f.evaluator(year)
+            column = {units[uid].code: value for uid, d in data.items()
+                      if uid in units and (value := evaluate(d)) is not None}
+            cache.put(("similar-column", stamp, v.id, year), column)
+            columns[v.id] = column
+    chosen = [columns[v.id] for v in versions]
+    first, rest = chosen[0], chosen[1:]
+    points = {code: [value, *(c[code] for c in rest)] for code, value in first.items()
+              if all(code in c for c in rest)}
+    return Points(units, ids, points, id_of)
+
+
+def _gminas() -> tuple[dict[int, readings.Gmina], dict[str, int], dict[str, int]]:
     units = readings.gminas()
-    ids = readings.variable_ids()
-    data = readings.values(formulas, [year], ids=ids)
-    evaluators = [f.evaluator(year) for f in formulas]
-    points: dict[str, list[float]] = {}
-    for unit_id, unit_data in data.items():
-        unit = units.get(unit_id)
-        if unit is None:
-            continue
-        row = [value(unit_data) for value in evaluators]
-        if None not in row:
-            points[unit.code] = row  # type: ignore[assignment]
-    return Points(units, ids, points, {u.code: u.id for u in units.values()})
+    return units, readings.variable_ids(), {u.code: u.id for u in units.values()}
 
 
 @readings.no_cycle_collection
@@ -184,8 +200,7 @@ def compute(definition: Definition) -> Result:
     known = versions_of([c.indicator for c in definition.criteria])
     definition = check(definition, known)
     chosen = [known[c.indicator][c.version or 0] for c in definition.criteria]
-    table = cache.cached(("similar", cache.stamp(), tuple(v.id for v in chosen), definition.year),
-                         lambda: _points(chosen, definition.year))
+    table = _points(chosen, definition.year)
     units, ids = table.units, table.ids
     anchor = table.id_of.get(definition.anchor)
     if anchor is None:

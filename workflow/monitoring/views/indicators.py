@@ -139,7 +139,8 @@ def indicator(code: str) -> str:
         it, kept with the figures it draws (decision 0041): written once per version of the data."""
         if found.key is None:
             return macro(*args)
-        return cache.cached(("figure", name, found.key), lambda: macro(*args))
+        return cache.cached(("figure", name, found.key), lambda: macro(*args),
+                            lambda markup: 1 + len(markup) // 100_000)
 
     return render_template("monitoring/indicator.html", p=found, page=page, PL=maps.PL, figure=figure,
                            **common())
