@@ -99,7 +99,7 @@ INDICATOR_SCREENS = {
     "indicator-profile": ("/indicators/units/1204023?year=2019", None),
     "indicator-similar": ("/indicators/groups/similar?anchor=1204023&year=2019"
                           "&w-dochody_wlasne_na_mieszkanca=2&w-gestosc_zaludnienia=1"
-                          "&w-udzial_podatku_rolnego=1", None),
+                          "&w-udzial_podatku_rolnego=1", "#result-h"),
 }
 
 
@@ -133,9 +133,8 @@ def test_screens_of_the_indicator_base(chromium, request, name, lang):
         assert response.status == 200
         assert page.locator("main h1").is_visible()
         assert not page.server_errors and not page.dialogs.seen
-        if scroll_to:
-            page.locator(scroll_to).scroll_into_view_if_needed()
-            page.evaluate(f"document.querySelector('{scroll_to}').scrollIntoView()")
+        if scroll_to:  # the figures under the form
+            page.locator(scroll_to).evaluate("heading => heading.scrollIntoView()")
         OUT.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(OUT / f"{name}-{lang}.png"))
     finally:
