@@ -78,7 +78,7 @@ class YearTable:
         self.units = units
         self.data = data
         self.values = values  # indicator version id -> unit id -> value
-        self.members: dict[tuple[int, str, str], list[int]] = {}
+        self.members: dict[tuple[int, str, str], tuple[list[int], frozenset[int]]] = {}
         self.ordered: dict[tuple[int, int, str], list[float]] = {}
 
     @staticmethod
@@ -132,22 +132,25 @@ def unit_profile(code: str, year: object = None, locale: str = "pl") -> Profile:
     chosen = choose_year(years, year)
     candidates = groups.containing(unit)
     members: dict[int, list[int]] = {}
+    mine: list[UnitGroup] = []
     table = None
     if chosen is not None:
         table = cache.cached(("year", cache.stamp(), chosen, tuple(v.id for v in indicators)),
                              lambda: year_table(indicators, formulas, chosen),
                              lambda t: 1 + sum(len(d) for d in t.data.values()) // 1000)
-        missing = [g for g in candidates
-                   if g.kind is GroupKind.PROGRAMME or YearTable.group_key(g) not in table.members]
+        keys = {g.id: YearTable.group_key(g) for g in candidates}
+        missing = [g for g in candidates if g.kind is GroupKind.PROGRAMME or keys[g.id] not in table.members]
         if missing:
             members.update(groups.members(missing, chosen, table.units, table.data, by_code))
             for g in missing:
                 if g.kind is not GroupKind.PROGRAMME:
-                    table.members[YearTable.group_key(g)] = members[g.id]
+                    table.members[keys[g.id]] = (members[g.id], frozenset(members[g.id]))
         for g in candidates:
             if g.id not in members:
-                members[g.id] = table.members[YearTable.group_key(g)]
-    mine = [g for g in candidates if unit.id in set(members.get(g.id, ()))]
+                members[g.id] = table.members[keys[g.id]][0]
+            if unit.id in (table.members[keys[g.id]][1] if keys[g.id] in table.members
+                           else set(members[g.id])):
+                mine.append(g)
     rows = []
     for n, (version, _f) in enumerate(zip(indicators, formulas, strict=True)):
         series = [(y, computed[y][n]) for y in sorted(years) if computed[y][n] is not None]
