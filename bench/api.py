@@ -92,6 +92,7 @@ REQUESTS.update({
     "indicator page, all gminas + map, first after a load": "first:" + PAGE,
     "indicator page, all gminas + map, cached": PAGE,
 })
+CONTROLS = ("units (all 2,873)", "groups (400)", "OpenAPI document")
 REAL_ONLY = {"slice of a synthetic indicator, 1 year (JSON)": "/api/v1/values?indicator=syn_001&year=2019"}
 
 
@@ -204,6 +205,13 @@ def report(label: str, r: dict[str, object]) -> None:
               f"made in {grown['seconds']:.0f} s")  # type: ignore[index]
         header += f" {'real size':>10} {'SQL':>4} {'ratio':>6}"
     print(header)
+    factor = None
+    if real:
+        # Requests whose work does not grow with the values (the units, the groups, the OpenAPI
+        # document): their ratio is the machine's load changing between the two measurements,
+        # by which the last column divides every ratio.
+        factor = statistics.median(real[n]["median"] / bdl[n]["median"] for n in CONTROLS)
+        header += f" {'÷ load':>7}"
     for name in {**REQUESTS, **(REAL_ONLY if real else {})}:
         m = bdl.get(name) or bdl[next(iter(REQUESTS))]  # a synthetic slice beside the BDL slice
         line = f"  {name:52} "
@@ -212,7 +220,11 @@ def report(label: str, r: dict[str, object]) -> None:
             n = real[name]
             ratio = f"{n['median'] / m['median']:5.2f}x"
             line += f" {n['median']:8.1f}ms {n['statements']:4d} {ratio:>6}"
+            line += f" {n['median'] / m['median'] / factor:6.2f}x" if factor else ""
         print(line)
+    if factor:
+        print(f"  (÷ load: each ratio divided by {factor:.2f}, the median ratio of the requests whose "
+              f"work does not depend on the number of values: {', '.join(CONTROLS)})")
 
 
 def main() -> None:
