@@ -18,6 +18,7 @@ applications, which the version does not see.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import OrderedDict
@@ -41,12 +42,18 @@ _weight = 0
 
 def stamp() -> tuple[Any, ...]:
     """The data's version: one statement."""
-    row = db.session.execute(sa.select(
+    row = db.session.execute(_stamp_query()).one()
+    return (db.engine.url.render_as_string(hide_password=True), *row)
+
+
+@functools.cache
+def _stamp_query() -> sa.Select[Any]:
+    """stamp()'s statement, built once (it is read on every page of the indicator base)."""
+    return sa.select(
         sa.select(sa.func.max(ValueSource.id)).scalar_subquery(),
         sa.select(sa.func.max(IndicatorVersion.id)).scalar_subquery(),
         sa.select(sa.func.max(UnitGroup.id)).scalar_subquery(),
-        sa.select(sa.func.count()).select_from(TerritorialUnit).scalar_subquery())).one()
-    return (db.engine.url.render_as_string(hide_password=True), *row)
+        sa.select(sa.func.count()).select_from(TerritorialUnit).scalar_subquery())
 
 
 def peek(key: Hashable) -> Any | None:

@@ -6,6 +6,7 @@ fixed number of statements (docs/decisions/0032). Reused by the open API.
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,9 +34,16 @@ def unit_series(unit_id: int, formulas: Sequence[compute.Formula]) -> dict[tuple
     """Every value of the formulas' variables for one unit, all years (one statement)."""
     codes = sorted({v for f in formulas for v in f.variables})
     return {(code, year): value for code, year, value in db.session.execute(
-        sa.select(Variable.code, VariableValue.year, VariableValue.value)
-        .join(Variable, Variable.id == VariableValue.variable_id)
-        .where(VariableValue.unit_id == unit_id, Variable.code.in_(codes)))}
+        _series_query(), {"unit": unit_id, "codes": codes})}
+
+
+@functools.cache
+def _series_query() -> sa.Select[tuple[str, int, float]]:
+    """unit_series()' statement, built once (every profile reads it)."""
+    return (sa.select(Variable.code, VariableValue.year, VariableValue.value)
+            .join(Variable, Variable.id == VariableValue.variable_id)
+            .where(VariableValue.unit_id == sa.bindparam("unit"),
+                   Variable.code.in_(sa.bindparam("codes", expanding=True))))
 
 
 @dataclass(frozen=True)
