@@ -31,7 +31,7 @@ from factories.results import scored_world
 from flask import Flask
 from support import Browser, app_for_tests, empty_tables
 from support.celery_worker import LEASE_S, SHARED_REDIS, Worker
-from support.migrations import alembic_config
+from support.migrations import alembic_config, copy_database
 from support.redis_server import PrivateRedis, redis_server_path
 from support.skips import IN_CI, postgres_or_skip, redis_or_skip
 from support.smtp import SmtpCapture
@@ -206,9 +206,24 @@ def empty_url(tmp_path: FsPath) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
 
 
+@pytest.fixture(scope="session")
+def _migrated_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database migrated by `alembic upgrade head` once per run, copied by `migrated`."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        for url in postgres_or_skip(base, "sciezka_migrated"):
+            command.upgrade(alembic_config(url), "head")
+            yield url
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('migrated') / 'migrated.sqlite3'}"
+        command.upgrade(alembic_config(url), "head")
+        yield url
+
+
 @pytest.fixture
-def migrated(empty_url: str) -> Iterator[sa.Engine]:
-    command.upgrade(alembic_config(empty_url), "head")
+def migrated(empty_url: str, _migrated_once: str) -> Iterator[sa.Engine]:
+    """`empty_url`'s database, migrated to head (a copy of the run's migrated database)."""
+    copy_database(_migrated_once, empty_url)
     engine = sa.create_engine(empty_url, poolclass=sa.pool.NullPool)
     yield engine
     engine.dispose()

@@ -52,6 +52,7 @@ PUBLIC = {"auth.login", "auth.home", "reports.public", "results.public", "result
           *(endpoint for endpoint in ENTRIES if endpoint.startswith(("api_v1.", "api_reference."))),
           "indicators.index", "indicators.units", "indicators.indicator", "indicators.indicator_download",
           "indicators.unit", "indicators.unit_download", "indicators.compare", "indicators.compare_download",
+          "indicators.value",
           "groups.index", "groups.group", "groups.download", "groups.similar_page",
           *(KEPT_PREFIX + old for old, endpoint in KEPT.items() if endpoint == "calendar.feed")}
 # Sent last: they change the session of the browser that sends them.

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
-from support.browser import PHONE, WCAG, Live, new_page, no_horizontal_overflow, set_language
+from support.browser import PHONE, WCAG, Live, log_in, new_page, no_horizontal_overflow, set_language
 
 from workflow.monitoring import definitions, groups, importer, units
 
@@ -27,6 +27,7 @@ POPULATION = Path(__file__).resolve().parent.parent / "data" / "bdl" / \
 INDICATOR = "/indicators/ludnosc?year=2019"
 PROFILE = "/indicators/units/1204023?year=2019"
 COMPARISON = "/indicators/compare?unit=1204023&unit=1261011&unit=3217011&year=2019"
+VALUE = "/indicators/units/1204023/ludnosc/2019"  # where a value came from (decision 0039)
 DRAW = """async () => {
   const map = document.querySelector('svg.map');
   const started = performance.now();
@@ -75,7 +76,7 @@ def test_the_pages_pass_axe_and_fit_a_phone(chromium, base, lang):
         set_language(page, lang)
         problems = []
         for url in (INDICATOR, PROFILE, COMPARISON, "/indicators/groups/powiat-1204",
-                    "/indicators/groups/similar?anchor=1204023&year=2019&w-ludnosc=1"):
+                    "/indicators/groups/similar?anchor=1204023&year=2019&w-ludnosc=1", VALUE):
             problems += violations(page, url)
             page.set_viewport_size(PHONE)
             scroll, width = no_horizontal_overflow(page)
@@ -104,3 +105,54 @@ def test_the_map_draws_every_gmina_and_the_table_under_it_holds_the_same_data(ch
         assert "Dąbrowa Tarnowska" in page.locator("#values-results tbody").inner_text()
     finally:
         page.context.close()
+
+
+def test_a_towns_diagnosis_profile_and_the_monitoring_page_pass_axe(chromium, base):
+    """Issue 16 item 6 (docs/decisions/0040): an RL-2020 town of the demo opens its diagnosis
+    with its gmina against its groups on the real register and the BDL population file; the page
+    and the coordinator's monitoring page pass axe and fit a phone. Times the diagnosis page."""
+    import time
+
+    import sqlalchemy as sa
+
+    from workflow.extensions import db
+    from workflow.models import ApplicantMember, Municipality, Path, Programme, User
+
+    def find() -> tuple[str, int]:
+        row = db.session.execute(
+            sa.select(User.email, Path.id).join(Path, Path.applicant_id == User.applicant_id)
+            .join(Programme, Programme.id == Path.programme_id)
+            .join(ApplicantMember, ApplicantMember.applicant_id == Path.applicant_id)
+            .join(Municipality, Municipality.id == ApplicantMember.municipality_id)
+            .where(Programme.code == "RL-2020", User.role == "town", Municipality.teryt.is_not(None),
+                   User.active.is_(True))
+            .order_by(User.id).limit(1)).one()
+        return row[0], row[1]
+
+    email, path_id = base.query(find)
+    url = f"/paths/{path_id}/diagnosis"
+    problems: list[str] = []
+    for who, address in ((email, url), ("coordinator@demo.sciezka.pl", "/coordinator/monitoring/projects")):
+        page = new_page(chromium, base)
+        try:
+            log_in(page, who)
+            problems += violations(page, address)
+            if address == url:
+                assert "Mediana grupy" in page.locator("main").inner_text()
+                for name, timed in (("diagnosis page", url), ("public profile", PROFILE)):
+                    times = []
+                    for _ in range(5):
+                        started = time.perf_counter()
+                        assert page.request.get(timed).ok
+                        times.append((time.perf_counter() - started) * 1000)
+                    times.sort()
+                    print(f"\n{name} on the whole register: median {times[2]:.0f} ms of 5 "
+                          f"({', '.join(f'{t:.0f}' for t in times)})")
+            page.set_viewport_size(PHONE)
+            scroll, width = no_horizontal_overflow(page)
+            if scroll > width:
+                problems.append(f"{address}: {scroll} px wide on a {width} px phone screen")
+            assert not page.server_errors
+        finally:
+            page.context.close()
+    assert not problems, "\n" + "\n".join(problems)

@@ -4,11 +4,16 @@ town move in the overview."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
+import sqlalchemy as sa
 from factories.path import PDF
 from support import Browser, version_on
+
+from workflow.extensions import db
+from workflow.models import StageDeadline
 
 pytestmark = pytest.mark.slow  # the demo is seeded (seconds)
 
@@ -19,6 +24,13 @@ def stage_count(html: str, stage_label: str) -> int:
 
 
 def test_town01_diagnosis_from_upload_to_sign_off(app, demo_db, ctx):
+    # The demo is seeded as of 2026-11-28 (its diagnosis deadline is 14 days later); the
+    # journey runs on whatever day the suite runs, so the deadline is moved past today, as
+    # the coordinator would extend it.
+    later = datetime.now(UTC) + timedelta(days=14)
+    for deadline in db.session.scalars(sa.select(StageDeadline)):
+        deadline.due_at = max(deadline.due_at.astimezone(UTC), later)
+    db.session.commit()
 
     coordinator = Browser(app)
     assert coordinator.login("coordinator@demo.sciezka.pl", "demo").status_code == 302

@@ -245,14 +245,15 @@ def test_pages_read_in_english(small, browser):
 # --- the number of statements ---------------------------------------------------------------------
 
 PAGES = {
-    "indicator, all gminas": (PER_CAPITA, (8, 3)),
-    "indicator in a powiat": (f"{PER_CAPITA}?group=powiat-3018&map=30", (8, 3)),
-    "indicator in a population class": (f"{PER_CAPITA}?group=population-50000-100000", (8, 3)),
-    "indicator in a list": (f"{PER_CAPITA}?group=monitoring-cities", (9, 3)),
+    # (computed, cached): + the revision notes and comments (one, never cached, decision 0039)
+    "indicator, all gminas": (PER_CAPITA, (9, 4)),
+    "indicator in a powiat": (f"{PER_CAPITA}?group=powiat-3018&map=30", (9, 4)),
+    "indicator in a population class": (f"{PER_CAPITA}?group=population-50000-100000", (9, 4)),
+    "indicator in a list": (f"{PER_CAPITA}?group=monitoring-cities", (10, 4)),
     "indicator as CSV": (f"{PER_CAPITA}.csv?group=kind-rural", (7, 3)),
-    "profile": ("/indicators/units/3018073", (8, 5)),
-    "profile of a gmina in a list": ("/indicators/units/1261011", (9, 5)),
-    "comparison": ("/indicators/compare?unit=3018073&unit=1204023&unit=1261011", (5, 5)),
+    "profile": ("/indicators/units/3018073", (9, 6)),
+    "profile of a gmina in a list": ("/indicators/units/1261011", (10, 6)),
+    "comparison": ("/indicators/compare?unit=3018073&unit=1204023&unit=1261011", (6, 6)),
     "group": ("/indicators/groups/voivodeship-30", (6, 6)),
     "group, population class": ("/indicators/groups/population-5000-10000", (7, 7)),
     "groups": ("/indicators/groups/", (3, 3)),

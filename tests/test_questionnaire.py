@@ -11,8 +11,12 @@ from workflow.extensions import db
 from workflow.models import (
     AnswerReview,
     MonitoringArea,
+    Questionnaire,
+    QuestionnaireAnswer,
     QuestionnaireStatus,
     SourceKind,
+    UnitGroup,
+    UnitGroupMember,
     ValueRevision,
     ValueSource,
     ValueStatus,
@@ -112,6 +116,35 @@ def test_an_implausible_value_is_submitted_only_with_a_comment(rnd):
     assert q.answers[0].comment == "Nowa biblioteka główna." and q.answers[0].warnings[0]["kind"] == "group"
     refused = qn.save(q, questions, entries(questions, *typed), rnd.cities[0], submit=False)
     assert refused.general and q.answers[0].value == 900000.0
+
+
+def test_the_group_is_the_city_s_peer_group_from_unit_group(rnd):
+    """Cities outside the city's saved peer group are not its group, however many submitted;
+    a peer's value already in the base counts without a questionnaire (decision 0039)."""
+    questions = submitted_round(rnd)
+    group = db.session.scalar(sa.select(UnitGroup).where(UnitGroup.code == "test-round"))
+    db.session.execute(sa.delete(UnitGroupMember).where(
+        UnitGroupMember.group_id == group.id, UnitGroupMember.unit_id.in_([u.id for u in rnd.units[3:]])))
+    db.session.commit()
+    q = qn.open_for(rnd.units[0].id, 2024, CULTURE)
+    assert sorted(qn.peer_values(q)[questions[0].variable_id]) == [102000.0, 103000.0]  # cities 2 and 3
+    out = qn.save(q, questions, entries(questions, "900000", "20500", "1025000"), rnd.cities[0], submit=False)
+    assert out.warnings[questions[0].variable_id] == []  # two peers: too few to compare
+
+    # Peers 4 and 5 back in the group, with values in the base (no questionnaire): compared again.
+    source = ValueSource(kind=SourceKind.FILE, name="earlier.csv")
+    db.session.add(source)
+    db.session.flush()
+    for n, unit in enumerate(rnd.units[3:5]):
+        db.session.add(UnitGroupMember(group_id=group.id, unit_id=unit.id, position=10 + n))
+        db.session.execute(sa.delete(QuestionnaireAnswer).where(QuestionnaireAnswer.questionnaire_id.in_(
+            sa.select(Questionnaire.id).where(Questionnaire.unit_id == unit.id))))
+        db.session.add(VariableValue(variable_id=questions[0].variable_id, year=2024, unit_id=unit.id,
+                                     value=104000.0 + n, status=ValueStatus.FINAL, source_id=source.id))
+    db.session.commit()
+    assert sorted(qn.peer_values(q)[questions[0].variable_id]) == [102000.0, 103000.0, 104000.0, 104001.0]
+    out = qn.save(q, questions, entries(questions, "900000", "20500", "1025000"), rnd.cities[0], submit=False)
+    assert [w["kind"] for w in out.warnings[questions[0].variable_id]] == ["group"]
 
 
 def test_a_change_from_the_previous_year_is_a_warning(rnd):
@@ -254,7 +287,7 @@ def test_a_correction_after_publication_keeps_the_old_value_who_when_and_why(rnd
     assert (current.value, current.status, current.revision) == (105000.0, ValueStatus.CORRECTED, 2)
     old = db.session.scalar(sa.select(ValueRevision))
     assert (old.value, old.status, old.revision) == (104000.0, ValueStatus.FINAL, 1)
-    notes = qn.revision_notes([rnd.units[0].id], [i.variable_id for i in questions], 2024)
+    notes = qn.revision_notes([rnd.units[0].id], questions, 2024)
     note = notes[(rnd.units[0].id, questions[0].variable_id)]
     why = "Biblioteka przysłała poprawione sprawozdanie K-03."
     assert (note.previous, note.note, note.by) == (104000.0, why, "analityk")

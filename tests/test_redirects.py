@@ -65,7 +65,7 @@ EXAMPLES: list[tuple[str, str, str]] = [
 # Every word of every address the app serves (what a new address may use without a review
 # of its language); the old addresses of redirects.py aside.
 ENGLISH = set("""
-questionnaires answers review publish correct
+questionnaires answers review publish correct value comments hide
 360giving accessibility account activate advisor advisors amount announce appeal appeals applicants
 applications approve assignments audit auto calendar compare consultations coordinator create
 criteria csv deactivate deadlines decide declaration delete diagram documents edit evaluation
@@ -81,6 +81,7 @@ approval partnerships records
 document comments answer close report projects tasks feasibility key
 api v1 units variables indicators versions values groups aggregates openapi docs
 groups indicators similar units
+diagnosis monitoring
 """.split())
 
 

@@ -22,6 +22,7 @@ from workflow.advice import assignment, profiles
 from workflow.advice import consultations as log
 from workflow.api import http as api_http
 from workflow.consultation import operations as consultations
+from workflow.diagnosis import progress
 from workflow.evaluation import criteria, sheets
 from workflow.messaging.notifications import TemplateError
 from workflow.monitoring import distribution
@@ -183,6 +184,7 @@ EXAMPLES: dict[type[Refused], Callable[[], Refused]] = {
         [fill(consultations.UNANSWERED, count=2)]),
     consultations.ConsultationNotFound: lambda: consultations.ConsultationNotFound(7),
     projects.ProjectRefused: lambda: projects.ProjectRefused([projects.STALE], stale=True),
+    progress.ResultRefused: lambda: progress.ResultRefused([progress.TARGET_AFTER]),
     projects.ProjectNotFound: lambda: projects.ProjectNotFound(7),
     api_http.BadQuery: lambda: api_http.refuse("version", _l("Wersję definicji można podać tylko z jednym "
                                                              "wskaźnikiem.")),

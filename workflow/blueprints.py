@@ -15,6 +15,7 @@ from workflow.api.views import v1 as api_v1
 from workflow.audit.views import audit
 from workflow.consultation.views import public as public_consultation
 from workflow.consultation.views import team as consultation_team
+from workflow.diagnosis.views import diagnosis
 from workflow.evaluation.views import criteria, evaluation, evaluator
 from workflow.exports.views import exports
 from workflow.messaging.views import inbox, message_templates
@@ -37,6 +38,6 @@ def register_blueprints(app: Flask) -> None:
                    reports, criteria, evaluation, ranking, results, inbox, message_templates,
                    calendar, exports, health, help, audit, users, two_factor, privacy, invitations,
                    programme_settings, partnership, public_consultation, consultation_team, projects,
-                   api_v1, api_reference, indicators, indicator_groups, questionnaire):
+                   api_v1, api_reference, indicators, indicator_groups, questionnaire, diagnosis):
         app.register_blueprint(module.bp)
     register_redirects(app)  # the old addresses, once the rules they lead to exist

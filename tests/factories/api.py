@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workflow.monitoring import definitions, importer, units
+from workflow.monitoring import definitions, groups, importer, units
 
 ROOT = Path(__file__).resolve().parents[2]
 REGISTER = ROOT / "data" / "teryt" / "TERC_Urzedowy_2024-01-01.csv"
@@ -53,9 +53,11 @@ def values_subset(path: Path, powiats: tuple[str, ...], folder: Path) -> Path:
 
 
 def build_base(folder: Path, powiats: tuple[str, ...] = SMALL) -> None:
-    """Units, definitions and values of `powiats` (about a second on SQLite); commits."""
+    """Units, definitions and values of `powiats` (about a second on SQLite), and the system's
+    peer groups; commits."""
     units.load(register_subset(powiats, folder), with_boundaries=False)
     definitions.load()
     for path in (REVENUES, POPULATION):
         importer.import_file(values_subset(path, powiats, folder))
     importer.import_file(values_subset(AREA, powiats, folder), variable="powierzchnia_km2")
+    groups.ensure_standard()  # the API's groups are the saved ones (decision 0039)

@@ -214,6 +214,7 @@ def _newer_objects(world: World, out: AuthzWorld) -> None:
     out.put("group_code", "powiat-3018", "powiat-3217")
     out.put("group_id", "voivodeship-30")  # the open API's name of a group
     _questionnaires(world, out)
+    _result_indicators(out)
 
 
 def _consultations_and_projects(world: World, out: AuthzWorld) -> None:
@@ -243,6 +244,20 @@ def _consultations_and_projects(world: World, out: AuthzWorld) -> None:
     out.put("comment_number", 1)
     out.put("project", made[0][0], made[1][0])
     out.put("task", made[0][1], made[1][1])
+
+
+def _result_indicators(out: AuthzWorld) -> None:
+    """Each town's project names a result indicator of the base (docs/decisions/0040)."""
+    from workflow.models import Indicator, ProjectResultIndicator
+
+    code = out.ids["indicator_code"]["a"]
+    indicator = db.session.scalar(sa.select(Indicator.id).where(Indicator.code == code))
+    made = [ProjectResultIndicator(project_id=out.ids["project"][k], indicator_id=indicator,
+                                   baseline_year=2018, baseline_value=1000.0, target_year=2025,
+                                   target_value=1200.0) for k in ("a", "b")]
+    db.session.add_all(made)
+    db.session.commit()
+    out.put("result_indicator", made[0].id, made[1].id)
 
 
 def _failed_copy(notification_id: int) -> int:
@@ -285,3 +300,17 @@ def _questionnaires(world: World, out: AuthzWorld) -> None:
     db.session.commit()
     out.put("questionnaire", *made)
     out.put("questionnaire_variable", questions[0].variable_id)
+    # Each city's comment on a value of its own (decision 0039).
+    from workflow.models import Indicator, ValueComment
+
+    indicator_id = db.session.scalar(sa.select(Indicator.id)
+                                     .where(Indicator.code == "dochody_wlasne_na_mieszkanca"))
+    cities = ("3017013", "3217011")
+    unit_ids = dict(db.session.execute(sa.select(TerritorialUnit.code, TerritorialUnit.id)
+                                       .where(TerritorialUnit.code.in_(cities))).all())
+    comments = [ValueComment(unit_id=unit_ids[c], indicator_id=indicator_id, year=2019,
+                             body=f"Komentarz miasta {c}") for c in cities]
+    db.session.add_all(comments)
+    db.session.commit()
+    out.put("city_unit_code", *cities)
+    out.put("value_comment", *(c.id for c in comments))

@@ -11,8 +11,11 @@ from workflow.extensions import db
 from workflow.models import (
     Applicant,
     ApplicantMember,
+    GroupKind,
     Municipality,
     TerritorialUnit,
+    UnitGroup,
+    UnitGroupMember,
     UnitKind,
     UnitLevel,
     User,
@@ -48,5 +51,14 @@ def build_round(n: int = len(CITIES)) -> Round:
         out.units.append(unit)
         out.cities.append(make_user(f"city{i:02d}@example.pl", "town", applicant))
     out.analyst = make_user("analityk@example.pl", "coordinator")
+    # The cities' peer group: a system's list group (as "monitoring-cities" is), which the
+    # questionnaire's plausibility check reads (questionnaire.peers).
+    db.session.flush()
+    group = UnitGroup(code="test-round", kind=GroupKind.LIST, name_pl="Runda testowa", name_en="Test round",
+                      definition={"units": [u.code for u in out.units]}, standard=True)
+    db.session.add(group)
+    db.session.flush()
+    db.session.add_all([UnitGroupMember(group_id=group.id, unit_id=u.id, position=n)
+                        for n, u in enumerate(out.units, start=1)])
     db.session.commit()
     return out

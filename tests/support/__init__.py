@@ -86,17 +86,27 @@ def empty_tables() -> None:
     """Delete every row of every table (in an app context), children first.
 
     DELETE rather than TRUNCATE on PostgreSQL too: the tables of a test are small, and
-    TRUNCATE of 20 tables costs about half a second each time.
+    TRUNCATE of 20 tables costs about half a second each time. On PostgreSQL the deletes and
+    the sequences' reset go in one round trip (a statement each took 11 to 34 ms a test for
+    the 67 tables, one string takes 3.5 ms).
     """
     db.session.remove()
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as conn:
-        for table in tables:
-            conn.execute(table.delete())
-        if conn.dialect.name == "postgresql":  # ids start at 1 again, as on SQLite
-            calls = [f"setval(pg_get_serial_sequence('{t.name}', 'id'), 1, false)"
-                     for t in tables if "id" in t.c and t.c.id.autoincrement]
-            conn.execute(sa.text("SELECT " + ", ".join(calls)))
+        if conn.dialect.name != "postgresql":  # SQLite: the driver's cursor, 0.7 ms not 3
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            for table in tables:
+                cursor.execute(f'DELETE FROM "{table.name}"')  # noqa: S608  (the models' tables)
+            cursor.close()
+            return
+        quote = conn.dialect.identifier_preparer.quote
+        # ids start at 1 again, as on SQLite
+        calls = [f"setval(pg_get_serial_sequence('{t.name}', 'id'), 1, false)"
+                 for t in tables if "id" in t.c and t.c.id.autoincrement]
+        statements = [f"DELETE FROM {quote(t.name)}" for t in tables]
+        if calls:
+            statements.append("SELECT " + ", ".join(calls))
+        conn.exec_driver_sql("; ".join(statements))  # no parameters: psycopg sends them as one
 
 
 def count(model) -> int:  # noqa: ANN001

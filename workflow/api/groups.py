@@ -1,51 +1,43 @@
-"""The peer groups the API serves now: the ones the TERYT register defines by itself.
+"""The peer groups the API serves: the saved groups of the indicator base (`unit_group`,
+decision 0032), each with its stable code as the API's id and its definition as stored.
 
-Every gmina of Poland (`all`), of a voivodeship (`voivodeship-12`), of a powiat (`powiat-1261`)
-and of a kind (`kind-urban`, `kind-rural`, `kind-urban-rural`). Their members follow from the
-units' codes and kinds, so they need no rows of their own (decision 0028, "Groups"): each group
-is a predicate on `territorial_unit`, and its `definition` says that predicate as data
-({"within": "PL" | a voivodeship's or powiat's code}, {"kind": "urban"}), so anyone can rebuild
-the group from the register. Codes, names and definitions are those the peer groups of the
-indicator pages give the same groups (decision 0032, `unit_group`), so that the API keeps its
-identifiers when it reads them from there.
+- administrative (`all`, `voivodeship-12`, `powiat-1261`) and unit_kind (`kind-urban`, …): a
+  predicate on `territorial_unit` that the definition states ({"within": "PL" | code},
+  {"kind": "urban"}); their members need no rows;
+- list (`monitoring-cities`, a person's `list-…`) and similar (`similar-…`): the stored members
+  (`unit_group_member`); programme (`programme-rl-2020`): the municipalities of the programme's
+  applicants. Their members are read when the group is (one statement for all such groups of a
+  request, one for the programmes') and the group's condition is the list of their codes.
+
+Population classes depend on the year read (decision 0032), which a v1 filter has no place for:
+they are not served yet (their ids answer "no such group"; adding them later is additive).
 
 This module is the API's one seam to groups: `listing`, `find`, `find_many`, `groups_of` and
-`Group.clause`/`Group.contains`. The stored groups (population classes, programme towns, lists,
-"most similar") plug in here when they land: a stored group's clause is a membership
-subquery, its definition the row's own.
+`Group.clause`/`Group.contains` (decision 0033).
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
-from sqlalchemy.orm import aliased
 
 from workflow.extensions import db
-from workflow.models import TerritorialUnit, UnitKind, UnitLevel
+from workflow.models import GroupKind, TerritorialUnit, UnitGroup, UnitGroupMember, UnitKind, UnitLevel
+from workflow.monitoring import groups as peer_groups
 
-GMINA_KINDS = (UnitKind.URBAN, UnitKind.RURAL, UnitKind.URBAN_RURAL)
-KIND_NAMES = {
-    UnitKind.URBAN: ("Gminy miejskie", "Urban gminas"),
-    UnitKind.RURAL: ("Gminy wiejskie", "Rural gminas"),
-    UnitKind.URBAN_RURAL: ("Gminy miejsko-wiejskie", "Urban-rural gminas"),
-}
-# The kinds of group, as the indicator base names them (decision 0028).
-ADMINISTRATIVE, UNIT_KIND = "administrative", "unit_kind"
-GROUP_KINDS = (ADMINISTRATIVE, UNIT_KIND)
+ADMINISTRATIVE, UNIT_KIND = GroupKind.ADMINISTRATIVE.value, GroupKind.UNIT_KIND.value
+# The kinds the API serves (population classes wait for a year in the filter).
+SERVED = (GroupKind.ADMINISTRATIVE, GroupKind.UNIT_KIND, GroupKind.PROGRAMME, GroupKind.LIST,
+          GroupKind.SIMILAR)
+GROUP_KINDS = tuple(k.value for k in SERVED)
+EXPLICIT = (GroupKind.PROGRAMME, GroupKind.LIST, GroupKind.SIMILAR)  # members are listed, not a rule
 ALL = "all"
 COUNTRY = "PL"
-ID_RE = re.compile(r"^(all|voivodeship-\d{2}|powiat-\d{4}|kind-(urban|rural|urban-rural))$")
-
-
-def kind_code(kind: UnitKind | str) -> str:
-    return "kind-" + str(kind).replace("_", "-")
 
 
 @dataclass(frozen=True)
@@ -56,20 +48,23 @@ class Group:
     name_en: str
     definition: dict[str, Any]
     members: int | None = 0  # None: it depends on the year (a population class)
+    units: frozenset[str] | None = None  # the members' codes of a list, similar or programme group
 
     @property
     def within(self) -> str:
         """The TERYT prefix the members' codes start with ('' for the whole country)."""
-        within = self.definition.get("within", COUNTRY)
+        within = self.definition.get("within", COUNTRY) if self.kind == ADMINISTRATIVE else COUNTRY
         return "" if within == COUNTRY else within
 
     @property
     def unit_kind(self) -> str | None:
-        return self.definition.get("kind")
+        return self.definition.get("kind") if self.kind == UNIT_KIND else None
 
     def clause(self) -> ColumnElement[bool]:
         """The group's members as a condition on territorial_unit."""
         conditions = [TerritorialUnit.level == UnitLevel.GMINA]
+        if self.units is not None:
+            conditions.append(TerritorialUnit.code.in_(sorted(self.units)))
         if self.within:
             conditions.append(TerritorialUnit.code.startswith(self.within, autoescape=True))
         if self.unit_kind:
@@ -79,27 +74,8 @@ class Group:
     def contains(self, code: str, level: str, kind: str) -> bool:
         """The same condition, on a unit already read."""
         return (level == UnitLevel.GMINA and code.startswith(self.within)
-                and (self.unit_kind is None or kind == self.unit_kind))
-
-
-def _all(members: int) -> Group:
-    return Group(ALL, ADMINISTRATIVE, "Wszystkie gminy", "All gminas", {"within": COUNTRY}, members)
-
-
-def _of_unit(code: str, name: str, kind: UnitKind, region: str, members: int) -> Group:
-    if len(code) == 2:
-        return Group(f"voivodeship-{code}", ADMINISTRATIVE, f"Województwo {name.lower()}",
-                     f"{name.capitalize()} Voivodeship", {"within": code}, members)
-    if kind is UnitKind.CITY_POWIAT:
-        pl, en = f"{name} (miasto na prawach powiatu)", f"{name} (city with powiat status)"
-    else:
-        pl = en = f"Powiat {name} ({region.lower()})"
-    return Group(f"powiat-{code}", ADMINISTRATIVE, pl, en, {"within": code}, members)
-
-
-def _of_kind(kind: UnitKind, members: int) -> Group:
-    pl, en = KIND_NAMES[kind]
-    return Group(kind_code(kind), UNIT_KIND, pl, en, {"kind": kind.value}, members)
+                and (self.unit_kind is None or kind == self.unit_kind)
+                and (self.units is None or code in self.units))
 
 
 def _gmina_counts() -> tuple[Counter[str], Counter[str]]:
@@ -120,53 +96,61 @@ def _gmina_counts() -> tuple[Counter[str], Counter[str]]:
     return by_place, by_kind
 
 
-def _places(condition: ColumnElement[bool]) -> list[Group]:
-    """The voivodeship and powiat groups of the units matching `condition` (with the names of
-    their voivodeships): one statement."""
-    voivodeship = aliased(TerritorialUnit)
-    rows = db.session.execute(
-        sa.select(TerritorialUnit.code, TerritorialUnit.name, TerritorialUnit.kind, voivodeship.name)
-        .outerjoin(voivodeship, voivodeship.code == sa.func.substr(TerritorialUnit.code, 1, 2))
-        .where(TerritorialUnit.level.in_((UnitLevel.VOIVODESHIP, UnitLevel.POWIAT)), condition))
-    return [_of_unit(code, name, kind, region or "", 0) for code, name, kind, region in rows]
+def _explicit_units(rows: Sequence[UnitGroup]) -> dict[int, frozenset[str]]:
+    """The member codes of list, similar and programme groups: at most two statements (stored
+    members; the programmes' municipalities), none when there is no such group."""
+    out: dict[int, frozenset[str]] = {}
+    stored = [g for g in rows if g.kind in (GroupKind.LIST, GroupKind.SIMILAR)]
+    if stored:
+        found: dict[int, set[str]] = {g.id: set() for g in stored}
+        for group_id, code in db.session.execute(
+                sa.select(UnitGroupMember.group_id, TerritorialUnit.code)
+                .join(TerritorialUnit, TerritorialUnit.id == UnitGroupMember.unit_id)
+                .where(UnitGroupMember.group_id.in_(sorted(found)),
+                       TerritorialUnit.level == UnitLevel.GMINA)):
+            found[group_id].add(code)
+        out.update((i, frozenset(codes)) for i, codes in found.items())
+    programmes = [g for g in rows if g.kind is GroupKind.PROGRAMME]
+    if programmes:
+        by_programme = peer_groups.programme_units(programmes)
+        out.update((g.id, frozenset(by_programme.get(g.definition["programme"], ()))) for g in programmes)
+    return out
 
 
-def _counted(group: Group, by_place: Counter[str], by_kind: Counter[str]) -> Group:
-    members = by_kind[group.unit_kind] if group.unit_kind else by_place[group.within]
-    return Group(group.id, group.kind, group.name_pl, group.name_en, group.definition, members)
+def _group(row: UnitGroup, units: frozenset[str] | None, by_place: Counter[str],
+           by_kind: Counter[str]) -> Group:
+    if row.kind is GroupKind.ADMINISTRATIVE:
+        within = row.definition.get("within", COUNTRY)
+        members: int | None = by_place["" if within == COUNTRY else within]
+    elif row.kind is GroupKind.UNIT_KIND:
+        members = by_kind[row.definition.get("kind", "")]
+    else:
+        members = len(units or ())
+    return Group(row.code, row.kind.value, row.name_pl, row.name_en, dict(row.definition), members, units)
+
+
+def _read(condition: ColumnElement[bool]) -> list[Group]:
+    rows = list(db.session.scalars(sa.select(UnitGroup).where(condition, UnitGroup.kind.in_(SERVED))
+                                   .order_by(UnitGroup.code)))
+    if not rows:
+        return []
+    by_place, by_kind = _gmina_counts()
+    explicit = _explicit_units(rows)
+    return [_group(r, explicit.get(r.id), by_place, by_kind) for r in rows]
 
 
 def listing(kind: str | None = None) -> list[Group]:
-    """Every group (of `kind`), ordered by id: two statements."""
-    by_place, by_kind = _gmina_counts()
-    out: list[Group] = []
-    if kind in (None, ADMINISTRATIVE):
-        out.append(_all(by_place[""]))
-        out += [_counted(g, by_place, by_kind) for g in _places(sa.true())]
-    if kind in (None, UNIT_KIND):
-        out += [_of_kind(k, by_kind[k.value]) for k in GMINA_KINDS]
-    return sorted(out, key=lambda g: g.id)
+    """Every group served (of `kind`), ordered by id: at most four statements."""
+    return _read(UnitGroup.kind == GroupKind(kind) if kind else sa.true())
 
 
 def find_many(ids: Iterable[str]) -> tuple[list[Group], list[str]]:
-    """The groups of `ids` (in that order, once each) and the ids that name none: at most
-    two statements, however many ids."""
+    """The groups of `ids` (in that order, once each) and the ids that name none: at most four
+    statements, however many ids."""
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return [], []
-    well_formed = [i for i in wanted if ID_RE.match(i)]
-    places = [i.split("-", 1)[1] for i in well_formed if i.startswith(("voivodeship-", "powiat-"))]
-    by_place, by_kind = _gmina_counts()
-    found: dict[str, Group] = {}
-    if places:
-        found.update((g.id, _counted(g, by_place, by_kind))
-                     for g in _places(TerritorialUnit.code.in_(places)))
-    for group_id in well_formed:
-        if group_id == ALL:
-            found[group_id] = _all(by_place[""])
-        elif group_id.startswith("kind-"):
-            kind = UnitKind(group_id.removeprefix("kind-").replace("-", "_"))
-            found[group_id] = _of_kind(kind, by_kind[kind.value])
+    found = {g.id: g for g in _read(UnitGroup.code.in_(wanted))}
     return [found[i] for i in wanted if i in found], [i for i in wanted if i not in found]
 
 
@@ -176,7 +160,16 @@ def find(group_id: str) -> Group | None:
 
 
 def groups_of(code: str, level: str, kind: str) -> list[str]:
-    """The ids of the groups a unit belongs to (no statement: its code and kind say it)."""
+    """The ids of the groups a gmina belongs to: its administrative and kind groups, then the
+    stored lists and similar groups that hold it (one statement). Programme groups are listed
+    at /groups with their members."""
     if level != UnitLevel.GMINA:
         return []
-    return [ALL, f"voivodeship-{code[:2]}", f"powiat-{code[:4]}", kind_code(kind)]
+    rules = [ALL, f"voivodeship-{code[:2]}", f"powiat-{code[:4]}", "kind-" + str(kind).replace("_", "-")]
+    held = db.session.scalars(
+        sa.select(UnitGroup.code)
+        .join(UnitGroupMember, UnitGroupMember.group_id == UnitGroup.id)
+        .join(TerritorialUnit, TerritorialUnit.id == UnitGroupMember.unit_id)
+        .where(TerritorialUnit.code == code, UnitGroup.kind.in_(EXPLICIT))
+        .order_by(UnitGroup.code))
+    return rules + [c for c in held if c not in rules]

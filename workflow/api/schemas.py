@@ -166,6 +166,16 @@ class IndicatorDetailSchema(Schema):
         _l("Definicje wszystkich wersji, od najstarszej.")))
 
 
+class RevisionSchema(Schema):
+    variable = fields.String(required=True, **described(_l("Kod poprawionej zmiennej źródłowej.")))
+    year = fields.Integer(required=True, **described(_l("Rok poprawionej zmiennej.")))
+    previous_value = fields.Float(required=True, **described(_l("Wartość zmiennej przed korektą.")))
+    note = fields.String(required=True, allow_none=True, **described(_l("Uzasadnienie korekty.")))
+    corrected_at = fields.DateTime(required=True, **described(_l("Kiedy poprawiono (UTC).")))
+    provenance = fields.Url(required=True, **described(
+        _l("Strona, która pokazuje pochodzenie wartości i wszystkie jej wersje.")))
+
+
 class ValueSchema(Schema):
     indicator = fields.String(required=True, **described(_l("Kod wskaźnika.")))
     version = fields.Integer(required=True,
@@ -178,6 +188,8 @@ class ValueSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(_values(ValueStatus)), **described(
         _l("Wstępna, jeśli którakolwiek zmienna jest wstępna; poprawiona, jeśli którąś poprawiono; "
            "inaczej ostateczna.")))
+    revision = fields.Nested(RevisionSchema, **described(
+        _l("Nota korekty: tylko przy wartości poprawionej po publikacji (najnowsza korekta jej zmiennych).")))
 
 
 class ValuePageSchema(Schema):
@@ -190,16 +202,20 @@ class ValuePageSchema(Schema):
 
 class GroupSchema(Schema):
     id = fields.String(required=True, validate=validate.Regexp(GROUP_ID), **described(
-        _l("Stały identyfikator grupy, np. all, voivodeship-12, powiat-1261, kind-urban.")))
+        _l("Stały identyfikator grupy, np. all, voivodeship-12, powiat-1261, kind-urban, monitoring-cities, "
+           "programme-rl-2020, list-…, similar-… (kod zapisanej grupy porównawczej).")))
     kind = fields.String(required=True, **described(
-        _l("Rodzaj grupy: administrative (kraj, województwo, powiat), unit_kind (rodzaj gminy); "
+        _l("Rodzaj grupy: administrative (kraj, województwo, powiat), unit_kind (rodzaj gminy), "
+           "programme (miasta programu), list (lista gmin), similar (gminy najbardziej podobne); "
            "mogą dojść następne.")))
     name_pl = fields.String(required=True, **described(_l("Nazwa po polsku.")))
     name_en = fields.String(required=True, **described(_l("Nazwa po angielsku.")))
     definition = fields.Dict(keys=fields.String(), required=True, **described(
         _l("Definicja, z której każdy odtworzy skład grupy: dla administrative {\"within\": \"PL\" albo kod "
            "TERYT województwa lub powiatu} (gminy, których kod zaczyna się od niego), dla unit_kind "
-           "{\"kind\": \"urban\" | \"rural\" | \"urban_rural\"}.")))
+           "{\"kind\": \"urban\" | \"rural\" | \"urban_rural\"}, dla programme {\"programme\": kod}, "
+           "dla list {\"units\": [kody]}, dla similar: gmina odniesienia, wskaźniki z wersjami i wagami, "
+           "rok, liczba i metoda (zapisana definicja odtwarza skład).")))
     members = fields.Integer(required=True, allow_none=True, **described(
         _l("Liczba członków; null, gdy zależy od roku.")))
 
@@ -343,7 +359,8 @@ class ValuesQuery(Schema):
 
 
 class GroupsQuery(Schema):
-    kind = fields.String(validate=validate.OneOf(["administrative", "unit_kind"]),
+    kind = fields.String(validate=validate.OneOf(
+        ["administrative", "unit_kind", "programme", "list", "similar"]),
                          **described(_l("Tylko grupy tego rodzaju.")))
     after = fields.String(validate=validate.Regexp(GROUP_ID), **described(
         _l("Kursor: identyfikator grupy, po której zaczyna się strona (bierz go z odnośnika next).")))

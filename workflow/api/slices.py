@@ -30,13 +30,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask import url_for
 from sqlalchemy import ColumnElement
 
 from workflow.api.catalogue import indicator_versions
 from workflow.api.groups import Group
 from workflow.extensions import db
 from workflow.models import IndicatorVersion, TerritorialUnit, ValueStatus, Variable, VariableValue
-from workflow.monitoring import compute
+from workflow.monitoring import compute, quality
 
 MIN_YEAR = 1990  # the first year probed for values (the Local Data Bank starts in 1995)
 END_YEAR, END_KEY = 9999, "9999999"  # a cursor after every position of an indicator
@@ -44,6 +45,8 @@ AGGREGATE_SLICES = 10  # indicator-years per page of aggregates (each reads ever
 MAX_CELLS = 250_000  # the largest JSON-stat cube answered at once (the whole BDL base is 247,700)
 STATUS_ORDER = (ValueStatus.PROVISIONAL.value, ValueStatus.CORRECTED.value)
 FINAL = ValueStatus.FINAL.value
+CORRECTED = ValueStatus.CORRECTED.value
+PROVISIONAL = ValueStatus.PROVISIONAL.value
 
 
 def max_year() -> int:
@@ -166,6 +169,8 @@ def read_inputs(needed: set[tuple[str, int]], ids: dict[str, int],
         query = query.where(TerritorialUnit.code.between(*code_range))
     values, not_final = out.values, out.not_final
     for unit, variable_id, year, value, status in _rows(query):
+        if status == PROVISIONAL:
+            continue  # not public until the analyst publishes its year (decisions 0037, 0039)
         key = (code_of[variable_id], year)
         found = values.get(unit)
         if found is None:
@@ -302,8 +307,34 @@ def values(defs: list[Definition], wanted_years: set[int] | None,
         else:
             continue
         break
+    add_revisions(items, {d.code: d for d in reach})
     years = sorted({year for _c, year, _d in slices})
     return ValueSlice(defs, years, units, items, _next(slices, codes, last, reach, beyond))
+
+
+def add_revisions(items: list[dict[str, Any]], by_code: dict[str, Definition]) -> None:
+    """A corrected value's revision note (decision 0039): the latest correction of any of its
+    inputs, what the input was, when and why, and the value's provenance page. One statement,
+    only when the page holds a corrected value (corrections are few)."""
+    corrected = [item for item in items if item["status"] == CORRECTED]
+    if not corrected:
+        return
+    wanted = {(item["indicator"], item["year"]): pairs(by_code[item["indicator"]].formula, item["year"])
+              for item in corrected}
+    notes = quality.corrections({v for p in wanted.values() for v, _y in p},
+                                {y for p in wanted.values() for _v, y in p})
+    by_unit = {(n.unit_code, n.variable, n.year): n for n in notes.values()}
+    for item in corrected:
+        found = [n for v, y in sorted(wanted[(item["indicator"], item["year"])])
+                 if (n := by_unit.get((item["unit"], v, y))) is not None]
+        if not found:
+            continue
+        note = max(found, key=lambda n: n.at)
+        item["revision"] = {
+            "variable": note.variable, "year": note.year, "previous_value": note.previous, "note": note.note,
+            "corrected_at": note.at.isoformat().replace("+00:00", "Z"),
+            "provenance": url_for("indicators.value", code=item["unit"], indicator=item["indicator"],
+                                  year=item["year"], _external=True)}
 
 
 # --- aggregates ----------------------------------------------------------------------------------

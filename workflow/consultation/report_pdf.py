@@ -11,13 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path as FsPath
 
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-FONTS = FsPath(__file__).resolve().parents[2] / "data" / "fonts"
-FONT = "DejaVu"
+from workflow.pdf import FONT, Document
 
 
 @dataclass(frozen=True)
@@ -41,19 +38,10 @@ class Labels:
     generated: str  # with {when}
 
 
-class _Report(FPDF):
+class _Report(Document):
     def __init__(self, labels: Labels) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
+        super().__init__(labels.page)
         self.labels = labels
-        self.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
-        self.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-        self.set_auto_page_break(auto=True, margin=15)
-        self.set_margins(15, 15, 15)
-
-    def footer(self) -> None:
-        self.set_y(-11)
-        self.set_font(FONT, size=8)
-        self.cell(0, 6, self.labels.page.format(n=self.page_no(), of="{nb}"), align="C")
 
 
 def render(labels: Labels, entries: Sequence[Entry], author: str, now_text: str, now: datetime) -> bytes:

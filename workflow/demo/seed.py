@@ -181,19 +181,28 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
                                        action="assigned", source="demo", created_at=start))
     db.session.commit()
     criteria.ensure_sheet(programme)  # the score sheet its path starts with
+    # From here on the seed holds ids, not rows: every commit of the engine (about 2,800)
+    # expires each row the session still holds, and 200 held rows made that a fifth of the
+    # seed's time. Each step loads the few rows it works on.
+    path_ids, town_user_ids = [p.id for p in paths], [u.id for u in town_users]
+    advisor_ids, coordinator_id = [a.id for a in advisors], coordinator.id
+    del paths, town_users, advisors, evaluators, coordinator, path, advisor, user, municipality, applicant
 
     targets = [state for state, count in SPREAD for _ in range(count)]
     rest = targets[1:]
     random.Random(2020).shuffle(rest)  # noqa: S311  (a fixed demo order, not security)
     targets = [targets[0], *rest]
-    for i, (path, target) in enumerate(zip(paths, targets, strict=True)):
-        _walk(path, definition, target, town_users[i], advisors[i], coordinator,
-              start + timedelta(hours=i))
-    demo_advisory.seed_advisory(programme, advisors, today)
+    for i, (path_id, target) in enumerate(zip(path_ids, targets, strict=True)):
+        _walk(db.session.get_one(Path, path_id), definition, target,
+              db.session.get_one(User, town_user_ids[i]), db.session.get_one(User, advisor_ids[i]),
+              db.session.get_one(User, coordinator_id), start + timedelta(hours=i))
+    by_id = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(advisor_ids)))}
+    demo_advisory.seed_advisory(programme, [by_id[i] for i in advisor_ids], today)
+    del by_id
     # The second programme, RL-2019: the same towns, scored and ready to rank (issue 4).
     demo_evaluation.seed_evaluation(today)
     # RL-2020's applications in evaluation: sheets still to fill, for the evaluator's journey.
-    demo_evaluation.seed_open_sheets(programme, coordinator, today)
+    demo_evaluation.seed_open_sheets(programme, db.session.get_one(User, coordinator_id), today)
     return True, logins
 
 

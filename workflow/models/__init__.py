@@ -84,12 +84,16 @@ from workflow.models.questionnaire import (
     QuestionnaireAnswer,
     QuestionnairePublication,
     QuestionnaireStatus,
+    ValueComment,
 )
+from workflow.models.result_indicator import ProjectResultIndicator
 from workflow.models.totals import ServiceTotal, ServiceTotalPerson
 from workflow.models.user import Role, User
 
 __all__ = [
+    "ProjectResultIndicator",
     "AnswerReview", "Questionnaire", "QuestionnaireAnswer", "QuestionnairePublication", "QuestionnaireStatus",
+    "ValueComment",
     "LoginAttempt",
     "LoginReason",
     "Invitation",

@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -168,6 +169,10 @@ class VariableValue(db.Model):
         # The key and the value: the pages read a year's values of a few variables for every
         # unit from this index alone, without visiting the table (decision 0032).
         Index("ix_variable_value_reading", "variable_id", "year", "unit_id", "value"),
+        # The few provisional values (a city's before its year is published, decision 0037): the
+        # public reads leave them out through this small index (decision 0039).
+        Index("ix_variable_value_provisional", "variable_id", "year", "unit_id",
+              sqlite_where=text("status = 'provisional'"), postgresql_where=text("status = 'provisional'")),
     )
 
     variable_id: Mapped[int] = mapped_column(ForeignKey("monitoring_variable.id", ondelete="CASCADE"),

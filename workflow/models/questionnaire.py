@@ -17,7 +17,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Double, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Double, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
@@ -98,3 +98,27 @@ class QuestionnairePublication(db.Model):
     area: Mapped[MonitoringArea] = mapped_column(str_enum(MonitoringArea, 30), primary_key=True)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+
+class ValueComment(db.Model):
+    """A city's comment on one of its own published indicator values (unit × indicator × year),
+    shown publicly beside the value with the city's name at once; the analyst may hide it with
+    a reason (docs/decisions/0039). Hidden comments stay, for the city and the analyst."""
+
+    __tablename__ = "value_comment"
+    __table_args__ = (
+        CheckConstraint("hidden_at IS NULL OR hidden_reason IS NOT NULL", name="hidden_has_reason"),
+        Index("ix_value_comment_unit_id", "unit_id", "indicator_id", "year"),
+        Index("ix_value_comment_indicator_id", "indicator_id", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("territorial_unit.id", ondelete="CASCADE"))
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id", ondelete="CASCADE"))
+    year: Mapped[int]
+    body: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    hidden_reason: Mapped[str | None] = mapped_column(Text)

@@ -4,9 +4,15 @@ keyed by the data's version (docs/decisions/0041).
 An indicator's page over all 2,477 gminas, a gmina's profile and the "most similar" search
 each turn tens of thousands of stored values into the same few results (an indicator's value
 for every gmina in a year, a group's members, the map with its colours) that change only when
-data are loaded. Each request reads the data's version in ONE statement (`stamp()`): the
-newest load of values, of indicator definitions, of groups, and the number of units; a cached
-result made under another version is never used. So every worker (and every machine) answers
+data change. Each request reads the data's version in ONE statement (`stamp()`): the
+newest source of values (every write of a value makes one: an import, a city's accepted
+questionnaire, the analyst's correction after publication), the number of published
+questionnaire years (publishing turns provisional values final, public, in one UPDATE that
+makes no source), the newest indicator definition, the newest group, the numbers of groups,
+of lists' members and of units (a group's definition changed in place is in every key that
+uses the group); a cached result made under another version is never used. The revision
+notes and cities' comments beside the values are not cached: read on every request
+(quality.notes_and_comments, one statement). So every worker (and every machine) answers
 what the database holds, as without the cache: the cache is a copy, never a state.
 
 Bounded: results weigh about 100 KB a unit (`weight`), at most MAX_WEIGHT units per process
@@ -28,7 +34,14 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from workflow.extensions import db
-from workflow.models import IndicatorVersion, TerritorialUnit, UnitGroup, ValueSource
+from workflow.models import (
+    IndicatorVersion,
+    QuestionnairePublication,
+    TerritorialUnit,
+    UnitGroup,
+    UnitGroupMember,
+    ValueSource,
+)
 
 T = TypeVar("T")
 
@@ -51,8 +64,11 @@ def _stamp_query() -> sa.Select[Any]:
     """stamp()'s statement, built once (it is read on every page of the indicator base)."""
     return sa.select(
         sa.select(sa.func.max(ValueSource.id)).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(QuestionnairePublication).scalar_subquery(),
         sa.select(sa.func.max(IndicatorVersion.id)).scalar_subquery(),
         sa.select(sa.func.max(UnitGroup.id)).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(UnitGroup).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(UnitGroupMember).scalar_subquery(),
         sa.select(sa.func.count()).select_from(TerritorialUnit).scalar_subquery())
 
 

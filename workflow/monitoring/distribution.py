@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from flask_babel import gettext as _
 
 from workflow.models import GroupKind, IndicatorVersion, UnitGroup, UnitGroupMember
-from workflow.monitoring import cache, charts, compute, groups, maps, readings
+from workflow.monitoring import cache, charts, compute, groups, maps, quality, readings
 
 
 class NotAvailable(groups.GroupRefused):
@@ -80,6 +80,7 @@ class IndicatorPage:
     regions: list[tuple[str, str]]  # (code, name) of the voivodeships, for the map's choice
     fmt: charts.Formatter
     key: tuple[object, ...] | None = None  # the figures' key in the cache (None: not cached)
+    marks: dict[int, quality.Mark] = field(default_factory=dict)  # unit id -> outlier, revision, comments
 
 
 class Computed(NamedTuple):
@@ -91,14 +92,19 @@ class Computed(NamedTuple):
     histogram: charts.Histogram | None
     classes: list[charts.ColourClass]
     map: maps.Map | None
+    values: dict[int, float]  # unit id -> the indicator's value (every gmina with one)
+    member_ids: list[int]
+    spread: quality.Spread | None  # the members' median and MAD: the outliers' rule
 
 
 @readings.no_cycle_collection
 def indicator_page(code: str, year: object = None, group_code: str | None = None,
-                   region: str | None = None, locale: str = "pl", with_map: bool = True) -> IndicatorPage:
+                   region: str | None = None, locale: str = "pl", with_map: bool = True,
+                   with_marks: bool = True) -> IndicatorPage:
     """An indicator within a group in a year, with the map of Poland or of one voivodeship:
     3 statements when its figures are cached (decision 0041), 8 (9 for a programme's group or
-    a list) when they are computed, whatever the number of gminas."""
+    a list) when they are computed, whatever the number of gminas, and one for the marks beside
+    the values (`with_marks`: outliers, revision notes, comments; read on every request)."""
     indicators = readings.current_indicators()
     by_code = {v.indicator.code: v for v in indicators}
     version = by_code.get(code)
@@ -133,7 +139,10 @@ def indicator_page(code: str, year: object = None, group_code: str | None = None
                          year=chosen_year, group=group, choices=choices, by_kind=by_kind, rows=found.rows,
                          ordered=found.ordered, aggregate=found.aggregate, histogram=found.histogram,
                          classes=found.classes, map=found.map, region=where, regions=regions,
-                         fmt=charts.formatter(version.decimals, locale), key=key)
+                         fmt=charts.formatter(version.decimals, locale), key=key,
+                         marks=quality.page_marks(version.indicator_id, readings.formula(version),
+                                                  chosen_year, found.values, found.member_ids,
+                                                  spread=found.spread) if with_marks else {})
 
 
 def _computed(version: IndicatorVersion, by_code: Mapping[str, IndicatorVersion], chosen_year: int | None,
@@ -169,7 +178,8 @@ def _computed(version: IndicatorVersion, by_code: Mapping[str, IndicatorVersion]
         drawn = maps.compose(where, maps.boundaries(where), styles,
                              lambda code: f"{names.get(code, code)}: {outside}")
     return Computed(rows=rows, ordered=ordered, aggregate=aggregate, histogram=charts.histogram(present),
-                    classes=classes, map=drawn)
+                    classes=classes, map=drawn, values=values, member_ids=list(member_ids),
+                    spread=quality.Spread.of(present))
 
 
 def _region(group: UnitGroup, asked: str | None, voivodeships: set[str]) -> str:

@@ -234,12 +234,19 @@ def containing(unit: TerritorialUnit) -> list[UnitGroup]:
     """The groups a gmina may belong to, in one statement: its administrative and kind groups,
     every population class and programme group (members() decides), and the lists and similar
     groups that hold it."""
-    code = unit.code
-    codes = [ALL, f"voivodeship-{code[:2]}", f"powiat-{code[:4]}",
-             f"kind-{unit.kind.value.replace('_', '-')}"]
-    held = sa.select(UnitGroupMember.group_id).where(UnitGroupMember.unit_id == unit.id)
+    return containing_any([unit])
+
+
+def containing_any(units: Sequence[TerritorialUnit]) -> list[UnitGroup]:
+    """The groups any of the gminas may belong to, in one statement however many gminas."""
+    codes = {ALL}
+    for unit in units:
+        code = unit.code
+        codes.update((f"voivodeship-{code[:2]}", f"powiat-{code[:4]}",
+                      f"kind-{unit.kind.value.replace('_', '-')}"))
+    held = sa.select(UnitGroupMember.group_id).where(UnitGroupMember.unit_id.in_(sorted(u.id for u in units)))
     return list(db.session.scalars(sa.select(UnitGroup).where(sa.or_(
-        UnitGroup.code.in_(codes),
+        UnitGroup.code.in_(sorted(codes)),
         UnitGroup.kind.in_([GroupKind.POPULATION, GroupKind.PROGRAMME]),
         UnitGroup.id.in_(held))).order_by(UnitGroup.id)))
 
@@ -268,7 +275,7 @@ def members(groups: Sequence[UnitGroup], year: int, units: Mapping[int, readings
     out: dict[int, list[int]] = {}
     ordered = sorted(units.values(), key=lambda u: u.code)
     population = population_formula(groups, indicators or {})
-    by_programme = _programme_units([g for g in groups if g.kind is GroupKind.PROGRAMME])
+    by_programme = programme_units([g for g in groups if g.kind is GroupKind.PROGRAMME])
     stored = _stored([g for g in groups if g.kind in (GroupKind.LIST, GroupKind.SIMILAR)])
     computed: dict[int, dict[int, float]] = {}
 
@@ -300,7 +307,7 @@ def members(groups: Sequence[UnitGroup], year: int, units: Mapping[int, readings
     return out
 
 
-def _programme_units(groups: Sequence[UnitGroup]) -> dict[str, set[str]]:
+def programme_units(groups: Sequence[UnitGroup]) -> dict[str, set[str]]:
     if not groups:
         return {}
     codes = sorted({g.definition["programme"] for g in groups})

@@ -23,27 +23,42 @@ from workflow.models import (
     Variable,
     VariableValue,
 )
-from workflow.monitoring import cache, charts, compute, groups, readings
+from workflow.monitoring import cache, charts, compute, groups, quality, readings
 from workflow.monitoring.distribution import NotAvailable, choose_year
 from workflow.text import folded
 
 COMPARE_MAX = 10
 
 
-def unit_series(unit_id: int, formulas: Sequence[compute.Formula]) -> dict[tuple[str, int], float]:
-    """Every value of the formulas' variables for one unit, all years (one statement)."""
+SeriesByUnit = dict[int, dict[tuple[str, int], float]]  # unit id -> (variable, year) -> value
+
+
+def units_series(unit_ids: Sequence[int], formulas: Sequence[compute.Formula]) -> SeriesByUnit:
+    """Every published value of the formulas' variables for some units, all years (one
+    statement; a provisional value is not public, decision 0039)."""
     codes = sorted({v for f in formulas for v in f.variables})
-    return {(code, year): value for code, year, value in db.session.execute(
-        _series_query(), {"unit": unit_id, "codes": codes})}
+    out: SeriesByUnit = {i: {} for i in unit_ids}
+    if not unit_ids:
+        return out
+    for unit_id, code, year, value in db.session.execute(
+            _series_query(), {"units": sorted(set(unit_ids)), "codes": codes}):
+        out[unit_id][(code, year)] = value
+    return out
 
 
 @functools.cache
-def _series_query() -> sa.Select[tuple[str, int, float]]:
-    """unit_series()' statement, built once (every profile reads it)."""
-    return (sa.select(Variable.code, VariableValue.year, VariableValue.value)
+def _series_query() -> sa.Select[tuple[int, str, int, float]]:
+    """units_series()' statement, built once (every profile reads it)."""
+    return (sa.select(VariableValue.unit_id, Variable.code, VariableValue.year, VariableValue.value)
             .join(Variable, Variable.id == VariableValue.variable_id)
-            .where(VariableValue.unit_id == sa.bindparam("unit"),
-                   Variable.code.in_(sa.bindparam("codes", expanding=True))))
+            .where(VariableValue.unit_id.in_(sa.bindparam("units", expanding=True)),
+                   Variable.code.in_(sa.bindparam("codes", expanding=True)),
+                   VariableValue.status != readings.PROVISIONAL))
+
+
+def unit_series(unit_id: int, formulas: Sequence[compute.Formula]) -> dict[tuple[str, int], float]:
+    """Every published value of the formulas' variables for one unit, all years (one statement)."""
+    return units_series([unit_id], formulas)[unit_id]
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,7 @@ class Place:
     rank: int | None
     count: int  # members with a value
     members: int
+    outlier: float | None = None  # MADs from the group's median, when the unit is an outlier in it
 
 
 @dataclass(frozen=True)
@@ -62,6 +78,7 @@ class ProfileRow:
     trend: charts.Trend | None
     places: dict[int, Place]  # group id -> the unit's place in it
     fmt: charts.Formatter
+    mark: quality.Mark = quality.NO_MARK  # the revision note and the comments beside the value
 
 
 @dataclass(frozen=True)
@@ -78,33 +95,60 @@ class Profile:
 
 class YearTable:
     """Every current indicator's value for every gmina in a year, and, as profiles ask for
-    them, groups' members and each group's values in order: what places in groups are counted
-    from, cached per data version (decision 0041). Filled, never changed."""
+    them, groups' members and each group's values in order with their median and MAD: what
+    places in groups and outliers are counted from, cached per data version (decision 0041).
+    Filled, never changed (a programme's group is never kept: its members follow the
+    applications, which the data's version does not see)."""
 
     def __init__(self, units: dict[int, readings.Gmina], data: readings.Data,
                  values: dict[int, dict[int, float]]) -> None:
         self.units = units
         self.data = data
         self.values = values  # indicator version id -> unit id -> value
-        self.members: dict[tuple[int, str, str], tuple[list[int], frozenset[int]]] = {}
-        self.ordered: dict[tuple[int, int, str], list[float]] = {}
+        self.members_kept: dict[tuple[int, str, str], tuple[list[int], frozenset[int]]] = {}
+        self.ordered: dict[tuple[int, int, str, str], tuple[list[float], quality.Spread | None]] = {}
 
     @staticmethod
     def group_key(group: UnitGroup) -> tuple[int, str, str]:
         return (group.id, group.code, json.dumps(group.definition, sort_keys=True))
 
+    def members(self, candidates: Sequence[UnitGroup], year: int,
+                by_code: dict[str, IndicatorVersion]) -> dict[int, tuple[list[int], frozenset[int]]]:
+        """The groups' members in the year (group id -> ids, and the same as a set): those not
+        kept yet are read (a programme's towns, a list's members: a statement each) and kept."""
+        keys = {g.id: self.group_key(g) for g in candidates}
+        missing = [g for g in candidates
+                   if g.kind is GroupKind.PROGRAMME or keys[g.id] not in self.members_kept]
+        out: dict[int, tuple[list[int], frozenset[int]]] = {}
+        if missing:
+            for gid, ids in groups.members(missing, year, self.units, self.data, by_code).items():
+                out[gid] = (ids, frozenset(ids))
+            for g in missing:
+                if g.kind is not GroupKind.PROGRAMME:
+                    self.members_kept[keys[g.id]] = out[g.id]
+        for g in candidates:
+            if g.id not in out:
+                out[g.id] = self.members_kept[keys[g.id]]
+        return out
+
     def place(self, version_id: int, unit_id: int, group: UnitGroup, member_ids: Sequence[int]) -> Place:
-        """A unit's place among the members (1 + the members with a higher value)."""
+        """A unit's place among the members (1 + the members with a higher value, as
+        distribution.rank counts it) and how far it lies from them when it is an outlier
+        (quality.Spread, the one rule), without ranking them all."""
         values = self.values[version_id]
-        key = (version_id, group.id, group.code)
-        ordered = self.ordered.get(key) if group.kind is not GroupKind.PROGRAMME else None
-        if ordered is None:
+        key = (version_id, *self.group_key(group))
+        found = self.ordered.get(key) if group.kind is not GroupKind.PROGRAMME else None
+        if found is None:
             ordered = sorted(v for i in member_ids if (v := values.get(i)) is not None)
+            found = (ordered, quality.Spread.of(ordered))
             if group.kind is not GroupKind.PROGRAMME:
-                self.ordered[key] = ordered
+                self.ordered[key] = found
+        ordered, spread = found
         mine = values.get(unit_id)
-        rank = None if mine is None else len(ordered) - bisect.bisect_right(ordered, mine) + 1
-        return Place(rank, len(ordered), len(member_ids))
+        if mine is None:
+            return Place(None, len(ordered), len(member_ids))
+        return Place(len(ordered) - bisect.bisect_right(ordered, mine) + 1, len(ordered), len(member_ids),
+                     spread.deviations(mine) if spread is not None else None)
 
 
 def year_table(indicators: Sequence[IndicatorVersion], formulas: Sequence[compute.Formula],
@@ -119,59 +163,103 @@ def year_table(indicators: Sequence[IndicatorVersion], formulas: Sequence[comput
     return YearTable(units, data, values)
 
 
-@readings.no_cycle_collection
+@dataclass(frozen=True)
+class Profiles:
+    """Several gminas' profiles read together in one year, with what computing more from them
+    needs (a partnership's diagnosis: each member against its groups, and the whole area).
+    Shared with the cache when it is used: never change `data`, `members` or `values`."""
+
+    profiles: list[Profile]  # the gminas asked for, in that order
+    unknown: list[str]  # codes asked for that are no gmina (a powiat, a code not in the register)
+    indicators: list[IndicatorVersion]
+    formulas: list[compute.Formula]
+    year: int | None
+    data: readings.Data  # every gmina's values of the formulas' variables in the year
+    members: dict[int, list[int]]  # group id -> its gminas' ids in the year
+    values: list[dict[int, float]]  # per indicator (in the order of `indicators`): each gmina's value
+
+
 def unit_profile(code: str, year: object = None, locale: str = "pl") -> Profile:
-    """A gmina's profile: 5 statements when the year's figures are cached (6 with a
-    programme's group; decision 0041), 10 at most when they are computed (the units, the
+    """A gmina's profile: 6 statements when the year's figures are cached (7 with a
+    programme's group; decision 0041), 11 at most when they are computed (the units, the
     indicators, the gmina's values, its groups, the data's version, every gmina, the
-    variables' ids, their values in the year, a programme's towns, lists' members)."""
-    found = readings.units_by_code([code, code[:4], code[:2]])
-    unit = found.get(code)
-    if unit is None or unit.level is not UnitLevel.GMINA:
+    variables' ids, their values in the year, a programme's towns, lists' members, the
+    revision notes with the comments)."""
+    found = unit_profiles([code], year, locale)
+    if not found.profiles:
         raise NotAvailable()
+    return found.profiles[0]
+
+
+@readings.no_cycle_collection
+def unit_profiles(codes: Sequence[str], year: object = None, locale: str = "pl",
+                  units: Sequence[TerritorialUnit] | None = None, marks: bool = True,
+                  cached: bool = True) -> Profiles:
+    """The profiles of several gminas in ONE year (the year asked for if any of them has data
+    for it, else the newest), in the same statements as one gmina's, however many. A caller
+    that has read the `units` already passes them (one statement fewer; the profiles then
+    name no powiat or voivodeship). With `marks` (the public pages) one more statement reads
+    the revision notes and comments shown beside the values (never cached). `cached`: every
+    gmina's values in the year, the groups' members and their order are kept per data version
+    (decision 0041: one statement for the version, and three fewer when kept); without it they
+    are read as they are (the diagnosis, pinned at its statements)."""
+    wanted = list(dict.fromkeys(codes))
+    if units is None:
+        found = readings.units_by_code([*wanted, *(c[:4] for c in wanted), *(c[:2] for c in wanted)])
+    else:
+        found = {u.code: u for u in units}
+    units = [found[c] for c in wanted if c in found and found[c].level is UnitLevel.GMINA]
+    unknown = [c for c in wanted if c not in found or found[c].level is not UnitLevel.GMINA]
+    if not units:
+        return Profiles([], unknown, [], [], None, {}, {}, [])
     indicators = readings.current_indicators()
     by_code = {v.indicator.code: v for v in indicators}
     formulas = [readings.formula(v) for v in indicators]
-    own = unit_series(unit.id, formulas)
-    years = sorted({y for _c, y in own}, reverse=True)
-    evaluators = {y: [f.evaluator(y) for f in formulas] for y in years}
-    computed = {y: [e(own) for e in evaluators[y]] for y in years}
-    years = [y for y in years if any(v is not None for v in computed[y])]
-    chosen = choose_year(years, year)
-    candidates = groups.containing(unit)
-    members: dict[int, list[int]] = {}
-    mine: list[UnitGroup] = []
-    table = None
+    series_of = units_series([u.id for u in units], formulas)
+    computed: dict[int, dict[int, list[float | None]]] = {}
+    own_years: dict[int, list[int]] = {}
+    for u in units:
+        own = series_of[u.id]
+        years = sorted({y for _c, y in own}, reverse=True)
+        computed[u.id] = {y: [f.evaluator(y)(own) for f in formulas] for y in years}
+        own_years[u.id] = [y for y in years if any(v is not None for v in computed[u.id][y])]
+    chosen = choose_year(sorted({y for ys in own_years.values() for y in ys}, reverse=True), year)
+    candidates = groups.containing_any(units)
+    table: YearTable | None = None
+    members: dict[int, tuple[list[int], frozenset[int]]] = {}
     if chosen is not None:
-        table = cache.cached(("year", cache.stamp(), chosen, tuple(v.id for v in indicators)),
-                             lambda: year_table(indicators, formulas, chosen),
-                             lambda t: 1 + sum(len(d) for d in t.data.values()) // 1000)
-        keys = {g.id: YearTable.group_key(g) for g in candidates}
-        missing = [g for g in candidates if g.kind is GroupKind.PROGRAMME or keys[g.id] not in table.members]
-        if missing:
-            members.update(groups.members(missing, chosen, table.units, table.data, by_code))
-            for g in missing:
-                if g.kind is not GroupKind.PROGRAMME:
-                    table.members[keys[g.id]] = (members[g.id], frozenset(members[g.id]))
-        for g in candidates:
-            if g.id not in members:
-                members[g.id] = table.members[keys[g.id]][0]
-            if unit.id in (table.members[keys[g.id]][1] if keys[g.id] in table.members
-                           else set(members[g.id])):
-                mine.append(g)
-    rows = []
-    for n, (version, _f) in enumerate(zip(indicators, formulas, strict=True)):
-        series = [(y, computed[y][n]) for y in sorted(years) if computed[y][n] is not None]
-        places: dict[int, Place] = {}
-        if table is not None:
-            for g in mine:
-                places[g.id] = table.place(version.id, unit.id, g, members[g.id])
-        rows.append(ProfileRow(version, version.indicator.code,
-                               computed[chosen][n] if chosen is not None else None, series,
-                               charts.trend(series), places, charts.formatter(version.decimals, locale)))
-    return Profile(unit=unit, powiat=found.get(code[:4]), voivodeship=found.get(code[:2]), years=years,
-                   year=chosen, rows=rows, groups=mine,
-                   sizes={g.id: len(members.get(g.id, ())) for g in mine})
+        in_chosen = chosen
+        if cached:
+            table = cache.cached(("year", cache.stamp(), chosen, tuple(v.id for v in indicators)),
+                                 lambda: year_table(indicators, formulas, in_chosen),
+                                 lambda t: 1 + sum(len(d) for d in t.data.values()) // 1000)
+        else:
+            table = year_table(indicators, formulas, chosen)
+        members = table.members(candidates, chosen, by_code)
+    in_year = [table.values[v.id] for v in indicators] if table is not None else []
+    marked = marks and chosen is not None
+    notes, said = quality.notes_and_comments(
+        {v for f in formulas for v in f.variables}, quality.years_needed(formulas, chosen or 0),
+        [v.indicator_id for v in indicators], chosen or 0, [u.id for u in units]) if marked else ({}, {})
+    out = []
+    for unit in units:
+        years = own_years[unit.id]
+        mine = [g for g in candidates if g.id in members and unit.id in members[g.id][1]]
+        rows = []
+        for n, version in enumerate(indicators):
+            series = [(y, v) for y in sorted(years) if (v := computed[unit.id][y][n]) is not None]
+            places = ({g.id: table.place(version.id, unit.id, g, members[g.id][0]) for g in mine}
+                      if table is not None else {})
+            value = computed[unit.id][chosen][n] if chosen in computed[unit.id] else None
+            rows.append(ProfileRow(version, version.indicator.code, value, series, charts.trend(series),
+                                   places, charts.formatter(version.decimals, locale),
+                                   quality.mark(unit.id, version.indicator_id, formulas[n], chosen or 0,
+                                                notes, said) if marked else quality.NO_MARK))
+        out.append(Profile(unit=unit, powiat=found.get(unit.code[:4]), voivodeship=found.get(unit.code[:2]),
+                           years=years, year=chosen, rows=rows, groups=mine,
+                           sizes={g.id: len(members[g.id][0]) for g in mine}))
+    return Profiles(out, unknown, indicators, formulas, chosen, table.data if table is not None else {},
+                    {gid: ids for gid, (ids, _s) in members.items()}, in_year)
 
 
 # --- comparison ---------------------------------------------------------------------------------
@@ -183,6 +271,7 @@ class Compared:
     values: list[float | None]  # in the order of the units
     bars: charts.Bars
     fmt: charts.Formatter
+    marks: list[quality.Mark] = field(default_factory=list)  # in the order of the units
 
 
 @dataclass(frozen=True)
@@ -196,7 +285,8 @@ class Comparison:
 
 @readings.no_cycle_collection
 def comparison(codes: Sequence[str], year: object = None, locale: str = "pl") -> Comparison:
-    """Up to COMPARE_MAX gminas side by side, every indicator in a year: 5 statements."""
+    """Up to COMPARE_MAX gminas side by side, every indicator in a year: 6 statements (one for
+    the revision notes and comments)."""
     wanted = list(dict.fromkeys(c.strip() for c in codes if c.strip()))[:COMPARE_MAX]
     found = readings.units_by_code(wanted)
     units = [found[c] for c in wanted if c in found and found[c].level is UnitLevel.GMINA]
@@ -208,6 +298,10 @@ def comparison(codes: Sequence[str], year: object = None, locale: str = "pl") ->
     chosen = choose_year(years, year)
     formulas = [readings.formula(v) for v in indicators]
     data = readings.values(formulas, [chosen], [u.id for u in units]) if chosen is not None and units else {}
+    ids = [u.id for u in units]
+    notes, said = quality.notes_and_comments(
+        {v for f in formulas for v in f.variables}, quality.years_needed(formulas, chosen),
+        [v.indicator_id for v in indicators], chosen, ids) if chosen is not None else ({}, {})
     rows = []
     for version, f in zip(indicators, formulas, strict=True):
         fmt = charts.formatter(version.decimals, locale)
@@ -215,7 +309,8 @@ def comparison(codes: Sequence[str], year: object = None, locale: str = "pl") ->
         values = [evaluate(data.get(u.id, {})) if chosen is not None else None for u in units]
         rows.append(Compared(version, version.indicator.code, values,
                              charts.bars([(u.name, v, fmt(v)) for u, v in zip(units, values, strict=True)]),
-                             fmt))
+                             fmt, [quality.mark(u.id, version.indicator_id, f, chosen, notes, said)
+                                   if chosen is not None else quality.NO_MARK for u in units]))
     return Comparison(units=units, unknown=unknown, years=years, year=chosen, rows=rows)
 
 

@@ -13,14 +13,14 @@ filled in by the city's team, checked for type, range and plausibility, reviewed
   the city's provisional values, one value_source of kind "entry") or returned (the city
   corrects the returned answers only and submits again).
 
-The group of a questionnaire is, until peer groups (unit_group) are on main, the cities that
-report the same area for the same year: the round. `peer_values` is the one place to change.
+The group of a questionnaire is the city's peer group(s) from unit_group (`peers`: the system's
+list groups that hold it, e.g. the monitoring's 32 cities); its values are the peers' values of
+the year in the base or, where they have submitted, their answers (`peer_values`).
 """
 
 from __future__ import annotations
 
 import re
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,6 +36,7 @@ from workflow.models import (
     Applicant,
     ApplicantKind,
     ApplicantMember,
+    GroupKind,
     IndicatorVersion,
     MonitoringArea,
     Municipality,
@@ -46,6 +47,8 @@ from workflow.models import (
     Role,
     SourceKind,
     TerritorialUnit,
+    UnitGroup,
+    UnitGroupMember,
     User,
     ValueRevision,
     ValueSource,
@@ -54,12 +57,11 @@ from workflow.models import (
     VariableValue,
 )
 from workflow.models.types import utcnow
+from workflow.monitoring import quality
 from workflow.monitoring.compute import Formula
 from workflow.refusal import Refused
 
 MAX_CHANGE_PCT = 30.0  # a year-on-year change above this is a warning (QUESTIONNAIRE_MAX_CHANGE_PCT)
-MAD_LIMIT = 3.0  # more than this many median absolute deviations from the group's median
-MIN_GROUP = 4  # fewer other cities than this: no comparison with the group
 COMMENT_MAX = 2000
 NOTE_MAX = 2000
 FIRST_YEAR = 2010
@@ -239,16 +241,14 @@ def _number(x: float) -> str:
 
 def plausibility(value: float, previous: float | None, group: list[float],
                  max_change_pct: float = MAX_CHANGE_PCT) -> list[dict[str, Any]]:
-    """The warnings a value raises: against the group (more than MAD_LIMIT median absolute
-    deviations from its median; not with fewer than MIN_GROUP values or a MAD of 0) and against
+    """The warnings a value raises: against the group (quality.Spread: more than 3 median
+    absolute deviations from its median; not with fewer than 4 values or a MAD of 0) and against
     the city's previous year (a change above max_change_pct %, or from 0)."""
     out: list[dict[str, Any]] = []
-    if len(group) >= MIN_GROUP:
-        median = statistics.median(group)
-        mad = statistics.median(abs(x - median) for x in group)
-        if mad > 0 and abs(value - median) > MAD_LIMIT * mad:
-            out.append({"kind": "group", "median": median, "mad": mad,
-                        "deviations": round(abs(value - median) / mad, 1)})
+    spread = quality.Spread.of(group)
+    deviations = spread.deviations(value) if spread is not None else None
+    if spread is not None and deviations is not None:
+        out.append({"kind": "group", "median": spread.median, "mad": spread.mad, "deviations": deviations})
     if previous is not None:
         if previous == 0:
             if value != 0:
@@ -281,18 +281,42 @@ def previous_values(q: Questionnaire) -> dict[int, float]:
         .where(VariableValue.unit_id == q.unit_id, VariableValue.year == q.year - 1)).all())
 
 
-def peer_values(q: Questionnaire) -> dict[int, list[float]]:
-    """The group's values, by variable: the other cities' submitted (or reviewed) answers for
-    the same year and area (one statement)."""
-    rows = db.session.execute(
-        sa.select(QuestionnaireAnswer.variable_id, QuestionnaireAnswer.value)
-        .join(Questionnaire, Questionnaire.id == QuestionnaireAnswer.questionnaire_id)
-        .where(Questionnaire.year == q.year, Questionnaire.area == q.area,
-               Questionnaire.unit_id != q.unit_id,
-               Questionnaire.status != QuestionnaireStatus.DRAFT,
-               QuestionnaireAnswer.value.is_not(None))).all()
+def peers(unit_id: int) -> sa.Select[tuple[int]]:
+    """The city's peer group(s) as a subquery of unit ids: the other members of the system's
+    (standard) stored groups of kind list that hold it (the monitoring's 32 cities; a group of
+    cities the Association keeps). A person's own list or "most similar" group is not the
+    city's group: anyone signed in may make one."""
+    mine = sa.orm.aliased(UnitGroupMember)
+    other = sa.orm.aliased(UnitGroupMember)
+    return (sa.select(other.unit_id)
+            .join(UnitGroup, UnitGroup.id == other.group_id)
+            .join(mine, mine.group_id == other.group_id)
+            .where(mine.unit_id == unit_id, other.unit_id != unit_id, UnitGroup.standard.is_(True),
+                   UnitGroup.kind == GroupKind.LIST))
+
+
+def peer_values(q: Questionnaire, variable_ids: list[int] | None = None) -> dict[int, list[float]]:
+    """The group's values, by variable: each peer city's value of the year in the base (any
+    status: the group sees its provisional values), or its answer when it has submitted (or been
+    reviewed on) a questionnaire for the year and area. Two statements."""
+    group = peers(q.unit_id)
+    found: dict[tuple[int, int], float] = {}
+    base = (sa.select(VariableValue.unit_id, VariableValue.variable_id, VariableValue.value)
+            .where(VariableValue.year == q.year, VariableValue.unit_id.in_(group)))
+    if variable_ids is not None:
+        base = base.where(VariableValue.variable_id.in_(variable_ids))
+    for unit_id, variable_id, value in db.session.execute(base):
+        found[(unit_id, variable_id)] = value
+    for unit_id, variable_id, value in db.session.execute(
+            sa.select(Questionnaire.unit_id, QuestionnaireAnswer.variable_id, QuestionnaireAnswer.value)
+            .join(Questionnaire, Questionnaire.id == QuestionnaireAnswer.questionnaire_id)
+            .where(Questionnaire.year == q.year, Questionnaire.area == q.area,
+                   Questionnaire.unit_id.in_(group),
+                   Questionnaire.status != QuestionnaireStatus.DRAFT,
+                   QuestionnaireAnswer.value.is_not(None))):
+        found[(unit_id, variable_id)] = value
     out: dict[int, list[float]] = defaultdict(list)
-    for variable_id, value in rows:
+    for (_unit, variable_id), value in sorted(found.items()):
         out[variable_id].append(value)
     return dict(out)
 
@@ -338,7 +362,8 @@ def save(q: Questionnaire, questions: list[Item], entries: dict[int, Entry], use
                              "gdy analityk zwróci wartość."))
         return out
     answers = {a.variable_id: a for a in q.answers}
-    previous, peers, limit = previous_values(q), peer_values(q), max_change_pct()
+    previous, limit = previous_values(q), max_change_pct()
+    group = peer_values(q, [i.variable_id for i in questions])
     values: dict[int, float | None] = {}
     for item in questions:
         answer = answers.get(item.variable_id)
@@ -353,7 +378,7 @@ def save(q: Questionnaire, questions: list[Item], entries: dict[int, Entry], use
             error = _("Podaj wartość, aby wysłać ankietę.")
         if error is None and value is not None:
             out.warnings[item.variable_id] = plausibility(value, previous.get(item.variable_id),
-                                                          peers.get(item.variable_id, []), limit)
+                                                          group.get(item.variable_id, []), limit)
             if submit and out.warnings[item.variable_id] and not entry.comment.strip():
                 error = _("Wartość jest nietypowa: wyjaśnij ją w komentarzu, aby wysłać ankietę.")
         if error:
@@ -516,27 +541,10 @@ def correct(q: Questionnaire, item: Item, raw: str, reason: str, user: User) -> 
     db.session.flush()
 
 
-@dataclass(frozen=True)
-class RevisionNote:
-    """Beside a corrected value: what it was, and who changed it, when and why."""
-
-    previous: float
-    note: str | None
-    at: datetime
-    by: str | None
-
-
-def revision_notes(unit_ids: list[int], variable_ids: list[int],
-                   year: int) -> dict[tuple[int, int], RevisionNote]:
-    """The latest revision of each corrected value (by unit and variable): one statement."""
-    if not unit_ids or not variable_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(ValueRevision.unit_id, ValueRevision.variable_id, ValueRevision.revision,
-                  ValueRevision.value, ValueSource.note, ValueSource.created_at, User.name)
-        .join(ValueSource, ValueSource.id == ValueRevision.replaced_by_id)
-        .outerjoin(User, User.id == ValueSource.user_id)
-        .where(ValueRevision.year == year, ValueRevision.unit_id.in_(unit_ids),
-               ValueRevision.variable_id.in_(variable_ids))
-        .order_by(ValueRevision.unit_id, ValueRevision.variable_id, ValueRevision.revision)).all()
-    return {(u, v): RevisionNote(value, note, at, by) for u, v, _r, value, note, at, by in rows}
+def revision_notes(unit_ids: list[int], questions: list[Item],
+                   year: int) -> dict[tuple[int, int], quality.RevisionNote]:
+    """The latest revision of each of the questions' values (by unit and variable id): one
+    statement (quality.corrections, which the public pages use too)."""
+    ids = {i.code: i.variable_id for i in questions}
+    found = quality.corrections(ids, [year], unit_ids, only_corrected=False)
+    return {(u, ids[v]): note for (u, v, _y), note in found.items()}

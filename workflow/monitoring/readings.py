@@ -151,12 +151,19 @@ def variable_ids() -> dict[str, int]:
     return dict(db.session.execute(sa.select(Variable.code, Variable.id)).all())
 
 
+PROVISIONAL = sa.literal_column("'provisional'")  # written into the statement: the partial index's
+
+
 @no_cycle_collection
 def values(formulas: Iterable[compute.Formula], years: Iterable[int],
-           unit_ids: Sequence[int] | None = None, ids: Mapping[str, int] | None = None) -> Data:
+           unit_ids: Sequence[int] | None = None, ids: Mapping[str, int] | None = None,
+           public: bool = True) -> Data:
     """The values the formulas need for `years`, per unit id: ONE statement, one branch per
     year (UNION ALL), each reading its variables from the index that holds the values
     (ix_variable_value_reading) without visiting the table; for the units asked or for all.
+    `public`: without the provisional values (a city's before the analyst publishes its year,
+    decisions 0037 and 0039), which one more branch per year names from their small partial
+    index (ix_variable_value_provisional) with a NULL value, so they are dropped.
     `ids` (variable_ids()) is read first when not given: one statement more."""
     wanted = needs(formulas, years)
     if not wanted or (unit_ids is not None and not unit_ids):
@@ -171,11 +178,25 @@ def values(formulas: Iterable[compute.Formula], years: Iterable[int],
         if unit_ids is not None:
             branch = branch.where(vv.c.unit_id.in_(sorted(set(unit_ids))))
         branches.append(branch)
+        if public:
+            no_value = sa.cast(sa.null(), sa.Double())
+            hidden = sa.select(vv.c.unit_id, vv.c.variable_id, vv.c.year, no_value).where(
+                vv.c.status == PROVISIONAL, vv.c.year == year,
+                vv.c.variable_id.in_(sorted(ids[c] for c in codes if c in ids)))
+            if unit_ids is not None:
+                hidden = hidden.where(vv.c.unit_id.in_(sorted(set(unit_ids))))
+            branches.append(hidden)
     query = branches[0] if len(branches) == 1 else sa.union_all(*branches)
     data: Data = {}
+    drop: list[tuple[int, tuple[str, int]]] = []
     for unit_id, variable_id, year, value in db.session.execute(query).all():
+        if value is None:  # a provisional value: not public
+            drop.append((unit_id, (code_of[variable_id], year)))
+            continue
         found = data.get(unit_id)
         if found is None:
             found = data[unit_id] = {}
         found[(code_of[variable_id], year)] = value
+    for unit_id, key in drop:
+        data.get(unit_id, {}).pop(key, None)
     return data

@@ -232,8 +232,10 @@ def values() -> Response:
 @operation(tag="groups", summary=_l("Grupy porównawcze"), response=schemas.GroupPageSchema,
            query=schemas.GroupsQuery, formats=("json", "csv"), paged=True,
            csv_columns="id, kind, name_pl, name_en, members, definition",
-           description=_l("Grupy z definicjami, z których każdy odtworzy ich skład: wszystkie gminy kraju, "
-                          "gminy województwa, powiatu, gminy danego rodzaju."))
+           description=_l("Zapisane grupy porównawcze bazy wskaźników, ze stałymi identyfikatorami i "
+                          "definicjami, z których każdy odtworzy ich skład: wszystkie gminy kraju, gminy "
+                          "województwa, powiatu, gminy danego rodzaju, miasta programu, listy gmin i grupy "
+                          "gmin najbardziej podobnych. Klasy wielkości (skład zależy od roku) jeszcze nie."))
 def groups_list() -> Response:
     q = http.parse(schemas.GroupsQuery)
     every = [g for g in groups.listing(q.get("kind")) if not q.get("after") or g.id > q["after"]]

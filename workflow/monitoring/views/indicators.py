@@ -9,11 +9,24 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from workflow.monitoring import cache, distribution, groups, maps, profiles, readings, tables
-from workflow.monitoring.definitions import CREDIT
+from workflow.models import UnitLevel, ValueStatus
+from workflow.monitoring import (
+    cache,
+    charts,
+    distribution,
+    groups,
+    maps,
+    profiles,
+    quality,
+    questionnaire,
+    readings,
+    tables,
+)
+from workflow.monitoring.definitions import CREDIT, current_version
 from workflow.web import listing
 from workflow.web.l10n import gettext as _
 
@@ -122,7 +135,8 @@ def units() -> str:
 
 def _indicator(code: str, with_map: bool = True) -> distribution.IndicatorPage:
     return distribution.indicator_page(code, request.args.get("year"), request.args.get("group") or None,
-                                       request.args.get("map") or None, g.locale, with_map=with_map)
+                                       request.args.get("map") or None, g.locale, with_map=with_map,
+                                       with_marks=with_map)
 
 
 @bp.route("/<code>")
@@ -210,3 +224,34 @@ def compare_download(fmt: str) -> Response:
     sheets = [tables.comparison_table(found, g.locale),
               tables.about_sheet([r.version for r in found.rows], None, g.locale)]
     return send(fmt, f"porownanie-{found.year or ''}", sheets)
+
+
+# --- one value: where it came from ------------------------------------------------------------------
+
+def value_page(code: str, indicator: str, year: int, status: int = 200) -> tuple[str, int]:
+    """One value's provenance (docs/decisions/0039): its inputs, statuses, sources and
+    revisions, the revision note and the cities' comments; the unit's city may comment and the
+    analyst may hide a comment. A provisional value's numbers are its city's and the analyst's
+    only. Six statements whatever the history's length (and the signed-in user)."""
+    unit = readings.units_by_code([code]).get(code)
+    if unit is None or unit.level is not UnitLevel.GMINA:
+        abort(404)
+    try:
+        version = current_version(indicator)
+    except LookupError:
+        abort(404)
+    user = current_user if current_user.is_authenticated else None
+    own = user is not None and questionnaire.city_unit_id(user) == unit.id
+    analyst = user is not None and questionnaire.is_analyst(user)
+    found = quality.provenance(unit, version, year, hidden=own or analyst)
+    if status == 200 and all(i.value is None for i in found.inputs):
+        abort(404)  # no value (a refused comment or hiding shows its page again whatever it holds)
+    shown = found.status != ValueStatus.PROVISIONAL.value or own or analyst
+    return render_template("monitoring/value.html", p=found, shown=shown, own=own, analyst=analyst,
+                           fmt=charts.formatter(version.decimals, g.locale),
+                           max_comment=quality.COMMENT_MAX, **common()), status
+
+
+@bp.route("/units/<code>/<indicator>/<int:year>")
+def value(code: str, indicator: str, year: int) -> tuple[str, int]:
+    return value_page(code, indicator, year)

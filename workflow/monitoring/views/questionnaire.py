@@ -7,6 +7,7 @@ not exist, or a town team whose municipality is not in the register.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -15,9 +16,12 @@ from werkzeug.wrappers import Response
 
 from workflow.audit import log as audit
 from workflow.extensions import db
-from workflow.models import MonitoringArea, Questionnaire, Role
+from workflow.models import Indicator, MonitoringArea, Questionnaire, Role, TerritorialUnit, ValueComment
 from workflow.models.types import utcnow
+from workflow.monitoring import quality
 from workflow.monitoring import questionnaire as qn
+from workflow.monitoring.definitions import current_version
+from workflow.monitoring.views import indicators as indicator_views
 from workflow.refusal import Refused
 from workflow.web.helpers import role_required, show_refusal
 
@@ -111,7 +115,7 @@ def _page(q: Questionnaire, outcome: qn.Outcome | None, typed: dict[int, qn.Entr
     questions = qn.items(q.area)
     answers = {a.variable_id: a for a in q.answers}
     analyst = qn.is_analyst(current_user)
-    notes = qn.revision_notes([q.unit_id], [i.variable_id for i in questions], q.year)
+    notes = qn.revision_notes([q.unit_id], questions, q.year)
     warnings = outcome.warnings if outcome else {k: a.warnings or [] for k, a in answers.items()}
     return render_template(
         "monitoring/questionnaire.html", q=q, questions=questions, answers=answers, typed=typed,
@@ -212,3 +216,58 @@ def correct(questionnaire_id: int, variable_id: int) -> Response | tuple[str, in
     db.session.commit()
     flash(_("Wartość poprawiona; poprzednia jest zachowana z uzasadnieniem."), "success")
     return redirect(url_for(".analyst_page", questionnaire_id=q.id) + f"#item-{variable_id}")
+
+
+# --- comments on published values (docs/decisions/0039) ---------------------------------------------
+
+@bp.route("/town/values/<code>/<indicator>/<int:year>/comments", methods=["POST"])
+@role_required(Role.TOWN)
+def comment(code: str, indicator: str, year: int) -> Response | tuple[str, int]:
+    """A city comments on one of its own published values; another city's is a 404."""
+    unit_id = _city()
+    unit = db.session.scalar(sa.select(TerritorialUnit).where(TerritorialUnit.code == code))
+    if unit is None or unit.id != unit_id:
+        abort(404)
+    try:
+        version = current_version(indicator)
+    except LookupError:
+        abort(404)
+    body = request.form.get("body", "")[:5000]
+    try:
+        made = quality.add_comment(unit, version.indicator, year, body, current_user,
+                                   quality.provenance(unit, version, year))
+    except Refused as refused:
+        db.session.rollback()
+        show_refusal(refused, form="comment", typed={"body": body})
+        return indicator_views.value_page(code, indicator, year, refused.status)
+    audit.record("value_comment.added", actor=current_user, object_type="value_comment", object_id=made.id,
+                 detail={"unit": code, "indicator": indicator, "year": year})
+    db.session.commit()
+    flash(_("Komentarz jest widoczny publicznie przy wartości."), "success")
+    return redirect(url_for("indicators.value", code=code, indicator=indicator, year=year) + "#comments-h")
+
+
+@bp.route("/coordinator/value-comments/<int:comment_id>/hide", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def hide_comment(comment_id: int) -> Response | tuple[str, int]:
+    """The analyst hides a city's comment, with a reason the city sees."""
+    found = db.session.get(ValueComment, comment_id)
+    if found is None:
+        abort(404)
+    unit = db.session.get(TerritorialUnit, found.unit_id)
+    indicator = db.session.get(Indicator, found.indicator_id)
+    assert unit is not None and indicator is not None
+    code, year = unit.code, found.year
+    reason = request.form.get("reason", "")[:5000]
+    try:
+        quality.hide_comment(found, reason, current_user)
+    except Refused as refused:
+        db.session.rollback()
+        show_refusal(refused, form=f"hide-{comment_id}", typed={"reason": reason})
+        return indicator_views.value_page(code, indicator.code, year, refused.status)
+    audit.record("value_comment.hidden", actor=current_user, object_type="value_comment",
+                 object_id=comment_id)
+    db.session.commit()
+    flash(_("Komentarz ukryty; miasto widzi uzasadnienie."), "success")
+    back = url_for("indicators.value", code=code, indicator=indicator.code, year=year)
+    return redirect(back + "#comments-h")
