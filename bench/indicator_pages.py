@@ -8,14 +8,17 @@ Loads the 2,477 gminas with their boundaries, the definitions, the 416,370 value
 data/bdl/bdl_gminy_2010-2019_long_compact.csv and the system's groups, then measures:
 
 - most similar: `similar.compute` with 6 weighted indicators over every gmina, for 20 anchors
-  spread over the register, REPEATS times each: reading (3 statements) and computing; and the
-  pure part alone (`similar.nearest` on the points already read);
-- pages: `gunicorn -w 1 wsgi:app` serving the database; each page REPEATS times after a
+  spread over the register, REPEATS times each: reading (2 statements when the points are cached,
+  decision 0041) and computing; the pure part alone (`similar.nearest` on the points already
+  read); and the first search after a load of data (nothing cached);
+- pages: `gunicorn -w 1 wsgi:app` serving the database; each page PAGE_REPEATS times after a
   warm-up, wall time and the worker's CPU time (from /proc, steadier on a shared machine),
   against the static floor (GET /static/style.css from the same gunicorn): the
   indicator page over all gminas with its map, the indicator in one voivodeship, a gmina's
   profile, ten gminas compared, a group's page, the most similar page; with each page's SQL
-  statements (counted in-process), its size and its size compressed (gzip -6).
+  statements (counted in-process), its size and its size compressed (gzip -6); then the
+  indicator page and the profile as the first request after a load of data (a new
+  value_source row before each: nothing cached), with the statements of that request.
 
 Figures only: nothing passes or fails.
 """
@@ -41,11 +44,12 @@ from support.querycount import count_queries  # noqa: E402
 
 from workflow.app import create_app  # noqa: E402
 from workflow.extensions import db  # noqa: E402
-from workflow.models import TerritorialUnit, UnitLevel  # noqa: E402
-from workflow.monitoring import definitions, groups, importer, readings, similar, units  # noqa: E402
+from workflow.models import SourceKind, TerritorialUnit, UnitLevel, ValueSource  # noqa: E402
+from workflow.monitoring import cache, definitions, groups, importer, readings, similar, units  # noqa: E402
 
 LONG = ROOT / "data" / "bdl" / "bdl_gminy_2010-2019_long_compact.csv"
 REPEATS = 20
+PAGE_REPEATS = 50  # the worker's CPU time is counted in 10 ms ticks: 50 requests give 0.2 ms
 WEIGHTS = {"dochody_wlasne_na_mieszkanca": 2.0, "udzial_podatku_od_nieruchomosci": 1.0,
            "udzial_podatku_rolnego": 1.0, "gestosc_zaludnienia": 1.5,
            "wskaznik_obciazenia_demograficznego": 1.0, "zmiana_liczby_ludnosci_od_2010": 1.0}
@@ -64,6 +68,9 @@ PAGES = {
 }
 
 
+FIRST = ("indicator, all 2,477 gminas + map", "gmina profile")
+
+
 def median_ms(times: list[float]) -> float:
     return statistics.median(times) * 1000
 
@@ -73,12 +80,17 @@ def bench_similar() -> dict[str, object]:
         TerritorialUnit.level == UnitLevel.GMINA).order_by(TerritorialUnit.code)))
     anchors = codes[::len(codes) // 20][:20]
     criteria = tuple(similar.Criterion(c, w) for c, w in WEIGHTS.items())
-    whole, cpu, pure = [], [], []
+    whole, cpu, pure, cold = [], [], [], []
     similar.compute(similar.Definition(anchors[0], criteria, YEAR))  # warm-up
     with count_queries(db.engine) as log:
         result = similar.compute(similar.Definition(anchors[0], criteria, YEAR))
     for anchor in anchors:
         definition = similar.Definition(anchor, criteria, YEAR)
+        db.session.expire_all()
+        cache.clear()  # the first search after a load of data: everything read and computed
+        started = time.perf_counter()
+        similar.compute(definition)
+        cold.append(time.perf_counter() - started)
         for _ in range(REPEATS):
             db.session.expire_all()
             started, used = time.perf_counter(), time.process_time()
@@ -101,7 +113,8 @@ def bench_similar() -> dict[str, object]:
     return {"compared": result.compared, "statements": log.count, "anchors": len(anchors),
             "whole": median_ms(whole), "whole_min": min(whole) * 1000,
             "whole_p90": statistics.quantiles(whole, n=10)[-1] * 1000,
-            "cpu": median_ms(cpu), "pure": median_ms(pure)}
+            "cpu": median_ms(cpu), "pure": median_ms(pure), "cold": median_ms(cold),
+            "cold_max": max(cold) * 1000}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -119,10 +132,14 @@ def fetch(url: str) -> tuple[float, bytes]:
 
 
 def bench_pages(app, database_url: str, workdir: Path) -> dict[str, object]:  # noqa: ANN001
-    counts = {}
+    counts, cold_counts = {}, {}
     client = app.test_client()
     for name, url in PAGES.items():
         client.get(url)
+        cache.clear()
+        with count_queries(db.engine) as log:
+            response = client.get(url)
+        cold_counts[name] = log.count
         with count_queries(db.engine) as log:
             response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
@@ -137,18 +154,33 @@ def bench_pages(app, database_url: str, workdir: Path) -> dict[str, object]:  # 
         for _ in range(5):
             fetch(server.url + "/static/style.css")
         used = cpu_seconds(worker)
-        floor = [fetch(server.url + "/static/style.css")[0] for _ in range(REPEATS * 5)]
+        floor = [fetch(server.url + "/static/style.css")[0] for _ in range(PAGE_REPEATS * 5)]
         out["floor"] = median_ms(floor)
         out["floor_cpu"] = (cpu_seconds(worker) - used) / len(floor) * 1000
         for name, url in PAGES.items():
             fetch(server.url + url)
             times, body = [], b""
             used = cpu_seconds(worker)
-            for _ in range(REPEATS):
+            for _ in range(PAGE_REPEATS):
                 took, body = fetch(server.url + url)
                 times.append(took)
-            spent = (cpu_seconds(worker) - used) / REPEATS * 1000
+            spent = (cpu_seconds(worker) - used) / PAGE_REPEATS * 1000
             out[name] = (median_ms(times), spent, counts[name], len(body), len(gzip.compress(body, 6)))
+        # The first request after a load of data (the cache's version changes: decision 0041).
+        for name in FIRST:
+            url = PAGES[name]
+            times = []
+            spent = 0.0
+            for _ in range(5):
+                db.session.add(ValueSource(kind=SourceKind.ENTRY, name="bench: a new version of the data"))
+                db.session.commit()
+                used = cpu_seconds(worker)
+                times.append(fetch(server.url + url)[0])
+                spent += cpu_seconds(worker) - used
+            out["first: " + name] = (median_ms(times), spent / 5 * 1000, cold_counts[name])
+        asked = urllib.request.Request(server.url + PAGES[FIRST[0]], headers={"Accept-Encoding": "gzip, br"})
+        with urllib.request.urlopen(asked, timeout=60) as answer:  # noqa: S310  (our own local server)
+            out["encoding"] = answer.headers.get("Content-Encoding") or "none"
     finally:
         server.stop()
     return out
@@ -190,10 +222,12 @@ def report(label: str, r: dict[str, object]) -> None:
     print(f"  the same, CPU time of this process (SQLite's work included, PostgreSQL's not): "
           f"median {s['cpu']:.1f} ms")
     print(f"  computing alone (similar.nearest on the points read):  median {s['pure']:.1f} ms")
+    print(f"  the first search after a load (nothing cached, decision 0041): median {s['cold']:.1f} ms, "
+          f"slowest {s['cold_max']:.1f} ms")
     pages = r["pages"]
     floor = float(pages["floor"])  # type: ignore[arg-type]
     floor_cpu = float(pages["floor_cpu"])  # type: ignore[arg-type]
-    print(f"{label}: pages served by gunicorn -w 1, median of {REPEATS} (wall), and the worker's CPU "
+    print(f"{label}: pages served by gunicorn -w 1, median of {PAGE_REPEATS} (wall), and the worker's CPU "
           f"time per request; static floor (/static/style.css) {floor:.1f} ms, {floor_cpu:.1f} ms CPU")
     print(f"  {'page':38} {'ms':>8} {'× floor':>8} {'CPU ms':>8} {'× floor':>8} {'SQL':>4} "
           f"{'bytes':>9} {'gzip':>8}")
@@ -201,10 +235,18 @@ def report(label: str, r: dict[str, object]) -> None:
         ms, cpu, statements, size, packed = pages[name]  # type: ignore[misc]
         print(f"  {name:38} {ms:8.1f} {ms / floor:8.1f} {cpu:8.1f} {cpu / floor_cpu:8.1f} "
               f"{statements:4d} {size:9,} {packed:8,}")
+    print("  the first request after a load of data (nothing cached yet, decision 0041), median of 5:")
+    for name in FIRST:
+        ms, cpu, statements = pages["first: " + name]  # type: ignore[misc]
+        print(f"  {name:38} {ms:8.1f} {ms / floor:8.1f} {cpu:8.1f} {cpu / floor_cpu:8.1f} {statements:4d}")
+    print(f"  Content-Encoding of a page asked with Accept-Encoding: gzip, br: {pages['encoding']} "
+          "(compressed by the proxy, docs/deploy.md)")
 
 
 def main() -> None:
+    print(f"load average (1, 5, 15 min) before: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     bench_main(run, report)
+    print(f"load average (1, 5, 15 min) after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
-"""The user guide's screenshots: each role's landing page in Polish and English, and the
-coordinator's settings and invitation screens.
+"""The user guide's screenshots: each role's landing page in Polish and English, the
+coordinator's settings and invitation screens, and the indicator base's public pages (only
+with SCREENSHOTS=1: they load the whole BDL extract, and test_browser_indicators.py checks
+those pages).
 
 `SCREENSHOTS=1 .venv/bin/pytest tests/test_browser_screenshots.py` (or `make screenshots`)
 writes docs/screenshots/<role>-<lang>.png from a freshly seeded demo. Without the variable
@@ -116,5 +118,55 @@ def test_screens_of_the_partnerships(chromium, demo, name, lang):
         if WRITE:
             OUT.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(OUT / f"{name}-{lang}.png"))
+    finally:
+        page.context.close()
+
+
+# The indicator base's public pages (issue 15): an indicator over every gmina with its figures
+# and map, a gmina's profile and the most similar gminas, on the whole BDL extract.
+LONG = Path(__file__).resolve().parent.parent / "data" / "bdl" / "bdl_gminy_2010-2019_long_compact.csv"
+INDICATOR_SCREENS = {
+    "indicator": ("/indicators/dochody_wlasne_na_mieszkanca?year=2019", "#summary-h"),
+    "indicator-profile": ("/indicators/units/1204023?year=2019", None),
+    "indicator-similar": ("/indicators/groups/similar?anchor=1204023&year=2019"
+                          "&w-dochody_wlasne_na_mieszkanca=2&w-gestosc_zaludnienia=1"
+                          "&w-udzial_podatku_rolnego=1", "#result-h"),
+}
+
+
+@pytest.fixture(scope="module")
+def indicator_base(demo):  # noqa: ANN001, ANN201
+    from workflow.monitoring import definitions, groups, importer, units
+
+    def load() -> None:
+        units.load()
+        definitions.load()
+        importer.import_file(LONG)
+        groups.ensure_standard()
+
+    demo.query(load)
+    yield demo
+    demo.snapshot.restore()
+
+
+@pytest.mark.parametrize("lang", ["pl", "en"])
+@pytest.mark.parametrize("name", list(INDICATOR_SCREENS))
+def test_screens_of_the_indicator_base(chromium, request, name, lang):
+    if not WRITE:  # test_browser_indicators.py checks these pages (axe, a phone, the map)
+        pytest.skip("writes the guide's screenshots of the indicator base only with SCREENSHOTS=1")
+    live = request.getfixturevalue("indicator_base")
+    page = new_page(chromium, live, SIZE)
+    try:
+        page.goto("/indicators/")
+        set_language(page, lang)
+        url, scroll_to = INDICATOR_SCREENS[name]
+        response = page.goto(url)
+        assert response.status == 200
+        assert page.locator("main h1").is_visible()
+        assert not page.server_errors and not page.dialogs.seen
+        if scroll_to:  # the figures under the form
+            page.locator(scroll_to).evaluate("heading => heading.scrollIntoView()")
+        OUT.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(OUT / f"{name}-{lang}.png"))
     finally:
         page.context.close()

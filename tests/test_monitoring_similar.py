@@ -107,8 +107,13 @@ def test_a_definition_that_cannot_be_computed_is_refused_with_the_reason(ctx, ch
 
 
 @pytest.mark.parametrize("extra", [0, 40])
-def test_reading_and_computing_take_four_statements_whatever_the_number_of_gminas(ctx, extra):
+def test_reading_and_computing_take_five_statements_whatever_the_number_of_gminas(ctx, extra):
     base_factory.build(extra=extra)
     with count_queries(db.engine) as log:
-        similar.compute(definition())
-    assert log.count == 4, log  # the indicators' versions, the gminas, the variables, the values
+        first = similar.compute(definition())
+    # the indicators' versions, the data's version, the gminas, the variables, the values
+    assert log.count == 5, log
+    with count_queries(db.engine) as log:
+        again = similar.compute(definition())
+    assert log.count == 2, log  # the rest is cached for this version of the data (decision 0041)
+    assert again.found == first.found

@@ -22,8 +22,9 @@ from workflow.models import (
     Variable,
     VariableValue,
 )
-from workflow.monitoring import groups, quality
+from workflow.monitoring import cache, groups, quality
 from workflow.monitoring import questionnaire as qn
+from workflow.monitoring.definitions import current_version
 
 CULTURE = MonitoringArea.CULTURE_RECREATION
 LOANS = "wypozyczenia_na_mieszkanca"
@@ -243,3 +244,61 @@ def test_the_provenance_page_reads_in_english(app, rnd):
     assert "Where this value comes from" in page and "corrected after publication" in page
     assert "the city's questionnaire" in page and "Earlier versions of this value" in page
     assert "Corrected on" in text(browser.get(f"/indicators/units/{rnd.units[0].code}?year=2024"))
+
+
+def test_the_kept_figures_give_way_to_a_publication_a_correction_and_a_comment(app, ctx):
+    """The indicator pages keep their figures per data version (decision 0041): a year
+    published, a value corrected after it and a city's comment or its hiding change what they
+    show at once, not when the kept figures expire."""
+    out = build_round()
+    questions = qn.items(CULTURE)
+    q = qn.open_for(out.units[0].id, 2024, CULTURE)
+    raw = ("123457", "20400", "1040000")
+    typed = {i.variable_id: qn.Entry(r) for i, r in zip(questions, raw, strict=True)}
+    assert qn.save(q, questions, typed, out.cities[0], submit=True).ok
+    for item in questions:
+        qn.review(q, item.variable_id, accept=True, note="", user=out.analyst)
+    people = ValueSource(kind=SourceKind.FILE, name="bdl.csv")
+    db.session.add(people)
+    db.session.flush()
+    for variable in ("ludnosc_przedprod", "ludnosc_prod", "ludnosc_poprod"):
+        variable_id = db.session.scalar(sa.select(Variable.id).where(Variable.code == variable))
+        db.session.add(VariableValue(variable_id=variable_id, year=2024, unit_id=out.units[0].id,
+                                     value=10000.0, status=ValueStatus.FINAL, source_id=people.id))
+    db.session.commit()
+    groups.ensure_standard()
+    pages = (f"/indicators/{LOANS}?year=2024", f"/indicators/units/{out.units[0].code}?year=2024")
+
+    def shown() -> list[str]:
+        return [text(Browser(app).get(page)) for page in pages]
+
+    for page in pages:  # the second reading of a page is served from the kept figures
+        client = Browser(app)
+        client.get(page)
+        cache.clear()
+        with count_queries(db.engine) as computed:
+            client.get(page)
+        with count_queries(db.engine) as kept:
+            client.get(page)
+        assert kept.count < computed.count, page
+    assert all("4,1" not in page for page in shown())  # provisional: not public, and now kept
+
+    qn.publish(2024, CULTURE, out.analyst)  # one UPDATE of the statuses, no new source of values
+    db.session.commit()
+    assert all("4,1" in page for page in shown())  # 123 457 loans / 30 000 residents
+
+    qn.correct(q, questions[0], "246914", WHY, out.analyst)
+    db.session.commit()
+    for page in shown():
+        assert "8,2" in page and "4,1" not in page and WHY in page
+
+    unit = out.units[0]
+    version = current_version(LOANS)
+    found = quality.provenance(unit, version, 2024, hidden=False)
+    comment = quality.add_comment(unit, version.indicator, 2024, "Otwarto nową bibliotekę główną.",
+                                  out.cities[0], found)
+    db.session.commit()
+    assert all("Otwarto nową bibliotekę" in page for page in shown())
+    quality.hide_comment(comment, "Dane osobowe w treści.", out.analyst)
+    db.session.commit()
+    assert all("Otwarto nową bibliotekę" not in page for page in shown())

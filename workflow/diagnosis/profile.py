@@ -108,7 +108,7 @@ def of_municipalities(found: list[tuple[Municipality, TerritorialUnit | None]], 
     municipalities = [m for m, _u in found]
     units = [u for _m, u in found if u is not None]
     codes = [m.teryt for m in municipalities if m.teryt]
-    read = profiles.unit_profiles(codes, year, locale, units=units, marks=False)
+    read = profiles.unit_profiles(codes, year, locale, units=units, marks=False, cached=False)
     by_code = {p.unit.code: p for p in read.profiles}
     chosen = read.year
     groups_by_id = {g.id: g for p in read.profiles for g in p.groups}

@@ -9,6 +9,7 @@ the indicator's polarity, which the pages state beside it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -16,7 +17,7 @@ from typing import NamedTuple
 from flask_babel import gettext as _
 
 from workflow.models import GroupKind, IndicatorVersion, UnitGroup, UnitGroupMember
-from workflow.monitoring import charts, compute, groups, maps, quality, readings
+from workflow.monitoring import cache, charts, compute, groups, maps, quality, readings
 
 
 class NotAvailable(groups.GroupRefused):
@@ -68,7 +69,9 @@ class IndicatorPage:
     year: int | None
     group: UnitGroup
     choices: list[UnitGroup]
+    by_kind: dict[str, list[UnitGroup]]  # the choices by their kind's value
     rows: list[Ranked]  # the group's members, by TERYT code
+    ordered: list[Ranked]  # the same by place, then code (the table's default order)
     aggregate: compute.Aggregate | None
     histogram: charts.Histogram | None
     classes: list[charts.ColourClass]
@@ -76,7 +79,22 @@ class IndicatorPage:
     region: str  # PL or a voivodeship's code
     regions: list[tuple[str, str]]  # (code, name) of the voivodeships, for the map's choice
     fmt: charts.Formatter
+    key: tuple[object, ...] | None = None  # the figures' key in the cache (None: not cached)
     marks: dict[int, quality.Mark] = field(default_factory=dict)  # unit id -> outlier, revision, comments
+
+
+class Computed(NamedTuple):
+    """What an indicator page computes from the whole register (cached, decision 0041)."""
+
+    rows: list[Ranked]  # the group's members, by TERYT code
+    ordered: list[Ranked]  # the same, in the table's default order (place, then code)
+    aggregate: compute.Aggregate | None
+    histogram: charts.Histogram | None
+    classes: list[charts.ColourClass]
+    map: maps.Map | None
+    values: dict[int, float]  # unit id -> the indicator's value (every gmina with one)
+    member_ids: list[int]
+    spread: quality.Spread | None  # the members' median and MAD: the outliers' rule
 
 
 @readings.no_cycle_collection
@@ -84,19 +102,53 @@ def indicator_page(code: str, year: object = None, group_code: str | None = None
                    region: str | None = None, locale: str = "pl", with_map: bool = True,
                    with_marks: bool = True) -> IndicatorPage:
     """An indicator within a group in a year, with the map of Poland or of one voivodeship:
-    7 statements (8 for a programme's group or a list), whatever the number of gminas, and one
-    for the marks beside the values (`with_marks`: outliers, revision notes, comments)."""
+    3 statements when its figures are cached (decision 0041), 8 (9 for a programme's group or
+    a list) when they are computed, whatever the number of gminas, and one for the marks beside
+    the values (`with_marks`: outliers, revision notes, comments; read on every request)."""
     indicators = readings.current_indicators()
     by_code = {v.indicator.code: v for v in indicators}
     version = by_code.get(code)
     if version is None:
         raise NotAvailable()
-    years = readings.years(version)
+    stamp = cache.stamp()
+    years = cache.cached(("years", stamp, version.id), lambda: readings.years(version))
     chosen_year = choose_year(years, year)
     choices = groups.listed(extra=group_code or groups.ALL)
     group = next((g for g in choices if g.code == (group_code or groups.ALL)), None)
     if group is None:
         raise NotAvailable()
+    by_kind: dict[str, list[UnitGroup]] = {}
+    for g in choices:
+        by_kind.setdefault(g.kind.value, []).append(g)
+    regions = sorted(((g.definition["within"], g.name(locale)) for g in choices
+                      if g.kind is GroupKind.ADMINISTRATIVE and len(g.definition["within"]) == 2),
+                     key=lambda r: r[0])
+    where = _region(group, region, {c for c, _n in regions})
+
+    def build() -> Computed:
+        return _computed(version, by_code, chosen_year, group, where, locale, with_map)
+
+    key: tuple[object, ...] | None = None
+    if group.kind is GroupKind.PROGRAMME:  # its members follow the applications: not cached
+        found = build()
+    else:
+        key = ("indicator", stamp, version.id, chosen_year, group.id, group.code,
+               json.dumps(group.definition, sort_keys=True), where, locale, with_map)
+        found = cache.cached(key, build, lambda c: 1 + (len(c.map.shapes) // 100_000 if c.map else 0))
+    return IndicatorPage(version=version, code=code, indicators=indicators, years=years,
+                         year=chosen_year, group=group, choices=choices, by_kind=by_kind, rows=found.rows,
+                         ordered=found.ordered, aggregate=found.aggregate, histogram=found.histogram,
+                         classes=found.classes, map=found.map, region=where, regions=regions,
+                         fmt=charts.formatter(version.decimals, locale), key=key,
+                         marks=quality.page_marks(version.indicator_id, readings.formula(version),
+                                                  chosen_year, found.values, found.member_ids,
+                                                  spread=found.spread) if with_marks else {})
+
+
+def _computed(version: IndicatorVersion, by_code: Mapping[str, IndicatorVersion], chosen_year: int | None,
+              group: UnitGroup, where: str, locale: str, with_map: bool) -> Computed:
+    """The indicator's values for the group's members in the year, their places, the group's
+    figures, histogram, colour classes and map: 2 statements (3 for a list), 1 more with the map."""
     units = readings.gminas()
     formula = readings.formula(version)
     extra = groups.population_formula([group], by_code)
@@ -107,14 +159,11 @@ def indicator_page(code: str, year: object = None, group_code: str | None = None
     values = {uid: v for uid, d in data.items() if (v := evaluate(d)) is not None}
     members = [units[i] for i in member_ids]
     rows = rank(members, values)
+    ordered = sorted(rows, key=lambda r: (r.rank is None, r.rank or 0, r.unit.code))
     present = [values[u.id] for u in members if u.id in values]
     aggregate = compute.aggregate(formula, data, chosen_year, member_ids) if chosen_year is not None else None
     fmt = charts.formatter(version.decimals, locale)
     classes = charts.colour_classes(present)
-    regions = sorted(((g.definition["within"], g.name(locale)) for g in choices
-                      if g.kind is GroupKind.ADMINISTRATIVE and len(g.definition["within"]) == 2),
-                     key=lambda r: r[0])
-    where = _region(group, region, {c for c, _n in regions})
     drawn = None
     if with_map:
         unit_word, no_data, outside = measure_unit(version, locale), _("brak danych"), _("poza grupą")
@@ -128,12 +177,9 @@ def indicator_page(code: str, year: object = None, group_code: str | None = None
         names = {u.code: u.name for u in units.values()}
         drawn = maps.compose(where, maps.boundaries(where), styles,
                              lambda code: f"{names.get(code, code)}: {outside}")
-    return IndicatorPage(version=version, code=code, indicators=indicators, years=years,
-                         year=chosen_year, group=group, choices=choices, rows=rows, aggregate=aggregate,
-                         histogram=charts.histogram(present), classes=classes, map=drawn, region=where,
-                         regions=regions, fmt=fmt,
-                         marks=quality.page_marks(version.indicator_id, formula, chosen_year, values,
-                                                  member_ids) if with_marks else {})
+    return Computed(rows=rows, ordered=ordered, aggregate=aggregate, histogram=charts.histogram(present),
+                    classes=classes, map=drawn, values=values, member_ids=list(member_ids),
+                    spread=quality.Spread.of(present))
 
 
 def _region(group: UnitGroup, asked: str | None, voivodeships: set[str]) -> str:

@@ -127,7 +127,7 @@ class Map:
     view_box: str
     count: int  # gminas drawn
     shapes: Markup  # one <path> per gmina: its class (m1 … m5, m0 no value, mx outside) and title
-    outlines: list[str]  # the voivodeships' boundaries (or the one voivodeship's), drawn over
+    outlines: list[str]  # the voivodeships' boundaries (or the one voivodeship's), drawn over; escaped
 
 
 class Drawn(NamedTuple):
@@ -188,4 +188,4 @@ def compose(region: str, drawn: Sequence[Drawn], styles: Mapping[str, tuple[str,
                 if region == PL or d.code == region]
     # Every value in the markup was escaped above.
     shapes = Markup("\n".join(parts))  # noqa: S704  # nosec B704
-    return Map(region, frame.view_box, len(parts), shapes, [o for o in outlines if o])
+    return Map(region, frame.view_box, len(parts), shapes, [escape(o) for o in outlines if o])

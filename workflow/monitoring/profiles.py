@@ -5,14 +5,25 @@ fixed number of statements (docs/decisions/0032). Reused by the open API.
 
 from __future__ import annotations
 
+import bisect
+import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
 from workflow.extensions import db
-from workflow.models import IndicatorVersion, TerritorialUnit, UnitGroup, UnitLevel, Variable, VariableValue
-from workflow.monitoring import charts, compute, groups, quality, readings
+from workflow.models import (
+    GroupKind,
+    IndicatorVersion,
+    TerritorialUnit,
+    UnitGroup,
+    UnitLevel,
+    Variable,
+    VariableValue,
+)
+from workflow.monitoring import cache, charts, compute, groups, quality, readings
 from workflow.monitoring.distribution import NotAvailable, choose_year
 from workflow.text import folded
 
@@ -30,12 +41,19 @@ def units_series(unit_ids: Sequence[int], formulas: Sequence[compute.Formula]) -
     if not unit_ids:
         return out
     for unit_id, code, year, value in db.session.execute(
-            sa.select(VariableValue.unit_id, Variable.code, VariableValue.year, VariableValue.value)
-            .join(Variable, Variable.id == VariableValue.variable_id)
-            .where(VariableValue.unit_id.in_(sorted(set(unit_ids))), Variable.code.in_(codes),
-                   VariableValue.status != readings.PROVISIONAL)):
+            _series_query(), {"units": sorted(set(unit_ids)), "codes": codes}):
         out[unit_id][(code, year)] = value
     return out
+
+
+@functools.cache
+def _series_query() -> sa.Select[tuple[int, str, int, float]]:
+    """units_series()' statement, built once (every profile reads it)."""
+    return (sa.select(VariableValue.unit_id, Variable.code, VariableValue.year, VariableValue.value)
+            .join(Variable, Variable.id == VariableValue.variable_id)
+            .where(VariableValue.unit_id.in_(sa.bindparam("units", expanding=True)),
+                   Variable.code.in_(sa.bindparam("codes", expanding=True)),
+                   VariableValue.status != readings.PROVISIONAL))
 
 
 def unit_series(unit_id: int, formulas: Sequence[compute.Formula]) -> dict[tuple[str, int], float]:
@@ -49,24 +67,6 @@ class Place:
     count: int  # members with a value
     members: int
     outlier: float | None = None  # MADs from the group's median, when the unit is an outlier in it
-
-
-def place_of(unit_id: int, member_ids: Sequence[int], values: dict[int, float]) -> Place:
-    """A unit's place among the members (as distribution.rank counts it: 1 + the members with
-    a higher value), without ranking them all."""
-    mine = values.get(unit_id)
-    higher = 0
-    present = []
-    for i in member_ids:
-        v = values.get(i)
-        if v is None:
-            continue
-        present.append(v)
-        if mine is not None and v > mine:
-            higher += 1
-    spread = quality.Spread.of(present) if mine is not None else None
-    return Place(None if mine is None else higher + 1, len(present), len(member_ids),
-                 spread.deviations(mine) if spread is not None and mine is not None else None)
 
 
 @dataclass(frozen=True)
@@ -93,10 +93,81 @@ class Profile:
     sizes: dict[int, int] = field(default_factory=dict)  # group id -> members
 
 
+class YearTable:
+    """Every current indicator's value for every gmina in a year, and, as profiles ask for
+    them, groups' members and each group's values in order with their median and MAD: what
+    places in groups and outliers are counted from, cached per data version (decision 0041).
+    Filled, never changed (a programme's group is never kept: its members follow the
+    applications, which the data's version does not see)."""
+
+    def __init__(self, units: dict[int, readings.Gmina], data: readings.Data,
+                 values: dict[int, dict[int, float]]) -> None:
+        self.units = units
+        self.data = data
+        self.values = values  # indicator version id -> unit id -> value
+        self.members_kept: dict[tuple[int, str, str], tuple[list[int], frozenset[int]]] = {}
+        self.ordered: dict[tuple[int, int, str, str], tuple[list[float], quality.Spread | None]] = {}
+
+    @staticmethod
+    def group_key(group: UnitGroup) -> tuple[int, str, str]:
+        return (group.id, group.code, json.dumps(group.definition, sort_keys=True))
+
+    def members(self, candidates: Sequence[UnitGroup], year: int,
+                by_code: dict[str, IndicatorVersion]) -> dict[int, tuple[list[int], frozenset[int]]]:
+        """The groups' members in the year (group id -> ids, and the same as a set): those not
+        kept yet are read (a programme's towns, a list's members: a statement each) and kept."""
+        keys = {g.id: self.group_key(g) for g in candidates}
+        missing = [g for g in candidates
+                   if g.kind is GroupKind.PROGRAMME or keys[g.id] not in self.members_kept]
+        out: dict[int, tuple[list[int], frozenset[int]]] = {}
+        if missing:
+            for gid, ids in groups.members(missing, year, self.units, self.data, by_code).items():
+                out[gid] = (ids, frozenset(ids))
+            for g in missing:
+                if g.kind is not GroupKind.PROGRAMME:
+                    self.members_kept[keys[g.id]] = out[g.id]
+        for g in candidates:
+            if g.id not in out:
+                out[g.id] = self.members_kept[keys[g.id]]
+        return out
+
+    def place(self, version_id: int, unit_id: int, group: UnitGroup, member_ids: Sequence[int]) -> Place:
+        """A unit's place among the members (1 + the members with a higher value, as
+        distribution.rank counts it) and how far it lies from them when it is an outlier
+        (quality.Spread, the one rule), without ranking them all."""
+        values = self.values[version_id]
+        key = (version_id, *self.group_key(group))
+        found = self.ordered.get(key) if group.kind is not GroupKind.PROGRAMME else None
+        if found is None:
+            ordered = sorted(v for i in member_ids if (v := values.get(i)) is not None)
+            found = (ordered, quality.Spread.of(ordered))
+            if group.kind is not GroupKind.PROGRAMME:
+                self.ordered[key] = found
+        ordered, spread = found
+        mine = values.get(unit_id)
+        if mine is None:
+            return Place(None, len(ordered), len(member_ids))
+        return Place(len(ordered) - bisect.bisect_right(ordered, mine) + 1, len(ordered), len(member_ids),
+                     spread.deviations(mine) if spread is not None else None)
+
+
+def year_table(indicators: Sequence[IndicatorVersion], formulas: Sequence[compute.Formula],
+               year: int) -> YearTable:
+    """Every indicator's value for every gmina in `year`: 3 statements."""
+    units = readings.gminas()
+    data = readings.values(formulas, [year])
+    values = {}
+    for version, f in zip(indicators, formulas, strict=True):
+        evaluate = f.evaluator(year)
+        values[version.id] = {uid: v for uid, d in data.items() if (v := evaluate(d)) is not None}
+    return YearTable(units, data, values)
+
+
 @dataclass(frozen=True)
 class Profiles:
     """Several gminas' profiles read together in one year, with what computing more from them
-    needs (a partnership's diagnosis: each member against its groups, and the whole area)."""
+    needs (a partnership's diagnosis: each member against its groups, and the whole area).
+    Shared with the cache when it is used: never change `data`, `members` or `values`."""
 
     profiles: list[Profile]  # the gminas asked for, in that order
     unknown: list[str]  # codes asked for that are no gmina (a powiat, a code not in the register)
@@ -109,9 +180,11 @@ class Profiles:
 
 
 def unit_profile(code: str, year: object = None, locale: str = "pl") -> Profile:
-    """A gmina's profile: 10 statements at most (the units, the indicators, the gmina's values,
-    its groups, every gmina, the variables' ids, their values in the year, a programme's towns,
-    lists' members, the revision notes with the comments)."""
+    """A gmina's profile: 6 statements when the year's figures are cached (7 with a
+    programme's group; decision 0041), 11 at most when they are computed (the units, the
+    indicators, the gmina's values, its groups, the data's version, every gmina, the
+    variables' ids, their values in the year, a programme's towns, lists' members, the
+    revision notes with the comments)."""
     found = unit_profiles([code], year, locale)
     if not found.profiles:
         raise NotAvailable()
@@ -120,12 +193,16 @@ def unit_profile(code: str, year: object = None, locale: str = "pl") -> Profile:
 
 @readings.no_cycle_collection
 def unit_profiles(codes: Sequence[str], year: object = None, locale: str = "pl",
-                  units: Sequence[TerritorialUnit] | None = None, marks: bool = True) -> Profiles:
+                  units: Sequence[TerritorialUnit] | None = None, marks: bool = True,
+                  cached: bool = True) -> Profiles:
     """The profiles of several gminas in ONE year (the year asked for if any of them has data
     for it, else the newest), in the same statements as one gmina's, however many. A caller
     that has read the `units` already passes them (one statement fewer; the profiles then
-    name no powiat or voivodeship). With `marks` (the public pages) a tenth statement reads the
-    revision notes and comments shown beside the values."""
+    name no powiat or voivodeship). With `marks` (the public pages) one more statement reads
+    the revision notes and comments shown beside the values (never cached). `cached`: every
+    gmina's values in the year, the groups' members and their order are kept per data version
+    (decision 0041: one statement for the version, and three fewer when kept); without it they
+    are read as they are (the diagnosis, pinned at its statements)."""
     wanted = list(dict.fromkeys(codes))
     if units is None:
         found = readings.units_by_code([*wanted, *(c[:4] for c in wanted), *(c[:2] for c in wanted)])
@@ -148,11 +225,18 @@ def unit_profiles(codes: Sequence[str], year: object = None, locale: str = "pl",
         own_years[u.id] = [y for y in years if any(v is not None for v in computed[u.id][y])]
     chosen = choose_year(sorted({y for ys in own_years.values() for y in ys}, reverse=True), year)
     candidates = groups.containing_any(units)
-    gminas = readings.gminas()
-    data = readings.values(formulas, [chosen]) if chosen is not None else {}
-    members = groups.members(candidates, chosen or 0, gminas, data, by_code) if chosen is not None else {}
-    in_year = ([{uid: v for uid, d in data.items() if (v := f.evaluator(chosen)(d)) is not None}
-                for f in formulas] if chosen is not None else [])
+    table: YearTable | None = None
+    members: dict[int, tuple[list[int], frozenset[int]]] = {}
+    if chosen is not None:
+        in_chosen = chosen
+        if cached:
+            table = cache.cached(("year", cache.stamp(), chosen, tuple(v.id for v in indicators)),
+                                 lambda: year_table(indicators, formulas, in_chosen),
+                                 lambda t: 1 + sum(len(d) for d in t.data.values()) // 1000)
+        else:
+            table = year_table(indicators, formulas, chosen)
+        members = table.members(candidates, chosen, by_code)
+    in_year = [table.values[v.id] for v in indicators] if table is not None else []
     marked = marks and chosen is not None
     notes, said = quality.notes_and_comments(
         {v for f in formulas for v in f.variables}, quality.years_needed(formulas, chosen or 0),
@@ -160,12 +244,12 @@ def unit_profiles(codes: Sequence[str], year: object = None, locale: str = "pl",
     out = []
     for unit in units:
         years = own_years[unit.id]
-        mine = [g for g in candidates if unit.id in members.get(g.id, ())]
+        mine = [g for g in candidates if g.id in members and unit.id in members[g.id][1]]
         rows = []
         for n, version in enumerate(indicators):
             series = [(y, v) for y in sorted(years) if (v := computed[unit.id][y][n]) is not None]
-            places = ({g.id: place_of(unit.id, members[g.id], in_year[n]) for g in mine}
-                      if chosen is not None else {})
+            places = ({g.id: table.place(version.id, unit.id, g, members[g.id][0]) for g in mine}
+                      if table is not None else {})
             value = computed[unit.id][chosen][n] if chosen in computed[unit.id] else None
             rows.append(ProfileRow(version, version.indicator.code, value, series, charts.trend(series),
                                    places, charts.formatter(version.decimals, locale),
@@ -173,8 +257,9 @@ def unit_profiles(codes: Sequence[str], year: object = None, locale: str = "pl",
                                                 notes, said) if marked else quality.NO_MARK))
         out.append(Profile(unit=unit, powiat=found.get(unit.code[:4]), voivodeship=found.get(unit.code[:2]),
                            years=years, year=chosen, rows=rows, groups=mine,
-                           sizes={g.id: len(members.get(g.id, ())) for g in mine}))
-    return Profiles(out, unknown, indicators, formulas, chosen, data, members, in_year)
+                           sizes={g.id: len(members[g.id][0]) for g in mine}))
+    return Profiles(out, unknown, indicators, formulas, chosen, table.data if table is not None else {},
+                    {gid: ids for gid, (ids, _s) in members.items()}, in_year)
 
 
 # --- comparison ---------------------------------------------------------------------------------

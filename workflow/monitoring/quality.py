@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -386,14 +386,16 @@ def hide_comment(comment: ValueComment, reason: str, user: User) -> None:
 
 
 def page_marks(indicator_id: int, formula: compute.Formula, year: int | None, values: dict[int, float],
-               member_ids: Sequence[int], unit_ids: Sequence[int] | None = None) -> dict[int, Mark]:
+               member_ids: Sequence[int], unit_ids: Sequence[int] | None = None,
+               spread: Spread | None | Literal[False] = False) -> dict[int, Mark]:
     """The marks of an indicator's values for a group's members (by unit id, only those with
-    something to show): outliers against the group (Spread of the members' values), revision
-    notes, comments. One statement (`unit_ids` None: read for all units; corrected values and
-    comments are few)."""
+    something to show): outliers against the group (Spread of the members' values, or the
+    `spread` already computed from them), revision notes, comments. One statement (`unit_ids`
+    None: read for all units; corrected values and comments are few)."""
     if year is None:
         return {}
-    spread = Spread.of(values[i] for i in member_ids if i in values)
+    if spread is False:
+        spread = Spread.of(values[i] for i in member_ids if i in values)
     notes, said = notes_and_comments(formula.variables, years_needed([formula], year), [indicator_id], year,
                                      unit_ids)
     marked = {u for u, _v, _y in notes} | {u for u, _i in said}

@@ -93,15 +93,21 @@ def units_by_code(codes: Iterable[str]) -> dict[str, TerritorialUnit]:
 def current_indicators() -> list[IndicatorVersion]:
     """The latest version of every indicator, in the order of their codes (with the indicator
     loaded: `.indicator.code`)."""
+    return list(db.session.scalars(_current_query()))
+
+
+@functools.cache
+def _current_query() -> sa.Select[tuple[IndicatorVersion]]:
+    """current_indicators()' statement, built once (every public page reads it: building it
+    cost a third of the index page's time)."""
     latest = (sa.select(IndicatorVersion.indicator_id, sa.func.max(IndicatorVersion.version).label("v"))
               .group_by(IndicatorVersion.indicator_id).subquery())
-    query = (sa.select(IndicatorVersion)
-             .join(Indicator, Indicator.id == IndicatorVersion.indicator_id)
-             .join(latest, sa.and_(latest.c.indicator_id == IndicatorVersion.indicator_id,
-                                   latest.c.v == IndicatorVersion.version))
-             .options(contains_eager(IndicatorVersion.indicator))
-             .order_by(Indicator.code))
-    return list(db.session.scalars(query))
+    return (sa.select(IndicatorVersion)
+            .join(Indicator, Indicator.id == IndicatorVersion.indicator_id)
+            .join(latest, sa.and_(latest.c.indicator_id == IndicatorVersion.indicator_id,
+                                  latest.c.v == IndicatorVersion.version))
+            .options(contains_eager(IndicatorVersion.indicator))
+            .order_by(Indicator.code))
 
 
 def current_by_code() -> dict[str, IndicatorVersion]:

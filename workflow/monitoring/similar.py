@@ -19,14 +19,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
 from workflow.extensions import db
 from workflow.models import Indicator, IndicatorVersion
-from workflow.monitoring import groups, readings
+from workflow.monitoring import cache, groups, readings
 from workflow.refusal import _l
 
 DEFAULT_SIZE = 20
@@ -148,22 +148,65 @@ def check(definition: Definition, known: Mapping[str, Mapping[int, IndicatorVers
                       definition.among)
 
 
+class Points(NamedTuple):
+    """Every gmina with a value of each of some indicators in a year."""
+
+    units: dict[int, readings.Gmina]
+    ids: dict[str, int]  # the variables' ids
+    points: dict[str, list[float]]  # by TERYT code, the values in the indicators' order
+    id_of: dict[str, int]  # unit id by TERYT code
+
+
+def _points(versions: Sequence[IndicatorVersion], year: int) -> Points:
+    """The gminas and the variables' ids (2 statements), and each indicator's values in the
+    year: kept per indicator version and data version (decision 0041), so that a search with
+    other anchors, weights or indicators reads only the indicators not read yet (1 statement)."""
+    stamp = cache.stamp()
+    units, ids, id_of = cache.cached(("gminas", stamp), _gminas)
+    columns: dict[int, dict[str, float]] = {}
+    missing = []
+    for v in versions:
+        found = cache.peek(("similar-column", stamp, v.id, year))
+        if found is None:
+            missing.append(v)
+        else:
+            columns[v.id] = found
+    if missing:
+        formulas = [readings.formula(v) for v in missing]
+        data = readings.values(formulas, [year], ids=ids)
+        for v, f in zip(missing, formulas, strict=True):
+            evaluate = f.evaluator(year)
+            column = {units[uid].code: value for uid, d in data.items()
+                      if uid in units and (value := evaluate(d)) is not None}
+            cache.put(("similar-column", stamp, v.id, year), column)
+            columns[v.id] = column
+    chosen = [columns[v.id] for v in versions]
+    first, rest = chosen[0], chosen[1:]
+    points = {code: [value, *(c[code] for c in rest)] for code, value in first.items()
+              if all(code in c for c in rest)}
+    return Points(units, ids, points, id_of)
+
+
+def _gminas() -> tuple[dict[int, readings.Gmina], dict[str, int], dict[str, int]]:
+    units = readings.gminas()
+    return units, readings.variable_ids(), {u.code: u.id for u in units.values()}
+
+
 @readings.no_cycle_collection
 def compute(definition: Definition) -> Result:
     """The group a definition describes, read and computed: the indicators' versions, the
-    gminas, the variables' ids, the values (4 statements; 3 or 4 more for a group compared
-    within)."""
+    data's version, and when not cached (decision 0041) the gminas, the variables' ids, the
+    values (2 statements, 5 when not cached; 3 or 4 more for a group compared within)."""
     known = versions_of([c.indicator for c in definition.criteria])
     definition = check(definition, known)
     chosen = [known[c.indicator][c.version or 0] for c in definition.criteria]
-    formulas = [readings.formula(v) for v in chosen]
-    units = readings.gminas()
-    ids = readings.variable_ids()
-    anchor = next((u.id for u in units.values() if u.code == definition.anchor), None)
+    table = _points(chosen, definition.year)
+    units, ids = table.units, table.ids
+    anchor = table.id_of.get(definition.anchor)
     if anchor is None:
         raise groups.GroupRefused(errors={"anchor": [_l("Nie ma gminy o kodzie TERYT %(code)s.",
                                                         code=definition.anchor)]})
-    among: set[int] | None = None
+    points: Mapping[str, list[float]] = table.points
     if definition.among != groups.ALL:
         group = groups.get(definition.among)
         if group is None:
@@ -172,25 +215,16 @@ def compute(definition: Definition) -> Result:
         extra = groups.population_formula([group], current)
         data_for_group = readings.values([extra], [definition.year], ids=ids) if extra else None
         among = set(groups.members([group], definition.year, units, data_for_group, current)[group.id])
-    data = readings.values(formulas, [definition.year], ids=ids)
-    evaluators = [f.evaluator(definition.year) for f in formulas]
-    points: dict[str, list[float]] = {}
-    for unit_id, unit_data in data.items():
-        unit = units.get(unit_id)
-        if unit is None or (among is not None and unit_id not in among and unit_id != anchor):
-            continue
-        row = [value(unit_data) for value in evaluators]
-        if None not in row:
-            points[unit.code] = row  # type: ignore[assignment]
+        among.add(anchor)
+        points = {code: row for code, row in points.items() if table.id_of[code] in among}
     if definition.anchor not in points:
         raise groups.GroupRefused(errors={"anchor": [_l(
             "Gmina nie ma w roku %(year)d wartości każdego z wybranych wskaźników.",
             year=definition.year)]})
     found = nearest(points, definition.anchor, [c.weight for c in definition.criteria], definition.size)
-    by_code = {u.code: u.name for u in units.values()}
     return Result(definition=definition, found=found, compared=len(points), versions=chosen,
-                  values={code: points[code] for code, _d in found},
-                  names={code: by_code[code] for code, _d in found})
+                  values={code: list(points[code]) for code, _d in found},
+                  names={code: units[table.id_of[code]].name for code, _d in found})
 
 
 def names(result: Result) -> tuple[str, str]:

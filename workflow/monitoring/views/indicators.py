@@ -4,15 +4,18 @@ comparison of up to ten gminas; each table also as CSV and XLSX (docs/decisions/
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from workflow.models import UnitLevel, ValueStatus
 from workflow.monitoring import (
+    cache,
     charts,
     distribution,
     groups,
@@ -25,6 +28,7 @@ from workflow.monitoring import (
 )
 from workflow.monitoring.definitions import CREDIT, current_version
 from workflow.web import listing
+from workflow.web.l10n import gettext as _
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
 
@@ -75,9 +79,37 @@ def send(fmt: str, stem: str, sheets: list[tables.Table]) -> Response:
     return Response(tables.xlsx(sheets), mimetype=tables.MIMETYPES["xlsx"], headers=headers)
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _quoted(value: object, plus: bool = False) -> str:
+    """A part of an address (`plus`: of its query) as url_for writes it; codes and years are
+    plain, written as they are."""
+    text = str(value)
+    if _PLAIN.fullmatch(text):
+        return text
+    return quote_plus(text, safe="") if plus else quote(text, safe="")
+
+
+def links(endpoint: str, key: str) -> Callable[..., str]:
+    """url_for(endpoint, key=value, **query) for the many links of a table: the address
+    built once, then only joined (werkzeug's routing for each of the profile's 80 links was a
+    third of the page's time)."""
+    marker = "0-link-0"
+    head, _found, tail = url_for(endpoint, **{key: marker}).partition(marker)
+
+    def link(value: object, **query: object) -> str:
+        asked = "&".join(f"{k}={_quoted(v, plus=True)}" for k, v in query.items() if v is not None)
+        return f"{head}{_quoted(value)}{tail}" + (f"?{asked}" if asked else "")
+
+    return link
+
+
 def common() -> dict[str, Any]:
     return {"words": words(), "areas": area_names(), "credit": CREDIT, "name": distribution.name,
-            "measure": distribution.measure_unit}
+            "measure": distribution.measure_unit,
+            "indicator_url": links("indicators.indicator", "code"),
+            "unit_url": links("indicators.unit", "code")}
 
 
 # --- the list of indicators, gminas -------------------------------------------------------------
@@ -113,8 +145,19 @@ def indicator(code: str) -> str:
     keep = {"year": str(found.year or ""),
             "group": found.group.code if found.group.code != groups.ALL else "",
             "map": request.args.get("map", "")}
-    page = listing.paged_rows(found.rows, TABLE, listing.parse(request.args, TABLE), keep=keep)
-    return render_template("monitoring/indicator.html", p=found, page=page, PL=maps.PL, **common())
+    params = listing.parse(request.args, TABLE)
+    page = listing.paged_ordered(found.ordered, TABLE, params, keep=keep) \
+        or listing.paged_rows(found.rows, TABLE, params, keep=keep)
+    def figure(name: str, macro: Callable[..., str], *args: Any) -> str:
+        """A chart's markup (the map of 2,477 gminas, the histogram) as `macro(*args)` wrote
+        it, kept with the figures it draws (decision 0041): written once per version of the data."""
+        if found.key is None:
+            return macro(*args)
+        return cache.cached(("figure", name, found.key), lambda: macro(*args),
+                            lambda markup: 1 + len(markup) // 100_000)
+
+    return render_template("monitoring/indicator.html", p=found, page=page, PL=maps.PL, figure=figure,
+                           **common())
 
 
 @bp.route("/<code>.<any(csv, xlsx):fmt>")

@@ -1,0 +1,114 @@
+"""What the public indicator pages compute from the whole register, kept between requests and
+keyed by the data's version (docs/decisions/0041).
+
+An indicator's page over all 2,477 gminas, a gmina's profile and the "most similar" search
+each turn tens of thousands of stored values into the same few results (an indicator's value
+for every gmina in a year, a group's members, the map with its colours) that change only when
+data change. Each request reads the data's version in ONE statement (`stamp()`): the
+newest source of values (every write of a value makes one: an import, a city's accepted
+questionnaire, the analyst's correction after publication), the number of published
+questionnaire years (publishing turns provisional values final, public, in one UPDATE that
+makes no source), the newest indicator definition, the newest group, the numbers of groups,
+of lists' members and of units (a group's definition changed in place is in every key that
+uses the group); a cached result made under another version is never used. The revision
+notes and cities' comments beside the values are not cached: read on every request
+(quality.notes_and_comments, one statement). So every worker (and every machine) answers
+what the database holds, as without the cache: the cache is a copy, never a state.
+
+Bounded: results weigh about 100 KB a unit (`weight`), at most MAX_WEIGHT units per process
+(least recently used dropped first: ~50 MB), and none is older than MAX_AGE seconds (which
+covers what the version does not see: a unit's name or boundary corrected in place by
+`flask units load`). Programmes' groups are never cached here: their members follow the
+applications, which the version does not see.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+
+from workflow.extensions import db
+from workflow.models import (
+    IndicatorVersion,
+    QuestionnairePublication,
+    TerritorialUnit,
+    UnitGroup,
+    UnitGroupMember,
+    ValueSource,
+)
+
+T = TypeVar("T")
+
+MAX_WEIGHT = 500  # units of about 100 KB
+MAX_AGE = 300.0  # seconds
+
+_lock = threading.Lock()
+_entries: OrderedDict[Hashable, tuple[float, Any, int]] = OrderedDict()
+_weight = 0
+
+
+def stamp() -> tuple[Any, ...]:
+    """The data's version: one statement."""
+    row = db.session.execute(_stamp_query()).one()
+    return (db.engine.url.render_as_string(hide_password=True), *row)
+
+
+@functools.cache
+def _stamp_query() -> sa.Select[Any]:
+    """stamp()'s statement, built once (it is read on every page of the indicator base)."""
+    return sa.select(
+        sa.select(sa.func.max(ValueSource.id)).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(QuestionnairePublication).scalar_subquery(),
+        sa.select(sa.func.max(IndicatorVersion.id)).scalar_subquery(),
+        sa.select(sa.func.max(UnitGroup.id)).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(UnitGroup).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(UnitGroupMember).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(TerritorialUnit).scalar_subquery())
+
+
+def peek(key: Hashable) -> Any | None:
+    """The result kept for `key` (which must include stamp()) if made less than MAX_AGE ago,
+    else None. Results are shared between requests: never change one."""
+    with _lock:
+        found = _entries.get(key)
+        if found is None or time.monotonic() - found[0] >= MAX_AGE:
+            return None
+        _entries.move_to_end(key)
+        return found[1]
+
+
+def put(key: Hashable, value: Any, weight: int = 1) -> None:
+    """Keep `value` for `key`; `weight` in units of about 100 KB."""
+    global _weight
+    with _lock:
+        old = _entries.pop(key, None)
+        if old is not None:
+            _weight -= old[2]
+        _entries[key] = (time.monotonic(), value, weight)
+        _weight += weight
+        while _weight > MAX_WEIGHT and len(_entries) > 1:
+            _key, (_t, _v, dropped) = _entries.popitem(last=False)
+            _weight -= dropped
+
+
+def cached(key: Hashable, build: Callable[[], T], weigh: Callable[[T], int] | None = None) -> T:
+    """peek(key), else `build()`, kept (weighing `weigh(result)`, 1 if not given)."""
+    found = peek(key)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    value = build()
+    put(key, value, weigh(value) if weigh else 1)
+    return value
+
+
+def clear() -> None:
+    global _weight
+    with _lock:
+        _entries.clear()
+        _weight = 0
