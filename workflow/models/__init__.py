@@ -101,6 +101,7 @@ from workflow.models.totals import ServiceTotal, ServiceTotalPerson
 from workflow.models.user import Role, User
 
 __all__ = [
+    "ImprovementPlan", "PlanAction", "PlanTarget",
     "ProjectResultIndicator",
     "ExchangeDelegate",
     "ExchangeGroup",
