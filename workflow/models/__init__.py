@@ -55,6 +55,7 @@ from workflow.models.exchange import (
     SatisfactionSurvey,
 )
 from workflow.models.export import ExportJob, ExportKind, ExportStatus
+from workflow.models.improvement import ImprovementPlan, PlanAction, PlanTarget
 from workflow.models.monitoring import (
     Dimension,
     GroupKind,

@@ -69,10 +69,12 @@ def _plan_for_change(group: ExchangeGroup, unit_id: int, actor: User) -> Improve
 # --- reading -----------------------------------------------------------------------------------
 
 @readings.no_cycle_collection
-def of_group(group: ExchangeGroup, locale: str = "pl", unit_id: int | None = None) -> list[CityPlan]:
+def of_group(group: ExchangeGroup, locale: str = "pl", unit_id: int | None = None,
+             current: Sequence[IndicatorVersion] | None = None) -> list[CityPlan]:
     """The plans of the group's cities (or of one city) with their actions and their targets'
     progress: six statements whatever the number of cities, actions and targets (the cities,
-    the plans, the actions, the targets, the indicators' current versions, the values)."""
+    the plans, the actions, the targets, the indicators' current versions unless given, the
+    values)."""
     members = [c for c in exchange.cities(group) if unit_id is None or c.unit_id == unit_id]
     plans = {p.unit_id: p for p in db.session.scalars(sa.select(ImprovementPlan).where(
         ImprovementPlan.group_id == group.id,
@@ -88,7 +90,8 @@ def of_group(group: ExchangeGroup, locale: str = "pl", unit_id: int | None = Non
                                    .options(joinedload(PlanTarget.indicator)).order_by(PlanTarget.id)))
     if not rows:
         return list(out.values())
-    versions = {v.indicator_id: v for v in readings.current_indicators()}
+    current = current if current is not None else readings.current_indicators()
+    versions = {v.indicator_id: v for v in current}
     formulas = {iid: readings.formula(v) for iid, v in versions.items()}
     series = profiles.units_series(sorted({by_plan[r.plan_id].city.unit_id for r in rows}),
                                    [formulas[r.indicator_id] for r in rows if r.indicator_id in formulas])

@@ -349,7 +349,7 @@ def _plan_page(
 ) -> tuple[str, int]:
     locale = _locale()
     versions = readings.current_by_code()
-    own = pl.of_group(group, locale, unit_id)
+    own = pl.of_group(group, locale, unit_id, list(versions.values()))
     return render_template(
         "monitoring/exchange/plan.html",
         group=group,
