@@ -8,11 +8,13 @@ statements."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from factories.accounts import as_user
 from factories.exchange import CULTURE, Groups, build_groups
 from support.querycount import count_queries
 
 from workflow.extensions import db
+from workflow.models import ImprovementPlan, PlanAction, PlanTarget
 from workflow.monitoring import questionnaire as qn
 
 LOANS = "wypozyczenia_na_mieszkanca"  # city01: 101 000 loans / 10 000 residents = 10.1 in 2024
@@ -63,6 +65,14 @@ def test_a_city_s_plan_and_its_progress_as_the_values_arrive(app, groups):
         assert "10,1" in seen, who  # city01's latest value
     own = text(city.get(url))
     assert "zgodnie z planem" in own and "opóźniony" not in own  # its own plan only
+    # city02 removes its target; an action of city01's plan is not city02's to remove (404).
+    second = as_user(app, "city02@example.pl")
+    theirs = db.session.scalar(sa.select(PlanTarget.id).join(ImprovementPlan).where(
+        ImprovementPlan.unit_id == groups.rnd.units[1].id))
+    mine = db.session.scalar(sa.select(PlanAction.id))
+    assert second.post(url, {"part": "action_remove", "id": str(mine)}).status_code == 404
+    assert second.post(url, {"part": "target_remove", "id": str(theirs)}).status_code == 302
+    assert "opóźniony" not in text(city.get(f"/exchange/groups/{a}/plans"))
 
     # Another group's city and moderator find nothing; the moderator does not write a plan.
     other = as_user(app, "city06@example.pl")
@@ -73,6 +83,8 @@ def test_a_city_s_plan_and_its_progress_as_the_values_arrive(app, groups):
     # A town-only address: the moderator of the group does not find it (role_required).
     moderator = as_user(app, "moderator01@example.pl")
     assert moderator.post(url, {"part": "goals", "goals": "x"}).status_code == 404
+    action = db.session.scalar(sa.select(PlanAction.id))
+    assert other.post(url, {"part": "action_remove", "id": str(action)}).status_code == 404
     assert other.get(f"/exchange/groups/{b}/plans").status_code == 200
     assert "Więcej czytelników" not in text(other.get(f"/exchange/groups/{b}/plans"))
 
