@@ -115,7 +115,7 @@ def save_goals(group: ExchangeGroup, unit_id: int, goals: str, actor: User) -> N
         raise PlanRefused(errors={"goals": [_l("Cele mogą mieć najwyżej %(n)d znaków.", n=GOALS_MAX)]})
     plan = _plan_for_change(group, unit_id, actor)
     plan.goals = goals
-    audit.record("plan_goals_saved", actor=actor, object_type="exchange_group", object_id=group.id,
+    audit.record("exchange.plan_goals_saved", actor=actor, object_type="exchange_group", object_id=group.id,
                  detail={"unit": unit_id})
     db.session.commit()
 
@@ -139,7 +139,7 @@ def add_action(group: ExchangeGroup, unit_id: int, title: str, owner: str, due_o
     assert due_on is not None
     plan = _plan_for_change(group, unit_id, actor)
     db.session.add(PlanAction(plan_id=plan.id, title=title, owner=owner, due_on=due_on))
-    audit.record("plan_action_added", actor=actor, object_type="exchange_group", object_id=group.id,
+    audit.record("exchange.plan_action_added", actor=actor, object_type="exchange_group", object_id=group.id,
                  detail={"unit": unit_id, "title": title})
     db.session.commit()
 
@@ -161,7 +161,7 @@ def add_target(group: ExchangeGroup, unit_id: int, data: targets.ResultInput, ac
     except IntegrityError:  # the same indicator added at the same moment by someone else
         db.session.rollback()
         raise PlanRefused(errors={"indicator": [fill(TWICE, name=version.name_pl)]}) from None
-    audit.record("plan_target_added", actor=actor, object_type="exchange_group", object_id=group.id,
+    audit.record("exchange.plan_target_added", actor=actor, object_type="exchange_group", object_id=group.id,
                  detail={"unit": unit_id, "indicator": data.indicator_code,
                          "baseline": [data.baseline_year, data.baseline_value],
                          "target": [data.target_year, data.target_value]})
@@ -177,7 +177,7 @@ def remove(group: ExchangeGroup, unit_id: int, kind: str, row_id: int, actor: Us
     if row is None:
         return False
     db.session.delete(row)
-    audit.record(f"plan_{kind}_removed", actor=actor, object_type="exchange_group", object_id=group.id,
-                 detail={"unit": unit_id, kind: row_id})
+    audit.record(f"exchange.plan_{kind}_removed", actor=actor, object_type="exchange_group",
+                 object_id=group.id, detail={"unit": unit_id, kind: row_id})
     db.session.commit()
     return True
