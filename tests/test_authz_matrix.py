@@ -72,6 +72,9 @@ MUST_NOT_READ = {
 NEVER_PUBLIC = tuple(m for k in ("a", "b") for m in MARKERS[k][1:]) + OTHER_SHEETS
 # Pages that must show the role its own town's objects: proof that the markers are read.
 MUST_READ = {
+    ("exchange.plans", "moderator", "a"): "Cele Temat-A-poufny",
+    ("exchange.plans", "town_b", "b"): "Cele Temat-B-poufny",
+    ("exchange.plan", "town_a", "a"): "Cele Temat-A-poufny",
     ("consultations.town_list", "town_a", "-"): "Temat-A-poufny",
     ("consultations.advisor_list", "advisor_a", "a"): "Temat-A-poufny",
     ("town.path", "town_a", "a"): "plan-ostrzeszow",

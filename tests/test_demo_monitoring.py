@@ -17,6 +17,9 @@ from workflow.models import (
     ExchangeGroup,
     ExchangeGroupCity,
     ExchangeMeeting,
+    ImprovementPlan,
+    PlanAction,
+    PlanTarget,
     Questionnaire,
     QuestionnaireAnswer,
     QuestionnairePublication,
@@ -77,3 +80,21 @@ def test_moderator01_s_meeting_and_city01_s_group(app, demo_db, ctx):
     assert "Będzin" in analysis and "Mediana grupy" in analysis
     other = db.session.scalar(sa.select(ExchangeGroup.id).where(ExchangeGroup.code == "kultura-2020-2"))
     assert city.get(f"/exchange/groups/{other}").status_code == 404
+
+
+def test_an_improvement_plan_per_city_of_one_group(app, demo_db, ctx):
+    """Decision 0042: the first culture group's cities each have a plan (goals, two actions, a
+    target on the libraries' loans); no other group has plans."""
+    first = db.session.scalar(sa.select(ExchangeGroup).where(ExchangeGroup.code == "kultura-2020-1"))
+    cities = db.session.scalar(sa.select(sa.func.count()).select_from(ExchangeGroupCity)
+                               .where(ExchangeGroupCity.group_id == first.id))
+    plans = db.session.execute(sa.select(ImprovementPlan.group_id, sa.func.count())
+                               .group_by(ImprovementPlan.group_id)).all()
+    assert plans == [(first.id, cities)]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PlanAction)) == 2 * cities
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PlanTarget)) == cities
+    moderator = Browser(app, "demo")
+    assert moderator.login("moderator01@demo.sciezka.pl").status_code == 302
+    page = moderator.get(f"/exchange/groups/{first.id}/plans").get_data(as_text=True)
+    assert "Będzin" in page and "Wydłużenie godzin otwarcia bibliotek" in page
+    assert "brak nowych danych" in page  # judged once the base is loaded and 2019 published

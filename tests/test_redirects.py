@@ -83,6 +83,7 @@ document comments answer close report projects tasks feasibility key
 api v1 units variables indicators versions values groups aggregates openapi docs
 groups indicators similar units
 diagnosis monitoring
+plan plans
 """.split())
 
 

@@ -25,8 +25,10 @@ from workflow.consultation import operations as consultations
 from workflow.diagnosis import progress
 from workflow.evaluation import criteria, sheets
 from workflow.messaging.notifications import TemplateError
-from workflow.monitoring import distribution
+from workflow.monitoring import distribution, targets
+from workflow.monitoring import exchange as exchange_groups
 from workflow.monitoring import groups as peer_groups
+from workflow.monitoring import plans as improvement_plans
 from workflow.partnership import setup
 from workflow.path import deadlines, documents, transitions, upload_checks
 from workflow.privacy import erasure
@@ -184,7 +186,11 @@ EXAMPLES: dict[type[Refused], Callable[[], Refused]] = {
         [fill(consultations.UNANSWERED, count=2)]),
     consultations.ConsultationNotFound: lambda: consultations.ConsultationNotFound(7),
     projects.ProjectRefused: lambda: projects.ProjectRefused([projects.STALE], stale=True),
-    progress.ResultRefused: lambda: progress.ResultRefused([progress.TARGET_AFTER]),
+    progress.ResultRefused: lambda: progress.ResultRefused([targets.TARGET_AFTER]),
+    exchange_groups.ExchangeRefused: lambda: exchange_groups.ExchangeRefused(
+        [_l("Grupa liczy od %(low)d do %(high)d miast.", low=5, high=12)]),
+    improvement_plans.PlanRefused: lambda: improvement_plans.PlanRefused(
+        errors={"due_on": [_l("Podaj termin w postaci RRRR-MM-DD.")]}),
     projects.ProjectNotFound: lambda: projects.ProjectNotFound(7),
     api_http.BadQuery: lambda: api_http.refuse("version", _l("Wersję definicji można podać tylko z jednym "
                                                              "wskaźnikiem.")),

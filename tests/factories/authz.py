@@ -322,7 +322,13 @@ def _exchange_groups(world: World, out: AuthzWorld) -> None:
     """Each town's city in an exchange group of its own (one city each: the size rule is the
     operation's, not the table's), its team account the city's delegate, a meeting with minutes;
     the matrix's moderator moderates group A only (decision 0038)."""
-    from workflow.models import ExchangeDelegate, ExchangeGroup, ExchangeGroupCity, Municipality
+    from workflow.models import (
+        ExchangeDelegate,
+        ExchangeGroup,
+        ExchangeGroupCity,
+        ImprovementPlan,
+        Municipality,
+    )
     from workflow.monitoring import exchange
 
     moderator = make_user(ROLES["moderator"], "moderator")
@@ -345,6 +351,9 @@ def _exchange_groups(world: World, out: AuthzWorld) -> None:
                                     exchange.MeetingInput(NOW, f"Sala {key.upper()}", "Program"))
         exchange.store_minutes(meeting, group, runner, f"protokol-{key}.pdf",
                                io.BytesIO(pdf_bytes(f"protokol {key}")))
+        # The city's improvement plan (decision 0042), its goals naming the town's secret topic.
+        db.session.add(ImprovementPlan(group_id=group.id, unit_id=unit_id, goals=f"Cele {MARKERS[key][1]}"))
+        db.session.commit()
         groups.append(group.id)
         meetings.append(meeting.id)
     out.put("exchange_group", *groups)

@@ -363,6 +363,9 @@ ENTRIES: dict[str, Entry] = {
     "exchange.add_meeting": Entry(arg("group_id", "exchange_group"), GROUP_RUN),
     "exchange.delegates": Entry(arg("group_id", "exchange_group"), OWN_TOWN),
     "exchange.survey": Entry(arg("group_id", "exchange_group"), OWN_TOWN),
+    # improvement plans (decision 0042): read by who sees the group, written by the city's team
+    "exchange.plans": Entry(arg("group_id", "exchange_group"), GROUP_SEEN),
+    "exchange.plan": Entry(arg("group_id", "exchange_group"), OWN_TOWN),
     "exchange.meeting": Entry(arg("meeting_id", "exchange_meeting"), GROUP_SEEN),
     "exchange.minutes_file": Entry(arg("meeting_id", "exchange_meeting"), GROUP_SEEN),
     "exchange.minutes": Entry(arg("meeting_id", "exchange_meeting"), GROUP_RUN),

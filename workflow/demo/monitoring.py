@@ -1,7 +1,8 @@
 """The demo of the public-services monitoring, "Monitoring usług publicznych" (issue 15 item 8,
 issue 16 item 7; docs/decisions/0038): the source document's 32 cities in experience-exchange
 groups for culture and recreation, education and local social policy; their questionnaires for
-two years; a meeting with minutes; a satisfaction survey.
+two years; a meeting with minutes; a satisfaction survey; an improvement plan per city of one
+group (decision 0042).
 
 - Logins: moderator01 … moderator09 (one per group), city01 … city32 in the source's order
   (each city's team account), with city01-2, city01-3 … the city's two other delegates.
@@ -39,9 +40,12 @@ from workflow.models import (
     ApplicantMember,
     ExchangeDelegate,
     ExchangeGroup,
+    ImprovementPlan,
     MeetingAttendance,
     MonitoringArea,
     Municipality,
+    PlanAction,
+    PlanTarget,
     Questionnaire,
     QuestionnaireAnswer,
     QuestionnairePublication,
@@ -55,7 +59,7 @@ from workflow.models import (
     ValueStatus,
     VariableValue,
 )
-from workflow.monitoring import definitions
+from workflow.monitoring import definitions, readings
 from workflow.monitoring import exchange as ex
 from workflow.monitoring import questionnaire as qn
 from workflow.monitoring.groups import SEED_TOWNS
@@ -466,6 +470,43 @@ def _surveys(groups: list[ExchangeGroup], analyst: User) -> None:
             )
 
 
+# The improvement plans of the first culture group (decision 0042): a target on the libraries'
+# loans per resident, from the city's 2018 figure, 15% up by 2022; judged once 2019 is published.
+PLAN_INDICATOR, PLAN_TARGET_YEAR, PLAN_GROWTH = "wypozyczenia_na_mieszkanca", 2022, 1.15
+PLAN_ACTIONS = (
+    ("Wydłużenie godzin otwarcia bibliotek w soboty", "Dyrektor Miejskiej Biblioteki Publicznej", 3),
+    ("Wspólna karta biblioteczna i kulturalna dla mieszkańców", "Wydział Kultury Urzędu Miasta", 9),
+)
+
+
+def _plans(group: ExchangeGroup, found: list[City], unit_ids: dict[str, int], today: date) -> None:
+    """A plan per city of the group: goals, two actions, one target (rows in bulk)."""
+    version = readings.current_by_code().get(PLAN_INDICATOR)
+    figures = _figures(found)
+    by_unit = {unit_ids[c.code]: c for c in found}
+    made = []
+    for city in ex.cities(group):
+        c = by_unit[city.unit_id]
+        plan = ImprovementPlan(group_id=group.id, unit_id=city.unit_id, goals=(
+            f"{c.name}: więcej mieszkańców korzystających z bibliotek i instytucji kultury; "
+            "oferta dopasowana do wyników badania zadowolenia."))
+        made.append((plan, c))
+    db.session.add_all([p for p, _c in made])
+    db.session.flush()
+    rows: list[PlanAction | PlanTarget] = []
+    for plan, c in made:
+        rows += [PlanAction(plan_id=plan.id, title=title, owner=owner,
+                            due_on=today + timedelta(days=30 * months))
+                 for title, owner, months in PLAN_ACTIONS]
+        if version is not None:
+            baseline = round(figures[(c.number, "kultura_wypozyczenia", PUBLISHED)] / (c.thousands * 1000), 2)
+            rows.append(PlanTarget(plan_id=plan.id, indicator_id=version.indicator_id,
+                                   baseline_year=PUBLISHED, baseline_value=baseline,
+                                   target_year=PLAN_TARGET_YEAR,
+                                   target_value=round(baseline * PLAN_GROWTH, 2)))
+    db.session.add_all(rows)
+
+
 def seed_monitoring(hashed: str, analyst: User, today: date) -> None:
     """The monitoring's demo (see the module's docstring); commits."""
     definitions.load()
@@ -481,3 +522,5 @@ def seed_monitoring(hashed: str, analyst: User, today: date) -> None:
     db.session.commit()
     first = culture[0]
     _meetings(first, db.session.get(User, first.moderator_id), today)
+    _plans(first, found, unit_ids, today)
+    db.session.commit()

@@ -4,20 +4,14 @@ A result indicator names an indicator of the base, its baseline (year, value) an
 (year, value), and is measured on the applicant's area: a town's gmina, a partnership's member
 gminas as one group (ratio of sums, the one algorithm of workflow/monitoring/compute.py).
 
-**On track or behind.** The expected value in a year is on the straight line from the baseline
-to the target (the target itself after the target year). The latest value (the newest year
-after the baseline in which every member gmina has one) is on track when it is on the good
-side of the expected value: at or above it for "the more, the better", at or below it for
-"the less, the better"; for a neutral indicator the good side is the direction from the
-baseline to the target. No value after the baseline yet: not judged.
+**On track or behind**: the one rule of workflow/monitoring/targets.py (a straight line from
+the baseline to the target, by polarity), which the cities' improvement plans use too.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, and_, false, or_, select
@@ -32,7 +26,6 @@ from workflow.models import (
     IndicatorVersion,
     Municipality,
     Path,
-    Polarity,
     Programme,
     Project,
     ProjectResultIndicator,
@@ -42,56 +35,25 @@ from workflow.models import (
     User,
 )
 from workflow.models.result_indicator import MAX_PER_PROJECT
-from workflow.monitoring import charts, compute, profiles, readings
-from workflow.refusal import Message, Refused, _l, fill
+from workflow.monitoring import charts, profiles, readings, targets
 
-EARLIEST, LATEST = 2000, 2100
-TARGET_AFTER = _l("Rok docelowy musi być późniejszy niż rok bazowy.")
-YEAR_RANGE = _l("Podaj rok od %(low)d do %(high)d.", low=EARLIEST, high=LATEST)
-UNKNOWN = _l("Wybierz wskaźnik z bazy wskaźników.")
+# The rule lives in monitoring.targets (improvement plans use it too); re-exported here.
+from workflow.monitoring.targets import Judgement as Judgement
+from workflow.monitoring.targets import Progress as Progress
+from workflow.monitoring.targets import ResultInput as ResultInput
+from workflow.monitoring.targets import ResultRefused as ResultRefused
+from workflow.monitoring.targets import expected_at as expected_at
+from workflow.monitoring.targets import judge, latest
+from workflow.refusal import _l, fill
+
 TWICE = _l("Ten projekt ma już wskaźnik rezultatu „%(name)s”.")
 TOO_MANY = _l("Projekt może mieć najwyżej %(max)d wskaźników rezultatu.", max=MAX_PER_PROJECT)
-WRONG_WAY_UP = _l("Dla wskaźnika „im więcej, tym lepiej” wartość docelowa nie może być niższa niż bazowa.")
-WRONG_WAY_DOWN = _l("Dla wskaźnika „im mniej, tym lepiej” wartość docelowa nie może być wyższa niż bazowa.")
-
-
-class ResultRefused(Refused):
-    """A result indicator that may not be added as asked (400, by field)."""
-
-    status = 400
-
-
-@dataclass(frozen=True)
-class ResultInput:
-    indicator_code: str
-    baseline_year: int
-    baseline_value: float
-    target_year: int
-    target_value: float
 
 
 def check(data: ResultInput, version: IndicatorVersion | None,
           existing: Sequence[ProjectResultIndicator]) -> None:
-    """Refuse what the form alone cannot tell, by field."""
-    errors: dict[str, list[Message]] = {}
-    if version is None:
-        errors.setdefault("indicator", []).append(UNKNOWN)
-    elif any(r.indicator_id == version.indicator_id for r in existing):
-        errors.setdefault("indicator", []).append(fill(TWICE, name=version.name_pl))
-    if len(existing) >= MAX_PER_PROJECT:
-        errors.setdefault("indicator", []).append(TOO_MANY)
-    for name in ("baseline_year", "target_year"):
-        if not EARLIEST <= getattr(data, name) <= LATEST:
-            errors.setdefault(name, []).append(YEAR_RANGE)
-    if data.target_year <= data.baseline_year:
-        errors.setdefault("target_year", []).append(TARGET_AFTER)
-    if version is not None:
-        if version.polarity == Polarity.HIGHER_BETTER and data.target_value < data.baseline_value:
-            errors.setdefault("target_value", []).append(WRONG_WAY_UP)
-        if version.polarity == Polarity.LOWER_BETTER and data.target_value > data.baseline_value:
-            errors.setdefault("target_value", []).append(WRONG_WAY_DOWN)
-    if errors:
-        raise ResultRefused(errors=errors)
+    """Refuse what the form alone cannot tell, by field (the rule of targets.check)."""
+    targets.check(data, version, [r.indicator_id for r in existing], MAX_PER_PROJECT, TWICE, TOO_MANY)
 
 
 def of_project(project: Project) -> list[ProjectResultIndicator]:
@@ -139,44 +101,6 @@ def remove(project: Project, result_id: int, actor: User) -> bool:
 
 # --- progress ------------------------------------------------------------------------------------
 
-class Judgement(StrEnum):
-    ON_TRACK = "on_track"
-    BEHIND = "behind"
-    NO_VALUE = "no_value"  # no value after the baseline yet
-
-
-@dataclass(frozen=True)
-class Progress:
-    year: int | None  # of the latest value
-    value: float | None
-    expected: float | None
-    judgement: Judgement
-
-
-def expected_at(year: int, baseline_year: int, baseline: float, target_year: int, target: float) -> float:
-    """The value on the straight line from the baseline to the target (the target after it)."""
-    if year >= target_year:
-        return target
-    if year <= baseline_year:
-        return baseline
-    return baseline + (target - baseline) * (year - baseline_year) / (target_year - baseline_year)
-
-
-def judge(polarity: Polarity, baseline_year: int, baseline: float, target_year: int, target: float,
-          year: int | None, value: float | None) -> Progress:
-    if year is None or value is None or year <= baseline_year or not math.isfinite(value):
-        return Progress(None, None, None, Judgement.NO_VALUE)
-    expected = expected_at(year, baseline_year, baseline, target_year, target)
-    if polarity == Polarity.HIGHER_BETTER:
-        up = True
-    elif polarity == Polarity.LOWER_BETTER:
-        up = False
-    else:
-        up = target >= baseline
-    good = value >= expected if up else value <= expected
-    return Progress(year, value, expected, Judgement.ON_TRACK if good else Judgement.BEHIND)
-
-
 @dataclass(frozen=True)
 class Followed:
     result: ProjectResultIndicator
@@ -193,20 +117,6 @@ def awarded_filter() -> ColumnElement[bool]:
     if not pairs:
         return false()
     return or_(*(and_(Programme.path_code == code, Path.state == state) for code, state in pairs))
-
-
-def latest(formula: compute.Formula, series: profiles.SeriesByUnit, unit_ids: list[int],
-           after: int) -> tuple[int | None, float | None]:
-    """The newest year after `after` in which every gmina of the area has a value, and the
-    area's value then (ratio of sums)."""
-    if not unit_ids:
-        return None, None
-    years = sorted({y for uid in unit_ids for (_c, y) in series.get(uid, {}) if y > after}, reverse=True)
-    for year in years:
-        figures = compute.aggregate(formula, series, year, unit_ids)
-        if figures.count == len(unit_ids) and figures.value is not None:
-            return year, figures.value
-    return None, None
 
 
 @readings.no_cycle_collection

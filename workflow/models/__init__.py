@@ -55,6 +55,7 @@ from workflow.models.exchange import (
     SatisfactionSurvey,
 )
 from workflow.models.export import ExportJob, ExportKind, ExportStatus
+from workflow.models.improvement import ImprovementPlan, PlanAction, PlanTarget
 from workflow.models.monitoring import (
     Dimension,
     GroupKind,
@@ -101,6 +102,7 @@ from workflow.models.totals import ServiceTotal, ServiceTotalPerson
 from workflow.models.user import Role, User
 
 __all__ = [
+    "ImprovementPlan", "PlanAction", "PlanTarget",
     "ProjectResultIndicator",
     "ExchangeDelegate",
     "ExchangeGroup",

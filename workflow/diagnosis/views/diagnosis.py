@@ -24,17 +24,13 @@ from workflow.models import IndicatorVersion, Path, Project, Role
 from workflow.models.types import utcnow
 from workflow.monitoring import charts
 from workflow.monitoring.distribution import measure_unit, name
+from workflow.monitoring.targets import judgement_names
 from workflow.path import access
 from workflow.projects import operations as projects
 from workflow.refusal import Refused
 from workflow.web.helpers import add_reasons, path_url, role_required
 
 bp = Blueprint("diagnosis", __name__)
-
-
-def judgement_names() -> dict[str, str]:
-    return {progress.Judgement.ON_TRACK: _("zgodnie z planem"), progress.Judgement.BEHIND: _("opóźniony"),
-            progress.Judgement.NO_VALUE: _("brak nowych danych")}
 
 
 # --- the diagnosis ----------------------------------------------------------------------------------

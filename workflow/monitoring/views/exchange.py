@@ -10,7 +10,7 @@ by a city of the group is a 403.
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -19,10 +19,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from forms.diagnosis import parse_number
 from workflow.extensions import db
 from workflow.models import ExchangeGroup, ExchangeMeeting, Role
+from workflow.models.improvement import GOALS_MAX
+from workflow.monitoring import distribution, exchange_pdf, readings, targets
 from workflow.monitoring import exchange as ex
-from workflow.monitoring import exchange_pdf
+from workflow.monitoring import plans as pl
 from workflow.monitoring import questionnaire as qn
 from workflow.path.documents import UploadRefused
 from workflow.refusal import Refused
@@ -313,3 +316,121 @@ def analysis_pdf(group_id: int) -> Response:
         download_name=ex.pdf_name(group, result.year),
         max_age=0,
     )
+
+
+# --- improvement plans (docs/decisions/0042) -----------------------------------------------------
+
+
+@bp.route("/exchange/groups/<int:group_id>/plans")
+@role_required(*MEMBERS)
+def plans(group_id: int) -> str:
+    """Every city's improvement plan in the group with its targets' progress: the group's
+    cities, its moderator and the analyst read it; a city changes its own on `plan`."""
+    group = _group(group_id)
+    own = qn.city_unit_id(current_user) if current_user.role == Role.TOWN else None
+    return render_template(
+        "monitoring/exchange/plans.html",
+        group=group,
+        plans=pl.of_group(group, _locale()),
+        own_unit=own,
+        judgements=targets.judgement_names(),
+        name=distribution.name,
+        measure=distribution.measure_unit,
+        locale=_locale(),
+    )
+
+
+def _plan_page(
+    group: ExchangeGroup,
+    unit_id: int,
+    status: int,
+    errors: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
+) -> tuple[str, int]:
+    locale = _locale()
+    versions = readings.current_by_code()
+    own = pl.of_group(group, locale, unit_id, list(versions.values()))
+    return render_template(
+        "monitoring/exchange/plan.html",
+        group=group,
+        city=own[0] if own else None,
+        choices=[(code, f"{distribution.name(v, locale)} ({distribution.measure_unit(v, locale)})")
+                 for code, v in sorted(versions.items(), key=lambda kv: (kv[1].area != group.area, kv[0]))],
+        judgements=targets.judgement_names(),
+        name=distribution.name,
+        measure=distribution.measure_unit,
+        errors=errors or {},
+        typed=typed or {},
+        locale=locale,
+    ), status
+
+
+def _joined(refused: Refused) -> dict[str, str]:
+    return {key: " ".join(map(str, messages)) for key, messages in refused.errors.items()}
+
+
+PLAN_FIELDS = ("goals", "title", "owner", "due_on", "indicator", "baseline_year", "baseline_value",
+               "target_year", "target_value")
+
+
+@bp.route("/town/exchange/groups/<int:group_id>/plan", methods=["GET", "POST"])
+@role_required(Role.TOWN)
+def plan(group_id: int) -> Response | tuple[str, int]:
+    """The city's own plan: its team writes the goals, adds and removes actions and targets."""
+    group = _group(group_id)
+    unit_id = qn.city_unit_id(current_user)
+    if unit_id is None:  # not a city (the group's rule already said so): nothing to see
+        abort(404)
+    if request.method == "GET":
+        return _plan_page(group, unit_id, 200)
+    part = request.form.get("part", "")
+    typed = {k: request.form.get(k, "")[: GOALS_MAX + 1] for k in PLAN_FIELDS}
+    try:
+        if part == "goals":
+            pl.save_goals(group, unit_id, typed["goals"], current_user)
+            done = _("Zapisano cele planu.")
+        elif part == "action":
+            pl.add_action(group, unit_id, typed["title"], typed["owner"], _day(typed["due_on"]), current_user)
+            done = _("Dodano działanie do planu.")
+        elif part == "target":
+            pl.add_target(group, unit_id, _target(typed), current_user, readings.current_by_code())
+            done = _("Dodano cel na wskaźniku.")
+        elif part in ("action_remove", "target_remove") and request.form.get("id", "").isdigit():
+            if not pl.remove(group, unit_id, part.removesuffix("_remove"), int(request.form["id"][:10]),
+                             current_user):
+                abort(404)
+            done = _("Usunięto z planu.")
+        else:
+            expired = _("Formularz wygasł. Odśwież stronę i spróbuj ponownie.")
+            return _plan_page(group, unit_id, 400, {"part": expired})
+    except Refused as refused:
+        db.session.rollback()
+        return _plan_page(_group(group_id), unit_id, 400, _joined(refused), typed)
+    flash(done, "success")
+    return redirect(url_for(".plan", group_id=group.id))
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def _target(typed: dict[str, str]) -> targets.ResultInput:
+    """The typed target; what is not a number is refused by field before the rule's checks."""
+    errors: dict[str, list[str]] = {}
+    years = {}
+    for key in ("baseline_year", "target_year"):
+        text = typed[key].strip()
+        years[key] = int(text) if text.isdigit() and len(text) == 4 else 0
+    numbers = {}
+    for key in ("baseline_value", "target_value"):
+        numbers[key] = parse_number(typed[key])
+        if numbers[key] is None:
+            errors[key] = [_("To nie jest liczba. Wpisz np. 1250,5.")]
+    if errors:
+        raise pl.PlanRefused(errors=errors)
+    return targets.ResultInput(typed["indicator"].strip(), years["baseline_year"],
+                               numbers["baseline_value"] or 0.0, years["target_year"],
+                               numbers["target_value"] or 0.0)
