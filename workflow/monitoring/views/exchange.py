@@ -22,7 +22,6 @@ from werkzeug.wrappers import Response
 from workflow.extensions import db
 from workflow.models import ExchangeGroup, ExchangeMeeting, Role
 from workflow.monitoring import exchange as ex
-from workflow.monitoring import exchange_pdf
 from workflow.monitoring import questionnaire as qn
 from workflow.path.documents import UploadRefused
 from workflow.refusal import Refused
@@ -271,6 +270,9 @@ def analysis(group_id: int) -> str:
 @bp.route("/exchange/groups/<int:group_id>/analysis.pdf")
 @role_required(*MEMBERS)
 def analysis_pdf(group_id: int) -> Response:
+    # Imported here: fpdf costs ~0.5 s of CPU at import, paid by every process starting the app.
+    from workflow.monitoring import exchange_pdf
+
     group = _group(group_id)
     result = ex.analysis(group, _year())
     locale = _locale()
