@@ -26,10 +26,11 @@ from workflow.demo import advisory as demo_advisory
 from workflow.demo import evaluation as demo_evaluation
 from workflow.demo import monitoring as demo_monitoring
 from workflow.demo import partnerships as demo_partnerships
-from workflow.demo.parts import Town, load_all_towns, pdf_bytes, route_to
+from workflow.demo.parts import Town, delivered, load_all_towns, pdf_bytes, route_to
 from workflow.evaluation import criteria
 from workflow.evaluation import summary as evaluation_summary
 from workflow.extensions import db
+from workflow.messaging import notifications
 from workflow.models import (
     AdvisorAssignment,
     Applicant,
@@ -174,10 +175,13 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
     rest = targets[1:]
     random.Random(2020).shuffle(rest)  # noqa: S311  (a fixed demo order, not security)
     targets = [targets[0], *rest]
-    for i, (path_id, target) in enumerate(zip(path_ids, targets, strict=True)):
-        _walk(db.session.get_one(Path, path_id), definition, target,
-              db.session.get_one(User, town_user_ids[i]), db.session.get_one(User, advisor_ids[i]),
-              db.session.get_one(User, coordinator_id), start + timedelta(hours=i))
+    programme_id = programme.id
+    with notifications.held():  # the history's messages: recorded as delivered below, at once
+        for i, (path_id, target) in enumerate(zip(path_ids, targets, strict=True)):
+            _walk(db.session.get_one(Path, path_id), definition, target,
+                  db.session.get_one(User, town_user_ids[i]), db.session.get_one(User, advisor_ids[i]),
+                  db.session.get_one(User, coordinator_id), start + timedelta(hours=i))
+    delivered(programme_id)
     by_id = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(advisor_ids)))}
     demo_advisory.seed_advisory(programme, [by_id[i] for i in advisor_ids], today)
     del by_id
