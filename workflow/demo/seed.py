@@ -176,20 +176,25 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
     random.Random(2020).shuffle(rest)  # noqa: S311  (a fixed demo order, not security)
     targets = [targets[0], *rest]
     programme_id = programme.id
-    with notifications.held():  # the history's messages: recorded as delivered below, at once
+    # The histories' messages (RL-2020's moves, its advisory and open sheets, RL-2019's
+    # evaluation) are held, then recorded as delivered when they were made, at once.
+    with notifications.held():
         for i, (path_id, target) in enumerate(zip(path_ids, targets, strict=True)):
             _walk(db.session.get_one(Path, path_id), definition, target,
                   db.session.get_one(User, town_user_ids[i]), db.session.get_one(User, advisor_ids[i]),
                   db.session.get_one(User, coordinator_id), start + timedelta(hours=i))
+        by_id = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(advisor_ids)))}
+        demo_advisory.seed_advisory(programme, [by_id[i] for i in advisor_ids], today)
+        del by_id
+        # The second programme, RL-2019: the same towns, scored and ready to rank (issue 4).
+        earlier = demo_evaluation.seed_evaluation(today)
+        earlier_id = earlier.id if earlier is not None else None
+        # RL-2020's applications in evaluation: sheets still to fill, for the evaluator's journey.
+        coordinator = db.session.get_one(User, coordinator_id)
+        demo_evaluation.seed_open_sheets(programme, coordinator, today)
     delivered(programme_id)
-    by_id = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(advisor_ids)))}
-    demo_advisory.seed_advisory(programme, [by_id[i] for i in advisor_ids], today)
-    del by_id
-    # The second programme, RL-2019: the same towns, scored and ready to rank (issue 4).
-    demo_evaluation.seed_evaluation(today)
-    # RL-2020's applications in evaluation: sheets still to fill, for the evaluator's journey.
-    coordinator = db.session.get_one(User, coordinator_id)
-    demo_evaluation.seed_open_sheets(programme, coordinator, today)
+    if earlier_id is not None:
+        delivered(earlier_id)
     # The public-services monitoring: the 32 cities in exchange groups (issue 16 item 7).
     demo_monitoring.seed_monitoring(hashed, coordinator, today)
     # The partnerships' programme, CWD-2020 (issue 14): its leads are the towns' advisors.
