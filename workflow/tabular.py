@@ -20,11 +20,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -81,6 +76,9 @@ def csv_for_programs(header: Sequence[str], rows: Iterable[Sequence[object]]) ->
 
 
 def _xlsx_cell(sheet: Any, value: object) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if not isinstance(value, str):
         return value
     cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
@@ -93,7 +91,14 @@ def _xlsx_cell(sheet: Any, value: object) -> Any:
 
 def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[object]]]]) -> bytes:
     """A workbook of (title, header, rows) sheets, written in openpyxl's write-only mode; each
-    sheet's header row is frozen and carries an autofilter over every column."""
+    sheet's header row is frozen and carries an autofilter over every column.
+
+    openpyxl is imported here, not at the top: it costs ~0.5 s of CPU to import, and every
+    process that starts the app (worker, web worker, each `flask` command) would pay it."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook(write_only=True)
     for title, header, rows in sheets:
         sheet = workbook.create_sheet(ILLEGAL_CHARACTERS_RE.sub("", title)[:31])

@@ -33,7 +33,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import networkx as nx
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager, joinedload
@@ -400,6 +399,8 @@ def cost_of(instance: Instance, pairs: Iterable[Sequence[Any]]) -> int:
 
 def solve(instance: Instance) -> tuple[list[ProposedPair], list[UncoveredNeed], int]:
     """The min-cost flow of the module docstring: (pairs, uncovered needs, cost)."""
+    import networkx as nx  # here, not at the top: ~0.25 s of CPU for every process starting the app
+
     n = len(instance.needs)
     if n * (LOAD_WEIGHT * MAX_CAPACITY + REGION_PENALTY) >= UNCOVERED_COST:
         raise ValueError("too many needs for UNCOVERED_COST to dominate")

@@ -6,8 +6,6 @@ from datetime import date
 from pathlib import Path
 
 import click
-from alembic import command as alembic_command
-from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 
 import states
@@ -73,6 +71,10 @@ def demo_reset(yes: bool, today: object) -> None:
         click.confirm(f"Usunąć wszystkie dane z {url.render_as_string(hide_password=True)} "
                       "i wczytać demo od nowa? / Erase every row and seed the demo again?", abort=True)
     demo_service.erase_database()
+    # alembic is imported here only: every process that starts the app would pay its import.
+    from alembic import command as alembic_command
+    from alembic.config import Config as AlembicConfig
+
     alembic_cfg = AlembicConfig(str(Path(current_app.root_path).parent / "alembic.ini"))
     alembic_cfg.attributes["url"] = url.render_as_string(hide_password=False)
     alembic_cfg.attributes["configure_logger"] = False

@@ -34,7 +34,7 @@ from workflow.advice import assignment, profiles, service_totals
 from workflow.consultation import moves
 from workflow.consultation import operations as consultations
 from workflow.consultation.public import CommentInput, check_comment
-from workflow.demo.parts import Town, load_all_towns, pdf_bytes, route_to
+from workflow.demo.parts import Town, delivered, load_all_towns, pdf_bytes, route_to
 from workflow.extensions import db
 from workflow.messaging import notifications
 from workflow.models import (
@@ -47,8 +47,6 @@ from workflow.models import (
     Document,
     DocumentApproval,
     LegalForm,
-    Notification,
-    NotificationStatus,
     Path,
     Person,
     Programme,
@@ -190,7 +188,7 @@ def seed_partnerships(leads: dict[str, User], coordinator: User, password_hash: 
             _walk(s, target, coordinator_id, start + timedelta(hours=s.n), today)
     _reload(seeded)
     programme = db.session.get(Programme, programme_id)
-    _delivered(programme)
+    delivered(programme.id)
     _log(programme, seeded, rng, today)
     return seeded
 
@@ -210,14 +208,6 @@ def _reload(seeded: list[Seeded]) -> None:
 def _id(row: object) -> int:
     """The primary key of a row the session holds (even expired)."""
     return int(inspect(row).identity[0])
-
-
-def _delivered(programme: Programme) -> None:
-    """The messages of the history's moves, recorded as delivered when they were made."""
-    db.session.execute(update(Notification).where(
-        Notification.programme_id == programme.id, Notification.status == NotificationStatus.PENDING)
-        .values(status=NotificationStatus.SENT, sent_at=Notification.created_at, attempts=1))
-    db.session.commit()
 
 
 # --- the advisor team -------------------------------------------------------------------------

@@ -26,10 +26,11 @@ from workflow.demo import advisory as demo_advisory
 from workflow.demo import evaluation as demo_evaluation
 from workflow.demo import monitoring as demo_monitoring
 from workflow.demo import partnerships as demo_partnerships
-from workflow.demo.parts import Town, load_all_towns, pdf_bytes, route_to
+from workflow.demo.parts import Town, delivered, load_all_towns, pdf_bytes, route_to
 from workflow.evaluation import criteria
 from workflow.evaluation import summary as evaluation_summary
 from workflow.extensions import db
+from workflow.messaging import notifications
 from workflow.models import (
     AdvisorAssignment,
     Applicant,
@@ -174,18 +175,26 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
     rest = targets[1:]
     random.Random(2020).shuffle(rest)  # noqa: S311  (a fixed demo order, not security)
     targets = [targets[0], *rest]
-    for i, (path_id, target) in enumerate(zip(path_ids, targets, strict=True)):
-        _walk(db.session.get_one(Path, path_id), definition, target,
-              db.session.get_one(User, town_user_ids[i]), db.session.get_one(User, advisor_ids[i]),
-              db.session.get_one(User, coordinator_id), start + timedelta(hours=i))
-    by_id = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(advisor_ids)))}
-    demo_advisory.seed_advisory(programme, [by_id[i] for i in advisor_ids], today)
-    del by_id
-    # The second programme, RL-2019: the same towns, scored and ready to rank (issue 4).
-    demo_evaluation.seed_evaluation(today)
-    # RL-2020's applications in evaluation: sheets still to fill, for the evaluator's journey.
-    coordinator = db.session.get_one(User, coordinator_id)
-    demo_evaluation.seed_open_sheets(programme, coordinator, today)
+    programme_id = programme.id
+    # The histories' messages (RL-2020's moves, its advisory and open sheets, RL-2019's
+    # evaluation) are held, then recorded as delivered when they were made, at once.
+    with notifications.held():
+        for i, (path_id, target) in enumerate(zip(path_ids, targets, strict=True)):
+            _walk(db.session.get_one(Path, path_id), definition, target,
+                  db.session.get_one(User, town_user_ids[i]), db.session.get_one(User, advisor_ids[i]),
+                  db.session.get_one(User, coordinator_id), start + timedelta(hours=i))
+        by_id = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(advisor_ids)))}
+        demo_advisory.seed_advisory(programme, [by_id[i] for i in advisor_ids], today)
+        del by_id
+        # The second programme, RL-2019: the same towns, scored and ready to rank (issue 4).
+        earlier = demo_evaluation.seed_evaluation(today)
+        earlier_id = earlier.id if earlier is not None else None
+        # RL-2020's applications in evaluation: sheets still to fill, for the evaluator's journey.
+        coordinator = db.session.get_one(User, coordinator_id)
+        demo_evaluation.seed_open_sheets(programme, coordinator, today)
+    delivered(programme_id)
+    if earlier_id is not None:
+        delivered(earlier_id)
     # The public-services monitoring: the 32 cities in exchange groups (issue 16 item 7).
     demo_monitoring.seed_monitoring(hashed, coordinator, today)
     # The partnerships' programme, CWD-2020 (issue 14): its leads are the towns' advisors.

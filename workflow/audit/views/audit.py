@@ -6,6 +6,7 @@ through `audit.record_export`, which the other blueprints' download views call t
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -157,10 +158,21 @@ def index() -> tuple[str, int]:
     return _render(form, audit.page(_filters(form), params, keep=_query_args()), 200)
 
 
-def _csv_row(e: AuditEvent) -> list[object]:
-    return [moment(e.created_at, "yyyy-MM-dd HH:mm:ss"), e.actor_label, action_label(e.action),
-            object_label(e.object_type), e.object_id if e.object_id is not None else "",
-            e.programme_id or "", e.ip, detail_text(e)]
+def _csv_rows(events: Iterable[AuditEvent]) -> Iterator[list[object]]:
+    """The export's rows; each distinct action and object type is translated once per request
+    (a large export repeats a few dozen labels hundreds of thousands of times)."""
+    actions: dict[str, str] = {}
+    objects: dict[str, str] = {}
+    for e in events:
+        action = actions.get(e.action)
+        if action is None:
+            action = actions[e.action] = action_label(e.action)
+        object_type = objects.get(e.object_type)
+        if object_type is None:
+            object_type = objects[e.object_type] = object_label(e.object_type)
+        yield [moment(e.created_at, "yyyy-MM-dd HH:mm:ss"), e.actor_label, action, object_type,
+               e.object_id if e.object_id is not None else "", e.programme_id or "", e.ip,
+               detail_text(e)]
 
 
 @bp.route("/events.csv")
@@ -174,7 +186,7 @@ def export() -> Response | tuple[str, int]:
     audit.record_export(current_user, "audit_log", "csv", None)
     header = [_("kiedy"), _("kto"), _("czynność"), _("rodzaj obiektu"), _("numer obiektu"),
               _("program"), _("adres IP"), _("szczegóły")]
-    rows = (_csv_row(e) for e in audit.rows(filters))
+    rows = _csv_rows(audit.rows(filters))
     tz = ZoneInfo(current_app.config.get("TIMEZONE", "Europe/Warsaw"))
     filename = f"dziennik-zdarzen-{datetime.now(tz).date().isoformat()}.csv"
     lines = tabular.csv_stream(header, rows, locale=g.locale)

@@ -22,7 +22,7 @@ from forms.consultation import AnswerForm, CloseForm, OpenConsultationForm
 from workflow import tabular
 from workflow.advice.report_tables import MIMETYPES
 from workflow.audit import log as audit
-from workflow.consultation import moves, report_pdf
+from workflow.consultation import moves
 from workflow.consultation import operations as consultations
 from workflow.consultation.operations import ConsultationRefused
 from workflow.extensions import db
@@ -240,6 +240,9 @@ def report_facts(found: consultations.Report) -> list[tuple[str, str]]:
 
 
 def _pdf(found: consultations.Report) -> bytes:
+    # Imported here: fpdf costs ~0.5 s of CPU at import, paid by every process starting the app.
+    from workflow.consultation import report_pdf
+
     entries = [report_pdf.Entry(
         heading=_("Uwaga nr %(number)d – %(when)s, %(who)s", number=c.number, when=_local(c.created_at),
                   who=c.author_name or _("bez podpisu")),

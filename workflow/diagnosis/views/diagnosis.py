@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from forms.diagnosis import RemoveForm, ResultIndicatorForm
 from workflow.audit import log as audit
-from workflow.diagnosis import annex_pdf, profile, progress
+from workflow.diagnosis import profile, progress
 from workflow.extensions import db
 from workflow.models import IndicatorVersion, Path, Project, Role
 from workflow.models.types import utcnow
@@ -52,6 +52,9 @@ def _place(against: profile.Against) -> str:
 @bp.route("/paths/<int:path_id>/diagnosis/indicators.pdf")
 @login_required
 def annex(path_id: int) -> Response:
+    # Imported here: fpdf costs ~0.5 s of CPU at import, paid by every process starting the app.
+    from workflow.diagnosis import annex_pdf
+
     path = access.get_path_or_404(current_user, path_id)
     found = profile.of_path(path, request.args.get("year"), g.locale)
     locale = g.locale

@@ -23,7 +23,7 @@ from forms.diagnosis import parse_number
 from workflow.extensions import db
 from workflow.models import ExchangeGroup, ExchangeMeeting, Role
 from workflow.models.improvement import GOALS_MAX
-from workflow.monitoring import distribution, exchange_pdf, readings, targets
+from workflow.monitoring import distribution, readings, targets
 from workflow.monitoring import exchange as ex
 from workflow.monitoring import plans as pl
 from workflow.monitoring import questionnaire as qn
@@ -274,6 +274,9 @@ def analysis(group_id: int) -> str:
 @bp.route("/exchange/groups/<int:group_id>/analysis.pdf")
 @role_required(*MEMBERS)
 def analysis_pdf(group_id: int) -> Response:
+    # Imported here: fpdf costs ~0.5 s of CPU at import, paid by every process starting the app.
+    from workflow.monitoring import exchange_pdf
+
     group = _group(group_id)
     result = ex.analysis(group, _year())
     locale = _locale()

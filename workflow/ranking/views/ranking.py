@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -33,12 +33,15 @@ from workflow.audit.log import record_export
 from workflow.extensions import db, send_task
 from workflow.models import Programme, RankingKind, RankingSnapshot, RankingStatus, Role, User
 from workflow.models.types import utcnow
-from workflow.ranking import announcement_preview, protocol
+from workflow.ranking import announcement_preview
 from workflow.ranking import rule as ranking
 from workflow.ranking import runs as ranking_runs
 from workflow.ranking.runs import RankingRefused
 from workflow.web import templating
 from workflow.web.helpers import current_programme, programme_choices, role_required, show_again, show_refusal
+
+if TYPE_CHECKING:
+    from workflow.ranking import protocol
 
 bp = Blueprint("ranking", __name__, url_prefix="/coordinator/ranking")
 
@@ -333,6 +336,8 @@ def protocol_labels(snap: RankingSnapshot, header: list[str]) -> protocol.Labels
     parts = ", ".join(_("%(code)s (maks. %(n)d pkt)", code=p["code"], n=p["max"])
                       for p in settings.get("parts", []))
     evaluators = (snap.settings or {}).get("evaluators")
+    from workflow.ranking import protocol  # deferred with fpdf, as in protocol_pdf
+
     return protocol.Labels(
         title=_("Protokół rankingu"), programme=_("Program"), snapshot=_("Ranking oficjalny"),
         approved=_("Zatwierdzono"), approver=_("Zatwierdził(a)"), announced=_("Ogłoszono"),
@@ -370,6 +375,9 @@ def protocol_labels(snap: RankingSnapshot, header: list[str]) -> protocol.Labels
 @role_required(Role.COORDINATOR)
 def protocol_pdf(snapshot_id: int) -> Response:
     """The protocol of an approved (official) ranking; a preview has none (404)."""
+    # Imported here: fpdf costs ~0.5 s of CPU at import, paid by every process starting the app.
+    from workflow.ranking import protocol
+
     snap = finished_or_404(snapshot_id)
     if snap.kind != RankingKind.OFFICIAL:
         abort(404)
