@@ -71,5 +71,5 @@ def final_score(sheets: Sequence[SheetTotals], discrepancy_pct: int) -> FinalSco
     pair = closest_pair(totals) if needs_third else (0, 1)
     a, b = sheets[pair[0]], sheets[pair[1]]
     parts = {code: (Decimal(a.parts[code]) + Decimal(b.parts[code])) / TWO for code in a.parts}
-    total = (Decimal(a.total) + Decimal(b.total)) / TWO
+    total = (Decimal(totals[pair[0]]) + Decimal(totals[pair[1]])) / TWO
     return FinalScore(True, needs_third, pair, parts, total, spread)
