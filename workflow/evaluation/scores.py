@@ -114,10 +114,11 @@ def counted_sheets(programme_id: int, path_ids: Collection[int] | None = None,
         .join(SheetPart, SheetPart.id == Criterion.part_id)
         .where(*scope)
         .group_by(EvaluatorAssignment.path_id, third_last, EvaluatorAssignment.id, User.email, SheetPart.code)
-        .order_by(EvaluatorAssignment.path_id, third_last, EvaluatorAssignment.id))
+        .order_by(EvaluatorAssignment.path_id, third_last, EvaluatorAssignment.id)).all()
     # The rows come grouped by sheet, in scoring order: one sheet per assignment, every part
     # present (0 until its points are read), filled in place. At 20,000 rows every object
-    # counts: the rows are unpacked (a Row's attributes cost ten times as much), each sheet is
+    # counts: the rows are read as Core rows at once (no ORM result layer, no fetch per row)
+    # and unpacked (a Row's attributes cost ten times as much), each sheet is
     # one slotted row around the SheetTotals the ranking takes as they are, and the role comes
     # from the sort key (grouping by the role column too made PostgreSQL sort on disk).
     by_path: dict[int, list[CountedSheet]] = {}

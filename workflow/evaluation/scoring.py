@@ -61,7 +61,7 @@ def closest_pair(totals: Sequence[int]) -> tuple[int, int]:
 def final_score(sheets: Sequence[SheetTotals], discrepancy_pct: int) -> FinalScore:
     """The final score of one application from its submitted sheets, in assignment order
     (the two regular evaluators first, then the third)."""
-    totals = [s.total for s in sheets]
+    totals = [sum(s.parts.values()) for s in sheets]
     spread = (max(totals) - min(totals)) if totals else 0
     if len(sheets) < 2:
         return FinalScore(False, False, None, {}, None, spread)
