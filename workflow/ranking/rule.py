@@ -136,7 +136,8 @@ def _normalised(sheets: Sequence[SheetTotals], codes: Sequence[str]) -> list[She
 
 def _limits(settings: Settings) -> tuple[tuple[str, int, Decimal], ...]:
     """Each part's code, maximum and threshold × maximum (the least points × 100 that pass)."""
-    return tuple((code, maximum, Decimal(settings.threshold_pct) * maximum) for code, maximum in settings.parts)
+    threshold = Decimal(settings.threshold_pct)
+    return tuple((code, maximum, threshold * maximum) for code, maximum in settings.parts)
 
 
 def _why_not_eligible(app: Application, final: FinalScore, settings: Settings,
