@@ -61,7 +61,7 @@ def closest_pair(totals: Sequence[int]) -> tuple[int, int]:
 def final_score(sheets: Sequence[SheetTotals], discrepancy_pct: int) -> FinalScore:
     """The final score of one application from its submitted sheets, in assignment order
     (the two regular evaluators first, then the third)."""
-    totals = [s.total for s in sheets]
+    totals = [sum(s.parts.values()) for s in sheets]
     spread = (max(totals) - min(totals)) if totals else 0
     if len(sheets) < 2:
         return FinalScore(False, False, None, {}, None, spread)
@@ -70,6 +70,8 @@ def final_score(sheets: Sequence[SheetTotals], discrepancy_pct: int) -> FinalSco
         return FinalScore(False, True, None, {}, None, spread)
     pair = closest_pair(totals) if needs_third else (0, 1)
     a, b = sheets[pair[0]], sheets[pair[1]]
-    parts = {code: (Decimal(a.parts[code]) + Decimal(b.parts[code])) / TWO for code in a.parts}
-    total = (Decimal(a.total) + Decimal(b.total)) / TWO
+    # Whole points summed first (exact), one Decimal per part: the same values as adding Decimals.
+    a_parts, b_parts = a.parts, b.parts
+    parts = {code: Decimal(points + b_parts[code]) / TWO for code, points in a_parts.items()}
+    total = Decimal(totals[pair[0]] + totals[pair[1]]) / TWO
     return FinalScore(True, needs_third, pair, parts, total, spread)

@@ -134,7 +134,14 @@ def _normalised(sheets: Sequence[SheetTotals], codes: Sequence[str]) -> list[She
     return [SheetTotals(s.evaluator, {c: int(s.parts.get(c, 0)) for c in codes}) for s in sheets]
 
 
-def _why_not_eligible(app: Application, final: FinalScore, settings: Settings) -> list[Message]:
+def _limits(settings: Settings) -> tuple[tuple[str, int, Decimal], ...]:
+    """Each part's code, maximum and threshold × maximum (the least points × 100 that pass)."""
+    threshold = Decimal(settings.threshold_pct)
+    return tuple((code, maximum, threshold * maximum) for code, maximum in settings.parts)
+
+
+def _why_not_eligible(app: Application, final: FinalScore, settings: Settings,
+                      limits: tuple[tuple[str, int, Decimal], ...] | None = None) -> list[Message]:
     if app.formal_check == "failed":
         return [FORMAL_FAILED]
     if app.formal_check != "passed":
@@ -142,9 +149,10 @@ def _why_not_eligible(app: Application, final: FinalScore, settings: Settings) -
     if len(app.sheets) < settings.evaluators or not final.complete:
         return [SHEETS_MISSING]
     reasons: list[Message] = []
-    for code, maximum in settings.parts:
-        got = final.parts.get(code, Decimal(0))
-        if got * 100 < Decimal(settings.threshold_pct) * maximum:
+    zero = Decimal(0)
+    for code, maximum, limit in limits if limits is not None else _limits(settings):
+        got = final.parts.get(code, zero)
+        if got * 100 < limit:
             need = Decimal(settings.threshold_pct) * maximum / 100
             numbers = {k: either(pl_number(v), pl_number(v).replace(",", "."))
                        for k, v in (("got", got), ("need", need))}
@@ -169,12 +177,13 @@ def rank(applications: Iterable[Application], settings: Settings) -> Result:
     eligible: list[tuple[tuple[Any, ...], Application, FinalScore]] = []
     others: list[tuple[tuple[Any, ...], Application, FinalScore, list[Message]]] = []
     missing: list[str] = []
+    limits, discrepancy = _limits(settings), settings.discrepancy_pct
     for app in applications:
         if codes and any(s.parts.keys() != code_set for s in app.sheets):
             app = Application(app.path_id, app.town, app.requested, app.submitted_at, app.formal_check,
                               tuple(_normalised(app.sheets, codes)))
-        final = final_score(app.sheets, settings.discrepancy_pct)
-        reasons = _why_not_eligible(app, final, settings)
+        final = final_score(app.sheets, discrepancy)
+        reasons = _why_not_eligible(app, final, settings, limits)
         key = _order_key(app, final, codes)
         if reasons:
             others.append((key, app, final, reasons))
