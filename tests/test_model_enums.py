@@ -18,9 +18,11 @@ from workflow.models import (
 
 # VARCHAR columns named like a status or a kind that stay strings on purpose: the notification
 # kinds are messaging's Kind (defined outside the models), a path's state belongs to its path
-# definition in states/, an audit event's action is any area's event name.
+# definition in states/ (the evaluation overview's kept line copies it), an audit event's action
+# is any area's event name.
 STAYING_STRINGS = {("notification", "kind"), ("notification_preference", "kind"),
-                   ("notification_template", "kind"), ("path", "state"), ("audit_event", "action")}
+                   ("notification_template", "kind"), ("path", "state"), ("evaluation_summary", "state"),
+                   ("audit_event", "action")}
 NAMES = ("status", "state", "kind", "role", "source", "action", "declaration", "conflict_type", "policy",
          "format", "reason", "hide_scores_until")
 
