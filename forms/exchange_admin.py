@@ -15,23 +15,27 @@ from forms import RowIdField, RowIdSelectField
 from workflow.monitoring.exchange_admin import COHORT_MAX, COHORT_MIN, NAME_MAX
 
 TERYT = _l("Kod TERYT gminy")
+NAME_NEEDED, NAME_LONG = _l("Podaj nazwę grupy."), _l("Nazwa może mieć najwyżej %(max)d znaków.")
+EXPIRED = _l("Formularz wygasł. Odśwież stronę i spróbuj ponownie.")
 
 
 class GroupForm(FlaskForm):
     code = StringField(_l("Kod grupy"), validators=[
-        DataRequired(_l("Podaj kod grupy.")), Length(max=80, message=_l("Kod może mieć najwyżej %(max)d znaków."))])
+        DataRequired(_l("Podaj kod grupy.")),
+        Length(max=80, message=_l("Kod może mieć najwyżej %(max)d znaków."))])
     area = SelectField(_l("Obszar usług"), validators=[DataRequired(_l("Wybierz obszar usług."))])
     cohort = IntegerField(_l("Edycja (rok rozpoczęcia)"), validators=[
         InputRequired(_l("Podaj rok rozpoczęcia edycji.")),
         NumberRange(COHORT_MIN, COHORT_MAX, message=_l("Podaj rok od %(min)s do %(max)s."))])
-    name_pl = StringField(_l("Nazwa (po polsku)"), validators=[
-        DataRequired(_l("Podaj nazwę grupy.")), Length(max=NAME_MAX, message=_l("Nazwa może mieć najwyżej %(max)d znaków."))])
-    name_en = StringField(_l("Nazwa (po angielsku)"), validators=[
-        DataRequired(_l("Podaj nazwę grupy.")), Length(max=NAME_MAX, message=_l("Nazwa może mieć najwyżej %(max)d znaków."))])
+    name_pl = StringField(_l("Nazwa (po polsku)"),
+                          validators=[DataRequired(NAME_NEEDED), Length(max=NAME_MAX, message=NAME_LONG)])
+    name_en = StringField(_l("Nazwa (po angielsku)"),
+                          validators=[DataRequired(NAME_NEEDED), Length(max=NAME_MAX, message=NAME_LONG)])
     moderator = RowIdSelectField(_l("Moderator"))
     cities = TextAreaField(_l("Miasta: kody TERYT gmin (5–12)"), validators=[
         DataRequired(_l("Podaj kody TERYT miast grupy.")),
-        Length(max=2000, message=_l("Lista jest za długa (najwyżej %(max)d znaków)."))], render_kw={"rows": 4})
+        Length(max=2000, message=_l("Lista jest za długa (najwyżej %(max)d znaków)."))],
+        render_kw={"rows": 4})
     submit = SubmitField(_l("Utwórz grupę"))
 
 
@@ -41,12 +45,13 @@ class ModeratorForm(FlaskForm):
 
 
 class CityForm(FlaskForm):
-    code = StringField(TERYT, validators=[DataRequired(_l("Podaj kod TERYT gminy.")), Length(max=7, min=7, message=_l("Kod TERYT gminy ma 7 cyfr."))])
+    code = StringField(TERYT, validators=[DataRequired(_l("Podaj kod TERYT gminy.")),
+                                          Length(min=7, max=7, message=_l("Kod TERYT gminy ma 7 cyfr."))])
     submit = SubmitField(_l("Dodaj miasto"))
 
 
 class RemoveCityForm(FlaskForm):
-    unit = RowIdField(validators=[InputRequired(_l("Formularz wygasł. Odśwież stronę i spróbuj ponownie."))])
+    unit = RowIdField(validators=[InputRequired(EXPIRED)])
     submit = SubmitField(_l("Usuń z grupy"))
 
 
@@ -56,5 +61,5 @@ class DelegateForm(FlaskForm):
 
 
 class RemoveDelegateForm(FlaskForm):
-    user = RowIdField(validators=[InputRequired(_l("Formularz wygasł. Odśwież stronę i spróbuj ponownie."))])
+    user = RowIdField(validators=[InputRequired(EXPIRED)])
     submit = SubmitField(_l("Usuń delegata"))

@@ -30,7 +30,8 @@ def text(response, status: int = 200) -> str:  # noqa: ANN001
 
 
 def audited(action: str) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == action))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == action))
 
 
 def new_group(groups: Groups, **over: str) -> dict[str, str]:
@@ -65,7 +66,8 @@ def test_the_analyst_makes_a_group_and_hears_what_is_wrong(app, groups):
     group = db.session.scalar(sa.select(ExchangeGroup).where(ExchangeGroup.code == "edukacja-2025-1"))
     assert group.moderator_id == groups.moderator_b.id and audited("exchange.group_created") == 1
     page = text(analyst.get(made.location))
-    assert "Ustawienia grupy" in page and "Edukacja" in page and all(u.name in page for u in groups.rnd.units[:5])
+    assert "Ustawienia grupy" in page and "Edukacja" in page
+    assert all(u.name in page for u in groups.rnd.units[:5])
     # Its moderator finds it among their groups; the other moderator does not.
     assert "Edukacja 1" in text(as_user(app, "moderator02@example.pl").get("/exchange/groups"))
     assert "Edukacja 1" not in text(as_user(app, "moderator01@example.pl").get("/exchange/groups"))
@@ -90,7 +92,8 @@ def test_cities_delegates_and_the_moderator_of_a_group(app, groups):
 
     from workflow.models import TerritorialUnit, UnitKind, UnitLevel
 
-    db.session.add(TerritorialUnit(code="3003011", level=UnitLevel.GMINA, kind=UnitKind.URBAN, name="Gmina-C1",
+    db.session.add(TerritorialUnit(code="3003011", level=UnitLevel.GMINA, kind=UnitKind.URBAN,
+                                   name="Gmina-C1",
                                    parent=groups.rnd.units[0].parent, register_date=date(2024, 1, 1)))
     db.session.commit()
     assert analyst.post(f"{url}/cities", {"code": "3003011"}).status_code == 302
@@ -104,8 +107,8 @@ def test_cities_delegates_and_the_moderator_of_a_group(app, groups):
     assert analyst.post(f"{url}/delegates/remove", {"user": str(city01.id)}).status_code == 302
     assert not db.session.scalar(sa.select(ExchangeDelegate).where(ExchangeDelegate.user_id == city01.id))
     assert analyst.post(f"{url}/delegates", {"user": str(city01.id)}).status_code == 302
-    assert db.session.scalar(sa.select(ExchangeDelegate.unit_id).where(ExchangeDelegate.user_id == city01.id)) \
-        == groups.rnd.units[0].id
+    sent = sa.select(ExchangeDelegate.unit_id).where(ExchangeDelegate.user_id == city01.id)
+    assert db.session.scalar(sent) == groups.rnd.units[0].id
     assert audited("exchange.delegate_added") == 1 and audited("exchange.delegate_removed") == 1
 
     # Removing a city takes its delegates; the group keeps at least five cities.
@@ -137,7 +140,8 @@ def test_only_the_analyst_runs_the_groups(app, groups, email):
     other = as_user(app, email)
     assert other.get(URL).status_code == 404
     assert other.get(f"{URL}/{groups.a.id}").status_code == 404
-    assert other.post(f"{URL}/{groups.a.id}/cities/remove", {"unit": str(groups.rnd.units[0].id)}).status_code == 404
+    removed = other.post(f"{URL}/{groups.a.id}/cities/remove", {"unit": str(groups.rnd.units[0].id)})
+    assert removed.status_code == 404
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ExchangeGroupCity)
                              .where(ExchangeGroupCity.group_id == groups.a.id)) == 5
 

@@ -40,6 +40,8 @@ from workflow.refusal import Refused, _l, fill
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
 NAME_MAX = 200
 COHORT_MIN, COHORT_MAX = 2000, 2100
+UNKNOWN = _l("Nie ma gminy o kodzie TERYT: %(codes)s.")
+TAKEN = _l("Te miasta pracują już w grupie tego obszaru w tej edycji: %(names)s.")
 TOO_FEW_MANY = _l("Grupa liczy od %(low)d do %(high)d miast.", low=GROUP_MIN, high=GROUP_MAX)
 
 
@@ -113,12 +115,11 @@ def create(data: GroupInput, actor: User) -> ExchangeGroup:
     found = gminas(codes)
     unknown = [c for c in codes if c not in found]
     if unknown:
-        errors["cities"] = [fill(_l("Nie ma gminy o kodzie TERYT: %(codes)s."), codes=", ".join(unknown))]
+        errors["cities"] = [fill(UNKNOWN, codes=", ".join(unknown))]
     elif not GROUP_MIN <= len(codes) <= GROUP_MAX:
         errors["cities"] = [TOO_FEW_MANY]
     elif taken := _taken([u.id for u in found.values()], data.area, data.cohort):
-        errors["cities"] = [fill(_l("Te miasta pracują już w grupie tego obszaru w tej edycji: %(names)s."),
-                                 names=", ".join(taken))]
+        errors["cities"] = [fill(TAKEN, names=", ".join(taken))]
     try:
         moderator = _moderator(data.moderator_id)
     except Refused as refused:
@@ -150,15 +151,14 @@ def add_city(group: ExchangeGroup, code: str, actor: User) -> TerritorialUnit:
     members = ex.cities(group)
     unit = gminas([code.strip()]).get(code.strip())
     if unit is None:
-        raise GroupAdminRefused(errors={"code": [fill(_l("Nie ma gminy o kodzie TERYT: %(codes)s."),
-                                                      codes=code.strip())]})
+        raise GroupAdminRefused(errors={"code": [fill(UNKNOWN, codes=code.strip())]})
     if unit.id in {c.unit_id for c in members}:
-        raise GroupAdminRefused(errors={"code": [fill(_l("%(name)s jest już w tej grupie."), name=unit.name)]})
+        raise GroupAdminRefused(errors={"code": [fill(_l("%(name)s jest już w tej grupie."),
+                                                      name=unit.name)]})
     if len(members) >= GROUP_MAX:
         raise GroupAdminRefused(errors={"code": [TOO_FEW_MANY]})
     if taken := _taken([unit.id], group.area, group.cohort, but=group.id):
-        raise GroupAdminRefused(errors={"code": [fill(
-            _l("Te miasta pracują już w grupie tego obszaru w tej edycji: %(names)s."), names=", ".join(taken))]})
+        raise GroupAdminRefused(errors={"code": [fill(TAKEN, names=", ".join(taken))]})
     position = 1 + (db.session.scalar(sa.select(sa.func.max(ExchangeGroupCity.position))
                                       .where(ExchangeGroupCity.group_id == group.id)) or 0)
     db.session.add(ExchangeGroupCity(group_id=group.id, unit_id=unit.id, area=group.area,
@@ -215,10 +215,12 @@ def add_delegate(group: ExchangeGroup, user_id: int, actor: User) -> Account:
     members = [c.unit_id for c in ex.cities(group)]
     account = next((a for a in accounts_of(members) if a.user_id == user_id), None)
     if account is None:
-        raise GroupAdminRefused(errors={"user": [_l("Delegatem może być tylko konto zespołu miasta z tej grupy.")]})
+        raise GroupAdminRefused(errors={"user": [
+            _l("Delegatem może być tylko konto zespołu miasta z tej grupy.")]})
     sent = [p for p in ex.delegates(group) if p.unit_id == account.unit_id]
     if any(p.user_id == user_id for p in sent):
-        raise GroupAdminRefused(errors={"user": [fill(_l("%(name)s jest już delegatem."), name=account.name)]})
+        raise GroupAdminRefused(errors={"user": [fill(_l("%(name)s jest już delegatem."),
+                                                      name=account.name)]})
     if len(sent) >= DELEGATES_MAX:
         raise GroupAdminRefused(errors={"user": [
             _l("Miasto wysyła do grupy od 1 do %(n)d delegatów.", n=DELEGATES_MAX)]})

@@ -96,7 +96,8 @@ def _page(group: ExchangeGroup, status: int = 200, **forms: Any) -> tuple[str, i
     moderator.moderator.choices = _moderator_choices()
     delegate = forms.get("delegate") or DelegateForm(formdata=None)
     delegate.user.choices = [("", _("— wybierz —"))] + [
-        (str(a.user_id), f"{names[a.unit_id]}: {a.name} ({a.email})") for a in accounts if a.user_id not in sent]
+        (str(a.user_id), f"{names[a.unit_id]}: {a.name} ({a.email})")
+        for a in accounts if a.user_id not in sent]
     return render_template(
         "monitoring/exchange/admin_group.html", group=group, cities=cities, people=people,
         by_city={c.unit_id: [p for p in people if p.unit_id == c.unit_id] for c in cities},
