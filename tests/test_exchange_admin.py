@@ -15,6 +15,7 @@ from factories.exchange import Groups, build_groups
 
 from workflow.extensions import db
 from workflow.models import AuditEvent, ExchangeDelegate, ExchangeGroup, ExchangeGroupCity
+from workflow.monitoring import questionnaire as qn
 
 URL = "/coordinator/exchange/groups"
 
@@ -145,3 +146,29 @@ def test_only_the_analyst_runs_the_groups(app, groups, email):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ExchangeGroupCity)
                              .where(ExchangeGroupCity.group_id == groups.a.id)) == 5
 
+
+
+def test_who_reads_the_provisional_values_of_a_group(app, groups):
+    """Issue 16's matrix line on real values: a city reads its own provisional value where it
+    came from and its group's in the group's analysis, never another group's; the moderator reads
+    their group's analysis only, and neither a city nor a moderator publishes."""
+    own = f"/indicators/units/{groups.rnd.units[0].code}/wypozyczenia_na_mieszkanca/2024"
+    assert "101 000" in text(as_user(app, "city01@example.pl").get(own)).replace("\xa0", " ")
+    for email in ("city02@example.pl", "city06@example.pl", "moderator01@example.pl"):
+        assert "101 000" not in text(as_user(app, email).get(own)).replace("\xa0", " "), email
+    first = groups.rnd.units[0].name
+    analysis_a = f"/exchange/groups/{groups.a.id}/analysis?year=2024"
+    for email in ("city02@example.pl", "moderator01@example.pl", "analityk@example.pl"):
+        page = text(as_user(app, email).get(analysis_a))
+        assert first in page and "*" in page, email  # city01's provisional value, marked
+    for email in ("city06@example.pl", "moderator02@example.pl"):
+        assert as_user(app, email).get(analysis_a).status_code == 404, email
+    # Group B's analysis, read by its city: its own cities, not Ostrzeszów of group A.
+    group_b = text(as_user(app, "city06@example.pl").get(f"/exchange/groups/{groups.b.id}/analysis"))
+    assert first not in group_b
+    for email in ("city01@example.pl", "moderator01@example.pl"):
+        who = as_user(app, email)
+        published = who.post("/coordinator/questionnaires/publish",
+                             {"year": "2024", "area": "culture_recreation"})
+        assert published.status_code == 404 and who.get("/coordinator/questionnaires").status_code == 404
+    assert not qn.is_published(2024, "culture_recreation")
