@@ -66,7 +66,8 @@ EXAMPLES: list[tuple[str, str, str]] = [
 # of its language); the old addresses of redirects.py aside.
 ENGLISH = set("""
 questionnaires answers review publish correct
-value comments hide exchange meetings delegates survey minutes upload attendance analysis rates moderator cities remove
+value comments hide exchange meetings delegates survey minutes upload attendance analysis rates
+moderator cities remove
 360giving accessibility account activate advisor advisors amount announce appeal appeals applicants
 applications approve assignments audit auto calendar compare consultations coordinator create
 criteria csv deactivate deadlines decide declaration delete diagram documents edit evaluation

@@ -25,9 +25,8 @@ from workflow.consultation import operations as consultations
 from workflow.diagnosis import progress
 from workflow.evaluation import criteria, sheets
 from workflow.messaging.notifications import TemplateError
-from workflow.monitoring import distribution, targets
+from workflow.monitoring import distribution, exchange_admin, targets
 from workflow.monitoring import exchange as exchange_groups
-from workflow.monitoring import exchange_admin
 from workflow.monitoring import groups as peer_groups
 from workflow.monitoring import plans as improvement_plans
 from workflow.partnership import setup
