@@ -44,7 +44,10 @@ def pages_of(role: str, live: Live, ids: dict[str, int]) -> list[str]:
                         "/coordinator/privacy/?q=example.pl", "/coordinator/privacy/?q=x",
                         "/coordinator/privacy/account/1", "/coordinator/privacy/account/1/erase",
                         "/coordinator/programme-settings/?programme=RL-2019", "/coordinator/users/invite",
-                        f"/coordinator/paths/{town}/deadlines/shorten"],
+                        f"/coordinator/paths/{town}/deadlines/shorten",
+                        # the analyst's running of the exchange groups (decision 0043)
+                        "/coordinator/exchange/groups", "/coordinator/exchange/groups/1",
+                        "/coordinator/monitoring/projects"],
         # the demo's first exchange group (culture, moderator01) and its meeting with minutes
         "moderator": ["/exchange/groups", "/exchange/groups/1", "/exchange/meetings/1",
                       "/exchange/groups/1/analysis?year=2018"],

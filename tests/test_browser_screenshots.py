@@ -134,17 +134,18 @@ INDICATOR_SCREENS = {
 }
 
 
-@pytest.fixture(scope="module")
-def indicator_base(demo):  # noqa: ANN001, ANN201
+def load_base() -> None:
     from workflow.monitoring import definitions, groups, importer, units
 
-    def load() -> None:
-        units.load()
-        definitions.load()
-        importer.import_file(LONG)
-        groups.ensure_standard()
+    units.load()
+    definitions.load()
+    importer.import_file(LONG)
+    groups.ensure_standard()
 
-    demo.query(load)
+
+@pytest.fixture(scope="module")
+def indicator_base(demo):  # noqa: ANN001, ANN201
+    demo.query(load_base)
     yield demo
     demo.snapshot.restore()
 
@@ -166,6 +167,115 @@ def test_screens_of_the_indicator_base(chromium, request, name, lang):
         assert not page.server_errors and not page.dialogs.seen
         if scroll_to:  # the figures under the form
             page.locator(scroll_to).evaluate("heading => heading.scrollIntoView()")
+        OUT.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(OUT / f"{name}-{lang}.png"))
+    finally:
+        page.context.close()
+
+
+# The public-services monitoring's screens of issue 16 (the guide's part for cities, moderators
+# and analysts), on the demo with the indicator base loaded (the group's analysis and the plans'
+# progress divide by the BDL population; a fixture of its own, the demo as seeded). Before the
+# screens the analyst accepts the culture questionnaires of 2019 and publishes that year (so the
+# culture plans' targets are judged), and the coordinator announces RL-2019's ranking (so the
+# awarded projects' result indicators are followed). Education and social policy 2019 stay in
+# review, with their warnings and the returned value.
+CULTURE_GROUP = "kultura-2020-1"
+
+
+@pytest.fixture(scope="module")
+def monitoring(demo):  # noqa: ANN001, ANN201
+    import sqlalchemy as sa
+
+    from workflow.extensions import db
+    from workflow.models import (
+        AnswerReview,
+        ExchangeGroup,
+        ExchangeMeeting,
+        MonitoringArea,
+        Programme,
+        Questionnaire,
+        QuestionnaireStatus,
+        TerritorialUnit,
+        User,
+    )
+    from workflow.monitoring import exchange
+    from workflow.monitoring import questionnaire as qn
+    from workflow.ranking import runs
+
+    def prepare() -> dict[str, int]:
+        analyst = db.session.scalar(sa.select(User).where(User.email == COORDINATOR))
+        culture = MonitoringArea.CULTURE_RECREATION
+        for q in db.session.scalars(sa.select(Questionnaire).where(
+                Questionnaire.year == 2019, Questionnaire.area == culture,
+                Questionnaire.status == QuestionnaireStatus.SUBMITTED)).all():
+            for a in [a for a in q.answers if a.review == AnswerReview.PENDING]:
+                qn.review(q, a.variable_id, True, "", analyst)
+        db.session.commit()
+        qn.publish(2019, culture, analyst)
+        exchange.publish_surveys(2019, culture)  # as the publish route does
+        db.session.commit()
+        programme = db.session.scalar(sa.select(Programme).where(Programme.code == "RL-2019"))
+        official = runs.approve(runs.run(programme, analyst), analyst)
+        runs.announce(official, analyst)
+        db.session.commit()
+        group = db.session.scalar(sa.select(ExchangeGroup).where(ExchangeGroup.code == CULTURE_GROUP))
+        held = db.session.scalar(sa.select(ExchangeMeeting.id).where(
+            ExchangeMeeting.group_id == group.id, ExchangeMeeting.minutes_hash.is_not(None)))
+
+        def questionnaire(city: str, area: MonitoringArea) -> int:
+            return db.session.scalar(sa.select(Questionnaire.id).join(
+                TerritorialUnit, TerritorialUnit.id == Questionnaire.unit_id).where(
+                TerritorialUnit.name == city, Questionnaire.year == 2019, Questionnaire.area == area))
+
+        return {"group": group.id, "meeting": held,
+                "returned": questionnaire("Cieszyn", MonitoringArea.SOCIAL_POLICY),  # city05
+                "warned": questionnaire("Częstochowa", MonitoringArea.EDUCATION)}  # city07
+
+    demo.snapshot.restore()  # the demo as seeded (RL-2019's sheets all submitted), with the base
+    demo.query(load_base)
+    yield demo, demo.query(prepare)
+    demo.snapshot.restore()
+
+
+# name: (who, address, the element scrolled to the top, or None)
+MONITORING_SCREENS = {
+    "monitoring-questionnaire": ("city05@demo.sciezka.pl", "/town/questionnaires/{returned}", ".warning"),
+    "monitoring-review": (COORDINATOR, "/coordinator/questionnaires/{warned}", ".warning"),
+    "monitoring-publish": (COORDINATOR, "/coordinator/questionnaires", None),
+    "exchange-group": ("moderator01@demo.sciezka.pl", "/exchange/groups/{group}", None),
+    "exchange-meeting": ("moderator01@demo.sciezka.pl", "/exchange/meetings/{meeting}", None),
+    "exchange-analysis": ("city01@demo.sciezka.pl", "/exchange/groups/{group}/analysis?year=2019", None),
+    "exchange-plans": ("city01@demo.sciezka.pl", "/exchange/groups/{group}/plans", None),
+    "exchange-admin": (COORDINATOR, "/coordinator/exchange/groups/{group}", None),
+    "monitoring-projects": (COORDINATOR, "/coordinator/monitoring/projects", None),
+}
+
+
+@pytest.mark.parametrize("lang", ["pl", "en"])
+@pytest.mark.parametrize("name", list(MONITORING_SCREENS))
+def test_screens_of_the_monitoring(chromium, request, name, lang):
+    if not WRITE:  # the pages' own tests check them; these need the whole BDL extract loaded
+        pytest.skip("writes the guide's screenshots of the monitoring only with SCREENSHOTS=1")
+    live, ids = request.getfixturevalue("monitoring")
+    email, url, scroll_to = MONITORING_SCREENS[name]
+    page = new_page(chromium, live, SIZE)
+    try:
+        log_in(page, email)
+        set_language(page, lang)
+        response = page.goto(url.format(**ids))
+        assert response.status == 200
+        if name == "monitoring-questionnaire":  # the returned value typed three times too high
+            field = page.locator("main input[name^=value-]").first
+            typed = float(field.input_value().replace(",", ".").replace(" ", ""))
+            field.fill(f"{3 * typed:.2f}".replace(".", ","))
+            page.locator("main button[value=draft]").click()
+            page.wait_for_load_state()
+            assert page.locator(".warning").first.is_visible()
+        assert page.locator("main h1").is_visible()
+        assert not page.server_errors and not page.dialogs.seen
+        if scroll_to:
+            page.locator(scroll_to).first.evaluate("e => e.closest('section').scrollIntoView()")
         OUT.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(OUT / f"{name}-{lang}.png"))
     finally:

@@ -59,6 +59,13 @@ SHOWN_ONLY = {("assignments.needs", "AssignForm"), ("coordinator.extend", "Trans
               # a project's page again, with its delete form, after a task or an analysis
               ("projects.add_task", "DeleteProjectForm"), ("projects.delete_task", "DeleteProjectForm"),
               ("projects.feasibility", "DeleteProjectForm")}
+# The analyst's group settings (decision 0043): one page of six forms, each posted to its own route.
+GROUP_SETTINGS = {"exchange_admin.moderator": "ModeratorForm", "exchange_admin.add_city": "CityForm",
+                  "exchange_admin.remove_city": "RemoveCityForm",
+                  "exchange_admin.add_delegate": "DelegateForm",
+                  "exchange_admin.remove_delegate": "RemoveDelegateForm"}
+SHOWN_ONLY |= {(route, form) for route in GROUP_SETTINGS for form in GROUP_SETTINGS.values()
+               if form != GROUP_SETTINGS[route]}
 # A form the view builds with a prefix (several on one page): its fields are posted as prefix-name.
 PREFIX_RE = re.compile(r'\bprefix=f?"([^"]*)"')
 

@@ -67,6 +67,7 @@ EXAMPLES: list[tuple[str, str, str]] = [
 ENGLISH = set("""
 questionnaires answers review publish correct
 value comments hide exchange meetings delegates survey minutes upload attendance analysis rates
+moderator cities remove
 360giving accessibility account activate advisor advisors amount announce appeal appeals applicants
 applications approve assignments audit auto calendar compare consultations coordinator create
 criteria csv deactivate deadlines decide declaration delete diagram documents edit evaluation

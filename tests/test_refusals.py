@@ -25,7 +25,7 @@ from workflow.consultation import operations as consultations
 from workflow.diagnosis import progress
 from workflow.evaluation import criteria, sheets
 from workflow.messaging.notifications import TemplateError
-from workflow.monitoring import distribution, targets
+from workflow.monitoring import distribution, exchange_admin, targets
 from workflow.monitoring import exchange as exchange_groups
 from workflow.monitoring import groups as peer_groups
 from workflow.monitoring import plans as improvement_plans
@@ -189,6 +189,8 @@ EXAMPLES: dict[type[Refused], Callable[[], Refused]] = {
     progress.ResultRefused: lambda: progress.ResultRefused([targets.TARGET_AFTER]),
     exchange_groups.ExchangeRefused: lambda: exchange_groups.ExchangeRefused(
         [_l("Grupa liczy od %(low)d do %(high)d miast.", low=5, high=12)]),
+    exchange_admin.GroupAdminRefused: lambda: exchange_admin.GroupAdminRefused(
+        errors={"cities": [fill(exchange_admin.UNKNOWN, codes="9999999")]}),
     improvement_plans.PlanRefused: lambda: improvement_plans.PlanRefused(
         errors={"due_on": [_l("Podaj termin w postaci RRRR-MM-DD.")]}),
     projects.ProjectNotFound: lambda: projects.ProjectNotFound(7),

@@ -19,7 +19,7 @@ from workflow.diagnosis.views import diagnosis
 from workflow.evaluation.views import criteria, evaluation, evaluator
 from workflow.exports.views import exports
 from workflow.messaging.views import inbox, message_templates
-from workflow.monitoring.views import exchange, indicators, questionnaire
+from workflow.monitoring.views import exchange, exchange_admin, indicators, questionnaire
 from workflow.monitoring.views import groups as indicator_groups
 from workflow.partnership.views import partnership
 from workflow.partnership.views import reports as partnership_reports
@@ -40,6 +40,6 @@ def register_blueprints(app: Flask) -> None:
                    calendar, exports, health, help, audit, users, two_factor, privacy, invitations,
                    programme_settings, partnership, public_consultation, consultation_team, projects,
                    api_v1, api_reference, indicators, indicator_groups, questionnaire, diagnosis,
-                   exchange, partnership_reports):
+                   exchange, exchange_admin, partnership_reports):
         app.register_blueprint(module.bp)
     register_redirects(app)  # the old addresses, once the rules they lead to exist

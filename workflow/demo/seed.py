@@ -26,6 +26,7 @@ from workflow.demo import advisory as demo_advisory
 from workflow.demo import evaluation as demo_evaluation
 from workflow.demo import monitoring as demo_monitoring
 from workflow.demo import partnerships as demo_partnerships
+from workflow.demo import results as demo_results
 from workflow.demo.parts import Town, delivered, load_all_towns, pdf_bytes, route_to
 from workflow.evaluation import criteria
 from workflow.evaluation import summary as evaluation_summary
@@ -197,6 +198,8 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
         delivered(earlier_id)
     # The public-services monitoring: the 32 cities in exchange groups (issue 16 item 7).
     demo_monitoring.seed_monitoring(hashed, coordinator, today)
+    # RL-2019's projects name result indicators of the base (decision 0040), followed once awarded.
+    demo_results.seed_result_indicators()
     # The partnerships' programme, CWD-2020 (issue 14): its leads are the towns' advisors.
     by_id = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(advisor_ids)))}
     demo_partnerships.seed_partnerships({t.name: by_id[a] for t, a in zip(towns, advisor_ids, strict=False)},
