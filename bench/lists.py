@@ -19,8 +19,6 @@ page).
 from __future__ import annotations
 
 import os
-import secrets
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -29,11 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 from factories.many_towns import Built, add_list_rows, add_towns, build_programme  # noqa: E402
-from queries import PASSWORD_HASH, logged_in  # noqa: E402  (bench/queries.py)
+from queries import PASSWORD_HASH, REQUESTS, bench_app, measure_page  # noqa: E402  (bench/queries.py)
 from support import bench_main  # noqa: E402
-from support.querycount import count_queries  # noqa: E402
 
-from workflow.app import create_app  # noqa: E402
 from workflow.extensions import db  # noqa: E402
 
 SIZES = tuple(int(s) for s in os.environ.get("BENCH_SIZES", "54,540,5400").split(","))
@@ -55,29 +51,8 @@ LISTS = {
 }
 
 
-REQUESTS = 20
-
-
-def measure_page(app, engine, email: str, url: str) -> tuple[int, float, float]:  # noqa: ANN001
-    """(SQL statements of one request, median and fastest of REQUESTS requests, in seconds)."""
-    client = logged_in(app, email)
-    with count_queries(engine) as log:
-        first = client.get(url)
-    if first.status_code != 200:
-        raise RuntimeError(f"{url} as {email}: {first.status_code}")
-    times = []
-    for _ in range(REQUESTS):
-        start = time.perf_counter()
-        response = client.get(url)
-        times.append(time.perf_counter() - start)
-        assert response.status_code == 200  # a broken page would make the timing meaningless
-    return log.count, statistics.median(times), min(times)
-
-
 def run(label: str, database_url: str, workdir: Path) -> list[tuple[str, int, int, float, float]]:
-    app = create_app({"APP_ENV": "testing", "SECRET_KEY": secrets.token_hex(32),
-                      "SQLALCHEMY_DATABASE_URI": database_url,
-                      "INSTANCE_PATH": str(workdir / "instance"), "UPLOAD_DIR": str(workdir / "uploads")})
+    app = bench_app(database_url, workdir)
     rows = []
     with app.app_context():
         db.create_all()

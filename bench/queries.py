@@ -24,6 +24,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import sqlalchemy as sa  # noqa: E402
 from factories.many_towns import Built, add_towns, build_programme  # noqa: E402
+from flask import Flask  # noqa: E402
 from support import Browser, bench_main  # noqa: E402
 from support.querycount import count_queries  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
@@ -51,8 +52,9 @@ def logged_in(app, email: str) -> Browser:  # noqa: ANN001
     return client
 
 
-def measure_page(app, engine: sa.Engine, email: str, url: str) -> tuple[int, float]:  # noqa: ANN001
-    """(SQL statements of one request, median seconds over REQUESTS requests)."""
+def measure_page(app, engine: sa.Engine, email: str, url: str) -> tuple[int, float, float]:  # noqa: ANN001
+    """(SQL statements of one request, median and fastest of REQUESTS requests, in seconds);
+    bench/lists.py measures its pages with it too."""
     client = logged_in(app, email)
     with count_queries(engine) as log:
         first = client.get(url)
@@ -64,17 +66,22 @@ def measure_page(app, engine: sa.Engine, email: str, url: str) -> tuple[int, flo
         response = client.get(url)
         times.append(time.perf_counter() - start)
         assert response.status_code == 200  # a broken page would make the timing meaningless
-    return log.count, statistics.median(times)
+    return log.count, statistics.median(times), min(times)
 
 
-def run(label: str, database_url: str, workdir: Path) -> list[tuple[str, int, int, float]]:
-    app = create_app({
+def bench_app(database_url: str, workdir: Path) -> Flask:
+    """The app the scaling benches measure (bench/lists.py too): testing settings, `database_url`."""
+    return create_app({
         "APP_ENV": "testing",
         "SECRET_KEY": secrets.token_hex(32),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "INSTANCE_PATH": str(workdir / "instance"),
         "UPLOAD_DIR": str(workdir / "uploads"),
     })
+
+
+def run(label: str, database_url: str, workdir: Path) -> list[tuple[str, int, int, float]]:
+    app = bench_app(database_url, workdir)
     rows = []
     with app.app_context():
         db.create_all()
@@ -90,7 +97,7 @@ def run(label: str, database_url: str, workdir: Path) -> list[tuple[str, int, in
                 built = Built(built.programme_id, size)
         print(f"  [{label}] {size} towns built in {time.perf_counter() - started:.1f} s", flush=True)
         for page, (email, url) in PAGES.items():
-            queries, median = measure_page(app, engine, email, url)
+            queries, median, _fastest = measure_page(app, engine, email, url)
             rows.append((page, size, queries, median))
     with app.app_context():
         db.drop_all()

@@ -15,6 +15,7 @@ from wtforms import StringField, SubmitField, ValidationError
 from wtforms.validators import InputRequired
 
 from forms.advice import ChoiceField
+from workflow.monitoring.targets import ResultInput
 
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 
@@ -34,6 +35,10 @@ def parse_number(raw: str | None) -> float | None:
 class YearField(StringField):
     year: int | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "numeric"})
+        super().__init__(*args, **kwargs)
+
     def pre_validate(self, form: Any) -> None:
         self.year = None
         text = (self.data or "").strip()
@@ -46,6 +51,10 @@ class YearField(StringField):
 
 class NumberField(StringField):
     number: float | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
+        super().__init__(*args, **kwargs)
 
     def pre_validate(self, form: Any) -> None:
         self.number = parse_number(self.data)
@@ -66,6 +75,12 @@ class ResultIndicatorForm(FlaskForm):
 
     def set_choices(self, choices: list[tuple[str, str]]) -> None:
         self.indicator.choices = [("", _("– wybierz –")), *choices]
+
+    def result(self) -> ResultInput:
+        """What was typed, for the operation's rule (a year or number not typed is 0)."""
+        return ResultInput(self.indicator.data or "", self.baseline_year.year or 0,
+                           self.baseline_value.number or 0.0, self.target_year.year or 0,
+                           self.target_value.number or 0.0)
 
 
 class RemoveForm(FlaskForm):

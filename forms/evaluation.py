@@ -27,6 +27,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectChoice,
     StringField,
     SubmitField,
     TextAreaField,
@@ -207,8 +208,8 @@ class DeclarationForm(FlaskForm):
 
     declaration = RadioField(
         _l("Twoja deklaracja"),
-        choices=[("impartial", _l("Składam deklarację bezstronności")),
-                 ("conflict", _l("Zgłaszam konflikt interesów"))],
+        choices=[SelectChoice("impartial", _l("Składam deklarację bezstronności")),
+                 SelectChoice("conflict", _l("Zgłaszam konflikt interesów"))],
         validate_choice=False,
     )
     conflict_type = RadioField(_l("Rodzaj konfliktu interesów"), validate_choice=False)

@@ -25,6 +25,7 @@ from wtforms import (
     DateTimeLocalField,
     Field,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -178,8 +179,8 @@ class AppealForm(FlaskForm):
 class DecisionForm(FlaskForm):
     decision = RadioField(
         _l("Rozstrzygnięcie"),
-        choices=[("upheld", _l("Uwzględnij protest")),
-                 ("rejected", _l("Odrzuć protest"))],
+        choices=[SelectChoice("upheld", _l("Uwzględnij protest")),
+                 SelectChoice("rejected", _l("Odrzuć protest"))],
         validators=[InputRequired(_l("Wybierz rozstrzygnięcie."))],
     )
     note = TextAreaField(

@@ -51,11 +51,14 @@ def pages_of(role: str, live: Live, ids: dict[str, int]) -> list[str]:
         # the demo's first exchange group (culture, moderator01) and its meeting with minutes
         "moderator": ["/exchange/groups", "/exchange/groups/1", "/exchange/meetings/1",
                       "/exchange/groups/1/analysis?year=2018"],
+        # a city of that group: its delegates' and survey's forms, its improvement plan's forms
+        "city": ["/exchange/groups/1", "/exchange/meetings/1", "/town/exchange/groups/1/plan"],
     }[role]
 
 
 LOGINS = {"public": None, "town": TOWN, "advisor": ADVISOR, "evaluator": EVALUATOR,
-          "coordinator": COORDINATOR, "moderator": "moderator01@demo.sciezka.pl"}
+          "coordinator": COORDINATOR, "moderator": "moderator01@demo.sciezka.pl",
+          "city": "city01@demo.sciezka.pl"}
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +69,8 @@ def ids(live: Live) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("lang", ["pl", "en"])
-@pytest.mark.parametrize("role", ["public", "town", "advisor", "evaluator", "coordinator", "moderator"])
+@pytest.mark.parametrize("role", ["public", "town", "advisor", "evaluator", "coordinator", "moderator",
+                                  "city"])
 def test_no_wcag_violation_on_the_main_pages(chromium, live, ids, role, lang):
     page = new_page(chromium, live)
     try:

@@ -79,6 +79,16 @@ def forms(ids: dict, lang: str) -> list[Form]:
              "form[action*='/ranking/run']", ["cap", "budget", "threshold"]),
         Form("deadlines", COORDINATOR, "/coordinator/deadlines", "main form[method=post]", ["due_at"],
              english=False),  # (the first form in main is the programme picker)
+        # the demo's first exchange group: its moderator's meeting, a city's survey and plan
+        Form("meeting", "moderator01@demo.sciezka.pl", "/exchange/groups/1", "form[action$='/meetings']",
+             ["date", "time", "place", "agenda"]),
+        Form("survey", "city01@demo.sciezka.pl", "/exchange/groups/1", "form[action$='/survey']",
+             ["year", "respondents", "satisfied"]),
+        Form("plan action", "city01@demo.sciezka.pl", "/town/exchange/groups/1/plan",
+             "form:has([name=part][value=action])", ["title", "owner", "due_on"]),
+        Form("plan target", "city01@demo.sciezka.pl", "/town/exchange/groups/1/plan",
+             "form:has([name=part][value=target])", ["baseline_year", "baseline_value", "target_year",
+                                                     "target_value"]),
     ]
 
 

@@ -37,6 +37,7 @@ from workflow.models import (
 from workflow.partnership import setup
 from workflow.partnership.report import report
 from workflow.path import approvals
+from workflow.path.transitions import fire
 
 COORDINATOR = "koordynator@example.pl"
 
@@ -192,3 +193,21 @@ def test_the_lead_advisor_logs_a_service_with_people_of_the_member_municipalitie
     detail = text(advisor.get(sent.headers["Location"]))
     assert "Gmina członkowska" in detail and "<td>Bolesław</td>" in detail
     assert login("lider-b@example.pl").get(sent.headers["Location"]).status_code == 404
+
+
+def test_the_public_list_says_a_withdrawn_partnership_ended_without_a_strategy(app, cwd):
+    fire(cwd.path("a"), "withdraw", cwd.user("lider-a@example.pl"), "Uchwała Rady Partnerstwa nr 4/2021")
+    rows = {row.split("|")[0]: row for row in _rows(text(Browser(app).get("/public/partnerships/")))}
+    assert rows["Partnerstwo Dąbrowa Tarnowska"].endswith("|brak – wycofane")
+    assert rows["Partnerstwo Wałcz"].endswith("|w przygotowaniu"), rows
+    english = Browser(app).client.get("/public/partnerships/", headers={"Accept-Language": "en"})
+    rows = {row.split("|")[0]: row for row in _rows(text(english))}
+    assert rows["Partnerstwo Dąbrowa Tarnowska"].endswith("|none – withdrawn"), rows
+
+
+def _rows(page: str) -> list[str]:
+    """The public table's rows as 'cell|cell|…' text."""
+    body = page.split('id="partnerships"', 1)[1].split("</table>", 1)[0]
+    cells = re.compile(r"<t[hd][^>]*>(.*?)</t[hd]>", re.S)
+    return ["|".join(re.sub(r"<[^>]+>", "", cell).strip() for cell in cells.findall(row))
+            for row in re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[1], re.S)]

@@ -7,6 +7,7 @@ trying the moderator's actions, and a moderator of another group are refused."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from workflow.models import (
     MeetingAttendance,
     SatisfactionSurvey,
     SourceKind,
+    User,
     ValueSource,
     ValueStatus,
     VariableValue,
@@ -247,3 +249,56 @@ def test_the_pages_read_a_fixed_number_of_statements(app, groups):
     moderator.post(f"/exchange/meetings/{meeting}/attendance",
                    {"present": [str(p.user_id) for p in ex.delegates(groups.a)]})
     assert count() == before
+
+
+def _field(page: str, field_id: str) -> str:
+    """The control with `field_id` as written in the page."""
+    found = re.search(rf'<(?:input|textarea|select)\b[^>]*\bid="{field_id}"[^>]*>', page)
+    assert found, field_id
+    return found.group(0)
+
+
+def test_a_refused_form_shows_each_message_at_its_field_and_keeps_what_was_typed(app, groups):
+    """The group's and the meeting's forms (WTForms, the `field` macro): the message next to the
+    field, named by the control, in the summary at the top; 400; what was typed stays."""
+    a = groups.a.id
+    moderator = as_user(app, "moderator01@example.pl")
+    bad = moderator.post(f"/exchange/groups/{a}/meetings",
+                         {"date": "jutro", "time": "11:30", "place": "", "agenda": "Ankiety <2024>"})
+    page = text(bad)
+    assert bad.status_code == 400
+    date = _field(page, "m-date")
+    assert 'aria-invalid="true"' in date and 'aria-describedby="m-date-error"' in date
+    assert 'value="jutro"' in date
+    assert re.search(r'id="m-date-error">Podaj datę \(RRRR-MM-DD\) i godzinę \(GG:MM\) spotkania', page)
+    assert 'href="#m-place">Miejsce: Podaj miejsce spotkania' in page  # the summary links to the field
+    assert 'value="11:30"' in _field(page, "m-time") and "Ankiety &lt;2024&gt;</textarea>" in page
+    assert "aria-invalid" not in _field(page, "m-agenda")
+
+    made = moderator.post(f"/exchange/groups/{a}/meetings",
+                          {"date": "2025-03-12", "time": "11:00", "place": "Ratusz", "agenda": "Ankiety"})
+    url = made.location
+    wrong = moderator.post(f"{url}/attendance", {"present": ["1", str(2**40)]})
+    assert wrong.status_code == 400
+    assert 'id="present-error">Formularz przesłał niepoprawny numer' in text(wrong)
+
+    moderator_id = db.session.scalar(sa.select(User.id).where(User.email == "moderator01@example.pl"))
+    db.session.get(User, moderator_id).locale = "en"
+    db.session.commit()
+    english = text(moderator.post(f"/exchange/groups/{a}/meetings", {"date": "", "place": "x",
+                                                                     "agenda": "y"}))
+    assert "Enter the meeting&#39;s date (YYYY-MM-DD) and time (HH:MM)." in english
+
+    city = as_user(app, "city02@example.pl")
+    survey = city.post(f"/town/exchange/groups/{a}/survey", {"year": "20x4", "respondents": "200",
+                                                               "satisfied": "250"})
+    page = text(survey)
+    assert survey.status_code == 400
+    assert 'value="20x4"' in _field(page, "s-year") and 'aria-invalid="true"' in _field(page, "s-year")
+    satisfied = _field(page, "s-satisfied")
+    assert 'aria-invalid="true"' in satisfied and 'value="250"' in satisfied
+    assert "aria-invalid" not in _field(page, "s-respondents")
+    stranger = db.session.scalar(sa.select(User.id).where(User.email == "city06@example.pl"))
+    refused = city.post(f"/town/exchange/groups/{a}/delegates", {"user": [str(stranger)]})
+    assert refused.status_code == 400
+    assert 'id="d-user-error">Delegatami mogą być tylko osoby z zespołu miasta.' in text(refused)

@@ -53,7 +53,8 @@ def test_a_choice_field_writes_what_a_select_field_writes(app: Flask):
     """forms.advice.ChoiceField (LongSelect, no optgroups looked for) against WTForms' own."""
     from forms.advice import ChoiceField
 
-    offered = [("", "– wszystkie –"), *((str(i), f"Miasto {i} <&>") for i in range(200))]
+    offered = [SelectChoice("", "– wszystkie –"),
+               *(SelectChoice(str(i), f"Miasto {i} <&>") for i in range(200))]
     with app.test_request_context():
         class Ours(Form):
             f = ChoiceField(choices=offered)

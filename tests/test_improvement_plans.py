@@ -44,6 +44,7 @@ def test_a_city_s_plan_and_its_progress_as_the_values_arrive(app, groups):
     assert bad.status_code == 400
     assert "Podaj, kto odpowiada" in text(bad) and "Podaj termin" in text(bad)
     assert "Soboty w bibliotece" in text(bad)  # what was typed stays
+    assert 'aria-describedby="p-owner-error"' in text(bad) and 'id="p-due-error"' in text(bad)
     assert city.post(url, {"part": "action", "title": "Soboty w bibliotece", "owner": "Dyrektor MBP",
                            "due_on": "2026-03-31"}).status_code == 302
     wrong = city.post(url, target("9,0", "8,0"))  # "the more, the better": the target below the baseline

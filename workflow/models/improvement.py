@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, Double, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow.extensions import db
-from workflow.models.monitoring import Indicator
+from workflow.models.indicator_target import IndicatorTarget, target_table_args
 from workflow.models.types import UTCDateTime, utcnow
 
 GOALS_MAX, TITLE_MAX, OWNER_MAX = 5000, 300, 200
@@ -43,21 +43,11 @@ class PlanAction(db.Model):
     due_on: Mapped[date] = mapped_column(Date)
 
 
-class PlanTarget(db.Model):
+class PlanTarget(IndicatorTarget, db.Model):
+    """A target of the plan on an indicator (workflow/models/indicator_target.py)."""
+
     __tablename__ = "plan_target"
-    __table_args__ = (
-        UniqueConstraint("plan_id", "indicator_id"),
-        CheckConstraint("target_year > baseline_year", name="target_after_baseline"),
-        CheckConstraint("baseline_year BETWEEN 2000 AND 2100 AND target_year BETWEEN 2000 AND 2100",
-                        name="years_plausible"),
-    )
+    __table_args__ = target_table_args("plan_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("improvement_plan.id", ondelete="CASCADE"), index=True)
-    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id"), index=True)
-    baseline_year: Mapped[int]
-    baseline_value: Mapped[float] = mapped_column(Double)
-    target_year: Mapped[int]
-    target_value: Mapped[float] = mapped_column(Double)
-
-    indicator: Mapped[Indicator] = relationship()

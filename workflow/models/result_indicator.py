@@ -9,34 +9,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Double, ForeignKey, UniqueConstraint
+from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.extensions import db
-from workflow.models.monitoring import Indicator
+from workflow.models.indicator_target import IndicatorTarget, target_table_args
 from workflow.models.project import Project
 from workflow.models.types import UTCDateTime, utcnow
 
 MAX_PER_PROJECT = 10
 
 
-class ProjectResultIndicator(db.Model):
+class ProjectResultIndicator(IndicatorTarget, db.Model):
+    """A result indicator of the project (workflow/models/indicator_target.py)."""
+
     __tablename__ = "project_result_indicator"
-    __table_args__ = (
-        UniqueConstraint("project_id", "indicator_id"),
-        CheckConstraint("target_year > baseline_year", name="target_after_baseline"),
-        CheckConstraint("baseline_year BETWEEN 2000 AND 2100 AND target_year BETWEEN 2000 AND 2100",
-                        name="years_plausible"),
-    )
+    __table_args__ = target_table_args("project_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
-    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id"), index=True)
-    baseline_year: Mapped[int]
-    baseline_value: Mapped[float] = mapped_column(Double)
-    target_year: Mapped[int]
-    target_value: Mapped[float] = mapped_column(Double)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, sort_order=20)
 
     project: Mapped[Project] = relationship()
-    indicator: Mapped[Indicator] = relationship()

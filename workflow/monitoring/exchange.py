@@ -17,10 +17,10 @@ moderate; a town account the groups of its city. Anyone else finds nothing (404)
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import sqlalchemy as sa
 
@@ -50,7 +50,7 @@ from workflow.models.types import utcnow
 from workflow.monitoring import compute, readings
 from workflow.monitoring import questionnaire as qn
 from workflow.path import documents
-from workflow.refusal import Refused, _l
+from workflow.refusal import Message, Refused, _l
 
 # The areas of the monitoring's current part (the source document): culture and recreation,
 # education, local social policy; each has a satisfaction survey.
@@ -150,6 +150,20 @@ def create_group(
     return group
 
 
+Row = TypeVar("Row")
+
+
+def _rows(make: Callable[..., Row], query: sa.Select) -> list[Row]:
+    """The rows of `query`, each made into a `make` (a dataclass of the row's columns)."""
+    return [make(*row) for row in db.session.execute(query)]
+
+
+def _done(action: str, user: User, kind: str, object_id: int, detail: dict[str, Any]) -> None:
+    """A change of a group or a meeting: in the audit log, then committed."""
+    audit.record(action, actor=user, object_type=kind, object_id=object_id, detail=detail)
+    db.session.commit()
+
+
 @dataclass(frozen=True)
 class City:
     unit_id: int
@@ -158,15 +172,10 @@ class City:
 
 
 def cities(group: ExchangeGroup) -> list[City]:
-    return [
-        City(*row)
-        for row in db.session.execute(
-            sa.select(TerritorialUnit.id, TerritorialUnit.code, TerritorialUnit.name)
-            .join(ExchangeGroupCity, ExchangeGroupCity.unit_id == TerritorialUnit.id)
-            .where(ExchangeGroupCity.group_id == group.id)
-            .order_by(ExchangeGroupCity.position)
-        )
-    ]
+    return _rows(City, sa.select(TerritorialUnit.id, TerritorialUnit.code, TerritorialUnit.name)
+                 .join(ExchangeGroupCity, ExchangeGroupCity.unit_id == TerritorialUnit.id)
+                 .where(ExchangeGroupCity.group_id == group.id)
+                 .order_by(ExchangeGroupCity.position))
 
 
 @dataclass(frozen=True)
@@ -177,27 +186,17 @@ class Person:
 
 
 def delegates(group: ExchangeGroup) -> list[Person]:
-    return [
-        Person(*row)
-        for row in db.session.execute(
-            sa.select(User.id, User.name, ExchangeDelegate.unit_id)
-            .join(ExchangeDelegate, ExchangeDelegate.user_id == User.id)
-            .where(ExchangeDelegate.group_id == group.id)
-            .order_by(ExchangeDelegate.unit_id, User.name, User.id)
-        )
-    ]
+    return _rows(Person, sa.select(User.id, User.name, ExchangeDelegate.unit_id)
+                 .join(ExchangeDelegate, ExchangeDelegate.user_id == User.id)
+                 .where(ExchangeDelegate.group_id == group.id)
+                 .order_by(ExchangeDelegate.unit_id, User.name, User.id))
 
 
 def city_accounts(user: User) -> list[tuple[int, str]]:
     """The active accounts of the signed-in city's team (who it may send as delegates)."""
-    return [
-        (i, n)
-        for i, n in db.session.execute(
-            sa.select(User.id, User.name)
-            .where(User.applicant_id == user.applicant_id, User.role == Role.TOWN, User.active.is_(True))
-            .order_by(User.name, User.id)
-        )
-    ]
+    return _rows(lambda i, n: (i, n), sa.select(User.id, User.name)
+                 .where(User.applicant_id == user.applicant_id, User.role == Role.TOWN, User.active.is_(True))
+                 .order_by(User.name, User.id))
 
 
 def set_delegates(group: ExchangeGroup, user: User, chosen: Sequence[int]) -> None:
@@ -218,14 +217,7 @@ def set_delegates(group: ExchangeGroup, user: User, chosen: Sequence[int]) -> No
         )
     )
     db.session.add_all([ExchangeDelegate(group_id=group.id, user_id=i, unit_id=unit_id) for i in wanted])
-    audit.record(
-        "exchange.delegates_set",
-        actor=user,
-        object_type="exchange_group",
-        object_id=group.id,
-        detail={"unit_id": unit_id, "users": wanted},
-    )
-    db.session.commit()
+    _done("exchange.delegates_set", user, "exchange_group", group.id, {"unit_id": unit_id, "users": wanted})
 
 
 # --- meetings ----------------------------------------------------------------------------------
@@ -251,18 +243,25 @@ def meeting_for(user: User, meeting_id: int) -> tuple[ExchangeMeeting, ExchangeG
 
 @dataclass
 class MeetingInput:
-    held_at: datetime | None
+    held_at: datetime | None  # None: what was typed is no moment
     place: str
     agenda: str
-    errors: dict[str, str] = field(default_factory=dict)
 
 
 def schedule(group: ExchangeGroup, user: User, data: MeetingInput) -> ExchangeMeeting:
-    """A meeting of the group; committed. ExchangeRefused (nothing written) for bad input."""
+    """A meeting of the group; committed. ExchangeRefused (nothing written) for bad input,
+    its messages by field: date, place, agenda."""
     if not moderates(user, group):
         raise Refused([_l("Spotkania grupy planuje jej moderator.")], status=403)
-    if data.errors:
-        raise ExchangeRefused(list(data.errors.values()))
+    errors: dict[str, list[Message]] = {}
+    if data.held_at is None:
+        errors["date"] = [_l("Podaj datę (RRRR-MM-DD) i godzinę (GG:MM) spotkania.")]
+    if not data.place.strip() or len(data.place.strip()) > PLACE_MAX:
+        errors["place"] = [_l("Podaj miejsce spotkania (najwyżej %(n)d znaków).", n=PLACE_MAX)]
+    if not data.agenda.strip() or len(data.agenda.strip()) > AGENDA_MAX:
+        errors["agenda"] = [_l("Podaj program spotkania (najwyżej %(n)d znaków).", n=AGENDA_MAX)]
+    if errors:
+        raise ExchangeRefused(errors=errors)
     meeting = ExchangeMeeting(
         group_id=group.id,
         held_at=data.held_at,
@@ -272,14 +271,8 @@ def schedule(group: ExchangeGroup, user: User, data: MeetingInput) -> ExchangeMe
     )
     db.session.add(meeting)
     db.session.flush()
-    audit.record(
-        "exchange.meeting_scheduled",
-        actor=user,
-        object_type="exchange_meeting",
-        object_id=meeting.id,
-        detail={"group_id": group.id, "place": meeting.place},
-    )
-    db.session.commit()
+    _done("exchange.meeting_scheduled", user, "exchange_meeting", meeting.id,
+          {"group_id": group.id, "place": meeting.place})
     return meeting
 
 
@@ -344,14 +337,7 @@ def set_attendance(meeting: ExchangeMeeting, group: ExchangeGroup, user: User, p
             for i in sorted(people)
         ]
     )
-    audit.record(
-        "exchange.attendance_set",
-        actor=user,
-        object_type="exchange_meeting",
-        object_id=meeting.id,
-        detail={"present": sorted(set(present))},
-    )
-    db.session.commit()
+    _done("exchange.attendance_set", user, "exchange_meeting", meeting.id, {"present": sorted(set(present))})
     return len(set(present))
 
 
@@ -416,25 +402,7 @@ def analysis(group: ExchangeGroup, year: int | None = None) -> Analysis:
     reported = sorted({y for y, c in found if c not in survey}, reverse=True)
     chosen = year if year in years else (reported or years or [None])[0]
     if chosen is None:
-        return Analysis(
-            None,
-            years,
-            members,
-            [
-                IndicatorRow(
-                    v.indicator.code,
-                    v.name_pl,
-                    v.name_en,
-                    v.measure_unit_pl,
-                    v.measure_unit_en,
-                    v.decimals,
-                    {},
-                    None,
-                )
-                for v in versions
-            ],
-            set(),
-        )
+        return Analysis(None, years, members, [_indicator_row(v, {}) for v in versions], set())
     data = readings.values(formulas, [chosen], unit_ids)
     provisional = set(
         db.session.scalars(
@@ -449,22 +417,16 @@ def analysis(group: ExchangeGroup, year: int | None = None) -> Analysis:
             )
         )
     )
-    rows = []
-    for version, formula in zip(versions, formulas, strict=True):
-        values = compute.unit_values(formula, data, chosen)
-        rows.append(
-            IndicatorRow(
-                version.indicator.code,
-                version.name_pl,
-                version.name_en,
-                version.measure_unit_pl,
-                version.measure_unit_en,
-                version.decimals,
-                values,
-                statistics.median(values.values()) if values else None,
-            )
-        )
+    rows = [_indicator_row(version, compute.unit_values(formula, data, chosen))
+            for version, formula in zip(versions, formulas, strict=True)]
     return Analysis(chosen, years, members, rows, provisional)
+
+
+def _indicator_row(version: IndicatorVersion, values: dict[int, float]) -> IndicatorRow:
+    """An indicator's row of the analysis: its cities' values and their median."""
+    return IndicatorRow(version.indicator.code, version.name_pl, version.name_en, version.measure_unit_pl,
+                        version.measure_unit_en, version.decimals, values,
+                        statistics.median(values.values()) if values else None)
 
 
 # --- residents' satisfaction survey ------------------------------------------------------------
@@ -483,19 +445,10 @@ class SurveyRow:
 
 
 def surveys(group: ExchangeGroup) -> list[SurveyRow]:
-    return [
-        SurveyRow(*r)
-        for r in db.session.execute(
-            sa.select(
-                SatisfactionSurvey.unit_id,
-                SatisfactionSurvey.year,
-                SatisfactionSurvey.respondents,
-                SatisfactionSurvey.satisfied,
-            )
-            .where(SatisfactionSurvey.group_id == group.id)
-            .order_by(SatisfactionSurvey.year.desc(), SatisfactionSurvey.unit_id)
-        )
-    ]
+    return _rows(SurveyRow, sa.select(SatisfactionSurvey.unit_id, SatisfactionSurvey.year,
+                                      SatisfactionSurvey.respondents, SatisfactionSurvey.satisfied)
+                 .where(SatisfactionSurvey.group_id == group.id)
+                 .order_by(SatisfactionSurvey.year.desc(), SatisfactionSurvey.unit_id))
 
 
 def parse_survey(

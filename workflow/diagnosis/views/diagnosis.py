@@ -156,11 +156,8 @@ def add(project_id: int) -> Response | tuple[str, int]:
     form.set_choices(_choices(versions))
     if not form.validate_on_submit():
         return render_results(found, form, 400, versions)
-    data = progress.ResultInput(form.indicator.data or "", form.baseline_year.year or 0,
-                                form.baseline_value.number or 0.0, form.target_year.year or 0,
-                                form.target_value.number or 0.0)
     try:
-        progress.add(found, data, current_user, versions)
+        progress.add(found, form.result(), current_user, versions)
     except progress.ResultRefused as refused:
         db.session.rollback()
         add_reasons(form, refused, "indicator")

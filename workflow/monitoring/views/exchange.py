@@ -10,26 +10,39 @@ by a city of the group is a 403.
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
-from forms.diagnosis import parse_number
+from forms.exchange import (
+    ActionForm,
+    AttendanceForm,
+    DelegatesForm,
+    GoalsForm,
+    MeetingForm,
+    MinutesForm,
+    PlanTargetForm,
+    SurveyForm,
+)
 from workflow.extensions import db
 from workflow.models import ExchangeGroup, ExchangeMeeting, Role
-from workflow.models.improvement import GOALS_MAX
+from workflow.models.types import row_id_or_none
 from workflow.monitoring import distribution, readings, targets
 from workflow.monitoring import exchange as ex
 from workflow.monitoring import plans as pl
 from workflow.monitoring import questionnaire as qn
+from workflow.monitoring.exchange import ExchangeRefused
 from workflow.path.documents import UploadRefused
 from workflow.refusal import Refused
-from workflow.web.helpers import role_required, show_refusal
+from workflow.web.helpers import add_reasons, role_required, show_refusal
 from workflow.web.templating import moment, number
 
 bp = Blueprint("exchange", __name__)
@@ -71,15 +84,20 @@ def group(group_id: int) -> tuple[str, int]:
     return _group_page(_group(group_id), 200)
 
 
-def _group_page(
-    group: ExchangeGroup,
-    status: int,
-    errors: dict[str, str] | None = None,
-    typed: dict[str, str] | None = None,
-) -> tuple[str, int]:
+def _group_page(group: ExchangeGroup, status: int, posted: FlaskForm | None = None) -> tuple[str, int]:
+    """The group's page; `posted`, the form sent and refused, shown with its messages and what
+    was typed (the page's other forms empty)."""
     cities = ex.cities(group)
     people = ex.delegates(group)
     own_unit = qn.city_unit_id(current_user) if current_user.role == Role.TOWN else None
+    delegates_form = _posted(posted, DelegatesForm)
+    if delegates_form is not posted and own_unit:
+        delegates_form.user.data = [p.user_id for p in people if p.unit_id == own_unit]
+    accounts = ex.city_accounts(current_user) if own_unit else []
+    delegates_form.user.choices = [SelectChoice(i, n) for i, n in accounts]
+    survey_form = _posted(posted, SurveyForm)
+    if survey_form is not posted:
+        survey_form.year.data = str(datetime.now(ZoneInfo("UTC")).year - 1)
     return render_template(
         "monitoring/exchange/group.html",
         group=group,
@@ -92,46 +110,49 @@ def _group_page(
         moderates=ex.moderates(current_user, group),
         own_unit=own_unit,
         delegate_unit=ex.delegate_unit(current_user, group) if own_unit else None,
-        accounts=ex.city_accounts(current_user) if own_unit else [],
         survey_area=group.area in ex.SURVEY_VARIABLES,
         area_names=qn.area_names(),
         locale=_locale(),
-        errors=errors or {},
-        typed=typed or {},
-        this_year=datetime.now(ZoneInfo("UTC")).year,
+        delegates_form=delegates_form,
+        meeting_form=_posted(posted, MeetingForm),
+        survey_form=survey_form,
     ), status
 
 
-def _when(date_text: str, time_text: str) -> datetime | None:
-    """A meeting's moment typed in the programme's time zone, as UTC; None if not a moment."""
-    try:
-        local = datetime.strptime(f"{date_text.strip()} {time_text.strip() or '10:00'}", "%Y-%m-%d %H:%M")
-    except ValueError:
-        return None
-    return local.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"])).astimezone(ZoneInfo("UTC"))
+Form = TypeVar("Form", bound=FlaskForm)
+
+
+def _posted(posted: FlaskForm | None, kind: type[Form]) -> Form:
+    """The form of `kind` that was posted, or an empty one (not read from this request)."""
+    return posted if isinstance(posted, kind) else kind(formdata=None)
+
+
+def _ids(checked: list[int | None] | None) -> list[int]:
+    return [i for i in checked or [] if i is not None]
+
+
+def _refused(refused: Refused, form: FlaskForm, main: str) -> None:
+    """A refusal of the operation: 403 as itself; otherwise its messages on `form`'s fields
+    (the reasons about the whole next to `main`), nothing of it kept."""
+    db.session.rollback()
+    if refused.status == 403:
+        abort(403)
+    add_reasons(form, refused, main)
 
 
 @bp.route("/exchange/groups/<int:group_id>/meetings", methods=["POST"])
 @role_required(*MEMBERS)
 def add_meeting(group_id: int) -> Response | tuple[str, int]:
     group = _group(group_id)
-    typed = {k: request.form.get(k, "")[: ex.AGENDA_MAX + 1] for k in ("date", "time", "place", "agenda")}
-    data = ex.MeetingInput(
-        _when(typed["date"], typed["time"]), typed["place"].strip(), typed["agenda"].strip()
-    )
-    if data.held_at is None:
-        data.errors["date"] = _("Podaj datę (RRRR-MM-DD) i godzinę (GG:MM) spotkania.")
-    if not data.place or len(data.place) > ex.PLACE_MAX:
-        data.errors["place"] = _("Podaj miejsce spotkania (najwyżej %(n)d znaków).", n=ex.PLACE_MAX)
-    if not data.agenda or len(data.agenda) > ex.AGENDA_MAX:
-        data.errors["agenda"] = _("Podaj program spotkania (najwyżej %(n)d znaków).", n=ex.AGENDA_MAX)
+    form = MeetingForm()
+    form.validate_on_submit()  # nothing to check but the token; the operation checks the rest
+    place, agenda = form.texts()
     try:
-        meeting = ex.schedule(group, current_user, data)
+        meeting = ex.schedule(group, current_user,
+                              ex.MeetingInput(form.moment(current_app.config["TIMEZONE"]), place, agenda))
     except Refused as refused:
-        db.session.rollback()
-        if refused.status == 403:
-            abort(403)
-        return _group_page(_group(group_id), 400, data.errors, typed)
+        _refused(refused, form, "date")
+        return _group_page(_group(group_id), 400, form)
     flash(_("Spotkanie zaplanowane."), "success")
     return redirect(url_for(".meeting", meeting_id=meeting.id))
 
@@ -140,14 +161,14 @@ def add_meeting(group_id: int) -> Response | tuple[str, int]:
 @role_required(Role.TOWN)
 def delegates(group_id: int) -> Response | tuple[str, int]:
     group = _group(group_id)
-    chosen = [int(v) for v in request.form.getlist("user") if v.isdigit() and len(v) < 10]
+    form = DelegatesForm()
     try:
-        ex.set_delegates(group, current_user, chosen)
+        if not form.validate_on_submit():  # an id no row has
+            raise ExchangeRefused()
+        ex.set_delegates(group, current_user, _ids(form.user.data))
     except Refused as refused:
-        db.session.rollback()
-        if refused.status == 403:
-            abort(403)
-        return _group_page(_group(group_id), 400, {"delegates": " ".join(map(str, refused.messages))})
+        _refused(refused, form, "user")
+        return _group_page(_group(group_id), 400, form)
     flash(_("Zapisano delegatów miasta."), "success")
     return redirect(url_for(".group", group_id=group.id) + "#delegates-h")
 
@@ -160,15 +181,16 @@ def survey(group_id: int) -> Response | tuple[str, int]:
     unit_id = ex.delegate_unit(current_user, group)
     if unit_id is None:
         abort(403)  # a city's account that is not its delegate in this group sees, does not enter
-    typed = {k: request.form.get(k, "").strip()[:12] for k in ("year", "respondents", "satisfied")}
-    figures, errors = ex.parse_survey(typed["year"], typed["respondents"], typed["satisfied"])
-    if figures is None:
-        return _group_page(group, 400, errors, typed)
+    form = SurveyForm()
+    form.validate_on_submit()  # the token; exchange.parse_survey reads the figures
+    figures, errors = ex.parse_survey(*form.figures())
     try:
+        if figures is None:
+            raise ExchangeRefused(errors={key: [message] for key, message in errors.items()})
         ex.record_survey(group, unit_id, *figures, current_user)
     except Refused as refused:
-        db.session.rollback()
-        return _group_page(_group(group_id), 400, {"year": " ".join(map(str, refused.messages))}, typed)
+        _refused(refused, form, "year")
+        return _group_page(_group(group_id), 400, form)
     db.session.commit()
     flash(_("Zapisano wynik badania zadowolenia mieszkańców."), "success")
     return redirect(url_for(".group", group_id=group.id) + "#survey-h")
@@ -181,17 +203,28 @@ def meeting(meeting_id: int) -> tuple[str, int]:
     return _meeting_page(found, group, 200)
 
 
-def _meeting_page(meeting: ExchangeMeeting, group: ExchangeGroup, status: int) -> tuple[str, int]:
+def _meeting_page(meeting: ExchangeMeeting, group: ExchangeGroup, status: int,
+                  posted: FlaskForm | None = None) -> tuple[str, int]:
     cities = ex.cities(group)
+    names = {c.unit_id: c.name for c in cities}
+    people = ex.delegates(group)
+    attendance = ex.attendance(meeting)
+    attendance_form = _posted(posted, AttendanceForm)
+    if attendance_form is not posted:
+        attendance_form.present.data = [i for i, present in attendance.items() if present]
+    attendance_form.present.choices = [SelectChoice(p.user_id, f"{p.name} ({names[p.unit_id]})")
+                                       for p in people]
     return render_template(
         "monitoring/exchange/meeting.html",
         meeting=meeting,
         group=group,
-        people=ex.delegates(group),
-        names={c.unit_id: c.name for c in cities},
-        attendance=ex.attendance(meeting),
+        people=people,
+        names=names,
+        attendance=attendance,
         moderates=ex.moderates(current_user, group),
         locale=_locale(),
+        minutes_form=_posted(posted, MinutesForm),
+        attendance_form=attendance_form,
     ), status
 
 
@@ -218,18 +251,17 @@ def minutes(meeting_id: int) -> Response | tuple[str, int]:
     found, group = _meeting(meeting_id)
     if not ex.moderates(current_user, group):
         abort(403)
-    upload = request.files.get("file")
+    form = MinutesForm()
+    form.validate_on_submit()  # the token; the upload store checks the file
+    upload = form.file.data
     try:
-        if upload is None or not upload.filename:
+        if upload is None or not getattr(upload, "filename", None):
             raise UploadRefused("empty")
         ex.store_minutes(found, group, current_user, upload.filename, upload.stream)
     except Refused as refused:
-        db.session.rollback()
-        if refused.status == 403:
-            abort(403)
-        show_refusal(refused, form="minutes")
+        _refused(refused, form, "file")
         found, group = _meeting(meeting_id)
-        return _meeting_page(found, group, refused.status)
+        return _meeting_page(found, group, refused.status, form)
     flash(_("Dodano protokół spotkania."), "success")
     return redirect(url_for(".meeting", meeting_id=meeting_id))
 
@@ -238,16 +270,17 @@ def minutes(meeting_id: int) -> Response | tuple[str, int]:
 @role_required(*MEMBERS)
 def attendance(meeting_id: int) -> Response | tuple[str, int]:
     found, group = _meeting(meeting_id)
-    present = [int(v) for v in request.form.getlist("present") if v.isdigit() and len(v) < 10]
+    if not ex.moderates(current_user, group):
+        abort(403)
+    form = AttendanceForm()
     try:
-        n = ex.set_attendance(found, group, current_user, present)
+        if not form.validate_on_submit():  # an id no row has
+            raise ExchangeRefused()
+        n = ex.set_attendance(found, group, current_user, _ids(form.present.data))
     except Refused as refused:
-        db.session.rollback()
-        if refused.status == 403:
-            abort(403)
-        show_refusal(refused, form="attendance")
+        _refused(refused, form, "present")
         found, group = _meeting(meeting_id)
-        return _meeting_page(found, group, refused.status)
+        return _meeting_page(found, group, refused.status, form)
     flash(_("Zapisano listę obecności: obecnych %(n)d.", n=n), "success")
     return redirect(url_for(".meeting", meeting_id=meeting_id))
 
@@ -343,37 +376,36 @@ def plans(group_id: int) -> str:
     )
 
 
-def _plan_page(
-    group: ExchangeGroup,
-    unit_id: int,
-    status: int,
-    errors: dict[str, str] | None = None,
-    typed: dict[str, str] | None = None,
-) -> tuple[str, int]:
+def _plan_page(group: ExchangeGroup, unit_id: int, status: int,
+               posted: FlaskForm | None = None) -> tuple[str, int]:
     locale = _locale()
     versions = readings.current_by_code()
     own = pl.of_group(group, locale, unit_id, list(versions.values()))
+    city = own[0] if own else None
+    goals_form = _posted(posted, GoalsForm)
+    if goals_form is not posted:
+        goals_form.goals.data = city.plan.goals if city and city.plan else ""
+    target_form = _posted(posted, PlanTargetForm)
+    target_form.set_choices(
+        [(code, f"{distribution.name(v, locale)} ({distribution.measure_unit(v, locale)})")
+         for code, v in sorted(versions.items(), key=lambda kv: (kv[1].area != group.area, kv[0]))])
     return render_template(
         "monitoring/exchange/plan.html",
         group=group,
-        city=own[0] if own else None,
-        choices=[(code, f"{distribution.name(v, locale)} ({distribution.measure_unit(v, locale)})")
-                 for code, v in sorted(versions.items(), key=lambda kv: (kv[1].area != group.area, kv[0]))],
+        city=city,
         judgements=targets.judgement_names(),
         name=distribution.name,
         measure=distribution.measure_unit,
-        errors=errors or {},
-        typed=typed or {},
+        goals_form=goals_form,
+        action_form=_posted(posted, ActionForm),
+        target_form=target_form,
         locale=locale,
     ), status
 
 
-def _joined(refused: Refused) -> dict[str, str]:
-    return {key: " ".join(map(str, messages)) for key, messages in refused.errors.items()}
-
-
-PLAN_FIELDS = ("goals", "title", "owner", "due_on", "indicator", "baseline_year", "baseline_value",
-               "target_year", "target_value")
+# The plan's forms by the `part` they post, with the field a refusal's general reasons go next to.
+PLAN_FORMS: dict[str, tuple[type[FlaskForm], str]] = {
+    "goals": (GoalsForm, "goals"), "action": (ActionForm, "title"), "target": (PlanTargetForm, "indicator")}
 
 
 @bp.route("/town/exchange/groups/<int:group_id>/plan", methods=["GET", "POST"])
@@ -387,53 +419,35 @@ def plan(group_id: int) -> Response | tuple[str, int]:
     if request.method == "GET":
         return _plan_page(group, unit_id, 200)
     part = request.form.get("part", "")
-    typed = {k: request.form.get(k, "")[: GOALS_MAX + 1] for k in PLAN_FIELDS}
+    row = row_id_or_none(request.form.get("id"))  # an id no INTEGER column holds is none
+    if part in ("action_remove", "target_remove") and row is not None:
+        if not pl.remove(group, unit_id, part.removesuffix("_remove"), row, current_user):
+            abort(404)
+        flash(_("Usunięto z planu."), "success")
+        return redirect(url_for(".plan", group_id=group.id))
+    if part not in PLAN_FORMS:
+        show_refusal(Refused([_("Formularz wygasł. Odśwież stronę i spróbuj ponownie.")], status=400))
+        return _plan_page(group, unit_id, 400)
+    kind, main = PLAN_FORMS[part]
+    form = kind()
+    if isinstance(form, PlanTargetForm):
+        form.set_choices([(code, code) for code in readings.current_by_code()])
     try:
-        if part == "goals":
-            pl.save_goals(group, unit_id, typed["goals"], current_user)
+        if not form.validate_on_submit():  # a target's year or number that is none
+            raise pl.PlanRefused()
+        if isinstance(form, GoalsForm):
+            pl.save_goals(group, unit_id, form.text(), current_user)
             done = _("Zapisano cele planu.")
-        elif part == "action":
-            pl.add_action(group, unit_id, typed["title"], typed["owner"], _day(typed["due_on"]), current_user)
+        elif isinstance(form, ActionForm):
+            pl.add_action(group, unit_id, form.title.data or "", form.owner.data or "", form.due(),
+                          current_user)
             done = _("Dodano działanie do planu.")
-        elif part == "target":
-            pl.add_target(group, unit_id, _target(typed), current_user, readings.current_by_code())
-            done = _("Dodano cel na wskaźniku.")
-        elif part in ("action_remove", "target_remove") and request.form.get("id", "").isdigit():
-            if not pl.remove(group, unit_id, part.removesuffix("_remove"), int(request.form["id"][:10]),
-                             current_user):
-                abort(404)
-            done = _("Usunięto z planu.")
         else:
-            expired = _("Formularz wygasł. Odśwież stronę i spróbuj ponownie.")
-            return _plan_page(group, unit_id, 400, {"part": expired})
+            assert isinstance(form, PlanTargetForm)
+            pl.add_target(group, unit_id, form.result(), current_user, readings.current_by_code())
+            done = _("Dodano cel na wskaźniku.")
     except Refused as refused:
-        db.session.rollback()
-        return _plan_page(_group(group_id), unit_id, 400, _joined(refused), typed)
+        _refused(refused, form, main)
+        return _plan_page(_group(group_id), unit_id, 400, form)
     flash(done, "success")
     return redirect(url_for(".plan", group_id=group.id))
-
-
-def _day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return None
-
-
-def _target(typed: dict[str, str]) -> targets.ResultInput:
-    """The typed target; what is not a number is refused by field before the rule's checks."""
-    errors: dict[str, list[str]] = {}
-    years = {}
-    for key in ("baseline_year", "target_year"):
-        text = typed[key].strip()
-        years[key] = int(text) if text.isdigit() and len(text) == 4 else 0
-    numbers = {}
-    for key in ("baseline_value", "target_value"):
-        numbers[key] = parse_number(typed[key])
-        if numbers[key] is None:
-            errors[key] = [_("To nie jest liczba. Wpisz np. 1250,5.")]
-    if errors:
-        raise pl.PlanRefused(errors=errors)
-    return targets.ResultInput(typed["indicator"].strip(), years["baseline_year"],
-                               numbers["baseline_value"] or 0.0, years["target_year"],
-                               numbers["target_value"] or 0.0)

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+import states
 from workflow import tabular
 from workflow.advice.report_tables import MIMETYPES
 from workflow.audit.log import record_export
@@ -108,6 +109,7 @@ class Listed:
     voivodeship: str
     members: list[str]  # the leader first
     strategy_accepted: bool
+    ended: str | None = None  # the final state's name when the path ended without a strategy (withdrawn)
 
 
 @bp.route("/public/partnerships/")
@@ -119,7 +121,7 @@ def public_list() -> str:
         return render_template("partnership/public_list.html", programme=None, listed=[], found=None,
                                names=measure_names())
     rows = db.session.execute(
-        select(Path.id, Applicant.id, Applicant.name, Applicant.voivodeship)
+        select(Path.id, Applicant.id, Applicant.name, Applicant.voivodeship, Path.state)
         .join(Applicant, Applicant.id == Path.applicant_id)
         .where(Path.programme_id == programme.id, Applicant.kind == ApplicantKind.PARTNERSHIP)).all()
     members: dict[int, list[tuple[bool, str, str]]] = {}
@@ -140,9 +142,15 @@ def public_list() -> str:
         return [f"{n} ({kinds[code[-1]]})" if names.count(n) > 1 and code[-1:] in kinds else n
                 for _later, n, code in sorted(found, key=lambda m: (m[0], polish_key(m[1]), m[2]))]
 
+    definition = states.get_definition(programme.path_code)
+
+    def ended(path_id: int, state: str) -> str | None:
+        found = definition.state(state)
+        return found.staff.get(g.locale) if found.final and path_id not in accepted else None
+
     listed = [Listed(path_id, name, voivodeship or "", in_order(members.get(applicant_id, [])),
-                     path_id in accepted)
-              for path_id, applicant_id, name, voivodeship in rows]
+                     path_id in accepted, ended(path_id, state))
+              for path_id, applicant_id, name, voivodeship, state in rows]
     listed.sort(key=lambda item: (polish_key(item.voivodeship), polish_key(item.name)))
     return render_template("partnership/public_list.html", programme=programme, listed=listed,
                            accepted=sum(1 for item in listed if item.strategy_accepted),
