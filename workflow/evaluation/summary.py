@@ -272,10 +272,10 @@ def install() -> None:
 
 # --- the overview kept as drawn (decision 0043) ---------------------------------------------------
 
-# The coordinator's overview, kept in this process per revision: its page of lines with their
-# scores, and the list as drawn (about 20 KB each). At most 400 of each kind, none older than
+# The coordinator's overview, kept in this process per revision: its pages of lines with their
+# scores, and the lists as drawn (20–50 KB each). At most 400 entries (~20 MB), none older than
 # five minutes (a restored database repeats revisions with other data; the tests empty it).
-OVERVIEW = Kept(max_weight=800, max_age=300.0)
+OVERVIEW = Kept(max_weight=400, max_age=300.0)
 
 
 def revision_column() -> ScalarSelect[int]:
