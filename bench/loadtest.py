@@ -20,6 +20,7 @@ failed. Its loops are Locust's, bounded by --run-time; it only talks to 127.0.0.
     python bench/loadtest.py                        # SQLite, 54 and 540 towns (builds the demos)
     make loadtest                                   # the same, then PostgreSQL
     python bench/loadtest.py --sizes 54 --time 20 --keep /tmp/demos
+    python bench/loadtest.py --sizes 54 --time 20 --keep /tmp/demos --sqlite-only --evaluation-only
 """
 
 from __future__ import annotations
@@ -100,17 +101,21 @@ def show(title: str, rows: list[dict[str, str]], loads: str, cpu: float) -> int:
     return failed
 
 
-def run(label: str, url: str, instance: Path, size: int, seconds: int, users: int, work: Path) -> int:
+def run(label: str, url: str, instance: Path, size: int, seconds: int, users: int, work: Path,
+        alone_only: bool = False) -> int:
     out = work / f"{label}-{size}"
     out.mkdir(parents=True, exist_ok=True)
     server = pages.Server(url, instance)
     try:
+        failed = 0
+        if not alone_only:
+            before, cpu = pages.load(), cpu_seconds(server)
+            mix = locust(server.port, size, users, seconds, out)
+            failed = show(f"{label}, {size} towns, gunicorn -w 2: {users} people for {seconds} s",
+                          mix, f"{before} → {pages.load()}", cpu_seconds(server) - cpu)
         before, cpu = pages.load(), cpu_seconds(server)
-        mix = locust(server.port, size, users, seconds, out)
-        failed = show(f"{label}, {size} towns, gunicorn -w 2: {users} people for {seconds} s",
-                      mix, f"{before} → {pages.load()}", cpu_seconds(server) - cpu)
-        before, cpu = pages.load(), cpu_seconds(server)
-        alone = locust(server.port, size, 10, max(10, seconds // 3), out, only="evaluation")
+        alone = locust(server.port, size, 10, max(10, seconds if alone_only else seconds // 3), out,
+                       only="evaluation")
         failed += show(f"{label}, {size} towns: the evaluation overview alone, "
                        "10 coordinators without a pause", alone, f"{before} → {pages.load()}",
                        cpu_seconds(server) - cpu)
@@ -126,6 +131,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50, help="simulated people (default 50)")
     parser.add_argument("--keep", type=Path, help="a folder for the built SQLite demos, reused when there")
     parser.add_argument("--sqlite-only", action="store_true", help="no PostgreSQL run")
+    parser.add_argument("--evaluation-only", action="store_true",
+                        help="only the evaluation overview alone, for --time seconds (no mix)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     work = args.keep or Path(tempfile.mkdtemp(prefix="sciezka-load-"))
@@ -135,12 +142,13 @@ def main() -> None:
     try:
         for size in sizes:
             url, instance = pages.database(work, size)
-            failed += run("SQLite", url, instance, size, args.time, args.users, work)
+            failed += run("SQLite", url, instance, size, args.time, args.users, work, args.evaluation_only)
         if base:
             for size in sizes:
                 with ExitStack() as stack:
                     url, instance = postgres_demo(base, work, size, stack)
-                    failed += run("PostgreSQL", url, instance, size, args.time, args.users, work)
+                    failed += run("PostgreSQL", url, instance, size, args.time, args.users, work,
+                                  args.evaluation_only)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -46,15 +46,22 @@ from workflow.extensions import db  # noqa: E402
 
 # Rows a programme has once, kept as they are (the coordinator is kept by role, below).
 SHARED = frozenset({"programme", "stage_deadline", "expertise_field", "sheet_part", "criterion",
-                    "notification_template", "ranking_snapshot", "alembic_version"})
+                    "notification_template", "ranking_snapshot", "alembic_version", "evaluation_revision",
+                    "service_rate"})
 # Rebuilt from the copied log afterwards (decision 0029).
 DERIVED = frozenset({"service_total", "service_total_person"})
 # Not copied: references that are not foreign keys (audit_event.object_id), the accounts'
-# secrets (unique token hashes), and the indicator base, which belongs to no town of a programme.
+# secrets (unique token hashes), and the indicator base with the cities' questionnaires, groups,
+# comments and exchange groups with their plans (decisions 0032, 0037–0039, 0042), which belong
+# to no town of a programme.
 SKIPPED = frozenset({"audit_event", "reminder_claim", "calendar_feed", "invitation", "password_reset_token",
                      "recovery_code", "territorial_unit", "unit_boundary", "indicator",
                      "indicator_version", "monitoring_variable", "variable_value", "value_source",
-                     "value_revision", "document_check", "login_attempt", "export_job"})
+                     "value_revision", "document_check", "login_attempt", "export_job",
+                     "exchange_group", "exchange_group_city", "exchange_delegate", "exchange_meeting",
+                     "meeting_attendance", "satisfaction_survey", "improvement_plan", "plan_action",
+                     "plan_target", "questionnaire", "questionnaire_answer", "questionnaire_publication",
+                     "value_comment", "unit_group", "unit_group_member"})
 KEPT_ROLES = ("coordinator",)
 DEMO_LOGIN = re.compile(r"^(town|advisor|evaluator)(\d+)@(.+)$")
 NAMED = {"applicant": ("name",), "municipality": ("name",)}

@@ -65,7 +65,8 @@ def upgrade() -> None:
 
     from workflow.evaluation import summary  # the same computation as the command
 
-    summary.rebuild(Session(bind=op.get_bind()))
+    # evaluation_revision comes with 0028, which starts it for every programme with lines.
+    summary.rebuild(Session(bind=op.get_bind()), revise=False)
 
 
 def downgrade() -> None:

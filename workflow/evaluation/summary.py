@@ -14,6 +14,11 @@ programme settings (evaluators per application, the allowed discrepancy); the pa
 are recomputed just before the transaction commits (`before_commit`), in it. Bulk writes
 beside the ORM (the demo's scaled copies, benchmarks, factories) call `rebuild()` afterwards.
 `flask scores rebuild-summaries --check` compares the lines with a full recomputation.
+
+Every transaction that rewrites a programme's lines also raises its `EvaluationRevision`
+(decision 0043), first, before the lines: the overview kept in a worker's memory is keyed by it.
+The one UPDATE per programme also makes two transactions rewriting the same programme's lines
+take turns (PostgreSQL), so the second computes its lines after the first has committed.
 """
 
 from __future__ import annotations
@@ -22,13 +27,16 @@ from collections.abc import Collection, Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, delete, event, insert, inspect, select
+from sqlalchemy import Connection, delete, event, insert, inspect, literal, select, union_all
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from workflow.evaluation.scores import ApplicationScore, scores_of
 from workflow.extensions import db
 from workflow.models import (
     Applicant,
+    EvaluationRevision,
     EvaluationSummary,
     EvaluatorAssignment,
     Path,
@@ -38,6 +46,7 @@ from workflow.models import (
     User,
 )
 from workflow.text import sort_key
+from workflow.web.kept import Kept
 
 # The order of the overview's "third evaluation" column (None below two counted sheets).
 THIRD_ORDER = {"needed": 0, "assigned": 1, "submitted": 2, "not_needed": 3}
@@ -67,17 +76,40 @@ def _programme_paths(session: Session, programme_id: int) -> list[int]:
     return list(session.scalars(select(Path.id).where(Path.programme_id == programme_id)))
 
 
-def refresh(session: Session, path_ids: Collection[int]) -> int:
+def advance(session: Session, programme_ids: Iterable[int]) -> None:
+    """One more on the revision of each programme (its row made at 1 if it has none), in the
+    session's transaction; in the programmes' order, so two transactions never wait for each
+    other the wrong way round."""
+    ids = sorted(set(programme_ids))
+    if not ids:
+        return
+    table = EvaluationRevision.__table__
+    conn = session.connection()
+    make = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    upsert = make(table).values([{"programme_id": i, "revision": 1} for i in ids])
+    conn.execute(upsert.on_conflict_do_update(index_elements=[table.c.programme_id],
+                                              set_={"revision": table.c.revision + 1}))
+
+
+def refresh(session: Session, path_ids: Collection[int], programme_ids: Iterable[int] = ()) -> int:
     """Recompute the lines of `path_ids` in the session's transaction (five queries per
-    programme touched, plus the writes). Paths that are gone lose their line."""
+    programme touched, plus the writes). Paths that are gone lose their line. The revision of
+    every programme whose lines these are or were (and of `programme_ids`) goes up first."""
     if not path_ids:
+        advance(session, programme_ids)
         return 0
     ids = sorted(set(path_ids))
     conn = session.connection()
     table = EvaluationSummary.__table__
     by_programme: dict[int, list[int]] = {}
-    for path_id, programme_id in session.execute(select(Path.id, Path.programme_id).where(Path.id.in_(ids))):
-        by_programme.setdefault(programme_id, []).append(path_id)
+    touched = set(programme_ids)
+    for path_id, programme_id, live in session.execute(union_all(
+            select(Path.id, Path.programme_id, literal(1)).where(Path.id.in_(ids)),
+            select(table.c.path_id, table.c.programme_id, literal(0)).where(table.c.path_id.in_(ids)))):
+        touched.add(programme_id)
+        if live:
+            by_programme.setdefault(programme_id, []).append(path_id)
+    advance(session, touched)
     rows = []
     for programme_id, paths in sorted(by_programme.items()):
         programme = session.get(Programme, programme_id)
@@ -135,12 +167,16 @@ def differences(session: Session, programme_id: int | None = None) -> list[str]:
     return out
 
 
-def rebuild(session: Session | None = None, programme_id: int | None = None) -> int:
+def rebuild(session: Session | None = None, programme_id: int | None = None, *, revise: bool = True) -> int:
     """Recompute every line (of one programme, or all) in the caller's transaction; after bulk
-    writes beside the ORM, and for repairs. Returns the number of lines."""
+    writes beside the ORM, and for repairs. Returns the number of lines. `revise=False` only
+    for migration 0026, which comes before the revisions' table."""
     session = session or db.session()
     table = EvaluationSummary.__table__
     conn: Connection = session.connection()
+    if revise:
+        programmes = [programme_id] if programme_id is not None else session.scalars(select(Programme.id))
+        advance(session, programmes)
     rows = list(computed(session, programme_id).values())
     query = delete(table)
     if programme_id is not None:
@@ -169,7 +205,7 @@ def _changed(obj: object, names: Iterable[str]) -> bool:
 def _after_flush(session: Session, _context: object) -> None:
     pending: dict[str, set[int]] = session.info.setdefault(
         _PENDING, {"path": set(), "assignment": set(), "sheet": set(), "applicant": set(), "user": set(),
-                   "programme": set()})
+                   "programme": set(), "revised": set()})
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, EvaluatorAssignment):
             pending["path"].add(obj.path_id)
@@ -180,6 +216,8 @@ def _after_flush(session: Session, _context: object) -> None:
         elif isinstance(obj, Path):
             if obj in session.new or obj in session.deleted or _changed(obj, _WATCHED[Path]):
                 pending["path"].add(obj.id)
+            if obj in session.deleted:  # its line may go with it (ON DELETE CASCADE): the list changes
+                pending["revised"].add(obj.programme_id)
         elif isinstance(obj, Applicant) and obj in session.dirty and _changed(obj, _WATCHED[Applicant]):
             pending["applicant"].add(obj.id)
         elif isinstance(obj, User) and obj in session.dirty and _changed(obj, _WATCHED[User]):
@@ -216,8 +254,8 @@ def _before_commit(session: Session) -> None:
     if pending is None or not any(pending.values()):
         return
     paths = _paths_of(session, pending)
-    if paths:
-        refresh(session, paths)
+    if paths or pending["revised"]:
+        refresh(session, paths, pending["revised"])
 
 
 def _forget(session: Session, *_args: Any) -> None:
@@ -230,3 +268,18 @@ def install() -> None:
         event.listen(Session, "after_flush", _after_flush)
         event.listen(Session, "before_commit", _before_commit)
         event.listen(Session, "after_rollback", _forget)
+
+
+# --- the overview kept as drawn (decision 0043) ---------------------------------------------------
+
+# The coordinator's overview, kept in this process per revision: its pages of lines with their
+# scores, and the lists as drawn (20–50 KB each). At most 400 entries (~20 MB), none older than
+# five minutes (a restored database repeats revisions with other data; the tests empty it).
+OVERVIEW = Kept(max_weight=400, max_age=300.0)
+
+
+def revision_column() -> ScalarSelect[int]:
+    """The programme's revision as a column correlated with Programme.id (None: its lines were
+    never written), to read with the programme itself."""
+    return (select(EvaluationRevision.revision).where(EvaluationRevision.programme_id == Programme.id)
+            .correlate(Programme).scalar_subquery())

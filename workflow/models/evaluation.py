@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -310,3 +311,16 @@ class EvaluationSummary(db.Model):
     final_total: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     missing_regular: Mapped[int] = mapped_column(default=0)
     complete: Mapped[bool] = mapped_column(default=False)
+
+
+class EvaluationRevision(db.Model):
+    """The version of a programme's evaluation overview (docs/decisions/0043): one more each
+    time a transaction rewrites any of the programme's `EvaluationSummary` lines (the same
+    writes, in the same transaction), so a page kept for one revision is never shown for
+    another. Not kept per line: a number only grows, in the order the transactions commit."""
+
+    __tablename__ = "evaluation_revision"
+
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"),
+                                              primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -25,9 +25,6 @@ applications, which the version does not see.
 from __future__ import annotations
 
 import functools
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -42,15 +39,14 @@ from workflow.models import (
     UnitGroupMember,
     ValueSource,
 )
+from workflow.web.kept import Kept
 
 T = TypeVar("T")
 
 MAX_WEIGHT = 500  # units of about 100 KB
 MAX_AGE = 300.0  # seconds
 
-_lock = threading.Lock()
-_entries: OrderedDict[Hashable, tuple[float, Any, int]] = OrderedDict()
-_weight = 0
+_kept = Kept(MAX_WEIGHT, MAX_AGE)
 
 
 def stamp() -> tuple[Any, ...]:
@@ -75,40 +71,18 @@ def _stamp_query() -> sa.Select[Any]:
 def peek(key: Hashable) -> Any | None:
     """The result kept for `key` (which must include stamp()) if made less than MAX_AGE ago,
     else None. Results are shared between requests: never change one."""
-    with _lock:
-        found = _entries.get(key)
-        if found is None or time.monotonic() - found[0] >= MAX_AGE:
-            return None
-        _entries.move_to_end(key)
-        return found[1]
+    return _kept.peek(key)
 
 
 def put(key: Hashable, value: Any, weight: int = 1) -> None:
     """Keep `value` for `key`; `weight` in units of about 100 KB."""
-    global _weight
-    with _lock:
-        old = _entries.pop(key, None)
-        if old is not None:
-            _weight -= old[2]
-        _entries[key] = (time.monotonic(), value, weight)
-        _weight += weight
-        while _weight > MAX_WEIGHT and len(_entries) > 1:
-            _key, (_t, _v, dropped) = _entries.popitem(last=False)
-            _weight -= dropped
+    _kept.put(key, value, weight)
 
 
 def cached(key: Hashable, build: Callable[[], T], weigh: Callable[[T], int] | None = None) -> T:
     """peek(key), else `build()`, kept (weighing `weigh(result)`, 1 if not given)."""
-    found = peek(key)
-    if found is not None:
-        return found  # type: ignore[no-any-return]
-    value = build()
-    put(key, value, weigh(value) if weigh else 1)
-    return value
+    return _kept.cached(key, build, weigh)
 
 
 def clear() -> None:
-    global _weight
-    with _lock:
-        _entries.clear()
-        _weight = 0
+    _kept.clear()

@@ -79,17 +79,21 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def find_programme() -> Programme | None:
+def find_programme(*also: Any) -> Programme | None:
     """The programme chosen by ?programme=CODE, else the first one.
 
     Every programme is read in the same one query (they are few): base.html shows them in
     the one programme picker of every page that is about a programme (`g.programme_choices`).
+    `also`: columns (correlated with Programme.id) read in the same query; the chosen
+    programme's are in `g.programme_also`.
     """
     code = request.args.get("programme")
-    programmes = list(db.session.scalars(select(Programme).order_by(Programme.id)))
-    chosen = next((p for p in programmes if p.code == code), None) if code else next(iter(programmes), None)
-    g.programme_choices, g.programme = programmes, chosen
-    return chosen
+    rows = db.session.execute(select(Programme, *also).order_by(Programme.id)).all()
+    programmes = [row[0] for row in rows]
+    found = next((row for row in rows if row[0].code == code), None) if code else next(iter(rows), None)
+    g.programme_choices, g.programme = programmes, found[0] if found is not None else None
+    g.programme_also = tuple(found[1:]) if found is not None else ()
+    return g.programme
 
 
 def programme_choices() -> list[Programme]:
@@ -106,11 +110,12 @@ def forget_programmes() -> None:
     this one's (`g` outlives a request in a shared app context, as in the tests)."""
     g.pop("programme_choices", None)
     g.pop("programme", None)
+    g.pop("programme_also", None)
 
 
-def current_programme() -> Programme:
+def current_programme(*also: Any) -> Programme:
     """The programme chosen by ?programme=CODE, else the first one; 404 for an unknown code."""
-    programme = find_programme()
+    programme = find_programme(*also)
     if programme is None:
         abort(404)
     return programme
@@ -160,6 +165,7 @@ def forget_refusal() -> None:
     g.pop("refusal", None)
     g.pop("programme_choices", None)
     g.pop("programme", None)
+    g.pop("programme_also", None)
 
 
 def show_refusal(refused: Refused, *, form: str | None = None,

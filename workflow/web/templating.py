@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from flask import Flask, g
+from flask import Flask, g, render_template, request
+from markupsafe import Markup
 
 from states.label import Label
 from workflow.refusal import Message
 from workflow.web import l10n
 from workflow.web.helpers import forget_programmes, forget_refusal, shown_refusal
+from workflow.web.kept import Kept
 from workflow.web.l10n import format_currency, format_date, format_datetime, format_decimal, gettext, ngettext
 
 
@@ -79,6 +81,22 @@ def _pattern(places: int) -> str:
 PATTERNS = {places: _pattern(places) for places in range(5)}
 
 
+# The main menu as drawn (templates/_menu.html) per role, language and page: 25 links with their
+# labels on every coordinator's page otherwise (decision 0043). Roles × languages × endpoints.
+MENUS = Kept(max_weight=4000, max_age=3600.0)
+
+
+def menu(role: str | None) -> Markup:
+    """base.html's main menu for `role` (None: a visitor), the current page marked."""
+    key = (request.script_root, getattr(g, "locale", "pl"), role, request.endpoint)
+    found = MENUS.peek(key)
+    if found is None:
+        # A template's own output, escaped by Jinja as it was drawn: already HTML.
+        found = Markup(render_template("_menu.html", role=role))  # noqa: S704  # nosec B704
+        MENUS.put(key, found)
+    return found  # type: ignore[no-any-return]
+
+
 def register_template_helpers(app: Flask) -> None:
     l10n.install_gettext(app.jinja_env)  # after Flask-Babel's own (create_app inits Babel first)
     app.jinja_env.filters["money"] = money
@@ -89,6 +107,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["day"] = day
     app.jinja_env.globals["days_phrase"] = days_phrase
     app.jinja_env.globals["shown_refusal"] = shown_refusal
+    app.jinja_env.globals["menu"] = menu
     # A page shows only its own request's refusal (`g` outlives a request in a shared app context).
     app.before_request(forget_refusal)
     app.before_request(forget_programmes)

@@ -4,20 +4,22 @@ assignment by hand, and the proposal, shown for approval before anything is save
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import ColumnElement, and_, case, func, select, true
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from forms.evaluation import ApproveEvaluatorsForm, AssignEvaluatorForm
 from workflow.advice.assignment import AssignmentRefused
-from workflow.evaluation import manual_assignment
+from workflow.evaluation import manual_assignment, summary
 from workflow.evaluation.conflicts import (
     CONFLICT_LABELS,
     NO_THIRD_CANDIDATE,
@@ -98,15 +100,19 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-@bp.route("/")
-@role_required(Role.COORDINATOR)
-def index() -> Page:
-    programme = current_programme()
-    programmes = programme_choices()
-    need = request.args.get("need") or ""
-    if need not in NEEDS:
-        need = ""
-    params = listing.parse(request.args, APPLICATIONS)
+@dataclass(frozen=True)
+class Listed:
+    """One page of the overview as the kept lines give it (never changed once made: kept)."""
+
+    status: dict[str, int]
+    found: int
+    number: int
+    rows: tuple[ApplicationScore, ...]
+
+
+def _listed(programme: Programme, need: str, params: listing.Params) -> Listed:
+    """The status line's counts, how many lines the search and filter keep, and the page's
+    applications with the final score rule run for them only (seven statements)."""
     scope = [_LINE.programme_id == programme.id, _LINE.state.in_(evaluated_states(programme))]
     chosen = [NEEDS[need]] if need else []
     chosen += [_LINE.search.contains(word, autoescape=True) for word in params.words]
@@ -121,17 +127,51 @@ def index() -> Page:
         select(_LINE.path_id).where(*scope, *chosen).order_by(*listing.order_by(APPLICATIONS, params))
         .limit(APPLICATIONS.size).offset((number - 1) * APPLICATIONS.size)))
     by_id = {s.path_id: s for s in scores_of(programme, ids)}
-    rows = [by_id[i] for i in ids if i in by_id]
-    evaluators = evaluator_loads(programme)
-    conflicts = conflicts_where(Path.id.in_(ids))
-    blocked = {s.path_id for s in rows
-               if s.third == "needed" and s.in_evaluation and not eligible(s, evaluators, conflicts)}
-    page = listing.Page(rows, found, number, max(1, -(-found // APPLICATIONS.size)), APPLICATIONS.size,
-                        params, APPLICATIONS, {"programme": programme.code, "need": need})
     status = {"n": total, "e": in_evaluation, "c": complete, "l": lacking, "t": thirds}
+    return Listed(status, found, number, tuple(by_id[i] for i in ids if i in by_id))
+
+
+def _blocked(rows: tuple[ApplicationScore, ...], programme: Programme) -> frozenset[int]:
+    """The page's applications that need a third evaluator nobody can be: read on every
+    request (the evaluators' accounts and conflicts are not in the revision), and only when
+    the page has an application waiting for one (two to four statements)."""
+    waiting = [s for s in rows if s.third == "needed" and s.in_evaluation]
+    if not waiting:
+        return frozenset()
+    evaluators = evaluator_loads(programme)
+    conflicts = conflicts_where(Path.id.in_([s.path_id for s in waiting]))
+    return frozenset(s.path_id for s in waiting if not eligible(s, evaluators, conflicts))
+
+
+@bp.route("/")
+@role_required(Role.COORDINATOR)
+def index() -> Page:
+    """The overview (decision 0043): the page of lines and the list as drawn are kept per
+    revision of the programme's lines, read with the programme in the same statement."""
+    programme = current_programme(summary.revision_column())
+    revision = g.programme_also[0]
+    programmes = programme_choices()
+    need = request.args.get("need") or ""
+    if need not in NEEDS:
+        need = ""
+    params = listing.parse(request.args, APPLICATIONS)
+    key = (db.engine.url.render_as_string(hide_password=True), programme.id, revision,
+           programme.discrepancy_pct, programme.code, need, params)
+    listed = summary.OVERVIEW.cached(("lines", *key), lambda: _listed(programme, need, params))
+    blocked = _blocked(listed.rows, programme)
+    drawn = ("drawn", *key, g.locale, blocked)
+    applications = summary.OVERVIEW.peek(drawn)
+    if applications is None:
+        pages = max(1, -(-listed.found // APPLICATIONS.size))
+        page = listing.Page(list(listed.rows), listed.found, listed.number, pages, APPLICATIONS.size,
+                            params, APPLICATIONS, {"programme": programme.code, "need": need})
+        # A template's own output, escaped by Jinja as it was drawn: already HTML.
+        applications = Markup(render_template(  # noqa: S704  # nosec B704
+            "evaluation/coordinator/_applications.html", programme=programme, status=listed.status,
+            page=page, need=need, blocked=blocked, no_third=NO_THIRD_CANDIDATE))
+        summary.OVERVIEW.put(drawn, applications)
     return render_template("evaluation/coordinator/index.html", programme=programme, programmes=programmes,
-                           status=status, page=page, need=need, blocked=blocked,
-                           no_third=NO_THIRD_CANDIDATE)
+                           status=listed.status, applications=applications)
 
 
 def _options(candidates: list[EvaluatorLoad]) -> list[tuple[Any, str]]:
