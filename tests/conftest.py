@@ -100,7 +100,7 @@ def _monitoring_cache() -> Iterator[None]:
     from workflow.monitoring import cache
 
     cache.clear()
-    summary.OVERVIEW.clear()  # the evaluation overview's (decision 0043): the same reason
+    summary.OVERVIEW.clear()  # the evaluation overview's (decision 0044): the same reason
     yield
 
 

@@ -1,5 +1,5 @@
 """The coordinator's evaluation overview kept as drawn per revision of the programme's lines
-(docs/decisions/0043): a repeated request reads two statements, and whatever changes the
+(docs/decisions/0044): a repeated request reads two statements, and whatever changes the
 scores, the assignments, the programme's rule or who could be the third evaluator shows on the
 very next request."""
 

@@ -85,10 +85,10 @@ EXPECTED = {
 #   board: + programme, the page's leads and experts, its needs, the counts;
 # audit: + the actions in the log (the filter's choices);
 # evaluation (the kept lines, decision 0035): programmes (with the overview's revision, decision
-#   0043), the counts with how many the search keeps (one statement), the page's ids, then the
+#   0044), the counts with how many the search keeps (one statement), the page's ids, then the
 #   rule for the page only: parts, counted sheets, applications, their evaluators; the loads and
 #   conflicts only when an application of the page waits for a third evaluator (10 before
-#   decision 0043 on every page; these have none). Counted on the first request: kept
+#   decision 0044 on every page; these have none). Counted on the first request: kept
 #   afterwards, the same page is 2 statements (tests/test_evaluation_overview_kept.py);
 # services: + the advisor's towns, drafts, the page's studies.
 PAGED = {"towns": 10, "towns by advisor": 10, "towns searched": 7, "users": 4, "advisors": 7,

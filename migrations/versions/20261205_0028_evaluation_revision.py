@@ -1,4 +1,4 @@
-"""The evaluation overview's revision per programme (docs/decisions/0043)
+"""The evaluation overview's revision per programme (docs/decisions/0044)
 
 evaluation_revision: one number per programme, raised in the transaction that rewrites any of
 its evaluation_summary lines (workflow/evaluation/summary.py), so the coordinator's overview

@@ -16,7 +16,7 @@ beside the ORM (the demo's scaled copies, benchmarks, factories) call `rebuild()
 `flask scores rebuild-summaries --check` compares the lines with a full recomputation.
 
 Every transaction that rewrites a programme's lines also raises its `EvaluationRevision`
-(decision 0043), first, before the lines: the overview kept in a worker's memory is keyed by it.
+(decision 0044), first, before the lines: the overview kept in a worker's memory is keyed by it.
 The one UPDATE per programme also makes two transactions rewriting the same programme's lines
 take turns (PostgreSQL), so the second computes its lines after the first has committed.
 """
@@ -270,7 +270,7 @@ def install() -> None:
         event.listen(Session, "after_rollback", _forget)
 
 
-# --- the overview kept as drawn (decision 0043) ---------------------------------------------------
+# --- the overview kept as drawn (decision 0044) ---------------------------------------------------
 
 # The coordinator's overview, kept in this process per revision: its pages of lines with their
 # scores, and the lists as drawn (20–50 KB each). At most 400 entries (~20 MB), none older than

@@ -314,7 +314,7 @@ class EvaluationSummary(db.Model):
 
 
 class EvaluationRevision(db.Model):
-    """The version of a programme's evaluation overview (docs/decisions/0043): one more each
+    """The version of a programme's evaluation overview (docs/decisions/0044): one more each
     time a transaction rewrites any of the programme's `EvaluationSummary` lines (the same
     writes, in the same transaction), so a page kept for one revision is never shown for
     another. Not kept per line: a number only grows, in the order the transactions commit."""

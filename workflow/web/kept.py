@@ -1,5 +1,5 @@
 """Results kept between requests in this process, bounded by weight and age (decisions 0041,
-0043). A store knows nothing of the data: every key must hold the version of the data the
+0044). A store knows nothing of the data: every key must hold the version of the data the
 value was made from, so a value made under another version is never found."""
 
 from __future__ import annotations

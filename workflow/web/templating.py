@@ -82,7 +82,7 @@ PATTERNS = {places: _pattern(places) for places in range(5)}
 
 
 # The main menu as drawn (templates/_menu.html) per role, language and page: 25 links with their
-# labels on every coordinator's page otherwise (decision 0043). Roles × languages × endpoints.
+# labels on every coordinator's page otherwise (decision 0044). Roles × languages × endpoints.
 MENUS = Kept(max_weight=4000, max_age=3600.0)
 
 

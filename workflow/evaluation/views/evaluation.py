@@ -146,7 +146,7 @@ def _blocked(rows: tuple[ApplicationScore, ...], programme: Programme) -> frozen
 @bp.route("/")
 @role_required(Role.COORDINATOR)
 def index() -> Page:
-    """The overview (decision 0043): the page of lines and the list as drawn are kept per
+    """The overview (decision 0044): the page of lines and the list as drawn are kept per
     revision of the programme's lines, read with the programme in the same statement."""
     programme = current_programme(summary.revision_column())
     revision = g.programme_also[0]
