@@ -4,9 +4,10 @@ comparison of up to ten gminas; each table also as CSV and XLSX (docs/decisions/
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 from urllib.parse import quote, quote_plus
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
@@ -29,6 +30,8 @@ from workflow.monitoring import (
 from workflow.monitoring.definitions import CREDIT, current_version
 from workflow.web import listing
 from workflow.web.l10n import gettext as _
+
+T = TypeVar("T")
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
 
@@ -105,11 +108,48 @@ def links(endpoint: str, key: str) -> Callable[..., str]:
     return link
 
 
+def value_links() -> Callable[[str, str, int], str]:
+    """url_for("indicators.value", code=…, indicator=…, year=…) for every value of a table: the
+    address built once, then only filled in."""
+    head = url_for("indicators.value", code="0-code-0", indicator="0-indicator-0", year=987654321)
+
+    def link(code: str, indicator: str, year: int) -> str:
+        return (head.replace("0-code-0", _quoted(code)).replace("0-indicator-0", _quoted(indicator))
+                .replace("987654321", str(int(year))))
+
+    return link
+
+
+def kept(key: tuple[object, ...] | None) -> Callable[..., str]:
+    """figure(name, macro, *args): a part of a page (the map of 2,477 gminas, the histogram, a
+    table of figures) as `macro(*args)` wrote it, kept with the figures it shows under their
+    `key` (decision 0041; the key includes the language): written once per version of the
+    data. Nothing read fresh on every request (revision notes, comments) may be in it."""
+
+    def figure(name: str, macro: Callable[..., str], *args: Any) -> str:
+        if key is None:
+            return macro(*args)
+        return cache.cached(("figure", name, key), lambda: macro(*args),
+                            lambda markup: 1 + len(markup) // 100_000)
+
+    return figure
+
+
+def ordered_once(key: tuple[object, ...] | None, rows: Sequence[T], spec: listing.Spec) -> Sequence[T] | None:
+    """The rows in the spec's default order (as listing.paged_rows sorts them), kept under
+    `key` (None: not kept, and None returned), so a page asking for that order slices them."""
+    if key is None:
+        return None
+    everything = dataclasses.replace(spec, size=max(1, len(rows)))
+    return cache.cached(("ordered", spec.default, spec.default_dir, key),
+                        lambda: listing.paged_rows(rows, everything, listing.parse({}, everything)).rows)
+
+
 def common() -> dict[str, Any]:
     return {"words": words(), "areas": area_names(), "credit": CREDIT, "name": distribution.name,
             "measure": distribution.measure_unit,
             "indicator_url": links("indicators.indicator", "code"),
-            "unit_url": links("indicators.unit", "code")}
+            "unit_url": links("indicators.unit", "code"), "value_url": value_links()}
 
 
 # --- the list of indicators, gminas -------------------------------------------------------------
@@ -148,16 +188,8 @@ def indicator(code: str) -> str:
     params = listing.parse(request.args, TABLE)
     page = listing.paged_ordered(found.ordered, TABLE, params, keep=keep) \
         or listing.paged_rows(found.rows, TABLE, params, keep=keep)
-    def figure(name: str, macro: Callable[..., str], *args: Any) -> str:
-        """A chart's markup (the map of 2,477 gminas, the histogram) as `macro(*args)` wrote
-        it, kept with the figures it draws (decision 0041): written once per version of the data."""
-        if found.key is None:
-            return macro(*args)
-        return cache.cached(("figure", name, found.key), lambda: macro(*args),
-                            lambda markup: 1 + len(markup) // 100_000)
-
-    return render_template("monitoring/indicator.html", p=found, page=page, PL=maps.PL, figure=figure,
-                           **common())
+    return render_template("monitoring/indicator.html", p=found, page=page, PL=maps.PL,
+                           figure=kept(found.key), **common())
 
 
 @bp.route("/<code>.<any(csv, xlsx):fmt>")
