@@ -49,8 +49,8 @@ MAX_WEIGHT = 500  # units of about 100 KB
 MAX_AGE = 300.0  # seconds
 
 _lock = threading.Lock()
-_entries: OrderedDict[Hashable, tuple[float, Any, int]] = OrderedDict()
-_weight = 0
+_entries: OrderedDict[Hashable, tuple[float, Any, float]] = OrderedDict()
+_weight = 0.0
 
 
 def stamp() -> tuple[Any, ...]:
@@ -83,8 +83,8 @@ def peek(key: Hashable) -> Any | None:
         return found[1]
 
 
-def put(key: Hashable, value: Any, weight: int = 1) -> None:
-    """Keep `value` for `key`; `weight` in units of about 100 KB."""
+def put(key: Hashable, value: Any, weight: float = 1) -> None:
+    """Keep `value` for `key`; `weight` in units of about 100 KB (a fraction for a small one)."""
     global _weight
     with _lock:
         old = _entries.pop(key, None)
@@ -97,7 +97,7 @@ def put(key: Hashable, value: Any, weight: int = 1) -> None:
             _weight -= dropped
 
 
-def cached(key: Hashable, build: Callable[[], T], weigh: Callable[[T], int] | None = None) -> T:
+def cached(key: Hashable, build: Callable[[], T], weigh: Callable[[T], float] | None = None) -> T:
     """peek(key), else `build()`, kept (weighing `weigh(result)`, 1 if not given)."""
     found = peek(key)
     if found is not None:
@@ -111,4 +111,4 @@ def clear() -> None:
     global _weight
     with _lock:
         _entries.clear()
-        _weight = 0
+        _weight = 0.0

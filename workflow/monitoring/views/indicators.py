@@ -10,8 +10,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote, quote_plus
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, get_template_attribute, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from workflow.models import UnitLevel, ValueStatus
@@ -130,7 +131,7 @@ def kept(key: tuple[object, ...] | None) -> Callable[..., str]:
         if key is None:
             return macro(*args)
         return cache.cached(("figure", name, key), lambda: macro(*args),
-                            lambda markup: 1 + len(markup) // 100_000)
+                            lambda markup: max(0.05, len(markup) / 100_000))
 
     return figure
 
@@ -143,6 +144,24 @@ def ordered_once(key: tuple[object, ...] | None, rows: Sequence[T], spec: listin
     everything = dataclasses.replace(spec, size=max(1, len(rows)))
     return cache.cached(("ordered", spec.default, spec.default_dir, key),
                         lambda: listing.paged_rows(rows, everything, listing.parse({}, everything)).rows)
+
+
+MARK_SLOT = Markup("<!--mark-->")  # where a value's revision note and comments go in a kept table
+
+
+def with_marks(kept_html: Markup, marks: Sequence[quality.Mark]) -> Markup:
+    """A kept table (figure()) with each MARK_SLOT, in order, filled with its value's marks as
+    they are now (decision 0041: read on every request, never kept)."""
+    pieces = kept_html.split(MARK_SLOT)
+    if len(pieces) != len(marks) + 1:
+        raise ValueError(f"{len(pieces) - 1} places for {len(marks)} marks")
+    beside = get_template_attribute("monitoring/_quality.html", "beside")
+    out = [pieces[0]]
+    for mark, piece in zip(marks, pieces[1:], strict=True):
+        if mark:
+            out.append(beside(mark, None))
+        out.append(piece)
+    return Markup("").join(out)
 
 
 def common() -> dict[str, Any]:
@@ -208,7 +227,8 @@ def unit(code: str) -> str | Response:
         kind = "voivodeship" if len(code) == 2 else "powiat"
         return redirect(url_for("groups.group", code=f"{kind}-{code}"))
     profile = profiles.unit_profile(code, request.args.get("year"), g.locale)
-    return render_template("monitoring/unit.html", p=profile, **common())
+    return render_template("monitoring/unit.html", p=profile, figure=kept(profile.key), mark_slot=MARK_SLOT,
+                           with_marks=with_marks, **common())
 
 
 @bp.route("/units/<code>.<any(csv, xlsx):fmt>")
