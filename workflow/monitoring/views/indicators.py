@@ -10,7 +10,17 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote, quote_plus
 
-from flask import Blueprint, abort, g, get_template_attribute, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -136,6 +146,37 @@ def kept(key: tuple[object, ...] | None) -> Callable[..., str]:
     return figure
 
 
+class KeptBytes:
+    """figure() for a page whose kept parts are large (the map of 2,477 gminas: 0.5 MB, whose
+    encoding to UTF-8 alone cost more than the static floor on every request): each part is
+    kept ENCODED with the figures it shows (decision 0041), the template gets a placeholder,
+    and `response()` sends the page as the bytes around the placeholders and the kept bytes,
+    encoding only what the request wrote itself."""
+
+    def __init__(self, key: tuple[object, ...] | None) -> None:
+        self.key = key
+        self.parts: dict[str, bytes] = {}
+
+    def __call__(self, name: str, macro: Callable[..., str], *args: Any) -> str:
+        if self.key is None:
+            return macro(*args)
+        self.parts[name] = cache.cached(("figure-bytes", name, self.key), lambda: str(macro(*args)).encode(),
+                                        lambda data: max(0.05, len(data) / 100_000))
+        return Markup("<!--kept:%s-->") % name
+
+    def response(self, html: str) -> Response | str:
+        if not self.parts:
+            return html
+        body, rest = [], html
+        for name, data in self.parts.items():
+            before, found, rest = rest.partition(f"<!--kept:{name}-->")
+            if not found:
+                raise ValueError(f"the page lost its place for {name!r}")
+            body += [before.encode(), data]
+        body.append(rest.encode())
+        return current_app.response_class(body, mimetype="text/html")
+
+
 def ordered_once(key: tuple[object, ...] | None, rows: Sequence[T], spec: listing.Spec) -> Sequence[T] | None:
     """The rows in the spec's default order (as listing.paged_rows sorts them), kept under
     `key` (None: not kept, and None returned), so a page asking for that order slices them."""
@@ -199,7 +240,7 @@ def _indicator(code: str, with_map: bool = True) -> distribution.IndicatorPage:
 
 
 @bp.route("/<code>")
-def indicator(code: str) -> str:
+def indicator(code: str) -> Response | str:
     found = _indicator(code)
     keep = {"year": str(found.year or ""),
             "group": found.group.code if found.group.code != groups.ALL else "",
@@ -207,8 +248,9 @@ def indicator(code: str) -> str:
     params = listing.parse(request.args, TABLE)
     page = listing.paged_ordered(found.ordered, TABLE, params, keep=keep) \
         or listing.paged_rows(found.rows, TABLE, params, keep=keep)
-    return render_template("monitoring/indicator.html", p=found, page=page, PL=maps.PL,
-                           figure=kept(found.key), **common())
+    figure = KeptBytes(found.key)
+    return figure.response(render_template("monitoring/indicator.html", p=found, page=page, PL=maps.PL,
+                                           figure=figure, **common()))
 
 
 @bp.route("/<code>.<any(csv, xlsx):fmt>")
