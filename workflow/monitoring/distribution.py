@@ -107,12 +107,12 @@ def indicator_page(code: str, year: object = None, group_code: str | None = None
     3 statements when its figures are cached (decision 0041), 8 (9 for a programme's group or
     a list) when they are computed, whatever the number of gminas, and one for the marks beside
     the values (`with_marks`: outliers, revision notes, comments; read on every request)."""
-    indicators = readings.current_indicators()
+    stamp = cache.stamp()
+    indicators = readings.current_indicators_at(stamp)
     by_code = {v.indicator.code: v for v in indicators}
     version = by_code.get(code)
     if version is None:
         raise NotAvailable()
-    stamp = cache.stamp()
     years = cache.cached(("years", stamp, version.id), lambda: readings.years(version))
     chosen_year = choose_year(years, year)
     choices = groups.listed(extra=group_code or groups.ALL)
@@ -242,10 +242,10 @@ def group_page(code: str, year: object = None, locale: str = "pl") -> GroupPage:
     group = groups.get(code)
     if group is None:
         raise NotAvailable()
-    indicators = readings.current_indicators()
+    stamp = cache.stamp()
+    indicators = readings.current_indicators_at(stamp)
     by_code = {v.indicator.code: v for v in indicators}
     anchor = by_code.get(groups.POPULATION_INDICATOR) or (indicators[0] if indicators else None)
-    stamp = cache.stamp()
     years = cache.cached(("years", stamp, anchor.id), lambda: readings.years(anchor)) \
         if anchor is not None else []
     chosen_year = choose_year(years, year)

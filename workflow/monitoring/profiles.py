@@ -235,11 +235,11 @@ def unit_profiles(codes: Sequence[str], year: object = None, locale: str = "pl",
     unknown = [c for c in wanted if c not in found or found[c].level is not UnitLevel.GMINA]
     if not units:
         return Profiles([], unknown, [], [], None, {}, {}, [])
-    indicators = readings.current_indicators()
+    stamp = cache.stamp() if cached else None
+    indicators = readings.current_indicators_at(stamp) if stamp is not None else readings.current_indicators()
     by_code = {v.indicator.code: v for v in indicators}
     formulas = [readings.formula(v) for v in indicators]
     versions = tuple(v.id for v in indicators)
-    stamp = cache.stamp() if cached else None
     kept = {u.id: found_ for u in units
             if stamp is not None and (found_ := cache.peek(("unit", stamp, u.id, versions))) is not None}
     missing = [u.id for u in units if u.id not in kept]
