@@ -81,6 +81,7 @@ class IndicatorPage:
     fmt: charts.Formatter
     key: tuple[object, ...] | None = None  # the figures' key in the cache (None: not cached)
     marks: Mapping[int, quality.Mark] = field(default_factory=dict)  # unit id -> outlier, revision, comments
+    outliers: Mapping[int, float] = field(default_factory=dict)  # unit id -> MADs: the outlying members
 
 
 class Computed(NamedTuple):
@@ -104,9 +105,10 @@ def indicator_page(code: str, year: object = None, group_code: str | None = None
                    region: str | None = None, locale: str = "pl", with_map: bool = True,
                    with_marks: bool = True) -> IndicatorPage:
     """An indicator within a group in a year, with the map of Poland or of one voivodeship:
-    3 statements when its figures are cached (decision 0041), 8 (9 for a programme's group or
-    a list) when they are computed, whatever the number of gminas, and one for the marks beside
-    the values (`with_marks`: outliers, revision notes, comments; read on every request)."""
+    2 statements when its figures are cached (the data's version, the choice of groups;
+    decisions 0041 and 0043), 8 (9 for a programme's group or a list) when they are computed,
+    whatever the number of gminas, and one for the marks beside the values (`with_marks`:
+    revision notes and comments, read on every request; the outliers are kept with the figures)."""
     stamp = cache.stamp()
     indicators = readings.current_indicators_at(stamp)
     by_code = {v.indicator.code: v for v in indicators}
@@ -145,7 +147,7 @@ def indicator_page(code: str, year: object = None, group_code: str | None = None
                          marks=quality.page_marks(version.indicator_id, readings.formula(version),
                                                   chosen_year, found.values, found.member_ids,
                                                   outliers=found.outliers, members=found.members)
-                         if with_marks else {})
+                         if with_marks else {}, outliers=found.outliers)
 
 
 def _computed(version: IndicatorVersion, by_code: Mapping[str, IndicatorVersion], chosen_year: int | None,
@@ -236,9 +238,10 @@ class GroupFigures(NamedTuple):
 
 @readings.no_cycle_collection
 def group_page(code: str, year: object = None, locale: str = "pl") -> GroupPage:
-    """A group's members and its figures for every indicator in a year: 4 statements when they
-    are cached (decision 0041; a programme's group never is), 7 (8 for a population class or a
-    programme's group) when they are computed, whatever the number of gminas."""
+    """A group's members and its figures for every indicator in a year: 2 statements when they
+    are cached (the group, the data's version; decisions 0041 and 0043; a programme's group
+    never is), 7 (8 for a population class or a programme's group) when they are computed,
+    whatever the number of gminas."""
     group = groups.get(code)
     if group is None:
         raise NotAvailable()

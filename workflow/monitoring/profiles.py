@@ -203,11 +203,11 @@ class Profiles:
 
 
 def unit_profile(code: str, year: object = None, locale: str = "pl") -> Profile:
-    """A gmina's profile: 6 statements when the year's figures are cached (7 with a
-    programme's group; decision 0041), 11 at most when they are computed (the units, the
-    indicators, the gmina's values, its groups, the data's version, every gmina, the
-    variables' ids, their values in the year, a programme's towns, lists' members, the
-    revision notes with the comments)."""
+    """A gmina's profile: 4 statements when its figures are kept (the units, the data's version,
+    the gmina's groups, the revision notes with the comments; 5 with a programme's group;
+    decisions 0041 and 0043), 9–10 when they are computed (the gmina's values, the indicators,
+    every gmina, the variables' ids, their values in the year, a programme's towns, lists'
+    members)."""
     found = unit_profiles([code], year, locale)
     if not found.profiles:
         raise NotAvailable()
@@ -224,8 +224,10 @@ def unit_profiles(codes: Sequence[str], year: object = None, locale: str = "pl",
     name no powiat or voivodeship). With `marks` (the public pages) one more statement reads
     the revision notes and comments shown beside the values (never cached). `cached`: every
     gmina's values in the year, the groups' members and their order are kept per data version
-    (decision 0041: one statement for the version, and three fewer when kept); without it they
-    are read as they are (the diagnosis, pinned at its statements)."""
+    (decision 0041: one statement for the version, and three fewer when kept), and so are the
+    current indicators and each gmina's own values over the years with its trends (decision
+    0043: two fewer); without it they are read as they are (the diagnosis, pinned at its
+    statements)."""
     wanted = list(dict.fromkeys(codes))
     if units is None:
         found = readings.units_by_code([*wanted, *(c[:4] for c in wanted), *(c[:2] for c in wanted)])

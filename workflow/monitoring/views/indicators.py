@@ -250,7 +250,31 @@ def indicator(code: str) -> Response | str:
         or listing.paged_rows(found.rows, TABLE, params, keep=keep)
     figure = KeptBytes(found.key)
     return figure.response(render_template("monitoring/indicator.html", p=found, page=page, PL=maps.PL,
-                                           figure=figure, **common()))
+                                           figure=figure, beside=row_marks(found), **common()))
+
+
+def row_marks(found: distribution.IndicatorPage) -> Callable[[int], str]:
+    """beside(unit id): what the indicator page's table shows beside a member's value. An
+    outlier flag alone (most marks: the first page of a table by place is all outliers) is
+    written once per kept figures for every outlier of the group; a value with a revision note or
+    comments (read on this request) is written now."""
+    macro = get_template_attribute("monitoring/_quality.html", "beside")
+    group_name = found.group.name(g.locale)
+
+    def written() -> dict[int, str]:
+        return {i: macro(quality.Mark(outlier=far), None, group_name) for i, far in found.outliers.items()}
+
+    flags = cache.cached(("outlier-flags", found.key), written, lambda _f: 0.2) if found.key else {}
+
+    def beside(unit_id: int) -> str:
+        mark = found.marks.get(unit_id)
+        if not mark:
+            return ""
+        if mark.note is None and not mark.comments and unit_id in flags:
+            return flags[unit_id]
+        return macro(mark, None, group_name)  # type: ignore[no-any-return]
+
+    return beside
 
 
 @bp.route("/<code>.<any(csv, xlsx):fmt>")
