@@ -5,6 +5,7 @@ comparison of up to ten gminas; each table also as CSV and XLSX (docs/decisions/
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -39,7 +40,7 @@ from workflow.monitoring import (
     tables,
 )
 from workflow.monitoring.definitions import CREDIT, current_version
-from workflow.web import listing
+from workflow.web import l10n, listing
 from workflow.web.l10n import gettext as _
 
 T = TypeVar("T")
@@ -205,8 +206,25 @@ def with_marks(kept_html: Markup, marks: Sequence[quality.Mark]) -> Markup:
     return Markup("").join(out)
 
 
+def _names() -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """words() and area_names(), written once per language's catalogue for the process (some
+    thirty translations that every page of the indicator base asked again); shared: never
+    change them."""
+    here = l10n.current()
+    if here is None:
+        return words(), area_names()
+    return _names_in(here.translations)
+
+
+@functools.lru_cache(maxsize=16)
+def _names_in(_translations: object) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """The names in the catalogue `_translations` (the request's: gettext reads it)."""
+    return words(), area_names()
+
+
 def common() -> dict[str, Any]:
-    return {"words": words(), "areas": area_names(), "credit": CREDIT, "name": distribution.name,
+    kinds, areas = _names()
+    return {"words": kinds, "areas": areas, "credit": CREDIT, "name": distribution.name,
             "measure": distribution.measure_unit,
             "indicator_url": links("indicators.indicator", "code"),
             "unit_url": links("indicators.unit", "code"), "value_url": value_links()}
