@@ -103,7 +103,20 @@ def test_figures_kept_for_one_version_of_the_data_give_way_to_a_new_load(small, 
         table = html[html.index('id="values"'):]
         return "Kraków" if table.index("Kraków") < table.index("Dąbrowa Tarnowska") else "Dąbrowa Tarnowska"
 
+    def krakow() -> tuple[str, str]:
+        """Own revenues per resident on Kraków's group page (its powiat: Kraków alone) and in its
+        profile, both kept per version of the data with their tables (decision 0041)."""
+        group = text(browser.get("/indicators/groups/powiat-1261?year=2019"))
+        profile = text(browser.get("/indicators/units/1261011?year=2019"))
+        in_group = re.search(r'Dochody własne na mieszkańca</a> <span class="muted">\([^)]*\)</span></th> '
+                             r'<td class="num">([^<]+)</td>', group)
+        in_profile = re.search(r'Dochody własne na mieszkańca</a></th> <td class="num"><a href="[^"]+" '
+                               r'class="value-link">([^<]+)<', profile)
+        assert in_group and in_profile, (group, profile)
+        return in_group.group(1), in_profile.group(1)
+
     assert first_in_table() == "Dąbrowa Tarnowska"
+    assert krakow() == krakow() == ("1000", "1000")  # the second reading from the kept figures
     source = ValueSource(kind=SourceKind.ENTRY, name="a correction")
     db.session.add(source)
     db.session.flush()
@@ -114,6 +127,7 @@ def test_figures_kept_for_one_version_of_the_data_give_way_to_a_new_load(small, 
                                                                source_id=source.id))
     db.session.commit()
     assert first_in_table() == "Kraków"
+    assert krakow() == ("100 003", "100 003")  # (1000 × 780,360 + 20,000) × 100 / 780,360
 
 
 def test_a_gminas_profile_shows_every_indicator_its_trend_and_places(small, browser):
@@ -246,16 +260,16 @@ def test_pages_read_in_english(small, browser):
 
 PAGES = {
     # (computed, cached): + the revision notes and comments (one, never cached, decision 0039)
-    "indicator, all gminas": (PER_CAPITA, (9, 4)),
-    "indicator in a powiat": (f"{PER_CAPITA}?group=powiat-3018&map=30", (9, 4)),
-    "indicator in a population class": (f"{PER_CAPITA}?group=population-50000-100000", (9, 4)),
-    "indicator in a list": (f"{PER_CAPITA}?group=monitoring-cities", (10, 4)),
-    "indicator as CSV": (f"{PER_CAPITA}.csv?group=kind-rural", (7, 3)),
-    "profile": ("/indicators/units/3018073", (9, 6)),
-    "profile of a gmina in a list": ("/indicators/units/1261011", (10, 6)),
+    "indicator, all gminas": (PER_CAPITA, (9, 3)),
+    "indicator in a powiat": (f"{PER_CAPITA}?group=powiat-3018&map=30", (9, 3)),
+    "indicator in a population class": (f"{PER_CAPITA}?group=population-50000-100000", (9, 3)),
+    "indicator in a list": (f"{PER_CAPITA}?group=monitoring-cities", (10, 3)),
+    "indicator as CSV": (f"{PER_CAPITA}.csv?group=kind-rural", (7, 2)),
+    "profile": ("/indicators/units/3018073", (9, 4)),
+    "profile of a gmina in a list": ("/indicators/units/1261011", (10, 4)),
     "comparison": ("/indicators/compare?unit=3018073&unit=1204023&unit=1261011", (6, 6)),
-    "group": ("/indicators/groups/voivodeship-30", (6, 6)),
-    "group, population class": ("/indicators/groups/population-5000-10000", (7, 7)),
+    "group": ("/indicators/groups/voivodeship-30", (7, 2)),
+    "group, population class": ("/indicators/groups/population-5000-10000", (8, 2)),
     "groups": ("/indicators/groups/", (3, 3)),
     "index": ("/indicators/", (1, 1)),
     "similar": (SIMILAR, (8, 5)),

@@ -283,14 +283,20 @@ def test_the_kept_figures_give_way_to_a_publication_a_correction_and_a_comment(a
         assert kept.count < computed.count, page
     assert all("4,1" not in page for page in shown())  # provisional: not public, and now kept
 
+    group = f"/indicators/groups/powiat-{out.units[0].code[:4]}?year=2024"  # its figures and table kept too
+    Browser(app).get(group)
+    assert "4,1" not in text(Browser(app).get(group))
+
     qn.publish(2024, CULTURE, out.analyst)  # one UPDATE of the statuses, no new source of values
     db.session.commit()
     assert all("4,1" in page for page in shown())  # 123 457 loans / 30 000 residents
+    assert "4,1" in text(Browser(app).get(group))
 
     qn.correct(q, questions[0], "246914", WHY, out.analyst)
     db.session.commit()
     for page in shown():
         assert "8,2" in page and "4,1" not in page and WHY in page
+    assert "8,2" in text(Browser(app).get(group)) and "4,1" not in text(Browser(app).get(group))
 
     unit = out.units[0]
     version = current_version(LOANS)

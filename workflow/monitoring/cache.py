@@ -15,11 +15,16 @@ notes and cities' comments beside the values are not cached: read on every reque
 (quality.notes_and_comments, one statement). So every worker (and every machine) answers
 what the database holds, as without the cache: the cache is a copy, never a state.
 
-Bounded: results weigh about 100 KB a unit (`weight`), at most MAX_WEIGHT units per process
-(least recently used dropped first: ~50 MB), and none is older than MAX_AGE seconds (which
-covers what the version does not see: a unit's name or boundary corrected in place by
-`flask units load`). Programmes' groups are never cached here: their members follow the
-applications, which the version does not see.
+What is kept: the figures (decision 0041) and, with them, what the pages write from them: the
+map and histogram, the group page's table, the profile's tables with places left for the
+revision notes and comments, a gmina's own series, the current indicator versions (decision
+0045).
+
+Bounded: results weigh about 100 KB a unit (`weight`, a fraction for a small one), at most
+MAX_WEIGHT units per process (least recently used dropped first: ~50 MB), and none is older
+than MAX_AGE seconds (which covers what the version does not see: a unit's name or boundary
+corrected in place by `flask units load`). Programmes' groups are never cached here: their
+members follow the applications, which the version does not see.
 """
 
 from __future__ import annotations
@@ -74,12 +79,12 @@ def peek(key: Hashable) -> Any | None:
     return _kept.peek(key)
 
 
-def put(key: Hashable, value: Any, weight: int = 1) -> None:
-    """Keep `value` for `key`; `weight` in units of about 100 KB."""
+def put(key: Hashable, value: Any, weight: float = 1) -> None:
+    """Keep `value` for `key`; `weight` in units of about 100 KB (a fraction for a small one)."""
     _kept.put(key, value, weight)
 
 
-def cached(key: Hashable, build: Callable[[], T], weigh: Callable[[T], int] | None = None) -> T:
+def cached(key: Hashable, build: Callable[[], T], weigh: Callable[[T], float] | None = None) -> T:
     """peek(key), else `build()`, kept (weighing `weigh(result)`, 1 if not given)."""
     return _kept.cached(key, build, weigh)
 

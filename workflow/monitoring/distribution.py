@@ -80,7 +80,8 @@ class IndicatorPage:
     regions: list[tuple[str, str]]  # (code, name) of the voivodeships, for the map's choice
     fmt: charts.Formatter
     key: tuple[object, ...] | None = None  # the figures' key in the cache (None: not cached)
-    marks: dict[int, quality.Mark] = field(default_factory=dict)  # unit id -> outlier, revision, comments
+    marks: Mapping[int, quality.Mark] = field(default_factory=dict)  # unit id -> outlier, revision, comments
+    outliers: Mapping[int, float] = field(default_factory=dict)  # unit id -> MADs: the outlying members
 
 
 class Computed(NamedTuple):
@@ -95,6 +96,8 @@ class Computed(NamedTuple):
     values: dict[int, float]  # unit id -> the indicator's value (every gmina with one)
     member_ids: list[int]
     spread: quality.Spread | None  # the members' median and MAD: the outliers' rule
+    outliers: dict[int, float]  # unit id -> MADs from the members' median, of the members that are outliers
+    members: frozenset[int]  # member_ids as a set
 
 
 @readings.no_cycle_collection
@@ -102,15 +105,16 @@ def indicator_page(code: str, year: object = None, group_code: str | None = None
                    region: str | None = None, locale: str = "pl", with_map: bool = True,
                    with_marks: bool = True) -> IndicatorPage:
     """An indicator within a group in a year, with the map of Poland or of one voivodeship:
-    3 statements when its figures are cached (decision 0041), 8 (9 for a programme's group or
-    a list) when they are computed, whatever the number of gminas, and one for the marks beside
-    the values (`with_marks`: outliers, revision notes, comments; read on every request)."""
-    indicators = readings.current_indicators()
+    2 statements when its figures are cached (the data's version, the choice of groups;
+    decisions 0041 and 0045), 8 (9 for a programme's group or a list) when they are computed,
+    whatever the number of gminas, and one for the marks beside the values (`with_marks`:
+    revision notes and comments, read on every request; the outliers are kept with the figures)."""
+    stamp = cache.stamp()
+    indicators = readings.current_indicators_at(stamp)
     by_code = {v.indicator.code: v for v in indicators}
     version = by_code.get(code)
     if version is None:
         raise NotAvailable()
-    stamp = cache.stamp()
     years = cache.cached(("years", stamp, version.id), lambda: readings.years(version))
     chosen_year = choose_year(years, year)
     choices = groups.listed(extra=group_code or groups.ALL)
@@ -142,7 +146,8 @@ def indicator_page(code: str, year: object = None, group_code: str | None = None
                          fmt=charts.formatter(version.decimals, locale), key=key,
                          marks=quality.page_marks(version.indicator_id, readings.formula(version),
                                                   chosen_year, found.values, found.member_ids,
-                                                  spread=found.spread) if with_marks else {})
+                                                  outliers=found.outliers, members=found.members)
+                         if with_marks else {}, outliers=found.outliers)
 
 
 def _computed(version: IndicatorVersion, by_code: Mapping[str, IndicatorVersion], chosen_year: int | None,
@@ -177,9 +182,11 @@ def _computed(version: IndicatorVersion, by_code: Mapping[str, IndicatorVersion]
         names = {u.code: u.name for u in units.values()}
         drawn = maps.compose(where, maps.boundaries(where), styles,
                              lambda code: f"{names.get(code, code)}: {outside}")
+    spread = quality.Spread.of(present)
     return Computed(rows=rows, ordered=ordered, aggregate=aggregate, histogram=charts.histogram(present),
-                    classes=classes, map=drawn, values=values, member_ids=list(member_ids),
-                    spread=quality.Spread.of(present))
+                    classes=classes, map=drawn, values=values, member_ids=list(member_ids), spread=spread,
+                    outliers=quality.group_outliers(values, member_ids, spread),
+                    members=frozenset(member_ids))
 
 
 def _region(group: UnitGroup, asked: str | None, voivodeships: set[str]) -> str:
@@ -215,24 +222,60 @@ class GroupPage:
     year: int | None
     members: list[Member]
     figures: list[Figures]
+    key: tuple[object, ...] | None = None  # the figures' key in the cache (None: not cached)
 
 
 SMALL_GROUP = 400  # members up to which a page reads the values of the members only
 
 
+class GroupFigures(NamedTuple):
+    """What a group's page computes from the register in a year (cached, decision 0041): its
+    members and each indicator's aggregate, by indicator version id."""
+
+    members: list[Member]
+    aggregates: dict[int, compute.Aggregate]
+
+
 @readings.no_cycle_collection
 def group_page(code: str, year: object = None, locale: str = "pl") -> GroupPage:
-    """A group's members and its figures for every indicator in a year: 6 statements (7 for a
-    population class or a programme's group), whatever the number of gminas."""
+    """A group's members and its figures for every indicator in a year: 2 statements when they
+    are cached (the group, the data's version; decisions 0041 and 0045; a programme's group
+    never is), 7 (8 for a population class or a programme's group) when they are computed,
+    whatever the number of gminas."""
     group = groups.get(code)
     if group is None:
         raise NotAvailable()
-    indicators = readings.current_indicators()
+    stamp = cache.stamp()
+    indicators = readings.current_indicators_at(stamp)
+    by_code = {v.indicator.code: v for v in indicators}
+    anchor = by_code.get(groups.POPULATION_INDICATOR) or (indicators[0] if indicators else None)
+    years = cache.cached(("years", stamp, anchor.id), lambda: readings.years(anchor)) \
+        if anchor is not None else []
+    chosen_year = choose_year(years, year)
+
+    def build() -> GroupFigures:
+        return _group_figures(group, indicators, chosen_year)
+
+    key: tuple[object, ...] | None = None
+    if group.kind is GroupKind.PROGRAMME:  # its members follow the applications: not cached
+        found = build()
+    else:
+        key = ("group", stamp, tuple(v.id for v in indicators), chosen_year, group.id, group.code,
+               json.dumps(group.definition, sort_keys=True))
+        found = cache.cached(key, build, lambda f: 1 + len(f.members) // 2000)
+        key = (*key, locale)
+    figures = [Figures(v, found.aggregates[v.id], charts.formatter(v.decimals, locale))
+               for v in indicators] if chosen_year is not None else []
+    return GroupPage(group=group, years=years, year=chosen_year, members=found.members, figures=figures,
+                     key=key)
+
+
+def _group_figures(group: UnitGroup, indicators: Sequence[IndicatorVersion],
+                   chosen_year: int | None) -> GroupFigures:
+    """The group's members in the year with their population, and every indicator's aggregate
+    over them: 3 statements (4 for a population class or a programme's group)."""
     by_code = {v.indicator.code: v for v in indicators}
     population = by_code.get(groups.POPULATION_INDICATOR)
-    anchor = population or (indicators[0] if indicators else None)
-    years = readings.years(anchor) if anchor is not None else []
-    chosen_year = choose_year(years, year)
     units = readings.gminas()
     formulas = [readings.formula(v) for v in indicators]
     stored: list[UnitGroupMember] = []
@@ -254,7 +297,6 @@ def group_page(code: str, year: object = None, locale: str = "pl") -> GroupPage:
     members = [Member(units[i], people(data.get(i, {})) if people else None,
                       place[i].position if i in place else None,
                       place[i].distance if i in place else None) for i in member_ids]
-    figures = [Figures(v, compute.aggregate(f, data, chosen_year, member_ids),
-                       charts.formatter(v.decimals, locale))
-               for v, f in zip(indicators, formulas, strict=True)] if chosen_year is not None else []
-    return GroupPage(group=group, years=years, year=chosen_year, members=members, figures=figures)
+    aggregates = {v.id: compute.aggregate(f, data, chosen_year, member_ids)
+                  for v, f in zip(indicators, formulas, strict=True)} if chosen_year is not None else {}
+    return GroupFigures(members, aggregates)

@@ -10,6 +10,7 @@ import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -91,6 +92,7 @@ class Profile:
     rows: list[ProfileRow]
     groups: list[UnitGroup]  # the groups the gmina belongs to in the year
     sizes: dict[int, int] = field(default_factory=dict)  # group id -> members
+    key: tuple[object, ...] | None = None  # its tables' key in the cache (None: not kept)
 
 
 class YearTable:
@@ -151,6 +153,27 @@ class YearTable:
                      spread.deviations(mine) if spread is not None else None)
 
 
+class Own(NamedTuple):
+    """A gmina's own indicators over the years (kept per data version, decision 0041): each
+    year's values (in the order of the indicators), the years with any value (newest first),
+    and each indicator's series (oldest first) with its trend line."""
+
+    computed: dict[int, list[float | None]]
+    years: list[int]
+    series: list[list[tuple[int, float]]]
+    trends: list[charts.Trend | None]
+
+
+def _own(values: dict[tuple[str, int], float], formulas: Sequence[compute.Formula]) -> Own:
+    years = sorted({y for _c, y in values}, reverse=True)
+    computed = {y: [f.evaluator(y)(values) for f in formulas] for y in years}
+    with_values = [y for y in years if any(v is not None for v in computed[y])]
+    oldest_first = sorted(with_values)
+    series = [[(y, v) for y in oldest_first if (v := computed[y][n]) is not None]
+              for n in range(len(formulas))]
+    return Own(computed, with_values, series, [charts.trend(s) for s in series])
+
+
 def year_table(indicators: Sequence[IndicatorVersion], formulas: Sequence[compute.Formula],
                year: int) -> YearTable:
     """Every indicator's value for every gmina in `year`: 3 statements."""
@@ -180,11 +203,11 @@ class Profiles:
 
 
 def unit_profile(code: str, year: object = None, locale: str = "pl") -> Profile:
-    """A gmina's profile: 6 statements when the year's figures are cached (7 with a
-    programme's group; decision 0041), 11 at most when they are computed (the units, the
-    indicators, the gmina's values, its groups, the data's version, every gmina, the
-    variables' ids, their values in the year, a programme's towns, lists' members, the
-    revision notes with the comments)."""
+    """A gmina's profile: 4 statements when its figures are kept (the units, the data's version,
+    the gmina's groups, the revision notes with the comments; 5 with a programme's group;
+    decisions 0041 and 0045), 9–10 when they are computed (the gmina's values, the indicators,
+    every gmina, the variables' ids, their values in the year, a programme's towns, lists'
+    members)."""
     found = unit_profiles([code], year, locale)
     if not found.profiles:
         raise NotAvailable()
@@ -201,8 +224,10 @@ def unit_profiles(codes: Sequence[str], year: object = None, locale: str = "pl",
     name no powiat or voivodeship). With `marks` (the public pages) one more statement reads
     the revision notes and comments shown beside the values (never cached). `cached`: every
     gmina's values in the year, the groups' members and their order are kept per data version
-    (decision 0041: one statement for the version, and three fewer when kept); without it they
-    are read as they are (the diagnosis, pinned at its statements)."""
+    (decision 0041: one statement for the version, and three fewer when kept), and so are the
+    current indicators and each gmina's own values over the years with its trends (decision
+    0045: two fewer); without it they are read as they are (the diagnosis, pinned at its
+    statements)."""
     wanted = list(dict.fromkeys(codes))
     if units is None:
         found = readings.units_by_code([*wanted, *(c[:4] for c in wanted), *(c[:2] for c in wanted)])
@@ -212,25 +237,28 @@ def unit_profiles(codes: Sequence[str], year: object = None, locale: str = "pl",
     unknown = [c for c in wanted if c not in found or found[c].level is not UnitLevel.GMINA]
     if not units:
         return Profiles([], unknown, [], [], None, {}, {}, [])
-    indicators = readings.current_indicators()
+    stamp = cache.stamp() if cached else None
+    indicators = readings.current_indicators_at(stamp) if stamp is not None else readings.current_indicators()
     by_code = {v.indicator.code: v for v in indicators}
     formulas = [readings.formula(v) for v in indicators]
-    series_of = units_series([u.id for u in units], formulas)
-    computed: dict[int, dict[int, list[float | None]]] = {}
-    own_years: dict[int, list[int]] = {}
-    for u in units:
-        own = series_of[u.id]
-        years = sorted({y for _c, y in own}, reverse=True)
-        computed[u.id] = {y: [f.evaluator(y)(own) for f in formulas] for y in years}
-        own_years[u.id] = [y for y in years if any(v is not None for v in computed[u.id][y])]
+    versions = tuple(v.id for v in indicators)
+    kept = {u.id: found_ for u in units
+            if stamp is not None and (found_ := cache.peek(("unit", stamp, u.id, versions))) is not None}
+    missing = [u.id for u in units if u.id not in kept]
+    series_of = units_series(missing, formulas) if missing else {}
+    for unit_id in missing:
+        kept[unit_id] = _own(series_of[unit_id], formulas)
+        if stamp is not None:
+            cache.put(("unit", stamp, unit_id, versions), kept[unit_id], 0.05)
+    own_years = {u.id: kept[u.id].years for u in units}
     chosen = choose_year(sorted({y for ys in own_years.values() for y in ys}, reverse=True), year)
     candidates = groups.containing_any(units)
     table: YearTable | None = None
     members: dict[int, tuple[list[int], frozenset[int]]] = {}
     if chosen is not None:
         in_chosen = chosen
-        if cached:
-            table = cache.cached(("year", cache.stamp(), chosen, tuple(v.id for v in indicators)),
+        if stamp is not None:
+            table = cache.cached(("year", stamp, chosen, versions),
                                  lambda: year_table(indicators, formulas, in_chosen),
                                  lambda t: 1 + sum(len(d) for d in t.data.values()) // 1000)
         else:
@@ -243,21 +271,24 @@ def unit_profiles(codes: Sequence[str], year: object = None, locale: str = "pl",
         [v.indicator_id for v in indicators], chosen or 0, [u.id for u in units]) if marked else ({}, {})
     out = []
     for unit in units:
-        years = own_years[unit.id]
+        own = kept[unit.id]
         mine = [g for g in candidates if g.id in members and unit.id in members[g.id][1]]
         rows = []
         for n, version in enumerate(indicators):
-            series = [(y, v) for y in sorted(years) if (v := computed[unit.id][y][n]) is not None]
             places = ({g.id: table.place(version.id, unit.id, g, members[g.id][0]) for g in mine}
                       if table is not None else {})
-            value = computed[unit.id][chosen][n] if chosen in computed[unit.id] else None
-            rows.append(ProfileRow(version, version.indicator.code, value, series, charts.trend(series),
+            value = own.computed[chosen][n] if chosen in own.computed else None
+            rows.append(ProfileRow(version, version.indicator.code, value, own.series[n], own.trends[n],
                                    places, charts.formatter(version.decimals, locale),
                                    quality.mark(unit.id, version.indicator_id, formulas[n], chosen or 0,
                                                 notes, said) if marked else quality.NO_MARK))
+        key = None
+        if stamp is not None and all(g.kind is not GroupKind.PROGRAMME for g in mine):
+            key = ("profile", stamp, unit.id, chosen, versions, tuple(YearTable.group_key(g) for g in mine),
+                   locale)
         out.append(Profile(unit=unit, powiat=found.get(unit.code[:4]), voivodeship=found.get(unit.code[:2]),
-                           years=years, year=chosen, rows=rows, groups=mine,
-                           sizes={g.id: len(members[g.id][0]) for g in mine}))
+                           years=own.years, year=chosen, rows=rows, groups=mine,
+                           sizes={g.id: len(members[g.id][0]) for g in mine}, key=key))
     return Profiles(out, unknown, indicators, formulas, chosen, table.data if table is not None else {},
                     {gid: ids for gid, (ids, _s) in members.items()}, in_year)
 

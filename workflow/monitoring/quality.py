@@ -18,9 +18,10 @@
 
 from __future__ import annotations
 
+import functools
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -92,11 +93,16 @@ class RevisionNote:
 
 
 Key = tuple[int, str, int]  # unit id, variable code, year
+Param = sa.BindParameter[Any]  # a list or a year given when the statement is run (built once)
+
+
+def _listed(ids: Sequence[int] | Param) -> list[int] | Param:
+    return ids if isinstance(ids, sa.BindParameter) else sorted(set(ids))
 Said = dict[tuple[int, int], list["Comment"]]  # (unit id, indicator id) -> comments
 
 
-def _corrections_select(codes: Sequence[str], years: Sequence[int], unit_ids: Sequence[int] | None,
-                        only_corrected: bool) -> sa.Select[Any]:
+def _corrections_select(codes: Sequence[str] | Param, years: Sequence[int] | Param,
+                        unit_ids: Sequence[int] | Param | None, only_corrected: bool) -> sa.Select[Any]:
     """The revisions of the variables' values in the years, in the column layout that
     `_comments_select` shares (so that a page reads both in one statement)."""
     query = (sa.select(sa.literal("r").label("kind"), ValueRevision.unit_id.label("unit_id"),
@@ -112,7 +118,7 @@ def _corrections_select(codes: Sequence[str], years: Sequence[int], unit_ids: Se
              .outerjoin(User, User.id == ValueSource.user_id)
              .where(Variable.code.in_(codes), ValueRevision.year.in_(years)))
     if unit_ids is not None:
-        query = query.where(ValueRevision.unit_id.in_(sorted(set(unit_ids))))
+        query = query.where(ValueRevision.unit_id.in_(_listed(unit_ids)))
     if only_corrected:
         query = query.join(VariableValue, sa.and_(
             VariableValue.variable_id == ValueRevision.variable_id, VariableValue.year == ValueRevision.year,
@@ -129,11 +135,18 @@ def _read(parts: Sequence[sa.Select[Any]]) -> tuple[dict[Key, RevisionNote], Sai
     revision of a value wins; comments come in the order they were made (ids grow with time)."""
     if not parts:
         return {}, {}
+    return _read_rows(db.session.execute(_ordered(parts)))
+
+
+def _ordered(parts: Sequence[sa.Select[Any]]) -> sa.Select[Any]:
     query = (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery()
+    return sa.select(query).order_by(*(query.c[c] for c in ORDER))
+
+
+def _read_rows(rows: Iterable[Any]) -> tuple[dict[Key, RevisionNote], Said]:
     notes: dict[Key, RevisionNote] = {}
     said: Said = defaultdict(list)
-    for kind, unit_id, unit_code, key, year, n, number, text, at, name, hidden_at, why in db.session.execute(
-            sa.select(query).order_by(*(query.c[c] for c in ORDER))):
+    for kind, unit_id, unit_code, key, year, n, number, text, at, name, hidden_at, why in rows:
         if kind == "r":
             notes[(unit_id, key, year)] = RevisionNote(number, text, at, name, key, year, unit_code)
         else:
@@ -167,8 +180,8 @@ class Comment:
     hidden_reason: str | None = None
 
 
-def _comments_select(indicator_ids: Sequence[int], year: int, unit_ids: Sequence[int] | None,
-                     hidden: bool) -> sa.Select[Any]:
+def _comments_select(indicator_ids: Sequence[int] | Param, year: int | Param,
+                     unit_ids: Sequence[int] | Param | None, hidden: bool) -> sa.Select[Any]:
     query = (sa.select(sa.literal("c").label("kind"), ValueComment.unit_id.label("unit_id"),
                        TerritorialUnit.code.label("unit_code"),
                        sa.cast(ValueComment.indicator_id, sa.String(60)).label("key"),
@@ -180,7 +193,7 @@ def _comments_select(indicator_ids: Sequence[int], year: int, unit_ids: Sequence
              .join(TerritorialUnit, TerritorialUnit.id == ValueComment.unit_id)
              .where(ValueComment.indicator_id.in_(indicator_ids), ValueComment.year == year))
     if unit_ids is not None:
-        query = query.where(ValueComment.unit_id.in_(sorted(set(unit_ids))))
+        query = query.where(ValueComment.unit_id.in_(_listed(unit_ids)))
     if not hidden:
         query = query.where(ValueComment.hidden_at.is_(None))
     return query
@@ -205,12 +218,28 @@ def notes_and_comments(variable_codes: Iterable[str], years: Iterable[int], indi
     codes, wanted, ids = sorted(set(variable_codes)), sorted(set(years)), sorted(set(indicator_ids))
     if unit_ids is not None and not unit_ids:
         return {}, {}
+    if not (codes and wanted) and not ids:
+        return {}, {}
+    params: dict[str, Any] = {"codes": codes, "years": wanted, "ids": ids, "year": year}
+    if unit_ids is not None:
+        params["units"] = sorted(set(unit_ids))
+    return _read_rows(db.session.execute(
+        _notes_and_comments_query(bool(codes and wanted), bool(ids), unit_ids is not None), params))
+
+
+@functools.cache
+def _notes_and_comments_query(notes: bool, said: bool, of_units: bool) -> sa.Select[Any]:
+    """notes_and_comments()' statement, built once per shape (every public page reads it):
+    the lists and the year are parameters."""
+    units = sa.bindparam("units", expanding=True) if of_units else None
     parts = []
-    if codes and wanted:
-        parts.append(_corrections_select(codes, wanted, unit_ids, True))
-    if ids:
-        parts.append(_comments_select(ids, year, unit_ids, False))
-    return _read(parts)
+    if notes:
+        parts.append(_corrections_select(sa.bindparam("codes", expanding=True),
+                                         sa.bindparam("years", expanding=True), units, True))
+    if said:
+        parts.append(_comments_select(sa.bindparam("ids", expanding=True), sa.bindparam("year"), units,
+                                      False))
+    return _ordered(parts)
 
 
 def inputs(formula: compute.Formula, year: int) -> list[tuple[str, int]]:
@@ -387,23 +416,59 @@ def hide_comment(comment: ValueComment, reason: str, user: User) -> None:
 
 def page_marks(indicator_id: int, formula: compute.Formula, year: int | None, values: dict[int, float],
                member_ids: Sequence[int], unit_ids: Sequence[int] | None = None,
-               spread: Spread | None | Literal[False] = False) -> dict[int, Mark]:
+               spread: Spread | None | Literal[False] = False,
+               outliers: Mapping[int, float] | None = None, members: Container[int] | None = None,
+               ) -> Mapping[int, Mark]:
     """The marks of an indicator's values for a group's members (by unit id, only those with
     something to show): outliers against the group (Spread of the members' values, or the
-    `spread` already computed from them), revision notes, comments. One statement (`unit_ids`
-    None: read for all units; corrected values and comments are few)."""
+    `spread` already computed from them, or the `outliers` already found among them with the
+    `members` as a set: then only the units with something to show are visited), revision
+    notes, comments. One statement (`unit_ids` None: read for all units; corrected values and
+    comments are few)."""
     if year is None:
         return {}
-    if spread is False:
-        spread = Spread.of(values[i] for i in member_ids if i in values)
     notes, said = notes_and_comments(formula.variables, years_needed([formula], year), [indicator_id], year,
                                      unit_ids)
     marked = {u for u, _v, _y in notes} | {u for u, _i in said}
-    out: dict[int, Mark] = {}
-    for i in member_ids:
-        value = values.get(i)
-        far = spread.deviations(value) if spread is not None and value is not None else None
-        if far is None and i not in marked:
-            continue  # nearly every unit: nothing to show
-        out[i] = mark(i, indicator_id, formula, year, notes, said, far)
-    return {i: m for i, m in out.items() if m}
+    if outliers is None:
+        outliers = group_outliers(values, member_ids, spread)
+    if members is None:
+        members = frozenset(member_ids)
+    shown = [*outliers, *(u for u in marked if u not in outliers and u in members)]
+    return Marks(shown, lambda i: mark(i, indicator_id, formula, year, notes, said, outliers.get(i)))
+
+
+class Marks(Mapping[int, Mark]):
+    """Unit id -> its Mark, for the units with something to show; each Mark made when it is
+    first asked for (a page of 25 rows asks for 25 of the ~200 outliers of all gminas)."""
+
+    def __init__(self, unit_ids: Iterable[int], make: Callable[[int], Mark]) -> None:
+        self._ids = frozenset(unit_ids)
+        self._make = make
+        self._made: dict[int, Mark] = {}
+
+    def __getitem__(self, unit_id: int) -> Mark:
+        if unit_id not in self._ids:
+            raise KeyError(unit_id)
+        found = self._made.get(unit_id)
+        if found is None:
+            found = self._made[unit_id] = self._make(unit_id)
+        return found
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+def group_outliers(values: Mapping[int, float], member_ids: Iterable[int],
+                   spread: Spread | None | Literal[False] = False) -> dict[int, float]:
+    """The members that are outliers (quality.Spread, the one rule), with their MADs from the
+    members' median (`spread`: already computed from the members' values)."""
+    if spread is False:
+        spread = Spread.of(values[i] for i in member_ids if i in values)
+    if spread is None:
+        return {}
+    return {i: far for i in member_ids if (value := values.get(i)) is not None
+            and (far := spread.deviations(value)) is not None}

@@ -27,7 +27,7 @@ from workflow.models import (
     Variable,
     VariableValue,
 )
-from workflow.monitoring import compute
+from workflow.monitoring import cache, compute
 
 Data = dict[int, dict[tuple[str, int], float]]  # unit id -> (variable, year) -> value
 F = TypeVar("F", bound=Callable[..., Any])
@@ -94,6 +94,24 @@ def current_indicators() -> list[IndicatorVersion]:
     """The latest version of every indicator, in the order of their codes (with the indicator
     loaded: `.indicator.code`)."""
     return list(db.session.scalars(_current_query()))
+
+
+def current_indicators_at(stamp: tuple[Any, ...]) -> list[IndicatorVersion]:
+    """current_indicators(), kept per version of the data (`stamp`: cache.stamp(), which holds
+    the newest indicator version's id; a definition is never changed in place, a change makes a
+    new version, decision 0028). Read like current_indicators() when not kept, then taken out
+    of the session (expunged, with their indicators) so that no commit of any request can
+    expire them: every attribute a page reads is loaded. Shared between requests: never change
+    one, never add one to a session."""
+    return cache.cached(("indicators", stamp), _detached_indicators, lambda _found: 0.05)
+
+
+def _detached_indicators() -> list[IndicatorVersion]:
+    found = current_indicators()
+    for version in found:
+        db.session.expunge(version.indicator)
+        db.session.expunge(version)
+    return found
 
 
 @functools.cache

@@ -21,8 +21,8 @@ class Kept:
         self.max_weight = max_weight
         self.max_age = max_age
         self._lock = threading.Lock()
-        self._entries: OrderedDict[Hashable, tuple[float, Any, int]] = OrderedDict()
-        self._weight = 0
+        self._entries: OrderedDict[Hashable, tuple[float, Any, float]] = OrderedDict()
+        self._weight = 0.0
 
     def peek(self, key: Hashable) -> Any | None:
         """The value kept for `key` if made less than max_age ago, else None."""
@@ -33,8 +33,8 @@ class Kept:
             self._entries.move_to_end(key)
             return found[1]
 
-    def put(self, key: Hashable, value: Any, weight: int = 1) -> None:
-        """Keep `value` for `key`; `weight` in the store's units."""
+    def put(self, key: Hashable, value: Any, weight: float = 1) -> None:
+        """Keep `value` for `key`; `weight` in the store's units (a fraction for a small value)."""
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
@@ -45,7 +45,7 @@ class Kept:
                 _key, (_t, _v, dropped) = self._entries.popitem(last=False)
                 self._weight -= dropped
 
-    def cached(self, key: Hashable, build: Callable[[], T], weigh: Callable[[T], int] | None = None) -> T:
+    def cached(self, key: Hashable, build: Callable[[], T], weigh: Callable[[T], float] | None = None) -> T:
         """peek(key), else `build()`, kept (weighing `weigh(result)`, 1 if not given)."""
         found = self.peek(key)
         if found is not None:
@@ -57,7 +57,7 @@ class Kept:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
-            self._weight = 0
+            self._weight = 0.0
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from forms.monitoring import GroupListForm, SaveSimilarForm
 from workflow.models import GroupKind, UnitGroup
 from workflow.monitoring import distribution, groups, profiles, readings, similar, tables
-from workflow.monitoring.views.indicators import common, send
+from workflow.monitoring.views.indicators import common, kept, ordered_once, send
 from workflow.web import listing
 from workflow.web.helpers import add_reasons
 
@@ -51,9 +51,11 @@ def group(code: str) -> str:
     found = distribution.group_page(code, request.args.get("year"), g.locale)
     spec = MEMBERS if found.group.kind is not GroupKind.SIMILAR else \
         listing.Spec(MEMBERS.columns, "position", search=MEMBERS.search, size=50, tiebreak=MEMBERS.tiebreak)
-    page = listing.paged_rows(found.members, spec, listing.parse(request.args, spec),
-                              keep={"year": str(found.year or "")})
-    return render_template("monitoring/group.html", p=found, page=page,
+    params, keep = listing.parse(request.args, spec), {"year": str(found.year or "")}
+    ordered = ordered_once(found.key, found.members, spec)
+    page = (listing.paged_ordered(ordered, spec, params, keep=keep) if ordered is not None else None) \
+        or listing.paged_rows(found.members, spec, params, keep=keep)
+    return render_template("monitoring/group.html", p=found, page=page, figure=kept(found.key),
                            definition=json.dumps(found.group.definition, ensure_ascii=False, indent=2),
                            **common())
 

@@ -4,13 +4,26 @@ comparison of up to ten gminas; each table also as CSV and XLSX (docs/decisions/
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 from urllib.parse import quote, quote_plus
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from workflow.models import UnitLevel, ValueStatus
@@ -27,8 +40,10 @@ from workflow.monitoring import (
     tables,
 )
 from workflow.monitoring.definitions import CREDIT, current_version
-from workflow.web import listing
+from workflow.web import l10n, listing
 from workflow.web.l10n import gettext as _
+
+T = TypeVar("T")
 
 bp = Blueprint("indicators", __name__, url_prefix="/indicators")
 
@@ -105,11 +120,114 @@ def links(endpoint: str, key: str) -> Callable[..., str]:
     return link
 
 
+def value_links() -> Callable[[str, str, int], str]:
+    """url_for("indicators.value", code=…, indicator=…, year=…) for every value of a table: the
+    address built once, then only filled in."""
+    head = url_for("indicators.value", code="0-code-0", indicator="0-indicator-0", year=987654321)
+
+    def link(code: str, indicator: str, year: int) -> str:
+        return (head.replace("0-code-0", _quoted(code)).replace("0-indicator-0", _quoted(indicator))
+                .replace("987654321", str(int(year))))
+
+    return link
+
+
+def kept(key: tuple[object, ...] | None) -> Callable[..., str]:
+    """figure(name, macro, *args): a part of a page (the map of 2,477 gminas, the histogram, a
+    table of figures) as `macro(*args)` wrote it, kept with the figures it shows under their
+    `key` (decision 0041; the key includes the language): written once per version of the
+    data. Nothing read fresh on every request (revision notes, comments) may be in it."""
+
+    def figure(name: str, macro: Callable[..., str], *args: Any) -> str:
+        if key is None:
+            return macro(*args)
+        return cache.cached(("figure", name, key), lambda: macro(*args),
+                            lambda markup: max(0.05, len(markup) / 100_000))
+
+    return figure
+
+
+class KeptBytes:
+    """figure() for a page whose kept parts are large (the map of 2,477 gminas: 0.5 MB, whose
+    encoding to UTF-8 alone cost more than the static floor on every request): each part is
+    kept ENCODED with the figures it shows (decision 0041), the template gets a placeholder,
+    and `response()` sends the page as the bytes around the placeholders and the kept bytes,
+    encoding only what the request wrote itself."""
+
+    def __init__(self, key: tuple[object, ...] | None) -> None:
+        self.key = key
+        self.parts: dict[str, bytes] = {}
+
+    def __call__(self, name: str, macro: Callable[..., str], *args: Any) -> str:
+        if self.key is None:
+            return macro(*args)
+        self.parts[name] = cache.cached(("figure-bytes", name, self.key), lambda: str(macro(*args)).encode(),
+                                        lambda data: max(0.05, len(data) / 100_000))
+        return Markup("<!--kept:%s-->") % name
+
+    def response(self, html: str) -> Response | str:
+        if not self.parts:
+            return html
+        body, rest = [], html
+        for name, data in self.parts.items():
+            before, found, rest = rest.partition(f"<!--kept:{name}-->")
+            if not found:
+                raise ValueError(f"the page lost its place for {name!r}")
+            body += [before.encode(), data]
+        body.append(rest.encode())
+        return current_app.response_class(body, mimetype="text/html")
+
+
+def ordered_once(key: tuple[object, ...] | None, rows: Sequence[T], spec: listing.Spec) -> Sequence[T] | None:
+    """The rows in the spec's default order (as listing.paged_rows sorts them), kept under
+    `key` (None: not kept, and None returned), so a page asking for that order slices them."""
+    if key is None:
+        return None
+    everything = dataclasses.replace(spec, size=max(1, len(rows)))
+    return cache.cached(("ordered", spec.default, spec.default_dir, key),
+                        lambda: listing.paged_rows(rows, everything, listing.parse({}, everything)).rows)
+
+
+MARK_SLOT = Markup("<!--mark-->")  # where a value's revision note and comments go in a kept table
+
+
+def with_marks(kept_html: Markup, marks: Sequence[quality.Mark]) -> Markup:
+    """A kept table (figure()) with each MARK_SLOT, in order, filled with its value's marks as
+    they are now (decision 0041: read on every request, never kept)."""
+    pieces = kept_html.split(MARK_SLOT)
+    if len(pieces) != len(marks) + 1:
+        raise ValueError(f"{len(pieces) - 1} places for {len(marks)} marks")
+    beside = get_template_attribute("monitoring/_quality.html", "beside")
+    out = [pieces[0]]
+    for mark, piece in zip(marks, pieces[1:], strict=True):
+        if mark:
+            out.append(beside(mark, None))
+        out.append(piece)
+    return Markup("").join(out)
+
+
+def _names() -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """words() and area_names(), written once per language's catalogue for the process (some
+    thirty translations that every page of the indicator base asked again); shared: never
+    change them."""
+    here = l10n.current()
+    if here is None:
+        return words(), area_names()
+    return _names_in(here.translations)
+
+
+@functools.lru_cache(maxsize=16)
+def _names_in(_translations: object) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """The names in the catalogue `_translations` (the request's: gettext reads it)."""
+    return words(), area_names()
+
+
 def common() -> dict[str, Any]:
-    return {"words": words(), "areas": area_names(), "credit": CREDIT, "name": distribution.name,
+    kinds, areas = _names()
+    return {"words": kinds, "areas": areas, "credit": CREDIT, "name": distribution.name,
             "measure": distribution.measure_unit,
             "indicator_url": links("indicators.indicator", "code"),
-            "unit_url": links("indicators.unit", "code")}
+            "unit_url": links("indicators.unit", "code"), "value_url": value_links()}
 
 
 # --- the list of indicators, gminas -------------------------------------------------------------
@@ -140,7 +258,7 @@ def _indicator(code: str, with_map: bool = True) -> distribution.IndicatorPage:
 
 
 @bp.route("/<code>")
-def indicator(code: str) -> str:
+def indicator(code: str) -> Response | str:
     found = _indicator(code)
     keep = {"year": str(found.year or ""),
             "group": found.group.code if found.group.code != groups.ALL else "",
@@ -148,16 +266,33 @@ def indicator(code: str) -> str:
     params = listing.parse(request.args, TABLE)
     page = listing.paged_ordered(found.ordered, TABLE, params, keep=keep) \
         or listing.paged_rows(found.rows, TABLE, params, keep=keep)
-    def figure(name: str, macro: Callable[..., str], *args: Any) -> str:
-        """A chart's markup (the map of 2,477 gminas, the histogram) as `macro(*args)` wrote
-        it, kept with the figures it draws (decision 0041): written once per version of the data."""
-        if found.key is None:
-            return macro(*args)
-        return cache.cached(("figure", name, found.key), lambda: macro(*args),
-                            lambda markup: 1 + len(markup) // 100_000)
+    figure = KeptBytes(found.key)
+    return figure.response(render_template("monitoring/indicator.html", p=found, page=page, PL=maps.PL,
+                                           figure=figure, beside=row_marks(found), **common()))
 
-    return render_template("monitoring/indicator.html", p=found, page=page, PL=maps.PL, figure=figure,
-                           **common())
+
+def row_marks(found: distribution.IndicatorPage) -> Callable[[int], str]:
+    """beside(unit id): what the indicator page's table shows beside a member's value. An
+    outlier flag alone (most marks: the first page of a table by place is all outliers) is
+    written once per kept figures for every outlier of the group; a value with a revision note or
+    comments (read on this request) is written now."""
+    macro = get_template_attribute("monitoring/_quality.html", "beside")
+    group_name = found.group.name(g.locale)
+
+    def written() -> dict[int, str]:
+        return {i: macro(quality.Mark(outlier=far), None, group_name) for i, far in found.outliers.items()}
+
+    flags = cache.cached(("outlier-flags", found.key), written, lambda _f: 0.2) if found.key else {}
+
+    def beside(unit_id: int) -> str:
+        mark = found.marks.get(unit_id)
+        if not mark:
+            return ""
+        if mark.note is None and not mark.comments and unit_id in flags:
+            return flags[unit_id]
+        return macro(mark, None, group_name)  # type: ignore[no-any-return]
+
+    return beside
 
 
 @bp.route("/<code>.<any(csv, xlsx):fmt>")
@@ -176,7 +311,8 @@ def unit(code: str) -> str | Response:
         kind = "voivodeship" if len(code) == 2 else "powiat"
         return redirect(url_for("groups.group", code=f"{kind}-{code}"))
     profile = profiles.unit_profile(code, request.args.get("year"), g.locale)
-    return render_template("monitoring/unit.html", p=profile, **common())
+    return render_template("monitoring/unit.html", p=profile, figure=kept(profile.key), mark_slot=MARK_SLOT,
+                           with_marks=with_marks, **common())
 
 
 @bp.route("/units/<code>.<any(csv, xlsx):fmt>")
