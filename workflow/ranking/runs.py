@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import states
 from workflow.audit import log as audit
+from workflow.collector import no_cycle_collection
 from workflow.evaluation.scores import counted_sheet_rows, sheet_part_ids
 from workflow.evaluation.scoring import SheetTotals
 from workflow.extensions import db
@@ -123,6 +124,7 @@ def settings_of(programme: Programme, parts: tuple[tuple[str, int], ...] | None 
     )
 
 
+@no_cycle_collection
 def load_inputs(programme: Programme) -> list[Application]:
     """Every application of the programme with the sheets that count: three queries.
 
