@@ -146,10 +146,6 @@ def _horizon(programmes: dict[int, Programme], now: datetime) -> datetime:
     return now + timedelta(days=longest + 1)
 
 
-def _by_path_and_member(row: Any) -> tuple[int, int]:
-    return row[0], -1 if row[5] is None else row[5]
-
-
 def _town_rows(now: datetime, horizon: datetime) -> list:
     """(path id, programme id, state, town name, deadline, member id, locale): one query.
 
@@ -159,8 +155,7 @@ def _town_rows(now: datetime, horizon: datetime) -> list:
     and the extensions (through the index on their due date). A scan of every path is never
     needed. The statement is built once (`_town_query`); `now` and `horizon` are its
     parameters."""
-    rows = db.session.execute(_town_query(), {"now": now, "horizon": horizon})
-    return sorted(rows, key=_by_path_and_member)
+    return db.session.connection().execute(_town_query(), {"now": now, "horizon": horizon}).all()
 
 
 @lru_cache(maxsize=1)
@@ -194,13 +189,22 @@ def _town_query() -> Select[Any]:
             .where(DeadlineExtension.stage == stage_code, DeadlineExtension.due_at > now,
                    DeadlineExtension.due_at <= horizon))
     both = union_all(*parts).subquery()
-    return select(both)
+    path_id, member_id = list(both.c)[0], list(both.c)[5]
+    # By path, a path's row without a member first (the database sorts: a sort in Python
+    # with a key function cost a fifth of the query).
+    return select(both).order_by(path_id, member_id.nulls_first())
 
 
 def _sheet_rows(now: datetime, horizon: datetime) -> list:
     """(assignment id, programme id, town name, evaluation deadline, evaluator id, locale,
     path id)."""
-    query = (
+    return db.session.connection().execute(_sheet_query(), {"now": now, "horizon": horizon}).all()
+
+
+@lru_cache(maxsize=1)
+def _sheet_query() -> Select[Any]:
+    now, horizon = bindparam("now", type_=UTCDateTime()), bindparam("horizon", type_=UTCDateTime())
+    return (
         select(EvaluatorAssignment.id, Path.programme_id, Applicant.name,
                Programme.evaluation_deadline, User.id, User.locale, Path.id)
         .join(Path, and_(Path.id == EvaluatorAssignment.path_id,
@@ -216,7 +220,6 @@ def _sheet_rows(now: datetime, horizon: datetime) -> list:
                Programme.evaluation_deadline > now, Programme.evaluation_deadline <= horizon)
         .order_by(EvaluatorAssignment.id)
     )
-    return list(db.session.execute(query))
 
 
 class _Deadlines:
@@ -251,8 +254,11 @@ def find_due(now: datetime) -> tuple[dict[tuple, Due], list[Pending]]:
     out: list[Pending] = []
     stages: dict[tuple[int, str, str], str] = {}
     deadline, sheet = Kind.DEADLINE_REMINDER, Kind.SHEET_REMINDER
+    # Read as Core rows through the session's connection (the ORM's result layer cost about
+    # as much as the rows), the moment of each deadline looked up in its cache first.
+    known = moment.cache.get
     for path_id, programme_id, state, town, due_at, user_id, locale in _town_rows(now, horizon):
-        k, when = moment(programme_id, due_at)
+        k, when = known((programme_id, due_at)) or moment(programme_id, due_at)
         if k is None:
             continue
         key = Due(ReminderKind.DEADLINE, path_id, due_at, k)
@@ -268,7 +274,7 @@ def find_due(now: datetime) -> tuple[dict[tuple, Due], list[Pending]]:
         out.append(Pending(reminder, deadline, user_id, locale, programmes[programme_id],
                            {"town": town, "stage": label, **when}, path_id))
     for assignment_id, programme_id, town, due_at, user_id, locale, path_id in _sheet_rows(now, horizon):
-        k, when = moment(programme_id, due_at)
+        k, when = known((programme_id, due_at)) or moment(programme_id, due_at)
         if k is None:
             continue
         key = Due(ReminderKind.SHEET, assignment_id, due_at, k)
