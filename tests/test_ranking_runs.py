@@ -427,7 +427,8 @@ def _inputs_read_plainly(programme: Programme) -> list[ranking.Application]:
         sheet = sheets.setdefault(assignment_id, (path_id, role == "third", email, dict.fromkeys(codes, 0)))
         sheet[3][code] += points or 0
     by_path: dict[int, list[SheetTotals]] = {}
-    for _id, (path_id, _third, email, parts) in sorted(sheets.items(), key=lambda s: (s[1][0], s[1][1], s[0])):
+    in_order = sorted(sheets.items(), key=lambda s: (s[1][0], s[1][1], s[0]))
+    for _id, (path_id, _third, email, parts) in in_order:
         by_path.setdefault(path_id, []).append(SheetTotals(email, parts))
     return [replace(a, sheets=tuple(by_path.get(a.path_id, ()))) for a in ranking_runs.load_inputs(programme)]
 
