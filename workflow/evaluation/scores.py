@@ -1,9 +1,10 @@
 """Evaluator assignment, part 2: the read-only queries (the sheets that count, application
 scores, sheet lines, earlier rounds, the evaluators table); kept apart from the writes.
 
-`counted_sheets` is the one reader of which score sheets count for an application: the
-ranking's inputs (ranking.runs.load_inputs) and the evaluation pages (application_scores,
-the evaluator assignment's third-evaluator rule and proposal) all take their sheets from it."""
+`counted_sheet_rows` is the one reader of which score sheets count for an application: the
+ranking's inputs (ranking.runs.load_inputs) read its rows, and the evaluation pages
+(application_scores, the evaluator assignment's third-evaluator rule and proposal) take their
+sheets from `counted_sheets`, built on it."""
 
 from __future__ import annotations
 
