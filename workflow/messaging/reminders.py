@@ -261,8 +261,8 @@ def find_due(now: datetime) -> tuple[dict[tuple, Due], list[Pending]]:
     """Every due reminder and what its messages would be, claimed or not (three queries, no
     writes). Per row only plain values are kept (see Pending), and the cyclic garbage
     collector is paused meanwhile (tens of thousands of small objects in no cycle; its full
-    passes over the loaded app were most of the time, measured): at 54,000 paths the finding
-    is held to twice one plain SELECT of the same rows (bench/reminders.py)."""
+    passes over the loaded app were most of the time, measured). The aim at 54,000 paths: at
+    most twice one plain SELECT of the same rows (bench/reminders.py prints the ratio)."""
     programmes = {p.id: p for p in db.session.scalars(select(Programme))}
     horizon = _horizon(programmes, now)
     moment = _Deadlines(programmes, now)
