@@ -16,6 +16,7 @@ prints figures only: timing depends on the machine, so nothing here passes or fa
 
 from __future__ import annotations
 
+import os
 import secrets
 import statistics
 import sys
@@ -168,7 +169,8 @@ def measure(programme_id: int, size: int) -> dict[str, object]:
         lambda: db.session.execute(ONE_QUERY, {"programme": programme_id}).all(), runs)
     db.session.rollback()
     return {"size": size, "queries": log.count, "rows": len(rows), "load": load, "rank": rank,
-            "both": both, "one": one, "ratio": ratio, "fastest": fastest, "awarded": result.awarded_count}
+            "both": both, "one": one, "ratio": ratio, "fastest": fastest, "awarded": result.awarded_count,
+            "loadavg": os.getloadavg()[0]}
 
 
 def run(label: str, database_url: str, workdir: Path) -> list[dict[str, object]]:
@@ -196,15 +198,15 @@ def run(label: str, database_url: str, workdir: Path) -> list[dict[str, object]]
 def report(label: str, rows: list[dict[str, object]]) -> None:
     print()
     print(f"{label}: median time (ms) of load_inputs + rank(), and of one SQL query reading the same "
-          "score rows")
+          "score rows (load: the 1-minute load average after each size)")
     header = (f"{'applications':>12} {'score rows':>10} {'load_inputs':>15} {'rank()':>8} {'load+rank':>10} "
-              f"{'one query':>10} {'ratio':>6} {'fastest':>7}")
+              f"{'one query':>10} {'ratio':>6} {'fastest':>7} {'load':>5}")
     print(header)
     print("-" * len(header))
     for r in rows:
         print(f"{r['size']:>12,} {r['rows']:>10,} {r['queries']:>4} q {r['load'] * 1000:>8.1f} "
               f"{r['rank'] * 1000:>8.1f} {r['both'] * 1000:>10.1f} {r['one'] * 1000:>10.1f} "
-              f"{r['ratio']:>5.1f}x {r['fastest']:>6.1f}x")
+              f"{r['ratio']:>5.1f}x {r['fastest']:>6.1f}x {r['loadavg']:>5.1f}")
 
 
 

@@ -18,6 +18,7 @@ timing depends on the machine, so nothing here passes or fails.
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 import time
@@ -142,7 +143,7 @@ def measure(size: int, now: datetime) -> dict[str, object]:
     return {"size": size, "queries": log.count, "due": len(due), "messages": len(messages),
             "rows": len(rows), "find": find, "one": one, "ratio": ratio, "fastest": fastest,
             "first": first, "second": second,
-            "sweep_queries": sweep_log.count}
+            "sweep_queries": sweep_log.count, "loadavg": os.getloadavg()[0]}
 
 
 def run(label: str, database_url: str, workdir: Path) -> list[dict[str, object]]:
@@ -171,15 +172,16 @@ def run(label: str, database_url: str, workdir: Path) -> list[dict[str, object]]
 def report(label: str, rows: list[dict[str, object]]) -> None:
     print()
     print(f"{label}: median time (ms) of the sweep's finding (find_due) and of one plain SELECT "
-          "of the same due rows; then one whole sweep and a second one")
+          "of the same due rows; then one whole sweep and a second one (load: the 1-minute load average)")
     header = (f"{'paths':>7} {'due':>6} {'messages':>8} {'find_due':>13} {'one SELECT':>10} "
-              f"{'ratio':>6} {'fastest':>7} {'sweep (writes)':>18} {'2nd sweep':>10}")
+              f"{'ratio':>6} {'fastest':>7} {'sweep (writes)':>18} {'2nd sweep':>10} {'load':>5}")
     print(header)
     print("-" * len(header))
     for r in rows:
         print(f"{r['size']:>7,} {r['due']:>6,} {r['messages']:>8,} {r['queries']:>3} q "
               f"{r['find'] * 1000:>7.1f} {r['one'] * 1000:>10.1f} {r['ratio']:>5.1f}x {r['fastest']:>6.1f}x "
-              f"{r['sweep_queries']:>3} q {r['first'] * 1000:>10.1f} {r['second'] * 1000:>10.1f}")
+              f"{r['sweep_queries']:>3} q {r['first'] * 1000:>10.1f} {r['second'] * 1000:>10.1f} "
+              f"{r['loadavg']:>5.1f}")
 
 
 def main() -> None:

@@ -396,3 +396,78 @@ def test_the_ranking_reads_the_same_final_scores_as_the_evaluation_pages(ctx):
     assert set(theirs) >= set(ours)
     assert {pid: ours[pid] for pid in ours} == {pid: theirs[pid] for pid in ours}
     assert ours[b.paths["Kolno"].id].counted == (1, 2)
+
+
+def _inputs_read_plainly(programme: Programme) -> list[ranking.Application]:
+    """The ranking's inputs with their sheets read the plainest way, as before the points
+    were summed per part in SQL: every score row of a counted sheet on its own (submitted,
+    of the path's current round, no declared conflict), added up per sheet and part here,
+    the sheets of a path in scoring order (the regular ones by assignment id, then the third)."""
+    from dataclasses import replace
+
+    from workflow.evaluation.scoring import SheetTotals
+    from workflow.models import Criterion, EvaluatorAssignment, Score, ScoreSheet, SheetPart, User
+
+    codes = [code for code, _maximum in ranking_runs.sheet_parts(programme)]
+    rows = db.session.execute(
+        sa.select(EvaluatorAssignment.path_id, EvaluatorAssignment.id, EvaluatorAssignment.role,
+                  EvaluatorAssignment.declaration, User.email, SheetPart.code, Score.points)
+        .join(Path, sa.and_(Path.id == EvaluatorAssignment.path_id,
+                            Path.evaluation_round == EvaluatorAssignment.round))
+        .join(User, User.id == EvaluatorAssignment.evaluator_id)
+        .join(ScoreSheet, ScoreSheet.assignment_id == EvaluatorAssignment.id)
+        .join(Score, Score.sheet_id == ScoreSheet.id)
+        .join(Criterion, Criterion.id == Score.criterion_id)
+        .join(SheetPart, SheetPart.id == Criterion.part_id)
+        .where(Path.programme_id == programme.id, ScoreSheet.status == "submitted")).all()
+    sheets: dict[int, tuple[int, bool, str, dict[str, int]]] = {}
+    for path_id, assignment_id, role, declaration, email, code, points in rows:
+        if declaration == "conflict":
+            continue
+        sheet = sheets.setdefault(assignment_id, (path_id, role == "third", email, dict.fromkeys(codes, 0)))
+        sheet[3][code] += points or 0
+    by_path: dict[int, list[SheetTotals]] = {}
+    in_order = sorted(sheets.items(), key=lambda s: (s[1][0], s[1][1], s[0]))
+    for _id, (path_id, _third, email, parts) in in_order:
+        by_path.setdefault(path_id, []).append(SheetTotals(email, parts))
+    return [replace(a, sheets=tuple(by_path.get(a.path_id, ()))) for a in ranking_runs.load_inputs(programme)]
+
+
+def test_the_points_summed_in_sql_give_the_same_ranking_as_every_score_row_read(ctx):
+    """load_inputs sums each sheet's points per part in the database (one row per sheet); the
+    inputs, their digest and the ranking document equal those made from every score row read
+    one by one. With a third evaluator, a draft, a declared conflict, a sheet of an earlier
+    round, an empty criterion and a part without any score."""
+    from workflow.models import EvaluatorAssignment, Score, ScoreSheet
+
+    b = build((*TOWNS, TownSpec("Kolno", "10000000.00", ((50, 50), (100, 100), (95, 96))),
+               TownSpec("Śrem", "10000000.00", ((75, 85),), drafts=1),
+               TownSpec("Pisz", "12000000.00", ((77, 88), (79, 86)))))
+    pisz, walcz = b.paths["Pisz"], b.paths["Wałcz"]
+    first_of_pisz = db.session.scalar(sa.select(sa.func.min(EvaluatorAssignment.id))
+                                      .where(EvaluatorAssignment.path_id == pisz.id))
+    conflicted = add_sheet(pisz, b.evaluators[2], (10, 10))  # submitted, then a conflict declared
+    conflicted.declaration = "conflict"
+    # Wałcz's evaluation re-opened after an upheld appeal: its two sheets are of round 2 now,
+    # a sheet of round 1 is history.
+    db.session.execute(sa.update(EvaluatorAssignment).where(EvaluatorAssignment.path_id == walcz.id)
+                       .values(round=2))
+    walcz.evaluation_round = 2
+    add_sheet(walcz, b.evaluators[2], (5, 5)).round = 1
+    scores = db.session.scalars(sa.select(Score).join(ScoreSheet, ScoreSheet.id == Score.sheet_id)
+                                .where(ScoreSheet.assignment_id == first_of_pisz).order_by(Score.id)).all()
+    scores[0].points = None  # an empty criterion counts 0
+    for score in scores[-2:]:  # the sheet's last part (PRI) has no score at all
+        db.session.delete(score)
+    db.session.commit()
+
+    settings = ranking_runs.settings_of(b.programme)
+    summed, plain = ranking_runs.load_inputs(b.programme), _inputs_read_plainly(b.programme)
+    assert summed == plain
+    assert ranking.digest(summed) == ranking.digest(plain)
+    assert (ranking.to_document(ranking.rank(summed, settings), "RL") ==
+            ranking.to_document(ranking.rank(plain, settings), "RL"))
+    by_town = {a.town: a for a in summed}
+    assert [s.parts["PRI"] for s in by_town["Pisz"].sheets] == [0, 86]
+    assert len(by_town["Pisz"].sheets) == 2 and len(by_town["Wałcz"].sheets) == 2
+    assert len(by_town["Kolno"].sheets) == 3 and len(by_town["Śrem"].sheets) == 1

@@ -1,9 +1,10 @@
 """Evaluator assignment, part 2: the read-only queries (the sheets that count, application
 scores, sheet lines, earlier rounds, the evaluators table); kept apart from the writes.
 
-`counted_sheets` is the one reader of which score sheets count for an application: the
-ranking's inputs (ranking.runs.load_inputs) and the evaluation pages (application_scores,
-the evaluator assignment's third-evaluator rule and proposal) all take their sheets from it."""
+`counted_sheet_rows` is the one reader of which score sheets count for an application: the
+ranking's inputs (ranking.runs.load_inputs) read its rows, and the evaluation pages
+(application_scores, the evaluator assignment's third-evaluator rule and proposal) take their
+sheets from `counted_sheets`, built on it."""
 
 from __future__ import annotations
 
@@ -87,15 +88,25 @@ class CountedSheets:
         return self.by_path.get(path_id, ())
 
 
-def counted_sheets(programme_id: int, path_ids: Collection[int] | None = None,
-                   states: Collection[str] | None = None, *, session: Session | None = None) -> CountedSheets:
-    """The sheets that count for the programme's applications (only the paths of `path_ids`,
-    or in `states`, when given). The one reader of them: the ranking's inputs and the
-    evaluation pages both read their sheets here. Two queries whatever the number of
-    applications: the sheet's parts, and every counted sheet's points summed per part in SQL."""
+def sheet_part_ids(programme_id: int, session: Session | None = None) -> tuple[tuple[int, str], ...]:
+    """The programme's sheet parts as (id, code), in the sheet's order: one query."""
     session = session or db.session()
-    codes = tuple(session.scalars(select(SheetPart.code).where(SheetPart.programme_id == programme_id)
-                                     .order_by(SheetPart.position, SheetPart.id)))
+    return tuple((part_id, code) for part_id, code in session.execute(
+        select(SheetPart.id, SheetPart.code).where(SheetPart.programme_id == programme_id)
+        .order_by(SheetPart.position, SheetPart.id)))
+
+
+def counted_sheet_rows(programme_id: int, parts: Sequence[tuple[int, str]],
+                       path_ids: Collection[int] | None = None, states: Collection[str] | None = None,
+                       *, session: Session | None = None) -> Sequence[Any]:
+    """One row per counted sheet, in scoring order (path id, the regular sheets by assignment
+    id, then the third): (path id, assignment id, evaluator's email, third (0/1), then the
+    sheet's points in each of `parts`, 0 for a part without points). One query.
+
+    The points are summed per part in SQL, one column per part (`parts` from
+    sheet_part_ids), so the database returns one row per sheet, not one per sheet and part.
+    Read as Core rows at once: no ORM result layer, no fetch per row."""
+    session = session or db.session()
     scope = [Path.programme_id == programme_id, current_round(), not_conflicted(),
              ScoreSheet.status == SheetStatus.SUBMITTED]
     if path_ids is not None:
@@ -103,40 +114,41 @@ def counted_sheets(programme_id: int, path_ids: Collection[int] | None = None,
     if states is not None:
         scope.append(Path.state.in_(list(states)))
     third_last = case((EvaluatorAssignment.role == EvaluatorRole.THIRD, 1), else_=0)
-    rows = session.connection().execute(
-        select(EvaluatorAssignment.path_id, EvaluatorAssignment.id, User.email, third_last, SheetPart.code,
-               func.coalesce(func.sum(Score.points), 0))
+    per_part = [func.coalesce(func.sum(case((Criterion.part_id == part_id, Score.points), else_=0)), 0)
+                for part_id, _code in parts]
+    return session.connection().execute(
+        select(EvaluatorAssignment.path_id, EvaluatorAssignment.id, User.email, third_last, *per_part)
         .join(Path, Path.id == EvaluatorAssignment.path_id)
         .join(User, User.id == EvaluatorAssignment.evaluator_id)
         .join(ScoreSheet, ScoreSheet.assignment_id == EvaluatorAssignment.id)
         .join(Score, Score.sheet_id == ScoreSheet.id)
         .join(Criterion, Criterion.id == Score.criterion_id)
-        .join(SheetPart, SheetPart.id == Criterion.part_id)
         .where(*scope)
-        .group_by(EvaluatorAssignment.path_id, third_last, EvaluatorAssignment.id, User.email, SheetPart.code)
+        .group_by(EvaluatorAssignment.id, User.email)
         .order_by(EvaluatorAssignment.path_id, third_last, EvaluatorAssignment.id)).all()
-    # The rows come grouped by sheet, in scoring order: one sheet per assignment, every part
-    # present (0 until its points are read), filled in place. At 20,000 rows every object
-    # counts: the rows are read as Core rows at once (no ORM result layer, no fetch per row)
-    # and unpacked (a Row's attributes cost ten times as much), each sheet is
-    # one slotted row around the SheetTotals the ranking takes as they are, and the role comes
-    # from the sort key (grouping by the role column too made PostgreSQL sort on disk).
+
+
+def counted_sheets(programme_id: int, path_ids: Collection[int] | None = None,
+                   states: Collection[str] | None = None, *, session: Session | None = None) -> CountedSheets:
+    """The sheets that count for the programme's applications (only the paths of `path_ids`,
+    or in `states`, when given). The one reader of them: the ranking's inputs and the
+    evaluation pages both read their sheets here (the ranking through counted_sheet_rows).
+    Two queries whatever the number of applications: the sheet's parts, and every counted
+    sheet with its points summed per part in SQL."""
+    session = session or db.session()
+    parts = sheet_part_ids(programme_id, session)
+    codes = tuple(code for _id, code in parts)
     by_path: dict[int, list[CountedSheet]] = {}
-    current: int | None = None
-    parts: dict[str, int] = {}
-    zeros = dict.fromkeys(codes, 0)
     regular, third_role, totals_of = EvaluatorRole.REGULAR, EvaluatorRole.THIRD, scoring.SheetTotals
-    for path_id, assignment_id, email, third, code, points in rows:
-        if assignment_id != current:
-            current, parts = assignment_id, zeros.copy()
-            sheet = CountedSheet(path_id, assignment_id, third_role if third else regular,
-                                 totals_of(email, parts))
-            sheets = by_path.get(path_id)
-            if sheets is None:
-                by_path[path_id] = [sheet]
-            else:
-                sheets.append(sheet)
-        parts[code] = int(points)
+    for path_id, assignment_id, email, third, *points in counted_sheet_rows(
+            programme_id, parts, path_ids, states, session=session):
+        sheet = CountedSheet(path_id, assignment_id, third_role if third else regular,
+                             totals_of(email, dict(zip(codes, map(int, points), strict=True))))
+        sheets = by_path.get(path_id)
+        if sheets is None:
+            by_path[path_id] = [sheet]
+        else:
+            sheets.append(sheet)
     return CountedSheets(codes, {path_id: tuple(sheets) for path_id, sheets in by_path.items()})
 
 

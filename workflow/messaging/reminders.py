@@ -32,13 +32,15 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, false, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, or_, select, type_coerce, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.types import NullType
 
 import states
 from states.definition import OPEN_STEPS
+from workflow.collector import no_cycle_collection
 from workflow.extensions import db
 from workflow.messaging import links, notifications
 from workflow.messaging.notifications import Outgoing
@@ -146,10 +148,6 @@ def _horizon(programmes: dict[int, Programme], now: datetime) -> datetime:
     return now + timedelta(days=longest + 1)
 
 
-def _by_path_and_member(row: Any) -> tuple[int, int]:
-    return row[0], -1 if row[5] is None else row[5]
-
-
 def _town_rows(now: datetime, horizon: datetime) -> list:
     """(path id, programme id, state, town name, deadline, member id, locale): one query.
 
@@ -159,8 +157,13 @@ def _town_rows(now: datetime, horizon: datetime) -> list:
     and the extensions (through the index on their due date). A scan of every path is never
     needed. The statement is built once (`_town_query`); `now` and `horizon` are its
     parameters."""
-    rows = db.session.execute(_town_query(), {"now": now, "horizon": horizon})
-    return sorted(rows, key=_by_path_and_member)
+    return db.session.connection().execute(_town_query(), {"now": now, "horizon": horizon}).all()
+
+
+def _raw(deadline: ColumnElement[datetime]) -> ColumnElement[Any]:
+    """A deadline column read as the driver gives it: thousands of rows share a handful of
+    deadlines, so each distinct value becomes a moment once (_Deadlines), not once per row."""
+    return type_coerce(deadline, NullType())
 
 
 @lru_cache(maxsize=1)
@@ -176,7 +179,7 @@ def _town_query() -> Select[Any]:
                                                       DeadlineExtension.stage == stage_code)
                     .correlate(Path).exists())
         parts.append(
-            select(Path.id, Path.programme_id, Path.state, Applicant.name, StageDeadline.due_at,
+            select(Path.id, Path.programme_id, Path.state, Applicant.name, _raw(StageDeadline.due_at),
                    User.id, User.locale)
             .select_from(StageDeadline)
             .join(Path, and_(Path.programme_id == StageDeadline.programme_id, Path.state.in_(sorted(codes))))
@@ -185,7 +188,7 @@ def _town_query() -> Select[Any]:
             .where(StageDeadline.stage == stage_code, StageDeadline.due_at > now,
                    StageDeadline.due_at <= horizon, ~extended))
         parts.append(
-            select(Path.id, Path.programme_id, Path.state, Applicant.name, DeadlineExtension.due_at,
+            select(Path.id, Path.programme_id, Path.state, Applicant.name, _raw(DeadlineExtension.due_at),
                    User.id, User.locale)
             .select_from(DeadlineExtension)
             .join(Path, and_(Path.id == DeadlineExtension.path_id, Path.state.in_(sorted(codes))))
@@ -194,15 +197,24 @@ def _town_query() -> Select[Any]:
             .where(DeadlineExtension.stage == stage_code, DeadlineExtension.due_at > now,
                    DeadlineExtension.due_at <= horizon))
     both = union_all(*parts).subquery()
-    return select(both)
+    path_id, member_id = list(both.c)[0], list(both.c)[5]
+    # By path, a path's row without a member first (the database sorts: a sort in Python
+    # with a key function cost a fifth of the query).
+    return select(both).order_by(path_id, member_id.nulls_first())
 
 
 def _sheet_rows(now: datetime, horizon: datetime) -> list:
     """(assignment id, programme id, town name, evaluation deadline, evaluator id, locale,
     path id)."""
-    query = (
+    return db.session.connection().execute(_sheet_query(), {"now": now, "horizon": horizon}).all()
+
+
+@lru_cache(maxsize=1)
+def _sheet_query() -> Select[Any]:
+    now, horizon = bindparam("now", type_=UTCDateTime()), bindparam("horizon", type_=UTCDateTime())
+    return (
         select(EvaluatorAssignment.id, Path.programme_id, Applicant.name,
-               Programme.evaluation_deadline, User.id, User.locale, Path.id)
+               _raw(Programme.evaluation_deadline), User.id, User.locale, Path.id)
         .join(Path, and_(Path.id == EvaluatorAssignment.path_id,
                          Path.evaluation_round == EvaluatorAssignment.round))
         .join(Programme, Programme.id == Path.programme_id)
@@ -216,34 +228,41 @@ def _sheet_rows(now: datetime, horizon: datetime) -> list:
                Programme.evaluation_deadline > now, Programme.evaluation_deadline <= horizon)
         .order_by(EvaluatorAssignment.id)
     )
-    return list(db.session.execute(query))
 
 
 class _Deadlines:
-    """Per (programme, deadline): the due offset and the texts of the moment, worked out
-    once. Thousands of paths share a handful of deadlines, so this is most of the work."""
+    """Per (programme, deadline as the driver gave it): the moment, its due offset and the
+    texts of the moment, worked out once. Thousands of paths share a handful of deadlines,
+    so this is most of the work."""
 
     def __init__(self, programmes: dict[int, Programme], now: datetime) -> None:
         self.programmes, self.now = programmes, now
         self.offsets = {pid: offsets(p) for pid, p in programmes.items()}
-        self.cache: dict[tuple[int, datetime], tuple[int | None, dict[str, str]]] = {}
+        self.cache: dict[tuple[int, Any], tuple[int | None, dict[str, str], datetime]] = {}
+        dialect = db.session.get_bind().dialect
+        self.moment_of = (UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
+                          or (lambda value: value))
 
-    def __call__(self, programme_id: int, due_at: datetime) -> tuple[int | None, dict[str, str]]:
-        key = (programme_id, due_at)
+    def __call__(self, programme_id: int, raw: Any) -> tuple[int | None, dict[str, str], datetime]:
+        key = (programme_id, raw)
         if key not in self.cache:
+            due_at = self.moment_of(raw)
             programme = self.programmes[programme_id]
             zone = ZoneInfo(programme.timezone)
             k = due_offset(due_at, self.now, self.offsets[programme_id], programme.timezone)
             days = (due_at.astimezone(zone).date() - self.now.astimezone(zone).date()).days
             self.cache[key] = (k, {"days": str(days),
-                                   "deadline": due_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")})
+                                   "deadline": due_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")}, due_at)
         return self.cache[key]
 
 
+@no_cycle_collection
 def find_due(now: datetime) -> tuple[dict[tuple, Due], list[Pending]]:
     """Every due reminder and what its messages would be, claimed or not (three queries, no
-    writes). Per row only plain values are kept (see Pending): at 54,000 paths the finding
-    is held to twice one plain SELECT of the same rows (bench/reminders.py)."""
+    writes). Per row only plain values are kept (see Pending), and the cyclic garbage
+    collector is paused meanwhile (tens of thousands of small objects in no cycle; its full
+    passes over the loaded app were most of the time, measured). The aim at 54,000 paths: at
+    most twice one plain SELECT of the same rows (bench/reminders.py prints the ratio)."""
     programmes = {p.id: p for p in db.session.scalars(select(Programme))}
     horizon = _horizon(programmes, now)
     moment = _Deadlines(programmes, now)
@@ -251,8 +270,11 @@ def find_due(now: datetime) -> tuple[dict[tuple, Due], list[Pending]]:
     out: list[Pending] = []
     stages: dict[tuple[int, str, str], str] = {}
     deadline, sheet = Kind.DEADLINE_REMINDER, Kind.SHEET_REMINDER
-    for path_id, programme_id, state, town, due_at, user_id, locale in _town_rows(now, horizon):
-        k, when = moment(programme_id, due_at)
+    # Read as Core rows through the session's connection (the ORM's result layer cost about
+    # as much as the rows), the moment of each deadline looked up in its cache first.
+    known = moment.cache.get
+    for path_id, programme_id, state, town, raw, user_id, locale in _town_rows(now, horizon):
+        k, when, due_at = known((programme_id, raw)) or moment(programme_id, raw)
         if k is None:
             continue
         key = Due(ReminderKind.DEADLINE, path_id, due_at, k)
@@ -267,8 +289,8 @@ def find_due(now: datetime) -> tuple[dict[tuple, Due], list[Pending]]:
                 definition.state(state).stage).label.get(locale)
         out.append(Pending(reminder, deadline, user_id, locale, programmes[programme_id],
                            {"town": town, "stage": label, **when}, path_id))
-    for assignment_id, programme_id, town, due_at, user_id, locale, path_id in _sheet_rows(now, horizon):
-        k, when = moment(programme_id, due_at)
+    for assignment_id, programme_id, town, raw, user_id, locale, path_id in _sheet_rows(now, horizon):
+        k, when, due_at = known((programme_id, raw)) or moment(programme_id, raw)
         if k is None:
             continue
         key = Due(ReminderKind.SHEET, assignment_id, due_at, k)

@@ -9,14 +9,14 @@ compute.py's one algorithm; nothing here computes an indicator.
 from __future__ import annotations
 
 import functools
-import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, NamedTuple, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
+from workflow.collector import no_cycle_collection
 from workflow.extensions import db
 from workflow.models import (
     Indicator,
@@ -30,27 +30,6 @@ from workflow.models import (
 from workflow.monitoring import cache, compute
 
 Data = dict[int, dict[tuple[str, int], float]]  # unit id -> (variable, year) -> value
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def no_cycle_collection(function: F) -> F:
-    """Run `function` with the cyclic garbage collector paused. A page reads and computes tens
-    of thousands of small tuples and dicts, none in a cycle; their allocation would trigger the
-    collector's full passes over every object of the process (130 ms each with the app loaded,
-    every other request, measured), which find nothing to free. Reference counting frees them
-    as usual; the collector runs again afterwards (as the importer does, decision 0028)."""
-
-    @functools.wraps(function)
-    def paused(*args: Any, **kwargs: Any) -> Any:
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            if collecting:
-                gc.enable()
-
-    return paused  # type: ignore[return-value]
 
 
 class Gmina(NamedTuple):

@@ -26,6 +26,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from workflow.collector import no_cycle_collection
 from workflow.evaluation.scoring import RULE_VERSION as SCORING_RULE_VERSION
 from workflow.evaluation.scoring import FinalScore, SheetTotals, final_score
 from workflow.refusal import LazyText, Message, _l, either, in_language
@@ -38,6 +39,7 @@ POLICIES = ("strict", "skip")
 FORMAL_CHECKS = ("passed", "failed", "pending")
 OUTCOMES = ("awarded", "reserve", "not_eligible")
 CENT = Decimal("0.01")
+ZERO = Decimal(0)
 
 FORMAL_FAILED = _l("negatywna ocena formalna")
 FORMAL_PENDING = _l("ocena formalna niezakończona")
@@ -165,11 +167,16 @@ def _why_not_eligible(app: Application, final: FinalScore, settings: Settings,
 
 def _order_key(app: Application, final: FinalScore, codes: Sequence[str]) -> tuple[Any, ...]:
     total = final.total if final.complete and final.total is not None else None
-    scores = (0, -total, *(-final.parts.get(c, Decimal(0)) for c in codes)) if total is not None else (1,)
+    if total is not None:
+        parts = final.parts
+        scores = (0, -total, *[-parts.get(c, ZERO) for c in codes])
+    else:
+        scores = (1,)
     when = (0, app.submitted_at) if app.submitted_at is not None else (1,)
     return (*scores, when, polish_key(app.town), app.path_id)
 
 
+@no_cycle_collection
 def rank(applications: Iterable[Application], settings: Settings) -> Result:
     """Rank `applications` under `settings` (see the module's docstring)."""
     codes = [c for c, _max in settings.parts]
@@ -179,9 +186,11 @@ def rank(applications: Iterable[Application], settings: Settings) -> Result:
     missing: list[str] = []
     limits, discrepancy = _limits(settings), settings.discrepancy_pct
     for app in applications:
-        if codes and any(s.parts.keys() != code_set for s in app.sheets):
-            app = Application(app.path_id, app.town, app.requested, app.submitted_at, app.formal_check,
-                              tuple(_normalised(app.sheets, codes)))
+        for sheet in app.sheets if codes else ():  # a plain loop: a generator per application costs
+            if sheet.parts.keys() != code_set:
+                app = Application(app.path_id, app.town, app.requested, app.submitted_at, app.formal_check,
+                                  tuple(_normalised(app.sheets, codes)))
+                break
         final = final_score(app.sheets, discrepancy)
         reasons = _why_not_eligible(app, final, settings, limits)
         key = _order_key(app, final, codes)

@@ -25,7 +25,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import states
 from workflow.audit import log as audit
-from workflow.evaluation.scores import counted_sheets
+from workflow.collector import no_cycle_collection
+from workflow.evaluation.scores import counted_sheet_rows, sheet_part_ids
+from workflow.evaluation.scoring import SheetTotals
 from workflow.extensions import db
 from workflow.messaging import links, notifications
 from workflow.messaging.notifications import Kind
@@ -122,13 +124,17 @@ def settings_of(programme: Programme, parts: tuple[tuple[str, int], ...] | None 
     )
 
 
+@no_cycle_collection
 def load_inputs(programme: Programme) -> list[Application]:
     """Every application of the programme with the sheets that count: three queries.
 
-    The sheets are read by `scores.counted_sheets`, the reader the evaluation pages use
-    too, so the ranking and the coordinator's final scores always count the same sheets.
+    The sheets are read by `scores.counted_sheet_rows`, the reader `counted_sheets` and so
+    the evaluation pages use too, so the ranking and the coordinator's final scores always
+    count the same sheets. The database sums the points, one row per sheet with a column
+    per part; each row becomes one SheetTotals, nothing else is made per sheet.
     """
-    counted = counted_sheets(programme.id)
+    parts = sheet_part_ids(programme.id)
+    codes = tuple(code for _id, code in parts)
     definition = states.get_definition(programme.path_code)
     submitted = (
         select(PathTransition.path_id, func.max(PathTransition.created_at).label("at"))
@@ -146,12 +152,20 @@ def load_inputs(programme: Programme) -> list[Application]:
         .where(Path.programme_id == programme.id, Path.state.in_(definition.submitted_states()))
         .order_by(Path.id)
     ).all()
+    sheets: dict[int, list[SheetTotals]] = {}
+    for path_id, _assignment, email, _third, *points in counted_sheet_rows(programme.id, parts):
+        totals = SheetTotals(email, dict(zip(codes, map(int, points), strict=True)))
+        of_path = sheets.get(path_id)
+        if of_path is None:
+            sheets[path_id] = [totals]
+        else:
+            of_path.append(totals)
     formal = {state: definition.formal_check_result(state) for state in definition.submitted_states()}
-    by_path, cent, none = counted.by_path, ranking.CENT, ()
+    cent, none = ranking.CENT, ()
     return [
         Application(path_id, town, Decimal(requested).quantize(cent) if requested is not None else None, at,
                     formal.get(state) or definition.formal_check_result(state),
-                    tuple(sheet.totals for sheet in by_path.get(path_id, none)))
+                    tuple(sheets.get(path_id, none)))
         for path_id, town, requested, state, at in paths
     ]
 
