@@ -55,15 +55,18 @@ reset-demo: install
 # but the Redis on 6379, where every test has its own queue and key prefix; each part's output
 # is printed whole when it ends. `make test-sqlite` or `make test-postgres` runs one half in
 # one process.
+# (Static pattern rules: make looks for no implicit rule for a .PHONY target.)
 SHARDS := demo a-l m-z
-.PHONY: $(SHARDS:%=test-sqlite-%) $(SHARDS:%=test-postgres-%)
+SQLITE_PARTS := $(SHARDS:%=test-sqlite-%)
+POSTGRES_PARTS := $(SHARDS:%=test-postgres-%)
+.PHONY: $(SQLITE_PARTS) $(POSTGRES_PARTS)
 test: install
-	$(MAKE) --no-print-directory -j6 --output-sync=target $(SHARDS:%=test-sqlite-%) $(SHARDS:%=test-postgres-%)
+	$(MAKE) --no-print-directory -j6 --output-sync=target $(SQLITE_PARTS) $(POSTGRES_PARTS)
 
-test-sqlite-%: install
+$(SQLITE_PARTS): test-sqlite-%: install
 	env -u TEST_DATABASE_URL TEST_SHARD=$* $(BIN)/pytest -q
 
-test-postgres-%: install
+$(POSTGRES_PARTS): test-postgres-%: install
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_SHARD=$* $(BIN)/pytest -q
 
 test-sqlite: install
