@@ -34,23 +34,12 @@ from support import Browser, app_for_tests, empty_tables
 from support.celery_worker import LEASE_S, SHARED_REDIS, Worker
 from support.migrations import alembic_config, copy_database
 from support.redis_server import PrivateRedis, redis_server_path
+from support.shards import SHARDS, shard_of
 from support.skips import IN_CI, postgres_or_skip, redis_or_skip
 from support.smtp import SmtpCapture
 from support.snapshot import DEMO_DAY, DemoSnapshot, Snapshot
 
 from workflow.extensions import db
-
-# What a test of the "demo" part uses: the seeded demo, or Chromium against a live server.
-DEMO_PART = {"seeded", "demo_db", "demo_again", "demo_snapshot", "live_server", "live_app", "chromium"}
-
-
-SHARDS = ("demo", "a-l", "m-z")
-
-
-def _shard_of(item: pytest.Item) -> str:
-    if item.get_closest_marker("browser") or set(getattr(item, "fixturenames", ())) & DEMO_PART:
-        return "demo"
-    return "a-l" if item.path.name < "test_m" else "m-z"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -74,7 +63,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     if shard not in SHARDS:
         raise pytest.UsageError(f"TEST_SHARD={shard!r}: one of {', '.join(SHARDS)}, or unset (every test)")
-    keep = [item for item in items if _shard_of(item) == shard]
+    keep = [item for item in items if shard_of(item) == shard]
     kept = set(keep)
     config.hook.pytest_deselected(items=[item for item in items if item not in kept])
     items[:] = keep

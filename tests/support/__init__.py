@@ -4,7 +4,7 @@ too. The other modules of this package: skips (a service the machine lacks), que
 browser and browser_fixtures (Chromium against a live server), celery_worker, smtp and
 redis_server (real worker processes, a real SMTP server, a private redis-server), gunicorn
 (a real web server whose worker a test kills), accounts (a client with its own address),
-migrations (Alembic), authz (the authorization matrix's table), concurrency
+migrations (Alembic), authz (the authorization matrix's table), shards (the parts of `make test`), concurrency
 (presses at once). Rows: tests/factories/."""
 
 from __future__ import annotations
