@@ -49,11 +49,25 @@ reset-demo: install
 	$(FLASK) demo reset --yes
 	$(MAKE) --no-print-directory indicators
 
-# The two halves run side by side, one pytest process each (they share nothing but the Redis
-# on 6379, where every test has its own queue and key prefix); each half's output is printed
-# whole when it ends. `make test-sqlite` or `make test-postgres` runs one.
+# The two halves run side by side, each as three pytest processes (TEST_SHARD in
+# tests/conftest.py: the seeded demo's and the browser tests, modules test_a… to test_l…, the
+# rest), six at once: each often waits on its database, workers or Chromium. They share nothing
+# but the Redis on 6379, where every test has its own queue and key prefix; each part's output
+# is printed whole when it ends. `make test-sqlite` or `make test-postgres` runs one half in
+# one process.
+# (Static pattern rules: make looks for no implicit rule for a .PHONY target.)
+SHARDS := demo a-l m-z
+SQLITE_PARTS := $(SHARDS:%=test-sqlite-%)
+POSTGRES_PARTS := $(SHARDS:%=test-postgres-%)
+.PHONY: $(SQLITE_PARTS) $(POSTGRES_PARTS)
 test: install
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+	$(MAKE) --no-print-directory -j6 --output-sync=target $(SQLITE_PARTS) $(POSTGRES_PARTS)
+
+$(SQLITE_PARTS): test-sqlite-%: install
+	env -u TEST_DATABASE_URL TEST_SHARD=$* $(BIN)/pytest -q
+
+$(POSTGRES_PARTS): test-postgres-%: install
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_SHARD=$* $(BIN)/pytest -q
 
 test-sqlite: install
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q

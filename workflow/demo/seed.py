@@ -115,7 +115,17 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
     ]
     if db.session.scalar(select(Programme.id).where(Programme.code == PROGRAMME_CODE)):
         return False, logins
+    # The overview's lines are recomputed once at the end (part of the scores are written with
+    # bulk INSERTs anyway), not for the touched paths at each of the seed's thousand commits.
+    with evaluation_summary.held():
+        _create(password, today)
+    evaluation_summary.rebuild()
+    db.session.commit()
+    return True, logins
 
+
+def _create(password: str, today: date | None) -> None:
+    """Every row of the demo (`seed` checks that there is none yet)."""
     definition = PATH
     zone = ZoneInfo("Europe/Warsaw")
     today = today or datetime.now(zone).date()
@@ -204,10 +214,6 @@ def seed(password: str, today: date | None = None) -> tuple[bool, list[str]]:
     by_id = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(advisor_ids)))}
     demo_partnerships.seed_partnerships({t.name: by_id[a] for t, a in zip(towns, advisor_ids, strict=False)},
                                         coordinator, hashed, today)
-    # The scores were partly written with bulk INSERTs: the overview's lines from them, once.
-    evaluation_summary.rebuild()
-    db.session.commit()
-    return True, logins
 
 
 def _walk(path: Path, definition: PathDefinition, target: str, town_user: User,
