@@ -99,10 +99,12 @@ def _monitoring_cache() -> Iterator[None]:
     from workflow.advice.views.reports import REPORTS
     from workflow.evaluation import summary
     from workflow.monitoring import cache
+    from workflow.ranking.views.results import PUBLIC
 
     cache.clear()
     summary.OVERVIEW.clear()  # the evaluation overview's (decision 0044): the same reason
     REPORTS.clear()  # the services report's (decision 0046)
+    PUBLIC.clear()  # the public results' (decision 0046)
     yield
 
 
