@@ -49,7 +49,7 @@ SHARED = frozenset({"programme", "stage_deadline", "expertise_field", "sheet_par
                     "notification_template", "ranking_snapshot", "alembic_version", "evaluation_revision",
                     "service_rate"})
 # Rebuilt from the copied log afterwards (decision 0029).
-DERIVED = frozenset({"service_total", "service_total_person"})
+DERIVED = frozenset({"service_total", "service_total_person", "service_total_revision"})
 # Not copied: references that are not foreign keys (audit_event.object_id), the accounts'
 # secrets (unique token hashes), and the indicator base with the cities' questionnaires, groups,
 # comments and exchange groups with their plans (decisions 0032, 0037–0039, 0042), which belong

@@ -123,11 +123,15 @@ def _monitoring_cache() -> Iterator[None]:
     """The indicator pages' cache (decision 0041) is keyed by the data's version, which a
     database emptied or restored between tests can repeat with other data: each test starts
     with it empty."""
+    from workflow.advice.views.reports import REPORTS
     from workflow.evaluation import summary
     from workflow.monitoring import cache
+    from workflow.ranking.views.results import PUBLIC
 
     cache.clear()
     summary.OVERVIEW.clear()  # the evaluation overview's (decision 0044): the same reason
+    REPORTS.clear()  # the services report's (decision 0046)
+    PUBLIC.clear()  # the public results' (decision 0046)
     yield
 
 

@@ -35,6 +35,33 @@ def test_coordinator_sees_late_towns_and_decisions_first(world, login):
     assert 'id="attention-h"' not in filtered  # the whole programme's matters, unfiltered only
 
 
+def test_an_extension_moves_a_towns_deadline_both_ways(world, login):
+    """The late list's statements are built once per process (issue 17): a town's extension still
+    overrides the programme's deadline, on every request, and a second programme is its own."""
+    from workflow.models import DeadlineExtension
+
+    coordinator = login("coordinator@example.pl")
+    now = datetime.now(UTC)
+    db.session.execute(sa.update(StageDeadline).where(StageDeadline.stage == "diagnosis")
+                       .values(due_at=now - timedelta(days=3)))
+    db.session.add(DeadlineExtension(path_id=world.paths["a"].id, stage="diagnosis",
+                                     due_at=now + timedelta(days=5), reason="Choroba"))
+    db.session.commit()
+    late = section(coordinator.get("/coordinator/").get_data(as_text=True), "attention-h")
+    assert "Po terminie: 1" in late and "Ostrzeszów" not in late and "Wałcz" in late
+    db.session.execute(sa.update(StageDeadline).where(StageDeadline.stage == "diagnosis")
+                       .values(due_at=now + timedelta(days=3)))
+    db.session.execute(sa.update(DeadlineExtension).values(due_at=now - timedelta(days=1)))
+    db.session.commit()
+    late = section(coordinator.get("/coordinator/").get_data(as_text=True), "attention-h")
+    assert "Po terminie: 1" in late and "Ostrzeszów" in late and "Wałcz" not in late
+    other = make_programme("RL-OTHER")
+    db.session.commit()
+    late = section(coordinator.get(f"/coordinator/?programme={other.code}").get_data(as_text=True),
+                   "attention-h")
+    assert "Ostrzeszów" not in late
+
+
 def test_coordinator_with_nothing_late_is_told_so(world, login):
     html = login("coordinator@example.pl").get("/coordinator/").get_data(as_text=True)
     assert "Żadne miasto nie spóźnia się z dokumentem i nic nie czeka na Twoją decyzję." in html

@@ -170,3 +170,39 @@ def test_public_page_lists_who_holds_a_grant_not_only_the_latest_document(scored
     db.session.commit()
     html = text(browser.get("/public/results/"))
     assert "Ostrzeszów" not in html and "Wałcz" in html
+
+
+def test_public_page_kept_as_drawn_follows_names_titles_states_and_the_language(scored, browser, app):
+    """Decision 0046: the results drawn are kept while the announcements and their lists read the
+    same; a town's voivodeship, a new title, a state changed and the language
+    each show on the next request, a rolled-back change does not; kept, it reads two statements."""
+    from support.querycount import count_queries
+
+    from workflow.ranking.views.results import PUBLIC
+
+    announce(scored)
+    assert "Ostrzeszów" in text(browser.get("/public/results/"))
+    with app.app_context():
+        engine = db.engine
+    with count_queries(engine) as kept:
+        assert "Ostrzeszów" in text(browser.get("/public/results/"))
+    assert kept.count == 2 and len(PUBLIC) == 1
+    town = scored.path("a").applicant
+    town.voivodeship = "lubuskie"
+    db.session.commit()
+    assert "lubuskie" in text(browser.get("/public/results/"))
+    scored.programme.title_pl = "Nabór po zmianie tytułu"
+    db.session.commit()
+    assert "Nabór po zmianie tytułu" in text(browser.get("/public/results/"))
+    scored.path("a").state = "not_awarded"
+    db.session.flush()
+    db.session.rollback()
+    assert "Ostrzeszów" in text(browser.get("/public/results/"))
+    scored.path("a").state = "not_awarded"
+    db.session.commit()
+    assert "Ostrzeszów" not in text(browser.get("/public/results/"))
+    scored.path("a").state = "awarded"
+    db.session.commit()
+    assert browser.post("/language", {"lang": "en", "next": "/public/results/"}).status_code == 302
+    english = text(browser.get("/public/results/"))
+    assert "Ostrzeszów" in english and "Przyznano łącznie" not in english

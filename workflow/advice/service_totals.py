@@ -38,6 +38,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Integer,
+    ScalarSelect,
     String,
     case,
     delete,
@@ -55,12 +56,17 @@ from sqlalchemy.orm import Session
 
 from workflow.extensions import db
 from workflow.models import (
+    Applicant,
+    ExpertiseField,
     Path,
+    Programme,
     Service,
     ServiceStatus,
     ServiceTotal,
     ServiceTotalPerson,
+    ServiceTotalRevision,
     Study,
+    User,
     service_participant,
 )
 
@@ -175,8 +181,31 @@ def _insert(conn: Connection, table: Any) -> Any:
     return (postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table))
 
 
+def advance(conn: Connection, programme_ids: Iterable[int] | None = None) -> None:
+    """One more on the report's revision of each programme (its row made at 1 if it has none;
+    None: of every programme), in `conn`'s transaction, in the programmes' order (decision 0046)."""
+    if programme_ids is None:
+        programme_ids = conn.scalars(select(Programme.id))
+    ids = sorted(set(programme_ids))
+    if not ids:
+        return
+    table = ServiceTotalRevision.__table__
+    upsert = _insert(conn, table).values([{"programme_id": i, "revision": 1} for i in ids])
+    conn.execute(upsert.on_conflict_do_update(index_elements=[table.c.programme_id],
+                                              set_={"revision": table.c.revision + 1}))
+
+
+def revision_column() -> ScalarSelect[int]:
+    """The programme's report revision as a column correlated with Programme.id (None: its
+    totals were never written), to read with the programme itself (decision 0046)."""
+    return (select(ServiceTotalRevision.revision).where(ServiceTotalRevision.programme_id == Programme.id)
+            .correlate(Programme).scalar_subquery())
+
+
 def apply(conn: Connection, totals: dict[Key, Counter[str]], persons: dict[tuple[Key, int], int]) -> None:
-    """Add the difference: at most three statements, each an atomic addition."""
+    """Add the difference: at most three statements, each an atomic addition, after the
+    revision of the programmes it touches is raised (one more)."""
+    advance(conn, {key[0] for key in totals} | {key[0] for key, _person in persons})  # type: ignore[index]
     people: Counter[Key] = Counter()
     if persons:
         rows = [dict(zip(KEY_COLUMNS, key, strict=True), person_id=person, n=d)
@@ -217,6 +246,7 @@ def apply(conn: Connection, totals: dict[Key, Counter[str]], persons: dict[tuple
 
 _PENDING = "service_totals.pending"
 _PAUSED = "service_totals.paused"
+_RENAMED = "service_totals.renamed"
 
 
 def _touched(session: Session) -> tuple[set[Service], set[int]]:
@@ -238,9 +268,31 @@ def _touched(session: Session) -> tuple[set[Service], set[int]]:
     return services, ids
 
 
+# What the report shows besides its totals: the names of towns, advisors and fields in its tables,
+# and the towns, advisors and fields its filters offer. A new, deleted or changed one raises every
+# programme's revision (rare writes; decision 0046).
+_NAMED = {Applicant: ("name",), User: ("name", "role"), ExpertiseField: ("name_pl", "name_en"),
+          Path: ("applicant_id", "programme_id")}
+
+
+def _renamed(session: Session) -> bool:
+    for obj in chain(session.new, session.dirty, session.deleted):
+        names = _NAMED.get(type(obj))
+        if names is None:
+            continue
+        if obj in session.new or obj in session.deleted:
+            return True
+        state = inspect(obj)
+        if any(state.attrs[name].history.has_changes() for name in names):
+            return True
+    return False
+
+
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     if session.info.get(_PAUSED):
         return
+    if _renamed(session):
+        session.info[_RENAMED] = True
     services, ids = _touched(session)
     if not services and not ids:
         return
@@ -249,6 +301,8 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
 
 
 def _after_flush(session: Session, _context: Any) -> None:
+    if session.info.pop(_RENAMED, None):
+        advance(session.connection())
     pending = session.info.pop(_PENDING, [])
     if not pending:
         return
@@ -262,6 +316,7 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 def _forget(session: Session, *_args: Any) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_RENAMED, None)
 
 
 def install() -> None:
@@ -341,6 +396,7 @@ def rebuild(programme_id: int | None = None, conn: Connection | None = None) -> 
                       p.ref == totals_t.c.ref, p.month == totals_t.c.month).scalar_subquery())
     scope = [] if programme_id is None else [totals_t.c.programme_id == programme_id]
     conn.execute(update(totals_t).where(*scope).values(people=counted))
+    advance(conn, None if programme_id is None else [programme_id])
     return int(conn.execute(select(func.count()).select_from(totals_t).where(*scope)).scalar_one())
 
 

@@ -99,7 +99,7 @@ from workflow.models.questionnaire import (
     ValueComment,
 )
 from workflow.models.result_indicator import ProjectResultIndicator
-from workflow.models.totals import ServiceTotal, ServiceTotalPerson
+from workflow.models.totals import ServiceTotal, ServiceTotalPerson, ServiceTotalRevision
 from workflow.models.user import Role, User
 
 __all__ = [
@@ -162,6 +162,7 @@ __all__ = [
     "service_participant",
     "ServiceTotal",
     "ServiceTotalPerson",
+    "ServiceTotalRevision",
     "Applicant",
     "ApplicantKind",
     "ApplicantMember",

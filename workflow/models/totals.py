@@ -13,7 +13,7 @@ Both are kept by workflow.advice.service_totals in the transaction that changes 
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow.extensions import db
@@ -53,3 +53,16 @@ class ServiceTotalPerson(db.Model):
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
     n: Mapped[int] = mapped_column(default=0)
+
+
+class ServiceTotalRevision(db.Model):
+    """The version of a programme's services report (docs/decisions/0046): one more each time a
+    transaction changes any of the programme's `ServiceTotal` lines or a name the report shows
+    (the same writes, in the same transaction), so a report kept as drawn for one revision is
+    never shown for another. A number that only grows, in the order the transactions commit."""
+
+    __tablename__ = "service_total_revision"
+
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"),
+                                              primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger, default=0)

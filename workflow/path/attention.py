@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import and_, func, literal, select, union_all
+from sqlalchemy import Select, and_, bindparam, func, select, union_all
 from sqlalchemy.orm import aliased
 
 from states.definition import PathDefinition
@@ -60,39 +61,69 @@ def attention(programme: Programme, definition: PathDefinition, base: dict[str, 
     the paths waiting for the coordinator. Each returns its first SHOWN rows and how many there
     are (a window count), in Polish order of the town's sort key (decision 0035)."""
     now = now or datetime.now(UTC)
+    late_query, decisions_query = _statements(programme.path_code, definition,
+                                              frozenset(s for s, due in base.items() if due is not None))
+    params: dict[str, Any] = {"programme_id": programme.id, "now": now}
+    late: list[Item] = []
+    late_count = 0
+    if late_query is not None:
+        stages = _town_stages(definition)
+        params.update({f"fallback_{i}": base[stage] for i, stage in enumerate(sorted(stages)) if stage in base
+                       and base[stage] is not None})
+        for path_id, town, code, due_at, n in db.session.execute(late_query, params):
+            late.append(Item(path_id, town, code, due_at))
+            late_count = n
+    decisions: list[Item] = []
+    decisions_count = 0
+    for path_id, town, code, n in db.session.execute(decisions_query, {"programme_id": programme.id}):
+        decisions.append(Item(path_id, town, code))
+        decisions_count = n
+    return Attention(late, decisions, late_count, decisions_count)
+
+
+def _town_stages(definition: PathDefinition) -> dict[str, list[str]]:
+    """The states of each stage in which the town still has to hand something in."""
     by_stage: dict[str, list[str]] = {}
     for state in definition.states:
         if not state.final and state.step in TOWN_STEPS:
             by_stage.setdefault(state.stage, []).append(state.code)
+    return by_stage
+
+
+# Both statements per path definition and the stages that have a programme deadline, built once per
+# process (their parameters: the programme, now, each stage's deadline): building them anew took
+# most of the overview's request (issue 17).
+_BUILT: dict[tuple[str, frozenset[str]], tuple[Select[Any] | None, Select[Any]]] = {}
+
+
+def _statements(code: str, definition: PathDefinition, dated: frozenset[str],
+                ) -> tuple[Select[Any] | None, Select[Any]]:
+    key = (code, dated)
+    found = _BUILT.get(key)
+    if found is not None:
+        return found
+    programme_id = bindparam("programme_id")
     branches = []
-    for stage, codes in sorted(by_stage.items()):
+    for i, (stage, codes) in enumerate(sorted(_town_stages(definition).items())):
         extension = aliased(DeadlineExtension)
-        fallback = base.get(stage)
-        due = func.coalesce(extension.due_at, literal(fallback, UTCDateTime())) if fallback is not None \
-            else extension.due_at
+        due = func.coalesce(extension.due_at, bindparam(f"fallback_{i}", type_=UTCDateTime())) \
+            if stage in dated else extension.due_at
         branches.append(
             select(Path.id.label("path_id"), Applicant.name.label("town"), Applicant.sort_key.label("key"),
                    Path.state.label("state"), due.label("due_at"))
             .join(Applicant, Applicant.id == Path.applicant_id)
             .outerjoin(extension, and_(extension.path_id == Path.id, extension.stage == stage))
-            .where(Path.programme_id == programme.id, Path.state.in_(codes), due < now))
-    late: list[Item] = []
-    late_count = 0
+            .where(Path.programme_id == programme_id, Path.state.in_(codes),
+                   due < bindparam("now", type_=UTCDateTime())))
+    late = None
     if branches:
-        found = union_all(*branches).subquery()
-        for path_id, town, code, due_at, n in db.session.execute(
-                select(found.c.path_id, found.c.town, found.c.state, found.c.due_at, func.count().over())
-                .order_by(found.c.due_at, found.c.key, found.c.path_id).limit(SHOWN)):
-            late.append(Item(path_id, town, code, due_at))
-            late_count = n
+        union = union_all(*branches).subquery()
+        late = (select(union.c.path_id, union.c.town, union.c.state, union.c.due_at, func.count().over())
+                .order_by(union.c.due_at, union.c.key, union.c.path_id).limit(SHOWN))
     deciding = sorted(coordinator_states(definition) - {s.code for s in definition.states if s.final})
-    decisions: list[Item] = []
-    decisions_count = 0
-    for path_id, town, code, n in db.session.execute(
-            select(Path.id, Applicant.name, Path.state, func.count().over())
-            .join(Applicant, Applicant.id == Path.applicant_id)
-            .where(Path.programme_id == programme.id, Path.state.in_(deciding))
-            .order_by(Applicant.sort_key, Path.id).limit(SHOWN)):
-        decisions.append(Item(path_id, town, code))
-        decisions_count = n
-    return Attention(late, decisions, late_count, decisions_count)
+    decisions = (select(Path.id, Applicant.name, Path.state, func.count().over())
+                 .join(Applicant, Applicant.id == Path.applicant_id)
+                 .where(Path.programme_id == programme_id, Path.state.in_(deciding))
+                 .order_by(Applicant.sort_key, Path.id).limit(SHOWN))
+    _BUILT[key] = late, decisions
+    return late, decisions

@@ -44,9 +44,21 @@ _LEAD = aliased(AdvisorAssignment)
 _ADVISOR = aliased(User)
 
 
+# The towns' table of each path definition, built once per process: its two CASE columns (one
+# branch per state) took ~2 ms to build, twice a request (issue 17). Kept with the definition.
+_SPECS: dict[int, tuple[PathDefinition, listing.Spec]] = {}
+
+
 def towns_spec(definition: PathDefinition) -> listing.Spec:
     """The towns' table: searched by town, voivodeship and advisor; sorted by any column (the
     stage and the state in the path's own order)."""
+    found = _SPECS.get(id(definition))
+    if found is None or found[0] is not definition:
+        found = _SPECS[id(definition)] = (definition, _towns_spec(definition))
+    return found[1]
+
+
+def _towns_spec(definition: PathDefinition) -> listing.Spec:
     stage_at = {s.code: i for i, s in enumerate(definition.stages)}
     stage = case({s.code: stage_at[s.stage] for s in definition.states}, value=Path.state, else_=999)
     state = case({s.code: i for i, s in enumerate(definition.states)}, value=Path.state, else_=999)

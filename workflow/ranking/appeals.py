@@ -460,35 +460,63 @@ class PublicResult:
     awarded_sum: Decimal
 
 
-def public_results(code: str | None = None) -> list[PublicResult]:
+@dataclass(frozen=True)
+class Announced:
+    """What the public results are made of, read in two statements without the ranking documents:
+    the announcements in force with their programmes, and who holds a grant or a reserve place.
+    `version` changes whenever the results drawn from them would (decision 0046): a snapshot's
+    document never changes once announced, so its id stands for it."""
+
+    rows: list[tuple[int, datetime, Programme]]  # snapshot id, announced at, programme
+    placed: dict[tuple[int, str], tuple[str, str]]  # (programme, town) -> (state, voivodeship)
+
+    @property
+    def version(self) -> tuple[Any, ...]:
+        return (tuple((i, at, p.id, p.code, p.path_code, p.title_pl, p.title_en) for i, at, p in self.rows),
+                frozenset(self.placed.items()))
+
+
+def announced(code: str | None = None) -> Announced:
     """Every programme with an announced ranking (or only the one of `code`), the latest
-    announcement first (two queries): the awarded towns and the reserve list.
+    announcement first, and the paths on its lists (two queries, no ranking document read)."""
+    query = (select(RankingSnapshot.id, RankingSnapshot.announced_at, Programme)
+             .join(Programme, Programme.id == RankingSnapshot.programme_id)
+             .where(RankingSnapshot.announced_at.is_not(None), RankingSnapshot.superseded_at.is_(None))
+             .order_by(RankingSnapshot.announced_at.desc(), Programme.id))
+    if code is not None:
+        query = query.where(Programme.code == code)
+    rows = [(i, at, p) for i, at, p in db.session.execute(query)]
+    placed: dict[tuple[int, str], tuple[str, str]] = {}
+    for programme_id, name, state, voivodeship in db.session.execute(
+        select(Path.programme_id, Applicant.name, Path.state, Applicant.voivodeship)
+        .join(Applicant, Applicant.id == Path.applicant_id)
+        .where(or_(false(), *(_holding(p, PUBLIC_LISTS) for _, _, p in rows)))
+    ):
+        placed[(programme_id, name)] = (state, voivodeship)
+    return Announced(rows, placed)
+
+
+def public_results(code: str | None = None, found: Announced | None = None) -> list[PublicResult]:
+    """Every programme with an announced ranking (or only the one of `code`), the latest
+    announcement first (three queries; two when `found` by announced()): the awarded towns and
+    the reserve list.
 
     Who holds a grant, or a place on the reserve list, is the paths' state, not only the
     latest document: a corrected announcement never withdraws a grant announced earlier,
     even where the corrected ranking would now place that town lower.
     """
-    query = (select(RankingSnapshot, Programme).join(Programme, Programme.id == RankingSnapshot.programme_id)
-             .where(RankingSnapshot.announced_at.is_not(None), RankingSnapshot.superseded_at.is_(None))
-             .order_by(RankingSnapshot.announced_at.desc(), Programme.id))
-    if code is not None:
-        query = query.where(Programme.code == code)
-    rows = db.session.execute(query).all()
-    placed: dict[tuple[int, str], tuple[str, str]] = {}  # (programme, town) -> (state, voivodeship)
-    for programme_id, name, state, voivodeship in db.session.execute(
-        select(Path.programme_id, Applicant.name, Path.state, Applicant.voivodeship)
-        .join(Applicant, Applicant.id == Path.applicant_id)
-        .where(or_(false(), *(_holding(p, PUBLIC_LISTS) for _, p in rows)))
-    ):
-        placed[(programme_id, name)] = (state, voivodeship)
+    found = found or announced(code)
+    docs = {i: doc for i, doc in db.session.execute(
+        select(RankingSnapshot.id, RankingSnapshot.result)
+        .where(RankingSnapshot.id.in_([i for i, _, _ in found.rows])))} if found.rows else {}
     out = []
-    for snapshot, programme in rows:
+    for snapshot_id, announced_at, programme in found.rows:
         definition = states.get_definition(programme.path_code)
-        doc = snapshot.result or {}
+        doc = docs.get(snapshot_id) or {}
         parts = [p["code"] for p in (doc.get("settings") or {}).get("parts", [])]
         lists: dict[str, list[dict[str, Any]]] = {outcome: [] for outcome in PUBLIC_LISTS}
         for a in doc.get("applications", []):
-            state, voivodeship = placed.get((programme.id, a["town"]), ("", ""))
+            state, voivodeship = found.placed.get((programme.id, a["town"]), ("", ""))
             for outcome in lists:
                 if state and state == definition.outcome_state(outcome):
                     lists[outcome].append({
@@ -496,7 +524,7 @@ def public_results(code: str | None = None) -> list[PublicResult]:
                         "amount": Decimal(a["requested"]), "total": a["total"],
                         "parts": {c: (a.get("final") or {}).get(c) for c in parts}})
         budget = (doc.get("settings") or {}).get("budget")
-        out.append(PublicResult(programme, snapshot.id, snapshot.announced_at,
+        out.append(PublicResult(programme, snapshot_id, announced_at,
                                 Decimal(budget) if budget is not None else None, parts,
                                 lists["awarded"], lists["reserve"],
                                 sum((a["amount"] for a in lists["awarded"]), Decimal("0.00"))))

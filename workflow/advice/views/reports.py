@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -22,10 +23,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 
 from forms.advice import RatesForm, ReportFilterForm
 from workflow import tabular
-from workflow.advice import rates, reports
+from workflow.advice import rates, reports, service_totals
 from workflow.advice.report_tables import (
     FILE_STEMS,
     MIMETYPES,
@@ -38,14 +41,20 @@ from workflow.advice.report_tables import (
 )
 from workflow.advice.reports import FULL_SCOPE, MonthKinds
 from workflow.audit.log import record_export
+from workflow.extensions import db
 from workflow.models import Programme, Role
 from workflow.models.advisory import SERVICE_KINDS
 from workflow.web.helpers import current_programme, find_programme, role_required
+from workflow.web.kept import Kept
 from workflow.web.l10n import format_date
 
 bp = Blueprint("reports", __name__)
 
 TABLES = ("programme", *reports.BREAKDOWNS)
+# The unfiltered report as computed and drawn (decision 0046), kept in this process per programme,
+# revision of its totals and language; weighed in units of 100 KB of HTML (at most ~20 MB), none
+# older than five minutes (a restored database repeats revisions with other data; the tests empty it).
+REPORTS = Kept(max_weight=200, max_age=300.0)
 # Fills of the chart, light against dark in turn so the stack reads in greyscale too.
 KIND_FILLS = {"consultation": "#083a66", "workshop": "#f2a900", "study": "#5aa0d8", "other": "#8a8a8a"}
 
@@ -160,18 +169,58 @@ def chart(months: Sequence[MonthKinds]) -> Chart | None:
 @bp.route("/coordinator/reports/consultations")
 @role_required(Role.COORDINATOR)
 def consultations() -> tuple[str, int]:
-    programme = current_programme()
-    form = ReportFilterForm.for_programme(programme, g.locale, request.args)
-    if not form.validate():
-        return render_template("advice/reports/services.html", programme=programme, form=form,
-                               report=None, **template_helpers()), 400
-    filters = form.report_filters()
-    report = reports.report(programme, filters, FULL_SCOPE, g.locale)
-    months = reports.month_kinds(report["month"])  # the chart's numbers, without a query
+    """The report (decision 0046): unfiltered, its filters, numbers and tables as drawn are kept
+    per revision of the programme's totals, read with the programme in the same statement; the
+    value at the rates, the export links and the page around them are drawn per request."""
+    programme = current_programme(service_totals.revision_column())
+    revision = g.programme_also[0] or 0  # no row yet: no totals were ever written (they make it at 1)
+    if not set(request.args) - {"programme"}:  # the whole programme's report, unfiltered
+        key = (db.engine.url.render_as_string(hide_password=True), programme.id, programme.code, revision,
+               g.locale)
+        report, drawn = REPORTS.cached(key, lambda: _drawn(programme, None), _weight)
+        args = {"programme": programme.code}
+    else:
+        form = ReportFilterForm.for_programme(programme, g.locale, request.args)
+        if not form.validate():
+            return render_template("advice/reports/services.html", programme=programme, form=form,
+                                   report=None, **template_helpers()), 400
+        report, drawn = _drawn(programme, form)
+        args = query_args(form, programme)
     valuation = rates.valuation(report["totals"], rates.rates_of(programme))
-    return render_template("advice/reports/services.html", programme=programme, form=form, report=report,
-                           months=months, chart=chart(months), args=query_args(form, programme),
-                           tables=TABLES, valuation=valuation, **template_helpers()), 200
+    return render_template("advice/reports/services.html", programme=programme, report=report,
+                           filters=drawn.filters, drawn=drawn, args=args, tables=TABLES, valuation=valuation,
+                           **template_helpers()), 200
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """The report's parts that depend on its numbers, names and the language only, as HTML."""
+
+    filters: Markup
+    programme: Markup
+    tables: Markup
+
+
+def _weight(found: tuple[dict[str, Any], Drawn]) -> float:
+    return 0.1 + sum(len(part) for part in (found[1].filters, found[1].programme, found[1].tables)) / 100_000
+
+
+def _drawn(programme: Programme, form: ReportFilterForm | None) -> tuple[dict[str, Any], Drawn]:
+    """The report of a validated `form`'s filters (None: unfiltered, the form empty) and its
+    filters, programme table, chart and breakdowns drawn."""
+    if form is None:
+        form = ReportFilterForm.for_programme(programme, g.locale, MultiDict())
+    report = reports.report(programme, form.report_filters(), FULL_SCOPE, g.locale)
+    months = reports.month_kinds(report["month"])  # the chart's numbers, without a query
+    helpers = template_helpers()
+
+    def draw(template: str, **context: Any) -> Markup:
+        # A template's own output, escaped by Jinja as it was drawn: already HTML.
+        return Markup(render_template(template, **context, **helpers))  # noqa: S704  # nosec B704
+    return report, Drawn(
+        draw("advice/reports/_services_filters.html", programme=programme, form=form),
+        draw("advice/reports/_services_programme.html", report=report),
+        draw("advice/reports/_services_tables.html", report=report, months=months, chart=chart(months)))
 
 
 @bp.route("/coordinator/reports/consultations/rates", methods=["GET", "POST"])

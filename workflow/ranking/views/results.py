@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from forms.ranking import AppealForm, DecisionForm
@@ -22,6 +23,7 @@ from workflow.path import access
 from workflow.ranking import appeals as appeal_service
 from workflow.refusal import Message
 from workflow.web.helpers import add_reasons, programme_choices, role_required
+from workflow.web.kept import Kept
 from workflow.web.templating import number
 
 bp = Blueprint("results", __name__)
@@ -155,11 +157,22 @@ def decide(appeal_id: int) -> Response | tuple[str, int]:
 
 # --- the public --------------------------------------------------------------------------------------
 
+# The public results as drawn, kept in this process per version of the announcements and their
+# lists and per language (decision 0046): a few KB to ~100 KB each; none older than five minutes.
+PUBLIC = Kept(max_weight=100, max_age=300.0)
+
+
 @bp.route("/public/results/")
 def public() -> str:
-    return render_template("ranking/results/public.html",
-                           results=appeal_service.public_results(), points=points,
-                           list_names=public_list_names())
+    """Two statements (the announcements and who is on their lists); the results drawn from the
+    ranking documents are kept for as long as those read the same."""
+    found = appeal_service.announced()
+    key = (db.engine.url.render_as_string(hide_password=True), g.locale, found.version)
+    # A template's own output, escaped by Jinja as it was drawn: already HTML.
+    drawn = PUBLIC.cached(key, lambda: Markup(render_template(  # noqa: S704  # nosec B704
+        "ranking/results/_public.html", results=appeal_service.public_results(found=found), points=points,
+        list_names=public_list_names())))
+    return render_template("ranking/results/public.html", drawn=drawn)
 
 
 def public_list_names() -> dict[str, str]:
