@@ -188,10 +188,16 @@ def test_rates_are_dated_and_each_service_is_valued_at_the_rate_of_its_day(app, 
     assert coordinator.post(url, {"valid_from": "2026-01-01", "consultation": "300"}).status_code == 302
     assert 'data-metric="value">1200,00zł<' in value()  # 4 h × 300; the workshop has no rate
     assert "Wartość nie obejmuje" in text(coordinator.get(report_url))
+    with app.app_context(), count_queries(db.engine) as whole_months:
+        value()  # the report kept (decision 0046): the user, the programmes with the revision, the rates
+    assert whole_months.count == 3, whole_months.count
     assert coordinator.post(url, {"valid_from": "2026-03-15", "consultation": "400"}).status_code == 302
     # the next request: 2 h (January) + 1 h (5 March) at 300, 1 h (20 March) at 400
     assert 'data-metric="value">1300,00zł<' in value()
     assert "300,00zł/400,00zł" in value()
+    with app.app_context(), count_queries(db.engine) as split_month:
+        value()
+    assert split_month.count == 4, split_month.count  # and March's minutes by day
     assert 'data-metric="value">700,00zł<' in value("&date_from=2026-03-01")  # filtered: 300 + 400
     assert rates.rates_of(cwd.programme)["consultation"] == Decimal("400.00")
 
