@@ -293,7 +293,11 @@ class ReportFilterForm(FlaskForm):
 
 
 class RatesForm(FlaskForm):
-    """The coordinator's market rate of an hour of each kind of service (złoty; empty: none)."""
+    """The coordinator's market rate of an hour of each kind of service (złoty; empty: none), in
+    force from a day on (decision 0036): the rates before that day stay for the services before it."""
+
+    valid_from = PolishDateField(_l("Stawki obowiązują od dnia"),
+                                 validators=[InputRequired(_l("Podaj datę, od której obowiązują stawki."))])
 
     consultation = StringField(_l("Konsultacje eksperckie – stawka za godzinę (zł)"), widget=TextInput())
     workshop = StringField(_l("Warsztaty szkoleniowe – stawka za godzinę (zł)"), widget=TextInput())

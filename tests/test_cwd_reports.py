@@ -146,7 +146,8 @@ def test_the_coordinator_sets_rates_and_the_report_values_the_support(app, cwd, 
     page = text(bad)
     assert "Wpisz stawkę w złotych" in page and 'value="trzysta"' in page and 'value="300"' in page
     assert db.session.scalar(select(ServiceRate.kind)) is None
-    good = coordinator.post(url, {"consultation": "350,50", "workshop": "300", "study": "", "other": ""})
+    good = coordinator.post(url, {"valid_from": (date.today() - timedelta(days=30)).isoformat(),
+                                  "consultation": "350,50", "workshop": "300", "study": "", "other": ""})
     assert good.status_code == 302
     assert rates.rates_of(cwd.programme)["consultation"] == Decimal("350.50")
     report_page = text(coordinator.get(f"/coordinator/reports/consultations?programme={cwd.programme.code}"))
@@ -156,6 +157,68 @@ def test_the_coordinator_sets_rates_and_the_report_values_the_support(app, cwd, 
     assert "Wartość nie obejmuje" not in report_page  # no hours without a rate
     # a town's person belongs to no municipality; a partnership's participant to one member
     assert db.session.get(Person, person.id).municipality_id == member.municipality_id
+
+
+def test_rates_are_dated_and_each_service_is_valued_at_the_rate_of_its_day(app, cwd, login):
+    """Decision 0036: a new rate is in force from the day given; the services before it keep the
+    rate of their day (a change on the 15th splits March), the page lists each kind's rates newest
+    first, a bad date is refused on the same page, and the report shows the change at once."""
+    path = cwd.path("a")
+    advisor = cwd.user("doradca-a@example.pl")
+    field = ExpertiseField(code="finance", name_pl="Finanse publiczne", name_en="Public finance")
+    db.session.add(field)
+    db.session.flush()
+    for kind, day, minutes in (("consultation", date(2026, 1, 10), 120),
+                               ("consultation", date(2026, 3, 5), 60),
+                               ("consultation", date(2026, 3, 20), 60), ("workshop", date(2026, 3, 10), 60)):
+        db.session.add(Service(path_id=path.id, advisor_id=advisor.id, kind=kind, held_on=day,
+                               duration_minutes=minutes, field_id=field.id, topic="Plan pracy partnerstwa",
+                               status="logged",
+                               logged_at=datetime.now(UTC)))
+    db.session.commit()
+    coordinator = login(COORDINATOR)
+    url = f"/coordinator/reports/consultations/rates?programme={cwd.programme.code}"
+    report_url = f"/coordinator/reports/consultations?programme={cwd.programme.code}"
+
+    def value(query: str = "") -> str:
+        page = text(coordinator.get(report_url + query))
+        return re.sub(r"\s", "", page.split('id="support-value"', 1)[1].split("</table>", 1)[0])
+
+    assert f'value="{date.today().isoformat()}"' in text(coordinator.get(url))  # the date: today
+    assert coordinator.post(url, {"valid_from": "2026-01-01", "consultation": "300"}).status_code == 302
+    assert 'data-metric="value">1200,00zł<' in value()  # 4 h × 300; the workshop has no rate
+    assert "Wartość nie obejmuje" in text(coordinator.get(report_url))
+    with app.app_context(), count_queries(db.engine) as whole_months:
+        value()  # the report kept (decision 0046): the user, the programmes with the revision, the rates
+    assert whole_months.count == 3, whole_months.count
+    assert coordinator.post(url, {"valid_from": "2026-03-15", "consultation": "400"}).status_code == 302
+    # the next request: 2 h (January) + 1 h (5 March) at 300, 1 h (20 March) at 400
+    assert 'data-metric="value">1300,00zł<' in value()
+    assert "300,00zł/400,00zł" in value()
+    with app.app_context(), count_queries(db.engine) as split_month:
+        value()
+    assert split_month.count == 4, split_month.count  # and March's minutes by day
+    assert 'data-metric="value">700,00zł<' in value("&date_from=2026-03-01")  # filtered: 300 + 400
+    assert rates.rates_of(cwd.programme)["consultation"] == Decimal("400.00")
+
+    page = text(coordinator.get(url))
+    history = page.split('id="history-consultation"', 1)[1].split("</table>", 1)[0]
+    assert history.index("15 marca 2026") < history.index("1 stycznia 2026")
+    money = re.sub(r"\s", "", history)
+    assert money.index("400,00zł") < money.index("300,00zł")
+    bad = coordinator.post(url, {"valid_from": "2026-02-30", "consultation": "500"})
+    assert bad.status_code == 400
+    page = text(bad)
+    assert "Podaj datę w formacie RRRR-MM-DD" in page
+    assert 'value="2026-02-30"' in page and 'value="500"' in page
+    assert len(db.session.scalars(select(ServiceRate)).all()) == 2
+    # the same day again sets that period anew instead of adding one
+    assert coordinator.post(url, {"valid_from": "2026-03-15", "consultation": "450"}).status_code == 302
+    assert len(db.session.scalars(select(ServiceRate)).all()) == 2
+    assert 'data-metric="value">1350,00zł<' in value()
+    coordinator.post("/language", {"lang": "en", "next": "/"})
+    english = text(coordinator.post(url, {"valid_from": "", "consultation": "500"}))
+    assert "Enter the date from which the rates apply." in english
 
 
 def test_only_members_of_the_partnership_approve_its_documents_not_b(app, cwd, login):

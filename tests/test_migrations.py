@@ -250,3 +250,33 @@ def test_upgrading_a_database_with_rows_keeps_them(empty_url):
     finally:
         engine.dispose()
     assert schema_diff(empty_url) == []
+
+
+def test_dated_rates_keep_the_rates_set_before_them(empty_url):
+    """0030: the rates set before it are in force from 2000-01-01, so no value changes; going
+    back keeps each kind's rate in force last."""
+    command.upgrade(alembic_config(empty_url), "0029")
+    engine = sa.create_engine(empty_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            programme = insert(conn, "programme", code="CWD", title_pl="CWD", title_en="CWD",
+                               path_code="cwd", timezone="Europe/Warsaw")
+            coordinator = user(conn, "koordynator@example.pl", "coordinator")
+            conn.execute(sa.text("INSERT INTO service_rate (programme_id, kind, hourly_rate, updated_at, "
+                                 "updated_by_id) VALUES (:p, 'consultation', 350.5, :now, :u)"),
+                         {"p": programme, "now": NOW, "u": coordinator})
+        command.upgrade(alembic_config(empty_url), "head")
+        with engine.begin() as conn:
+            rows = conn.execute(sa.text(
+                "SELECT kind, valid_from, hourly_rate, updated_by_id FROM service_rate"))
+            assert [(k, str(d), float(r), u) for k, d, r, u in rows] == [
+                ("consultation", "2000-01-01", 350.5, coordinator)]
+            conn.execute(sa.text("INSERT INTO service_rate (programme_id, kind, valid_from, hourly_rate, "
+                                 "updated_at) VALUES (:p, 'consultation', '2026-03-15', 400, :now)"),
+                         {"p": programme, "now": NOW})
+        command.downgrade(alembic_config(empty_url), "0029")
+        with engine.connect() as conn:
+            found = conn.execute(sa.text("SELECT hourly_rate FROM service_rate")).scalars()
+            assert [float(r) for r in found] == [400.0]
+    finally:
+        engine.dispose()

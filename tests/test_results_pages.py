@@ -206,3 +206,18 @@ def test_public_page_kept_as_drawn_follows_names_titles_states_and_the_language(
     assert browser.post("/language", {"lang": "en", "next": "/public/results/"}).status_code == 302
     english = text(browser.get("/public/results/"))
     assert "Ostrzeszów" in english and "Przyznano łącznie" not in english
+
+
+def test_town_renamed_after_the_announcement_stays_on_the_public_list_as_announced(scored, browser):
+    """The list shows what was announced: a town renamed afterwards keeps its row, under the name
+    the ranking document gives (matched by its path, not by its current name); the files too."""
+    announce(scored)
+    scored.path("a").applicant.name = "Ostrzeszów (gmina miejsko-wiejska)"
+    db.session.commit()
+    html = text(browser.get("/public/results/"))
+    row = html.split("Ostrzeszów", 1)[1].split("</tr>", 1)[0]
+    assert "30 000 000,00 zł" in row and "208" in row
+    assert "gmina miejsko-wiejska" not in html and "Dofinansowane wnioski</dt><dd>1<" in html
+    code = scored.programme.code
+    csv = browser.get(f"/public/results/{code}.csv").get_data(as_text=True)
+    assert "Ostrzeszów" in csv and "gmina miejsko-wiejska" not in csv

@@ -223,6 +223,26 @@ def _families(programme: Programme, filters: Filters, scope: Scope, key: ColumnE
     return out
 
 
+def minutes_by_day(programme: Programme, filters: Filters | None, scope: Scope,
+                   months: Sequence[str]) -> dict[tuple[str, date], int]:
+    """The minutes of each kind and day within `months` ('YYYY-MM'), one query of the log: the
+    days of the months in which a rate changes (workflow/advice/rates.py)."""
+    where = _where(programme, filters or Filters(), scope)
+    first = date(int(min(months)[:4]), int(min(months)[5:7]), 1)
+    last = max(months)
+    out: dict[tuple[str, date], int] = {}
+    for kind, day, minutes in db.session.execute(
+        select(Service.kind, Service.held_on, func.sum(Service.duration_minutes))
+        .join(Path, Path.id == Service.path_id)
+        .where(*where, Service.held_on >= first,
+               Service.held_on < date(int(last[:4]) + int(last[5:7]) // 12, int(last[5:7]) % 12 + 1, 1))
+        .group_by(Service.kind, Service.held_on)
+    ):
+        if day.strftime("%Y-%m") in months:
+            out[(str(getattr(kind, "value", kind)), day)] = int(minutes or 0)
+    return out
+
+
 _METRIC_NAMES = tuple(f.name for f in fields(Metrics))
 
 

@@ -109,6 +109,7 @@ INSTITUTIONAL = "institutional_development"
 STUDY_TITLE = "Portret partnerstwa – diagnoza obszaru funkcjonalnego"
 SERVICE_KINDS = ("consultation", "consultation", "workshop", "consultation", "study", "other")
 DURATIONS = {"consultation": 120, "workshop": 360, "study": 240, "other": 90}
+RATES_FROM = date(2000, 1, 1)  # the demo's rates are in force for every service of the log
 RATES = {"consultation": 350, "workshop": 300, "study": 400, "other": 250}  # zł an hour
 
 
@@ -409,7 +410,8 @@ def _log(programme: Programme, seeded: list[Seeded], rng: random.Random, today: 
         for sid, chosen in zip(service_ids, participants, strict=True) for p in chosen])
     db.session.flush()
     service_totals.rebuild(programme.id)
-    db.session.add_all([ServiceRate(programme_id=programme.id, kind=kind, hourly_rate=Decimal(rate))
+    db.session.add_all([ServiceRate(programme_id=programme.id, kind=kind, valid_from=RATES_FROM,
+                                    hourly_rate=Decimal(rate))
                         for kind, rate in RATES.items()])
     db.session.commit()
 

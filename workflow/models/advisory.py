@@ -294,7 +294,11 @@ class Study(db.Model):
 
 class ServiceRate(db.Model):
     """The market rate of an hour of one kind of service, set by the programme's coordinator:
-    the support is free for the applicants, and the services report shows what it is worth."""
+    the support is free for the applicants, and the services report shows what it is worth.
+
+    Dated (decision 0036, migration 0030): a row is a period, in force from `valid_from` until the
+    next row of the same programme and kind; a service is valued at the rate in force on its day.
+    `hourly_rate` None: no rate from that day on."""
 
     __tablename__ = "service_rate"
     __table_args__ = (
@@ -305,7 +309,8 @@ class ServiceRate(db.Model):
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"),
                                               primary_key=True)
     kind: Mapped[ServiceKind] = mapped_column(str_enum(ServiceKind, 20), primary_key=True)
-    hourly_rate: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    valid_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    hourly_rate: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 

@@ -468,7 +468,9 @@ class Announced:
     document never changes once announced, so its id stands for it."""
 
     rows: list[tuple[int, datetime, Programme]]  # snapshot id, announced at, programme
-    placed: dict[tuple[int, str], tuple[str, str]]  # (programme, town) -> (state, voivodeship)
+    # (programme, path) -> (state, voivodeship): the path, not the town's name, which may change
+    # after the announcement while the document keeps the name announced
+    placed: dict[tuple[int, int], tuple[str, str]]
 
     @property
     def version(self) -> tuple[Any, ...]:
@@ -486,13 +488,13 @@ def announced(code: str | None = None) -> Announced:
     if code is not None:
         query = query.where(Programme.code == code)
     rows = [(i, at, p) for i, at, p in db.session.execute(query)]
-    placed: dict[tuple[int, str], tuple[str, str]] = {}
-    for programme_id, name, state, voivodeship in db.session.execute(
-        select(Path.programme_id, Applicant.name, Path.state, Applicant.voivodeship)
+    placed: dict[tuple[int, int], tuple[str, str]] = {}
+    for programme_id, path_id, state, voivodeship in db.session.execute(
+        select(Path.programme_id, Path.id, Path.state, Applicant.voivodeship)
         .join(Applicant, Applicant.id == Path.applicant_id)
         .where(or_(false(), *(_holding(p, PUBLIC_LISTS) for _, _, p in rows)))
     ):
-        placed[(programme_id, name)] = (state, voivodeship)
+        placed[(programme_id, path_id)] = (state, voivodeship)
     return Announced(rows, placed)
 
 
@@ -506,17 +508,20 @@ def public_results(code: str | None = None, found: Announced | None = None) -> l
     even where the corrected ranking would now place that town lower.
     """
     found = found or announced(code)
-    docs = {i: doc for i, doc in db.session.execute(
-        select(RankingSnapshot.id, RankingSnapshot.result)
+    docs = {i: (doc, inputs) for i, doc, inputs in db.session.execute(
+        select(RankingSnapshot.id, RankingSnapshot.result, RankingSnapshot.inputs)
         .where(RankingSnapshot.id.in_([i for i, _, _ in found.rows])))} if found.rows else {}
     out = []
     for snapshot_id, announced_at, programme in found.rows:
         definition = states.get_definition(programme.path_code)
-        doc = docs.get(snapshot_id) or {}
+        doc, inputs = docs.get(snapshot_id) or ({}, {})
+        doc = doc or {}
         parts = [p["code"] for p in (doc.get("settings") or {}).get("parts", [])]
         lists: dict[str, list[dict[str, Any]]] = {outcome: [] for outcome in PUBLIC_LISTS}
-        for a in doc.get("applications", []):
-            state, voivodeship = found.placed.get((programme.id, a["town"]), ("", ""))
+        # each row matched to its path (a stable id), the town shown by the name announced
+        for a, path_id in zip(doc.get("applications", []), ranking_runs.document_path_ids(inputs, doc),
+                              strict=True):
+            state, voivodeship = found.placed.get((programme.id, path_id), ("", ""))
             for outcome in lists:
                 if state and state == definition.outcome_state(outcome):
                     lists[outcome].append({

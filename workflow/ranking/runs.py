@@ -521,12 +521,17 @@ def path_ids(snapshot: RankingSnapshot) -> list[int]:
     everything the rule reads. Inputs that agree on all of that are ranked by path id,
     so taking the candidates in path-id order gives each row its own path.
     """
+    return document_path_ids(snapshot.inputs, snapshot.result)
+
+
+def document_path_ids(inputs: dict[str, Any] | None, result: dict[str, Any] | None) -> list[int]:
+    """path_ids() of a snapshot's two documents, read without the snapshot row."""
     candidates: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-    for a in (snapshot.inputs or {}).get("applications", []):
+    for a in (inputs or {}).get("applications", []):
         key = _row_key(a["town"], a["requested"], a["submitted_at"], a["formal_check"], a["sheets"])
         candidates[key].append(a["path_id"])
     out = []
-    for a in (snapshot.result or {}).get("applications", []):
+    for a in (result or {}).get("applications", []):
         key = _row_key(a["town"], a["requested"], a["submitted_at"], a["formal_check"], a["sheets"])
         out.append(candidates[key].pop(0))
     return out

@@ -178,15 +178,19 @@ def consultations() -> tuple[str, int]:
         key = (db.engine.url.render_as_string(hide_password=True), programme.id, programme.code, revision,
                g.locale)
         report, drawn = REPORTS.cached(key, lambda: _drawn(programme, None), _weight)
-        args = {"programme": programme.code}
+        args, filters = {"programme": programme.code}, None
     else:
         form = ReportFilterForm.for_programme(programme, g.locale, request.args)
         if not form.validate():
             return render_template("advice/reports/services.html", programme=programme, form=form,
                                    report=None, **template_helpers()), 400
         report, drawn = _drawn(programme, form)
-        args = query_args(form, programme)
-    valuation = rates.valuation(report["totals"], rates.rates_of(programme))
+        args, filters = query_args(form, programme), form.report_filters()
+    # drawn per request (decision 0036): each month's minutes at its rate, read with the periods of
+    # the rates; a month in which a rate changes after the 1st adds one query of its days
+    valuation = rates.valuation(
+        report["totals"], report["month"], rates.periods_of(programme), rates.today(programme),
+        lambda months: reports.minutes_by_day(programme, filters, FULL_SCOPE, months))
     return render_template("advice/reports/services.html", programme=programme, report=report,
                            filters=drawn.filters, drawn=drawn, args=args, tables=TABLES, valuation=valuation,
                            **template_helpers()), 200
@@ -226,19 +230,28 @@ def _drawn(programme: Programme, form: ReportFilterForm | None) -> tuple[dict[st
 @bp.route("/coordinator/reports/consultations/rates", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def service_rates() -> Response | tuple[str, int]:
-    """The market rate of an hour of each kind of service, for the report's value of the support."""
+    """The market rate of an hour of each kind of service, for the report's value of the support:
+    dated (decision 0036), a new rate adds a period and the page lists each kind's, newest first."""
     programme = current_programme()
     form = RatesForm()
+    periods = rates.periods_of(programme)
+
+    def page(status: int) -> tuple[str, int]:
+        return render_template("advice/reports/rates.html", programme=programme, form=form,
+                               history=rates.history(periods), kind_names=kind_names()), status
     if request.method == "GET":
-        for kind, rate in rates.rates_of(programme).items():
+        on = rates.today(programme)
+        form.valid_from.data = on
+        for kind, rate in rates.rates_on(periods, on).items():
             form[kind].data = "" if rate is None else str(rate).replace(".", ",")
-        return render_template("advice/reports/rates.html", programme=programme, form=form), 200
+        return page(200)
     if not form.validate_on_submit():
-        return render_template("advice/reports/rates.html", programme=programme, form=form), 400
+        form.rates()  # every field's complaint at once
+        return page(400)
     values = form.rates()
     if form.errors or any(form[kind].errors for kind in SERVICE_KINDS):
-        return render_template("advice/reports/rates.html", programme=programme, form=form), 400
-    rates.save(programme, values, current_user)
+        return page(400)
+    rates.save(programme, values, form.valid_from.data, current_user)
     flash(_("Zapisano stawki usług."), "success")
     return redirect(url_for("reports.consultations", programme=programme.code, _anchor="value-h"))
 
