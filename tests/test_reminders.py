@@ -156,6 +156,10 @@ def test_the_sweep_has_a_fixed_number_of_queries(world):
         counts.append(queries.count)
     assert counts[0] == counts[1] == counts[2], counts
     assert counts[0] <= 8
+    # Finding what is due: the programmes, then the towns' and the sheets' rows in one statement.
+    with count_queries(db.engine) as finding:
+        reminders.find_due(datetime(2026, 10, 28, tzinfo=UTC))
+    assert finding.count == 2
 
 
 # --- the command, on the demo ---------------------------------------------------------------

@@ -25,14 +25,31 @@ with the number of paths (executemany sends the claims and messages in batches).
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from itertools import islice
+from operator import itemgetter
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, false, or_, select, type_coerce, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    false,
+    literal_column,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -64,6 +81,9 @@ from workflow.models.types import UTCDateTime, utcnow
 log = logging.getLogger("sciezka.reminders")
 
 DEFAULT_OFFSETS = (14, 7, 3, 1)
+
+# The first column of the due statement: a town's row, or a sheet's.
+TOWN, SHEET = literal_column("0").label("kind"), literal_column("1").label("kind")
 
 
 class Due(NamedTuple):
@@ -148,16 +168,14 @@ def _horizon(programmes: dict[int, Programme], now: datetime) -> datetime:
     return now + timedelta(days=longest + 1)
 
 
-def _town_rows(now: datetime, horizon: datetime) -> list:
-    """(path id, programme id, state, town name, deadline, member id, locale): one query.
+def _due_rows(now: datetime, horizon: datetime) -> list:
+    """The town rows, then the sheet rows, in one statement (`_due_query`, built once; `now`
+    and `horizon` are its parameters): one round trip to the database instead of two.
 
-    Two parts per stage, each starting from the few deadlines inside the window: the
-    programme's stage deadline (with the paths of that programme in an open state of the
-    stage, through the index on programme and state, that have no extension of the stage),
-    and the extensions (through the index on their due date). A scan of every path is never
-    needed. The statement is built once (`_town_query`); `now` and `horizon` are its
-    parameters."""
-    return db.session.connection().execute(_town_query(), {"now": now, "horizon": horizon}).all()
+    Each row: (0 for a town, path id, programme id, state, town name, deadline, member id,
+    locale, path id) or (1 for a sheet, assignment id, programme id, NULL, town name,
+    evaluation deadline, evaluator id, locale, path id)."""
+    return db.session.connection().execute(_due_query(), {"now": now, "horizon": horizon}).all()
 
 
 def _raw(deadline: ColumnElement[datetime]) -> ColumnElement[Any]:
@@ -166,8 +184,12 @@ def _raw(deadline: ColumnElement[datetime]) -> ColumnElement[Any]:
     return type_coerce(deadline, NullType())
 
 
-@lru_cache(maxsize=1)
-def _town_query() -> Select[Any]:
+def _town_parts() -> list[Select[Any]]:
+    """Two parts per stage, each starting from the few deadlines inside the window: the
+    programme's stage deadline (with the paths of that programme in an open state of the
+    stage, through the index on programme and state, that have no extension of the stage),
+    and the extensions (through the index on their due date). A scan of every path is never
+    needed."""
     by_stage: dict[str, set[str]] = {}
     for code, stage_code in _stage_of_state().items():
         by_stage.setdefault(stage_code, set()).add(code)
@@ -179,8 +201,8 @@ def _town_query() -> Select[Any]:
                                                       DeadlineExtension.stage == stage_code)
                     .correlate(Path).exists())
         parts.append(
-            select(Path.id, Path.programme_id, Path.state, Applicant.name, _raw(StageDeadline.due_at),
-                   User.id, User.locale)
+            select(TOWN, Path.id, Path.programme_id, Path.state, Applicant.name, _raw(StageDeadline.due_at),
+                   User.id, User.locale, Path.id.label("path_id"))
             .select_from(StageDeadline)
             .join(Path, and_(Path.programme_id == StageDeadline.programme_id, Path.state.in_(sorted(codes))))
             .join(Applicant, Applicant.id == Path.applicant_id)
@@ -188,33 +210,24 @@ def _town_query() -> Select[Any]:
             .where(StageDeadline.stage == stage_code, StageDeadline.due_at > now,
                    StageDeadline.due_at <= horizon, ~extended))
         parts.append(
-            select(Path.id, Path.programme_id, Path.state, Applicant.name, _raw(DeadlineExtension.due_at),
-                   User.id, User.locale)
+            select(TOWN, Path.id, Path.programme_id, Path.state, Applicant.name,
+                   _raw(DeadlineExtension.due_at), User.id, User.locale, Path.id.label("path_id"))
             .select_from(DeadlineExtension)
             .join(Path, and_(Path.id == DeadlineExtension.path_id, Path.state.in_(sorted(codes))))
             .join(Applicant, Applicant.id == Path.applicant_id)
             .outerjoin(User, member)
             .where(DeadlineExtension.stage == stage_code, DeadlineExtension.due_at > now,
                    DeadlineExtension.due_at <= horizon))
-    both = union_all(*parts).subquery()
-    path_id, member_id = list(both.c)[0], list(both.c)[5]
-    # By path, a path's row without a member first (the database sorts: a sort in Python
-    # with a key function cost a fifth of the query).
-    return select(both).order_by(path_id, member_id.nulls_first())
+    return parts
 
 
-def _sheet_rows(now: datetime, horizon: datetime) -> list:
-    """(assignment id, programme id, town name, evaluation deadline, evaluator id, locale,
-    path id)."""
-    return db.session.connection().execute(_sheet_query(), {"now": now, "horizon": horizon}).all()
-
-
-@lru_cache(maxsize=1)
-def _sheet_query() -> Select[Any]:
+def _sheet_part() -> Select[Any]:
+    """The unsubmitted sheets of the current round (no conflict declared) of paths in merit
+    evaluation, before the programme's evaluation deadline."""
     now, horizon = bindparam("now", type_=UTCDateTime()), bindparam("horizon", type_=UTCDateTime())
     return (
-        select(EvaluatorAssignment.id, Path.programme_id, Applicant.name,
-               _raw(Programme.evaluation_deadline), User.id, User.locale, Path.id)
+        select(SHEET, EvaluatorAssignment.id, Path.programme_id, cast(null(), String), Applicant.name,
+               _raw(Programme.evaluation_deadline), User.id, User.locale, Path.id.label("path_id"))
         .join(Path, and_(Path.id == EvaluatorAssignment.path_id,
                          Path.evaluation_round == EvaluatorAssignment.round))
         .join(Programme, Programme.id == Path.programme_id)
@@ -226,8 +239,17 @@ def _sheet_query() -> Select[Any]:
                    EvaluatorAssignment.declaration != Declaration.CONFLICT),
                or_(ScoreSheet.id.is_(None), ScoreSheet.status != SheetStatus.SUBMITTED),
                Programme.evaluation_deadline > now, Programme.evaluation_deadline <= horizon)
-        .order_by(EvaluatorAssignment.id)
     )
+
+
+@lru_cache(maxsize=1)
+def _due_query() -> Select[Any]:
+    both = union_all(*_town_parts(), _sheet_part()).subquery()
+    kind, subject_id, member_id = list(both.c)[0], list(both.c)[1], list(both.c)[6]
+    # Towns first, by path, a path's row without a member first; then the sheets by
+    # assignment (the database sorts: a sort in Python with a key function cost a fifth of
+    # the query).
+    return select(both).order_by(kind, subject_id, member_id.nulls_first())
 
 
 class _Deadlines:
@@ -258,7 +280,7 @@ class _Deadlines:
 
 @no_cycle_collection
 def find_due(now: datetime) -> tuple[dict[tuple, Due], list[Pending]]:
-    """Every due reminder and what its messages would be, claimed or not (three queries, no
+    """Every due reminder and what its messages would be, claimed or not (two queries, no
     writes). Per row only plain values are kept (see Pending), and the cyclic garbage
     collector is paused meanwhile (tens of thousands of small objects in no cycle; its full
     passes over the loaded app were most of the time, measured). The aim at 54,000 paths: at
@@ -273,7 +295,9 @@ def find_due(now: datetime) -> tuple[dict[tuple, Due], list[Pending]]:
     # Read as Core rows through the session's connection (the ORM's result layer cost about
     # as much as the rows), the moment of each deadline looked up in its cache first.
     known = moment.cache.get
-    for path_id, programme_id, state, town, raw, user_id, locale in _town_rows(now, horizon):
+    rows = _due_rows(now, horizon)
+    sheets_from = bisect_left(rows, 1, key=itemgetter(0))  # the towns' rows come first
+    for _, path_id, programme_id, state, town, raw, user_id, locale, _ in islice(rows, sheets_from):
         k, when, due_at = known((programme_id, raw)) or moment(programme_id, raw)
         if k is None:
             continue
@@ -289,7 +313,8 @@ def find_due(now: datetime) -> tuple[dict[tuple, Due], list[Pending]]:
                 definition.state(state).stage).label.get(locale)
         out.append(Pending(reminder, deadline, user_id, locale, programmes[programme_id],
                            {"town": town, "stage": label, **when}, path_id))
-    for assignment_id, programme_id, town, raw, user_id, locale, path_id in _sheet_rows(now, horizon):
+    for _, assignment_id, programme_id, _, town, raw, user_id, locale, path_id in islice(
+            rows, sheets_from, None):
         k, when, due_at = known((programme_id, raw)) or moment(programme_id, raw)
         if k is None:
             continue
