@@ -115,7 +115,10 @@ def new_page(chromium, live: Live, viewport: dict | None = None):  # noqa: ANN00
     page.server_errors = []
     page.on("dialog", page.dialogs)
     page.on("response", lambda r: r.status >= 500 and page.server_errors.append(f"{r.status} {r.url}"))
-    page.set_default_timeout(15000)
+    # How long a click or a locator waits for the page, a ceiling and not a measure: `make test`
+    # runs six test processes on two cores, and under such load one announcement (54 paths
+    # moved, 54 messages) took 34 s in a CI run where it takes 1 s alone.
+    page.set_default_timeout(60000)
     return page
 
 
