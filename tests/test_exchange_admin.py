@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from factories.accounts import as_user
 from factories.exchange import Groups, build_groups
+from support.querycount import count_queries
 
 from workflow.extensions import db
 from workflow.models import AuditEvent, ExchangeDelegate, ExchangeGroup, ExchangeGroupCity
@@ -172,3 +173,21 @@ def test_who_reads_the_provisional_values_of_a_group(app, groups):
                              {"year": "2024", "area": "culture_recreation"})
         assert published.status_code == 404 and who.get("/coordinator/questionnaires").status_code == 404
     assert not qn.is_published(2024, "culture_recreation")
+
+
+def test_the_pages_read_a_fixed_number_of_statements(app, groups):
+    analyst = as_user(app, "analityk@example.pl")
+
+    def counts() -> tuple[int, int]:
+        out = []
+        for url in (URL, f"{URL}/{groups.a.id}"):
+            analyst.get(url)  # the session and the menu, as on any later request
+            with count_queries(db.engine) as log:
+                assert analyst.get(url).status_code == 200
+            out.append(log.count)
+        return out[0], out[1]
+
+    before = counts()
+    assert before == (3, 6)  # the list; the settings page with its six forms
+    assert analyst.post(URL, new_group(groups)).status_code == 302  # one more group of five cities
+    assert counts() == before
