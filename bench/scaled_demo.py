@@ -47,7 +47,7 @@ from workflow.extensions import db  # noqa: E402
 # Rows a programme has once, kept as they are (the coordinator is kept by role, below).
 SHARED = frozenset({"programme", "stage_deadline", "expertise_field", "sheet_part", "criterion",
                     "notification_template", "ranking_snapshot", "alembic_version", "evaluation_revision",
-                    "service_rate"})
+                    "service_rate", "name_revision"})
 # Rebuilt from the copied log afterwards (decision 0029).
 DERIVED = frozenset({"service_total", "service_total_person", "service_total_revision"})
 # Not copied: references that are not foreign keys (audit_event.object_id), the accounts'

@@ -21,7 +21,7 @@ from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 import config
-from workflow import text
+from workflow import revisions, text
 from workflow.accounts import operations as accounts
 from workflow.accounts import security
 from workflow.accounts.operations import load_session_user
@@ -66,6 +66,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     service_totals.install()  # the services report's totals follow every write (decision 0029)
     evaluation_summary.install()  # the evaluation overview's lines follow the scores (decision 0035)
+    revisions.install()  # last: the names' revision is the last row a commit locks (decision 0047)
     with app.app_context():  # Polish order and search in SQL on SQLite too (decision 0026)
         text.register_sqlite(db.engine)
     csrf.init_app(app)

@@ -54,6 +54,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from workflow import revisions
 from workflow.extensions import db
 from workflow.models import (
     Applicant,
@@ -183,23 +184,24 @@ def _insert(conn: Connection, table: Any) -> Any:
 
 def advance(conn: Connection, programme_ids: Iterable[int] | None = None) -> None:
     """One more on the report's revision of each programme (its row made at 1 if it has none;
-    None: of every programme), in `conn`'s transaction, in the programmes' order (decision 0046)."""
+    None: of every programme, and the names' revision after them), in `conn`'s transaction, in
+    the programmes' order (decisions 0046, 0047)."""
+    every = programme_ids is None
     if programme_ids is None:
         programme_ids = conn.scalars(select(Programme.id))
-    ids = sorted(set(programme_ids))
-    if not ids:
-        return
-    table = ServiceTotalRevision.__table__
-    upsert = _insert(conn, table).values([{"programme_id": i, "revision": 1} for i in ids])
-    conn.execute(upsert.on_conflict_do_update(index_elements=[table.c.programme_id],
-                                              set_={"revision": table.c.revision + 1}))
+    revisions.advance(conn, ServiceTotalRevision.__table__, "programme_id", programme_ids)  # type: ignore[arg-type]
+    if every:  # bulk writes beside the ORM (the demo) may have added towns or accounts too
+        revisions.advance_names(conn)
 
 
-def revision_column() -> ScalarSelect[int]:
-    """The programme's report revision as a column correlated with Programme.id (None: its
-    totals were never written), to read with the programme itself (decision 0046)."""
-    return (select(ServiceTotalRevision.revision).where(ServiceTotalRevision.programme_id == Programme.id)
-            .correlate(Programme).scalar_subquery())
+def revision_columns() -> tuple[ScalarSelect[Any], ...]:
+    """What the programme's report is kept under, as columns correlated with Programme.id, to
+    read with the programme itself (decisions 0046, 0047): the revision and token of its totals
+    (None: never written) and of the names it shows."""
+    def of(column: Any) -> ScalarSelect[Any]:
+        return (select(column).where(ServiceTotalRevision.programme_id == Programme.id)
+                .correlate(Programme).scalar_subquery())
+    return (of(ServiceTotalRevision.revision), of(ServiceTotalRevision.token), *revisions.names_columns())
 
 
 def apply(conn: Connection, totals: dict[Key, Counter[str]], persons: dict[tuple[Key, int], int]) -> None:
@@ -246,7 +248,6 @@ def apply(conn: Connection, totals: dict[Key, Counter[str]], persons: dict[tuple
 
 _PENDING = "service_totals.pending"
 _PAUSED = "service_totals.paused"
-_RENAMED = "service_totals.renamed"
 
 
 def _touched(session: Session) -> tuple[set[Service], set[int]]:
@@ -269,8 +270,8 @@ def _touched(session: Session) -> tuple[set[Service], set[int]]:
 
 
 # What the report shows besides its totals: the names of towns, advisors and fields in its tables,
-# and the towns, advisors and fields its filters offer. A new, deleted or changed one raises every
-# programme's revision (rare writes; decision 0046).
+# and the towns, advisors and fields its filters offer. A new, deleted or changed one raises the
+# names' revision when the transaction commits, and no programme's (decision 0047).
 _NAMED = {Applicant: ("name",), User: ("name", "role"), ExpertiseField: ("name_pl", "name_en"),
           Path: ("applicant_id", "programme_id")}
 
@@ -292,7 +293,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     if session.info.get(_PAUSED):
         return
     if _renamed(session):
-        session.info[_RENAMED] = True
+        revisions.mark_names(session)
     services, ids = _touched(session)
     if not services and not ids:
         return
@@ -301,8 +302,6 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
 
 
 def _after_flush(session: Session, _context: Any) -> None:
-    if session.info.pop(_RENAMED, None):
-        advance(session.connection())
     pending = session.info.pop(_PENDING, [])
     if not pending:
         return
@@ -316,7 +315,6 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 def _forget(session: Session, *_args: Any) -> None:
     session.info.pop(_PENDING, None)
-    session.info.pop(_RENAMED, None)
 
 
 def install() -> None:

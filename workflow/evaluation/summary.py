@@ -29,10 +29,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, delete, event, insert, inspect, literal, select, union_all
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import ScalarSelect
 
+from workflow import revisions
 from workflow.evaluation.scores import ApplicationScore, scores_of
 from workflow.extensions import db
 from workflow.models import (
@@ -79,18 +79,11 @@ def _programme_paths(session: Session, programme_id: int) -> list[int]:
 
 
 def advance(session: Session, programme_ids: Iterable[int]) -> None:
-    """One more on the revision of each programme (its row made at 1 if it has none), in the
-    session's transaction; in the programmes' order, so two transactions never wait for each
-    other the wrong way round."""
-    ids = sorted(set(programme_ids))
-    if not ids:
-        return
-    table = EvaluationRevision.__table__
-    conn = session.connection()
-    make = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    upsert = make(table).values([{"programme_id": i, "revision": 1} for i in ids])
-    conn.execute(upsert.on_conflict_do_update(index_elements=[table.c.programme_id],
-                                              set_={"revision": table.c.revision + 1}))
+    """One more on the revision of each programme (its row made at 1 if it has none, a new random
+    token each), in the session's transaction; in one statement, in the programmes' order, so two
+    transactions never wait for each other the wrong way round (decision 0047)."""
+    revisions.advance(session.connection(), EvaluationRevision.__table__,  # type: ignore[arg-type]
+                      "programme_id", programme_ids)
 
 
 def refresh(session: Session, path_ids: Collection[int], programme_ids: Iterable[int] = ()) -> int:
@@ -296,8 +289,10 @@ def install() -> None:
 OVERVIEW = Kept(max_weight=400, max_age=300.0)
 
 
-def revision_column() -> ScalarSelect[int]:
-    """The programme's revision as a column correlated with Programme.id (None: its lines were
-    never written), to read with the programme itself."""
-    return (select(EvaluationRevision.revision).where(EvaluationRevision.programme_id == Programme.id)
-            .correlate(Programme).scalar_subquery())
+def revision_columns() -> tuple[ScalarSelect[Any], ScalarSelect[Any]]:
+    """The programme's revision and its token as columns correlated with Programme.id (None: its
+    lines were never written), to read with the programme itself (decisions 0044, 0047)."""
+    def of(column: Any) -> ScalarSelect[Any]:
+        return (select(column).where(EvaluationRevision.programme_id == Programme.id)
+                .correlate(Programme).scalar_subquery())
+    return of(EvaluationRevision.revision), of(EvaluationRevision.token)

@@ -99,7 +99,7 @@ from workflow.models.questionnaire import (
     ValueComment,
 )
 from workflow.models.result_indicator import ProjectResultIndicator
-from workflow.models.totals import ServiceTotal, ServiceTotalPerson, ServiceTotalRevision
+from workflow.models.totals import NameRevision, ServiceTotal, ServiceTotalPerson, ServiceTotalRevision
 from workflow.models.user import Role, User
 
 __all__ = [
@@ -163,6 +163,7 @@ __all__ = [
     "ServiceTotal",
     "ServiceTotalPerson",
     "ServiceTotalRevision",
+    "NameRevision",
     "Applicant",
     "ApplicantKind",
     "ApplicantMember",

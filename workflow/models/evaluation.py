@@ -317,10 +317,13 @@ class EvaluationRevision(db.Model):
     """The version of a programme's evaluation overview (docs/decisions/0044): one more each
     time a transaction rewrites any of the programme's `EvaluationSummary` lines (the same
     writes, in the same transaction), so a page kept for one revision is never shown for
-    another. Not kept per line: a number only grows, in the order the transactions commit."""
+    another. Not kept per line: a number only grows, in the order the transactions commit;
+    `token`, drawn at random by each raise, tells apart two states with the same number (a database
+    restored from a backup counts again from the backup's: decision 0047)."""
 
     __tablename__ = "evaluation_revision"
 
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"),
                                               primary_key=True)
     revision: Mapped[int] = mapped_column(BigInteger, default=0)
+    token: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

@@ -59,10 +59,26 @@ class ServiceTotalRevision(db.Model):
     """The version of a programme's services report (docs/decisions/0046): one more each time a
     transaction changes any of the programme's `ServiceTotal` lines or a name the report shows
     (the same writes, in the same transaction), so a report kept as drawn for one revision is
-    never shown for another. A number that only grows, in the order the transactions commit."""
+    never shown for another. A number that only grows, in the order the transactions commit;
+    `token`, drawn at random by each raise, tells apart two states with the same number (a database
+    restored from a backup counts again from the backup's: decision 0047)."""
 
     __tablename__ = "service_total_revision"
 
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"),
                                               primary_key=True)
     revision: Mapped[int] = mapped_column(BigInteger, default=0)
+    token: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class NameRevision(db.Model):
+    """The version of the names the services report shows or offers in its filters (towns, paths,
+    advisors and other accounts, fields; decision 0047): one row (`id` 1), one more at the end of
+    each transaction that adds, removes or renames one. Apart from the programmes' revisions, so
+    that such a write locks no programme's row: it waits only for another such write's commit."""
+
+    __tablename__ = "name_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    revision: Mapped[int] = mapped_column(BigInteger, default=0)
+    token: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

@@ -172,8 +172,9 @@ def consultations() -> tuple[str, int]:
     """The report (decision 0046): unfiltered, its filters, numbers and tables as drawn are kept
     per revision of the programme's totals, read with the programme in the same statement; the
     value at the rates, the export links and the page around them are drawn per request."""
-    programme = current_programme(service_totals.revision_column())
-    revision = g.programme_also[0] or 0  # no row yet: no totals were ever written (they make it at 1)
+    programme = current_programme(*service_totals.revision_columns())
+    # the totals' revision and token (None: never written), the names' (decision 0047)
+    revision = g.programme_also
     if not set(request.args) - {"programme"}:  # the whole programme's report, unfiltered
         key = (db.engine.url.render_as_string(hide_password=True), programme.id, programme.code, revision,
                g.locale)

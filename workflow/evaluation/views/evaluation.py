@@ -148,8 +148,8 @@ def _blocked(rows: tuple[ApplicationScore, ...], programme: Programme) -> frozen
 def index() -> Page:
     """The overview (decision 0044): the page of lines and the list as drawn are kept per
     revision of the programme's lines, read with the programme in the same statement."""
-    programme = current_programme(summary.revision_column())
-    revision = g.programme_also[0]
+    programme = current_programme(*summary.revision_columns())
+    revision = g.programme_also  # the number and its token (decision 0047)
     programmes = programme_choices()
     need = request.args.get("need") or ""
     if need not in NEEDS:
