@@ -70,23 +70,26 @@ def test_names_and_services_written_in_the_reverse_order_in_two_programmes_both_
     db.session.commit()
     assert first_programme.id < other.id
     ids = {"a": world.paths["a"].id, "town_a": world.paths["a"].applicant_id, "c": kalisz.id,
-           "advisor_a": world.users["advisor_a"].id, "advisor_c": advisor_c.id, "field": fields["finance"]}
+           "advisor_a": world.users["advisor_a"].id, "advisor_c": advisor_c.id,
+           "evaluator": world.users["evaluator"].id, "field": fields["finance"]}
     first_report, other_report = f"{REPORT}?programme=RL-TEST", f"{REPORT}?programme=RL-DRUGI"
     coordinator = login("coordinator@example.pl")
     for _ in range(2):  # drawn, then kept
         assert metrics(page(coordinator, first_report))["services"] == "0"
         assert metrics(page(coordinator, other_report))["services"] == "0"
-        assert "Ostrzeszów" in page(coordinator, OVERVIEW)
+        overview = page(coordinator, OVERVIEW)
+        assert "Ostrzeszów" in overview and "Ewa Nowooceniająca" not in overview
     db.session.remove()
 
     with Session(db.engine) as one, Session(db.engine) as two:
         # one: a service in the second programme (its row of the report's revision locked)
         begin(one).add(logged(ids["c"], ids["advisor_c"], ids["field"], "Budżet Kalisza"))
         one.flush()
-        # two: a new advisor account (before decision 0047 every programme's row, in the
-        # programmes' order: the first taken, then a wait for one's)
+        # two: a new advisor account, and the evaluator renamed (before decision 0047 every
+        # programme's row, in the programmes' order: the first taken, then a wait for one's)
         begin(two).add(User(email="zofia@example.pl", name="Zofia Nowodoradcza", password_hash="x",
                             role="advisor"))
+        two.get(User, ids["evaluator"]).name = "Ewa Nowooceniająca"
         two.flush()
         # one: town A renamed (a name again; the overview's lines of the first programme too)
         one.get(Applicant, ids["town_a"]).name = "Ostrzeszów Nowy"
@@ -103,7 +106,7 @@ def test_names_and_services_written_in_the_reverse_order_in_two_programmes_both_
     second = page(coordinator, other_report)
     assert metrics(second)["services"] == "1" and "Zofia Nowodoradcza</option>" in second
     overview = page(coordinator, OVERVIEW)
-    assert "Ostrzeszów Nowy" in overview
+    assert "Ostrzeszów Nowy" in overview and "Ewa Nowooceniająca" in overview
 
 
 def test_a_database_put_back_from_a_backup_never_shows_a_page_kept_for_other_data(app, world, fields, login):

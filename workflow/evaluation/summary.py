@@ -283,9 +283,9 @@ def install() -> None:
 
 # --- the overview kept as drawn (decision 0044) ---------------------------------------------------
 
-# The coordinator's overview, kept in this process per revision: its pages of lines with their
-# scores, and the lists as drawn (20–50 KB each). At most 400 entries (~20 MB), none older than
-# five minutes (a restored database repeats revisions with other data; the tests empty it).
+# The coordinator's overview, kept in this process per revision and its token (a restored database
+# repeats the numbers, not the tokens: decision 0047): its pages of lines with their scores, and the
+# lists as drawn (20–50 KB each). At most 400 entries (~20 MB), none older than five minutes.
 OVERVIEW = Kept(max_weight=400, max_age=300.0)
 
 

@@ -52,8 +52,8 @@ bp = Blueprint("reports", __name__)
 
 TABLES = ("programme", *reports.BREAKDOWNS)
 # The unfiltered report as computed and drawn (decision 0046), kept in this process per programme,
-# revision of its totals and language; weighed in units of 100 KB of HTML (at most ~20 MB), none
-# older than five minutes (a restored database repeats revisions with other data; the tests empty it).
+# revision and token of its totals and of the names (decision 0047), and language; weighed in units
+# of 100 KB of HTML (at most ~20 MB), none older than five minutes.
 REPORTS = Kept(max_weight=200, max_age=300.0)
 # Fills of the chart, light against dark in turn so the stack reads in greyscale too.
 KIND_FILLS = {"consultation": "#083a66", "workshop": "#f2a900", "study": "#5aa0d8", "other": "#8a8a8a"}
