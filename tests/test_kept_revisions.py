@@ -8,6 +8,7 @@ from a backup, counting its revisions again with other data, never shows a page 
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, date, datetime
 
 import pytest
@@ -107,6 +108,46 @@ def test_names_and_services_written_in_the_reverse_order_in_two_programmes_both_
     assert metrics(second)["services"] == "1" and "Zofia Nowodoradcza</option>" in second
     overview = page(coordinator, OVERVIEW)
     assert "Ostrzeszów Nowy" in overview and "Ewa Nowooceniająca" in overview
+
+
+def test_two_names_writes_logging_services_at_once_in_two_programmes_both_commit(
+        app, world, fields, postgres_only):
+    """Two threads, each a service of its own programme then a name, in step, committing at once:
+    the second to raise the names' row waits for the first's commit only, and both count."""
+    other = make_programme("RL-DRUGI")
+    kalisz = make_town(other, "Kalisz")
+    db.session.commit()
+    paths = {"one": (kalisz.id, world.paths["b"].applicant_id),
+             "two": (world.paths["a"].id, kalisz.applicant_id)}
+    advisor_id, field_id, engine = world.users["advisor_a"].id, fields["finance"], db.engine
+    db.session.remove()
+    barrier, failures = threading.Barrier(2), []
+
+    def write(who: str) -> None:
+        path_id, town_id = paths[who]
+        with app.app_context(), Session(engine) as session:
+            try:
+                begin(session).add(logged(path_id, advisor_id, field_id, f"Usługa {who}"))
+                session.flush()
+                barrier.wait(timeout=20)
+                session.get(Applicant, town_id).name = f"Miasto {who}"
+                session.add(User(email=f"{who}@example.pl", name=f"Doradca {who}", password_hash="x",
+                                 role="advisor"))
+                session.flush()
+                barrier.wait(timeout=20)
+                session.commit()
+            except Exception as exc:  # noqa: BLE001  (shown in the assertion)
+                failures.append(f"{who}: {exc!r}")
+
+    threads = [threading.Thread(target=write, args=(who,)) for who in paths]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    with app.app_context():
+        assert sorted(db.session.scalars(select(Service.topic))) == ["Usługa one", "Usługa two"]
+        assert {"Miasto one", "Miasto two"} <= set(db.session.scalars(select(Applicant.name)))
 
 
 def test_a_database_put_back_from_a_backup_never_shows_a_page_kept_for_other_data(app, world, fields, login):
