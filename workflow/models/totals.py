@@ -57,8 +57,8 @@ class ServiceTotalPerson(db.Model):
 
 class ServiceTotalRevision(db.Model):
     """The version of a programme's services report (docs/decisions/0046): one more each time a
-    transaction changes any of the programme's `ServiceTotal` lines or a name the report shows
-    (the same writes, in the same transaction), so a report kept as drawn for one revision is
+    transaction changes any of the programme's `ServiceTotal` lines (the same writes, in the same
+    transaction; the names it shows have `NameRevision`), so a report kept as drawn for one revision is
     never shown for another. A number that only grows, in the order the transactions commit;
     `token`, drawn at random by each raise, tells apart two states with the same number (a database
     restored from a backup counts again from the backup's: decision 0047)."""

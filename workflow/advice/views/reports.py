@@ -170,8 +170,9 @@ def chart(months: Sequence[MonthKinds]) -> Chart | None:
 @role_required(Role.COORDINATOR)
 def consultations() -> tuple[str, int]:
     """The report (decision 0046): unfiltered, its filters, numbers and tables as drawn are kept
-    per revision of the programme's totals, read with the programme in the same statement; the
-    value at the rates, the export links and the page around them are drawn per request."""
+    per revision of the programme's totals and of the names (decision 0047), read with the
+    programme in the same statement; the value at the rates, the export links and the page
+    around them are drawn per request."""
     programme = current_programme(*service_totals.revision_columns())
     # the totals' revision and token (None: never written), the names' (decision 0047)
     revision = g.programme_also
