@@ -243,9 +243,13 @@ def compute(definition: Definition, stamp: tuple[Any, ...] | None = None) -> Res
         return _result(definition, chosen, _standardised(definition, chosen, group, stamp), stamp)
     among = None if group is None else (group.id, group.code, json.dumps(group.definition, sort_keys=True))
     table_key = ("similar-points", stamp, tuple(v.id for v in chosen), definition.year, among)
-    return cache.cached(("similar", definition, table_key), lambda: _result(
-        definition, chosen, cache.cached(table_key, lambda: _standardised(definition, chosen, group, stamp),
-                                         lambda t: 0.05 + len(t.keys) / 10_000), stamp), lambda _r: 0.02)
+
+    def points() -> Standardised:  # weighed at ~100 KB a unit: Python floats in lists
+        return cache.cached(table_key, lambda: _standardised(definition, chosen, group, stamp),
+                            lambda t: 0.1 + len(t.keys) * len(t.columns) / 3000)
+
+    return cache.cached(("similar", definition, table_key),
+                        lambda: _result(definition, chosen, points(), stamp), lambda _r: 0.02)
 
 
 def _standardised(definition: Definition, chosen: Sequence[IndicatorVersion], group: UnitGroup | None,
