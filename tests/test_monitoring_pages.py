@@ -130,6 +130,30 @@ def test_figures_kept_for_one_version_of_the_data_give_way_to_a_new_load(small, 
     assert krakow() == ("100 003", "100 003")  # (1000 × 780,360 + 20,000) × 100 / 780,360
 
 
+def test_the_comparison_and_the_most_similar_give_way_to_a_new_import(small, browser):
+    """Both pages keep their figures and tables per data version (decisions 0041, 0048): a file
+    imported with a new value of Kraków's own revenues is on the next request of each."""
+    from workflow.monitoring import importer
+
+    compare = "/indicators/compare?unit=1204023&unit=1261011&year=2019"
+    alike = "/indicators/groups/similar?anchor=1261011&year=2019&size=7&w-dochody_wlasne_na_mieszkanca=1"
+    people = base_factory.population(4, 2019)  # Kraków is gmina 4
+
+    def seen() -> tuple[str, str]:  # (the language form's token changes with the session)
+        return tuple(re.sub(r'name="csrf_token"[^>]*>', "", text(browser.get(url)))  # type: ignore[return-value]
+                     for url in (compare, alike))
+
+    before = seen()
+    assert seen() == before  # the second reading: kept
+    assert ">1000<" in before[0] and ">2500<" not in before[0]  # about 1000 zł a resident
+    assert ">1 000<" in before[1] and ">2 500<" not in before[1]  # (Babel's grouping there)
+    importer.import_bytes(f"teryt7,year,var,value\n1261011,2019,dw_razem,{people * 2500}\n".encode(),
+                          "korekta.csv")
+    db.session.commit()
+    after = seen()
+    assert ">2500<" in after[0] and ">2 500<" in after[1], after  # the new value: 2500 zł a resident
+
+
 def test_a_gminas_profile_shows_every_indicator_its_trend_and_places(small, browser):
     html = text(browser.get("/indicators/units/1204023"))
     assert "Dąbrowa Tarnowska" in html and "gmina miejsko-wiejska" in html
@@ -267,12 +291,14 @@ PAGES = {
     "indicator as CSV": (f"{PER_CAPITA}.csv?group=kind-rural", (7, 2)),
     "profile": ("/indicators/units/3018073", (9, 4)),
     "profile of a gmina in a list": ("/indicators/units/1261011", (10, 4)),
-    "comparison": ("/indicators/compare?unit=3018073&unit=1204023&unit=1261011", (6, 6)),
+    "comparison": ("/indicators/compare?unit=3018073&unit=1204023&unit=1261011", (7, 2)),
+    "comparison, a gmina added by name": ("/indicators/compare?unit=3018073&add=Krak", (8, 3)),
     "group": ("/indicators/groups/voivodeship-30", (7, 2)),
     "group, population class": ("/indicators/groups/population-5000-10000", (8, 2)),
     "groups": ("/indicators/groups/", (3, 3)),
     "index": ("/indicators/", (1, 1)),
-    "similar": (SIMILAR, (8, 5)),
+    "similar": (SIMILAR, (8, 2)),
+    "similar within a group": (SIMILAR + "&among=voivodeship-30", (10, 3)),
 }
 
 

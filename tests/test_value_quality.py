@@ -267,7 +267,9 @@ def test_the_kept_figures_give_way_to_a_publication_a_correction_and_a_comment(a
                                      value=10000.0, status=ValueStatus.FINAL, source_id=people.id))
     db.session.commit()
     groups.ensure_standard()
-    pages = (f"/indicators/{LOANS}?year=2024", f"/indicators/units/{out.units[0].code}?year=2024")
+    pages = (f"/indicators/{LOANS}?year=2024", f"/indicators/units/{out.units[0].code}?year=2024",
+             f"/indicators/compare?unit={out.units[0].code}&unit={out.units[1].code}&year=2024")
+    alike = f"/indicators/groups/similar?anchor={out.units[0].code}&year=2024&w-{LOANS}=1"  # kept too (0048)
 
     def shown() -> list[str]:
         return [text(Browser(app).get(page)) for page in pages]
@@ -282,6 +284,7 @@ def test_the_kept_figures_give_way_to_a_publication_a_correction_and_a_comment(a
             client.get(page)
         assert kept.count < computed.count, page
     assert all("4,1" not in page for page in shown())  # provisional: not public, and now kept
+    assert "4,1" not in text(Browser(app).get(alike), 400)  # no public value to compare
 
     group = f"/indicators/groups/powiat-{out.units[0].code[:4]}?year=2024"  # its figures and table kept too
     Browser(app).get(group)
@@ -291,12 +294,14 @@ def test_the_kept_figures_give_way_to_a_publication_a_correction_and_a_comment(a
     db.session.commit()
     assert all("4,1" in page for page in shown())  # 123 457 loans / 30 000 residents
     assert "4,1" in text(Browser(app).get(group))
+    assert "4,1" in text(Browser(app).get(alike)) and "4,1" in text(Browser(app).get(alike))  # kept
 
     qn.correct(q, questions[0], "246914", WHY, out.analyst)
     db.session.commit()
     for page in shown():
         assert "8,2" in page and "4,1" not in page and WHY in page
     assert "8,2" in text(Browser(app).get(group)) and "4,1" not in text(Browser(app).get(group))
+    assert "8,2" in text(Browser(app).get(alike)) and "4,1" not in text(Browser(app).get(alike))
 
     unit = out.units[0]
     version = current_version(LOANS)

@@ -115,7 +115,7 @@ def indicator_page(code: str, year: object = None, group_code: str | None = None
     version = by_code.get(code)
     if version is None:
         raise NotAvailable()
-    years = cache.cached(("years", stamp, version.id), lambda: readings.years(version))
+    years = readings.years_at(stamp, version)
     chosen_year = choose_year(years, year)
     choices = groups.listed(extra=group_code or groups.ALL)
     group = next((g for g in choices if g.code == (group_code or groups.ALL)), None)
@@ -249,7 +249,7 @@ def group_page(code: str, year: object = None, locale: str = "pl") -> GroupPage:
     indicators = readings.current_indicators_at(stamp)
     by_code = {v.indicator.code: v for v in indicators}
     anchor = by_code.get(groups.POPULATION_INDICATOR) or (indicators[0] if indicators else None)
-    years = cache.cached(("years", stamp, anchor.id), lambda: readings.years(anchor)) \
+    years = readings.years_at(stamp, anchor) \
         if anchor is not None else []
     chosen_year = choose_year(years, year)
 

@@ -6,6 +6,7 @@ fixed number of statements (docs/decisions/0032). Reused by the open API.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import json
 from collections.abc import Sequence
@@ -307,32 +308,65 @@ class Compared:
 
 @dataclass(frozen=True)
 class Comparison:
-    units: list[TerritorialUnit]
+    units: list[readings.Gmina]
     unknown: list[str]  # codes asked for that are no gmina
     years: list[int]
     year: int | None
     rows: list[Compared]
+    key: tuple[object, ...] | None = None  # its written parts' key in the cache (decision 0045)
+
+    def marks(self) -> list[quality.Mark]:
+        """The marks beside the values shown (not "–"), row by row: the places a kept table
+        leaves for them (views/indicators.with_marks)."""
+        return [r.marks[i] for r in self.rows for i, v in enumerate(r.values) if v is not None]
+
+
+class _Compared(NamedTuple):
+    """A comparison's figures, kept per version of the data, gminas, year and language."""
+
+    rows: list[Compared]  # without their marks (read on every request, decision 0039)
+    variables: frozenset[str]  # the formulas' variables
+    years: frozenset[int]  # the years the formulas read
+    formulas: list[compute.Formula]
 
 
 @readings.no_cycle_collection
 def comparison(codes: Sequence[str], year: object = None, locale: str = "pl") -> Comparison:
-    """Up to COMPARE_MAX gminas side by side, every indicator in a year: 6 statements (one for
-    the revision notes and comments)."""
+    """Up to COMPARE_MAX gminas side by side, every indicator in a year: 2 statements when its
+    figures are kept (the data's version and the revision notes with the comments, which are
+    never kept; decisions 0041, 0045 and 0048), 8 when nothing is kept (+ the gminas, the
+    variables' ids, the indicators, the years, the gminas' values)."""
     wanted = list(dict.fromkeys(c.strip() for c in codes if c.strip()))[:COMPARE_MAX]
-    found = readings.units_by_code(wanted)
-    units = [found[c] for c in wanted if c in found and found[c].level is UnitLevel.GMINA]
-    unknown = [c for c in wanted if c not in found or found[c].level is not UnitLevel.GMINA]
-    indicators = readings.current_indicators()
+    stamp = cache.stamp()
+    register = readings.register_at(stamp) if wanted else None
+    units = [register.units[register.id_of[c]] for c in wanted if c in register.id_of] if register else []
+    unknown = [c for c in wanted if register is None or c not in register.id_of]
+    indicators = readings.current_indicators_at(stamp)
     by_code = {v.indicator.code: v for v in indicators}
     anchor = by_code.get(groups.POPULATION_INDICATOR) or (indicators[0] if indicators else None)
-    years = readings.years(anchor) if anchor is not None and units else []
+    years = readings.years_at(stamp, anchor) if anchor is not None and units else []
     chosen = choose_year(years, year)
-    formulas = [readings.formula(v) for v in indicators]
-    data = readings.values(formulas, [chosen], [u.id for u in units]) if chosen is not None and units else {}
     ids = [u.id for u in units]
-    notes, said = quality.notes_and_comments(
-        {v for f in formulas for v in f.variables}, quality.years_needed(formulas, chosen),
-        [v.indicator_id for v in indicators], chosen, ids) if chosen is not None else ({}, {})
+    key = ("comparison", stamp, tuple(ids), chosen, tuple(v.id for v in indicators), locale)
+    figures = cache.cached(key, lambda: _compared(indicators, units, chosen, register, locale),
+                           lambda _f: 0.05)
+    rows = figures.rows
+    if chosen is not None:
+        notes, said = quality.notes_and_comments(figures.variables, figures.years,
+                                                 [v.indicator_id for v in indicators], chosen, ids)
+        if notes or said:
+            rows = [dataclasses.replace(r, marks=[quality.mark(u.id, r.version.indicator_id, f, chosen, notes,
+                                                               said) for u in units])
+                    for r, f in zip(rows, figures.formulas, strict=True)]
+    return Comparison(units=units, unknown=unknown, years=years, year=chosen, rows=rows, key=key)
+
+
+def _compared(indicators: Sequence[IndicatorVersion], units: Sequence[readings.Gmina], chosen: int | None,
+              register: readings.Register | None, locale: str) -> _Compared:
+    """The gminas' values in the year (one statement) with their bars; no mark beside them."""
+    formulas = [readings.formula(v) for v in indicators]
+    data = readings.values(formulas, [chosen], [u.id for u in units], ids=register.ids) \
+        if chosen is not None and units and register is not None else {}
     rows = []
     for version, f in zip(indicators, formulas, strict=True):
         fmt = charts.formatter(version.decimals, locale)
@@ -340,9 +374,10 @@ def comparison(codes: Sequence[str], year: object = None, locale: str = "pl") ->
         values = [evaluate(data.get(u.id, {})) if chosen is not None else None for u in units]
         rows.append(Compared(version, version.indicator.code, values,
                              charts.bars([(u.name, v, fmt(v)) for u, v in zip(units, values, strict=True)]),
-                             fmt, [quality.mark(u.id, version.indicator_id, f, chosen, notes, said)
-                                   if chosen is not None else quality.NO_MARK for u in units]))
-    return Comparison(units=units, unknown=unknown, years=years, year=chosen, rows=rows)
+                             fmt, [quality.NO_MARK] * len(units)))
+    return _Compared(rows, frozenset(v for f in formulas for v in f.variables),
+                     frozenset(quality.years_needed(formulas, chosen)) if chosen is not None else frozenset(),
+                     formulas)
 
 
 def search_gminas(text: str, limit: int = 20) -> list[TerritorialUnit]:

@@ -60,6 +60,30 @@ def gminas() -> dict[int, Gmina]:
     return {i: Gmina(i, code, name, KINDS[kind]) for i, code, name, kind in rows}
 
 
+class Register(NamedTuple):
+    """The gminas and the variables' ids, as every public page of the indicator base reads them."""
+
+    units: dict[int, Gmina]  # by id
+    ids: dict[str, int]  # the variables' ids by code
+    id_of: dict[str, int]  # a gmina's id by TERYT code
+
+
+def register_at(stamp: tuple[Any, ...]) -> Register:
+    """gminas() and variable_ids(), kept per version of the data (`stamp`: cache.stamp(),
+    which counts the units; decision 0041): 2 statements when not kept. Shared: never change it."""
+    return cache.cached(("gminas", stamp), _register)
+
+
+def _register() -> Register:
+    units = gminas()
+    return Register(units, variable_ids(), {u.code: u.id for u in units.values()})
+
+
+def years_at(stamp: tuple[Any, ...], version: IndicatorVersion) -> list[int]:
+    """years(version), kept per version of the data (decision 0041). Shared: never change it."""
+    return cache.cached(("years", stamp, version.id), lambda: years(version))  # type: ignore[no-any-return]
+
+
 def units_by_code(codes: Iterable[str]) -> dict[str, TerritorialUnit]:
     """Units (any level) by TERYT code."""
     wanted = sorted(set(codes))

@@ -16,6 +16,8 @@ saved group, which `compute()` makes again from its definition alone.
 
 from __future__ import annotations
 
+import heapq
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
 from workflow.extensions import db
-from workflow.models import Indicator, IndicatorVersion
+from workflow.models import GroupKind, Indicator, IndicatorVersion, UnitGroup
 from workflow.monitoring import cache, groups, readings
 from workflow.refusal import _l
 
@@ -81,22 +83,39 @@ def nearest(points: Mapping[str, Sequence[float]], anchor: str, weights: Sequenc
             size: int) -> list[tuple[str, float]]:
     """The anchor (distance 0) and the `size` points nearest to it: (key, distance), nearest
     first, ties by key. `points` hold one value per weight; every point is complete."""
+    return nearest_in(standardised(points, len(weights)), anchor, weights, size)
+
+
+class Standardised(NamedTuple):
+    """Points with each indicator standardised over all of them: what a search needs that
+    depends neither on the anchor nor on the weights (kept per version of the data, decision 0048)."""
+
+    keys: list[str]  # sorted
+    columns: list[list[float]]  # per indicator, the z-scores in the order of `keys`
+    at: dict[str, int]  # a key's place in `keys`
+    points: Mapping[str, Sequence[float]]
+
+
+def standardised(points: Mapping[str, Sequence[float]], count: int) -> Standardised:
     keys = sorted(points)
-    columns = [standardise([points[k][i] for k in keys]) for i in range(len(weights))]
+    columns = [standardise([points[k][i] for k in keys]) if keys else [] for i in range(count)]
+    return Standardised(keys, columns, {k: n for n, k in enumerate(keys)}, points)
+
+
+def nearest_in(table: Standardised, anchor: str, weights: Sequence[float],
+               size: int) -> list[tuple[str, float]]:
+    """nearest() on points standardised already: the same sums in the same order (so the same
+    distances to the last bit), a column at a time."""
     total = math.fsum(weights)
-    at = keys.index(anchor)
-    terms = [(w / total, column, column[at]) for w, column in zip(weights, columns, strict=True)]
-    found: list[tuple[float, str]] = []
-    for n, key in enumerate(keys):
-        if n == at:
-            continue
-        square = 0.0
-        for share, column, centre in terms:
-            difference = column[n] - centre
-            square += share * difference * difference
-        found.append((math.sqrt(square), key))
-    found.sort()
-    return [(anchor, 0.0)] + [(key, distance) for distance, key in found[:size]]
+    at = table.at[anchor]
+    squares = [0.0] * len(table.keys)
+    for w, column in zip(weights, table.columns, strict=True):
+        share, centre = w / total, column[at]
+        squares = [square + share * (z - centre) * (z - centre)
+                   for square, z in zip(squares, column, strict=True)]
+    found = [(math.sqrt(square), key) for n, (square, key) in enumerate(zip(squares, table.keys, strict=True))
+             if n != at]
+    return [(anchor, 0.0)] + [(key, distance) for distance, key in heapq.nsmallest(size, found)]
 
 
 # --- reading and checking -----------------------------------------------------------------------
@@ -148,21 +167,34 @@ def check(definition: Definition, known: Mapping[str, Mapping[int, IndicatorVers
                       definition.among)
 
 
-class Points(NamedTuple):
-    """Every gmina with a value of each of some indicators in a year."""
+def versions_at(stamp: tuple[Any, ...], codes: Sequence[str]) -> dict[str, dict[int, IndicatorVersion]]:
+    """versions_of(codes), kept per version of the data (`stamp` holds the newest indicator
+    version: a definition is never changed in place, decision 0028), taken out of the session
+    like readings.current_indicators_at. Shared: never change one."""
+    wanted = tuple(sorted(set(codes)))
 
-    units: dict[int, readings.Gmina]
-    ids: dict[str, int]  # the variables' ids
-    points: dict[str, list[float]]  # by TERYT code, the values in the indicators' order
-    id_of: dict[str, int]  # unit id by TERYT code
+    def read() -> dict[str, dict[int, IndicatorVersion]]:
+        found = versions_of(wanted)
+        for versions in found.values():
+            for version in versions.values():
+                for row in (version.indicator, version):
+                    if row in db.session:  # an indicator's versions share it
+                        db.session.expunge(row)
+        return found
+
+    found: dict[str, dict[int, IndicatorVersion]] = cache.cached(("versions", stamp, wanted), read,
+                                                                 lambda _found: 0.02)
+    return found
 
 
-def _points(versions: Sequence[IndicatorVersion], year: int) -> Points:
-    """The gminas and the variables' ids (2 statements), and each indicator's values in the
-    year: kept per indicator version and data version (decision 0041), so that a search with
-    other anchors, weights or indicators reads only the indicators not read yet (1 statement)."""
-    stamp = cache.stamp()
-    units, ids, id_of = cache.cached(("gminas", stamp), _gminas)
+def _points(versions: Sequence[IndicatorVersion], year: int,
+            stamp: tuple[Any, ...]) -> dict[str, list[float]]:
+    """Every gmina with a value of each indicator in the year (by TERYT code, the values in the
+    indicators' order): each indicator's values kept per indicator version and data version
+    (decision 0041), so that a search with other indicators reads only the indicators not read
+    yet (1 statement; 2 more for the gminas and the variables' ids when not kept)."""
+    register = readings.register_at(stamp)
+    units, ids = register.units, register.ids
     columns: dict[int, dict[str, float]] = {}
     missing = []
     for v in versions:
@@ -182,49 +214,72 @@ def _points(versions: Sequence[IndicatorVersion], year: int) -> Points:
             columns[v.id] = column
     chosen = [columns[v.id] for v in versions]
     first, rest = chosen[0], chosen[1:]
-    points = {code: [value, *(c[code] for c in rest)] for code, value in first.items()
-              if all(code in c for c in rest)}
-    return Points(units, ids, points, id_of)
-
-
-def _gminas() -> tuple[dict[int, readings.Gmina], dict[str, int], dict[str, int]]:
-    units = readings.gminas()
-    return units, readings.variable_ids(), {u.code: u.id for u in units.values()}
+    return {code: [value, *(c[code] for c in rest)] for code, value in first.items()
+            if all(code in c for c in rest)}
 
 
 @readings.no_cycle_collection
-def compute(definition: Definition) -> Result:
-    """The group a definition describes, read and computed: the indicators' versions, the
-    data's version, and when not cached (decision 0041) the gminas, the variables' ids, the
-    values (2 statements, 5 when not cached; 3 or 4 more for a group compared within)."""
-    known = versions_of([c.indicator for c in definition.criteria])
+def compute(definition: Definition, stamp: tuple[Any, ...] | None = None) -> Result:
+    """The group a definition describes: 1 statement when its result is kept (the data's
+    version; none when the caller read it: `stamp`), 5 when nothing is kept (+ the indicators'
+    versions, the gminas, the variables' ids, the values; decisions 0041 and 0048); 1 more for
+    a group compared within (and 2 or 3 to find its members when not kept). What depends only
+    on the data, the indicators, the year and the group compared within (the points,
+    standardised) is kept apart from the result, so another anchor or other weights compute
+    only the distances; a programme's group is never kept (its members follow the applications)."""
+    stamp = stamp if stamp is not None else cache.stamp()
+    known = versions_at(stamp, [c.indicator for c in definition.criteria])
     definition = check(definition, known)
     chosen = [known[c.indicator][c.version or 0] for c in definition.criteria]
-    table = _points(chosen, definition.year)
-    units, ids = table.units, table.ids
-    anchor = table.id_of.get(definition.anchor)
-    if anchor is None:
+    if definition.anchor not in readings.register_at(stamp).id_of:
         raise groups.GroupRefused(errors={"anchor": [_l("Nie ma gminy o kodzie TERYT %(code)s.",
                                                         code=definition.anchor)]})
-    points: Mapping[str, list[float]] = table.points
+    group = None
     if definition.among != groups.ALL:
         group = groups.get(definition.among)
         if group is None:
             raise groups.GroupRefused(errors={"among": [_l("Nie ma takiej grupy.")]})
+    if group is not None and group.kind is GroupKind.PROGRAMME:  # its members follow the applications
+        return _result(definition, chosen, _standardised(definition, chosen, group, stamp), stamp)
+    among = None if group is None else (group.id, group.code, json.dumps(group.definition, sort_keys=True))
+    table_key = ("similar-points", stamp, tuple(v.id for v in chosen), definition.year, among)
+
+    def points() -> Standardised:  # weighed at ~100 KB a unit: Python floats in lists
+        return cache.cached(table_key, lambda: _standardised(definition, chosen, group, stamp),
+                            lambda t: 0.1 + len(t.keys) * len(t.columns) / 3000)
+
+    return cache.cached(("similar", definition, table_key),
+                        lambda: _result(definition, chosen, points(), stamp), lambda _r: 0.02)
+
+
+def _standardised(definition: Definition, chosen: Sequence[IndicatorVersion], group: UnitGroup | None,
+                  stamp: tuple[Any, ...]) -> Standardised:
+    """The points of the gminas compared (those of the group, when one is given, and the
+    anchor, a gmina of the register), standardised."""
+    register = readings.register_at(stamp)
+    points: Mapping[str, list[float]] = _points(chosen, definition.year, stamp)
+    if group is not None:
         current = readings.current_by_code()
         extra = groups.population_formula([group], current)
-        data_for_group = readings.values([extra], [definition.year], ids=ids) if extra else None
-        among = set(groups.members([group], definition.year, units, data_for_group, current)[group.id])
-        among.add(anchor)
-        points = {code: row for code, row in points.items() if table.id_of[code] in among}
-    if definition.anchor not in points:
+        data_for_group = readings.values([extra], [definition.year], ids=register.ids) if extra else None
+        among = set(groups.members([group], definition.year, register.units, data_for_group,
+                                   current)[group.id])
+        among.add(register.id_of[definition.anchor])
+        points = {code: row for code, row in points.items() if register.id_of[code] in among}
+    return standardised(points, len(chosen))
+
+
+def _result(definition: Definition, chosen: list[IndicatorVersion], table: Standardised,
+            stamp: tuple[Any, ...]) -> Result:
+    if definition.anchor not in table.at:
         raise groups.GroupRefused(errors={"anchor": [_l(
             "Gmina nie ma w roku %(year)d wartości każdego z wybranych wskaźników.",
             year=definition.year)]})
-    found = nearest(points, definition.anchor, [c.weight for c in definition.criteria], definition.size)
-    return Result(definition=definition, found=found, compared=len(points), versions=chosen,
-                  values={code: list(points[code]) for code, _d in found},
-                  names={code: units[table.id_of[code]].name for code, _d in found})
+    register = readings.register_at(stamp)
+    found = nearest_in(table, definition.anchor, [c.weight for c in definition.criteria], definition.size)
+    return Result(definition=definition, found=found, compared=len(table.keys), versions=chosen,
+                  values={code: list(table.points[code]) for code, _d in found},
+                  names={code: register.units[register.id_of[code]].name for code, _d in found})
 
 
 def names(result: Result) -> tuple[str, str]:

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from forms.monitoring import GroupListForm, SaveSimilarForm
 from workflow.models import GroupKind, UnitGroup
-from workflow.monitoring import distribution, groups, profiles, readings, similar, tables
+from workflow.monitoring import cache, distribution, groups, profiles, readings, similar, tables
 from workflow.monitoring.views.indicators import common, kept, ordered_once, send
 from workflow.web import listing
 from workflow.web.helpers import add_reasons
@@ -141,20 +141,26 @@ def similar_request(indicators: list[Any]) -> tuple[similar.Definition | None, d
 
 
 def render_similar(status: int = 200, form: SaveSimilarForm | None = None) -> tuple[str, int]:
-    indicators = readings.current_indicators()
+    """The form and, when filled in, the gminas found: 2 statements when the result is kept (the
+    data's version, the choice of groups; decisions 0041 and 0048), the result's table written
+    once per version of the data, definition and language."""
+    stamp = cache.stamp()
+    indicators = readings.current_indicators_at(stamp)
     choices = groups.listed()
     result = errors = None
     try:
         definition, typed = similar_request(indicators)
         if definition is not None:
-            result = similar.compute(definition)
+            result = similar.compute(definition, stamp)
     except groups.GroupRefused as refused:
         definition, typed = None, {k: " ".join(str(v).split())[:40] for k, v in request.values.items()}
         errors, status = refused.errors, refused.status
-    years = readings.years(indicators[0]) if indicators else []
+    years = readings.years_at(stamp, indicators[0]) if indicators else []
+    key = ("similar-page", stamp, result.definition, g.locale) if result is not None else None
     return render_template("monitoring/similar.html", indicators=indicators, choices=choices, typed=typed,
                            result=result, errors=errors or {}, years=years, form=form or SaveSimilarForm(),
-                           max_size=similar.MAX_SIZE, method=similar.METHOD, **common()), status
+                           max_size=similar.MAX_SIZE, method=similar.METHOD, figure=kept(key),
+                           **common()), status
 
 
 @bp.route("/similar")

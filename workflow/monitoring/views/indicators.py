@@ -350,7 +350,8 @@ def compare() -> tuple[str, int]:
     found = profiles.comparison(codes, request.args.get("year"), g.locale)
     too_many = len(dict.fromkeys(codes)) > profiles.COMPARE_MAX
     return render_template("monitoring/compare.html", c=found, choices=choices, add=add, nothing=nothing,
-                           too_many=too_many, max_units=profiles.COMPARE_MAX,
+                           too_many=too_many, max_units=profiles.COMPARE_MAX, figure=kept(found.key),
+                           mark_slot=MARK_SLOT, with_marks=with_marks,
                            **common()), 400 if nothing or found.unknown else 200
 
 
