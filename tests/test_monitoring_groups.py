@@ -51,6 +51,34 @@ def test_the_standard_groups_of_the_whole_register(ctx):
     assert stored == 32  # rule groups keep no member rows
 
 
+def test_every_change_of_a_group_in_place_changes_the_datas_version_and_nothing_else_does(ctx):
+    """cache.stamp() keys what the pages keep (decision 0049): a group's revision is raised by
+    each UPDATE of it, also when only a list's members change, never by a run that changes nothing."""
+    from workflow.monitoring import cache
+
+    base_factory.build()
+    before = cache.stamp()
+    assert groups.ensure_standard().updated == 0 and cache.stamp() == before
+    group = groups.get("monitoring-cities")
+    revision = group.revision
+    # the list's first member moved last behind the command's back (the same rows' number)
+    rows = db.session.execute(sa.select(UnitGroupMember.unit_id, UnitGroupMember.position)
+                              .where(UnitGroupMember.group_id == group.id)
+                              .order_by(UnitGroupMember.position)).all()
+    db.session.execute(sa.update(UnitGroupMember).where(UnitGroupMember.group_id == group.id,
+                                                        UnitGroupMember.unit_id == rows[0].unit_id)
+                       .values(position=len(rows) + 5))
+    db.session.commit()
+    changed = cache.stamp()
+    assert groups.ensure_standard().updated == 0  # its definition is the same; its members are put back
+    assert groups.get("monitoring-cities").revision == revision + 1 and cache.stamp() != changed
+    group = groups.get("kind-urban")
+    group.name_en = "Towns"
+    db.session.commit()
+    assert group.revision == 2
+    assert groups.ensure_standard().updated == 1 and groups.get("kind-urban").revision == 3
+
+
 def test_rule_groups_find_their_members(ctx):
     base_factory.build()
     assert member_codes("powiat-1204") == ["1204023", "1204032", "1204042"]

@@ -336,6 +336,14 @@ class UnitGroup(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"))
+    # Raised by SQLAlchemy with every UPDATE of the row (version_id_col below: a group changed
+    # in place, by `flask groups standard` or any other writer, and refused if another
+    # transaction changed it meanwhile). The data's version (monitoring/cache.stamp) reads the
+    # sum, so what is kept per version (the choice of groups on the pages) follows every change
+    # (docs/decisions/0049).
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": revision}
 
     def name(self, locale: str | None) -> str:
         return self.name_en if (locale or "pl").startswith("en") else self.name_pl

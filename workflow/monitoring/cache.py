@@ -9,8 +9,9 @@ newest source of values (every write of a value makes one: an import, a city's a
 questionnaire, the analyst's correction after publication), the number of published
 questionnaire years (publishing turns provisional values final, public, in one UPDATE that
 makes no source), the newest indicator definition, the newest group, the numbers of groups,
-of lists' members and of units (a group's definition changed in place is in every key that
-uses the group); a cached result made under another version is never used. The revision
+of lists' members and of units, and the sum of the groups' revisions (raised by every UPDATE
+of a group: `flask groups standard` renaming one or changing its definition or a list's members
+in place, decision 0049); a cached result made under another version is never used. The revision
 notes and cities' comments beside the values are not cached: read on every request
 (quality.notes_and_comments, one statement). So every worker (and every machine) answers
 what the database holds, as without the cache: the cache is a copy, never a state.
@@ -69,6 +70,7 @@ def _stamp_query() -> sa.Select[Any]:
         sa.select(sa.func.max(IndicatorVersion.id)).scalar_subquery(),
         sa.select(sa.func.max(UnitGroup.id)).scalar_subquery(),
         sa.select(sa.func.count()).select_from(UnitGroup).scalar_subquery(),
+        sa.select(sa.func.coalesce(sa.func.sum(UnitGroup.revision), 0)).scalar_subquery(),
         sa.select(sa.func.count()).select_from(UnitGroupMember).scalar_subquery(),
         sa.select(sa.func.count()).select_from(TerritorialUnit).scalar_subquery())
 

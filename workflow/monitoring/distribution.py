@@ -67,9 +67,9 @@ class IndicatorPage:
     indicators: list[IndicatorVersion]
     years: list[int]
     year: int | None
-    group: UnitGroup
-    choices: list[UnitGroup]
-    by_kind: dict[str, list[UnitGroup]]  # the choices by their kind's value
+    group: groups.Choice
+    choices: list[groups.Choice]
+    by_kind: dict[str, list[groups.Choice]]  # the choices by their kind's value
     rows: list[Ranked]  # the group's members, by TERYT code
     ordered: list[Ranked]  # the same by place, then code (the table's default order)
     aggregate: compute.Aggregate | None
@@ -105,8 +105,9 @@ def indicator_page(code: str, year: object = None, group_code: str | None = None
                    region: str | None = None, locale: str = "pl", with_map: bool = True,
                    with_marks: bool = True) -> IndicatorPage:
     """An indicator within a group in a year, with the map of Poland or of one voivodeship:
-    2 statements when its figures are cached (the data's version, the choice of groups;
-    decisions 0041 and 0045), 8 (9 for a programme's group or a list) when they are computed,
+    1 statement when its figures are cached (the data's version; the choice of groups is kept
+    with them, decisions 0041, 0045 and 0049), 8 (9 for a programme's group or a list) when they
+    are computed,
     whatever the number of gminas, and one for the marks beside the values (`with_marks`:
     revision notes and comments, read on every request; the outliers are kept with the figures)."""
     stamp = cache.stamp()
@@ -117,17 +118,11 @@ def indicator_page(code: str, year: object = None, group_code: str | None = None
         raise NotAvailable()
     years = readings.years_at(stamp, version)
     chosen_year = choose_year(years, year)
-    choices = groups.listed(extra=group_code or groups.ALL)
-    group = next((g for g in choices if g.code == (group_code or groups.ALL)), None)
-    if group is None:
+    choosing = _choosing(stamp, group_code or groups.ALL, locale)
+    if choosing is None:
         raise NotAvailable()
-    by_kind: dict[str, list[UnitGroup]] = {}
-    for g in choices:
-        by_kind.setdefault(g.kind.value, []).append(g)
-    regions = sorted(((g.definition["within"], g.name(locale)) for g in choices
-                      if g.kind is GroupKind.ADMINISTRATIVE and len(g.definition["within"]) == 2),
-                     key=lambda r: r[0])
-    where = _region(group, region, {c for c, _n in regions})
+    group, choices, by_kind, regions, voivodeships = choosing
+    where = _region(group, region, voivodeships)
 
     def build() -> Computed:
         return _computed(version, by_code, chosen_year, group, where, locale, with_map)
@@ -150,8 +145,41 @@ def indicator_page(code: str, year: object = None, group_code: str | None = None
                          if with_marks else {}, outliers=found.outliers)
 
 
+class Choosing(NamedTuple):
+    """The group shown and the page's choice of groups, kept per data version (decision 0049)."""
+
+    group: groups.Choice
+    choices: list[groups.Choice]
+    by_kind: dict[str, list[groups.Choice]]  # the choices by their kind's value
+    regions: list[tuple[str, str]]  # (code, name) of the voivodeships, for the map's choice
+    voivodeships: frozenset[str]  # their codes
+
+
+def _choosing(stamp: tuple[object, ...], code: str, locale: str) -> Choosing | None:
+    """The group `code` among the choice of groups (groups.choices_at), with the choice by kind
+    and the voivodeships named in `locale`; kept per version, group and language (none kept for
+    a code that names no group). Shared: never change it."""
+    key = ("choosing", stamp, code, locale)
+    found: Choosing | None = cache.peek(key)
+    if found is not None:
+        return found
+    choices = groups.choices_at(stamp, extra=code)
+    group = next((g for g in choices if g.code == code), None)
+    if group is None:
+        return None
+    by_kind: dict[str, list[groups.Choice]] = {}
+    for g in choices:
+        by_kind.setdefault(g.kind.value, []).append(g)
+    regions = sorted(((g.definition["within"], g.name(locale)) for g in choices
+                      if g.kind is GroupKind.ADMINISTRATIVE and len(g.definition["within"]) == 2),
+                     key=lambda r: r[0])
+    found = Choosing(group, choices, by_kind, regions, frozenset(c for c, _n in regions))
+    cache.put(key, found, 0.02)
+    return found
+
+
 def _computed(version: IndicatorVersion, by_code: Mapping[str, IndicatorVersion], chosen_year: int | None,
-              group: UnitGroup, where: str, locale: str, with_map: bool) -> Computed:
+              group: groups.Choice, where: str, locale: str, with_map: bool) -> Computed:
     """The indicator's values for the group's members in the year, their places, the group's
     figures, histogram, colour classes and map: 2 statements (3 for a list), 1 more with the map."""
     units = readings.gminas()
@@ -189,7 +217,7 @@ def _computed(version: IndicatorVersion, by_code: Mapping[str, IndicatorVersion]
                     members=frozenset(member_ids))
 
 
-def _region(group: UnitGroup, asked: str | None, voivodeships: set[str]) -> str:
+def _region(group: groups.Choice, asked: str | None, voivodeships: frozenset[str]) -> str:
     """The map's region: the one asked for, else the group's voivodeship, else Poland."""
     if asked == maps.PL or asked in voivodeships:
         return str(asked)

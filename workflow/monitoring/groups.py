@@ -31,6 +31,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
 
 from workflow.extensions import db
 from workflow.models import (
@@ -47,7 +48,7 @@ from workflow.models import (
     UnitLevel,
     User,
 )
-from workflow.monitoring import compute, readings
+from workflow.monitoring import cache, compute, readings
 from workflow.refusal import Refused, _l
 
 SEED_TOWNS = FsPath(__file__).resolve().parents[2] / "data" / "seed_towns.csv"
@@ -197,6 +198,8 @@ def _set_members(group: UnitGroup, codes: Sequence[str],
                   UnitGroupMember.distance).where(UnitGroupMember.group_id == group.id)
         .order_by(UnitGroupMember.position))]
     if have != rows:
+        if have:  # an existing group's members changed: its revision too (cache.stamp, decision 0049)
+            flag_modified(group, "definition")
         db.session.execute(sa.delete(UnitGroupMember).where(UnitGroupMember.group_id == group.id))
         if rows:
             db.session.execute(sa.insert(UnitGroupMember), rows)
@@ -219,10 +222,65 @@ def get_or_404(code: str) -> UnitGroup:
 def listed(extra: str | None = None) -> list[UnitGroup]:
     """The system's groups but the 380 powiats (a page's choice of groups), and `extra` (the
     group a page shows, whatever it is): one statement."""
-    condition = sa.and_(UnitGroup.standard, sa.not_(UnitGroup.code.startswith("powiat-")))
+    condition = sa.and_(UnitGroup.standard, sa.not_(UnitGroup.code.startswith("powiat-")))  # _in_choice
     if extra:
         condition = sa.or_(condition, UnitGroup.code == extra)
     return list(db.session.scalars(sa.select(UnitGroup).where(condition).order_by(UnitGroup.id)))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A group as a page shows and reads it (its code, kind, names, definition), in plain values
+    that are kept between requests (`choices_at`) and shared: never change one, nor its
+    definition."""
+
+    id: int
+    code: str
+    kind: GroupKind
+    name_pl: str
+    name_en: str
+    definition: dict[str, Any]
+    standard: bool
+
+    @classmethod
+    def of(cls, group: UnitGroup) -> Choice:
+        return cls(group.id, group.code, group.kind, group.name_pl, group.name_en, group.definition,
+                   group.standard)
+
+    def name(self, locale: str | None) -> str:
+        return self.name_en if (locale or "pl").startswith("en") else self.name_pl
+
+
+def choices_at(stamp: tuple[Any, ...], extra: str | None = None) -> list[Choice]:
+    """listed(extra) as plain values, kept per version of the data (`stamp`: cache.stamp(), which
+    holds the groups' number, newest id and the sum of their revisions, raised by every change of
+    a group in place: decision 0049): no statement when kept. An `extra` outside the system's
+    choice (a powiat, a person's list, a similar group) is read once and kept with it (not when it
+    does not exist: nothing is kept for a code nobody has)."""
+    key = ("group-choices", stamp)
+    base: list[Choice] | None = cache.peek(key)
+    if base is None:  # one statement, as listed(extra)
+        read = [Choice.of(g) for g in listed(extra)]
+        base = [c for c in read if _in_choice(c)]
+        cache.put(key, base, 0.05)
+        if len(read) > len(base):
+            cache.put((*key, extra), read, 0.05)
+            return read
+    if not extra or any(c.code == extra for c in base):
+        return base
+    found: list[Choice] | None = cache.peek((*key, extra))
+    if found is None:
+        group = get(extra)
+        if group is None:
+            return base
+        found = sorted([*base, Choice.of(group)], key=lambda c: c.id)
+        cache.put((*key, extra), found, 0.05)
+    return found
+
+
+def _in_choice(group: Choice) -> bool:
+    """Whether listed() lists the group whatever the extra (its condition, in Python)."""
+    return group.standard and not group.code.startswith("powiat-")
 
 
 def standard_listing() -> list[UnitGroup]:

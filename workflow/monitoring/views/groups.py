@@ -141,12 +141,12 @@ def similar_request(indicators: list[Any]) -> tuple[similar.Definition | None, d
 
 
 def render_similar(status: int = 200, form: SaveSimilarForm | None = None) -> tuple[str, int]:
-    """The form and, when filled in, the gminas found: 2 statements when the result is kept (the
-    data's version, the choice of groups; decisions 0041 and 0048), the result's table written
-    once per version of the data, definition and language."""
+    """The form and, when filled in, the gminas found: 1 statement when the result is kept (the
+    data's version; the choice of groups is kept per version too; decisions 0041, 0048 and 0049),
+    the result's table written once per version of the data, definition and language."""
     stamp = cache.stamp()
     indicators = readings.current_indicators_at(stamp)
-    choices = groups.listed()
+    choices = groups.choices_at(stamp)
     result = errors = None
     try:
         definition, typed = similar_request(indicators)
