@@ -127,9 +127,9 @@ def test_the_accessibility_statement_follows_the_official_template(browser, app)
 
 
 def test_the_user_guide_is_a_page_of_the_site_with_its_source_to_download(browser):
-    """/help/guide: the guide's Markdown drawn as a page (layout, language, title), each half in
-    its language, its own links and screenshots working, links to files the app does not serve
-    left as text; the source itself downloads from the page."""
+    """/help/guide: the guide's Markdown drawn as a page (layout, language, title), each Polish
+    and English part in its language, its own links and screenshots working, links to files the
+    app does not serve left as text; the source itself downloads from the page."""
     response = raw(browser, "/help/guide")
     assert response.status_code == 200 and response.mimetype == "text/html"
     html = response.get_data(as_text=True)
@@ -138,6 +138,10 @@ def test_the_user_guide_is_a_page_of_the_site_with_its_source_to_download(browse
     assert '<a href="#polski">Polski</a>' in html and '<a href="#english">English</a>' in html
     assert '<div lang="pl">\n<h2 id="polski">Polski</h2>' in html
     assert '<div lang="en">\n<h2 id="english">English</h2>' in html
+    # a later chapter: its heading in both languages, then its Polish part and its English one
+    assert '</div>\n<h2 id="powiadomienia--notifications">Powiadomienia / Notifications</h2>' in html
+    assert '<div lang="pl">\n<h3 id="po-polsku">Po polsku</h3>' in html
+    assert '</div>\n<div lang="en">\n<h3 id="in-english">In English</h3>' in html
     ids = re.findall(r' id="([^"]+)"', html)
     assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
     assert "decyzję 0007" in html and 'href="decisions/' not in html and 'href="personal-data.md"' not in html

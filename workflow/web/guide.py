@@ -1,9 +1,9 @@
 """The user guide (docs/user-guide.md) as the body of an HTML page: its Markdown rendered by
-markdown-it-py (CommonMark, raw HTML off), each heading with the id GitHub gives it (so the
-guide's own links, #polski and #english, work), its Polish and English halves marked with
-their language (WCAG 3.1.2), its screenshots read relative to /help/guide (the route
-/help/screenshots/<name>) and its links to other files of docs/, which the app does not serve,
-left as their text."""
+markdown-it-py (CommonMark: raw HTML off, and no tables, which would each want a scrolling box
+on a phone), each heading with the id GitHub gives it (so the guide's own links, #polski and
+#english, work), its Polish and English parts marked with their language (WCAG 3.1.2), its
+screenshots read relative to /help/guide (the route /help/screenshots/<name>) and its links to
+other files of docs/, which the app does not serve, left as their text."""
 
 from __future__ import annotations
 
@@ -15,8 +15,11 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
 
-# The guide's halves: its second-level heading → the language of what follows it.
-PARTS = {"Polski": "pl", "English": "en"}
+# The headings after which the guide speaks one language: its two halves (second level), and
+# the Polish and English parts of each later bilingual chapter (third level, to the next such
+# heading or chapter). A chapter's bilingual heading and the guide's opening are in both.
+HALVES = {"Polski": "pl", "English": "en"}
+PARTS = {"Po polsku": "pl", "In English": "en"}
 SERVED = ("#", "http://", "https://", "mailto:")
 
 
@@ -48,23 +51,29 @@ def unlinked(children: list[Token]) -> list[Token]:
 
 @lru_cache(maxsize=2)
 def _rendered(path: Path, _mtime: int) -> Markup:
-    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md = MarkdownIt("commonmark", {"html": False})
     tokens = md.parse(path.read_text(encoding="utf-8"))
     seen: dict[str, int] = {}
-    cuts: list[tuple[int, str]] = []  # (index of a half's heading, its language)
+    runs: list[tuple[str | None, list[Token]]] = [(None, [])]  # the tokens, by the language they are in
     for i, t in enumerate(tokens):
         if t.type == "heading_open":
             text = tokens[i + 1].content
             t.attrSet("id", slug(text, seen))
-            if t.tag == "h2" and text in PARTS:
-                cuts.append((i, PARTS[text]))
+            lang = runs[-1][0]
+            if t.level == 0 and t.tag == "h2":
+                lang = HALVES.get(text)
+            elif t.level == 0 and t.tag == "h3" and text in PARTS:
+                lang = PARTS[text]
+            if lang != runs[-1][0]:
+                runs.append((lang, []))
         elif t.type == "inline" and t.children:
             t.children = unlinked(t.children)
+        runs[-1][1].append(t)
     env: dict = {}
-    html = md.renderer.render(tokens[:cuts[0][0]] if cuts else tokens, md.options, env)
-    for n, (start, lang) in enumerate(cuts):
-        end = cuts[n + 1][0] if n + 1 < len(cuts) else len(tokens)
-        html += f'<div lang="{lang}">\n' + md.renderer.render(tokens[start:end], md.options, env) + "</div>\n"
+    html = ""
+    for lang, run in runs:
+        drawn = md.renderer.render(run, md.options, env)
+        html += f'<div lang="{lang}">\n{drawn}</div>\n' if lang else drawn
     # markdown-it's output (it escapes the text; raw HTML is off) of our own file: already HTML.
     return Markup(html)  # noqa: S704  # nosec B704
 
