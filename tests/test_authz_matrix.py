@@ -48,7 +48,7 @@ MOVED_ENTRIES: dict[str, Entry] = {MOVED_PREFIX + old: Entry(ENTRIES[endpoint].a
 PUBLIC = {"auth.login", "auth.home", "reports.public", "results.public", "results.public_download",
           "public_consultation.index", "public_consultation.page", "public_consultation.document",
           "public_consultation.comment", "partnership_reports.public_list",
-          "calendar.feed", "help.guide", "help.accessibility", "help.favicon",
+          "calendar.feed", "help.guide", "help.guide_source", "help.accessibility", "help.favicon",
           *(endpoint for endpoint in ENTRIES if endpoint.startswith(("api_v1.", "api_reference."))),
           "indicators.index", "indicators.units", "indicators.indicator", "indicators.indicator_download",
           "indicators.unit", "indicators.unit_download", "indicators.compare", "indicators.compare_download",

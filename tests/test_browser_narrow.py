@@ -15,10 +15,12 @@ from support.browser import (
     AXE,
     COORDINATOR,
     EVALUATOR,
+    MEASURE,
     TOWN,
     WCAG,
     Live,
     log_in,
+    narrow_problems,
     new_page,
     report,
     town_path_id,
@@ -33,34 +35,6 @@ NARROW = {"width": 375, "height": 740}
 GROUP = "kultura-2020-1"  # the demo's first culture group: moderator01, city01 … (a meeting with minutes)
 MODERATOR = "moderator01@demo.sciezka.pl"
 CITY, DELEGATE = "city01@demo.sciezka.pl", "city01-2@demo.sciezka.pl"  # a city of that group, its delegate
-
-# What a page shows wrong on a narrow screen, measured in the page:
-# - the document wider than the window;
-# - a badge (a status pill: .badge) whose text takes more than one line;
-# - a box that scrolls sideways but is neither focusable nor a named region (a keyboard or
-#   screen-reader user could not reach or tell what is hidden in it).
-MEASURE = """() => {
-  const out = {width: document.documentElement.scrollWidth, window: window.innerWidth,
-               wrapped: [], unreachable: []};
-  for (const badge of document.querySelectorAll('.badge')) {
-    if (!badge.getClientRects().length) continue;
-    const range = document.createRange();
-    range.selectNodeContents(badge);
-    const tops = new Set([...range.getClientRects()].filter(r => r.width > 0)
-                                                  .map(r => Math.round(r.top)));
-    if (tops.size > 1) out.wrapped.push(badge.textContent.trim());
-  }
-  for (const box of document.querySelectorAll('body *')) {
-    const style = getComputedStyle(box);
-    if (!['auto', 'scroll'].includes(style.overflowX) || box.scrollWidth <= box.clientWidth + 1) continue;
-    const named = box.getAttribute('role') === 'region' &&
-                  (box.hasAttribute('aria-label') || box.hasAttribute('aria-labelledby'));
-    if (box.tabIndex < 0 || !named)
-      out.unreachable.push(box.tagName.toLowerCase() + (box.className ? '.' + box.className : ''));
-  }
-  return out;
-}"""
-
 
 # Measured here, but axe runs on them in test_browser_axe.py only (at 1280 px): the API
 # reference's 60 tables and the services report's tables take axe 20 s each on a loaded machine.
@@ -106,7 +80,7 @@ def pages_of(ids: dict) -> dict[str, tuple[str | None, list]]:
             "/login", "/password/forgot", "/help", "/accessibility", "/privacy",
             "/public/", "/public/results/", "/public/partnerships/", "/public/consultations/",
             ("/public/consultations/", r"/public/consultations/\d+"), "/indicators/", "/indicators/units/",
-            "/indicators/groups/", "/api/v1/docs", "/no-such-page"]),
+            "/indicators/groups/", "/api/v1/docs", "/help/guide", "/no-such-page"]),
         "town": (TOWN, [
             "/town/", f"/town/paths/{town}", f"/paths/{town}/diagnosis", "/town/consultations/",
             "/town/results/", f"/town/results/{ids['rl2019']}", "/town/calendar", "/inbox/",
@@ -146,7 +120,8 @@ def pages_of(ids: dict) -> dict[str, tuple[str | None, list]]:
         # a member municipality's person of a CWD partnership with a project package
         "member": (ids["member"], [
             "/town/", f"/town/paths/{cwd}", f"/partnerships/paths/{cwd}", f"/paths/{cwd}/projects",
-            f"/projects/{ids['project']}", f"/paths/{cwd}/public-consultations"]),
+            f"/projects/{ids['project']}", f"/projects/{ids['project']}/indicators",
+            f"/paths/{cwd}/public-consultations"]),
     }
 
 
@@ -154,13 +129,7 @@ def check(page, url: str) -> list[str]:  # noqa: ANN001
     response = page.goto(url)
     if response.status >= 500:
         return [f"{url}: HTTP {response.status}"]
-    problems = []
-    seen = page.evaluate(MEASURE)
-    if seen["width"] > seen["window"]:
-        problems.append(f"{url}: {seen['width']} px wide in a {seen['window']} px window")
-    problems += [f"{url}: the badge {text!r} takes two lines" for text in seen["wrapped"]]
-    problems += [f"{url}: {box} scrolls sideways but is not a focusable, named region"
-                 for box in seen["unreachable"]]
+    problems = narrow_problems(page, url)
     if url in AXE_ELSEWHERE:
         return problems
     violations = AXE.run(page, options=WCAG).response["violations"]

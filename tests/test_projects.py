@@ -183,7 +183,8 @@ def test_the_schedule_is_drawn_as_an_svg_timeline_with_its_table(app, world, mem
     assert first[1] == 5 * timeline.MONTH_WIDTH - 4 and second[1] == 11 * timeline.MONTH_WIDTH - 4
     assert second[0] - first[0] == 5 * timeline.MONTH_WIDTH  # April 2027 is five months after November
     assert "<script" not in page.split('id="schedule-h"', 1)[1]
-    table = page.split("<caption>Zadania harmonogramu</caption>", 1)[1].split("</table>", 1)[0]
+    tasks = '<caption id="tasks-caption">Zadania harmonogramu</caption>'
+    table = page.split(tasks, 1)[1].split("</table>", 1)[0]
     assert "Dokumentacja projektowa" in table and "2027-04" in table and ">11<" in table
     task = db.session.scalar(select(ProjectTask).where(ProjectTask.name == "Roboty budowlane"))
     assert town.post(f"/town/projects/{found.id}/tasks/{task.id}/delete", {}).status_code == 302

@@ -85,6 +85,7 @@ api v1 units variables indicators versions values groups aggregates openapi docs
 groups indicators similar units
 diagnosis monitoring
 plan plans
+md
 """.split())
 
 

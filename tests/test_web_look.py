@@ -72,6 +72,16 @@ def test_the_style_sheet_wraps_long_words_and_keeps_radios_beside_their_labels(b
     assert ".field li > label" in css and "display: inline; font-weight: normal" in css
 
 
+
+def test_every_table_that_scrolls_sideways_is_drawn_by_the_one_macro():
+    """A table's box that scrolls on a phone (.table-scroll) is written by macros.table_scroll
+    only, so each one can be reached with the keyboard and is a named region (measured on the
+    pages at 375 px in tests/test_browser_narrow.py); the focus ring is the site's :focus-visible."""
+    for template in (ROOT / "templates").rglob("*.html"):
+        if template.name != "macros.html":
+            assert 'class="table-scroll' not in template.read_text(), template
+    assert "\n:focus-visible { outline:" in (ROOT / "workflow" / "static" / "style.css").read_text()
+
 def test_the_menu_is_a_disclosure_closed_on_a_phone_by_a_static_script(world, login):
     html = page(login("coordinator@example.pl").get("/coordinator/"))
     menu = html.split('<details class="menu" open>', 1)[1].split("</details>", 1)[0]
@@ -114,6 +124,40 @@ def test_the_accessibility_statement_follows_the_official_template(browser, app)
     en = page(english(browser).get("/accessibility"))
     assert "<h1" in en and "Accessibility statement" in en and "partially compliant" in en
 
+
+
+def test_the_user_guide_is_a_page_of_the_site_with_its_source_to_download(browser):
+    """/help/guide: the guide's Markdown drawn as a page (layout, language, title), each Polish
+    and English part in its language, its own links and screenshots working, links to files the
+    app does not serve left as text; the source itself downloads from the page."""
+    response = raw(browser, "/help/guide")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert '<html lang="pl">' in html and "<title>Przewodnik użytkownika – Ścieżka</title>" in html
+    assert html.count("<h1") == 1 and "<h1 id=\"ścieżka--przewodnik-użytkownika--user-guide\">" in html
+    assert '<a href="#polski">Polski</a>' in html and '<a href="#english">English</a>' in html
+    assert '<div lang="pl">\n<h2 id="polski">Polski</h2>' in html
+    assert '<div lang="en">\n<h2 id="english">English</h2>' in html
+    # a later chapter: its heading in both languages, then its Polish part and its English one
+    assert '</div>\n<h2 id="powiadomienia--notifications">Powiadomienia / Notifications</h2>' in html
+    assert '<div lang="pl">\n<h3 id="po-polsku">Po polsku</h3>' in html
+    assert '</div>\n<div lang="en">\n<h3 id="in-english">In English</h3>' in html
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
+    assert "decyzję 0007" in html and 'href="decisions/' not in html and 'href="personal-data.md"' not in html
+    shots = re.findall(r'<img src="(screenshots/[^"]+)"', html)
+    assert "screenshots/town-pl.png" in shots and "screenshots/partnership-en.png" in shots
+    for shot in shots:
+        assert raw(browser, "/help/" + shot).status_code == 200, shot
+    assert raw(browser, "/help/screenshots/..%2fuser-guide.md").status_code == 404
+    assert 'href="/help/guide.md"' in html
+    source = raw(browser, "/help/guide.md")
+    assert source.status_code == 200 and source.mimetype == "text/markdown"
+    assert source.headers["Content-Disposition"].startswith("attachment")
+    assert source.get_data() == (ROOT / "docs" / "user-guide.md").read_bytes()
+    english(browser)
+    en = raw(browser, "/help/guide").get_data(as_text=True)
+    assert '<html lang="en">' in en and "<title>User guide – Ścieżka</title>" in en
 
 # --- one programme picker ---------------------------------------------------------------------------
 

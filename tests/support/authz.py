@@ -134,6 +134,7 @@ ENTRIES: dict[str, Entry] = {
     "health.healthz": Entry(no_args, everyone),
     "help.index": Entry(no_args, everyone),
     "help.guide": Entry(no_args, everyone),
+    "help.guide_source": Entry(no_args, everyone),
     "help.accessibility": Entry(no_args, everyone),
     "help.favicon": Entry(no_args, everyone),
     "help.screenshot": Entry(lambda _o: {"name": "town-pl.png"},

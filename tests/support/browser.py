@@ -143,6 +143,46 @@ def no_horizontal_overflow(page) -> tuple[int, int]:  # noqa: ANN001
     return page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
 
 
+# What a page shows wrong on a narrow screen, measured in the page:
+# - the document wider than the window;
+# - a badge (a status pill: .badge) whose text takes more than one line;
+# - a box that scrolls sideways but is neither focusable nor a named region (a keyboard or
+#   screen-reader user could not reach or tell what is hidden in it).
+MEASURE = """() => {
+  const out = {width: document.documentElement.scrollWidth, window: window.innerWidth,
+               wrapped: [], unreachable: []};
+  for (const badge of document.querySelectorAll('.badge')) {
+    if (!badge.getClientRects().length) continue;
+    const range = document.createRange();
+    range.selectNodeContents(badge);
+    const tops = new Set([...range.getClientRects()].filter(r => r.width > 0)
+                                                  .map(r => Math.round(r.top)));
+    if (tops.size > 1) out.wrapped.push(badge.textContent.trim());
+  }
+  for (const box of document.querySelectorAll('body *')) {
+    const style = getComputedStyle(box);
+    if (!['auto', 'scroll'].includes(style.overflowX) || box.scrollWidth <= box.clientWidth + 1) continue;
+    const named = box.getAttribute('role') === 'region' &&
+                  (box.hasAttribute('aria-label') || box.hasAttribute('aria-labelledby'));
+    if (box.tabIndex < 0 || !named)
+      out.unreachable.push(box.tagName.toLowerCase() + (box.className ? '.' + box.className : ''));
+  }
+  return out;
+}"""
+
+
+def narrow_problems(page, url: str) -> list[str]:  # noqa: ANN001
+    """What MEASURE finds wrong with the page shown (at `url`) at its window's width."""
+    seen = page.evaluate(MEASURE)
+    problems = []
+    if seen["width"] > seen["window"]:
+        problems.append(f"{url}: {seen['width']} px wide in a {seen['window']} px window")
+    problems += [f"{url}: the badge {text!r} takes two lines" for text in seen["wrapped"]]
+    problems += [f"{url}: {box} scrolls sideways but is not a focusable, named region"
+                 for box in seen["unreachable"]]
+    return problems
+
+
 def town_path_id(live: Live, email: str = TOWN, programme: str = "RL-2020") -> int:
     from workflow.models import Path as PathRow
     from workflow.models import Programme, User

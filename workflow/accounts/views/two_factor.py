@@ -24,7 +24,7 @@ bp = Blueprint("two_factor", __name__)
 # What a user who must enrol first may still reach.
 BEFORE_ENROLMENT = {"static", "two_factor.settings", "two_factor.start", "two_factor.confirm",
                     "auth.logout", "auth.end_sessions", "auth.language",
-                    "help.index", "help.guide", "help.screenshot", "health.healthz"}
+                    "help.index", "help.guide", "help.guide_source", "help.screenshot", "health.healthz"}
 NO_STORE = {"Cache-Control": "no-store"}
 
 

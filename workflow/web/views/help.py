@@ -1,14 +1,18 @@
 """Help: /help summarises each role's work and links the full user guide, which the app
-serves itself (docs/user-guide.md, with the screenshots the browser tests take), so help
-works on a town's network without internet access."""
+serves itself (docs/user-guide.md as a page of the site, its Markdown source to download, and
+the screenshots the browser tests take), so help works on a town's network without internet
+access."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, g, render_template, send_from_directory
 from werkzeug.wrappers import Response
+
+from workflow.web.guide import guide_html
 
 bp = Blueprint("help", __name__)
 
@@ -28,16 +32,28 @@ def index() -> str:
 
 
 @bp.route("/help/guide")
-def guide() -> Response:
-    """The guide as its Markdown source: readable as plain text, no converter needed."""
-    response = send_from_directory(DOCS, "user-guide.md", mimetype="text/plain")
+def guide() -> str:
+    """The guide as a page of the site (its layout, language and title); its images are
+    addressed relative to this address (screenshots/<name>)."""
+    return render_template("web/help/guide.html", guide=guide_html(DOCS / "user-guide.md"))
+
+
+@bp.route("/help/guide.md")
+def guide_source() -> Response:
+    """The guide's Markdown source, to download: readable as plain text, no converter needed."""
+    response = send_from_directory(DOCS, "user-guide.md", mimetype="text/markdown", as_attachment=True,
+                                   download_name="sciezka-user-guide.md")
     response.charset = "utf-8"
     return response
 
 
+# A screenshot of the guide: a name of docs/screenshots (words, then the language).
+SCREENSHOT = re.compile(r"[a-z]+(-[a-z]+)*-(pl|en)\.png")
+
+
 @bp.route("/help/screenshots/<name>")
 def screenshot(name: str) -> Response:
-    if name not in {f"{role}-{lang}.png" for role in ROLES for lang in ("pl", "en")}:
+    if not SCREENSHOT.fullmatch(name):
         abort(404)
     return send_from_directory(DOCS / "screenshots", name, mimetype="image/png")
 
