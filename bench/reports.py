@@ -206,6 +206,8 @@ class Figure:
     ratio: float | None = None
     cpu: float = 0.0
     runs: int = 1
+    cpu_ratio: float | None = None  # paired: CPU time over the reference's (the database's own work
+    # too on SQLite, which runs in the process; not PostgreSQL's server)
 
 
 def timed(action: Callable[[], object], times: int, warm_up: bool = True) -> Figure:
@@ -226,14 +228,18 @@ def paired_figure(action: Callable[[], object], reference: Callable[[], object],
     each to warm up): both share the machine's load at every moment."""
     action()
     reference()
-    cpu_spent = []
+    cpu_spent: dict[bool, list[float]] = {True: [], False: []}
 
-    def with_cpu() -> None:
-        start = time.process_time()
-        action()
-        cpu_spent.append(time.process_time() - start)
-    seconds, _ref, ratio, _fastest = paired(with_cpu, reference, rounds)
-    return Figure(seconds, ratio=ratio, cpu=statistics.median(cpu_spent), runs=rounds)
+    def with_cpu(fn: Callable[[], object], own: bool) -> Callable[[], None]:
+        def timed_fn() -> None:
+            start = time.process_time()
+            fn()
+            cpu_spent[own].append(time.process_time() - start)
+        return timed_fn
+    seconds, _ref, ratio, _fastest = paired(with_cpu(action, True), with_cpu(reference, False), rounds)
+    cpu = statistics.median(cpu_spent[True])
+    return Figure(seconds, ratio=ratio, cpu=cpu, runs=rounds,
+                  cpu_ratio=cpu / max(statistics.median(cpu_spent[False]), 1e-9))
 
 
 @dataclass
@@ -432,11 +438,12 @@ def print_report(label: str, results: dict[int, dict[str, Figure]]) -> None:
     print()
     print(f"{label}: median time (ms); 'ratio' x/{first:,}: the median of the rounds' ratios when the "
           f"measure is timed in turn with the same on a copy of the {first:,}-service database (marked ~), "
-          "else median over median; 'cpu': the process's CPU time at the largest size")
+          "else median over median; 'cpu': the process's CPU time at the largest size, "
+          f"'cpu x': over the same on the copy of {first:,}")
     print("runs at " + ", ".join(f"{n:,}: {rounds(n)} (slow measures {slow_runs(n)})" for n in SIZES))
     header = (f"{'measure':32} " + " ".join(f"{f'{n:,}':>10}" for n in SIZES) + " "
               + " ".join(f"{f'{n // 1000}k/{first / 1000:g}k':>11}" for n in rest)
-              + f" {'cpu':>9}  at {SIZES[-1]:,}")
+              + f" {'cpu':>9} {'cpu x':>6}  at {SIZES[-1]:,}")
     print(header)
     print("-" * len(header))
     for name in results[first]:
@@ -444,7 +451,8 @@ def print_report(label: str, results: dict[int, dict[str, Figure]]) -> None:
         cells = " ".join(f"{f.seconds * 1000:>10.1f}" for f in figures)
         ratios = " ".join(f"{f.ratio:>9.1f}x~" if f.ratio is not None
                           else f"{f.seconds / figures[0].seconds:>9.1f}x " for f in figures[1:])
-        print(f"{name:32} {cells} {ratios} {last[name].cpu * 1000:>9.1f}  {last[name].note}"
+        cpu_ratio = f"{last[name].cpu_ratio:>5.1f}x" if last[name].cpu_ratio is not None else " " * 6
+        print(f"{name:32} {cells} {ratios} {last[name].cpu * 1000:>9.1f} {cpu_ratio}  {last[name].note}"
               + (f" ({last[name].runs} run)" if last[name].runs == 1 else ""))
 
 
