@@ -9,14 +9,27 @@ Builds one programme of 54 towns, 74 advisors and 8 fields with a log of 2,700 s
 service, ~0.29 studies per service, Feb-Oct 2020), measures, then grows the log (and the
 people with it) to 27,000 and 270,000 services with bulk inserts and measures again.
 For each size it prints the median time of totals(), of each breakdown, of the chart's
-query, of GET /coordinator/reports/consultations and of the anonymous GET /public/ (with
-their SQL statement counts), all reading the maintained totals (decision 0029); of the
-same report counted from the log (a filter that excludes nothing: what every report cost
-before 0029); of logging one service with 6 participants and a study (the upserts that keep
-the totals, in its commit); of `rebuild-totals`; and of the full CSV export of the log,
-and how much slower each is than at 2,700. The bulk inserts pass beside the ORM, so the
-totals are rebuilt after each growth, as the demo does. Figures only: nothing here passes
-or fails. BENCH_SIZES=2700,27000 limits the sizes.
+query, of GET /coordinator/reports/consultations as kept (decision 0046: the first request
+after a change computes and keeps the report, 7 statements; the next ones read it, 3; both
+printed) and of the anonymous GET /public/, all reading the maintained totals (decision
+0029); of the same report counted from the log (a filter that excludes nothing: what every
+report cost before 0029); of logging one service with 6 participants and a study (the
+upserts that keep the totals, in its commit); of `rebuild-totals`; and of the full CSV
+export of the log, and how much slower each is than at 2,700.
+
+The machine is shared and its load changes during a run (the 270,000 build takes minutes):
+the smallest size's database is copied (SQLite: the file; PostgreSQL: CREATE DATABASE …
+TEMPLATE) and opened by a second app in the same process, and the reads of the totals, the
+two pages and logging a service are timed in turn with the same on that copy in every round; their ratio
+("~") is the median of the rounds' ratios, not one median over another taken minutes
+apart. The process's CPU time at the largest size is printed beside. The measures that
+read the whole log (the report from the log, the CSV export: a minute each at 270,000 on
+SQLite) run 3 times up to 27,000 and once at 270,000, `rebuild-totals` once.
+
+The bulk inserts pass beside the ORM, so the totals are rebuilt after each growth, as the
+demo does. Figures only: nothing here passes or fails. BENCH_SIZES=2700,270000 limits the
+sizes; BENCH_KEEP=DIR keeps each size's SQLite file in DIR and takes them from there on the
+next run (saves the ~3 minute build of 270,000).
 """
 
 from __future__ import annotations
@@ -24,10 +37,13 @@ from __future__ import annotations
 import os
 import random
 import secrets
+import shutil
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path as FsPath
 
@@ -35,7 +51,8 @@ ROOT = FsPath(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import sqlalchemy as sa  # noqa: E402
-from support import Browser, bench_main  # noqa: E402
+from flask import Flask  # noqa: E402
+from support import Browser, bench_main, paired, postgres_database  # noqa: E402
 from support.querycount import count_queries  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
@@ -66,8 +83,15 @@ START = date(2020, 2, 3)
 DAYS = 270  # February to October 2020
 
 
-def repeats(size: int) -> int:
-    return 5 if size <= 27_000 else 3
+def rounds(size: int) -> int:
+    """Timed runs of the quick measures (the reads of the totals, the pages)."""
+    return 15 if size <= 27_000 else 9
+
+
+def slow_runs(size: int) -> int:
+    """Timed runs of the measures that read the whole log (the report counted from the log, the
+    CSV export): a minute and more each at 270,000 on SQLite."""
+    return 3 if size <= 27_000 else 1
 
 
 # --- building the log ---------------------------------------------------------------------------
@@ -171,111 +195,265 @@ def log_one(programme_id: int) -> None:
     db.session.commit()
 
 
-def median_time(action: Callable[[], object], times: int) -> float:
-    action()  # warm-up
-    spent = []
+@dataclass
+class Figure:
+    """One measure at one size: the median wall time; with a reference (the same measure on
+    the smallest size's copy, timed in turn in the same rounds), the median of the rounds'
+    ratios; the process's CPU time; how many timed runs; a note."""
+
+    seconds: float
+    note: str = ""
+    ratio: float | None = None
+    cpu: float = 0.0
+    runs: int = 1
+    cpu_ratio: float | None = None  # paired: CPU time over the reference's (the database's own work
+    # too on SQLite, which runs in the process; not PostgreSQL's server)
+
+
+def timed(action: Callable[[], object], times: int, warm_up: bool = True) -> Figure:
+    """Median wall and CPU time of `times` runs of `action`."""
+    if warm_up:
+        action()
+    spent, cpu = [], []
     for _ in range(times):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         action()
         spent.append(time.perf_counter() - start)
-    return statistics.median(spent)
+        cpu.append(time.process_time() - start_cpu)
+    return Figure(statistics.median(spent), cpu=statistics.median(cpu), runs=times)
 
 
-def measure(app, engine: sa.Engine, size: int) -> dict[str, tuple[float, str]]:  # noqa: ANN001
-    """name -> (median seconds, a note)."""
-    out: dict[str, tuple[float, str]] = {}
-    n = repeats(size)
-    with app.app_context():
-        programme = db.session.scalar(sa.select(Programme).where(Programme.code == "RL-BENCH"))
-        totals = reports.totals(programme)
-        out["totals()"] = (median_time(lambda: reports.totals(programme), n),
-                           f"{totals.services} services, {totals.people} people")
-        for name in reports.BREAKDOWNS:
-            rows = reports.breakdown(name, programme)
-            out[f"by_{name}()"] = (median_time(lambda name=name: reports.breakdown(name, programme), n),
-                                   f"{len(rows)} rows")
-        out["services_per_month_by_kind()"] = (
-            median_time(lambda: reports.services_per_month_by_kind(programme), n), "")
-        everything = reports.Filters(date_from=date(1900, 1, 1))
-        out["report from the log (pre-0029)"] = (
-            median_time(lambda: reports.report(programme, everything), n), "15 GROUP BY queries")
-        out["log one service (+ totals)"] = (median_time(lambda: log_one(programme.id), n),
-                                             "6 participants, 1 study, commit")
-        started = time.perf_counter()
-        rows = service_totals.rebuild(programme.id)
+def paired_figure(action: Callable[[], object], reference: Callable[[], object], rounds: int) -> Figure:
+    """`action` and the same on the smallest size's copy, in turn in every round (after one of
+    each to warm up): both share the machine's load at every moment."""
+    action()
+    reference()
+    cpu_spent: dict[bool, list[float]] = {True: [], False: []}
+
+    def with_cpu(fn: Callable[[], object], own: bool) -> Callable[[], None]:
+        def timed_fn() -> None:
+            start = time.process_time()
+            fn()
+            cpu_spent[own].append(time.process_time() - start)
+        return timed_fn
+    seconds, _ref, ratio, _fastest = paired(with_cpu(action, True), with_cpu(reference, False), rounds)
+    cpu = statistics.median(cpu_spent[True])
+    return Figure(seconds, ratio=ratio, cpu=cpu, runs=rounds,
+                  cpu_ratio=cpu / max(statistics.median(cpu_spent[False]), 1e-9))
+
+
+@dataclass
+class Target:
+    """A built database with its app, the programme (detached: only its id is read) and a
+    logged-in coordinator's and an anonymous browser."""
+
+    app: Flask
+    engine: sa.Engine
+    programme: Programme
+    coordinator: Browser
+    anonymous: Browser
+
+    @classmethod
+    def open(cls, app: Flask) -> Target:
+        with app.app_context():
+            engine = db.engine
+            programme = db.session.scalar(sa.select(Programme).where(Programme.code == "RL-BENCH"))
+            db.session.expunge(programme)
+        coordinator = Browser(app, PASSWORD)
+        if coordinator.login(COORDINATOR).status_code != 302:
+            raise RuntimeError("could not log in")
+        return cls(app, engine, programme, coordinator, Browser(app, PASSWORD))
+
+    def call(self, fn: Callable[[Programme], object]) -> Callable[[], object]:
+        def action() -> object:
+            with self.app.app_context():
+                return fn(self.programme)
+        return action
+
+    def get(self, url: str, browser: Browser | None = None) -> Callable[[], object]:
+        def action() -> object:
+            response = (browser or self.coordinator).get(url)
+            if response.status_code != 200:
+                raise RuntimeError(f"{url}: {response.status_code}")
+            return response
+        return action
+
+
+def statements(target: Target, action: Callable[[], object]) -> int:
+    with count_queries(target.engine) as log:
+        action()
+    return log.count
+
+
+def measure(target: Target, reference: Target, size: int) -> dict[str, Figure]:
+    """name -> Figure. The reads of the maintained totals and the two pages are timed in
+    turn with the same on the smallest size's copy; the rest alone (wall and CPU time)."""
+    out: dict[str, Figure] = {}
+    n, slow = rounds(size), slow_runs(size)
+    with target.app.app_context():
+        found = reports.totals(target.programme)
+    out["totals()"] = paired_figure(target.call(reports.totals), reference.call(reports.totals), n)
+    out["totals()"].note = f"{found.services} services, {found.people} people"
+    for name in reports.BREAKDOWNS:
+        def table(programme: Programme, name: str = name) -> object:
+            return reports.breakdown(name, programme)
+        rows = target.call(table)()
+        out[f"by_{name}()"] = paired_figure(target.call(table), reference.call(table), n)
+        out[f"by_{name}()"].note = f"{len(rows)} rows"  # type: ignore[arg-type]
+    chart = reports.services_per_month_by_kind
+    out["services_per_month_by_kind()"] = paired_figure(target.call(chart), reference.call(chart), n)
+    everything = reports.Filters(date_from=date(1900, 1, 1))
+    out["report from the log (pre-0029)"] = timed(
+        target.call(lambda programme: reports.report(programme, everything)), slow, warm_up=slow > 1)
+    out["report from the log (pre-0029)"].note = "15 GROUP BY queries"
+    def one(programme: Programme) -> None:
+        log_one(programme.id)
+    out["log one service (+ totals)"] = paired_figure(target.call(one), reference.call(one), n)
+    out["log one service (+ totals)"].note = "6 participants, 1 study, commit"
+
+    rebuilt: list[int] = []
+
+    def rebuild(programme: Programme) -> None:
+        rebuilt.append(service_totals.rebuild(programme.id))
         db.session.commit()
-        out["rebuild-totals"] = (time.perf_counter() - started, f"{rows} total rows")
-    browser = Browser(app, PASSWORD)
-    if browser.login(COORDINATOR).status_code != 302:
-        raise RuntimeError("could not log in")
-    with count_queries(engine) as log:
-        page = browser.get(URL)
-    if page.status_code != 200:
-        raise RuntimeError(f"{URL}: {page.status_code}")
-    out["report page GET"] = (median_time(lambda: browser.get(URL), n), f"{log.count} SQL statements")
-    anonymous = Browser(app, PASSWORD)
-    with count_queries(engine) as log:
-        page = anonymous.get("/public/")
-    if page.status_code != 200:
-        raise RuntimeError(f"/public/: {page.status_code}")
-    out["public statistics GET"] = (median_time(lambda: anonymous.get("/public/"), n),
-                                    f"{log.count} SQL statements, anonymous")
+    out["rebuild-totals"] = timed(target.call(rebuild), 1, warm_up=False)
+    out["rebuild-totals"].note = f"{rebuilt[0]} total rows"
+    # the first request after a change computes and keeps the report; the next ones read it kept
+    first, kept = statements(target, target.get(URL)), statements(target, target.get(URL))
+    out["report page GET (kept)"] = paired_figure(target.get(URL), reference.get(URL), n)
+    out["report page GET (kept)"].note = f"{kept} SQL statements kept, {first} on the first request"
+    public = statements(target, target.get("/public/", target.anonymous))
+    out["public statistics GET"] = paired_figure(target.get("/public/", target.anonymous),
+                                                 reference.get("/public/", reference.anonymous), n)
+    out["public statistics GET"].note = f"{public} SQL statements, anonymous"
 
     def export() -> int:
-        with app.app_context():
-            response = browser.client.get(f"{URL}/log.csv")
-            return len(response.get_data())
-
+        with target.app.app_context():
+            return len(target.coordinator.client.get(f"{URL}/log.csv").get_data())
     size_bytes = export()
-    out["CSV export of the log"] = (median_time(export, n), f"{size_bytes / 1e6:.1f} MB")
+    out["CSV export of the log"] = timed(export, slow, warm_up=False)
+    out["CSV export of the log"].note = f"{size_bytes / 1e6:.1f} MB"
     return out
 
 
-def run(label: str, database_url: str, workdir: FsPath) -> dict[int, dict[str, tuple[float, str]]]:
-    app = create_app({
+def make_app(database_url: str, workdir: FsPath) -> Flask:
+    return create_app({
         "APP_ENV": "testing",
         "SECRET_KEY": secrets.token_hex(32),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "INSTANCE_PATH": str(workdir / "instance"),
         "UPLOAD_DIR": str(workdir / "uploads"),
     })
-    results = {}
-    with app.app_context():
-        db.create_all()
-        engine = db.engine
-        builder = Builder()
-    for size in SIZES:
-        started = time.perf_counter()
-        with app.app_context():
-            builder.grow(size)
-            service_totals.rebuild(builder.programme_id)  # the bulk inserts passed beside the ORM
-            db.session.commit()
-            if engine.dialect.name == "postgresql":
-                with engine.begin() as conn:
-                    conn.execute(sa.text("ANALYZE"))
-        print(f"  [{label}] {size:,} services built in {time.perf_counter() - started:.1f} s", flush=True)
-        results[size] = measure(app, engine, size)
+
+
+@contextmanager
+def copy_of(app: Flask, database_url: str, workdir: FsPath) -> Iterator[str]:
+    """A copy of the database as it stands (SQLite: the file; PostgreSQL: CREATE DATABASE …
+    TEMPLATE, with the app's connections closed first), dropped after."""
     with app.app_context():
         db.session.remove()
-        db.drop_all()
-    engine.dispose()
+        db.engine.dispose()
+    url = sa.make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        copy = workdir / "reference.sqlite3"
+        shutil.copyfile(url.database, copy)
+        yield f"sqlite:///{copy}"
+        copy.unlink()
+        return
+    with postgres_database(url.set(database="postgres").render_as_string(hide_password=False),
+                           "sciezka_bench_ref", template=url.database) as copy:
+        yield copy
+
+
+def kept_file(size: int) -> FsPath | None:
+    """BENCH_KEEP=DIR (SQLite): each size's database is kept there after it is built, and
+    read from there instead of building it again when every size's file is present."""
+    keep = os.environ.get("BENCH_KEEP")
+    return FsPath(keep) / f"reports-{size}.sqlite3" if keep else None
+
+
+def build(app: Flask, builder: Builder | None, size: int, database_url: str) -> None:
+    """Grow the log to `size` services and rebuild its totals, or take the kept file."""
+    kept, target = kept_file(size), sa.make_url(database_url).database
+    if builder is None and kept is not None:  # every size is kept
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        shutil.copyfile(kept, target)
+        return
+    assert builder is not None
+    with app.app_context():
+        builder.grow(size)
+        service_totals.rebuild(builder.programme_id)  # the bulk inserts passed beside the ORM
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("ANALYZE"))
+        db.session.remove()
+        if kept is not None and db.engine.dialect.name == "sqlite":
+            db.engine.dispose()
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(target, kept)
+
+
+def run(label: str, database_url: str, workdir: FsPath) -> dict[int, dict[str, Figure]]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    app = make_app(database_url, workdir)
+    sqlite = sa.make_url(database_url).get_backend_name() == "sqlite"
+    reuse = sqlite and all((kept_file(n) or FsPath("/nonexistent")).exists() for n in SIZES)
+    builder = None
+    with app.app_context():
+        db.create_all()
+        if not reuse:
+            builder = Builder()
+    results = {}
+    with ExitStack() as stack:
+        reference: Target | None = None
+        for size in SIZES:
+            started = time.perf_counter()
+            build(app, builder, size, database_url)
+            how = "taken from BENCH_KEEP" if reuse else "built"
+            print(f"  [{label}] {size:,} services {how} in {time.perf_counter() - started:.1f} s", flush=True)
+            if reference is None:  # the smallest size, copied before anything is measured on it
+                reference_app = make_app(stack.enter_context(copy_of(app, database_url, workdir)),
+                                         workdir / "reference")
+                reference = Target.open(reference_app)
+                stack.callback(_close, reference_app)
+            results[size] = measure(Target.open(app), reference, size)
+    _close(app, drop=True)
     return results
 
 
-def print_report(label: str, results: dict[int, dict[str, tuple[float, str]]]) -> None:
+def _close(app: Flask, drop: bool = False) -> None:
+    with app.app_context():
+        db.session.remove()
+        if drop:
+            db.drop_all()
+        db.engine.dispose()
+
+
+def print_report(label: str, results: dict[int, dict[str, Figure]]) -> None:
     first, *rest = SIZES
+    last = results[SIZES[-1]]
     print()
-    print(f"{label}: median time (ms), {repeats(first)} runs up to 27,000 services, "
-          f"{repeats(SIZES[-1])} at {SIZES[-1]:,}")
-    header = (f"{'measure':30} " + " ".join(f"{f'{n:,}':>10}" for n in SIZES) + " "
-              + " ".join(f"{f'{n // 1000}k/2.7k':>10}" for n in rest) + f"  at {SIZES[-1]:,}")
+    print(f"{label}: median time (ms); 'ratio' x/{first:,}: the median of the rounds' ratios when the "
+          f"measure is timed in turn with the same on a copy of the {first:,}-service database (marked ~), "
+          "else median over median; 'cpu': the process's CPU time at the largest size, "
+          f"'cpu x': over the same on the copy of {first:,}")
+    print("runs at " + ", ".join(f"{n:,}: {rounds(n)} (slow measures {slow_runs(n)})" for n in SIZES))
+    header = (f"{'measure':32} " + " ".join(f"{f'{n:,}':>10}" for n in SIZES) + " "
+              + " ".join(f"{f'{n // 1000}k/{first / 1000:g}k':>11}" for n in rest)
+              + f" {'cpu':>9} {'cpu x':>6}  at {SIZES[-1]:,}")
     print(header)
     print("-" * len(header))
     for name in results[first]:
-        times = [results[n][name][0] for n in SIZES]
-        ratios = " ".join(f"{t / times[0]:>9.1f}x" for t in times[1:])
-        cells = " ".join(f"{t * 1000:>10.1f}" for t in times)
-        print(f"{name:30} {cells} {ratios}  {results[SIZES[-1]][name][1]}")
+        figures = [results[n][name] for n in SIZES]
+        cells = " ".join(f"{f.seconds * 1000:>10.1f}" for f in figures)
+        ratios = " ".join(f"{f.ratio:>9.1f}x~" if f.ratio is not None
+                          else f"{f.seconds / figures[0].seconds:>9.1f}x " for f in figures[1:])
+        cpu_ratio = f"{last[name].cpu_ratio:>5.1f}x" if last[name].cpu_ratio is not None else " " * 6
+        print(f"{name:32} {cells} {ratios} {last[name].cpu * 1000:>9.1f} {cpu_ratio}  {last[name].note}"
+              + (f" ({last[name].runs} run)" if last[name].runs == 1 else ""))
 
 
 def main() -> None:

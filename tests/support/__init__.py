@@ -58,8 +58,11 @@ VERSION_RE = re.compile(r'name="version" value="(\d+)"')
 
 
 @contextmanager
-def postgres_database(base_url: str, prefix: str = "sciezka_test") -> Iterator[str]:
-    """A PostgreSQL database with a random name on the server of `base_url`, dropped after.
+def postgres_database(base_url: str, prefix: str = "sciezka_test",
+                      template: str | None = None) -> Iterator[str]:
+    """A PostgreSQL database with a random name on the server of `base_url`, dropped after; a
+    copy of the database `template` when given (nobody may be connected to it, `base_url`'s
+    own database included).
 
     Raises sqlalchemy.exc.OperationalError when the server cannot be reached.
     """
@@ -67,7 +70,7 @@ def postgres_database(base_url: str, prefix: str = "sciezka_test") -> Iterator[s
     name = f"{prefix}_{secrets.token_hex(4)}"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
