@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
-from support import Browser, empty_tables
+from support import Browser
 
 import states
 from states.definition import PathDefinition
@@ -154,20 +154,20 @@ def take_snapshot() -> Snapshot:
 
 
 @pytest.fixture(scope="module")
-def seeded(app, demo_snapshot) -> Snapshot:
+def seeded(app, demo_snapshot, empty_copy) -> Snapshot:
     """The run's demo, seeded once by `flask demo seed` (tests/conftest.py), read back; then
     seeded again over itself; then the tables are emptied again."""
     demo_snapshot.snapshot.restore()
-    with app.app_context():
-        try:
+    try:
+        with app.app_context():
             snap = take_snapshot()
             logins = [line.removeprefix("  ") for line in demo_snapshot.output.splitlines()
                       if line.startswith("  ")]
             second = demo.seed("other-password", today=TODAY + timedelta(days=30))
             snap = dataclasses.replace(snap, logins=logins, second_seed=second,
                                        counts_after_second_seed=counts())
-        finally:
-            empty_tables()
+    finally:
+        empty_copy.restore()
     return snap
 
 

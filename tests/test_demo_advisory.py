@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from support import empty_tables
 
 from workflow.extensions import db
 
@@ -159,7 +158,7 @@ def read_facts() -> dict:
 
 
 @pytest.fixture(scope="module")
-def seeded(app, demo_snapshot, demo_again) -> dict:
+def seeded(app, demo_snapshot, demo_again, empty_copy) -> dict:
     """The run's seeded demo (tests/conftest.py): read everything; then the demo seeded a
     second time into an emptied database with the same day: its digest goes in the facts.
     The tables are empty again afterwards."""
@@ -171,8 +170,7 @@ def seeded(app, demo_snapshot, demo_again) -> dict:
         with app.app_context():
             facts["second digest"] = digest()
     finally:
-        with app.app_context():
-            empty_tables()
+        empty_copy.restore()
     return facts
 
 

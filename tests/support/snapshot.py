@@ -96,6 +96,17 @@ class Snapshot:
         shutil.rmtree(self.files, ignore_errors=True)
 
 
+def holds_the_demo(app: Flask) -> bool:
+    """More than a hundred accounts in `app`'s database: the demo (486), not a test's few rows."""
+    from workflow.models import User
+
+    with app.app_context():
+        try:
+            return db.session.scalar(sa.select(User.id).offset(100).limit(1)) is not None
+        finally:
+            db.session.remove()
+
+
 class DemoSnapshot:
     """The demo as `flask demo seed --today 2026-11-28` made it, once per run: what the command
     printed, and the copy (`snapshot.restore()` puts it back into the run's database)."""
