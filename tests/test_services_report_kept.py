@@ -5,6 +5,7 @@ costs fewer statements than the first one. Runs on SQLite and, with TEST_DATABAS
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from factories.accounts import make_user
@@ -103,7 +104,8 @@ def test_each_language_is_its_own_page_and_the_kept_report_reads_less(world, fie
         html = report(coordinator)
     REPORTS.clear()
     with count_queries(engine) as first:
-        assert report(coordinator) == html
+        drawn = report(coordinator)
+    assert drawn == html, "".join(difflib.unified_diff(html.splitlines(True), drawn.splitlines(True), n=1))
     assert kept.count <= first.count
     assert coordinator.post("/language", {"lang": "en", "next": URL}).status_code == 302
     english = report(coordinator)
